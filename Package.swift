@@ -1,0 +1,62 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Swift 5 language mode: the services use locks and GRDB queues for isolation; strict
+// concurrency checking would add annotations without finding races those don't already prevent.
+let package = Package(
+    name: "OrderPay",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "orderpay", targets: ["orderpay"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.1.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+    ],
+    targets: [
+        .target(name: "OrderPayCore"),
+        .target(
+            name: "OrderPayServices",
+            dependencies: [
+                "OrderPayCore",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "OrderPayStore",
+            dependencies: [
+                "OrderPayCore", "OrderPayServices",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "OrderPayEmbedded",
+            dependencies: [
+                "OrderPayCore", "OrderPayServices", "OrderPayStore",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "orderpay",
+            dependencies: [
+                "OrderPayCore", "OrderPayServices", "OrderPayEmbedded",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "OrderPayCoreTests", dependencies: ["OrderPayCore"]),
+        .testTarget(
+            name: "OrderPayFlowTests",
+            dependencies: ["OrderPayCore", "OrderPayServices", "OrderPayStore", "OrderPayEmbedded"]
+        ),
+        .testTarget(name: "OrderPayCLITests", dependencies: ["OrderPayCore"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

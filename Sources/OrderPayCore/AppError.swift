@@ -1,0 +1,93 @@
+import Foundation
+
+/// The one error type of OrderPay. Its `kind` decides how it is shown: an HTTP status and
+/// problem+json, a CLI exit code, an inline console message.
+public struct AppError: Error, Equatable, Sendable, CustomStringConvertible {
+    public enum Kind: String, Sendable, Codable {
+        case validation, notFound, forbidden, conflict, unauthorized, rateLimited, unavailable, `internal`
+
+        public var httpStatus: Int {
+            switch self {
+            case .validation: 422
+            case .notFound: 404
+            case .forbidden: 403
+            case .conflict: 409
+            case .unauthorized: 401
+            case .rateLimited: 429
+            case .unavailable: 503
+            case .internal: 500
+            }
+        }
+
+        public var title: String {
+            switch self {
+            case .validation: "Validation failed"
+            case .notFound: "Not found"
+            case .forbidden: "Forbidden"
+            case .conflict: "Conflict"
+            case .unauthorized: "Unauthorized"
+            case .rateLimited: "Too many requests"
+            case .unavailable: "Service unavailable"
+            case .internal: "Internal error"
+            }
+        }
+
+        /// Distinct exit codes so scripts can tell a bad argument from a missing record.
+        public var exitCode: Int32 {
+            switch self {
+            case .validation: 2
+            case .notFound: 3
+            case .forbidden, .unauthorized: 4
+            case .conflict: 5
+            case .rateLimited, .unavailable: 6
+            case .internal: 1
+            }
+        }
+    }
+
+    public struct FieldError: Equatable, Sendable, Codable {
+        public let field: String
+        public let message: String
+        public init(field: String, message: String) { self.field = field; self.message = message }
+    }
+
+    public let kind: Kind
+    public let message: String
+    public let fieldErrors: [FieldError]
+
+    public init(_ kind: Kind, _ message: String, fieldErrors: [FieldError] = []) {
+        self.kind = kind
+        self.message = message
+        self.fieldErrors = fieldErrors
+    }
+
+    public var description: String {
+        guard !fieldErrors.isEmpty else { return message }
+        let fields = fieldErrors.map { "\($0.field): \($0.message)" }.joined(separator: "; ")
+        return "\(message) (\(fields))"
+    }
+
+    public static func validation(_ message: String, field: String) -> AppError {
+        AppError(.validation, message, fieldErrors: [FieldError(field: field, message: message)])
+    }
+    public static func notFound(_ message: String) -> AppError { AppError(.notFound, message) }
+    public static func forbidden(_ message: String) -> AppError { AppError(.forbidden, message) }
+    public static func conflict(_ message: String) -> AppError { AppError(.conflict, message) }
+    public static func unauthorized(_ message: String) -> AppError { AppError(.unauthorized, message) }
+}
+
+/// Collects field errors so a request reports every problem at once, not only the first.
+public struct Validator {
+    public private(set) var errors: [AppError.FieldError] = []
+    public init() {}
+
+    public mutating func check(_ condition: Bool, _ field: String, _ message: String) {
+        if !condition { errors.append(.init(field: field, message: message)) }
+    }
+
+    public func throwIfInvalid(_ summary: String = "the request has invalid fields") throws {
+        guard !errors.isEmpty else { return }
+        let message = errors.count == 1 ? errors[0].message : summary
+        throw AppError(.validation, errors.count == 1 ? "\(errors[0].field): \(message)" : summary, fieldErrors: errors)
+    }
+}

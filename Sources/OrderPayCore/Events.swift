@@ -1,0 +1,168 @@
+import Foundation
+
+public enum Topic: String, Codable, CaseIterable, Sendable {
+    case orderCreated = "order-created"
+    case paymentProcessed = "payment-processed"
+    case orderStatusUpdated = "order-status-updated"
+}
+
+public struct OrderCreated: Codable, Equatable, Sendable {
+    public var orderId: Int64
+    public var orderNumber: String
+    public var userId: Int64
+    public var totalAmount: Money
+    public var paymentMethod: PaymentMethod
+    /// A payment provider's token (never card data), needed by the payment service to charge.
+    public var paymentToken: String
+
+    public init(orderId: Int64, orderNumber: String, userId: Int64, totalAmount: Money, paymentMethod: PaymentMethod, paymentToken: String) {
+        self.orderId = orderId; self.orderNumber = orderNumber; self.userId = userId
+        self.totalAmount = totalAmount; self.paymentMethod = paymentMethod; self.paymentToken = paymentToken
+    }
+}
+
+public enum PaymentOutcome: String, Codable, Sendable { case success = "SUCCESS", failed = "FAILED", refunded = "REFUNDED" }
+
+public struct PaymentProcessed: Codable, Equatable, Sendable {
+    public var orderId: Int64
+    public var paymentId: Int64
+    public var amount: Money
+    public var status: PaymentOutcome
+    public var failureReason: String?
+    /// 1 for the first charge, 2+ for retries: lets the order service ignore stale outcomes.
+    public var attempt: Int
+
+    public init(orderId: Int64, paymentId: Int64, amount: Money, status: PaymentOutcome, failureReason: String?, attempt: Int) {
+        self.orderId = orderId; self.paymentId = paymentId; self.amount = amount
+        self.status = status; self.failureReason = failureReason; self.attempt = attempt
+    }
+}
+
+public struct OrderStatusUpdated: Codable, Equatable, Sendable {
+    public var orderId: Int64
+    public var userId: Int64
+    public var from: OrderStatus?
+    public var to: OrderStatus
+    public var reason: String?
+
+    public init(orderId: Int64, userId: Int64, from: OrderStatus?, to: OrderStatus, reason: String?) {
+        self.orderId = orderId; self.userId = userId; self.from = from; self.to = to; self.reason = reason
+    }
+}
+
+public enum EventPayload: Equatable, Sendable {
+    case orderCreated(OrderCreated)
+    case paymentProcessed(PaymentProcessed)
+    case orderStatusUpdated(OrderStatusUpdated)
+
+    public var topic: Topic {
+        switch self {
+        case .orderCreated: .orderCreated
+        case .paymentProcessed: .paymentProcessed
+        case .orderStatusUpdated: .orderStatusUpdated
+        }
+    }
+
+    public var typeName: String {
+        switch self {
+        case .orderCreated: "OrderCreated"
+        case .paymentProcessed: "PaymentProcessed"
+        case .orderStatusUpdated: "OrderStatusUpdated"
+        }
+    }
+
+    public var orderId: Int64 {
+        switch self {
+        case .orderCreated(let p): p.orderId
+        case .paymentProcessed(let p): p.orderId
+        case .orderStatusUpdated(let p): p.orderId
+        }
+    }
+
+    public func encodedJSON() throws -> String {
+        let data: Data
+        switch self {
+        case .orderCreated(let p): data = try JSONCoding.encoder.encode(p)
+        case .paymentProcessed(let p): data = try JSONCoding.encoder.encode(p)
+        case .orderStatusUpdated(let p): data = try JSONCoding.encoder.encode(p)
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    public static func decode(type: String, json: String) throws -> EventPayload {
+        let data = Data(json.utf8)
+        switch type {
+        case "OrderCreated": return .orderCreated(try JSONCoding.decoder.decode(OrderCreated.self, from: data))
+        case "PaymentProcessed": return .paymentProcessed(try JSONCoding.decoder.decode(PaymentProcessed.self, from: data))
+        case "OrderStatusUpdated": return .orderStatusUpdated(try JSONCoding.decoder.decode(OrderStatusUpdated.self, from: data))
+        default: throw AppError(.internal, "unknown event type \(type)")
+        }
+    }
+}
+
+/// An event before the log has given it an offset: what a service writes to its outbox.
+public struct EventDraft: Equatable, Sendable {
+    public var eventId: String
+    public var occurredAt: Date
+    public var traceId: String?
+    public var payload: EventPayload
+
+    public init(eventId: String = UUID().uuidString.lowercased(), occurredAt: Date, traceId: String? = nil, payload: EventPayload) {
+        self.eventId = eventId; self.occurredAt = occurredAt; self.traceId = traceId; self.payload = payload
+    }
+
+    public var topic: Topic { payload.topic }
+    public var key: String { String(payload.orderId) }
+}
+
+/// An event as the log holds it: {eventId, topic, type, key, offset, occurredAt, traceId, payload}.
+public struct EventEnvelope: Equatable, Sendable, Codable {
+    public var eventId: String
+    public var topic: Topic
+    public var key: String
+    public var offset: Int64
+    public var occurredAt: Date
+    public var traceId: String?
+    public var payload: EventPayload
+
+    public init(draft: EventDraft, offset: Int64) {
+        eventId = draft.eventId; topic = draft.topic; key = draft.key; self.offset = offset
+        occurredAt = draft.occurredAt; traceId = draft.traceId; payload = draft.payload
+    }
+
+    public var type: String { payload.typeName }
+
+    enum CodingKeys: String, CodingKey { case eventId, topic, type, key, offset, occurredAt, traceId, payload }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        eventId = try c.decode(String.self, forKey: .eventId)
+        topic = try c.decode(Topic.self, forKey: .topic)
+        key = try c.decode(String.self, forKey: .key)
+        offset = try c.decode(Int64.self, forKey: .offset)
+        occurredAt = try c.decode(Date.self, forKey: .occurredAt)
+        traceId = try c.decodeIfPresent(String.self, forKey: .traceId)
+        switch try c.decode(String.self, forKey: .type) {
+        case "OrderCreated": payload = .orderCreated(try c.decode(OrderCreated.self, forKey: .payload))
+        case "PaymentProcessed": payload = .paymentProcessed(try c.decode(PaymentProcessed.self, forKey: .payload))
+        case "OrderStatusUpdated": payload = .orderStatusUpdated(try c.decode(OrderStatusUpdated.self, forKey: .payload))
+        case let other: throw DecodingError.dataCorruptedError(forKey: .type, in: c, debugDescription: "unknown event type \(other)")
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(eventId, forKey: .eventId)
+        try c.encode(topic, forKey: .topic)
+        try c.encode(type, forKey: .type)
+        try c.encode(key, forKey: .key)
+        try c.encode(offset, forKey: .offset)
+        try c.encode(occurredAt, forKey: .occurredAt)
+        try c.encodeIfPresent(traceId, forKey: .traceId)
+        switch payload {
+        case .orderCreated(let p): try c.encode(p, forKey: .payload)
+        case .paymentProcessed(let p): try c.encode(p, forKey: .payload)
+        case .orderStatusUpdated(let p): try c.encode(p, forKey: .payload)
+        }
+    }
+}

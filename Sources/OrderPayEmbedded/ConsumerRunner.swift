@@ -1,0 +1,81 @@
+import Foundation
+import Logging
+import OrderPayCore
+import OrderPayServices
+
+/// Delivers one topic to one consumer group's handler: in batches, at least once, committing the
+/// group's offset only after the handler returned. A batch that fails is retried event by event;
+/// an event that fails `maxAttempts` times goes to the dead letters and the group moves on.
+final class ConsumerRunner: @unchecked Sendable {
+    typealias Handler = @Sendable ([EventEnvelope]) async throws -> Void
+
+    let group: String
+    let topic: Topic
+    let log: any EventLog
+    let handler: Handler
+    let logger: Logger
+    let maxAttempts: Int
+    let batchSize: Int
+    private let stateLock = NSLock()
+    private var position: Int64 = -1
+
+    init(group: String, topic: Topic, log: any EventLog, maxAttempts: Int = 5, batchSize: Int = 256,
+         logger: Logger, handler: @escaping Handler) {
+        self.group = group; self.topic = topic; self.log = log; self.handler = handler
+        self.logger = logger; self.maxAttempts = maxAttempts; self.batchSize = batchSize
+    }
+
+    /// The next offset this runner will read (-1 before it started).
+    var nextOffset: Int64 { stateLock.withLock { position } }
+
+    func run() async {
+        var offset: Int64
+        do { offset = try await log.committedOffset(group: group, topic: topic) } catch {
+            logger.error("cannot read committed offset", metadata: ["group": "\(group)", "error": "\(error)"])
+            return
+        }
+        stateLock.withLock { position = offset }
+        while !Task.isCancelled {
+            let seen = log.appended.current
+            do {
+                let batch = try await log.read(topic: topic, from: offset, limit: batchSize)
+                guard let last = batch.last else {
+                    await log.appended.wait(after: seen, timeout: .seconds(1))
+                    continue
+                }
+                do {
+                    try await handler(batch)
+                } catch {
+                    for event in batch { await deliverWithRetries(event) }
+                }
+                offset = last.offset + 1
+                try await log.commit(group: group, topic: topic, offset: offset)
+                stateLock.withLock { position = offset }
+            } catch {
+                logger.error("consumer failed reading the log; retrying", metadata: ["group": "\(group)", "error": "\(error)"])
+                try? await Task.sleep(for: .milliseconds(200))
+            }
+        }
+    }
+
+    private func deliverWithRetries(_ event: EventEnvelope) async {
+        var lastError = ""
+        for attempt in 1...maxAttempts {
+            do {
+                try await handler([event])
+                return
+            } catch {
+                lastError = "\(error)"
+                logger.warning("handler failed", metadata: ["group": "\(group)", "eventId": "\(event.eventId)",
+                                                            "attempt": "\(attempt)", "error": "\(error)"])
+                if attempt < maxAttempts { try? await Task.sleep(for: .milliseconds(20 << attempt)) }
+            }
+        }
+        do {
+            try await log.addDeadLetter(group: group, event: event, error: lastError, attempts: maxAttempts)
+            logger.error("event moved to dead letters", metadata: ["group": "\(group)", "eventId": "\(event.eventId)"])
+        } catch {
+            logger.error("cannot record dead letter", metadata: ["eventId": "\(event.eventId)", "error": "\(error)"])
+        }
+    }
+}

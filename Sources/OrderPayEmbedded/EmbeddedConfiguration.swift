@@ -1,0 +1,41 @@
+import Foundation
+import OrderPayCore
+import OrderPayServices
+
+public struct EmbeddedConfiguration: Sendable {
+    /// Flag > ORDERPAY_DATA > ./.orderpay
+    public static func defaultDataDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        environment["ORDERPAY_DATA"].flatMap { $0.isEmpty ? nil : $0 } ?? ".orderpay"
+    }
+
+    public var dataDirectory: String
+    /// Relays, consumers and registry heartbeats; off for commands that only read.
+    public var startWorkers: Bool = true
+    public var processor = SimulatedPaymentProcessor()
+    public var bcryptCost: UInt8 = 10
+    public var synchronous = "FULL"
+    public var leaseDuration: TimeInterval = 90
+    public var renewalInterval: TimeInterval = 30
+    /// nil: ORDERPAY_JWT_SECRET, else a random secret kept in the data dir (shared by every process on it).
+    public var jwtSecret: String?
+    public var clock: any Clock = SystemClock()
+
+    public init(dataDirectory: String) { self.dataDirectory = dataDirectory }
+
+    func path(_ file: String) -> String { (dataDirectory as NSString).appendingPathComponent(file) }
+
+    func resolveJWTSecret() throws -> String {
+        if let jwtSecret { return jwtSecret }
+        if let fromEnvironment = ProcessInfo.processInfo.environment["ORDERPAY_JWT_SECRET"], !fromEnvironment.isEmpty { return fromEnvironment }
+        let file = path("jwt-secret")
+        if let existing = try? String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), existing.count >= 32 {
+            return existing
+        }
+        var bytes = [UInt8](repeating: 0, count: 48)
+        var generator = SystemRandomNumberGenerator()
+        for i in bytes.indices { bytes[i] = UInt8.random(in: .min ... .max, using: &generator) }
+        let secret = Data(bytes).base64EncodedString()
+        FileManager.default.createFile(atPath: file, contents: Data(secret.utf8), attributes: [.posixPermissions: 0o600])
+        return secret
+    }
+}

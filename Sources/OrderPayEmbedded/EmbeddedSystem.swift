@@ -1,0 +1,155 @@
+import Foundation
+import Logging
+import OrderPayCore
+import OrderPayServices
+import OrderPayStore
+
+/// Every OrderPay service in this process, on SQLite files in one data dir, with the outbox relays,
+/// event consumers and registry heartbeats that connect them.
+public final class EmbeddedSystem: @unchecked Sendable {
+    public let configuration: EmbeddedConfiguration
+    public let auth: AuthService
+    public let orders: OrderService
+    public let payments: PaymentService
+    public let registry: RegistryService
+    public let events: any EventLog
+    public let instanceId: String
+
+    let orderChanges: Signal
+    let relays: [OutboxRelay]
+    let consumers: [ConsumerRunner]
+    let logger: Logger
+    private var tasks: [Task<Void, Never>] = []
+    static let embeddedApps = ["AUTH-SERVICE", "ORDER-SERVICE", "PAYMENT-SERVICE"]
+
+    public init(_ configuration: EmbeddedConfiguration, logger: Logger = Logger(label: "orderpay")) throws {
+        self.configuration = configuration
+        self.logger = logger
+        let directory = configuration.dataDirectory
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw AppError(.unavailable, "cannot create data directory \(directory): \(error.localizedDescription)")
+        }
+        var settings = SQLiteDatabase.Settings()
+        settings.synchronous = configuration.synchronous
+        let clock = configuration.clock
+
+        let authStore = try SQLiteAuthStore(path: configuration.path("auth.sqlite"), settings: settings)
+        let orderStore = try SQLiteOrderStore(path: configuration.path("orders.sqlite"), settings: settings)
+        let paymentStore = try SQLitePaymentStore(path: configuration.path("payments.sqlite"), settings: settings)
+        let log = try SQLiteEventLog(path: configuration.path("events.sqlite"), settings: settings)
+        let registryStore = try SQLiteRegistryStore(path: configuration.path("registry.sqlite"), settings: settings)
+
+        auth = AuthService(repository: authStore, tokens: TokenService(secret: try configuration.resolveJWTSecret(), clock: clock),
+                           clock: clock, bcryptCost: configuration.bcryptCost)
+        orders = OrderService(repository: orderStore, clock: clock, logger: logger)
+        payments = PaymentService(repository: paymentStore, processor: configuration.processor, clock: clock, logger: logger)
+        registry = RegistryService(repository: registryStore, clock: clock, leaseDuration: configuration.leaseDuration,
+                                   renewalInterval: configuration.renewalInterval)
+        events = log
+        orderChanges = orderStore.outboxSignal
+        instanceId = "embedded-\(ProcessInfo.processInfo.processIdentifier)@\(ProcessInfo.processInfo.hostName)"
+
+        relays = [OutboxRelay(source: orderStore, log: log, logger: logger), OutboxRelay(source: paymentStore, log: log, logger: logger)]
+        let payments = self.payments, orders = self.orders
+        consumers = [
+            ConsumerRunner(group: PaymentService.consumerGroup, topic: .orderCreated, log: log, logger: logger) { try await payments.handleOrderCreated($0) },
+            ConsumerRunner(group: PaymentService.consumerGroup, topic: .orderStatusUpdated, log: log, logger: logger) { try await payments.handleOrderStatusUpdated($0) },
+            ConsumerRunner(group: OrderService.consumerGroup, topic: .paymentProcessed, log: log, logger: logger) { try await orders.handlePaymentProcessed($0) },
+        ]
+    }
+
+    /// Opens the data dir and, unless configured not to, starts the workers.
+    public static func start(_ configuration: EmbeddedConfiguration, logger: Logger = Logger(label: "orderpay")) async throws -> EmbeddedSystem {
+        let system = try EmbeddedSystem(configuration, logger: logger)
+        if configuration.startWorkers { try await system.startWorkers() }
+        return system
+    }
+
+    func startWorkers() async throws {
+        try await payments.resumeInterruptedCharges()
+        for relay in relays { tasks.append(Task { await relay.run() }) }
+        for consumer in consumers { tasks.append(Task { await consumer.run() }) }
+        for app in Self.embeddedApps {
+            try await registry.register(app: app, instanceId: instanceId, host: "in-process", port: 0)
+        }
+        let registry = self.registry, instanceId = self.instanceId, logger = self.logger
+        tasks.append(Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(registry.renewalInterval))
+                if Task.isCancelled { break }
+                for app in Self.embeddedApps {
+                    do { try await registry.renew(app: app, instanceId: instanceId) } catch {
+                        // Evicted (e.g. the machine slept past the lease): register again.
+                        _ = try? await registry.register(app: app, instanceId: instanceId, host: "in-process", port: 0)
+                        logger.info("re-registered after lease loss", metadata: ["app": "\(app)"])
+                    }
+                }
+            }
+        })
+    }
+
+    /// True when every outbox is empty and every consumer has read to the end of its topic.
+    public func isIdle() async throws -> Bool {
+        guard relays.allSatisfy(\.isIdle) else { return false }
+        for consumer in consumers {
+            let end = try await events.endOffset(topic: consumer.topic)
+            if consumer.nextOffset < end { return false }
+        }
+        return true
+    }
+
+    /// Waits until the flow has nothing left in flight, or the deadline passes.
+    @discardableResult
+    public func drain(timeout: Duration = .seconds(5)) async -> Bool {
+        guard !tasks.isEmpty else { return true }
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if (try? await isIdle()) == true { return true }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        return false
+    }
+
+    /// Drains briefly (so a command that placed an order sees it through), then stops the workers
+    /// and gives up this process's registry leases.
+    public func stop(drainFor timeout: Duration = .seconds(3)) async {
+        guard !tasks.isEmpty else { return }
+        await drain(timeout: timeout)
+        tasks.forEach { $0.cancel() }
+        for task in tasks { await task.value }
+        tasks.removeAll()
+        for app in Self.embeddedApps { try? await registry.cancel(app: app, instanceId: instanceId) }
+    }
+
+    /// Waits until `done` holds for the order (the flow is asynchronous) or the timeout passes.
+    /// Wakes on every order change this process commits; re-checks at least every 100 ms for
+    /// changes made by another process on the same data dir.
+    public func waitForOrder(id: Int64, actor: Actor, timeout: Duration = .seconds(10),
+                             until done: (Order) -> Bool = { $0.status.isTerminalForPayment }) async throws -> Order {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let seen = orderChanges.current
+            let order = try await orders.order(actor: actor, id: id)
+            if done(order) { return order }
+            let remaining = deadline - ContinuousClock.now
+            if remaining <= .zero {
+                throw AppError(.unavailable, "order \(id) is still \(order.status.rawValue) after \(timeout)")
+            }
+            await orderChanges.wait(after: seen, timeout: min(remaining, .milliseconds(100)))
+        }
+    }
+
+    /// Hands a dead letter to its group's handler again; marks it replayed when the handler succeeds.
+    public func replayDeadLetter(id: Int64) async throws -> DeadLetter {
+        guard let letter = try await events.deadLetter(id: id) else { throw AppError.notFound("dead letter \(id) not found") }
+        guard letter.replayedAt == nil else { throw AppError.conflict("dead letter \(id) was already replayed") }
+        guard let consumer = consumers.first(where: { $0.group == letter.group && $0.topic == letter.event.topic }) else {
+            throw AppError.notFound("no consumer for group \(letter.group) on \(letter.event.topic.rawValue)")
+        }
+        try await consumer.handler([letter.event])
+        try await events.markReplayed(id: id, at: configuration.clock.now())
+        return try await events.deadLetter(id: id) ?? letter
+    }
+}

@@ -1,0 +1,285 @@
+import Foundation
+import HummingbirdBcrypt
+import OrderPayCore
+
+// MARK: - Requests and responses
+
+public struct SignupRequest: Codable, Sendable, Equatable {
+    public var email: String
+    public var password: String
+    public var name: String
+    public var phoneNumber: String?
+    public var address: String?
+
+    public init(email: String, password: String, name: String, phoneNumber: String? = nil, address: String? = nil) {
+        self.email = email; self.password = password; self.name = name
+        self.phoneNumber = phoneNumber; self.address = address
+    }
+}
+
+public struct CreateUserRequest: Codable, Sendable, Equatable {
+    public var email: String
+    public var password: String
+    public var name: String
+    public var phoneNumber: String?
+    public var address: String?
+    /// Defaults to `[.user]`.
+    public var roles: [Role]?
+    /// Defaults to `.active`.
+    public var status: UserStatus?
+
+    public init(email: String, password: String, name: String, phoneNumber: String? = nil, address: String? = nil,
+                roles: [Role]? = nil, status: UserStatus? = nil) {
+        self.email = email; self.password = password; self.name = name
+        self.phoneNumber = phoneNumber; self.address = address; self.roles = roles; self.status = status
+    }
+}
+
+/// Absent fields stay as they are; an empty phone number, address or image URL clears it.
+public struct UpdateProfileRequest: Codable, Sendable, Equatable {
+    public var name: String?
+    public var phoneNumber: String?
+    public var address: String?
+    public var profileImageUrl: String?
+
+    public init(name: String? = nil, phoneNumber: String? = nil, address: String? = nil, profileImageUrl: String? = nil) {
+        self.name = name; self.phoneNumber = phoneNumber; self.address = address; self.profileImageUrl = profileImageUrl
+    }
+}
+
+public struct ChangePasswordRequest: Codable, Sendable, Equatable {
+    public var currentPassword: String
+    public var newPassword: String
+    public var confirmPassword: String
+
+    public init(currentPassword: String, newPassword: String, confirmPassword: String) {
+        self.currentPassword = currentPassword; self.newPassword = newPassword; self.confirmPassword = confirmPassword
+    }
+}
+
+public struct TokenPair: Codable, Sendable, Equatable {
+    public var accessToken: String
+    public var refreshToken: String
+    public var tokenType: String
+    /// Seconds until the access token expires.
+    public var expiresIn: Int
+
+    public init(accessToken: String, refreshToken: String, tokenType: String = "Bearer", expiresIn: Int) {
+        self.accessToken = accessToken; self.refreshToken = refreshToken
+        self.tokenType = tokenType; self.expiresIn = expiresIn
+    }
+}
+
+// MARK: - Service
+
+/// Accounts, credentials and sessions. Login, refresh and logout live in AuthService+Sessions.swift.
+public final class AuthService: Sendable {
+    let repository: any AuthRepository
+    let tokens: TokenService
+    let clock: any Clock
+    let bcryptCost: UInt8
+    /// Checked against when the email is unknown, so that answer takes as long as a wrong password
+    /// and response times do not reveal which emails are registered.
+    let dummyPasswordHash: String
+
+    public init(repository: any AuthRepository, tokens: TokenService, clock: any Clock, bcryptCost: UInt8 = 10) {
+        precondition((4...31).contains(bcryptCost), "bcrypt cost must be between 4 and 31")
+        self.repository = repository
+        self.tokens = tokens
+        self.clock = clock
+        self.bcryptCost = bcryptCost
+        dummyPasswordHash = Bcrypt.hash("not-a-real-password", cost: bcryptCost)
+    }
+
+    public func signup(_ r: SignupRequest) async throws -> User {
+        try await insert(email: r.email, password: r.password, name: r.name, phoneNumber: r.phoneNumber,
+                         address: r.address, roles: [.user], status: .active)
+    }
+
+    public func createUser(actor: Actor, _ r: CreateUserRequest) async throws -> User {
+        try requireAdmin(actor, "create users")
+        let roles = r.roles ?? [.user]
+        if roles.isEmpty { throw AppError.validation("at least one role is required", field: "roles") }
+        return try await insert(email: r.email, password: r.password, name: r.name, phoneNumber: r.phoneNumber,
+                                address: r.address, roles: roles, status: r.status ?? .active)
+    }
+
+    /// Admins may read anyone; others only themselves. Anyone else's id answers notFound, exactly
+    /// like a missing id, so ids cannot be probed.
+    public func user(actor: Actor, id: Int64) async throws -> User {
+        try await accessibleUser(actor: actor, id: id).user
+    }
+
+    /// For other services (and login): no authorization, nil when unknown.
+    public func user(email: String) async throws -> User? {
+        try await repository.user(email: Self.normalizedEmail(email))?.user
+    }
+
+    public func listUsers(actor: Actor, filter: UserFilter, page: PageRequest) async throws -> Page<User> {
+        try requireAdmin(actor, "list users")
+        var filter = filter
+        filter.text = filter.text?.trimmingCharacters(in: .whitespacesAndNewlines)
+        if filter.text?.isEmpty == true { filter.text = nil }
+        return try await repository.listUsers(filter: filter, page: page)
+    }
+
+    public func updateProfile(actor: Actor, id: Int64, _ r: UpdateProfileRequest) async throws -> User {
+        let current = try await accessibleUser(actor: actor, id: id).user
+        try Self.requireNotDeleted(current)
+        let name = r.name.map(Self.trimmed)
+        let phone = r.phoneNumber.map(Self.trimmed)
+        let address = r.address.map(Self.trimmed)
+        let image = r.profileImageUrl.map(Self.trimmed)
+
+        var v = Validator()
+        if let name { Self.checkName(name, &v) }
+        if let phone { v.check(phone.count <= 20, "phoneNumber", "phone number must be at most 20 characters") }
+        if let address { v.check(address.count <= 500, "address", "address must be at most 500 characters") }
+        if let image { v.check(image.count <= 2048, "profileImageUrl", "profile image URL must be at most 2048 characters") }
+        try v.throwIfInvalid()
+
+        let changes = UserChanges(updatedAt: clock.now(), name: name, phoneNumber: phone.map(Self.nilIfEmpty),
+                                  address: address.map(Self.nilIfEmpty), profileImageUrl: image.map(Self.nilIfEmpty))
+        return try await update(id, changes)
+    }
+
+    /// Only the owner, who must prove they know the current password. Every refresh token of the
+    /// user is revoked, so a stolen session does not survive the change.
+    public func changePassword(actor: Actor, id: Int64, _ r: ChangePasswordRequest) async throws {
+        let stored = try await accessibleUser(actor: actor, id: id)
+        guard actor.userId == id else { throw AppError.forbidden("only the account owner can change its password") }
+        try Self.requireNotDeleted(stored.user)
+
+        var v = Validator()
+        Self.checkPassword(r.newPassword, field: "newPassword", &v)
+        v.check(r.confirmPassword == r.newPassword, "confirmPassword", "password confirmation does not match")
+        v.check(r.newPassword != r.currentPassword, "newPassword", "new password must differ from the current one")
+        try v.throwIfInvalid()
+        guard Bcrypt.verify(r.currentPassword, hash: stored.passwordHash) else {
+            throw AppError.validation("current password is incorrect", field: "currentPassword")
+        }
+
+        let now = clock.now()
+        let hash = Bcrypt.hash(r.newPassword, cost: bcryptCost)
+        _ = try await update(id, UserChanges(updatedAt: now, passwordHash: hash, lastPasswordChangeAt: now))
+        try await repository.revokeRefreshTokens(userId: id, at: now)
+    }
+
+    /// Soft delete: the row stays (orders refer to it) with status DELETED, and sessions end.
+    public func deleteUser(actor: Actor, id: Int64) async throws {
+        try requireAdmin(actor, "delete users")
+        guard actor.userId != id else { throw AppError.forbidden("an admin cannot delete their own account") }
+        _ = try await setStatusUnchecked(id: id, status: .deleted)
+    }
+
+    @discardableResult
+    public func changeRoles(actor: Actor, id: Int64, roles: [Role]) async throws -> User {
+        try requireAdmin(actor, "change roles")
+        if roles.isEmpty { throw AppError.validation("at least one role is required", field: "roles") }
+        // Removing one's own admin role could leave the system without any admin.
+        if actor.userId == id, !roles.contains(.admin) {
+            throw AppError.forbidden("an admin cannot remove their own admin role")
+        }
+        return try await update(id, UserChanges(updatedAt: clock.now(), roles: Self.canonical(roles)))
+    }
+
+    /// Lock, unlock, deactivate, delete or restore. Any status but ACTIVE ends the user's sessions;
+    /// ACTIVE also lifts a temporary lockout. Admins cannot lock themselves out.
+    @discardableResult
+    public func setStatus(actor: Actor, id: Int64, status: UserStatus) async throws -> User {
+        try requireAdmin(actor, "change a user's status")
+        if actor.userId == id, status != .active {
+            throw AppError.forbidden("an admin cannot set their own account to \(status.rawValue)")
+        }
+        return try await setStatusUnchecked(id: id, status: status)
+    }
+
+    public func countUsers() async throws -> Int {
+        try await repository.countUsers()
+    }
+
+    // MARK: - Helpers shared with the session half
+
+    private func insert(email: String, password: String, name: String, phoneNumber: String?, address: String?,
+                        roles: [Role], status: UserStatus) async throws -> User {
+        let email = Self.normalizedEmail(email)
+        let name = Self.trimmed(name)
+        let phone = phoneNumber.map(Self.trimmed).flatMap(Self.nilIfEmpty)
+        let address = address.map(Self.trimmed).flatMap(Self.nilIfEmpty)
+
+        var v = Validator()
+        Self.checkEmail(email, &v)
+        Self.checkPassword(password, field: "password", &v)
+        Self.checkName(name, &v)
+        v.check((phone?.count ?? 0) <= 20, "phoneNumber", "phone number must be at most 20 characters")
+        v.check((address?.count ?? 0) <= 500, "address", "address must be at most 500 characters")
+        try v.throwIfInvalid()
+
+        // Fails fast before the slow hash; the store's unique index still decides races.
+        if try await repository.user(email: email) != nil { throw AppError.conflict("email already registered") }
+        let hash = Bcrypt.hash(password, cost: bcryptCost)
+        return try await repository.insertUser(NewUser(
+            email: email, passwordHash: hash, name: name, phoneNumber: phone, address: address,
+            status: status, roles: Self.canonical(roles), createdAt: clock.now()))
+    }
+
+    private func setStatusUnchecked(id: Int64, status: UserStatus) async throws -> User {
+        let now = clock.now()
+        let user = try await update(id, UserChanges(updatedAt: now, status: status))
+        if status == .active {
+            try await repository.resetFailedLogins(userId: id)
+            return try await repository.user(id: id)?.user ?? user
+        }
+        try await repository.revokeRefreshTokens(userId: id, at: now)
+        return user
+    }
+
+    func accessibleUser(actor: Actor, id: Int64) async throws -> StoredUser {
+        guard actor.mayAccess(ownerId: id), let stored = try await repository.user(id: id) else {
+            throw AppError.notFound("user \(id) not found")
+        }
+        return stored
+    }
+
+    private func update(_ id: Int64, _ changes: UserChanges) async throws -> User {
+        guard let user = try await repository.updateUser(id: id, changes) else {
+            throw AppError.notFound("user \(id) not found")
+        }
+        return user
+    }
+
+    private func requireAdmin(_ actor: Actor, _ action: String) throws {
+        guard actor.isAdmin else { throw AppError.forbidden("only administrators may \(action)") }
+    }
+
+    private static func requireNotDeleted(_ user: User) throws {
+        if user.status == .deleted { throw AppError.conflict("user \(user.id) is deleted") }
+    }
+
+    static func normalizedEmail(_ email: String) -> String {
+        email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+    }
+
+    private static func trimmed(_ s: String) -> String { s.trimmingCharacters(in: .whitespacesAndNewlines) }
+    private static func nilIfEmpty(_ s: String) -> String? { s.isEmpty ? nil : s }
+    private static func canonical(_ roles: [Role]) -> [Role] { Array(Set(roles)).sorted() }
+
+    /// A shape check only: whether the mailbox exists is for a verification email to find out.
+    private static func checkEmail(_ email: String, _ v: inout Validator) {
+        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+        let shaped = parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".")
+            && !parts[1].hasPrefix(".") && !parts[1].hasSuffix(".")
+            && !email.contains(where: { $0.isWhitespace || $0 == "," })
+        v.check(shaped && email.count <= 254, "email", "email must be a valid address")
+    }
+
+    private static func checkPassword(_ password: String, field: String, _ v: inout Validator) {
+        v.check(password.count >= 8, field, "password must be at least 8 characters")
+        // bcrypt ignores everything past 72 bytes; refusing beats silently weaker passwords.
+        v.check(password.utf8.count <= 72, field, "password must be at most 72 bytes")
+    }
+
+    private static func checkName(_ name: String, _ v: inout Validator) {
+        v.check((2...100).contains(name.count), "name", "name must be 2 to 100 characters")
+    }
+}

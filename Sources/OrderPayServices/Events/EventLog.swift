@@ -1,0 +1,68 @@
+import Foundation
+import OrderPayCore
+
+/// An event as stored in the log, with its position in the whole log (across topics), which is
+/// what a live subscription resumes from.
+public struct LoggedEvent: Equatable, Sendable {
+    public let sequence: Int64
+    public let envelope: EventEnvelope
+
+    public init(sequence: Int64, envelope: EventEnvelope) {
+        self.sequence = sequence
+        self.envelope = envelope
+    }
+}
+
+public struct DeadLetter: Codable, Equatable, Sendable {
+    public let id: Int64
+    public let group: String
+    public let event: EventEnvelope
+    public let error: String
+    public let attempts: Int
+    public let failedAt: Date
+    public let replayedAt: Date?
+
+    public init(id: Int64, group: String, event: EventEnvelope, error: String, attempts: Int, failedAt: Date, replayedAt: Date?) {
+        self.id = id; self.group = group; self.event = event; self.error = error
+        self.attempts = attempts; self.failedAt = failedAt; self.replayedAt = replayedAt
+    }
+}
+
+/// The durable event log: per-topic append-only sequences with offsets, consumer-group offsets and
+/// dead letters. SQLite implements it for one machine; Kafka can implement it when scaled out.
+public protocol EventLog: AnyObject, Sendable {
+    /// Appends events, each to its topic's sequence. Events whose id is already in the log are
+    /// skipped (an outbox relay that crashed before marking them sent re-appends them).
+    func append(_ drafts: [EventDraft]) async throws
+
+    /// Events of one topic with offset >= `from`, in offset order.
+    func read(topic: Topic, from offset: Int64, limit: Int) async throws -> [EventEnvelope]
+
+    /// Events of every topic (or the given ones) after a log sequence number, in append order.
+    func tail(after sequence: Int64, topics: Set<Topic>?, limit: Int) async throws -> [LoggedEvent]
+
+    /// The most recent events (newest last), for a view that starts at "now minus N".
+    func latest(count: Int, topics: Set<Topic>?) async throws -> [LoggedEvent]
+
+    /// The offset the next event of `topic` will get.
+    func endOffset(topic: Topic) async throws -> Int64
+
+    func committedOffset(group: String, topic: Topic) async throws -> Int64
+    func commit(group: String, topic: Topic, offset: Int64) async throws
+
+    func addDeadLetter(group: String, event: EventEnvelope, error: String, attempts: Int) async throws
+    func deadLetters(includeReplayed: Bool) async throws -> [DeadLetter]
+    func deadLetter(id: Int64) async throws -> DeadLetter?
+    func markReplayed(id: Int64, at: Date) async throws
+
+    /// Fires after every append made by this process.
+    var appended: Signal { get }
+}
+
+public extension EventLog {
+    /// How far a consumer group is behind, per topic.
+    func lag(group: String, topic: Topic) async throws -> Int64 {
+        let end = try await endOffset(topic: topic)
+        return max(0, end - (try await committedOffset(group: group, topic: topic)))
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+import Logging
+import OrderPayCore
+
+extension OrderService {
+    /// Handles a batch of `payment-processed` events (group `order-service`) in one transaction.
+    ///
+    /// SUCCESS → PAID, FAILED → FAILED (with the reason), REFUNDED → CANCELLED. The order passes
+    /// through PENDING on the way (CREATED → PENDING → PAID; a retry FAILED → PENDING → …), each
+    /// step in its history. Duplicates (same event id) and stale attempts are ignored.
+    public func handlePaymentProcessed(_ events: [EventEnvelope]) async throws {
+        let now = clock.now()
+        let logger = self.logger
+        let decisions: [OrderDecision] = events.compactMap { envelope in
+            guard case .paymentProcessed(let outcome) = envelope.payload else { return nil }
+            let traceId = envelope.traceId
+            return OrderDecision(orderId: outcome.orderId, consumedEvent: (envelope.eventId, Self.consumerGroup)) { order in
+                guard let order else {
+                    logger.warning("payment outcome for unknown order", metadata: ["orderId": "\(outcome.orderId)"])
+                    return nil
+                }
+                return Self.decide(order, outcome, at: now, traceId: traceId, logger: logger)
+            }
+        }
+        guard !decisions.isEmpty else { return }
+        _ = try await repository.apply(decisions)
+    }
+
+    static func decide(_ order: Order, _ outcome: PaymentProcessed, at now: Date, traceId: String?, logger: Logger) -> OrderChange? {
+        let actor = "payment-service"
+        switch outcome.status {
+        case .refunded:
+            guard order.status.canMove(to: .cancelled, cause: .refund) else {
+                logger.warning("refund for order not PAID ignored", metadata: ["orderId": "\(order.id)", "status": "\(order.status.rawValue)"])
+                return nil
+            }
+            return OrderTransitions.change(order, through: [.cancelled], cause: .refund, reason: "payment refunded",
+                                           actor: actor, at: now, traceId: traceId)
+        case .success, .failed:
+            guard outcome.attempt > order.paymentAttempt else { return nil }   // stale or duplicate attempt
+            let target: OrderStatus = outcome.status == .success ? .paid : .failed
+            let steps: [OrderStatus]
+            switch order.status {
+            case .created, .failed: steps = [.pending, target]
+            case .pending: steps = [target]
+            default:
+                logger.warning("payment outcome ignored", metadata: ["orderId": "\(order.id)", "status": "\(order.status.rawValue)"])
+                return nil
+            }
+            let reason = outcome.status == .success ? "payment \(outcome.paymentId) attempt \(outcome.attempt) succeeded"
+                                                    : "payment failed: \(outcome.failureReason ?? "unknown reason")"
+            return OrderTransitions.change(order, through: steps, reason: reason, failureReason: outcome.failureReason,
+                                           paymentAttempt: outcome.attempt, actor: actor, at: now, traceId: traceId)
+        }
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import OrderPayCore
+
+public struct PaymentFilter: Sendable, Equatable {
+    public var userId: Int64?
+    public var status: PaymentStatus?
+    public init(userId: Int64? = nil, status: PaymentStatus? = nil) { self.userId = userId; self.status = status }
+}
+
+/// A payment as the service works on it: the row plus what only the service may see.
+public struct PaymentRecord: Sendable, Equatable {
+    public var payment: Payment
+    /// The provider token to charge (a token, never card data).
+    public var paymentToken: String
+    /// The order's status as last seen on `order-status-updated`: refunds need a PAID order.
+    public var orderStatus: OrderStatus
+
+    public init(payment: Payment, paymentToken: String, orderStatus: OrderStatus) {
+        self.payment = payment; self.paymentToken = paymentToken; self.orderStatus = orderStatus
+    }
+}
+
+public struct PaymentChange: Sendable {
+    public var record: PaymentRecord
+    public var history: [PaymentHistoryEntry]
+    public var events: [EventDraft]
+
+    public init(record: PaymentRecord, history: [PaymentHistoryEntry], events: [EventDraft]) {
+        self.record = record; self.history = history; self.events = events
+    }
+}
+
+/// A first charge for an order, claimed from `order-created` before the processor is called.
+public struct PaymentClaim: Sendable {
+    public var eventId: String
+    public var order: OrderCreated
+    public var at: Date
+
+    public init(eventId: String, order: OrderCreated, at: Date) {
+        self.eventId = eventId; self.order = order; self.at = at
+    }
+}
+
+public struct PaymentDecision: Sendable {
+    public var key: Key
+    public var consumedEvent: (id: String, group: String)?
+    public var decide: @Sendable (PaymentRecord?) throws -> PaymentChange?
+
+    public enum Key: Sendable { case payment(Int64), order(Int64) }
+
+    public init(key: Key, consumedEvent: (id: String, group: String)?, decide: @escaping @Sendable (PaymentRecord?) throws -> PaymentChange?) {
+        self.key = key; self.consumedEvent = consumedEvent; self.decide = decide
+    }
+}
+
+public protocol PaymentRepository: Sendable {
+    /// In one transaction, inserts a PROCESSING payment for each claim whose event is new and whose
+    /// order has no payment yet (a unique constraint, not only this check, keeps it one per order).
+    /// Returns the records claimed now; redelivered events claim nothing.
+    func claim(_ claims: [PaymentClaim], group: String) async throws -> [PaymentRecord]
+
+    /// Applies decisions in one transaction; returns the records that changed.
+    func apply(_ decisions: [PaymentDecision]) async throws -> [PaymentRecord]
+
+    func record(id: Int64) async throws -> PaymentRecord?
+    func record(orderId: Int64) async throws -> PaymentRecord?
+    func list(_ filter: PaymentFilter, page: PageRequest) async throws -> Page<Payment>
+    func history(paymentId: Int64) async throws -> [PaymentHistoryEntry]
+    func countByStatus() async throws -> [PaymentStatus: Int]
+    /// Payments left PROCESSING (the process stopped mid-charge): resumed at start-up.
+    func processing() async throws -> [PaymentRecord]
+}

@@ -1,0 +1,105 @@
+import Foundation
+import OrderPayCore
+
+extension PaymentService {
+    /// Retries a FAILED payment (admin or the owner), optionally with a new token: a new attempt,
+    /// charged now; returns the payment with its outcome.
+    public func retry(actor: Actor, id: Int64, paymentToken: String? = nil, traceId: String? = nil) async throws -> Payment {
+        if let token = paymentToken, !SimulatedPaymentProcessor.isWellFormed(token) {
+            throw AppError.validation("paymentToken must look like tok_… (letters, digits, _)", field: "paymentToken")
+        }
+        _ = try await accessibleRecord(actor: actor, id: id)
+        let now = clock.now()
+        let decision = PaymentDecision(key: .payment(id), consumedEvent: nil) { current in
+            guard var record = current else { throw AppError.notFound("payment \(id) not found") }
+            guard record.payment.status == .failed else {
+                throw AppError.conflict("payment \(id) is \(record.payment.status.rawValue); only a FAILED payment can be retried")
+            }
+            guard record.orderStatus != .cancelled else { throw AppError.conflict("order \(record.payment.orderId) is CANCELLED") }
+            var history: [PaymentHistoryEntry] = []
+            record.payment.attempts += 1
+            if let paymentToken { record.paymentToken = paymentToken }
+            let via = paymentToken.map { " with a new token \($0)" } ?? ""
+            PaymentRules.step(&record, &history, to: .processing, reason: "retry by \(actor.email)\(via)", actor: actor.email, at: now)
+            return PaymentChange(record: record, history: history, events: [])
+        }
+        guard let claimed = try await repository.apply([decision]).first else { throw AppError.notFound("payment \(id) not found") }
+        try await chargeAndRecord([claimed], actor: actor.email, traceIds: [claimed.payment.orderId: traceId])
+        return try await accessibleRecord(actor: actor, id: id).payment
+    }
+
+    public func cancel(actor: Actor, id: Int64) async throws -> Payment {
+        try await change(actor: actor, id: id) { record, history, now in
+            guard [.pending, .failed].contains(record.payment.status) else {
+                throw AppError.conflict("payment \(id) is \(record.payment.status.rawValue); only PENDING or FAILED payments can be cancelled")
+            }
+            PaymentRules.step(&record, &history, to: .cancelled, reason: "cancelled by \(actor.email)", actor: actor.email, at: now)
+            return []
+        }
+    }
+
+    /// Asks for a refund of a successful payment of a PAID order; an admin then processes it.
+    public func initiateRefund(actor: Actor, id: Int64, reason: String) async throws -> Payment {
+        let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty, trimmed.count <= 500 else { throw AppError.validation("reason must be 1–500 characters", field: "reason") }
+        return try await change(actor: actor, id: id) { record, history, now in
+            guard record.payment.status == .success else {
+                throw AppError.conflict("payment \(id) is \(record.payment.status.rawValue); only a SUCCESS payment can be refunded")
+            }
+            guard record.orderStatus == .paid else {
+                throw AppError.conflict("order \(record.payment.orderId) is \(record.orderStatus.rawValue); only a PAID order can be refunded")
+            }
+            record.payment.refundReason = trimmed
+            PaymentRules.step(&record, &history, to: .refundPending, reason: trimmed, actor: actor.email, at: now)
+            return []
+        }
+    }
+
+    /// Completes a pending refund (admin): the payment becomes REFUNDED and the order CANCELLED.
+    public func processRefund(actor: Actor, id: Int64, traceId: String? = nil) async throws -> Payment {
+        guard actor.isAdmin else { throw AppError.forbidden("only an admin can process a refund") }
+        return try await change(actor: actor, id: id) { record, history, now in
+            guard record.payment.status == .refundPending else {
+                throw AppError.conflict("payment \(id) is \(record.payment.status.rawValue); only a REFUND_PENDING payment can be refunded")
+            }
+            PaymentRules.step(&record, &history, to: .refunded, reason: record.payment.refundReason, actor: actor.email, at: now)
+            let p = record.payment
+            return [EventDraft(occurredAt: now, traceId: traceId, payload: .paymentProcessed(PaymentProcessed(
+                orderId: p.orderId, paymentId: p.id, amount: p.amount, status: .refunded, failureReason: nil, attempt: p.attempts)))]
+        }
+    }
+
+    private func change(actor: Actor, id: Int64,
+                        _ body: @escaping @Sendable (inout PaymentRecord, inout [PaymentHistoryEntry], Date) throws -> [EventDraft]) async throws -> Payment {
+        _ = try await accessibleRecord(actor: actor, id: id)
+        let now = clock.now()
+        let decision = PaymentDecision(key: .payment(id), consumedEvent: nil) { current in
+            guard var record = current else { throw AppError.notFound("payment \(id) not found") }
+            var history: [PaymentHistoryEntry] = []
+            let events = try body(&record, &history, now)
+            return PaymentChange(record: record, history: history, events: events)
+        }
+        guard let changed = try await repository.apply([decision]).first else { throw AppError.notFound("payment \(id) not found") }
+        return changed.payment
+    }
+
+    /// Follows the orders' status (group `payment-service`): refunds need to know an order is PAID,
+    /// and a cancelled order's open payment is cancelled with it.
+    public func handleOrderStatusUpdated(_ events: [EventEnvelope]) async throws {
+        let now = clock.now()
+        let decisions: [PaymentDecision] = events.compactMap { envelope in
+            guard case .orderStatusUpdated(let update) = envelope.payload else { return nil }
+            return PaymentDecision(key: .order(update.orderId), consumedEvent: (envelope.eventId, Self.consumerGroup)) { current in
+                guard var record = current else { return nil }
+                var history: [PaymentHistoryEntry] = []
+                record.orderStatus = update.to
+                if update.to == .cancelled, [.pending, .failed].contains(record.payment.status) {
+                    PaymentRules.step(&record, &history, to: .cancelled, reason: "order cancelled", actor: "order-service", at: now)
+                }
+                return PaymentChange(record: record, history: history, events: [])
+            }
+        }
+        guard !decisions.isEmpty else { return }
+        _ = try await repository.apply(decisions)
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import OrderPayCore
+
+public protocol RegistryRepository: Sendable {
+    func upsert(_ instance: ServiceInstance) async throws
+    func instance(app: String, instanceId: String) async throws -> ServiceInstance?
+    func all() async throws -> [ServiceInstance]
+    func remove(app: String, instanceId: String) async throws -> Bool
+    /// Removes every instance whose lease ended before `now`; returns them.
+    func evict(expiredBefore now: Date) async throws -> [ServiceInstance]
+}
+
+/// Service discovery with leases: an instance that stops renewing is evicted when its lease ends.
+public final class RegistryService: Sendable {
+    public let leaseDuration: TimeInterval
+    public let renewalInterval: TimeInterval
+    let repository: any RegistryRepository
+    let clock: any Clock
+
+    public init(repository: any RegistryRepository, clock: any Clock, leaseDuration: TimeInterval = 90, renewalInterval: TimeInterval = 30) {
+        self.repository = repository
+        self.clock = clock
+        self.leaseDuration = leaseDuration
+        self.renewalInterval = renewalInterval
+    }
+
+    @discardableResult
+    public func register(app: String, instanceId: String, host: String, port: Int, status: InstanceStatus = .up) async throws -> ServiceInstance {
+        var v = Validator()
+        v.check(app.range(of: #"^[A-Za-z0-9._-]{1,64}$"#, options: .regularExpression) != nil, "app", "app must be 1–64 letters, digits, '.', '_' or '-'")
+        v.check(!instanceId.isEmpty && instanceId.count <= 200, "instanceId", "instanceId must be 1–200 characters")
+        v.check((0...65535).contains(port), "port", "port must be 0–65535")
+        try v.throwIfInvalid()
+        let now = clock.now()
+        let instance = ServiceInstance(app: app.uppercased(), instanceId: instanceId, host: host, port: port, status: status,
+                                       registeredAt: now, lastRenewedAt: now, leaseExpiresAt: now + leaseDuration)
+        try await repository.upsert(instance)
+        return instance
+    }
+
+    /// Renews a lease; an unknown (e.g. evicted) instance gets notFound so its client re-registers.
+    @discardableResult
+    public func renew(app: String, instanceId: String) async throws -> ServiceInstance {
+        guard var instance = try await repository.instance(app: app.uppercased(), instanceId: instanceId) else {
+            throw AppError.notFound("instance \(instanceId) of \(app.uppercased()) is not registered")
+        }
+        let now = clock.now()
+        instance.lastRenewedAt = now
+        instance.leaseExpiresAt = now + leaseDuration
+        try await repository.upsert(instance)
+        return instance
+    }
+
+    public func setStatus(app: String, instanceId: String, status: InstanceStatus) async throws -> ServiceInstance {
+        guard var instance = try await repository.instance(app: app.uppercased(), instanceId: instanceId) else {
+            throw AppError.notFound("instance \(instanceId) of \(app.uppercased()) is not registered")
+        }
+        instance.status = status
+        try await repository.upsert(instance)
+        return instance
+    }
+
+    public func cancel(app: String, instanceId: String) async throws {
+        guard try await repository.remove(app: app.uppercased(), instanceId: instanceId) else {
+            throw AppError.notFound("instance \(instanceId) of \(app.uppercased()) is not registered")
+        }
+    }
+
+    /// Every live instance, after evicting expired leases.
+    public func instances(app: String? = nil) async throws -> [ServiceInstance] {
+        _ = try await evictExpired()
+        let all = try await repository.all()
+        guard let app else { return all }
+        return all.filter { $0.app == app.uppercased() }
+    }
+
+    public func evictExpired() async throws -> [ServiceInstance] {
+        try await repository.evict(expiredBefore: clock.now())
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import GRDB
+import OrderPayCore
+
+/// The transactional outbox and inbox every service database carries.
+///
+/// Outbox: events are inserted in the same transaction as the state change they describe; the
+/// relay later copies them to the event log. Inbox (`processed_events`): a consumed event's id is
+/// recorded in the handler's transaction, so a redelivered event is recognised and skipped.
+enum Outbox {
+    static func migrate(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE outbox (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                event_id TEXT NOT NULL UNIQUE,
+                type TEXT NOT NULL,
+                payload TEXT NOT NULL,
+                occurred_at REAL NOT NULL,
+                trace_id TEXT
+            );
+            CREATE TABLE processed_events (
+                event_id TEXT NOT NULL,
+                consumer_group TEXT NOT NULL,
+                processed_at REAL NOT NULL,
+                PRIMARY KEY (event_id, consumer_group)
+            );
+            """)
+    }
+
+    static func enqueue(_ db: Database, _ events: [EventDraft]) throws {
+        for event in events {
+            try db.execute(
+                sql: "INSERT INTO outbox (event_id, type, payload, occurred_at, trace_id) VALUES (?, ?, ?, ?, ?)",
+                arguments: [event.eventId, event.payload.typeName, try event.payload.encodedJSON(),
+                            event.occurredAt.storageValue, event.traceId])
+        }
+    }
+
+    /// Records that `group` consumed `eventId`; false when it already had (a redelivery).
+    static func markProcessed(_ db: Database, eventId: String, group: String, at: Date) throws -> Bool {
+        try db.execute(
+            sql: "INSERT OR IGNORE INTO processed_events (event_id, consumer_group, processed_at) VALUES (?, ?, ?)",
+            arguments: [eventId, group, at.storageValue])
+        return db.changesCount == 1
+    }
+
+    static func pending(_ db: Database, limit: Int) throws -> [(id: Int64, draft: EventDraft)] {
+        try Row.fetchAll(db, sql: "SELECT * FROM outbox ORDER BY id LIMIT ?", arguments: [limit]).map { row in
+            let payload = try EventPayload.decode(type: row["type"], json: row["payload"])
+            return (row["id"], EventDraft(eventId: row["event_id"], occurredAt: row.date("occurred_at"),
+                                          traceId: row["trace_id"], payload: payload))
+        }
+    }
+
+    static func remove(_ db: Database, upTo id: Int64) throws {
+        try db.execute(sql: "DELETE FROM outbox WHERE id <= ?", arguments: [id])
+    }
+}
+
+/// A store whose outbox the relay drains.
+public protocol OutboxSource: AnyObject, Sendable {
+    var name: String { get }
+    func pendingEvents(limit: Int) async throws -> [(id: Int64, draft: EventDraft)]
+    func removeEvents(upTo id: Int64) async throws
+    /// Fires after a commit that enqueued events, so the relay wakes at once.
+    var outboxSignal: Signal { get }
+}

@@ -1,0 +1,50 @@
+import Foundation
+import GRDB
+import OrderPayCore
+
+/// Opens one service's SQLite file the way every OrderPay store wants it: WAL, durable commits,
+/// waiting (not failing) when another process holds the write lock, and migrations applied.
+public enum SQLiteDatabase {
+    public struct Settings: Sendable {
+        /// FULL makes every commit durable across power loss: the right default for money.
+        public var synchronous: String = "FULL"
+        public var busyTimeout: TimeInterval = 10
+        public init() {}
+    }
+
+    public static func open(path: String, settings: Settings = Settings(), migrator: DatabaseMigrator) throws -> DatabasePool {
+        var config = Configuration()
+        config.busyMode = .timeout(settings.busyTimeout)
+        let synchronous = settings.synchronous
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+        }
+        do {
+            let pool = try DatabasePool(path: path, configuration: config)
+            try migrator.migrate(pool)
+            return pool
+        } catch let error as DatabaseError {
+            throw AppError(.unavailable, "cannot open database \(path): \(error.message ?? error.description)")
+        }
+    }
+}
+
+extension Row {
+    func date(_ column: String) -> Date { Date(timeIntervalSince1970: self[column] as Double) }
+    func optionalDate(_ column: String) -> Date? { (self[column] as Double?).map(Date.init(timeIntervalSince1970:)) }
+    func money(_ column: String) -> Money { Money(minorUnits: self[column]) }
+}
+
+extension Date {
+    /// Timestamps are stored as Unix seconds (REAL): sortable, compact, and exact to the microsecond.
+    var storageValue: Double { timeIntervalSince1970 }
+}
+
+/// Maps GRDB's constraint failures to the domain's conflict error; everything else passes through.
+func translatingConstraintErrors<T>(_ conflictMessage: String, _ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+        throw AppError.conflict(conflictMessage)
+    }
+}

@@ -1,0 +1,169 @@
+import Foundation
+import GRDB
+import OrderPayCore
+import OrderPayServices
+
+/// The event log on SQLite: one table, per-topic offsets, consumer-group offsets, dead letters.
+/// Several processes can share the file; each wakes its own consumers through `appended`, and
+/// others notice on their next timed wait.
+public final class SQLiteEventLog: EventLog, @unchecked Sendable {
+    public let appended = Signal()
+    let pool: DatabasePool
+
+    public init(path: String, settings: SQLiteDatabase.Settings = .init()) throws {
+        pool = try SQLiteDatabase.open(path: path, settings: settings, migrator: Self.migrator)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE events (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    topic TEXT NOT NULL,
+                    topic_offset INTEGER NOT NULL,
+                    event_id TEXT NOT NULL UNIQUE,
+                    type TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    payload TEXT NOT NULL,
+                    occurred_at REAL NOT NULL,
+                    trace_id TEXT,
+                    UNIQUE (topic, topic_offset)
+                );
+                CREATE TABLE consumer_offsets (
+                    consumer_group TEXT NOT NULL,
+                    topic TEXT NOT NULL,
+                    next_offset INTEGER NOT NULL,
+                    PRIMARY KEY (consumer_group, topic)
+                );
+                CREATE TABLE dead_letters (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    consumer_group TEXT NOT NULL,
+                    event_seq INTEGER NOT NULL REFERENCES events(seq),
+                    error TEXT NOT NULL,
+                    attempts INTEGER NOT NULL,
+                    failed_at REAL NOT NULL,
+                    replayed_at REAL
+                );
+                """)
+        }
+        return migrator
+    }
+
+    public func append(_ drafts: [EventDraft]) async throws {
+        guard !drafts.isEmpty else { return }
+        try await pool.write { db in
+            var next: [Topic: Int64] = [:]
+            for draft in drafts {
+                if try Bool.fetchOne(db, sql: "SELECT 1 FROM events WHERE event_id = ?", arguments: [draft.eventId]) == true { continue }
+                let offset = try next[draft.topic] ?? Self.endOffset(db, draft.topic)
+                try db.execute(sql: """
+                    INSERT INTO events (topic, topic_offset, event_id, type, key, payload, occurred_at, trace_id)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [draft.topic.rawValue, offset, draft.eventId, draft.payload.typeName, draft.key,
+                                     try draft.payload.encodedJSON(), draft.occurredAt.storageValue, draft.traceId])
+                next[draft.topic] = offset + 1
+            }
+        }
+        appended.notify()
+    }
+
+    public func read(topic: Topic, from offset: Int64, limit: Int) async throws -> [EventEnvelope] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM events WHERE topic = ? AND topic_offset >= ? ORDER BY topic_offset LIMIT ?",
+                             arguments: [topic.rawValue, offset, limit]).map { try Self.logged($0).envelope }
+        }
+    }
+
+    public func tail(after sequence: Int64, topics: Set<Topic>?, limit: Int) async throws -> [LoggedEvent] {
+        let (clause, arguments) = Self.topicClause(topics)
+        return try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM events WHERE seq > ? \(clause) ORDER BY seq LIMIT ?",
+                             arguments: [sequence] + arguments + [limit]).map(Self.logged)
+        }
+    }
+
+    public func latest(count: Int, topics: Set<Topic>?) async throws -> [LoggedEvent] {
+        let (clause, arguments) = Self.topicClause(topics)
+        return try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM events WHERE 1 \(clause) ORDER BY seq DESC LIMIT ?",
+                             arguments: arguments + [count]).map(Self.logged).reversed()
+        }
+    }
+
+    public func endOffset(topic: Topic) async throws -> Int64 {
+        try await pool.read { db in try Self.endOffset(db, topic) }
+    }
+
+    public func committedOffset(group: String, topic: Topic) async throws -> Int64 {
+        try await pool.read { db in
+            try Int64.fetchOne(db, sql: "SELECT next_offset FROM consumer_offsets WHERE consumer_group = ? AND topic = ?",
+                               arguments: [group, topic.rawValue]) ?? 0
+        }
+    }
+
+    public func commit(group: String, topic: Topic, offset: Int64) async throws {
+        try await pool.write { db in
+            // MAX keeps a slow, older writer from moving a group's offset backwards.
+            try db.execute(sql: """
+                INSERT INTO consumer_offsets (consumer_group, topic, next_offset) VALUES (?, ?, ?)
+                ON CONFLICT (consumer_group, topic) DO UPDATE SET next_offset = MAX(next_offset, excluded.next_offset)
+                """, arguments: [group, topic.rawValue, offset])
+        }
+    }
+
+    public func addDeadLetter(group: String, event: EventEnvelope, error: String, attempts: Int) async throws {
+        try await pool.write { db in
+            guard let seq = try Int64.fetchOne(db, sql: "SELECT seq FROM events WHERE event_id = ?", arguments: [event.eventId]) else { return }
+            try db.execute(sql: "INSERT INTO dead_letters (consumer_group, event_seq, error, attempts, failed_at) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [group, seq, error, attempts, Date().storageValue])
+        }
+    }
+
+    public func deadLetters(includeReplayed: Bool) async throws -> [DeadLetter] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT d.id AS dead_letter_id, d.consumer_group, d.error, d.attempts, d.failed_at, d.replayed_at, e.*
+                FROM dead_letters d JOIN events e ON e.seq = d.event_seq
+                \(includeReplayed ? "" : "WHERE d.replayed_at IS NULL") ORDER BY d.id
+                """).map(Self.deadLetter)
+        }
+    }
+
+    public func deadLetter(id: Int64) async throws -> DeadLetter? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT d.id AS dead_letter_id, d.consumer_group, d.error, d.attempts, d.failed_at, d.replayed_at, e.*
+                FROM dead_letters d JOIN events e ON e.seq = d.event_seq WHERE d.id = ?
+                """, arguments: [id]).map(Self.deadLetter)
+        }
+    }
+
+    public func markReplayed(id: Int64, at date: Date) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE dead_letters SET replayed_at = ? WHERE id = ?", arguments: [date.storageValue, id])
+        }
+    }
+
+    static func endOffset(_ db: Database, _ topic: Topic) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT MAX(topic_offset) + 1 FROM events WHERE topic = ?", arguments: [topic.rawValue]) ?? 0
+    }
+
+    static func topicClause(_ topics: Set<Topic>?) -> (String, StatementArguments) {
+        guard let topics, !topics.isEmpty else { return ("", []) }
+        let names = topics.map(\.rawValue).sorted()
+        return ("AND topic IN (\(databaseQuestionMarks(count: names.count)))", StatementArguments(names))
+    }
+
+    static func logged(_ row: Row) throws -> LoggedEvent {
+        let payload = try EventPayload.decode(type: row["type"], json: row["payload"])
+        let draft = EventDraft(eventId: row["event_id"], occurredAt: row.date("occurred_at"), traceId: row["trace_id"], payload: payload)
+        return LoggedEvent(sequence: row["seq"], envelope: EventEnvelope(draft: draft, offset: row["topic_offset"]))
+    }
+
+    static func deadLetter(_ row: Row) throws -> DeadLetter {
+        DeadLetter(id: row["dead_letter_id"], group: row["consumer_group"], event: try logged(row).envelope,
+                   error: row["error"], attempts: row["attempts"], failedAt: row.date("failed_at"),
+                   replayedAt: row.optionalDate("replayed_at"))
+    }
+}

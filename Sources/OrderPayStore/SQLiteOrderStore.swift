@@ -1,0 +1,261 @@
+import Foundation
+import GRDB
+import OrderPayCore
+import OrderPayServices
+
+/// The order service's database: catalog, orders, items, history, outbox.
+public final class SQLiteOrderStore: OrderRepository, OutboxSource, @unchecked Sendable {
+    public let name = "orders"
+    public let outboxSignal = Signal()
+    let pool: DatabasePool
+
+    public init(path: String, settings: SQLiteDatabase.Settings = .init()) throws {
+        pool = try SQLiteDatabase.open(path: path, settings: settings, migrator: Self.migrator)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE products (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    sku TEXT NOT NULL UNIQUE COLLATE NOCASE,
+                    name TEXT NOT NULL,
+                    unit_price_minor INTEGER NOT NULL CHECK (unit_price_minor > 0),
+                    active INTEGER NOT NULL DEFAULT 1
+                );
+                CREATE TABLE orders (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    order_number TEXT NOT NULL UNIQUE,
+                    user_id INTEGER NOT NULL,
+                    status TEXT NOT NULL,
+                    total_minor INTEGER NOT NULL,
+                    shipping_address TEXT NOT NULL,
+                    payment_method TEXT NOT NULL,
+                    failure_reason TEXT,
+                    payment_attempt INTEGER NOT NULL DEFAULT 0,
+                    idempotency_key TEXT,
+                    created_at REAL NOT NULL,
+                    updated_at REAL NOT NULL,
+                    UNIQUE (user_id, idempotency_key)
+                );
+                CREATE INDEX orders_by_user ON orders (user_id, id);
+                CREATE INDEX orders_by_status ON orders (status, id);
+                CREATE TABLE order_items (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    order_id INTEGER NOT NULL REFERENCES orders(id),
+                    product_id INTEGER NOT NULL,
+                    sku TEXT NOT NULL,
+                    product_name TEXT NOT NULL,
+                    quantity INTEGER NOT NULL CHECK (quantity BETWEEN 1 AND 999),
+                    unit_price_minor INTEGER NOT NULL,
+                    subtotal_minor INTEGER NOT NULL
+                );
+                CREATE INDEX order_items_by_order ON order_items (order_id);
+                CREATE TABLE order_history (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    order_id INTEGER NOT NULL REFERENCES orders(id),
+                    from_status TEXT,
+                    to_status TEXT NOT NULL,
+                    reason TEXT,
+                    actor TEXT NOT NULL,
+                    at REAL NOT NULL
+                );
+                CREATE INDEX order_history_by_order ON order_history (order_id, id);
+                """)
+            try Outbox.migrate(db)
+        }
+        return migrator
+    }
+
+    // MARK: Catalog
+
+    public func insertProduct(sku: String, name: String, unitPrice: Money, active: Bool) async throws -> Product {
+        try await pool.write { db in
+            try translatingConstraintErrors("a product with sku \(sku) already exists") {
+                try db.execute(sql: "INSERT INTO products (sku, name, unit_price_minor, active) VALUES (?, ?, ?, ?)",
+                               arguments: [sku, name, unitPrice.minorUnits, active])
+            }
+            return Product(id: db.lastInsertedRowID, sku: sku, name: name, unitPrice: unitPrice, active: active)
+        }
+    }
+
+    public func updateProduct(_ product: Product) async throws -> Product {
+        try await pool.write { db in
+            try translatingConstraintErrors("a product with sku \(product.sku) already exists") {
+                try db.execute(sql: "UPDATE products SET sku = ?, name = ?, unit_price_minor = ?, active = ? WHERE id = ?",
+                               arguments: [product.sku, product.name, product.unitPrice.minorUnits, product.active, product.id])
+            }
+            return product
+        }
+    }
+
+    public func products(ids: [Int64]) async throws -> [Int64: Product] {
+        guard !ids.isEmpty else { return [:] }
+        return try await pool.read { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM products WHERE id IN (\(databaseQuestionMarks(count: ids.count)))",
+                                        arguments: StatementArguments(ids))
+            return Dictionary(rows.map { (Int64($0["id"] as Int64), Self.product($0)) }, uniquingKeysWith: { a, _ in a })
+        }
+    }
+
+    public func listProducts(includeInactive: Bool) async throws -> [Product] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM products \(includeInactive ? "" : "WHERE active = 1") ORDER BY id").map(Self.product)
+        }
+    }
+
+    static func product(_ row: Row) -> Product {
+        Product(id: row["id"], sku: row["sku"], name: row["name"], unitPrice: row.money("unit_price_minor"), active: row["active"])
+    }
+
+    // MARK: Orders
+
+    public func insert(_ new: NewOrder, history: OrderHistoryEntry,
+                       events: @Sendable (Order) throws -> [EventDraft]) async throws -> (order: Order, created: Bool) {
+        let result: (Order, Bool) = try await pool.write { db in
+            if let key = new.idempotencyKey,
+               let existing = try Row.fetchOne(db, sql: "SELECT * FROM orders WHERE user_id = ? AND idempotency_key = ?", arguments: [new.userId, key]) {
+                return (try Self.order(db, existing), false)
+            }
+            try db.execute(sql: """
+                INSERT INTO orders (order_number, user_id, status, total_minor, shipping_address, payment_method,
+                                    idempotency_key, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [new.orderNumber, new.userId, OrderStatus.created.rawValue, new.totalAmount.minorUnits,
+                                 new.shippingAddress, new.paymentMethod.rawValue, new.idempotencyKey,
+                                 new.createdAt.storageValue, new.createdAt.storageValue])
+            let id = db.lastInsertedRowID
+            for item in new.items {
+                try db.execute(sql: """
+                    INSERT INTO order_items (order_id, product_id, sku, product_name, quantity, unit_price_minor, subtotal_minor)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [id, item.productId, item.sku, item.productName, item.quantity,
+                                     item.unitPrice.minorUnits, item.subtotal.minorUnits])
+            }
+            try Self.appendHistory(db, orderId: id, [history])
+            let order = Order(id: id, orderNumber: new.orderNumber, userId: new.userId, status: .created,
+                              totalAmount: new.totalAmount, shippingAddress: new.shippingAddress,
+                              paymentMethod: new.paymentMethod, orderItems: new.items,
+                              createdAt: new.createdAt, updatedAt: new.createdAt)
+            try Outbox.enqueue(db, try events(order))
+            return (order, true)
+        }
+        if result.1 { outboxSignal.notify() }
+        return (order: result.0, created: result.1)
+    }
+
+    public func order(id: Int64) async throws -> Order? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM orders WHERE id = ?", arguments: [id]).map { try Self.order(db, $0) }
+        }
+    }
+
+    public func list(_ filter: OrderFilter, page: PageRequest) async throws -> Page<Order> {
+        var conditions: [String] = []
+        var arguments: StatementArguments = []
+        if let userId = filter.userId { conditions.append("user_id = ?"); arguments += [userId] }
+        if let status = filter.status { conditions.append("status = ?"); arguments += [status.rawValue] }
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let filterArguments = arguments
+        return try await pool.read { db in
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM orders \(whereClause)", arguments: filterArguments) ?? 0
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM orders \(whereClause) ORDER BY id DESC LIMIT ? OFFSET ?",
+                                        arguments: filterArguments + [page.size, page.offset])
+            return Page(content: try Self.orders(db, rows), request: page, total: total)
+        }
+    }
+
+    public func history(orderId: Int64) async throws -> [OrderHistoryEntry] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM order_history WHERE order_id = ? ORDER BY id", arguments: [orderId]).map { row in
+                OrderHistoryEntry(from: (row["from_status"] as String?).flatMap(OrderStatus.init(rawValue:)),
+                                  to: OrderStatus(rawValue: row["to_status"]) ?? .created,
+                                  reason: row["reason"], actor: row["actor"], at: row.date("at"))
+            }
+        }
+    }
+
+    public func countByStatus() async throws -> [OrderStatus: Int] {
+        try await pool.read { db in
+            var counts: [OrderStatus: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM orders GROUP BY status") {
+                if let status = OrderStatus(rawValue: row["status"]) { counts[status] = row["n"] }
+            }
+            return counts
+        }
+    }
+
+    public func apply(_ decisions: [OrderDecision]) async throws -> [Order] {
+        let (changed, enqueued): ([Order], Bool) = try await pool.write { db in
+            var changed: [Order] = []
+            var enqueued = false
+            for decision in decisions {
+                if let consumed = decision.consumedEvent,
+                   !(try Outbox.markProcessed(db, eventId: consumed.id, group: consumed.group, at: Date())) {
+                    continue   // redelivered: already applied
+                }
+                let current = try Row.fetchOne(db, sql: "SELECT * FROM orders WHERE id = ?", arguments: [decision.orderId])
+                    .map { try Self.order(db, $0) }
+                guard let change = try decision.decide(current), let before = current else { continue }
+                // The status in the WHERE clause guards against a writer in another process.
+                try db.execute(sql: """
+                    UPDATE orders SET status = ?, failure_reason = ?, payment_attempt = ?, updated_at = ?
+                    WHERE id = ? AND status = ?
+                    """, arguments: [change.order.status.rawValue, change.order.failureReason, change.order.paymentAttempt,
+                                     change.order.updatedAt.storageValue, before.id, before.status.rawValue])
+                guard db.changesCount == 1 else { throw AppError.conflict("order \(before.id) changed concurrently; try again") }
+                try Self.appendHistory(db, orderId: before.id, change.history)
+                try Outbox.enqueue(db, change.events)
+                enqueued = enqueued || !change.events.isEmpty
+                changed.append(change.order)
+            }
+            return (changed, enqueued)
+        }
+        if enqueued { outboxSignal.notify() }
+        return changed
+    }
+
+    static func appendHistory(_ db: Database, orderId: Int64, _ entries: [OrderHistoryEntry]) throws {
+        for entry in entries {
+            try db.execute(sql: "INSERT INTO order_history (order_id, from_status, to_status, reason, actor, at) VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [orderId, entry.from?.rawValue, entry.to.rawValue, entry.reason, entry.actor, entry.at.storageValue])
+        }
+    }
+
+    static func order(_ db: Database, _ row: Row) throws -> Order {
+        try orders(db, [row])[0]
+    }
+
+    /// Loads the items of all rows with one query, so a page costs two queries, not one per order.
+    static func orders(_ db: Database, _ rows: [Row]) throws -> [Order] {
+        guard !rows.isEmpty else { return [] }
+        let ids: [Int64] = rows.map { $0["id"] }
+        var items: [Int64: [OrderItem]] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT * FROM order_items WHERE order_id IN (\(databaseQuestionMarks(count: ids.count))) ORDER BY id",
+                                    arguments: StatementArguments(ids)) {
+            items[row["order_id"], default: []].append(OrderItem(
+                productId: row["product_id"], sku: row["sku"], productName: row["product_name"], quantity: row["quantity"],
+                unitPrice: row.money("unit_price_minor"), subtotal: row.money("subtotal_minor")))
+        }
+        return rows.map { row in
+            let id: Int64 = row["id"]
+            return Order(id: id, orderNumber: row["order_number"], userId: row["user_id"],
+                         status: OrderStatus(rawValue: row["status"]) ?? .created, totalAmount: row.money("total_minor"),
+                         shippingAddress: row["shipping_address"],
+                         paymentMethod: PaymentMethod(rawValue: row["payment_method"]) ?? .creditCard,
+                         orderItems: items[id] ?? [], failureReason: row["failure_reason"],
+                         paymentAttempt: row["payment_attempt"], createdAt: row.date("created_at"), updatedAt: row.date("updated_at"))
+        }
+    }
+
+    // MARK: OutboxSource
+
+    public func pendingEvents(limit: Int) async throws -> [(id: Int64, draft: EventDraft)] {
+        try await pool.read { db in try Outbox.pending(db, limit: limit) }
+    }
+
+    public func removeEvents(upTo id: Int64) async throws {
+        try await pool.write { db in try Outbox.remove(db, upTo: id) }
+    }
+}

@@ -1,0 +1,195 @@
+import Foundation
+import GRDB
+import OrderPayCore
+import OrderPayServices
+
+/// The payment service's database: payments (one per order, enforced by a unique constraint),
+/// their history, outbox and inbox.
+public final class SQLitePaymentStore: PaymentRepository, OutboxSource, @unchecked Sendable {
+    public let name = "payments"
+    public let outboxSignal = Signal()
+    let pool: DatabasePool
+
+    public init(path: String, settings: SQLiteDatabase.Settings = .init()) throws {
+        pool = try SQLiteDatabase.open(path: path, settings: settings, migrator: Self.migrator)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE payments (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    order_id INTEGER NOT NULL UNIQUE,
+                    user_id INTEGER NOT NULL,
+                    amount_minor INTEGER NOT NULL,
+                    status TEXT NOT NULL,
+                    payment_method TEXT NOT NULL,
+                    payment_token TEXT NOT NULL,
+                    order_status TEXT NOT NULL,
+                    attempts INTEGER NOT NULL,
+                    failure_reason TEXT,
+                    transaction_id TEXT,
+                    refund_reason TEXT,
+                    created_at REAL NOT NULL,
+                    updated_at REAL NOT NULL
+                );
+                CREATE INDEX payments_by_user ON payments (user_id, id);
+                CREATE INDEX payments_by_status ON payments (status, id);
+                CREATE TABLE payment_history (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    payment_id INTEGER NOT NULL REFERENCES payments(id),
+                    from_status TEXT,
+                    to_status TEXT NOT NULL,
+                    attempt INTEGER NOT NULL,
+                    reason TEXT,
+                    actor TEXT NOT NULL,
+                    at REAL NOT NULL
+                );
+                CREATE INDEX payment_history_by_payment ON payment_history (payment_id, id);
+                """)
+            try Outbox.migrate(db)
+        }
+        return migrator
+    }
+
+    public func claim(_ claims: [PaymentClaim], group: String) async throws -> [PaymentRecord] {
+        try await pool.write { db in
+            var claimed: [PaymentRecord] = []
+            for claim in claims {
+                guard try Outbox.markProcessed(db, eventId: claim.eventId, group: group, at: claim.at) else { continue }
+                let order = claim.order
+                // INSERT OR IGNORE on the unique order_id: a second order-created for one order claims nothing.
+                try db.execute(sql: """
+                    INSERT OR IGNORE INTO payments (order_id, user_id, amount_minor, status, payment_method, payment_token,
+                                                    order_status, attempts, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
+                    """, arguments: [order.orderId, order.userId, order.totalAmount.minorUnits, PaymentStatus.processing.rawValue,
+                                     order.paymentMethod.rawValue, order.paymentToken, OrderStatus.created.rawValue,
+                                     claim.at.storageValue, claim.at.storageValue])
+                guard db.changesCount == 1 else { continue }
+                let id = db.lastInsertedRowID
+                try Self.appendHistory(db, paymentId: id, [
+                    PaymentHistoryEntry(from: nil, to: .pending, attempt: 1, reason: "order \(order.orderId) created", actor: "payment-service", at: claim.at),
+                    PaymentHistoryEntry(from: .pending, to: .processing, attempt: 1, reason: "charging \(order.totalAmount)", actor: "payment-service", at: claim.at),
+                ])
+                if let record = try Self.fetch(db, where: "id = ?", id) { claimed.append(record) }
+            }
+            return claimed
+        }
+    }
+
+    public func apply(_ decisions: [PaymentDecision]) async throws -> [PaymentRecord] {
+        let (changed, enqueued): ([PaymentRecord], Bool) = try await pool.write { db in
+            var changed: [PaymentRecord] = []
+            var enqueued = false
+            for decision in decisions {
+                if let consumed = decision.consumedEvent,
+                   !(try Outbox.markProcessed(db, eventId: consumed.id, group: consumed.group, at: Date())) {
+                    continue
+                }
+                let current: PaymentRecord?
+                switch decision.key {
+                case .payment(let id): current = try Self.fetch(db, where: "id = ?", id)
+                case .order(let orderId): current = try Self.fetch(db, where: "order_id = ?", orderId)
+                }
+                guard let change = try decision.decide(current), let before = current else { continue }
+                let p = change.record.payment
+                try db.execute(sql: """
+                    UPDATE payments SET status = ?, payment_token = ?, order_status = ?, attempts = ?, failure_reason = ?,
+                        transaction_id = ?, refund_reason = ?, updated_at = ?
+                    WHERE id = ? AND status = ? AND attempts = ?
+                    """, arguments: [p.status.rawValue, change.record.paymentToken, change.record.orderStatus.rawValue, p.attempts,
+                                     p.failureReason, p.transactionId, p.refundReason, p.updatedAt.storageValue,
+                                     before.payment.id, before.payment.status.rawValue, before.payment.attempts])
+                guard db.changesCount == 1 else { throw AppError.conflict("payment \(p.id) changed concurrently; try again") }
+                try Self.appendHistory(db, paymentId: p.id, change.history)
+                try Outbox.enqueue(db, change.events)
+                enqueued = enqueued || !change.events.isEmpty
+                changed.append(change.record)
+            }
+            return (changed, enqueued)
+        }
+        if enqueued { outboxSignal.notify() }
+        return changed
+    }
+
+    public func record(id: Int64) async throws -> PaymentRecord? {
+        try await pool.read { db in try Self.fetch(db, where: "id = ?", id) }
+    }
+
+    public func record(orderId: Int64) async throws -> PaymentRecord? {
+        try await pool.read { db in try Self.fetch(db, where: "order_id = ?", orderId) }
+    }
+
+    public func list(_ filter: PaymentFilter, page: PageRequest) async throws -> Page<Payment> {
+        var conditions: [String] = []
+        var arguments: StatementArguments = []
+        if let userId = filter.userId { conditions.append("user_id = ?"); arguments += [userId] }
+        if let status = filter.status { conditions.append("status = ?"); arguments += [status.rawValue] }
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let filterArguments = arguments
+        return try await pool.read { db in
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM payments \(whereClause)", arguments: filterArguments) ?? 0
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM payments \(whereClause) ORDER BY id DESC LIMIT ? OFFSET ?",
+                                        arguments: filterArguments + [page.size, page.offset])
+            return Page(content: rows.map { Self.record($0).payment }, request: page, total: total)
+        }
+    }
+
+    public func history(paymentId: Int64) async throws -> [PaymentHistoryEntry] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM payment_history WHERE payment_id = ? ORDER BY id", arguments: [paymentId]).map { row in
+                PaymentHistoryEntry(from: (row["from_status"] as String?).flatMap(PaymentStatus.init(rawValue:)),
+                                    to: PaymentStatus(rawValue: row["to_status"]) ?? .pending, attempt: row["attempt"],
+                                    reason: row["reason"], actor: row["actor"], at: row.date("at"))
+            }
+        }
+    }
+
+    public func countByStatus() async throws -> [PaymentStatus: Int] {
+        try await pool.read { db in
+            var counts: [PaymentStatus: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM payments GROUP BY status") {
+                if let status = PaymentStatus(rawValue: row["status"]) { counts[status] = row["n"] }
+            }
+            return counts
+        }
+    }
+
+    public func processing() async throws -> [PaymentRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM payments WHERE status = ? ORDER BY id", arguments: [PaymentStatus.processing.rawValue]).map(Self.record)
+        }
+    }
+
+    static func fetch(_ db: Database, where condition: String, _ value: Int64) throws -> PaymentRecord? {
+        try Row.fetchOne(db, sql: "SELECT * FROM payments WHERE \(condition)", arguments: [value]).map(record)
+    }
+
+    static func record(_ row: Row) -> PaymentRecord {
+        let payment = Payment(id: row["id"], orderId: row["order_id"], userId: row["user_id"], amount: row.money("amount_minor"),
+                              status: PaymentStatus(rawValue: row["status"]) ?? .pending,
+                              paymentMethod: PaymentMethod(rawValue: row["payment_method"]) ?? .creditCard,
+                              attempts: row["attempts"], failureReason: row["failure_reason"], transactionId: row["transaction_id"],
+                              refundReason: row["refund_reason"], createdAt: row.date("created_at"), updatedAt: row.date("updated_at"))
+        return PaymentRecord(payment: payment, paymentToken: row["payment_token"],
+                             orderStatus: OrderStatus(rawValue: row["order_status"]) ?? .created)
+    }
+
+    static func appendHistory(_ db: Database, paymentId: Int64, _ entries: [PaymentHistoryEntry]) throws {
+        for e in entries {
+            try db.execute(sql: """
+                INSERT INTO payment_history (payment_id, from_status, to_status, attempt, reason, actor, at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [paymentId, e.from?.rawValue, e.to.rawValue, e.attempt, e.reason, e.actor, e.at.storageValue])
+        }
+    }
+
+    public func pendingEvents(limit: Int) async throws -> [(id: Int64, draft: EventDraft)] {
+        try await pool.read { db in try Outbox.pending(db, limit: limit) }
+    }
+
+    public func removeEvents(upTo id: Int64) async throws {
+        try await pool.write { db in try Outbox.remove(db, upTo: id) }
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import GRDB
+import OrderPayCore
+import OrderPayServices
+
+/// Registry leases in the data dir, so every process on it (console, CLI, servers) sees the others.
+public final class SQLiteRegistryStore: RegistryRepository, @unchecked Sendable {
+    let pool: DatabasePool
+
+    public init(path: String, settings: SQLiteDatabase.Settings = .init()) throws {
+        var relaxed = settings
+        relaxed.synchronous = "NORMAL"   // leases are renewed every few seconds: losing one to a power cut is harmless
+        pool = try SQLiteDatabase.open(path: path, settings: relaxed, migrator: Self.migrator)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE instances (
+                    app TEXT NOT NULL,
+                    instance_id TEXT NOT NULL,
+                    host TEXT NOT NULL,
+                    port INTEGER NOT NULL,
+                    status TEXT NOT NULL,
+                    registered_at REAL NOT NULL,
+                    last_renewed_at REAL NOT NULL,
+                    lease_expires_at REAL NOT NULL,
+                    PRIMARY KEY (app, instance_id)
+                );
+                """)
+        }
+        return migrator
+    }
+
+    public func upsert(_ i: ServiceInstance) async throws {
+        try await pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO instances (app, instance_id, host, port, status, registered_at, last_renewed_at, lease_expires_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (app, instance_id) DO UPDATE SET host = excluded.host, port = excluded.port, status = excluded.status,
+                    last_renewed_at = excluded.last_renewed_at, lease_expires_at = excluded.lease_expires_at
+                """, arguments: [i.app, i.instanceId, i.host, i.port, i.status.rawValue, i.registeredAt.storageValue,
+                                 i.lastRenewedAt.storageValue, i.leaseExpiresAt.storageValue])
+        }
+    }
+
+    public func instance(app: String, instanceId: String) async throws -> ServiceInstance? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM instances WHERE app = ? AND instance_id = ?", arguments: [app, instanceId]).map(Self.instance)
+        }
+    }
+
+    public func all() async throws -> [ServiceInstance] {
+        try await pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM instances ORDER BY app, instance_id").map(Self.instance) }
+    }
+
+    public func remove(app: String, instanceId: String) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM instances WHERE app = ? AND instance_id = ?", arguments: [app, instanceId])
+            return db.changesCount == 1
+        }
+    }
+
+    public func evict(expiredBefore now: Date) async throws -> [ServiceInstance] {
+        try await pool.write { db in
+            let expired = try Row.fetchAll(db, sql: "SELECT * FROM instances WHERE lease_expires_at < ?", arguments: [now.storageValue]).map(Self.instance)
+            try db.execute(sql: "DELETE FROM instances WHERE lease_expires_at < ?", arguments: [now.storageValue])
+            return expired
+        }
+    }
+
+    static func instance(_ row: Row) -> ServiceInstance {
+        ServiceInstance(app: row["app"], instanceId: row["instance_id"], host: row["host"], port: row["port"],
+                        status: InstanceStatus(rawValue: row["status"]) ?? .down, registeredAt: row.date("registered_at"),
+                        lastRenewedAt: row.date("last_renewed_at"), leaseExpiresAt: row.date("lease_expires_at"))
+    }
+}

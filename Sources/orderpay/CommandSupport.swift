@@ -1,0 +1,77 @@
+import ArgumentParser
+import Foundation
+import Logging
+import OrderPayCore
+import OrderPayEmbedded
+
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: "Data directory (env ORDERPAY_DATA, default ./.orderpay).")
+    var data: String?
+
+    @Flag(name: .long, help: "Print JSON instead of text.")
+    var json = false
+
+    var dataDirectory: String { data ?? EmbeddedConfiguration.defaultDataDirectory() }
+}
+
+/// The operator behind the embedded CLI: it has the data dir, so it acts with admin rights,
+/// recorded under the login name in histories.
+let cliOperator = Actor(userId: nil, email: "cli:" + (ProcessInfo.processInfo.environment["USER"] ?? "operator"), roles: [.admin])
+
+enum CLI {
+    static func logger() -> Logger {
+        var logger = Logger(label: "orderpay")
+        logger.logLevel = Logger.Level(rawValue: ProcessInfo.processInfo.environment["ORDERPAY_LOG_LEVEL"] ?? "") ?? .warning
+        return logger
+    }
+
+    /// Runs `body` against the embedded services, maps errors to a message on stderr and an exit
+    /// code, and stops the workers (letting in-flight events finish) before returning.
+    static func run(_ options: GlobalOptions, workers: Bool = true,
+                    configure: (inout EmbeddedConfiguration) -> Void = { _ in },
+                    _ body: (EmbeddedSystem) async throws -> Void) async throws {
+        var configuration = EmbeddedConfiguration(dataDirectory: options.dataDirectory)
+        configuration.startWorkers = workers
+        configure(&configuration)
+        do {
+            let system = try await EmbeddedSystem.start(configuration, logger: logger())
+            do {
+                try await body(system)
+            } catch {
+                await system.stop()
+                throw error
+            }
+            await system.stop()
+        } catch let error as AppError {
+            fail(error.description, code: error.kind.exitCode)
+        }
+    }
+
+    static func fail(_ message: String, code: Int32 = 2) -> Never {
+        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+        exit(code)
+    }
+
+    static func printJSON<T: Encodable>(_ value: T) throws {
+        print(String(decoding: try JSONCoding.prettyEncoder.encode(value), as: UTF8.self))
+    }
+
+    /// Prints JSON with --json, else the text rendering.
+    static func emit<T: Encodable>(_ value: T, _ options: GlobalOptions, text: () -> String) throws {
+        if options.json { try printJSON(value) } else { print(text()) }
+    }
+}
+
+func parseMoney(_ text: String, field: String) throws -> Money {
+    guard let money = Money(text), money > .zero else { throw AppError.validation("'\(text)' is not a positive amount with at most two decimals", field: field) }
+    return money
+}
+
+func parseEnum<E: RawRepresentable & CaseIterable>(_ text: String, _ type: E.Type, field: String) throws -> E where E.RawValue == String {
+    let normalized = text.uppercased().replacingOccurrences(of: "-", with: "_")
+    guard let value = E(rawValue: normalized) else {
+        let allowed = E.allCases.map(\.rawValue).joined(separator: ", ")
+        throw AppError.validation("'\(text)' is not a valid \(field) (one of \(allowed))", field: field)
+    }
+    return value
+}

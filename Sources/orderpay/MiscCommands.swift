@@ -1,0 +1,102 @@
+import ArgumentParser
+import Foundation
+import OrderPayCore
+import OrderPayEmbedded
+import OrderPayServices
+
+struct ProductsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "products", abstract: "The product catalog.",
+                                                    subcommands: [List.self, Create.self])
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List products.")
+        @OptionGroup var options: GlobalOptions
+        @Flag(help: "Include inactive products.") var all = false
+
+        func run() async throws {
+            try await CLI.run(options, workers: false) { system in
+                let products = try await system.orders.products(includeInactive: all)
+                try CLI.emit(products, options) {
+                    var table = TextTable("ID", "SKU", "NAME", "PRICE", "ACTIVE")
+                    for p in products { table.add(String(p.id), p.sku, p.name, p.unitPrice.description, p.active ? "yes" : "no") }
+                    return table.rendered
+                }
+            }
+        }
+    }
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add a product.")
+        @OptionGroup var options: GlobalOptions
+        @Option var sku: String
+        @Option var name: String
+        @Option(help: "Unit price, e.g. 19.99.") var price: String
+
+        func run() async throws {
+            try await CLI.run(options, workers: false) { system in
+                let product = try await system.orders.createProduct(actor: cliOperator, sku: sku, name: name,
+                                                                    unitPrice: try parseMoney(price, field: "price"))
+                try CLI.emit(product, options) { "product \(product.id)  \(product.sku)  \(product.name)  \(product.unitPrice)" }
+            }
+        }
+    }
+}
+
+struct RegistryCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "registry", abstract: "Registered service instances.",
+                                                    subcommands: [List.self], defaultSubcommand: List.self)
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List live instances with their lease.")
+        @OptionGroup var options: GlobalOptions
+
+        func run() async throws {
+            try await CLI.run(options, workers: false) { system in
+                let instances = try await system.registry.instances()
+                let now = Date()
+                try CLI.emit(instances, options) {
+                    var table = TextTable("APP", "INSTANCE", "STATUS", "ADDRESS", "HEARTBEAT", "LEASE LEFT")
+                    for i in instances {
+                        table.add(i.app, i.instanceId, i.status.rawValue, "\(i.host):\(i.port)",
+                                  "\(Int(now.timeIntervalSince(i.lastRenewedAt)))s ago", "\(Int(i.leaseExpiresAt.timeIntervalSince(now)))s")
+                    }
+                    return table.rendered
+                }
+            }
+        }
+    }
+}
+
+struct SeedCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "seed", abstract: "Fill an empty data dir with demo data.")
+    @OptionGroup var options: GlobalOptions
+
+    func run() async throws {
+        try await CLI.run(options) { system in
+            let summary = try await DemoSeeder(system: system).seed()
+            try CLI.emit(summary, options) { summary.text }
+        }
+    }
+}
+
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "bench", abstract: "Benchmarks with a baseline measured in the same run.",
+                                                    subcommands: [Flow.self])
+
+    struct Flow: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Orders through the whole flow vs raw SQLite commits.")
+        @Option(help: "Orders to place.") var orders = 2000
+        @Option(help: "Orders in flight at once.") var concurrency = 32
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            guard orders > 0, concurrency > 0 else { CLI.fail("--orders and --concurrency must be positive") }
+            do {
+                let report = try await FlowBenchmark(orders: orders, concurrency: concurrency).run { print($0) }
+                if json { try CLI.printJSON(report) } else { print(report.text) }
+            } catch let error as AppError {
+                CLI.fail(error.description, code: error.kind.exitCode)
+            }
+        }
+    }
+}

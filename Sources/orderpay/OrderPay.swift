@@ -1,0 +1,12 @@
+import ArgumentParser
+
+@main
+struct OrderPay: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "orderpay",
+        abstract: "Orders and payments, embedded on a local data dir.",
+        subcommands: [DemoCommand.self, SeedCommand.self, UsersCommand.self, ProductsCommand.self, OrdersCommand.self,
+                      PaymentsCommand.self, EventsCommand.self, RegistryCommand.self, BenchCommand.self],
+        defaultSubcommand: DemoCommand.self)
+}
+
