@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import OrderPayCore
 import OrderPayServices
 import OrderPayStore
@@ -54,7 +55,9 @@ public struct FlowBenchmark {
         progress("measuring raw SQLite commits in \(directory)…")
         let raw = try await RawCommitProbe.commitsPerSecond(directory: directory, settings: settings)
 
-        let system = try await EmbeddedSystem.start(configuration)
+        var quiet = Logger(label: "orderpay.bench")
+        quiet.logLevel = .warning
+        let system = try await EmbeddedSystem.start(configuration, logger: quiet)
         let admin = Actor.system("bench")
         let user = try await system.auth.createUser(actor: admin, CreateUserRequest(email: "bench@orderpay.dev", password: "bench-password", name: "Bench"))
         let product = try await system.orders.createProduct(actor: admin, sku: "BENCH-1", name: "Bench item", unitPrice: Money("19.99")!)

@@ -39,17 +39,17 @@ extension OrderService {
         case .success, .failed:
             guard outcome.attempt > order.paymentAttempt else { return nil }   // stale or duplicate attempt
             let target: OrderStatus = outcome.status == .success ? .paid : .failed
-            let steps: [OrderStatus]
+            let result = outcome.status == .success ? "payment \(outcome.paymentId) attempt \(outcome.attempt) succeeded"
+                                                    : "payment failed: \(outcome.failureReason ?? "unknown reason")"
+            var steps: [(OrderStatus, String?)] = [(target, result)]
             switch order.status {
-            case .created, .failed: steps = [.pending, target]
-            case .pending: steps = [target]
+            case .created, .failed: steps.insert((.pending, "payment \(outcome.paymentId) attempt \(outcome.attempt) processing"), at: 0)
+            case .pending: break
             default:
                 logger.warning("payment outcome ignored", metadata: ["orderId": "\(order.id)", "status": "\(order.status.rawValue)"])
                 return nil
             }
-            let reason = outcome.status == .success ? "payment \(outcome.paymentId) attempt \(outcome.attempt) succeeded"
-                                                    : "payment failed: \(outcome.failureReason ?? "unknown reason")"
-            return OrderTransitions.change(order, through: steps, reason: reason, failureReason: outcome.failureReason,
+            return OrderTransitions.change(order, steps: steps, failureReason: outcome.failureReason,
                                            paymentAttempt: outcome.attempt, actor: actor, at: now, traceId: traceId)
         }
     }
