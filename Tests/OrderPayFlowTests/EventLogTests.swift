@@ -1,0 +1,94 @@
+import Foundation
+import OrderPayCore
+import OrderPayServices
+import OrderPayStore
+@testable import OrderPayEmbedded
+import XCTest
+
+final class EventLogTests: XCTestCase {
+    func makeLog() throws -> (SQLiteEventLog, String) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("orderpay-log-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        return (try SQLiteEventLog(path: directory + "/events.sqlite"), directory)
+    }
+
+    func created(_ orderId: Int64) -> EventDraft {
+        EventDraft(occurredAt: Date(), payload: .orderCreated(OrderCreated(orderId: orderId, orderNumber: "n-\(orderId)", userId: 1,
+                                                                          totalAmount: Money("1.00")!, paymentMethod: .paypal, paymentToken: "tok_visa")))
+    }
+
+    func testOffsetsArePerTopicAndDuplicatesAreSkipped() async throws {
+        let (log, directory) = try makeLog()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let first = created(1)
+        try await log.append([first, created(2)])
+        try await log.append([first])   // a relay re-sending after a crash
+        let status = EventDraft(occurredAt: Date(), payload: .orderStatusUpdated(OrderStatusUpdated(orderId: 1, userId: 1, from: .created, to: .pending, reason: nil)))
+        try await log.append([status])
+        await assertEqual(try await log.read(topic: .orderCreated, from: 0, limit: 10).map(\.offset), [0, 1])
+        await assertEqual(try await log.read(topic: .orderStatusUpdated, from: 0, limit: 10).map(\.offset), [0])
+        await assertEqual(try await log.endOffset(topic: .orderCreated), 2)
+        await assertEqual(try await log.tail(after: 0, topics: nil, limit: 10).count, 3)
+        try await log.commit(group: "g", topic: .orderCreated, offset: 2)
+        try await log.commit(group: "g", topic: .orderCreated, offset: 1)   // never moves backwards
+        await assertEqual(try await log.committedOffset(group: "g", topic: .orderCreated), 2)
+        await assertEqual(try await log.lag(group: "other", topic: .orderCreated), 2)
+    }
+
+    func testAFailingHandlerMovesTheEventToDeadLettersAndTheGroupMovesOn() async throws {
+        let (log, directory) = try makeLog()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try await log.append([created(1), created(2), created(3)])
+        let handled = Recorder()
+        let runner = ConsumerRunner(group: "test-group", topic: .orderCreated, log: log, maxAttempts: 3, logger: TestSystem.quietLogger()) { events in
+            if events.contains(where: { $0.payload.orderId == 2 }) { throw AppError(.internal, "poison order 2") }
+            await handled.add(events.map(\.payload.orderId))
+        }
+        let task = Task { await runner.run() }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while runner.nextOffset < 3 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        task.cancel()
+        await task.value
+        await assertEqual(await handled.ids, [1, 3])
+        let letters = try await log.deadLetters(includeReplayed: false)
+        XCTAssertEqual(letters.count, 1)
+        XCTAssertEqual(letters.first?.event.payload.orderId, 2)
+        XCTAssertEqual(letters.first?.attempts, 3)
+        XCTAssertTrue(letters.first?.error.contains("poison order 2") == true)
+        await assertEqual(try await log.committedOffset(group: "test-group", topic: .orderCreated), 3)
+    }
+
+    func testDeadLetterReplayReachesTheHandlerAgain() async throws {
+        let t = try await TestSystem.make()
+        let order = try await t.system.orders.place(actor: t.customerActor, t.order())
+        _ = try await t.system.waitForOrder(id: order.id, actor: t.admin)
+        await t.system.drain()
+        let event = try await t.system.events.read(topic: .orderCreated, from: 0, limit: 1)[0]
+        try await t.system.events.addDeadLetter(group: PaymentService.consumerGroup, event: event, error: "simulated", attempts: 5)
+        let letter = try await t.system.events.deadLetters(includeReplayed: false)[0]
+        let replayed = try await t.system.replayDeadLetter(id: letter.id)
+        XCTAssertNotNil(replayed.replayedAt)
+        await assertEqual(try await t.system.events.deadLetters(includeReplayed: false).count, 0)
+        await XCTAssertThrowsAppError(.conflict, try await t.system.replayDeadLetter(id: letter.id))
+        await XCTAssertThrowsAppError(.notFound, try await t.system.replayDeadLetter(id: 999))
+        await assertEqual(try await t.system.payments.list(actor: t.admin).totalElements, 1)   // idempotent: still one charge
+        await t.stop()
+    }
+
+    func testLiveSubscriptionWakesWithoutPolling() async throws {
+        let (log, directory) = try makeLog()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let seen = log.appended.current
+        let clock = ContinuousClock()
+        let start = clock.now
+        Task { try await Task.sleep(for: .milliseconds(30)); try await log.append([self.created(9)]) }
+        await log.appended.wait(after: seen, timeout: .seconds(5))
+        XCTAssertLessThan(clock.now - start, .seconds(4), "woken by the append, not by the timeout")
+        await assertEqual(try await log.tail(after: 0, topics: [.orderCreated], limit: 5).count, 1)
+    }
+}
+
+actor Recorder {
+    var ids: [Int64] = []
+    func add(_ more: [Int64]) { ids += more }
+}

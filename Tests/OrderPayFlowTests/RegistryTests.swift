@@ -1,0 +1,42 @@
+import Foundation
+import OrderPayCore
+import OrderPayServices
+import OrderPayStore
+import XCTest
+
+final class RegistryTests: XCTestCase {
+    func testLeasesRenewExpireAndEvict() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("orderpay-reg-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let clock = ManualClock()
+        let registry = RegistryService(repository: try SQLiteRegistryStore(path: directory + "/registry.sqlite"), clock: clock, leaseDuration: 90)
+
+        try await registry.register(app: "order-service", instanceId: "a", host: "127.0.0.1", port: 8082)
+        try await registry.register(app: "ORDER-SERVICE", instanceId: "b", host: "127.0.0.1", port: 8092)
+        await assertEqual(try await registry.instances(app: "order-service").map(\.instanceId), ["a", "b"])
+
+        clock.advance(by: 60)
+        try await registry.renew(app: "order-service", instanceId: "a")
+        clock.advance(by: 60)   // b's lease (90 s) has ended, a's was renewed 60 s ago
+        let live = try await registry.instances()
+        XCTAssertEqual(live.map(\.instanceId), ["a"])
+        XCTAssertEqual(live.first?.lastRenewedAt, clock.now() - 60)
+        await XCTAssertThrowsAppError(.notFound, try await registry.renew(app: "order-service", instanceId: "b"))
+
+        let out = try await registry.setStatus(app: "ORDER-SERVICE", instanceId: "a", status: .outOfService)
+        XCTAssertEqual(out.status, .outOfService)
+        try await registry.cancel(app: "ORDER-SERVICE", instanceId: "a")
+        await assertEqual(try await registry.instances().count, 0)
+        await XCTAssertThrowsAppError(.validation, try await registry.register(app: "bad app!", instanceId: "x", host: "h", port: 1))
+    }
+
+    func testEmbeddedServicesRegisterWhileRunning() async throws {
+        let t = try await TestSystem.make()
+        let apps = try await t.system.registry.instances().map(\.app)
+        XCTAssertEqual(Set(apps), ["AUTH-SERVICE", "ORDER-SERVICE", "PAYMENT-SERVICE"])
+        await t.system.stop()
+        await assertEqual(try await t.system.registry.instances().count, 0)
+        try? FileManager.default.removeItem(atPath: t.directory)
+    }
+}

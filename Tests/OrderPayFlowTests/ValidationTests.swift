@@ -1,0 +1,73 @@
+import Foundation
+import OrderPayCore
+import OrderPayEmbedded
+import OrderPayServices
+import XCTest
+
+/// Every bad input gets a clear error of the right kind, and nothing is written.
+final class ValidationTests: XCTestCase {
+    func testBadOrdersAreRefusedWithFieldErrors() async throws {
+        let t = try await TestSystem.make()
+        let orders = t.system.orders
+        let me = t.customerActor
+        await XCTAssertThrowsAppError(.validation, try await orders.place(actor: me, t.order(items: [])), containing: "at least one item")
+        await XCTAssertThrowsAppError(.validation, try await orders.place(actor: me, t.order(items: [.init(productId: t.keyboard.id, quantity: 0)])), containing: "quantity")
+        await XCTAssertThrowsAppError(.validation, try await orders.place(actor: me, t.order(items: [.init(productId: t.keyboard.id, quantity: 1000)])), containing: "between 1 and 999")
+        await XCTAssertThrowsAppError(.validation, try await orders.place(actor: me, t.order(items: [.init(productId: 9999, quantity: 1)])), containing: "does not exist")
+        await XCTAssertThrowsAppError(.validation, try await orders.place(actor: me, t.order(items: [.init(productId: t.retired.id, quantity: 1)])), containing: "not available")
+        var noAddress = t.order()
+        noAddress.shippingAddress = "   "
+        await XCTAssertThrowsAppError(.validation, try await orders.place(actor: me, noAddress), containing: "shippingAddress")
+        await XCTAssertThrowsAppError(.validation, try await orders.place(actor: me, t.order(token: "4242 4242 4242 4242")), containing: "paymentToken")
+        await XCTAssertThrowsAppError(.forbidden, try await orders.place(actor: me, forUser: t.other.id, t.order()))
+
+        var everything = t.order(items: [.init(productId: t.keyboard.id, quantity: 0), .init(productId: t.mouse.id, quantity: -1)])
+        everything.shippingAddress = ""
+        do {
+            _ = try await orders.place(actor: me, everything)
+            XCTFail("expected validation errors")
+        } catch let error as AppError {
+            XCTAssertEqual(Set(error.fieldErrors.map(\.field)), ["items[0].quantity", "items[1].quantity", "shippingAddress"])
+        }
+        await assertEqual(try await orders.list(actor: t.admin).totalElements, 0)
+        await t.stop()
+    }
+
+    func testOwnersOnlySeeTheirOwnOrdersAndPayments() async throws {
+        let t = try await TestSystem.make()
+        let order = try await t.placeAndSettle()
+        let payment = try await t.system.payments.payment(actor: t.admin, orderId: order.id)
+        await XCTAssertThrowsAppError(.notFound, try await t.system.orders.order(actor: t.otherActor, id: order.id))
+        await XCTAssertThrowsAppError(.notFound, try await t.system.orders.history(actor: t.otherActor, orderId: order.id))
+        await XCTAssertThrowsAppError(.notFound, try await t.system.payments.payment(actor: t.otherActor, id: payment.id))
+        await XCTAssertThrowsAppError(.notFound, try await t.system.payments.payment(actor: t.otherActor, orderId: order.id))
+        await XCTAssertThrowsAppError(.forbidden, try await t.system.orders.list(actor: t.otherActor, filter: OrderFilter(userId: t.customer.id)))
+        await assertEqual(try await t.system.orders.list(actor: t.otherActor).totalElements, 0)
+        await assertEqual(try await t.system.orders.list(actor: t.customerActor).totalElements, 1)
+        await assertEqual(try await t.system.payments.list(actor: t.otherActor).totalElements, 0)
+        await XCTAssertThrowsAppError(.notFound, try await t.system.payments.retry(actor: t.otherActor, id: payment.id))
+        await t.stop()
+    }
+
+    func testBadPaymentActionsAreRefused() async throws {
+        let t = try await TestSystem.make()
+        let paid = try await t.placeAndSettle()
+        let payment = try await t.system.payments.payment(actor: t.admin, orderId: paid.id)
+        await XCTAssertThrowsAppError(.conflict, try await t.system.payments.retry(actor: t.admin, id: payment.id), containing: "only a FAILED payment")
+        await XCTAssertThrowsAppError(.validation, try await t.system.payments.retry(actor: t.admin, id: payment.id, paymentToken: "bad token"))
+        await XCTAssertThrowsAppError(.validation, try await t.system.payments.initiateRefund(actor: t.admin, id: payment.id, reason: " "))
+        await XCTAssertThrowsAppError(.conflict, try await t.system.payments.processRefund(actor: t.admin, id: payment.id), containing: "REFUND_PENDING")
+        await XCTAssertThrowsAppError(.conflict, try await t.system.payments.cancel(actor: t.admin, id: payment.id))
+        await XCTAssertThrowsAppError(.notFound, try await t.system.payments.payment(actor: t.admin, id: 424242))
+        await XCTAssertThrowsAppError(.notFound, try await t.system.orders.cancel(actor: t.admin, id: 424242))
+        await t.stop()
+    }
+
+    func testCatalogRules() async throws {
+        let t = try await TestSystem.make()
+        await XCTAssertThrowsAppError(.forbidden, try await t.system.orders.createProduct(actor: t.customerActor, sku: "X", name: "X", unitPrice: Money("1.00")!))
+        await XCTAssertThrowsAppError(.conflict, try await t.system.orders.createProduct(actor: t.admin, sku: "kb", name: "Dup", unitPrice: Money("1.00")!))
+        await XCTAssertThrowsAppError(.validation, try await t.system.orders.createProduct(actor: t.admin, sku: "Z", name: "Free", unitPrice: .zero))
+        await t.stop()
+    }
+}
