@@ -19,7 +19,7 @@ final class StateMachineTests: XCTestCase {
     }
 
     func testEventEnvelopeRoundTripsThroughJSON() throws {
-        let draft = EventDraft(occurredAt: Date(timeIntervalSince1970: 1_767_225_600.123), traceId: "trace-1", payload: .paymentProcessed(
+        let draft = EventDraft(occurredAt: Date(timeIntervalSince1970: 1_767_225_600.125), traceId: "trace-1", payload: .paymentProcessed(
             PaymentProcessed(orderId: 7, paymentId: 9, amount: Money("19.99")!, status: .failed, failureReason: "card declined", attempt: 1)))
         let envelope = EventEnvelope(draft: draft, offset: 42)
         let json = try JSONCoding.encoder.encode(envelope)
