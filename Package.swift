@@ -56,7 +56,7 @@ let package = Package(
             name: "OrderPayFlowTests",
             dependencies: ["OrderPayCore", "OrderPayServices", "OrderPayStore", "OrderPayEmbedded"]
         ),
-        .testTarget(name: "OrderPayCLITests", dependencies: ["OrderPayCore"]),
+        .testTarget(name: "OrderPayCLITests", dependencies: ["OrderPayCore", "orderpay"]),
     ],
     swiftLanguageModes: [.v5]
 )

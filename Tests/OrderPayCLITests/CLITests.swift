@@ -1,0 +1,127 @@
+import Foundation
+import OrderPayCore
+import XCTest
+
+/// Runs the built `orderpay` binary as a user would, on one seeded data dir.
+final class CLITests: XCTestCase {
+    struct Result {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+        func json() throws -> Any { try JSONSerialization.jsonObject(with: Data(stdout.utf8)) }
+    }
+
+    static let dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("orderpay-cli-\(UUID().uuidString)").path
+
+    static var binary: URL { Bundle.main.bundleURL.appendingPathComponent("orderpay") }
+
+    @discardableResult
+    static func run(_ arguments: [String], data: String? = dataDirectory) throws -> Result {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments + (data.map { ["--data", $0] } ?? [])
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                      stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    func run(_ arguments: String...) throws -> Result { try Self.run(arguments) }
+
+    override class func setUp() {
+        super.setUp()
+        let result = try? run(["seed"])
+        precondition(result?.status == 0, "seeding failed: \(result?.stderr ?? "no result")")
+    }
+
+    override class func tearDown() {
+        try? FileManager.default.removeItem(atPath: dataDirectory)
+        super.tearDown()
+    }
+
+    func testSeedingTwiceIsRefused() throws {
+        let again = try run("seed")
+        XCTAssertEqual(again.status, AppError.Kind.conflict.exitCode)
+        XCTAssertTrue(again.stderr.contains("already seeded"), again.stderr)
+        XCTAssertTrue(again.stdout.isEmpty)
+    }
+
+    func testSeededDataCoversTheCatalogUsersAndEveryPaymentFailure() throws {
+        let products = try XCTUnwrap(try run("products", "list", "--json").json() as? [[String: Any]])
+        XCTAssertEqual(products.count, 15)
+        let kim = try run("users", "get", "minjun.kim@example.com")
+        XCTAssertTrue(kim.stdout.contains("김민준"), kim.stdout)
+        let failed = try XCTUnwrap(try run("orders", "list", "--status", "failed", "--size", "200", "--json").json() as? [String: Any])
+        let reasons = Set((failed["content"] as? [[String: Any]] ?? []).compactMap { $0["failureReason"] as? String })
+        XCTAssertTrue(reasons.isSuperset(of: ["card declined", "insufficient funds", "processing error"]), "\(reasons)")
+        let table = try run("orders", "list", "--status", "COMPLETED")
+        XCTAssertEqual(table.status, 0)
+        XCTAssertTrue(table.stdout.contains("COMPLETED"))
+    }
+
+    func testPlaceWaitPrintsThePaidOrder() throws {
+        let placed = try run("orders", "place", "--user", "minjun.kim@example.com", "--item", "1:2", "--item", "5:3", "--wait", "--json")
+        XCTAssertEqual(placed.status, 0, placed.stderr)
+        let order = try XCTUnwrap(try placed.json() as? [String: Any])
+        XCTAssertEqual(order["status"] as? String, "PAID")
+        // 2 × 89.90 + 3 × 9.99, exactly: NSNumber from JSON, compared as text.
+        XCTAssertTrue(placed.stdout.contains(#""totalAmount" : 209.77"#), placed.stdout)
+    }
+
+    func testDeclinedPaymentRetriedFromTheCommandLine() throws {
+        let placed = try run("orders", "place", "--user", "alice@example.com", "--item", "2:1", "--token", "tok_chargeDeclined", "--wait", "--json")
+        let order = try XCTUnwrap(try placed.json() as? [String: Any])
+        XCTAssertEqual(order["status"] as? String, "FAILED")
+        let orderId = try XCTUnwrap(order["id"] as? Int)
+        let payment = try XCTUnwrap(try run("payments", "for-order", String(orderId), "--json").json() as? [String: Any])
+        let paymentId = try XCTUnwrap((payment["payment"] as? [String: Any])?["id"] as? Int)
+        let retried = try run("payments", "retry", String(paymentId), "--token", "tok_visa")
+        XCTAssertEqual(retried.status, 0, retried.stderr)
+        XCTAssertTrue(retried.stdout.contains("SUCCESS"), retried.stdout)
+        let history = try run("orders", "history", String(orderId))
+        XCTAssertTrue(history.stdout.contains("PAID"), history.stdout)
+        let tail = try run("events", "tail", "--topic", "payment-processed", "--last", "2")
+        XCTAssertTrue(tail.stdout.contains("\"orderId\":\(orderId)"), tail.stdout)
+    }
+
+    func testBadInputGetsAClearErrorAndANonZeroExit() throws {
+        let cases: [([String], Int32, String)] = [
+            (["orders", "list", "--status", "SHIPPED"], AppError.Kind.validation.exitCode, "not a valid status"),
+            (["orders", "get", "999999"], AppError.Kind.notFound.exitCode, "order 999999 not found"),
+            (["orders", "place", "--user", "nobody@example.com", "--item", "1:1"], AppError.Kind.notFound.exitCode, "no user with email"),
+            (["orders", "place", "--user", "bob@example.com", "--item", "1:0"], AppError.Kind.validation.exitCode, "quantity"),
+            (["orders", "place", "--user", "bob@example.com", "--item", "424242:1"], AppError.Kind.validation.exitCode, "does not exist"),
+            (["orders", "place", "--user", "bob@example.com"], AppError.Kind.validation.exitCode, "at least one item"),
+            (["orders", "place", "--user", "bob@example.com", "--item", "1:1", "--method", "CASH"], AppError.Kind.validation.exitCode, "not a valid method"),
+            (["products", "create", "--sku", "X-1", "--name", "X", "--price", "1.999"], AppError.Kind.validation.exitCode, "at most two decimals"),
+            (["payments", "retry", "1", "--token", "not a token"], AppError.Kind.validation.exitCode, "paymentToken"),
+            (["events", "tail", "--topic", "nope"], AppError.Kind.validation.exitCode, "not a topic"),
+            (["users", "create", "--email", "bad", "--name", "X", "--password", "short"], AppError.Kind.validation.exitCode, "email"),
+        ]
+        for (arguments, status, message) in cases {
+            let result = try Self.run(arguments)
+            XCTAssertEqual(result.status, status, "\(arguments): \(result.stderr)")
+            XCTAssertTrue(result.stderr.contains(message), "\(arguments): '\(result.stderr)' should mention '\(message)'")
+        }
+        let malformed = try run("orders", "place", "--user", "bob@example.com", "--item", "abc")
+        XCTAssertNotEqual(malformed.status, 0)
+        XCTAssertTrue(malformed.stderr.contains("PRODUCT_ID:QTY"), malformed.stderr)
+    }
+
+    func testRefundFromTheCommandLineCancelsTheOrder() throws {
+        let placed = try XCTUnwrap(try run("orders", "place", "--user", "carla@example.com", "--item", "3:1", "--wait", "--json").json() as? [String: Any])
+        let orderId = try XCTUnwrap(placed["id"] as? Int)
+        let payment = try XCTUnwrap(try run("payments", "for-order", String(orderId), "--json").json() as? [String: Any])
+        let paymentId = try XCTUnwrap((payment["payment"] as? [String: Any])?["id"] as? Int)
+        let refund = try run("payments", "refund", String(paymentId), "--reason", "test refund")
+        XCTAssertEqual(refund.status, 0, refund.stderr)
+        XCTAssertTrue(refund.stdout.contains("REFUNDED"), refund.stdout)
+        let order = try XCTUnwrap(try run("orders", "get", String(orderId), "--json").json() as? [String: Any])
+        XCTAssertEqual(order["status"] as? String, "CANCELLED")
+    }
+}
