@@ -10,7 +10,12 @@ public enum JSONCoding {
         (try? format.parse(text)) ?? (try? Date.ISO8601FormatStyle().parse(text))
     }
 
-    public static var encoder: JSONEncoder {
+    /// Shared instances: creating coders per event showed up in profiles; configured once, they
+    /// are safe to use from several threads.
+    public static let encoder: JSONEncoder = makeEncoder()
+    public static let decoder: JSONDecoder = makeDecoder()
+
+    static func makeEncoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .custom { date, encoder in
@@ -21,12 +26,12 @@ public enum JSONCoding {
     }
 
     public static var prettyEncoder: JSONEncoder {
-        let encoder = self.encoder
+        let encoder = makeEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted]
         return encoder
     }
 
-    public static var decoder: JSONDecoder {
+    static func makeDecoder() -> JSONDecoder {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
             let container = try decoder.singleValueContainer()

@@ -4,7 +4,9 @@ import OrderPayCore
 import OrderPayServices
 
 /// Delivers one topic to one consumer group's handler: in batches, at least once, committing the
-/// group's offset only after the handler returned. A batch that fails is retried event by event;
+/// group's offset only after the handler returned. Commits are batched in time (every
+/// `commitInterval`, when caught up, and on stop): a crash re-delivers at most that much, which the
+/// idempotent handlers skip. A batch that fails is retried event by event;
 /// an event that fails `maxAttempts` times goes to the dead letters and the group moves on.
 final class ConsumerRunner: @unchecked Sendable {
     typealias Handler = @Sendable ([EventEnvelope]) async throws -> Void
@@ -16,6 +18,7 @@ final class ConsumerRunner: @unchecked Sendable {
     let logger: Logger
     let maxAttempts: Int
     let batchSize: Int
+    let commitInterval: Duration = .milliseconds(200)
     private let stateLock = NSLock()
     private var position: Int64 = -1
 
@@ -35,27 +38,33 @@ final class ConsumerRunner: @unchecked Sendable {
             return
         }
         stateLock.withLock { position = offset }
+        var committed = offset
+        var lastCommit = ContinuousClock.now
         while !Task.isCancelled {
             let seen = log.appended.current
             do {
                 let batch = try await log.read(topic: topic, from: offset, limit: batchSize)
-                guard let last = batch.last else {
-                    await log.appended.wait(after: seen, timeout: .seconds(1))
-                    continue
+                if let last = batch.last {
+                    do {
+                        try await handler(batch)
+                    } catch {
+                        for event in batch { await deliverWithRetries(event) }
+                    }
+                    offset = last.offset + 1
+                    stateLock.withLock { position = offset }
                 }
-                do {
-                    try await handler(batch)
-                } catch {
-                    for event in batch { await deliverWithRetries(event) }
+                if offset > committed && (batch.isEmpty || ContinuousClock.now - lastCommit >= commitInterval) {
+                    try await log.commit(group: group, topic: topic, offset: offset)
+                    committed = offset
+                    lastCommit = .now
                 }
-                offset = last.offset + 1
-                try await log.commit(group: group, topic: topic, offset: offset)
-                stateLock.withLock { position = offset }
+                if batch.isEmpty { await log.appended.wait(after: seen, timeout: .seconds(1)) }
             } catch {
                 logger.error("consumer failed reading the log; retrying", metadata: ["group": "\(group)", "error": "\(error)"])
                 try? await Task.sleep(for: .milliseconds(200))
             }
         }
+        if offset > committed { try? await log.commit(group: group, topic: topic, offset: offset) }
     }
 
     private func deliverWithRetries(_ event: EventEnvelope) async {

@@ -4,13 +4,15 @@ import OrderPayCore
 import OrderPayServices
 import OrderPayStore
 
-/// Copies committed outbox events to the event log, then removes them from the outbox.
-/// A crash between the two re-sends them on restart; the log skips ids it already holds.
+/// Copies committed outbox events to the event log. The log records, in the same transaction,
+/// how far each outbox has been copied; a crash before that commit re-sends the batch on restart
+/// and the log skips ids it already holds. Copied rows are deleted now and then, off the hot path.
 final class OutboxRelay: @unchecked Sendable {
     let source: any OutboxSource
     let log: any EventLog
     let logger: Logger
     let batchSize = 500
+    let cleanupInterval: Duration = .seconds(2)
     private let idleLock = NSLock()
     private var idle = false
 
@@ -23,21 +25,33 @@ final class OutboxRelay: @unchecked Sendable {
     var isIdle: Bool { idleLock.withLock { idle } }
 
     func run() async {
+        var cursor: Int64?
+        var cleanedUpTo: Int64 = 0
+        var lastCleanup = ContinuousClock.now
         var backoff: Duration = .milliseconds(10)
         while !Task.isCancelled {
             let seen = source.outboxSignal.current
             do {
-                let pending = try await source.pendingEvents(limit: batchSize)
-                if pending.isEmpty {
+                let from: Int64
+                if let cursor { from = cursor } else { from = try await log.relayCursor(source: source.name) }
+                cursor = from
+                let pending = try await source.pendingEvents(after: from, limit: batchSize)
+                if let last = pending.last {
+                    idleLock.withLock { idle = false }
+                    try await log.relay(pending.map(\.draft), from: source.name, through: last.id)
+                    cursor = last.id
+                } else {
+                    if from > cleanedUpTo && ContinuousClock.now - lastCleanup > cleanupInterval {
+                        try await source.removeEvents(upTo: from)
+                        cleanedUpTo = from
+                        lastCleanup = .now
+                    }
                     idleLock.withLock { idle = true }
                     await source.outboxSignal.wait(after: seen, timeout: .seconds(1))
-                    continue
                 }
-                idleLock.withLock { idle = false }
-                try await log.append(pending.map(\.draft))
-                try await source.removeEvents(upTo: pending[pending.count - 1].id)
                 backoff = .milliseconds(10)
             } catch {
+                cursor = nil   // re-read from the log: it is the truth about what was copied
                 logger.error("outbox relay failed; retrying", metadata: ["store": "\(source.name)", "error": "\(error)"])
                 try? await Task.sleep(for: backoff)
                 backoff = min(backoff * 2, .seconds(2))

@@ -29,8 +29,7 @@ enum Outbox {
 
     static func enqueue(_ db: Database, _ events: [EventDraft]) throws {
         for event in events {
-            try db.execute(
-                sql: "INSERT INTO outbox (event_id, type, payload, occurred_at, trace_id) VALUES (?, ?, ?, ?, ?)",
+            try db.run("INSERT INTO outbox (event_id, type, payload, occurred_at, trace_id) VALUES (?, ?, ?, ?, ?)",
                 arguments: [event.eventId, event.payload.typeName, try event.payload.encodedJSON(),
                             event.occurredAt.storageValue, event.traceId])
         }
@@ -38,14 +37,13 @@ enum Outbox {
 
     /// Records that `group` consumed `eventId`; false when it already had (a redelivery).
     static func markProcessed(_ db: Database, eventId: String, group: String, at: Date) throws -> Bool {
-        try db.execute(
-            sql: "INSERT OR IGNORE INTO processed_events (event_id, consumer_group, processed_at) VALUES (?, ?, ?)",
+        try db.run("INSERT OR IGNORE INTO processed_events (event_id, consumer_group, processed_at) VALUES (?, ?, ?)",
             arguments: [eventId, group, at.storageValue])
         return db.changesCount == 1
     }
 
-    static func pending(_ db: Database, limit: Int) throws -> [(id: Int64, draft: EventDraft)] {
-        try Row.fetchAll(db, sql: "SELECT * FROM outbox ORDER BY id LIMIT ?", arguments: [limit]).map { row in
+    static func pending(_ db: Database, after id: Int64, limit: Int) throws -> [(id: Int64, draft: EventDraft)] {
+        try db.rows("SELECT * FROM outbox WHERE id > ? ORDER BY id LIMIT ?", [id, limit]).map { row in
             let payload = try EventPayload.decode(type: row["type"], json: row["payload"])
             return (row["id"], EventDraft(eventId: row["event_id"], occurredAt: row.date("occurred_at"),
                                           traceId: row["trace_id"], payload: payload))
@@ -53,14 +51,16 @@ enum Outbox {
     }
 
     static func remove(_ db: Database, upTo id: Int64) throws {
-        try db.execute(sql: "DELETE FROM outbox WHERE id <= ?", arguments: [id])
+        try db.run("DELETE FROM outbox WHERE id <= ?", [id])
     }
 }
 
 /// A store whose outbox the relay drains.
 public protocol OutboxSource: AnyObject, Sendable {
     var name: String { get }
-    func pendingEvents(limit: Int) async throws -> [(id: Int64, draft: EventDraft)]
+    /// Outbox events with an id above `id`, oldest first.
+    func pendingEvents(after id: Int64, limit: Int) async throws -> [(id: Int64, draft: EventDraft)]
+    /// Deletes events the relay has copied (housekeeping, off the hot path).
     func removeEvents(upTo id: Int64) async throws
     /// Fires after a commit that enqueued events, so the relay wakes at once.
     var outboxSignal: Signal { get }

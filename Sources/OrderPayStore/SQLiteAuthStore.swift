@@ -54,8 +54,7 @@ public final class SQLiteAuthStore: AuthRepository {
     public func insertUser(_ user: NewUser) async throws -> User {
         try await pool.write { db in
             try translatingConstraintErrors("email already registered") {
-                try db.execute(
-                    sql: """
+                try db.run("""
                         INSERT INTO users (email, password_hash, name, phone_number, address, profile_image_url,
                                            status, roles, created_at, updated_at)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -74,7 +73,7 @@ public final class SQLiteAuthStore: AuthRepository {
 
     public func user(email: String) async throws -> StoredUser? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM users WHERE email = ?", arguments: [email]).map(Self.storedUser)
+            try db.row("SELECT * FROM users WHERE email = ?", [email]).map(Self.storedUser)
         }
     }
 
@@ -127,7 +126,7 @@ public final class SQLiteAuthStore: AuthRepository {
         let sql = "UPDATE users SET \(assignments.joined(separator: ", ")) WHERE id = ?"
         let statementArguments = StatementArguments(arguments)
         return try await pool.write { db in
-            try db.execute(sql: sql, arguments: statementArguments)
+            try db.run(sql, arguments: statementArguments)
             guard db.changesCount > 0 else { return nil }
             return try Self.fetchUser(db, id: id)?.user
         }
@@ -135,12 +134,12 @@ public final class SQLiteAuthStore: AuthRepository {
 
     public func recordFailedLogin(userId: Int64, lockThreshold: Int, lockUntil: Date) async throws -> Date? {
         try await pool.write { db in
-            try db.execute(sql: "UPDATE users SET failed_login_count = failed_login_count + 1 WHERE id = ?",
+            try db.run("UPDATE users SET failed_login_count = failed_login_count + 1 WHERE id = ?",
                            arguments: [userId])
             let count = try Int.fetchOne(db, sql: "SELECT failed_login_count FROM users WHERE id = ?",
                                          arguments: [userId]) ?? 0
             guard count >= lockThreshold else { return nil }
-            try db.execute(sql: "UPDATE users SET failed_login_count = 0, locked_until = ? WHERE id = ?",
+            try db.run("UPDATE users SET failed_login_count = 0, locked_until = ? WHERE id = ?",
                            arguments: [lockUntil.storageValue, userId])
             return lockUntil
         }
@@ -148,7 +147,7 @@ public final class SQLiteAuthStore: AuthRepository {
 
     public func resetFailedLogins(userId: Int64) async throws {
         try await pool.write { db in
-            try db.execute(sql: "UPDATE users SET failed_login_count = 0, locked_until = NULL WHERE id = ?",
+            try db.run("UPDATE users SET failed_login_count = 0, locked_until = NULL WHERE id = ?",
                            arguments: [userId])
         }
     }
@@ -162,8 +161,7 @@ public final class SQLiteAuthStore: AuthRepository {
     public func insertRefreshToken(_ token: RefreshTokenRecord) async throws {
         try await pool.write { db in
             try translatingConstraintErrors("refresh token already exists") {
-                try db.execute(
-                    sql: """
+                try db.run("""
                         INSERT INTO refresh_tokens (token_hash, user_id, family_id, issued_at, expires_at, used_at, revoked_at)
                         VALUES (?, ?, ?, ?, ?, ?, ?)
                         """,
@@ -175,7 +173,7 @@ public final class SQLiteAuthStore: AuthRepository {
 
     public func refreshToken(hash: String) async throws -> RefreshTokenRecord? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM refresh_tokens WHERE token_hash = ?", arguments: [hash]).map { row in
+            try db.row("SELECT * FROM refresh_tokens WHERE token_hash = ?", [hash]).map { row in
                 RefreshTokenRecord(tokenHash: row["token_hash"], userId: row["user_id"], familyId: row["family_id"],
                                    issuedAt: row.date("issued_at"), expiresAt: row.date("expires_at"),
                                    usedAt: row.optionalDate("used_at"), revokedAt: row.optionalDate("revoked_at"))
@@ -185,8 +183,7 @@ public final class SQLiteAuthStore: AuthRepository {
 
     public func markRefreshTokenUsed(hash: String, at: Date) async throws -> Bool {
         try await pool.write { db in
-            try db.execute(
-                sql: "UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND revoked_at IS NULL",
+            try db.run("UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND revoked_at IS NULL",
                 arguments: [at.storageValue, hash])
             return db.changesCount == 1
         }
@@ -194,14 +191,14 @@ public final class SQLiteAuthStore: AuthRepository {
 
     public func revokeRefreshTokenFamily(_ familyId: String, at: Date) async throws {
         try await pool.write { db in
-            try db.execute(sql: "UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL",
+            try db.run("UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL",
                            arguments: [at.storageValue, familyId])
         }
     }
 
     public func revokeRefreshTokens(userId: Int64, at: Date) async throws {
         try await pool.write { db in
-            try db.execute(sql: "UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
+            try db.run("UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
                            arguments: [at.storageValue, userId])
         }
     }
@@ -209,7 +206,7 @@ public final class SQLiteAuthStore: AuthRepository {
     // MARK: Mapping
 
     private static func fetchUser(_ db: Database, id: Int64) throws -> StoredUser? {
-        try Row.fetchOne(db, sql: "SELECT * FROM users WHERE id = ?", arguments: [id]).map(storedUser)
+        try db.row("SELECT * FROM users WHERE id = ?", [id]).map(storedUser)
     }
 
     private static func storedUser(_ row: Row) -> StoredUser {

@@ -36,6 +36,10 @@ public final class SQLiteEventLog: EventLog, @unchecked Sendable {
                     next_offset INTEGER NOT NULL,
                     PRIMARY KEY (consumer_group, topic)
                 );
+                CREATE TABLE relay_cursors (
+                    source TEXT PRIMARY KEY,
+                    outbox_id INTEGER NOT NULL
+                );
                 CREATE TABLE dead_letters (
                     id INTEGER PRIMARY KEY AUTOINCREMENT,
                     consumer_group TEXT NOT NULL,
@@ -52,25 +56,46 @@ public final class SQLiteEventLog: EventLog, @unchecked Sendable {
 
     public func append(_ drafts: [EventDraft]) async throws {
         guard !drafts.isEmpty else { return }
+        try await pool.write { db in try Self.insert(db, drafts) }
+        appended.notify()
+    }
+
+    public func relay(_ drafts: [EventDraft], from source: String, through outboxId: Int64) async throws {
+        guard !drafts.isEmpty else { return }
         try await pool.write { db in
-            var next: [Topic: Int64] = [:]
-            for draft in drafts {
-                if try Bool.fetchOne(db, sql: "SELECT 1 FROM events WHERE event_id = ?", arguments: [draft.eventId]) == true { continue }
-                let offset = try next[draft.topic] ?? Self.endOffset(db, draft.topic)
-                try db.execute(sql: """
-                    INSERT INTO events (topic, topic_offset, event_id, type, key, payload, occurred_at, trace_id)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [draft.topic.rawValue, offset, draft.eventId, draft.payload.typeName, draft.key,
-                                     try draft.payload.encodedJSON(), draft.occurredAt.storageValue, draft.traceId])
-                next[draft.topic] = offset + 1
-            }
+            try Self.insert(db, drafts)
+            // MAX: two processes relaying the same outbox never move the cursor backwards.
+            try db.run("""
+                INSERT INTO relay_cursors (source, outbox_id) VALUES (?, ?)
+                ON CONFLICT (source) DO UPDATE SET outbox_id = MAX(outbox_id, excluded.outbox_id)
+                """, [source, outboxId])
         }
         appended.notify()
     }
 
+    public func relayCursor(source: String) async throws -> Int64 {
+        try await pool.read { db in
+            try Int64.fetchOne(db.cachedStatement(sql: "SELECT outbox_id FROM relay_cursors WHERE source = ?"), arguments: [source]) ?? 0
+        }
+    }
+
+    static func insert(_ db: Database, _ drafts: [EventDraft]) throws {
+        var next: [Topic: Int64] = [:]
+        for draft in drafts {
+            if try db.row("SELECT 1 FROM events WHERE event_id = ?", [draft.eventId]) != nil { continue }
+            let offset = try next[draft.topic] ?? Self.endOffset(db, draft.topic)
+            try db.run("""
+                INSERT INTO events (topic, topic_offset, event_id, type, key, payload, occurred_at, trace_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, [draft.topic.rawValue, offset, draft.eventId, draft.payload.typeName, draft.key,
+                      try draft.payload.encodedJSON(), draft.occurredAt.storageValue, draft.traceId])
+            next[draft.topic] = offset + 1
+        }
+    }
+
     public func read(topic: Topic, from offset: Int64, limit: Int) async throws -> [EventEnvelope] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM events WHERE topic = ? AND topic_offset >= ? ORDER BY topic_offset LIMIT ?",
+            try db.rows("SELECT * FROM events WHERE topic = ? AND topic_offset >= ? ORDER BY topic_offset LIMIT ?",
                              arguments: [topic.rawValue, offset, limit]).map { try Self.logged($0).envelope }
         }
     }
@@ -78,7 +103,7 @@ public final class SQLiteEventLog: EventLog, @unchecked Sendable {
     public func tail(after sequence: Int64, topics: Set<Topic>?, limit: Int) async throws -> [LoggedEvent] {
         let (clause, arguments) = Self.topicClause(topics)
         return try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM events WHERE seq > ? \(clause) ORDER BY seq LIMIT ?",
+            try db.rows("SELECT * FROM events WHERE seq > ? \(clause) ORDER BY seq LIMIT ?",
                              arguments: [sequence] + arguments + [limit]).map(Self.logged)
         }
     }
@@ -86,7 +111,7 @@ public final class SQLiteEventLog: EventLog, @unchecked Sendable {
     public func latest(count: Int, topics: Set<Topic>?) async throws -> [LoggedEvent] {
         let (clause, arguments) = Self.topicClause(topics)
         return try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM events WHERE 1 \(clause) ORDER BY seq DESC LIMIT ?",
+            try db.rows("SELECT * FROM events WHERE 1 \(clause) ORDER BY seq DESC LIMIT ?",
                              arguments: arguments + [count]).map(Self.logged).reversed()
         }
     }
@@ -105,24 +130,24 @@ public final class SQLiteEventLog: EventLog, @unchecked Sendable {
     public func commit(group: String, topic: Topic, offset: Int64) async throws {
         try await pool.write { db in
             // MAX keeps a slow, older writer from moving a group's offset backwards.
-            try db.execute(sql: """
+            try db.run("""
                 INSERT INTO consumer_offsets (consumer_group, topic, next_offset) VALUES (?, ?, ?)
                 ON CONFLICT (consumer_group, topic) DO UPDATE SET next_offset = MAX(next_offset, excluded.next_offset)
-                """, arguments: [group, topic.rawValue, offset])
+                """, [group, topic.rawValue, offset])
         }
     }
 
     public func addDeadLetter(group: String, event: EventEnvelope, error: String, attempts: Int) async throws {
         try await pool.write { db in
             guard let seq = try Int64.fetchOne(db, sql: "SELECT seq FROM events WHERE event_id = ?", arguments: [event.eventId]) else { return }
-            try db.execute(sql: "INSERT INTO dead_letters (consumer_group, event_seq, error, attempts, failed_at) VALUES (?, ?, ?, ?, ?)",
+            try db.run("INSERT INTO dead_letters (consumer_group, event_seq, error, attempts, failed_at) VALUES (?, ?, ?, ?, ?)",
                            arguments: [group, seq, error, attempts, Date().storageValue])
         }
     }
 
     public func deadLetters(includeReplayed: Bool) async throws -> [DeadLetter] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: """
+            try db.rows("""
                 SELECT d.id AS dead_letter_id, d.consumer_group, d.error, d.attempts, d.failed_at, d.replayed_at, e.*
                 FROM dead_letters d JOIN events e ON e.seq = d.event_seq
                 \(includeReplayed ? "" : "WHERE d.replayed_at IS NULL") ORDER BY d.id
@@ -132,21 +157,21 @@ public final class SQLiteEventLog: EventLog, @unchecked Sendable {
 
     public func deadLetter(id: Int64) async throws -> DeadLetter? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: """
+            try db.row("""
                 SELECT d.id AS dead_letter_id, d.consumer_group, d.error, d.attempts, d.failed_at, d.replayed_at, e.*
                 FROM dead_letters d JOIN events e ON e.seq = d.event_seq WHERE d.id = ?
-                """, arguments: [id]).map(Self.deadLetter)
+                """, [id]).map(Self.deadLetter)
         }
     }
 
     public func markReplayed(id: Int64, at date: Date) async throws {
         try await pool.write { db in
-            try db.execute(sql: "UPDATE dead_letters SET replayed_at = ? WHERE id = ?", arguments: [date.storageValue, id])
+            try db.run("UPDATE dead_letters SET replayed_at = ? WHERE id = ?", [date.storageValue, id])
         }
     }
 
     static func endOffset(_ db: Database, _ topic: Topic) throws -> Int64 {
-        try Int64.fetchOne(db, sql: "SELECT MAX(topic_offset) + 1 FROM events WHERE topic = ?", arguments: [topic.rawValue]) ?? 0
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(topic_offset) + 1 FROM events WHERE topic = ?"), arguments: [topic.rawValue]) ?? 0
     }
 
     static func topicClause(_ topics: Set<Topic>?) -> (String, StatementArguments) {

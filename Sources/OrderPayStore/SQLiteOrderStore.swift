@@ -73,7 +73,7 @@ public final class SQLiteOrderStore: OrderRepository, OutboxSource, @unchecked S
     public func insertProduct(sku: String, name: String, unitPrice: Money, active: Bool) async throws -> Product {
         try await pool.write { db in
             try translatingConstraintErrors("a product with sku \(sku) already exists") {
-                try db.execute(sql: "INSERT INTO products (sku, name, unit_price_minor, active) VALUES (?, ?, ?, ?)",
+                try db.run("INSERT INTO products (sku, name, unit_price_minor, active) VALUES (?, ?, ?, ?)",
                                arguments: [sku, name, unitPrice.minorUnits, active])
             }
             return Product(id: db.lastInsertedRowID, sku: sku, name: name, unitPrice: unitPrice, active: active)
@@ -83,7 +83,7 @@ public final class SQLiteOrderStore: OrderRepository, OutboxSource, @unchecked S
     public func updateProduct(_ product: Product) async throws -> Product {
         try await pool.write { db in
             try translatingConstraintErrors("a product with sku \(product.sku) already exists") {
-                try db.execute(sql: "UPDATE products SET sku = ?, name = ?, unit_price_minor = ?, active = ? WHERE id = ?",
+                try db.run("UPDATE products SET sku = ?, name = ?, unit_price_minor = ?, active = ? WHERE id = ?",
                                arguments: [product.sku, product.name, product.unitPrice.minorUnits, product.active, product.id])
             }
             return product
@@ -93,7 +93,7 @@ public final class SQLiteOrderStore: OrderRepository, OutboxSource, @unchecked S
     public func products(ids: [Int64]) async throws -> [Int64: Product] {
         guard !ids.isEmpty else { return [:] }
         return try await pool.read { db in
-            let rows = try Row.fetchAll(db, sql: "SELECT * FROM products WHERE id IN (\(databaseQuestionMarks(count: ids.count)))",
+            let rows = try db.rows("SELECT * FROM products WHERE id IN (\(databaseQuestionMarks(count: ids.count)))",
                                         arguments: StatementArguments(ids))
             return Dictionary(rows.map { (Int64($0["id"] as Int64), Self.product($0)) }, uniquingKeysWith: { a, _ in a })
         }
@@ -101,7 +101,7 @@ public final class SQLiteOrderStore: OrderRepository, OutboxSource, @unchecked S
 
     public func listProducts(includeInactive: Bool) async throws -> [Product] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM products \(includeInactive ? "" : "WHERE active = 1") ORDER BY id").map(Self.product)
+            try db.rows("SELECT * FROM products \(includeInactive ? "" : "WHERE active = 1") ORDER BY id").map(Self.product)
         }
     }
 
@@ -115,22 +115,22 @@ public final class SQLiteOrderStore: OrderRepository, OutboxSource, @unchecked S
                        events: @Sendable (Order) throws -> [EventDraft]) async throws -> (order: Order, created: Bool) {
         let result: (Order, Bool) = try await pool.write { db in
             if let key = new.idempotencyKey,
-               let existing = try Row.fetchOne(db, sql: "SELECT * FROM orders WHERE user_id = ? AND idempotency_key = ?", arguments: [new.userId, key]) {
+               let existing = try db.row("SELECT * FROM orders WHERE user_id = ? AND idempotency_key = ?", [new.userId, key]) {
                 return (try Self.order(db, existing), false)
             }
-            try db.execute(sql: """
+            try db.run("""
                 INSERT INTO orders (order_number, user_id, status, total_minor, shipping_address, payment_method,
                                     idempotency_key, created_at, updated_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [new.orderNumber, new.userId, OrderStatus.created.rawValue, new.totalAmount.minorUnits,
+                """, [new.orderNumber, new.userId, OrderStatus.created.rawValue, new.totalAmount.minorUnits,
                                  new.shippingAddress, new.paymentMethod.rawValue, new.idempotencyKey,
                                  new.createdAt.storageValue, new.createdAt.storageValue])
             let id = db.lastInsertedRowID
             for item in new.items {
-                try db.execute(sql: """
+                try db.run("""
                     INSERT INTO order_items (order_id, product_id, sku, product_name, quantity, unit_price_minor, subtotal_minor)
                     VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [id, item.productId, item.sku, item.productName, item.quantity,
+                    """, [id, item.productId, item.sku, item.productName, item.quantity,
                                      item.unitPrice.minorUnits, item.subtotal.minorUnits])
             }
             try Self.appendHistory(db, orderId: id, [history])
@@ -147,7 +147,7 @@ public final class SQLiteOrderStore: OrderRepository, OutboxSource, @unchecked S
 
     public func order(id: Int64) async throws -> Order? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM orders WHERE id = ?", arguments: [id]).map { try Self.order(db, $0) }
+            try db.row("SELECT * FROM orders WHERE id = ?", [id]).map { try Self.order(db, $0) }
         }
     }
 
@@ -160,7 +160,7 @@ public final class SQLiteOrderStore: OrderRepository, OutboxSource, @unchecked S
         let filterArguments = arguments
         return try await pool.read { db in
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM orders \(whereClause)", arguments: filterArguments) ?? 0
-            let rows = try Row.fetchAll(db, sql: "SELECT * FROM orders \(whereClause) ORDER BY id DESC LIMIT ? OFFSET ?",
+            let rows = try db.rows("SELECT * FROM orders \(whereClause) ORDER BY id DESC LIMIT ? OFFSET ?",
                                         arguments: filterArguments + [page.size, page.offset])
             return Page(content: try Self.orders(db, rows), request: page, total: total)
         }
@@ -168,7 +168,7 @@ public final class SQLiteOrderStore: OrderRepository, OutboxSource, @unchecked S
 
     public func history(orderId: Int64) async throws -> [OrderHistoryEntry] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM order_history WHERE order_id = ? ORDER BY id", arguments: [orderId]).map { row in
+            try db.rows("SELECT * FROM order_history WHERE order_id = ? ORDER BY id", [orderId]).map { row in
                 OrderHistoryEntry(from: (row["from_status"] as String?).flatMap(OrderStatus.init(rawValue:)),
                                   to: OrderStatus(rawValue: row["to_status"]) ?? .created,
                                   reason: row["reason"], actor: row["actor"], at: row.date("at"))
@@ -179,7 +179,7 @@ public final class SQLiteOrderStore: OrderRepository, OutboxSource, @unchecked S
     public func countByStatus() async throws -> [OrderStatus: Int] {
         try await pool.read { db in
             var counts: [OrderStatus: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM orders GROUP BY status") {
+            for row in try db.rows("SELECT status, COUNT(*) AS n FROM orders GROUP BY status") {
                 if let status = OrderStatus(rawValue: row["status"]) { counts[status] = row["n"] }
             }
             return counts
@@ -195,14 +195,14 @@ public final class SQLiteOrderStore: OrderRepository, OutboxSource, @unchecked S
                    !(try Outbox.markProcessed(db, eventId: consumed.id, group: consumed.group, at: Date())) {
                     continue   // redelivered: already applied
                 }
-                let current = try Row.fetchOne(db, sql: "SELECT * FROM orders WHERE id = ?", arguments: [decision.orderId])
+                let current = try db.row("SELECT * FROM orders WHERE id = ?", [decision.orderId])
                     .map { try Self.order(db, $0) }
                 guard let change = try decision.decide(current), let before = current else { continue }
                 // The status in the WHERE clause guards against a writer in another process.
-                try db.execute(sql: """
+                try db.run("""
                     UPDATE orders SET status = ?, failure_reason = ?, payment_attempt = ?, updated_at = ?
                     WHERE id = ? AND status = ?
-                    """, arguments: [change.order.status.rawValue, change.order.failureReason, change.order.paymentAttempt,
+                    """, [change.order.status.rawValue, change.order.failureReason, change.order.paymentAttempt,
                                      change.order.updatedAt.storageValue, before.id, before.status.rawValue])
                 guard db.changesCount == 1 else { throw AppError.conflict("order \(before.id) changed concurrently; try again") }
                 try Self.appendHistory(db, orderId: before.id, change.history)
@@ -218,7 +218,7 @@ public final class SQLiteOrderStore: OrderRepository, OutboxSource, @unchecked S
 
     static func appendHistory(_ db: Database, orderId: Int64, _ entries: [OrderHistoryEntry]) throws {
         for entry in entries {
-            try db.execute(sql: "INSERT INTO order_history (order_id, from_status, to_status, reason, actor, at) VALUES (?, ?, ?, ?, ?, ?)",
+            try db.run("INSERT INTO order_history (order_id, from_status, to_status, reason, actor, at) VALUES (?, ?, ?, ?, ?, ?)",
                            arguments: [orderId, entry.from?.rawValue, entry.to.rawValue, entry.reason, entry.actor, entry.at.storageValue])
         }
     }
@@ -232,7 +232,7 @@ public final class SQLiteOrderStore: OrderRepository, OutboxSource, @unchecked S
         guard !rows.isEmpty else { return [] }
         let ids: [Int64] = rows.map { $0["id"] }
         var items: [Int64: [OrderItem]] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT * FROM order_items WHERE order_id IN (\(databaseQuestionMarks(count: ids.count))) ORDER BY id",
+        for row in try db.rows("SELECT * FROM order_items WHERE order_id IN (\(databaseQuestionMarks(count: ids.count))) ORDER BY id",
                                     arguments: StatementArguments(ids)) {
             items[row["order_id"], default: []].append(OrderItem(
                 productId: row["product_id"], sku: row["sku"], productName: row["product_name"], quantity: row["quantity"],
@@ -251,8 +251,8 @@ public final class SQLiteOrderStore: OrderRepository, OutboxSource, @unchecked S
 
     // MARK: OutboxSource
 
-    public func pendingEvents(limit: Int) async throws -> [(id: Int64, draft: EventDraft)] {
-        try await pool.read { db in try Outbox.pending(db, limit: limit) }
+    public func pendingEvents(after id: Int64, limit: Int) async throws -> [(id: Int64, draft: EventDraft)] {
+        try await pool.read { db in try Outbox.pending(db, after: id, limit: limit) }
     }
 
     public func removeEvents(upTo id: Int64) async throws {

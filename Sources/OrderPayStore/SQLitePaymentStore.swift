@@ -60,11 +60,11 @@ public final class SQLitePaymentStore: PaymentRepository, OutboxSource, @uncheck
                 guard try Outbox.markProcessed(db, eventId: claim.eventId, group: group, at: claim.at) else { continue }
                 let order = claim.order
                 // INSERT OR IGNORE on the unique order_id: a second order-created for one order claims nothing.
-                try db.execute(sql: """
+                try db.run("""
                     INSERT OR IGNORE INTO payments (order_id, user_id, amount_minor, status, payment_method, payment_token,
                                                     order_status, attempts, created_at, updated_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
-                    """, arguments: [order.orderId, order.userId, order.totalAmount.minorUnits, PaymentStatus.processing.rawValue,
+                    """, [order.orderId, order.userId, order.totalAmount.minorUnits, PaymentStatus.processing.rawValue,
                                      order.paymentMethod.rawValue, order.paymentToken, OrderStatus.created.rawValue,
                                      claim.at.storageValue, claim.at.storageValue])
                 guard db.changesCount == 1 else { continue }
@@ -95,11 +95,11 @@ public final class SQLitePaymentStore: PaymentRepository, OutboxSource, @uncheck
                 }
                 guard let change = try decision.decide(current), let before = current else { continue }
                 let p = change.record.payment
-                try db.execute(sql: """
+                try db.run("""
                     UPDATE payments SET status = ?, payment_token = ?, order_status = ?, attempts = ?, failure_reason = ?,
                         transaction_id = ?, refund_reason = ?, updated_at = ?
                     WHERE id = ? AND status = ? AND attempts = ?
-                    """, arguments: [p.status.rawValue, change.record.paymentToken, change.record.orderStatus.rawValue, p.attempts,
+                    """, [p.status.rawValue, change.record.paymentToken, change.record.orderStatus.rawValue, p.attempts,
                                      p.failureReason, p.transactionId, p.refundReason, p.updatedAt.storageValue,
                                      before.payment.id, before.payment.status.rawValue, before.payment.attempts])
                 guard db.changesCount == 1 else { throw AppError.conflict("payment \(p.id) changed concurrently; try again") }
@@ -131,7 +131,7 @@ public final class SQLitePaymentStore: PaymentRepository, OutboxSource, @uncheck
         let filterArguments = arguments
         return try await pool.read { db in
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM payments \(whereClause)", arguments: filterArguments) ?? 0
-            let rows = try Row.fetchAll(db, sql: "SELECT * FROM payments \(whereClause) ORDER BY id DESC LIMIT ? OFFSET ?",
+            let rows = try db.rows("SELECT * FROM payments \(whereClause) ORDER BY id DESC LIMIT ? OFFSET ?",
                                         arguments: filterArguments + [page.size, page.offset])
             return Page(content: rows.map { Self.record($0).payment }, request: page, total: total)
         }
@@ -139,7 +139,7 @@ public final class SQLitePaymentStore: PaymentRepository, OutboxSource, @uncheck
 
     public func history(paymentId: Int64) async throws -> [PaymentHistoryEntry] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM payment_history WHERE payment_id = ? ORDER BY id", arguments: [paymentId]).map { row in
+            try db.rows("SELECT * FROM payment_history WHERE payment_id = ? ORDER BY id", [paymentId]).map { row in
                 PaymentHistoryEntry(from: (row["from_status"] as String?).flatMap(PaymentStatus.init(rawValue:)),
                                     to: PaymentStatus(rawValue: row["to_status"]) ?? .pending, attempt: row["attempt"],
                                     reason: row["reason"], actor: row["actor"], at: row.date("at"))
@@ -150,7 +150,7 @@ public final class SQLitePaymentStore: PaymentRepository, OutboxSource, @uncheck
     public func countByStatus() async throws -> [PaymentStatus: Int] {
         try await pool.read { db in
             var counts: [PaymentStatus: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM payments GROUP BY status") {
+            for row in try db.rows("SELECT status, COUNT(*) AS n FROM payments GROUP BY status") {
                 if let status = PaymentStatus(rawValue: row["status"]) { counts[status] = row["n"] }
             }
             return counts
@@ -159,12 +159,12 @@ public final class SQLitePaymentStore: PaymentRepository, OutboxSource, @uncheck
 
     public func processing() async throws -> [PaymentRecord] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM payments WHERE status = ? ORDER BY id", arguments: [PaymentStatus.processing.rawValue]).map(Self.record)
+            try db.rows("SELECT * FROM payments WHERE status = ? ORDER BY id", [PaymentStatus.processing.rawValue]).map(Self.record)
         }
     }
 
     static func fetch(_ db: Database, where condition: String, _ value: Int64) throws -> PaymentRecord? {
-        try Row.fetchOne(db, sql: "SELECT * FROM payments WHERE \(condition)", arguments: [value]).map(record)
+        try db.row("SELECT * FROM payments WHERE \(condition)", [value]).map(record)
     }
 
     static func record(_ row: Row) -> PaymentRecord {
@@ -179,14 +179,14 @@ public final class SQLitePaymentStore: PaymentRepository, OutboxSource, @uncheck
 
     static func appendHistory(_ db: Database, paymentId: Int64, _ entries: [PaymentHistoryEntry]) throws {
         for e in entries {
-            try db.execute(sql: """
+            try db.run("""
                 INSERT INTO payment_history (payment_id, from_status, to_status, attempt, reason, actor, at) VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [paymentId, e.from?.rawValue, e.to.rawValue, e.attempt, e.reason, e.actor, e.at.storageValue])
+                """, [paymentId, e.from?.rawValue, e.to.rawValue, e.attempt, e.reason, e.actor, e.at.storageValue])
         }
     }
 
-    public func pendingEvents(limit: Int) async throws -> [(id: Int64, draft: EventDraft)] {
-        try await pool.read { db in try Outbox.pending(db, limit: limit) }
+    public func pendingEvents(after id: Int64, limit: Int) async throws -> [(id: Int64, draft: EventDraft)] {
+        try await pool.read { db in try Outbox.pending(db, after: id, limit: limit) }
     }
 
     public func removeEvents(upTo id: Int64) async throws {

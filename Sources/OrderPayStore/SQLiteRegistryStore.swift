@@ -35,37 +35,37 @@ public final class SQLiteRegistryStore: RegistryRepository, @unchecked Sendable 
 
     public func upsert(_ i: ServiceInstance) async throws {
         try await pool.write { db in
-            try db.execute(sql: """
+            try db.run("""
                 INSERT INTO instances (app, instance_id, host, port, status, registered_at, last_renewed_at, lease_expires_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (app, instance_id) DO UPDATE SET host = excluded.host, port = excluded.port, status = excluded.status,
                     last_renewed_at = excluded.last_renewed_at, lease_expires_at = excluded.lease_expires_at
-                """, arguments: [i.app, i.instanceId, i.host, i.port, i.status.rawValue, i.registeredAt.storageValue,
+                """, [i.app, i.instanceId, i.host, i.port, i.status.rawValue, i.registeredAt.storageValue,
                                  i.lastRenewedAt.storageValue, i.leaseExpiresAt.storageValue])
         }
     }
 
     public func instance(app: String, instanceId: String) async throws -> ServiceInstance? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM instances WHERE app = ? AND instance_id = ?", arguments: [app, instanceId]).map(Self.instance)
+            try db.row("SELECT * FROM instances WHERE app = ? AND instance_id = ?", [app, instanceId]).map(Self.instance)
         }
     }
 
     public func all() async throws -> [ServiceInstance] {
-        try await pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM instances ORDER BY app, instance_id").map(Self.instance) }
+        try await pool.read { db in try db.rows("SELECT * FROM instances ORDER BY app, instance_id").map(Self.instance) }
     }
 
     public func remove(app: String, instanceId: String) async throws -> Bool {
         try await pool.write { db in
-            try db.execute(sql: "DELETE FROM instances WHERE app = ? AND instance_id = ?", arguments: [app, instanceId])
+            try db.run("DELETE FROM instances WHERE app = ? AND instance_id = ?", [app, instanceId])
             return db.changesCount == 1
         }
     }
 
     public func evict(expiredBefore now: Date) async throws -> [ServiceInstance] {
         try await pool.write { db in
-            let expired = try Row.fetchAll(db, sql: "SELECT * FROM instances WHERE lease_expires_at < ?", arguments: [now.storageValue]).map(Self.instance)
-            try db.execute(sql: "DELETE FROM instances WHERE lease_expires_at < ?", arguments: [now.storageValue])
+            let expired = try db.rows("SELECT * FROM instances WHERE lease_expires_at < ?", [now.storageValue]).map(Self.instance)
+            try db.run("DELETE FROM instances WHERE lease_expires_at < ?", [now.storageValue])
             return expired
         }
     }

@@ -35,6 +35,13 @@ public protocol EventLog: AnyObject, Sendable {
     /// skipped (an outbox relay that crashed before marking them sent re-appends them).
     func append(_ drafts: [EventDraft]) async throws
 
+    /// Appends events copied from a service's outbox and, in the same transaction, records how far
+    /// that outbox has been copied, so the relay needs no second write to mark them sent.
+    func relay(_ drafts: [EventDraft], from source: String, through outboxId: Int64) async throws
+
+    /// The last outbox id of `source` already in the log (0 when none).
+    func relayCursor(source: String) async throws -> Int64
+
     /// Events of one topic with offset >= `from`, in offset order.
     func read(topic: Topic, from offset: Int64, limit: Int) async throws -> [EventEnvelope]
 
