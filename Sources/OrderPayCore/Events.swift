@@ -166,3 +166,25 @@ public struct EventEnvelope: Equatable, Sendable, Codable {
         }
     }
 }
+
+/// An event with its payload already as JSON text: what outboxes store and logs append, so a relay
+/// copies events without decoding and re-encoding them.
+public struct SerializedEvent: Equatable, Sendable {
+    public var eventId: String
+    public var topic: Topic
+    public var type: String
+    public var key: String
+    public var payload: String
+    public var occurredAt: Date
+    public var traceId: String?
+
+    public init(eventId: String, topic: Topic, type: String, key: String, payload: String, occurredAt: Date, traceId: String?) {
+        self.eventId = eventId; self.topic = topic; self.type = type; self.key = key
+        self.payload = payload; self.occurredAt = occurredAt; self.traceId = traceId
+    }
+
+    public init(_ draft: EventDraft) throws {
+        self.init(eventId: draft.eventId, topic: draft.topic, type: draft.payload.typeName, key: draft.key,
+                  payload: try draft.payload.encodedJSON(), occurredAt: draft.occurredAt, traceId: draft.traceId)
+    }
+}

@@ -41,7 +41,7 @@ final class ConsumerRunner: @unchecked Sendable {
         var committed = offset
         var lastCommit = ContinuousClock.now
         while !Task.isCancelled {
-            let seen = log.appended.current
+            let seen = log.appended(to: topic).current
             do {
                 let batch = try await log.read(topic: topic, from: offset, limit: batchSize)
                 if let last = batch.last {
@@ -58,7 +58,7 @@ final class ConsumerRunner: @unchecked Sendable {
                     committed = offset
                     lastCommit = .now
                 }
-                if batch.isEmpty { await log.appended.wait(after: seen, timeout: .seconds(1)) }
+                if batch.isEmpty { await log.appended(to: topic).wait(after: seen, timeout: .seconds(1)) }
             } catch {
                 logger.error("consumer failed reading the log; retrying", metadata: ["group": "\(group)", "error": "\(error)"])
                 try? await Task.sleep(for: .milliseconds(200))

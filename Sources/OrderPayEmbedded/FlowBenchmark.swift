@@ -136,9 +136,9 @@ actor CompletionWatcher {
     func run() async {
         var cursor = (try? await log.latest(count: 1, topics: nil).last?.sequence) ?? 0
         while !Task.isCancelled {
-            let seen = log.appended.current
+            let seen = log.appended(to: .orderStatusUpdated).current
             guard let batch = try? await log.tail(after: cursor, topics: [.orderStatusUpdated], limit: 1000), !batch.isEmpty else {
-                await log.appended.wait(after: seen, timeout: .milliseconds(100))
+                await log.appended(to: .orderStatusUpdated).wait(after: seen, timeout: .milliseconds(100))
                 continue
             }
             cursor = batch[batch.count - 1].sequence

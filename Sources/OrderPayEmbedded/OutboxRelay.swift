@@ -38,7 +38,7 @@ final class OutboxRelay: @unchecked Sendable {
                 let pending = try await source.pendingEvents(after: from, limit: batchSize)
                 if let last = pending.last {
                     idleLock.withLock { idle = false }
-                    try await log.relay(pending.map(\.draft), from: source.name, through: last.id)
+                    try await log.relay(pending.map(\.event), from: source.name, through: last.id)
                     cursor = last.id
                 } else {
                     if from > cleanedUpTo && ContinuousClock.now - lastCleanup > cleanupInterval {

@@ -13,7 +13,9 @@ enum Outbox {
             CREATE TABLE outbox (
                 id INTEGER PRIMARY KEY AUTOINCREMENT,
                 event_id TEXT NOT NULL UNIQUE,
+                topic TEXT NOT NULL,
                 type TEXT NOT NULL,
+                key TEXT NOT NULL,
                 payload TEXT NOT NULL,
                 occurred_at REAL NOT NULL,
                 trace_id TEXT
@@ -28,10 +30,10 @@ enum Outbox {
     }
 
     static func enqueue(_ db: Database, _ events: [EventDraft]) throws {
-        for event in events {
-            try db.run("INSERT INTO outbox (event_id, type, payload, occurred_at, trace_id) VALUES (?, ?, ?, ?, ?)",
-                arguments: [event.eventId, event.payload.typeName, try event.payload.encodedJSON(),
-                            event.occurredAt.storageValue, event.traceId])
+        for draft in events {
+            let event = try SerializedEvent(draft)
+            try db.run("INSERT INTO outbox (event_id, topic, type, key, payload, occurred_at, trace_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       [event.eventId, event.topic.rawValue, event.type, event.key, event.payload, event.occurredAt.storageValue, event.traceId])
         }
     }
 
@@ -42,11 +44,11 @@ enum Outbox {
         return db.changesCount == 1
     }
 
-    static func pending(_ db: Database, after id: Int64, limit: Int) throws -> [(id: Int64, draft: EventDraft)] {
-        try db.rows("SELECT * FROM outbox WHERE id > ? ORDER BY id LIMIT ?", [id, limit]).map { row in
-            let payload = try EventPayload.decode(type: row["type"], json: row["payload"])
-            return (row["id"], EventDraft(eventId: row["event_id"], occurredAt: row.date("occurred_at"),
-                                          traceId: row["trace_id"], payload: payload))
+    static func pending(_ db: Database, after id: Int64, limit: Int) throws -> [(id: Int64, event: SerializedEvent)] {
+        try db.rows("SELECT * FROM outbox WHERE id > ? ORDER BY id LIMIT ?", [id, limit]).compactMap { row in
+            guard let topic = Topic(rawValue: row["topic"]) else { return nil }
+            return (row["id"], SerializedEvent(eventId: row["event_id"], topic: topic, type: row["type"], key: row["key"],
+                                               payload: row["payload"], occurredAt: row.date("occurred_at"), traceId: row["trace_id"]))
         }
     }
 
@@ -59,7 +61,7 @@ enum Outbox {
 public protocol OutboxSource: AnyObject, Sendable {
     var name: String { get }
     /// Outbox events with an id above `id`, oldest first.
-    func pendingEvents(after id: Int64, limit: Int) async throws -> [(id: Int64, draft: EventDraft)]
+    func pendingEvents(after id: Int64, limit: Int) async throws -> [(id: Int64, event: SerializedEvent)]
     /// Deletes events the relay has copied (housekeeping, off the hot path).
     func removeEvents(upTo id: Int64) async throws
     /// Fires after a commit that enqueued events, so the relay wakes at once.

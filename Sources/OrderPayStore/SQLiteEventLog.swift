@@ -8,7 +8,15 @@ import OrderPayServices
 /// others notice on their next timed wait.
 public final class SQLiteEventLog: EventLog, @unchecked Sendable {
     public let appended = Signal()
+    private let topicSignals = Dictionary(uniqueKeysWithValues: Topic.allCases.map { ($0, Signal()) })
     let pool: DatabasePool
+
+    public func appended(to topic: Topic) -> Signal { topicSignals[topic]! }
+
+    private func notify(_ topics: Set<Topic>) {
+        topics.forEach { topicSignals[$0]?.notify() }
+        appended.notify()
+    }
 
     public init(path: String, settings: SQLiteDatabase.Settings = .init()) throws {
         pool = try SQLiteDatabase.open(path: path, settings: settings, migrator: Self.migrator)
@@ -56,21 +64,22 @@ public final class SQLiteEventLog: EventLog, @unchecked Sendable {
 
     public func append(_ drafts: [EventDraft]) async throws {
         guard !drafts.isEmpty else { return }
-        try await pool.write { db in try Self.insert(db, drafts) }
-        appended.notify()
+        let events = try drafts.map(SerializedEvent.init)
+        try await pool.write { db in try Self.insert(db, events) }
+        notify(Set(events.map(\.topic)))
     }
 
-    public func relay(_ drafts: [EventDraft], from source: String, through outboxId: Int64) async throws {
-        guard !drafts.isEmpty else { return }
+    public func relay(_ events: [SerializedEvent], from source: String, through outboxId: Int64) async throws {
+        guard !events.isEmpty else { return }
         try await pool.write { db in
-            try Self.insert(db, drafts)
+            try Self.insert(db, events)
             // MAX: two processes relaying the same outbox never move the cursor backwards.
             try db.run("""
                 INSERT INTO relay_cursors (source, outbox_id) VALUES (?, ?)
                 ON CONFLICT (source) DO UPDATE SET outbox_id = MAX(outbox_id, excluded.outbox_id)
                 """, [source, outboxId])
         }
-        appended.notify()
+        notify(Set(events.map(\.topic)))
     }
 
     public func relayCursor(source: String) async throws -> Int64 {
@@ -79,17 +88,17 @@ public final class SQLiteEventLog: EventLog, @unchecked Sendable {
         }
     }
 
-    static func insert(_ db: Database, _ drafts: [EventDraft]) throws {
+    static func insert(_ db: Database, _ events: [SerializedEvent]) throws {
         var next: [Topic: Int64] = [:]
-        for draft in drafts {
-            if try db.row("SELECT 1 FROM events WHERE event_id = ?", [draft.eventId]) != nil { continue }
-            let offset = try next[draft.topic] ?? Self.endOffset(db, draft.topic)
+        for event in events {
+            if try db.row("SELECT 1 FROM events WHERE event_id = ?", [event.eventId]) != nil { continue }
+            let offset = try next[event.topic] ?? Self.endOffset(db, event.topic)
             try db.run("""
                 INSERT INTO events (topic, topic_offset, event_id, type, key, payload, occurred_at, trace_id)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, [draft.topic.rawValue, offset, draft.eventId, draft.payload.typeName, draft.key,
-                      try draft.payload.encodedJSON(), draft.occurredAt.storageValue, draft.traceId])
-            next[draft.topic] = offset + 1
+                """, [event.topic.rawValue, offset, event.eventId, event.type, event.key,
+                      event.payload, event.occurredAt.storageValue, event.traceId])
+            next[event.topic] = offset + 1
         }
     }
 

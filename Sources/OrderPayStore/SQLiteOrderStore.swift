@@ -8,9 +8,12 @@ public final class SQLiteOrderStore: OrderRepository, OutboxSource, @unchecked S
     public let name = "orders"
     public let outboxSignal = Signal()
     let pool: DatabasePool
+    /// Orders are placed one request at a time; concurrent placements share a commit.
+    let placements: GroupCommitter
 
     public init(path: String, settings: SQLiteDatabase.Settings = .init()) throws {
         pool = try SQLiteDatabase.open(path: path, settings: settings, migrator: Self.migrator)
+        placements = GroupCommitter(pool: pool)
     }
 
     static var migrator: DatabaseMigrator {
@@ -112,8 +115,8 @@ public final class SQLiteOrderStore: OrderRepository, OutboxSource, @unchecked S
     // MARK: Orders
 
     public func insert(_ new: NewOrder, history: OrderHistoryEntry,
-                       events: @Sendable (Order) throws -> [EventDraft]) async throws -> (order: Order, created: Bool) {
-        let result: (Order, Bool) = try await pool.write { db in
+                       events: @escaping @Sendable (Order) throws -> [EventDraft]) async throws -> (order: Order, created: Bool) {
+        let result: (Order, Bool) = try await placements.write { db in
             if let key = new.idempotencyKey,
                let existing = try db.row("SELECT * FROM orders WHERE user_id = ? AND idempotency_key = ?", [new.userId, key]) {
                 return (try Self.order(db, existing), false)
@@ -251,7 +254,7 @@ public final class SQLiteOrderStore: OrderRepository, OutboxSource, @unchecked S
 
     // MARK: OutboxSource
 
-    public func pendingEvents(after id: Int64, limit: Int) async throws -> [(id: Int64, draft: EventDraft)] {
+    public func pendingEvents(after id: Int64, limit: Int) async throws -> [(id: Int64, event: SerializedEvent)] {
         try await pool.read { db in try Outbox.pending(db, after: id, limit: limit) }
     }
 

@@ -185,7 +185,7 @@ public final class SQLitePaymentStore: PaymentRepository, OutboxSource, @uncheck
         }
     }
 
-    public func pendingEvents(after id: Int64, limit: Int) async throws -> [(id: Int64, draft: EventDraft)] {
+    public func pendingEvents(after id: Int64, limit: Int) async throws -> [(id: Int64, event: SerializedEvent)] {
         try await pool.read { db in try Outbox.pending(db, after: id, limit: limit) }
     }
 

@@ -37,7 +37,7 @@ public protocol EventLog: AnyObject, Sendable {
 
     /// Appends events copied from a service's outbox and, in the same transaction, records how far
     /// that outbox has been copied, so the relay needs no second write to mark them sent.
-    func relay(_ drafts: [EventDraft], from source: String, through outboxId: Int64) async throws
+    func relay(_ events: [SerializedEvent], from source: String, through outboxId: Int64) async throws
 
     /// The last outbox id of `source` already in the log (0 when none).
     func relayCursor(source: String) async throws -> Int64
@@ -64,6 +64,10 @@ public protocol EventLog: AnyObject, Sendable {
 
     /// Fires after every append made by this process.
     var appended: Signal { get }
+
+    /// Fires after an append to `topic` made by this process: a consumer of one topic is not
+    /// woken by the others.
+    func appended(to topic: Topic) -> Signal
 }
 
 public extension EventLog {

@@ -58,7 +58,7 @@ public protocol OrderRepository: Sendable {
     /// in one transaction. With an idempotency key already used by this user, returns that order
     /// instead and `created` is false.
     func insert(_ order: NewOrder, history: OrderHistoryEntry,
-                events: @Sendable (Order) throws -> [EventDraft]) async throws -> (order: Order, created: Bool)
+                events: @escaping @Sendable (Order) throws -> [EventDraft]) async throws -> (order: Order, created: Bool)
 
     func order(id: Int64) async throws -> Order?
     func list(_ filter: OrderFilter, page: PageRequest) async throws -> Page<Order>

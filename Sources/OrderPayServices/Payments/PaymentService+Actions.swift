@@ -84,11 +84,13 @@ extension PaymentService {
     }
 
     /// Follows the orders' status (group `payment-service`): refunds need to know an order is PAID,
-    /// and a cancelled order's open payment is cancelled with it.
+    /// and a cancelled order's open payment is cancelled with it. Other steps (PENDING, FAILED)
+    /// change nothing here and are skipped without a write.
     public func handleOrderStatusUpdated(_ events: [EventEnvelope]) async throws {
         let now = clock.now()
+        let relevant: Set<OrderStatus> = [.paid, .completed, .cancelled]
         let decisions: [PaymentDecision] = events.compactMap { envelope in
-            guard case .orderStatusUpdated(let update) = envelope.payload else { return nil }
+            guard case .orderStatusUpdated(let update) = envelope.payload, relevant.contains(update.to) else { return nil }
             return PaymentDecision(key: .order(update.orderId), consumedEvent: (envelope.eventId, Self.consumerGroup)) { current in
                 guard var record = current else { return nil }
                 var history: [PaymentHistoryEntry] = []

@@ -1,0 +1,75 @@
+import Foundation
+import GRDB
+
+/// Group commit: writes that arrive while a transaction is running are committed together in the
+/// next one, each inside its own savepoint, so one write's failure (a constraint, a validation)
+/// rolls back only that write. Under light load a write runs alone at once, so it adds no latency;
+/// under load, N concurrent writers share one commit instead of paying N.
+final class GroupCommitter: @unchecked Sendable {
+    private struct Job {
+        let work: (Database) throws -> Any
+        let finish: (Result<Any, Error>) -> Void
+    }
+
+    private let pool: DatabasePool
+    private let lock = NSLock()
+    private var queued: [Job] = []
+    private var draining = false
+
+    init(pool: DatabasePool) { self.pool = pool }
+
+    func write<T>(_ work: @escaping (Database) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
+            let job = Job(work: { try work($0) }, finish: { result in continuation.resume(with: result.map { $0 as! T }) })
+            let startDraining: Bool = lock.withLock {
+                queued.append(job)
+                if draining { return false }
+                draining = true
+                return true
+            }
+            if startDraining { drain() }
+        }
+    }
+
+    private func nextJobs() -> [Job] {
+        lock.withLock {
+            let jobs = queued
+            queued.removeAll(keepingCapacity: true)
+            return jobs
+        }
+    }
+
+    /// One batch per turn on the writer queue, then back in line: other writers of this database
+    /// (the event handlers) are not starved by a steady stream of grouped writes.
+    private func drain() {
+        pool.asyncWriteWithoutTransaction { db in
+            let jobs = self.nextJobs()
+            var results: [Result<Any, Error>] = []
+                do {
+                    try db.inTransaction {
+                        results = jobs.map { job in
+                            var value: Any?
+                            do {
+                                try db.inSavepoint {
+                                    value = try job.work(db)
+                                    return .commit
+                                }
+                                return .success(value as Any)
+                            } catch {
+                                return .failure(error)
+                            }
+                        }
+                        return .commit
+                    }
+                } catch {
+                    results = jobs.map { _ in .failure(error) }   // the commit itself failed: nothing was written
+                }
+            for (job, result) in zip(jobs, results) { job.finish(result) }
+            let more: Bool = self.lock.withLock {
+                if self.queued.isEmpty { self.draining = false }
+                return self.draining
+            }
+            if more { self.drain() }
+        }
+    }
+}
