@@ -107,7 +107,7 @@ public struct EventDraft: Equatable, Sendable {
     public var traceId: String?
     public var payload: EventPayload
 
-    public init(eventId: String = UUID().uuidString.lowercased(), occurredAt: Date, traceId: String? = nil, payload: EventPayload) {
+    public init(eventId: String = TimeOrderedID.make(), occurredAt: Date, traceId: String? = nil, payload: EventPayload) {
         self.eventId = eventId; self.occurredAt = occurredAt; self.traceId = traceId; self.payload = payload
     }
 

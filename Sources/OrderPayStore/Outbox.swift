@@ -12,7 +12,7 @@ enum Outbox {
         try db.execute(sql: """
             CREATE TABLE outbox (
                 id INTEGER PRIMARY KEY AUTOINCREMENT,
-                event_id TEXT NOT NULL UNIQUE,
+                event_id TEXT NOT NULL,
                 topic TEXT NOT NULL,
                 type TEXT NOT NULL,
                 key TEXT NOT NULL,

@@ -16,7 +16,7 @@ public enum RawCommitProbe {
         var commits = 0
         while clock.now - start < duration {
             let payload = "order-\(commits)"
-            try await pool.write { db in
+            try pool.writeNow { db in
                 try db.execute(sql: "INSERT INTO probe (payload, at) VALUES (?, ?)", arguments: [payload, Date().timeIntervalSince1970])
             }
             commits += 1

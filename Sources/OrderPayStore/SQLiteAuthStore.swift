@@ -52,7 +52,7 @@ public final class SQLiteAuthStore: AuthRepository {
     // MARK: Users
 
     public func insertUser(_ user: NewUser) async throws -> User {
-        try await pool.write { db in
+        try pool.writeNow { db in
             try translatingConstraintErrors("email already registered") {
                 try db.run("""
                         INSERT INTO users (email, password_hash, name, phone_number, address, profile_image_url,
@@ -68,11 +68,11 @@ public final class SQLiteAuthStore: AuthRepository {
     }
 
     public func user(id: Int64) async throws -> StoredUser? {
-        try await pool.read { db in try Self.fetchUser(db, id: id) }
+        try pool.readNow { db in try Self.fetchUser(db, id: id) }
     }
 
     public func user(email: String) async throws -> StoredUser? {
-        try await pool.read { db in
+        try pool.readNow { db in
             try db.row("SELECT * FROM users WHERE email = ?", [email]).map(Self.storedUser)
         }
     }
@@ -97,7 +97,7 @@ public final class SQLiteAuthStore: AuthRepository {
         }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let filterArguments = arguments
-        return try await pool.read { db in
+        return try pool.readNow { db in
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users \(whereClause)", arguments: filterArguments) ?? 0
             let pageArguments = filterArguments + [page.size, page.offset]
             let rows = try Row.fetchAll(
@@ -125,7 +125,7 @@ public final class SQLiteAuthStore: AuthRepository {
         arguments.append(id)
         let sql = "UPDATE users SET \(assignments.joined(separator: ", ")) WHERE id = ?"
         let statementArguments = StatementArguments(arguments)
-        return try await pool.write { db in
+        return try pool.writeNow { db in
             try db.run(sql, arguments: statementArguments)
             guard db.changesCount > 0 else { return nil }
             return try Self.fetchUser(db, id: id)?.user
@@ -133,7 +133,7 @@ public final class SQLiteAuthStore: AuthRepository {
     }
 
     public func recordFailedLogin(userId: Int64, lockThreshold: Int, lockUntil: Date) async throws -> Date? {
-        try await pool.write { db in
+        try pool.writeNow { db in
             try db.run("UPDATE users SET failed_login_count = failed_login_count + 1 WHERE id = ?",
                            arguments: [userId])
             let count = try Int.fetchOne(db, sql: "SELECT failed_login_count FROM users WHERE id = ?",
@@ -146,20 +146,20 @@ public final class SQLiteAuthStore: AuthRepository {
     }
 
     public func resetFailedLogins(userId: Int64) async throws {
-        try await pool.write { db in
+        try pool.writeNow { db in
             try db.run("UPDATE users SET failed_login_count = 0, locked_until = NULL WHERE id = ?",
                            arguments: [userId])
         }
     }
 
     public func countUsers() async throws -> Int {
-        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users") ?? 0 }
+        try pool.readNow { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users") ?? 0 }
     }
 
     // MARK: Refresh tokens
 
     public func insertRefreshToken(_ token: RefreshTokenRecord) async throws {
-        try await pool.write { db in
+        try pool.writeNow { db in
             try translatingConstraintErrors("refresh token already exists") {
                 try db.run("""
                         INSERT INTO refresh_tokens (token_hash, user_id, family_id, issued_at, expires_at, used_at, revoked_at)
@@ -172,7 +172,7 @@ public final class SQLiteAuthStore: AuthRepository {
     }
 
     public func refreshToken(hash: String) async throws -> RefreshTokenRecord? {
-        try await pool.read { db in
+        try pool.readNow { db in
             try db.row("SELECT * FROM refresh_tokens WHERE token_hash = ?", [hash]).map { row in
                 RefreshTokenRecord(tokenHash: row["token_hash"], userId: row["user_id"], familyId: row["family_id"],
                                    issuedAt: row.date("issued_at"), expiresAt: row.date("expires_at"),
@@ -182,7 +182,7 @@ public final class SQLiteAuthStore: AuthRepository {
     }
 
     public func markRefreshTokenUsed(hash: String, at: Date) async throws -> Bool {
-        try await pool.write { db in
+        try pool.writeNow { db in
             try db.run("UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND revoked_at IS NULL",
                 arguments: [at.storageValue, hash])
             return db.changesCount == 1
@@ -190,14 +190,14 @@ public final class SQLiteAuthStore: AuthRepository {
     }
 
     public func revokeRefreshTokenFamily(_ familyId: String, at: Date) async throws {
-        try await pool.write { db in
+        try pool.writeNow { db in
             try db.run("UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL",
                            arguments: [at.storageValue, familyId])
         }
     }
 
     public func revokeRefreshTokens(userId: Int64, at: Date) async throws {
-        try await pool.write { db in
+        try pool.writeNow { db in
             try db.run("UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
                            arguments: [at.storageValue, userId])
         }

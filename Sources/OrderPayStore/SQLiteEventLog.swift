@@ -65,13 +65,13 @@ public final class SQLiteEventLog: EventLog, @unchecked Sendable {
     public func append(_ drafts: [EventDraft]) async throws {
         guard !drafts.isEmpty else { return }
         let events = try drafts.map(SerializedEvent.init)
-        try await pool.write { db in try Self.insert(db, events) }
+        try pool.writeNow { db in try Self.insert(db, events) }
         notify(Set(events.map(\.topic)))
     }
 
     public func relay(_ events: [SerializedEvent], from source: String, through outboxId: Int64) async throws {
         guard !events.isEmpty else { return }
-        try await pool.write { db in
+        try pool.writeNow { db in
             try Self.insert(db, events)
             // MAX: two processes relaying the same outbox never move the cursor backwards.
             try db.run("""
@@ -83,7 +83,7 @@ public final class SQLiteEventLog: EventLog, @unchecked Sendable {
     }
 
     public func relayCursor(source: String) async throws -> Int64 {
-        try await pool.read { db in
+        try pool.readNow { db in
             try Int64.fetchOne(db.cachedStatement(sql: "SELECT outbox_id FROM relay_cursors WHERE source = ?"), arguments: [source]) ?? 0
         }
     }
@@ -103,7 +103,7 @@ public final class SQLiteEventLog: EventLog, @unchecked Sendable {
     }
 
     public func read(topic: Topic, from offset: Int64, limit: Int) async throws -> [EventEnvelope] {
-        try await pool.read { db in
+        try pool.readNow { db in
             try db.rows("SELECT * FROM events WHERE topic = ? AND topic_offset >= ? ORDER BY topic_offset LIMIT ?",
                              arguments: [topic.rawValue, offset, limit]).map { try Self.logged($0).envelope }
         }
@@ -111,7 +111,7 @@ public final class SQLiteEventLog: EventLog, @unchecked Sendable {
 
     public func tail(after sequence: Int64, topics: Set<Topic>?, limit: Int) async throws -> [LoggedEvent] {
         let (clause, arguments) = Self.topicClause(topics)
-        return try await pool.read { db in
+        return try pool.readNow { db in
             try db.rows("SELECT * FROM events WHERE seq > ? \(clause) ORDER BY seq LIMIT ?",
                              arguments: [sequence] + arguments + [limit]).map(Self.logged)
         }
@@ -119,25 +119,25 @@ public final class SQLiteEventLog: EventLog, @unchecked Sendable {
 
     public func latest(count: Int, topics: Set<Topic>?) async throws -> [LoggedEvent] {
         let (clause, arguments) = Self.topicClause(topics)
-        return try await pool.read { db in
+        return try pool.readNow { db in
             try db.rows("SELECT * FROM events WHERE 1 \(clause) ORDER BY seq DESC LIMIT ?",
                              arguments: arguments + [count]).map(Self.logged).reversed()
         }
     }
 
     public func endOffset(topic: Topic) async throws -> Int64 {
-        try await pool.read { db in try Self.endOffset(db, topic) }
+        try pool.readNow { db in try Self.endOffset(db, topic) }
     }
 
     public func committedOffset(group: String, topic: Topic) async throws -> Int64 {
-        try await pool.read { db in
+        try pool.readNow { db in
             try Int64.fetchOne(db, sql: "SELECT next_offset FROM consumer_offsets WHERE consumer_group = ? AND topic = ?",
                                arguments: [group, topic.rawValue]) ?? 0
         }
     }
 
     public func commit(group: String, topic: Topic, offset: Int64) async throws {
-        try await pool.write { db in
+        try pool.writeNow { db in
             // MAX keeps a slow, older writer from moving a group's offset backwards.
             try db.run("""
                 INSERT INTO consumer_offsets (consumer_group, topic, next_offset) VALUES (?, ?, ?)
@@ -147,7 +147,7 @@ public final class SQLiteEventLog: EventLog, @unchecked Sendable {
     }
 
     public func addDeadLetter(group: String, event: EventEnvelope, error: String, attempts: Int) async throws {
-        try await pool.write { db in
+        try pool.writeNow { db in
             guard let seq = try Int64.fetchOne(db, sql: "SELECT seq FROM events WHERE event_id = ?", arguments: [event.eventId]) else { return }
             try db.run("INSERT INTO dead_letters (consumer_group, event_seq, error, attempts, failed_at) VALUES (?, ?, ?, ?, ?)",
                            arguments: [group, seq, error, attempts, Date().storageValue])
@@ -155,7 +155,7 @@ public final class SQLiteEventLog: EventLog, @unchecked Sendable {
     }
 
     public func deadLetters(includeReplayed: Bool) async throws -> [DeadLetter] {
-        try await pool.read { db in
+        try pool.readNow { db in
             try db.rows("""
                 SELECT d.id AS dead_letter_id, d.consumer_group, d.error, d.attempts, d.failed_at, d.replayed_at, e.*
                 FROM dead_letters d JOIN events e ON e.seq = d.event_seq
@@ -165,7 +165,7 @@ public final class SQLiteEventLog: EventLog, @unchecked Sendable {
     }
 
     public func deadLetter(id: Int64) async throws -> DeadLetter? {
-        try await pool.read { db in
+        try pool.readNow { db in
             try db.row("""
                 SELECT d.id AS dead_letter_id, d.consumer_group, d.error, d.attempts, d.failed_at, d.replayed_at, e.*
                 FROM dead_letters d JOIN events e ON e.seq = d.event_seq WHERE d.id = ?
@@ -174,7 +174,7 @@ public final class SQLiteEventLog: EventLog, @unchecked Sendable {
     }
 
     public func markReplayed(id: Int64, at date: Date) async throws {
-        try await pool.write { db in
+        try pool.writeNow { db in
             try db.run("UPDATE dead_letters SET replayed_at = ? WHERE id = ?", [date.storageValue, id])
         }
     }

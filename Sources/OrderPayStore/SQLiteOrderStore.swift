@@ -74,7 +74,7 @@ public final class SQLiteOrderStore: OrderRepository, OutboxSource, @unchecked S
     // MARK: Catalog
 
     public func insertProduct(sku: String, name: String, unitPrice: Money, active: Bool) async throws -> Product {
-        try await pool.write { db in
+        try pool.writeNow { db in
             try translatingConstraintErrors("a product with sku \(sku) already exists") {
                 try db.run("INSERT INTO products (sku, name, unit_price_minor, active) VALUES (?, ?, ?, ?)",
                                arguments: [sku, name, unitPrice.minorUnits, active])
@@ -84,7 +84,7 @@ public final class SQLiteOrderStore: OrderRepository, OutboxSource, @unchecked S
     }
 
     public func updateProduct(_ product: Product) async throws -> Product {
-        try await pool.write { db in
+        try pool.writeNow { db in
             try translatingConstraintErrors("a product with sku \(product.sku) already exists") {
                 try db.run("UPDATE products SET sku = ?, name = ?, unit_price_minor = ?, active = ? WHERE id = ?",
                                arguments: [product.sku, product.name, product.unitPrice.minorUnits, product.active, product.id])
@@ -95,7 +95,7 @@ public final class SQLiteOrderStore: OrderRepository, OutboxSource, @unchecked S
 
     public func products(ids: [Int64]) async throws -> [Int64: Product] {
         guard !ids.isEmpty else { return [:] }
-        return try await pool.read { db in
+        return try pool.readNow { db in
             let rows = try db.rows("SELECT * FROM products WHERE id IN (\(databaseQuestionMarks(count: ids.count)))",
                                         arguments: StatementArguments(ids))
             return Dictionary(rows.map { (Int64($0["id"] as Int64), Self.product($0)) }, uniquingKeysWith: { a, _ in a })
@@ -103,7 +103,7 @@ public final class SQLiteOrderStore: OrderRepository, OutboxSource, @unchecked S
     }
 
     public func listProducts(includeInactive: Bool) async throws -> [Product] {
-        try await pool.read { db in
+        try pool.readNow { db in
             try db.rows("SELECT * FROM products \(includeInactive ? "" : "WHERE active = 1") ORDER BY id").map(Self.product)
         }
     }
@@ -149,7 +149,7 @@ public final class SQLiteOrderStore: OrderRepository, OutboxSource, @unchecked S
     }
 
     public func order(id: Int64) async throws -> Order? {
-        try await pool.read { db in
+        try pool.readNow { db in
             try db.row("SELECT * FROM orders WHERE id = ?", [id]).map { try Self.order(db, $0) }
         }
     }
@@ -161,7 +161,7 @@ public final class SQLiteOrderStore: OrderRepository, OutboxSource, @unchecked S
         if let status = filter.status { conditions.append("status = ?"); arguments += [status.rawValue] }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let filterArguments = arguments
-        return try await pool.read { db in
+        return try pool.readNow { db in
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM orders \(whereClause)", arguments: filterArguments) ?? 0
             let rows = try db.rows("SELECT * FROM orders \(whereClause) ORDER BY id DESC LIMIT ? OFFSET ?",
                                         arguments: filterArguments + [page.size, page.offset])
@@ -170,7 +170,7 @@ public final class SQLiteOrderStore: OrderRepository, OutboxSource, @unchecked S
     }
 
     public func history(orderId: Int64) async throws -> [OrderHistoryEntry] {
-        try await pool.read { db in
+        try pool.readNow { db in
             try db.rows("SELECT * FROM order_history WHERE order_id = ? ORDER BY id", [orderId]).map { row in
                 OrderHistoryEntry(from: (row["from_status"] as String?).flatMap(OrderStatus.init(rawValue:)),
                                   to: OrderStatus(rawValue: row["to_status"]) ?? .created,
@@ -180,7 +180,7 @@ public final class SQLiteOrderStore: OrderRepository, OutboxSource, @unchecked S
     }
 
     public func countByStatus() async throws -> [OrderStatus: Int] {
-        try await pool.read { db in
+        try pool.readNow { db in
             var counts: [OrderStatus: Int] = [:]
             for row in try db.rows("SELECT status, COUNT(*) AS n FROM orders GROUP BY status") {
                 if let status = OrderStatus(rawValue: row["status"]) { counts[status] = row["n"] }
@@ -190,7 +190,7 @@ public final class SQLiteOrderStore: OrderRepository, OutboxSource, @unchecked S
     }
 
     public func apply(_ decisions: [OrderDecision]) async throws -> [Order] {
-        let (changed, enqueued): ([Order], Bool) = try await pool.write { db in
+        let (changed, enqueued): ([Order], Bool) = try pool.writeNow { db in
             var changed: [Order] = []
             var enqueued = false
             for decision in decisions {
@@ -255,10 +255,10 @@ public final class SQLiteOrderStore: OrderRepository, OutboxSource, @unchecked S
     // MARK: OutboxSource
 
     public func pendingEvents(after id: Int64, limit: Int) async throws -> [(id: Int64, event: SerializedEvent)] {
-        try await pool.read { db in try Outbox.pending(db, after: id, limit: limit) }
+        try pool.readNow { db in try Outbox.pending(db, after: id, limit: limit) }
     }
 
     public func removeEvents(upTo id: Int64) async throws {
-        try await pool.write { db in try Outbox.remove(db, upTo: id) }
+        try pool.writeNow { db in try Outbox.remove(db, upTo: id) }
     }
 }

@@ -54,7 +54,7 @@ public final class SQLitePaymentStore: PaymentRepository, OutboxSource, @uncheck
     }
 
     public func claim(_ claims: [PaymentClaim], group: String) async throws -> [PaymentRecord] {
-        try await pool.write { db in
+        try pool.writeNow { db in
             var claimed: [PaymentRecord] = []
             for claim in claims {
                 guard try Outbox.markProcessed(db, eventId: claim.eventId, group: group, at: claim.at) else { continue }
@@ -80,7 +80,7 @@ public final class SQLitePaymentStore: PaymentRepository, OutboxSource, @uncheck
     }
 
     public func apply(_ decisions: [PaymentDecision]) async throws -> [PaymentRecord] {
-        let (changed, enqueued): ([PaymentRecord], Bool) = try await pool.write { db in
+        let (changed, enqueued): ([PaymentRecord], Bool) = try pool.writeNow { db in
             var changed: [PaymentRecord] = []
             var enqueued = false
             for decision in decisions {
@@ -115,11 +115,11 @@ public final class SQLitePaymentStore: PaymentRepository, OutboxSource, @uncheck
     }
 
     public func record(id: Int64) async throws -> PaymentRecord? {
-        try await pool.read { db in try Self.fetch(db, where: "id = ?", id) }
+        try pool.readNow { db in try Self.fetch(db, where: "id = ?", id) }
     }
 
     public func record(orderId: Int64) async throws -> PaymentRecord? {
-        try await pool.read { db in try Self.fetch(db, where: "order_id = ?", orderId) }
+        try pool.readNow { db in try Self.fetch(db, where: "order_id = ?", orderId) }
     }
 
     public func list(_ filter: PaymentFilter, page: PageRequest) async throws -> Page<Payment> {
@@ -129,7 +129,7 @@ public final class SQLitePaymentStore: PaymentRepository, OutboxSource, @uncheck
         if let status = filter.status { conditions.append("status = ?"); arguments += [status.rawValue] }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let filterArguments = arguments
-        return try await pool.read { db in
+        return try pool.readNow { db in
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM payments \(whereClause)", arguments: filterArguments) ?? 0
             let rows = try db.rows("SELECT * FROM payments \(whereClause) ORDER BY id DESC LIMIT ? OFFSET ?",
                                         arguments: filterArguments + [page.size, page.offset])
@@ -138,7 +138,7 @@ public final class SQLitePaymentStore: PaymentRepository, OutboxSource, @uncheck
     }
 
     public func history(paymentId: Int64) async throws -> [PaymentHistoryEntry] {
-        try await pool.read { db in
+        try pool.readNow { db in
             try db.rows("SELECT * FROM payment_history WHERE payment_id = ? ORDER BY id", [paymentId]).map { row in
                 PaymentHistoryEntry(from: (row["from_status"] as String?).flatMap(PaymentStatus.init(rawValue:)),
                                     to: PaymentStatus(rawValue: row["to_status"]) ?? .pending, attempt: row["attempt"],
@@ -148,7 +148,7 @@ public final class SQLitePaymentStore: PaymentRepository, OutboxSource, @uncheck
     }
 
     public func countByStatus() async throws -> [PaymentStatus: Int] {
-        try await pool.read { db in
+        try pool.readNow { db in
             var counts: [PaymentStatus: Int] = [:]
             for row in try db.rows("SELECT status, COUNT(*) AS n FROM payments GROUP BY status") {
                 if let status = PaymentStatus(rawValue: row["status"]) { counts[status] = row["n"] }
@@ -158,7 +158,7 @@ public final class SQLitePaymentStore: PaymentRepository, OutboxSource, @uncheck
     }
 
     public func processing() async throws -> [PaymentRecord] {
-        try await pool.read { db in
+        try pool.readNow { db in
             try db.rows("SELECT * FROM payments WHERE status = ? ORDER BY id", [PaymentStatus.processing.rawValue]).map(Self.record)
         }
     }
@@ -186,10 +186,10 @@ public final class SQLitePaymentStore: PaymentRepository, OutboxSource, @uncheck
     }
 
     public func pendingEvents(after id: Int64, limit: Int) async throws -> [(id: Int64, event: SerializedEvent)] {
-        try await pool.read { db in try Outbox.pending(db, after: id, limit: limit) }
+        try pool.readNow { db in try Outbox.pending(db, after: id, limit: limit) }
     }
 
     public func removeEvents(upTo id: Int64) async throws {
-        try await pool.write { db in try Outbox.remove(db, upTo: id) }
+        try pool.writeNow { db in try Outbox.remove(db, upTo: id) }
     }
 }

@@ -34,7 +34,7 @@ public final class SQLiteRegistryStore: RegistryRepository, @unchecked Sendable 
     }
 
     public func upsert(_ i: ServiceInstance) async throws {
-        try await pool.write { db in
+        try pool.writeNow { db in
             try db.run("""
                 INSERT INTO instances (app, instance_id, host, port, status, registered_at, last_renewed_at, lease_expires_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -46,24 +46,24 @@ public final class SQLiteRegistryStore: RegistryRepository, @unchecked Sendable 
     }
 
     public func instance(app: String, instanceId: String) async throws -> ServiceInstance? {
-        try await pool.read { db in
+        try pool.readNow { db in
             try db.row("SELECT * FROM instances WHERE app = ? AND instance_id = ?", [app, instanceId]).map(Self.instance)
         }
     }
 
     public func all() async throws -> [ServiceInstance] {
-        try await pool.read { db in try db.rows("SELECT * FROM instances ORDER BY app, instance_id").map(Self.instance) }
+        try pool.readNow { db in try db.rows("SELECT * FROM instances ORDER BY app, instance_id").map(Self.instance) }
     }
 
     public func remove(app: String, instanceId: String) async throws -> Bool {
-        try await pool.write { db in
+        try pool.writeNow { db in
             try db.run("DELETE FROM instances WHERE app = ? AND instance_id = ?", [app, instanceId])
             return db.changesCount == 1
         }
     }
 
     public func evict(expiredBefore now: Date) async throws -> [ServiceInstance] {
-        try await pool.write { db in
+        try pool.writeNow { db in
             let expired = try db.rows("SELECT * FROM instances WHERE lease_expires_at < ?", [now.storageValue]).map(Self.instance)
             try db.run("DELETE FROM instances WHERE lease_expires_at < ?", [now.storageValue])
             return expired

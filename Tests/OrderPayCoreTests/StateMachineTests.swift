@@ -42,3 +42,15 @@ final class StateMachineTests: XCTestCase {
         }
     }
 }
+
+final class TimeOrderedIDTests: XCTestCase {
+    func testIdsAreVersion7UUIDsThatSortByTime() {
+        let early = TimeOrderedID.make(at: Date(timeIntervalSince1970: 1_700_000_000))
+        let late = TimeOrderedID.make(at: Date(timeIntervalSince1970: 1_700_000_001))
+        XCTAssertNotNil(UUID(uuidString: early))
+        XCTAssertEqual(Array(early)[14], "7")
+        XCTAssertTrue("89ab".contains(Array(early)[19]))
+        XCTAssertLessThan(early, late)
+        XCTAssertNotEqual(TimeOrderedID.make(), TimeOrderedID.make())
+    }
+}

@@ -87,7 +87,7 @@ public final class OrderService: Sendable {
         try problems.throwIfInvalid()
 
         let now = clock.now()
-        let new = NewOrder(orderNumber: UUID().uuidString.lowercased(), userId: ownerId,
+        let new = NewOrder(orderNumber: TimeOrderedID.make(at: now), userId: ownerId,
                            totalAmount: try Money.sum(items.map(\.subtotal)), shippingAddress: address,
                            paymentMethod: request.paymentMethod, items: items, idempotencyKey: idempotencyKey, createdAt: now)
         let first = OrderHistoryEntry(from: nil, to: .created, reason: "order placed", actor: actor.email, at: now)
