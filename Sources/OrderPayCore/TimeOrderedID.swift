@@ -4,16 +4,25 @@ import Foundation
 /// later, so the unique indexes on event ids and order numbers grow at their right edge instead of
 /// dirtying a random B-tree page per insert (which showed up as write volume in profiles).
 public enum TimeOrderedID {
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
     public static func make(at date: Date = Date()) -> String {
-        var bytes = [UInt8](repeating: 0, count: 16)
-        var generator = SystemRandomNumberGenerator()
-        for i in 6..<16 { bytes[i] = UInt8.random(in: .min ... .max, using: &generator) }
+        var random = SystemRandomNumberGenerator()
         let millis = UInt64(max(0, date.timeIntervalSince1970 * 1000))
-        for i in 0..<6 { bytes[i] = UInt8(truncatingIfNeeded: millis >> (8 * (5 - i))) }
-        bytes[6] = (bytes[6] & 0x0F) | 0x70   // version 7
-        bytes[8] = (bytes[8] & 0x3F) | 0x80   // RFC 4122 variant
-        let hex = bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
-        let parts = [hex.prefix(8), hex.dropFirst(8).prefix(4), hex.dropFirst(12).prefix(4), hex.dropFirst(16).prefix(4), hex.dropFirst(20)]
-        return parts.joined(separator: "-")
+        let tail: UInt64 = random.next()
+        let bits: UInt16 = random.next()
+        let high = (millis << 16) | 0x7000 | UInt64(bits & 0x0FFF)   // 48-bit time, version 7, 12 random bits
+        let low = (tail & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000               // RFC 4122 variant, 62 random bits
+        var text = [UInt8]()
+        text.reserveCapacity(36)
+        for (index, shift) in stride(from: 60, through: 0, by: -4).enumerated() {
+            if index == 8 || index == 12 { text.append(UInt8(ascii: "-")) }
+            text.append(hexDigits[Int((high >> UInt64(shift)) & 0xF)])
+        }
+        for (index, shift) in stride(from: 60, through: 0, by: -4).enumerated() {
+            if index == 0 || index == 4 { text.append(UInt8(ascii: "-")) }
+            text.append(hexDigits[Int((low >> UInt64(shift)) & 0xF)])
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 }

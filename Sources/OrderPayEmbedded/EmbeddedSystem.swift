@@ -92,7 +92,7 @@ public final class EmbeddedSystem: @unchecked Sendable {
 
     /// True when every outbox is empty and every consumer has read to the end of its topic.
     public func isIdle() async throws -> Bool {
-        guard relays.allSatisfy(\.isIdle) else { return false }
+        for relay in relays where !(try await relay.isIdle()) { return false }
         for consumer in consumers {
             let end = try await events.endOffset(topic: consumer.topic)
             if consumer.nextOffset < end { return false }
@@ -100,14 +100,17 @@ public final class EmbeddedSystem: @unchecked Sendable {
         return true
     }
 
-    /// Waits until the flow has nothing left in flight, or the deadline passes.
+    /// Waits until the flow has nothing left in flight, or the deadline passes. Idle must be seen
+    /// twice in a row: a handler may commit new outbox events between two looks at the stages.
     @discardableResult
     public func drain(timeout: Duration = .seconds(5)) async -> Bool {
         guard !tasks.isEmpty else { return true }
         let deadline = ContinuousClock.now + timeout
+        var idleLooks = 0
         while ContinuousClock.now < deadline {
-            if (try? await isIdle()) == true { return true }
-            try? await Task.sleep(for: .milliseconds(5))
+            idleLooks = (try? await isIdle()) == true ? idleLooks + 1 : 0
+            if idleLooks == 2 { return true }
+            try? await Task.sleep(for: .milliseconds(idleLooks == 1 ? 2 : 5))
         }
         return false
     }

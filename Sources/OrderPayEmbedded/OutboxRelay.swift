@@ -13,8 +13,8 @@ final class OutboxRelay: @unchecked Sendable {
     let logger: Logger
     let batchSize = 500
     let cleanupInterval: Duration = .seconds(2)
-    private let idleLock = NSLock()
-    private var idle = false
+    private let cursorLock = NSLock()
+    private var copiedThrough: Int64 = -1
 
     init(source: any OutboxSource, log: any EventLog, logger: Logger) {
         self.source = source
@@ -22,7 +22,12 @@ final class OutboxRelay: @unchecked Sendable {
         self.logger = logger
     }
 
-    var isIdle: Bool { idleLock.withLock { idle } }
+    /// True when everything in the outbox has been copied to the log (read from the outbox
+    /// itself, not from a flag that a just-committed event could make stale).
+    func isIdle() async throws -> Bool {
+        let copied = cursorLock.withLock { copiedThrough }
+        return try await source.newestEventId() <= copied
+    }
 
     func run() async {
         var cursor: Int64?
@@ -37,16 +42,16 @@ final class OutboxRelay: @unchecked Sendable {
                 cursor = from
                 let pending = try await source.pendingEvents(after: from, limit: batchSize)
                 if let last = pending.last {
-                    idleLock.withLock { idle = false }
                     try await log.relay(pending.map(\.event), from: source.name, through: last.id)
                     cursor = last.id
+                    cursorLock.withLock { copiedThrough = last.id }
                 } else {
+                    cursorLock.withLock { copiedThrough = max(copiedThrough, from) }
                     if from > cleanedUpTo && ContinuousClock.now - lastCleanup > cleanupInterval {
                         try await source.removeEvents(upTo: from)
                         cleanedUpTo = from
                         lastCleanup = .now
                     }
-                    idleLock.withLock { idle = true }
                     await source.outboxSignal.wait(after: seen, timeout: .seconds(1))
                 }
                 backoff = .milliseconds(10)

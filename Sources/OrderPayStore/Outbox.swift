@@ -52,6 +52,10 @@ enum Outbox {
         }
     }
 
+    static func newest(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(id) FROM outbox")) ?? 0
+    }
+
     static func remove(_ db: Database, upTo id: Int64) throws {
         try db.run("DELETE FROM outbox WHERE id <= ?", [id])
     }
@@ -62,6 +66,8 @@ public protocol OutboxSource: AnyObject, Sendable {
     var name: String { get }
     /// Outbox events with an id above `id`, oldest first.
     func pendingEvents(after id: Int64, limit: Int) async throws -> [(id: Int64, event: SerializedEvent)]
+    /// The id of the newest event in the outbox (0 when empty): the relay is idle once it copied it.
+    func newestEventId() async throws -> Int64
     /// Deletes events the relay has copied (housekeeping, off the hot path).
     func removeEvents(upTo id: Int64) async throws
     /// Fires after a commit that enqueued events, so the relay wakes at once.

@@ -198,8 +198,10 @@ public final class SQLiteOrderStore: OrderRepository, OutboxSource, @unchecked S
                    !(try Outbox.markProcessed(db, eventId: consumed.id, group: consumed.group, at: Date())) {
                     continue   // redelivered: already applied
                 }
+                // Decisions look at the order's status, not its items: those are loaded once, below,
+                // for the orders that changed.
                 let current = try db.row("SELECT * FROM orders WHERE id = ?", [decision.orderId])
-                    .map { try Self.order(db, $0) }
+                    .map { try Self.orders(db, [$0], withItems: false)[0] }
                 guard let change = try decision.decide(current), let before = current else { continue }
                 // The status in the WHERE clause guards against a writer in another process.
                 try db.run("""
@@ -213,7 +215,7 @@ public final class SQLiteOrderStore: OrderRepository, OutboxSource, @unchecked S
                 enqueued = enqueued || !change.events.isEmpty
                 changed.append(change.order)
             }
-            return (changed, enqueued)
+            return (try Self.attachItems(db, changed), enqueued)
         }
         if enqueued { outboxSignal.notify() }
         return changed
@@ -231,16 +233,9 @@ public final class SQLiteOrderStore: OrderRepository, OutboxSource, @unchecked S
     }
 
     /// Loads the items of all rows with one query, so a page costs two queries, not one per order.
-    static func orders(_ db: Database, _ rows: [Row]) throws -> [Order] {
+    static func orders(_ db: Database, _ rows: [Row], withItems: Bool = true) throws -> [Order] {
         guard !rows.isEmpty else { return [] }
-        let ids: [Int64] = rows.map { $0["id"] }
-        var items: [Int64: [OrderItem]] = [:]
-        for row in try db.rows("SELECT * FROM order_items WHERE order_id IN (\(databaseQuestionMarks(count: ids.count))) ORDER BY id",
-                                    arguments: StatementArguments(ids)) {
-            items[row["order_id"], default: []].append(OrderItem(
-                productId: row["product_id"], sku: row["sku"], productName: row["product_name"], quantity: row["quantity"],
-                unitPrice: row.money("unit_price_minor"), subtotal: row.money("subtotal_minor")))
-        }
+        let items = withItems ? try self.items(db, orderIds: rows.map { $0["id"] }) : [:]
         return rows.map { row in
             let id: Int64 = row["id"]
             return Order(id: id, orderNumber: row["order_number"], userId: row["user_id"],
@@ -252,10 +247,35 @@ public final class SQLiteOrderStore: OrderRepository, OutboxSource, @unchecked S
         }
     }
 
+    static func items(_ db: Database, orderIds ids: [Int64]) throws -> [Int64: [OrderItem]] {
+        guard !ids.isEmpty else { return [:] }
+        var items: [Int64: [OrderItem]] = [:]
+        for row in try db.rows("SELECT * FROM order_items WHERE order_id IN (\(databaseQuestionMarks(count: ids.count))) ORDER BY id",
+                               arguments: StatementArguments(ids)) {
+            items[row["order_id"], default: []].append(OrderItem(
+                productId: row["product_id"], sku: row["sku"], productName: row["product_name"], quantity: row["quantity"],
+                unitPrice: row.money("unit_price_minor"), subtotal: row.money("subtotal_minor")))
+        }
+        return items
+    }
+
+    static func attachItems(_ db: Database, _ orders: [Order]) throws -> [Order] {
+        let items = try self.items(db, orderIds: orders.map(\.id))
+        return orders.map { order in
+            var withItems = order
+            withItems.orderItems = items[order.id] ?? []
+            return withItems
+        }
+    }
+
     // MARK: OutboxSource
 
     public func pendingEvents(after id: Int64, limit: Int) async throws -> [(id: Int64, event: SerializedEvent)] {
         try pool.readNow { db in try Outbox.pending(db, after: id, limit: limit) }
+    }
+
+    public func newestEventId() async throws -> Int64 {
+        try pool.readNow { db in try Outbox.newest(db) }
     }
 
     public func removeEvents(upTo id: Int64) async throws {

@@ -47,6 +47,7 @@ public final class SQLitePaymentStore: PaymentRepository, OutboxSource, @uncheck
                     at REAL NOT NULL
                 );
                 CREATE INDEX payment_history_by_payment ON payment_history (payment_id, id);
+                CREATE TABLE cancelled_orders (order_id INTEGER PRIMARY KEY);
                 """)
             try Outbox.migrate(db)
         }
@@ -59,6 +60,7 @@ public final class SQLitePaymentStore: PaymentRepository, OutboxSource, @uncheck
             for claim in claims {
                 guard try Outbox.markProcessed(db, eventId: claim.eventId, group: group, at: claim.at) else { continue }
                 let order = claim.order
+                if try db.row("SELECT 1 FROM cancelled_orders WHERE order_id = ?", [order.orderId]) != nil { continue }
                 // INSERT OR IGNORE on the unique order_id: a second order-created for one order claims nothing.
                 try db.run("""
                     INSERT OR IGNORE INTO payments (order_id, user_id, amount_minor, status, payment_method, payment_token,
@@ -163,6 +165,12 @@ public final class SQLitePaymentStore: PaymentRepository, OutboxSource, @uncheck
         }
     }
 
+    public func rememberCancelledOrders(_ orderIds: [Int64]) async throws {
+        try pool.writeNow { db in
+            for id in orderIds { try db.run("INSERT OR IGNORE INTO cancelled_orders (order_id) VALUES (?)", [id]) }
+        }
+    }
+
     static func fetch(_ db: Database, where condition: String, _ value: Int64) throws -> PaymentRecord? {
         try db.row("SELECT * FROM payments WHERE \(condition)", [value]).map(record)
     }
@@ -187,6 +195,10 @@ public final class SQLitePaymentStore: PaymentRepository, OutboxSource, @uncheck
 
     public func pendingEvents(after id: Int64, limit: Int) async throws -> [(id: Int64, event: SerializedEvent)] {
         try pool.readNow { db in try Outbox.pending(db, after: id, limit: limit) }
+    }
+
+    public func newestEventId() async throws -> Int64 {
+        try pool.readNow { db in try Outbox.newest(db) }
     }
 
     public func removeEvents(upTo id: Int64) async throws {

@@ -69,4 +69,8 @@ public protocol PaymentRepository: Sendable {
     func countByStatus() async throws -> [PaymentStatus: Int]
     /// Payments left PROCESSING (the process stopped mid-charge): resumed at start-up.
     func processing() async throws -> [PaymentRecord]
+
+    /// Remembers orders cancelled before their payment was claimed, so a late `order-created`
+    /// claims (and charges) nothing for them.
+    func rememberCancelledOrders(_ orderIds: [Int64]) async throws
 }

@@ -26,10 +26,28 @@ enum PaymentRules {
             step(&record, &history, to: .failed, reason: reason, actor: actor, at: now)
             outcome = .failed
         }
+        if outcome == .success && record.orderStatus == .cancelled {
+            // The order was cancelled while this charge was in flight: give the money back at once.
+            let events = refundAfterCancellation(&record, &history, at: now, traceId: traceId)
+            return PaymentChange(record: record, history: history, events: events)
+        }
         let payment = record.payment
         let event = EventDraft(occurredAt: now, traceId: traceId, payload: .paymentProcessed(PaymentProcessed(
             orderId: payment.orderId, paymentId: payment.id, amount: payment.amount, status: outcome,
             failureReason: payment.failureReason, attempt: payment.attempts)))
         return PaymentChange(record: record, history: history, events: [event])
+    }
+
+    /// A successful charge for an order that is CANCELLED (the cancellation raced the charge) is
+    /// refunded automatically: SUCCESS → REFUND_PENDING → REFUNDED, published as REFUNDED.
+    static func refundAfterCancellation(_ record: inout PaymentRecord, _ history: inout [PaymentHistoryEntry],
+                                        at now: Date, traceId: String?) -> [EventDraft] {
+        let reason = "order cancelled while the charge was in flight"
+        record.payment.refundReason = reason
+        step(&record, &history, to: .refundPending, reason: reason, actor: "payment-service", at: now)
+        step(&record, &history, to: .refunded, reason: "automatic refund", actor: "payment-service", at: now)
+        let p = record.payment
+        return [EventDraft(occurredAt: now, traceId: traceId, payload: .paymentProcessed(PaymentProcessed(
+            orderId: p.orderId, paymentId: p.id, amount: p.amount, status: .refunded, failureReason: nil, attempt: p.attempts)))]
     }
 }

@@ -84,24 +84,39 @@ extension PaymentService {
     }
 
     /// Follows the orders' status (group `payment-service`): refunds need to know an order is PAID,
-    /// and a cancelled order's open payment is cancelled with it. Other steps (PENDING, FAILED)
-    /// change nothing here and are skipped without a write.
+    /// and a cancelled order's payment is settled with it: an open one is cancelled, one that was
+    /// charged while the order was being cancelled is refunded, and an order cancelled before its
+    /// payment was even claimed is remembered so it is never charged. Other steps (PENDING,
+    /// FAILED) change nothing here and are skipped without a write.
     public func handleOrderStatusUpdated(_ events: [EventEnvelope]) async throws {
         let now = clock.now()
         let relevant: Set<OrderStatus> = [.paid, .completed, .cancelled]
-        let decisions: [PaymentDecision] = events.compactMap { envelope in
+        let updates: [(EventEnvelope, OrderStatusUpdated)] = events.compactMap { envelope in
             guard case .orderStatusUpdated(let update) = envelope.payload, relevant.contains(update.to) else { return nil }
-            return PaymentDecision(key: .order(update.orderId), consumedEvent: (envelope.eventId, Self.consumerGroup)) { current in
+            return (envelope, update)
+        }
+        guard !updates.isEmpty else { return }
+        let cancelled = updates.filter { $0.1.to == .cancelled }.map(\.1.orderId)
+        if !cancelled.isEmpty { try await repository.rememberCancelledOrders(cancelled) }
+        let decisions = updates.map { envelope, update in
+            PaymentDecision(key: .order(update.orderId), consumedEvent: (envelope.eventId, Self.consumerGroup)) { current in
                 guard var record = current else { return nil }
                 var history: [PaymentHistoryEntry] = []
+                var events: [EventDraft] = []
                 record.orderStatus = update.to
-                if update.to == .cancelled, [.pending, .failed].contains(record.payment.status) {
-                    PaymentRules.step(&record, &history, to: .cancelled, reason: "order cancelled", actor: "order-service", at: now)
+                if update.to == .cancelled {
+                    switch record.payment.status {
+                    case .pending, .failed:
+                        PaymentRules.step(&record, &history, to: .cancelled, reason: "order cancelled", actor: "order-service", at: now)
+                    case .success:
+                        events = PaymentRules.refundAfterCancellation(&record, &history, at: now, traceId: envelope.traceId)
+                    default:
+                        break   // PROCESSING settles when the charge returns; refunds are already on their way
+                    }
                 }
-                return PaymentChange(record: record, history: history, events: [])
+                return PaymentChange(record: record, history: history, events: events)
             }
         }
-        guard !decisions.isEmpty else { return }
         _ = try await repository.apply(decisions)
     }
 }
