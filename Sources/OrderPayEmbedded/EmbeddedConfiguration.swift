@@ -19,6 +19,14 @@ public struct EmbeddedConfiguration: Sendable {
     /// nil: ORDERPAY_JWT_SECRET, else a random secret kept in the data dir (shared by every process on it).
     public var jwtSecret: String?
     public var clock: any Clock = SystemClock()
+    /// Which services this process runs (workers and registration); all of them when embedded.
+    public var services: Set<ServiceKind> = Set(ServiceKind.allCases)
+    /// Where registration goes; nil: the registry in the data dir.
+    public var registrar: (any ServiceRegistrar)?
+    /// The address this process's services are reachable at, as registered.
+    public var advertisedHost = "in-process"
+    public var advertisedPort = 0
+    public var instanceId: String?
 
     public init(dataDirectory: String) { self.dataDirectory = dataDirectory }
 

@@ -20,7 +20,8 @@ public final class EmbeddedSystem: @unchecked Sendable {
     let consumers: [ConsumerRunner]
     let logger: Logger
     private var tasks: [Task<Void, Never>] = []
-    static let embeddedApps = ["AUTH-SERVICE", "ORDER-SERVICE", "PAYMENT-SERVICE"]
+    let registrar: any ServiceRegistrar
+    var apps: [String] { ServiceKind.allCases.filter(configuration.services.contains).map(\.appName) }
 
     public init(_ configuration: EmbeddedConfiguration, logger: Logger = Logger(label: "orderpay")) throws {
         self.configuration = configuration
@@ -49,15 +50,30 @@ public final class EmbeddedSystem: @unchecked Sendable {
                                    renewalInterval: configuration.renewalInterval)
         events = log
         orderChanges = orderStore.outboxSignal
-        instanceId = "embedded-\(ProcessInfo.processInfo.processIdentifier)@\(ProcessInfo.processInfo.hostName)"
+        instanceId = configuration.instanceId
+            ?? "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(configuration.advertisedPort)"
+        registrar = configuration.registrar ?? LocalRegistrar(registry)
 
-        relays = [OutboxRelay(source: orderStore, log: log, logger: logger), OutboxRelay(source: paymentStore, log: log, logger: logger)]
         let payments = self.payments, orders = self.orders
-        consumers = [
-            ConsumerRunner(group: PaymentService.consumerGroup, topic: .orderCreated, log: log, logger: logger) { try await payments.handleOrderCreated($0) },
-            ConsumerRunner(group: PaymentService.consumerGroup, topic: .orderStatusUpdated, log: log, logger: logger) { try await payments.handleOrderStatusUpdated($0) },
-            ConsumerRunner(group: OrderService.consumerGroup, topic: .paymentProcessed, log: log, logger: logger) { try await orders.handlePaymentProcessed($0) },
-        ]
+        var relays: [OutboxRelay] = []
+        var consumers: [ConsumerRunner] = []
+        if configuration.services.contains(.orders) {
+            relays.append(OutboxRelay(source: orderStore, log: log, logger: logger))
+            consumers.append(ConsumerRunner(group: OrderService.consumerGroup, topic: .paymentProcessed, log: log, logger: logger) {
+                try await orders.handlePaymentProcessed($0)
+            })
+        }
+        if configuration.services.contains(.payments) {
+            relays.append(OutboxRelay(source: paymentStore, log: log, logger: logger))
+            consumers.append(ConsumerRunner(group: PaymentService.consumerGroup, topic: .orderCreated, log: log, logger: logger) {
+                try await payments.handleOrderCreated($0)
+            })
+            consumers.append(ConsumerRunner(group: PaymentService.consumerGroup, topic: .orderStatusUpdated, log: log, logger: logger) {
+                try await payments.handleOrderStatusUpdated($0)
+            })
+        }
+        self.relays = relays
+        self.consumers = consumers
     }
 
     /// Opens the data dir and, unless configured not to, starts the workers.
@@ -68,26 +84,35 @@ public final class EmbeddedSystem: @unchecked Sendable {
     }
 
     func startWorkers() async throws {
-        try await payments.resumeInterruptedCharges()
+        if configuration.services.contains(.payments) { try await payments.resumeInterruptedCharges() }
         for relay in relays { tasks.append(Task { await relay.run() }) }
         for consumer in consumers { tasks.append(Task { await consumer.run() }) }
-        for app in Self.embeddedApps {
-            try await registry.register(app: app, instanceId: instanceId, host: "in-process", port: 0)
-        }
-        let registry = self.registry, instanceId = self.instanceId, logger = self.logger
+        try await register()
+        let registrar = self.registrar, instanceId = self.instanceId, logger = self.logger, apps = self.apps
+        let host = configuration.advertisedHost, port = configuration.advertisedPort
         tasks.append(Task {
             while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(registry.renewalInterval))
+                try? await Task.sleep(for: .seconds(registrar.renewalInterval))
                 if Task.isCancelled { break }
-                for app in Self.embeddedApps {
-                    do { try await registry.renew(app: app, instanceId: instanceId) } catch {
-                        // Evicted (e.g. the machine slept past the lease): register again.
-                        _ = try? await registry.register(app: app, instanceId: instanceId, host: "in-process", port: 0)
-                        logger.info("re-registered after lease loss", metadata: ["app": "\(app)"])
+                for app in apps {
+                    do { try await registrar.renew(app: app, instanceId: instanceId) } catch {
+                        // Evicted (the registry restarted, or this process slept past its lease): register again.
+                        do {
+                            try await registrar.register(app: app, instanceId: instanceId, host: host, port: port)
+                            logger.info("re-registered after lease loss", metadata: ["app": "\(app)"])
+                        } catch {
+                            logger.warning("registry unreachable; will retry", metadata: ["app": "\(app)", "error": "\(error)"])
+                        }
                     }
                 }
             }
         })
+    }
+
+    func register() async throws {
+        for app in apps {
+            try await registrar.register(app: app, instanceId: instanceId, host: configuration.advertisedHost, port: configuration.advertisedPort)
+        }
     }
 
     /// True when every outbox is empty and every consumer has read to the end of its topic.
@@ -123,7 +148,7 @@ public final class EmbeddedSystem: @unchecked Sendable {
         tasks.forEach { $0.cancel() }
         for task in tasks { await task.value }
         tasks.removeAll()
-        for app in Self.embeddedApps { try? await registry.cancel(app: app, instanceId: instanceId) }
+        for app in apps { try? await registrar.cancel(app: app, instanceId: instanceId) }
     }
 
     /// Waits until `done` holds for the order (the flow is asynchronous) or the timeout passes.
