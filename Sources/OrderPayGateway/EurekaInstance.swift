@@ -1,0 +1,151 @@
+import Foundation
+import OrderPayCore
+
+/// Eureka's instance JSON, as Spring Cloud Netflix and other Eureka clients send and expect it.
+/// Decoding is lenient where clients differ (a port as number or string, optional fields);
+/// encoding always writes the full shape.
+public struct EurekaInstance: Codable, Equatable, Sendable {
+    public struct Port: Codable, Equatable, Sendable {
+        public var value: Int
+        public var enabled: Bool
+
+        enum CodingKeys: String, CodingKey { case value = "$", enabled = "@enabled" }
+
+        public init(value: Int, enabled: Bool) { self.value = value; self.enabled = enabled }
+
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            if let number = try? c.decode(Int.self, forKey: .value) {
+                value = number
+            } else if let text = try? c.decode(String.self, forKey: .value), let number = Int(text) {
+                value = number
+            } else {
+                throw DecodingError.dataCorruptedError(forKey: .value, in: c, debugDescription: "port.$ must be a number")
+            }
+            if let flag = try? c.decode(Bool.self, forKey: .enabled) {
+                enabled = flag
+            } else {
+                let text: String = (try? c.decode(String.self, forKey: .enabled)) ?? "true"
+                enabled = text == "true"
+            }
+        }
+
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(value, forKey: .value)
+            try c.encode(enabled ? "true" : "false", forKey: .enabled)
+        }
+    }
+
+    public struct LeaseInfo: Codable, Equatable, Sendable {
+        public var renewalIntervalInSecs: Int?
+        public var durationInSecs: Int?
+        public var registrationTimestamp: Int64?
+        public var lastRenewalTimestamp: Int64?
+        public var evictionTimestamp: Int64?
+        public var serviceUpTimestamp: Int64?
+    }
+
+    public struct DataCenterInfo: Codable, Equatable, Sendable {
+        public var className: String
+        public var name: String
+        enum CodingKeys: String, CodingKey { case className = "@class", name }
+    }
+
+    public var instanceId: String?
+    public var hostName: String
+    public var app: String
+    public var ipAddr: String?
+    public var status: String
+    public var overriddenStatus: String?
+    public var port: Port?
+    public var securePort: Port?
+    public var vipAddress: String?
+    public var homePageUrl: String?
+    public var statusPageUrl: String?
+    public var healthCheckUrl: String?
+    public var dataCenterInfo: DataCenterInfo?
+    public var leaseInfo: LeaseInfo?
+    public var lastUpdatedTimestamp: String?
+    public var lastDirtyTimestamp: String?
+    public var actionType: String?
+
+    /// The instance as our registry keeps it, shown the way Eureka shows one.
+    public init(_ i: ServiceInstance, renewalInterval: TimeInterval, leaseDuration: TimeInterval) {
+        let base = "http://\(i.host):\(i.port)"
+        instanceId = i.instanceId
+        hostName = i.host
+        app = i.app
+        ipAddr = i.host
+        status = i.status.rawValue
+        overriddenStatus = i.status == .outOfService ? InstanceStatus.outOfService.rawValue : "UNKNOWN"
+        port = Port(value: i.port, enabled: true)
+        securePort = Port(value: 443, enabled: false)
+        vipAddress = i.app.lowercased()
+        homePageUrl = base + "/"
+        statusPageUrl = base + "/health"
+        healthCheckUrl = base + "/health"
+        dataCenterInfo = DataCenterInfo(className: "com.netflix.appinfo.InstanceInfo$DefaultDataCenterInfo", name: "MyOwn")
+        leaseInfo = LeaseInfo(renewalIntervalInSecs: Int(renewalInterval), durationInSecs: Int(leaseDuration),
+                              registrationTimestamp: Int64(i.registeredAt.timeIntervalSince1970 * 1000),
+                              lastRenewalTimestamp: Int64(i.lastRenewedAt.timeIntervalSince1970 * 1000),
+                              evictionTimestamp: 0, serviceUpTimestamp: Int64(i.registeredAt.timeIntervalSince1970 * 1000))
+        lastUpdatedTimestamp = String(Int64(i.lastRenewedAt.timeIntervalSince1970 * 1000))
+        lastDirtyTimestamp = lastUpdatedTimestamp
+        actionType = "ADDED"
+    }
+
+    public init(app: String, instanceId: String, host: String, port: Int, status: InstanceStatus = .up) {
+        self.instanceId = instanceId
+        hostName = host
+        self.app = app
+        ipAddr = host
+        self.status = status.rawValue
+        self.port = Port(value: port, enabled: true)
+        securePort = Port(value: 443, enabled: false)
+        vipAddress = app.lowercased()
+        homePageUrl = "http://\(host):\(port)/"
+        statusPageUrl = "http://\(host):\(port)/health"
+        healthCheckUrl = "http://\(host):\(port)/health"
+        dataCenterInfo = DataCenterInfo(className: "com.netflix.appinfo.InstanceInfo$DefaultDataCenterInfo", name: "MyOwn")
+        leaseInfo = LeaseInfo(renewalIntervalInSecs: 30, durationInSecs: 90)
+    }
+
+    /// The id Eureka clients use: their own, else host:app:port as Spring Cloud builds it.
+    public var resolvedInstanceId: String {
+        instanceId.flatMap { $0.isEmpty ? nil : $0 } ?? "\(hostName):\(app.lowercased()):\(port?.value ?? 0)"
+    }
+}
+
+/// `{"instance": {...}}`, the body of a registration.
+public struct EurekaInstanceEnvelope: Codable, Sendable {
+    public var instance: EurekaInstance
+    public init(instance: EurekaInstance) { self.instance = instance }
+}
+
+public struct EurekaApplication: Codable, Sendable {
+    public var name: String
+    public var instance: [EurekaInstance]
+}
+
+/// `GET /eureka/apps` as JSON.
+public struct EurekaApplications: Codable, Sendable {
+    public struct Body: Codable, Sendable {
+        public var versionsDelta: String
+        public var appsHashcode: String
+        public var application: [EurekaApplication]
+        enum CodingKeys: String, CodingKey { case versionsDelta = "versions__delta", appsHashcode = "apps__hashcode", application }
+    }
+    public var applications: Body
+
+    public init(_ applications: [EurekaApplication]) {
+        var counts: [String: Int] = [:]
+        for app in applications { for i in app.instance { counts[i.status, default: 0] += 1 } }
+        let hash = counts.sorted { $0.key < $1.key }.map { "\($0.key)_\($0.value)_" }.joined()
+        self.applications = Body(versionsDelta: "1", appsHashcode: hash, application: applications)
+    }
+}
+
+public struct EurekaApplicationEnvelope: Codable, Sendable {
+    public var application: EurekaApplication
+}

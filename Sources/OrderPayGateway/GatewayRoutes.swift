@@ -1,0 +1,22 @@
+import Foundation
+
+/// Which service answers which path, and which paths need no token.
+public enum GatewayRoutes {
+    public static let table: [(prefix: String, app: String)] = [
+        ("/api/auth", "AUTH-SERVICE"), ("/api/users", "AUTH-SERVICE"),
+        ("/api/orders", "ORDER-SERVICE"), ("/api/products", "ORDER-SERVICE"),
+        ("/api/payments", "PAYMENT-SERVICE"),
+        ("/api/events", "ORDER-SERVICE"),
+    ]
+
+    public static func app(for path: String) -> String? {
+        table.first { path == $0.prefix || path.hasPrefix($0.prefix + "/") }?.app
+    }
+
+    /// Signup, login and refresh are public (the refresh token is the credential); so are
+    /// health and API documents.
+    public static func isPublic(method: String, path: String) -> Bool {
+        if method == "POST" && ["/api/auth/signup", "/api/auth/login", "/api/auth/refresh"].contains(path) { return true }
+        return ["/health", "/openapi.json", "/metrics"].contains(path)
+    }
+}

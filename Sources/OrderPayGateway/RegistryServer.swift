@@ -1,0 +1,123 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import OrderPayCore
+import OrderPayServices
+
+/// The registry over Eureka's REST API, so any Eureka client (Spring Cloud's included) can register,
+/// renew, cancel and discover; OrderPay's own services use this same API.
+public struct RegistryServer: Sendable {
+    public let registry: RegistryService
+
+    public init(registry: RegistryService) { self.registry = registry }
+
+    public func addRoutes<Context: RequestContext>(to router: Router<Context>) {
+        let eureka = router.group("eureka/apps")
+        eureka.get { _, _ in try await self.applications() }
+        eureka.post(":app") { request, context in try await self.register(request, context) }
+        eureka.get(":app") { _, context in try await self.application(try context.parameters.require("app")) }
+        eureka.get(":app/:id") { _, context in
+            try await self.instance(app: try context.parameters.require("app"), id: try context.parameters.require("id"))
+        }
+        eureka.put(":app/:id") { _, context in
+            try await self.respond { try await registry.renew(app: try context.parameters.require("app"), instanceId: try context.parameters.require("id")) }
+        }
+        eureka.delete(":app/:id") { _, context in
+            try await self.respond { try await registry.cancel(app: try context.parameters.require("app"), instanceId: try context.parameters.require("id")) }
+        }
+        eureka.put(":app/:id/status") { request, context in try await self.overrideStatus(request, context, remove: false) }
+        eureka.delete(":app/:id/status") { request, context in try await self.overrideStatus(request, context, remove: true) }
+    }
+
+    /// Evicts expired leases until cancelled.
+    public func runEviction(every interval: Duration, logger: Logger) async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: interval)
+            if let evicted = try? await registry.evictExpired(), !evicted.isEmpty {
+                for instance in evicted {
+                    logger.info("lease expired; instance evicted", metadata: ["app": "\(instance.app)", "instanceId": "\(instance.instanceId)"])
+                }
+            }
+        }
+    }
+
+    func respond(_ body: () async throws -> Void) async throws -> Response {
+        do {
+            try await body()
+            return Response(status: .ok)
+        } catch let error as AppError {
+            return JSONResponses.problem(error)
+        }
+    }
+
+    func register<Context: RequestContext>(_ request: Request, _ context: Context) async throws -> Response {
+        let app = try context.parameters.require("app")
+        let body = try await request.body.collect(upTo: 256 * 1024)
+        let envelope: EurekaInstanceEnvelope
+        do {
+            envelope = try JSONDecoder().decode(EurekaInstanceEnvelope.self, from: Data(buffer: body))
+        } catch {
+            return JSONResponses.problem(.badRequest, "body must be Eureka instance JSON {\"instance\": {...}}: \(Self.describe(error))")
+        }
+        let instance = envelope.instance
+        guard let port = instance.port?.value else {
+            return JSONResponses.problem(.badRequest, "instance.port.$ is required")
+        }
+        do {
+            let status = InstanceStatus(rawValue: instance.status.uppercased()) ?? .up
+            try await registry.register(app: app, instanceId: instance.resolvedInstanceId, host: instance.ipAddr ?? instance.hostName,
+                                        port: port, status: status)
+            return Response(status: .noContent)
+        } catch let error as AppError {
+            return JSONResponses.problem(error)
+        }
+    }
+
+    func applications() async throws -> Response {
+        let instances = try await registry.instances()
+        let grouped = Dictionary(grouping: instances, by: \.app)
+        let apps = grouped.keys.sorted().map { name in
+            EurekaApplication(name: name, instance: grouped[name, default: []].map(eureka))
+        }
+        return try JSONResponses.json(EurekaApplications(apps))
+    }
+
+    func application(_ app: String) async throws -> Response {
+        let instances = try await registry.instances(app: app)
+        guard !instances.isEmpty else { return JSONResponses.problem(.notFound, "no instances of \(app.uppercased())") }
+        return try JSONResponses.json(EurekaApplicationEnvelope(application: EurekaApplication(name: app.uppercased(), instance: instances.map(eureka))))
+    }
+
+    func instance(app: String, id: String) async throws -> Response {
+        guard let found = try await registry.instances(app: app).first(where: { $0.instanceId == id }) else {
+            return JSONResponses.problem(.notFound, "instance \(id) of \(app.uppercased()) is not registered")
+        }
+        return try JSONResponses.json(EurekaInstanceEnvelope(instance: eureka(found)))
+    }
+
+    func overrideStatus<Context: RequestContext>(_ request: Request, _ context: Context, remove: Bool) async throws -> Response {
+        let app = try context.parameters.require("app"), id = try context.parameters.require("id")
+        let value = request.uri.queryParameters.get("value").map { String($0) } ?? (remove ? "UP" : "")
+        guard let status = InstanceStatus(rawValue: value.uppercased()) else {
+            return JSONResponses.problem(.badRequest, "value must be one of \(InstanceStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return try await respond { _ = try await registry.setStatus(app: app, instanceId: id, status: remove ? .up : status) }
+    }
+
+    func eureka(_ instance: ServiceInstance) -> EurekaInstance {
+        EurekaInstance(instance, renewalInterval: registry.renewalInterval, leaseDuration: registry.leaseDuration)
+    }
+
+    static func describe(_ error: Error) -> String {
+        switch error {
+        case DecodingError.keyNotFound(let key, let context):
+            return "missing field \((context.codingPath + [key]).map(\.stringValue).joined(separator: "."))"
+        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context), DecodingError.dataCorrupted(let context):
+            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+            return path.isEmpty ? context.debugDescription : "\(path): \(context.debugDescription)"
+        default:
+            return "\(error)"
+        }
+    }
+}

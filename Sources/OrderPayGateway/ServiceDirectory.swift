@@ -1,0 +1,66 @@
+import Foundation
+import Logging
+import OrderPayCore
+
+/// The gateway's view of the registry: instances per app, refreshed every few seconds in the
+/// background, handed out round-robin over the UP ones.
+public final class ServiceDirectory: @unchecked Sendable {
+    public struct Endpoint: Equatable, Sendable {
+        public let instanceId: String
+        public let host: String
+        public let port: Int
+        public var baseURL: String { "http://\(host):\(port)" }
+    }
+
+    let client: EurekaClient
+    let refreshInterval: Duration
+    let logger: Logger
+    private let lock = NSLock()
+    private var endpoints: [String: [Endpoint]] = [:]
+    private var counters: [String: Int] = [:]
+    private var lastInstances: [EurekaInstance] = []
+
+    public init(client: EurekaClient, refreshInterval: Duration = .seconds(2), logger: Logger) {
+        self.client = client
+        self.refreshInterval = refreshInterval
+        self.logger = logger
+    }
+
+    /// Up instances of `app`, starting with the next one in round-robin order; the rest follow
+    /// so a caller can fail over.
+    public func candidates(for app: String) -> [Endpoint] {
+        lock.withLock {
+            guard let all = endpoints[app], !all.isEmpty else { return [] }
+            let start = counters[app, default: 0] % all.count
+            counters[app] = start + 1
+            return Array(all[start...] + all[..<start])
+        }
+    }
+
+    public var instances: [EurekaInstance] { lock.withLock { lastInstances } }
+
+    public func refresh() async throws {
+        let fetched = try await client.instances()
+        var grouped: [String: [Endpoint]] = [:]
+        for instance in fetched where instance.status == InstanceStatus.up.rawValue {
+            guard let port = instance.port?.value else { continue }
+            grouped[instance.app.uppercased(), default: []].append(
+                Endpoint(instanceId: instance.resolvedInstanceId, host: instance.ipAddr ?? instance.hostName, port: port))
+        }
+        for key in grouped.keys { grouped[key]?.sort { $0.instanceId < $1.instanceId } }
+        lock.withLock {
+            endpoints = grouped
+            lastInstances = fetched
+        }
+    }
+
+    /// Refreshes until cancelled; a registry that is down keeps the last known instances.
+    public func run() async {
+        while !Task.isCancelled {
+            do { try await refresh() } catch {
+                logger.warning("registry refresh failed; keeping the last known instances", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: refreshInterval)
+        }
+    }
+}
