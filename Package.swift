@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         .target(name: "OrderPayCore"),
@@ -60,10 +61,20 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(
+            name: "OrderPayServer",
+            dependencies: [
+                "OrderPayCore", "OrderPayServices", "OrderPayStore", "OrderPayEmbedded", "OrderPayGateway",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "orderpay",
             dependencies: [
-                "OrderPayCore", "OrderPayServices", "OrderPayEmbedded", "OrderPayGateway",
+                "OrderPayCore", "OrderPayServices", "OrderPayEmbedded", "OrderPayGateway", "OrderPayServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -75,7 +86,8 @@ let package = Package(
         .testTarget(name: "OrderPayCLITests", dependencies: ["OrderPayCore", "orderpay"]),
         .testTarget(
             name: "OrderPayGatewayTests",
-            dependencies: ["OrderPayCore", "OrderPayServices", "OrderPayStore", "OrderPayGateway",
+            dependencies: ["OrderPayCore", "OrderPayServices", "OrderPayStore", "OrderPayGateway", "OrderPayServer", "OrderPayEmbedded",
+                           .product(name: "AsyncHTTPClient", package: "async-http-client"),
                            .product(name: "HummingbirdTesting", package: "hummingbird")]
         ),
     ],

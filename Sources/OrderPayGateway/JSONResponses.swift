@@ -3,13 +3,13 @@ import Hummingbird
 import OrderPayCore
 
 /// JSON and problem+json responses built with OrderPay's shared coders (exact money, ISO dates).
-enum JSONResponses {
-    static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
+public enum JSONResponses {
+    public static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
         let data = try JSONCoding.encoder.encode(value)
         return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
-    static func problem(_ status: HTTPResponse.Status, _ detail: String, headers extra: HTTPFields = [:]) -> Response {
+    public static func problem(_ status: HTTPResponse.Status, _ detail: String, headers extra: HTTPFields = [:]) -> Response {
         let body: [String: Any] = ["type": "about:blank", "title": status.reasonPhrase, "status": status.code, "detail": detail]
         let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
         var headers = extra
@@ -17,7 +17,7 @@ enum JSONResponses {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
-    static func problem(_ error: AppError) -> Response {
+    public static func problem(_ error: AppError) -> Response {
         let status = HTTPResponse.Status(code: error.kind.httpStatus)
         var body: [String: Any] = ["type": "about:blank", "title": error.kind.title, "status": status.code, "detail": error.message]
         if !error.fieldErrors.isEmpty { body["errors"] = error.fieldErrors.map { ["field": $0.field, "message": $0.message] } }

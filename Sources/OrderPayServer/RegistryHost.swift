@@ -1,0 +1,41 @@
+import Foundation
+import Hummingbird
+import Logging
+import OrderPayCore
+import OrderPayGateway
+import OrderPayServices
+import OrderPayStore
+
+/// `orderpay serve registry`: the Eureka-compatible registry on its own port, leases in the data dir.
+public struct RegistryHost {
+    public struct Options: Sendable {
+        public var host = "127.0.0.1"
+        public var port = 8761
+        public var dataDirectory: String
+        public var leaseDuration: TimeInterval = 90
+        public var renewalInterval: TimeInterval = 30
+        public init(dataDirectory: String) { self.dataDirectory = dataDirectory }
+    }
+
+    public static func start(_ options: Options, logger: Logger) async throws -> (RunningServer, Task<Void, Never>) {
+        try FileManager.default.createDirectory(atPath: options.dataDirectory, withIntermediateDirectories: true)
+        let store = try SQLiteRegistryStore(path: (options.dataDirectory as NSString).appendingPathComponent("registry.sqlite"))
+        let registry = RegistryService(repository: store, clock: SystemClock(), leaseDuration: options.leaseDuration,
+                                       renewalInterval: options.renewalInterval)
+        let server = RegistryServer(registry: registry)
+        let router = Router()
+        server.addRoutes(to: router)
+        router.get("/health") { _, _ -> Response in
+            do {
+                _ = try await registry.instances()
+                return try JSONResponses.json(["status": "UP", "database": "UP"])
+            } catch {
+                return try JSONResponses.json(["status": "DOWN", "database": "DOWN: \(error)"], status: .serviceUnavailable)
+            }
+        }
+        let running = try await RunningServer.start(responder: router.buildResponder(), host: options.host, port: options.port,
+                                                    name: "orderpay-registry", logger: logger)
+        let eviction = Task { await server.runEviction(every: .seconds(max(1, options.leaseDuration / 3)), logger: logger) }
+        return (running, eviction)
+    }
+}

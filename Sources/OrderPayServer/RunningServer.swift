@@ -1,0 +1,61 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import OrderPayCore
+import ServiceLifecycle
+
+/// An HTTP server started in this process: it knows the port it bound (port 0 picks a free one,
+/// as tests do) and stops gracefully, finishing in-flight requests.
+public final class RunningServer: @unchecked Sendable {
+    public let host: String
+    public let port: Int
+    private let group: ServiceGroup
+    private let task: Task<Void, Error>
+
+    init(host: String, port: Int, group: ServiceGroup, task: Task<Void, Error>) {
+        self.host = host; self.port = port; self.group = group; self.task = task
+    }
+
+    public var baseURL: String { "http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)" }
+
+    public static func start<Responder: HTTPResponder>(responder: Responder, host: String, port: Int, name: String,
+                                                       logger: Logger) async throws -> RunningServer
+    where Responder.Context: RequestContext, Responder.Context.Source == ApplicationRequestContextSource {
+        let (bound, boundContinuation) = AsyncStream<Int>.makeStream()
+        let app = Application(responder: responder, configuration: .init(address: .hostname(host, port: port), serverName: name),
+                              onServerRunning: { channel in
+                                  boundContinuation.yield(channel.localAddress?.port ?? port)
+                                  boundContinuation.finish()
+                              }, logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
+        let task = Task {
+            defer { boundContinuation.finish() }
+            try await group.run()
+        }
+        var iterator = bound.makeAsyncIterator()
+        guard let actualPort = await iterator.next() else {
+            do { try await task.value } catch { throw Self.explain(error, host: host, port: port) }
+            throw AppError(.unavailable, "the server on \(host):\(port) stopped before it started")
+        }
+        return RunningServer(host: host, port: actualPort, group: group, task: task)
+    }
+
+    public func stop() async {
+        await group.triggerGracefulShutdown()
+        _ = try? await task.value
+    }
+
+    /// Waits until the server stops on its own (it failed).
+    public func wait() async throws { try await task.value }
+
+    static func explain(_ error: Error, host: String, port: Int) -> AppError {
+        let text = "\(error)"
+        if text.contains("Address already in use") { return AppError(.unavailable, "port \(port) on \(host) is already in use") }
+        if text.contains("Cannot assign requested address") || text.contains("resolve") {
+            return AppError(.unavailable, "cannot listen on \(host):\(port): no such local address")
+        }
+        if text.contains("Permission denied") { return AppError(.unavailable, "no permission to listen on \(host):\(port)") }
+        return AppError(.unavailable, "cannot listen on \(host):\(port): \(text)")
+    }
+}
