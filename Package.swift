@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.1.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
     ],
     targets: [
         .target(name: "OrderPayCore"),
@@ -44,6 +45,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(
+            name: "OrderPayHTTP",
+            dependencies: [
+                "OrderPayCore", "OrderPayServices",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "orderpay",
             dependencies: [
@@ -57,6 +66,13 @@ let package = Package(
             dependencies: ["OrderPayCore", "OrderPayServices", "OrderPayStore", "OrderPayEmbedded"]
         ),
         .testTarget(name: "OrderPayCLITests", dependencies: ["OrderPayCore", "orderpay"]),
+        .testTarget(
+            name: "OrderPayHTTPTests",
+            dependencies: [
+                "OrderPayCore", "OrderPayServices", "OrderPayEmbedded", "OrderPayHTTP",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v5]
 )
