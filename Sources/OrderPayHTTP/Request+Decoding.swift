@@ -30,6 +30,8 @@ extension Request {
         if data.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return nil }
         do {
             return try JSONCoding.decoder.decode(T.self, from: data)
+        } catch DecodingError.dataCorrupted(let corrupted) where corrupted.codingPath.isEmpty {
+            throw JSONNumberProbe.diagnose(T.self, data: data)
         } catch let error as DecodingError {
             throw error.problem
         } catch let error as AppError {

@@ -24,16 +24,22 @@ public struct ChangeRolesRequest: Codable, Sendable, Equatable {
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        var list = try container.nestedUnkeyedContainer(forKey: .roles)
-        var roles: [Role] = []
-        while !list.isAtEnd {
-            let text = try list.decode(String.self)
+        let names = try container.decode([String].self, forKey: .roles)
+        roles = try names.enumerated().map { index, text in
             guard let role = Role(loose: text) else {
-                throw DecodingError.dataCorruptedError(in: list, debugDescription: "Cannot initialize Role from invalid String value \(text)")
+                throw DecodingError.dataCorrupted(.init(codingPath: container.codingPath + [CodingKeys.roles, IndexKey(index)],
+                                                        debugDescription: "Cannot initialize Role from invalid String value \(text)"))
             }
-            roles.append(role)
+            return role
         }
-        self.roles = roles
+    }
+
+    private struct IndexKey: CodingKey {
+        let intValue: Int?
+        var stringValue: String { "Index \(intValue ?? 0)" }
+        init(_ index: Int) { intValue = index }
+        init?(intValue: Int) { self.intValue = intValue }
+        init?(stringValue: String) { nil }
     }
 }
 
