@@ -50,6 +50,14 @@ let package = Package(
             ]
         ),
         .target(
+            name: "OrderPayHTTP",
+            dependencies: [
+                "OrderPayCore", "OrderPayServices",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
             name: "OrderPayGateway",
             dependencies: [
                 "OrderPayCore", "OrderPayServices",
@@ -64,7 +72,7 @@ let package = Package(
         .target(
             name: "OrderPayServer",
             dependencies: [
-                "OrderPayCore", "OrderPayServices", "OrderPayStore", "OrderPayEmbedded", "OrderPayGateway",
+                "OrderPayCore", "OrderPayServices", "OrderPayStore", "OrderPayEmbedded", "OrderPayGateway", "OrderPayHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -89,6 +97,13 @@ let package = Package(
             dependencies: ["OrderPayCore", "OrderPayServices", "OrderPayStore", "OrderPayGateway", "OrderPayServer", "OrderPayEmbedded",
                            .product(name: "AsyncHTTPClient", package: "async-http-client"),
                            .product(name: "HummingbirdTesting", package: "hummingbird")]
+        ),
+        .testTarget(
+            name: "OrderPayHTTPTests",
+            dependencies: [
+                "OrderPayCore", "OrderPayServices", "OrderPayEmbedded", "OrderPayHTTP",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v5]

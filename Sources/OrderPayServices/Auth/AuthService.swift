@@ -75,7 +75,8 @@ public struct TokenPair: Codable, Sendable, Equatable {
 /// Accounts, credentials and sessions. Login, refresh and logout live in AuthService+Sessions.swift.
 public final class AuthService: Sendable {
     let repository: any AuthRepository
-    let tokens: TokenService
+    /// Public so an HTTP server can verify the access tokens this service issues.
+    public let tokens: TokenService
     let clock: any Clock
     let bcryptCost: UInt8
     /// Checked against when the email is unknown, so that answer takes as long as a wrong password

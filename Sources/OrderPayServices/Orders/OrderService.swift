@@ -57,6 +57,13 @@ public final class OrderService: Sendable {
     /// order with its `order-created` event in one transaction.
     public func place(actor: Actor, forUser userId: Int64? = nil, _ request: PlaceOrderRequest,
                       idempotencyKey: String? = nil, traceId: String? = nil) async throws -> Order {
+        try await placeWithOutcome(actor: actor, forUser: userId, request, idempotencyKey: idempotencyKey, traceId: traceId).order
+    }
+
+    /// `place`, also saying whether the order was created now (false: an earlier order with the same
+    /// idempotency key was returned), so HTTP can answer 201 or 200.
+    public func placeWithOutcome(actor: Actor, forUser userId: Int64? = nil, _ request: PlaceOrderRequest,
+                                 idempotencyKey: String? = nil, traceId: String? = nil) async throws -> (order: Order, created: Bool) {
         guard let ownerId = userId ?? actor.userId else { throw AppError.validation("an order needs a user", field: "userId") }
         guard ownerId == actor.userId || actor.isAdmin else { throw AppError.forbidden("only an admin can place an order for another user") }
 
@@ -98,7 +105,7 @@ public final class OrderService: Sendable {
                 paymentMethod: order.paymentMethod, paymentToken: token)))]
         }
         if result.created { logger.info("order placed", metadata: ["orderId": "\(result.order.id)", "total": "\(result.order.totalAmount)"]) }
-        return result.order
+        return result
     }
 
     // MARK: Reading

@@ -1,0 +1,75 @@
+import Foundation
+import Hummingbird
+import OrderPayCore
+import OrderPayServices
+
+/// `/api/events` (admins only): topic history, the live log as server-sent events, dead letters.
+///
+/// - Parameters:
+///   - replay: hands a dead letter back to its consumer (the wiring supplies, e.g.,
+///     `EmbeddedSystem.replayDeadLetter`).
+///   - keepAlive: how long a quiet stream waits before sending a `: keepalive` comment.
+public func addEventRoutes(to api: APIRouter, events: any EventLog, tokens: TokenService,
+                           replay: @escaping @Sendable (Int64) async throws -> DeadLetter,
+                           keepAlive: Duration = .seconds(15)) {
+    let tag = "events", admin = RouteAccess.admin(tokens)
+    let topics = Topic.allCases.map(\.rawValue)
+
+    api.on(RouteDescriptor(method: .get, path: "/api/events", tag: tag, summary: "A page of one topic's history, by offset",
+                           access: admin, response: .json("EventPage"), query: [
+                               ParameterDoc("topic", "the topic (required)", allowed: topics),
+                               ParameterDoc("from", .integer, "first offset (default 0)"),
+                               ParameterDoc("limit", .integer, "events per page, 1–1000 (default 100)"),
+                           ])) { request, _ in
+        guard let topic = try request.queryEnum("topic", as: Topic.self) else {
+            throw HTTPProblem.badRequest("query parameter 'topic' is required: one of \(topics.joined(separator: ", "))", field: "topic")
+        }
+        let from = max(0, try request.queryInt64("from") ?? 0)
+        let limit = min(max(1, try request.queryInt("limit") ?? 100), 1000)
+        let page = try await events.read(topic: topic, from: from, limit: limit)
+        return try .json(EventPage(topic: topic, from: from, limit: limit, nextOffset: (page.last?.offset).map { $0 + 1 } ?? from,
+                                   endOffset: try await events.endOffset(topic: topic), events: page))
+    }
+    api.on(RouteDescriptor(method: .get, path: "/api/events/stream", tag: tag,
+                           summary: "The live log as server-sent events (id = log sequence, event = topic, data = envelope)",
+                           access: admin,
+                           response: .text(contentType: "text/event-stream", description: "id: <sequence>, event: <topic>, data: <EventEnvelope JSON>"),
+                           query: [
+                               ParameterDoc("from", .integer, "first log sequence to send (default: only events appended from now on)"),
+                               ParameterDoc("topic", "only these topics (comma-separated)", allowed: topics),
+                               ParameterDoc("limit", .integer, "close the stream after this many events"),
+                           ],
+                           headers: [ParameterDoc("Last-Event-ID", .integer, "resume after this sequence (wins over from)")])) { request, _ in
+        let filter = try streamTopics(request.query("topic"))
+        let limit = try request.queryInt("limit")
+        if let limit, limit < 1 { throw HTTPProblem.badRequest("query parameter 'limit' must be at least 1", field: "limit") }
+        let after: Int64
+        if let header = request.headers[.lastEventID]?.trimmingCharacters(in: .whitespaces), !header.isEmpty {
+            guard let id = Int64(header) else { throw HTTPProblem.badRequest("Last-Event-ID must be an event sequence number", field: "Last-Event-ID") }
+            after = id
+        } else if let from = try request.queryInt64("from") {
+            after = max(0, from - 1)
+        } else {
+            after = try await events.latest(count: 1, topics: nil).last?.sequence ?? 0
+        }
+        return ServerSentEventStream(events: events, after: after, topics: filter, limit: limit,
+                                     keepAlive: keepAlive, pollInterval: .seconds(1)).response()
+    }
+    api.on(RouteDescriptor(method: .get, path: "/api/events/dead-letters", tag: tag, summary: "Events a consumer gave up on",
+                           access: admin, response: .jsonArray("DeadLetter"),
+                           query: [ParameterDoc("includeReplayed", .boolean, "also list those already replayed")])) { request, _ in
+        try .json(try await events.deadLetters(includeReplayed: try request.queryBool("includeReplayed") ?? false))
+    }
+    api.on(RouteDescriptor(method: .post, path: "/api/events/dead-letters/{id}/replay", tag: tag,
+                           summary: "Hand a dead letter to its consumer again", access: admin,
+                           response: .json("DeadLetter"))) { _, context in
+        try .json(try await replay(try context.pathID()))
+    }
+}
+
+private func streamTopics(_ text: String?) throws -> Set<Topic>? {
+    guard let text else { return nil }
+    let names = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    guard !names.isEmpty else { return nil }
+    return Set(try names.map { try parseEnum($0, as: Topic.self, name: "query parameter 'topic'", field: "topic") })
+}

@@ -1,0 +1,62 @@
+import Foundation
+import Hummingbird
+import OrderPayCore
+
+/// One dependency the health endpoint probes; `probe` throws when the dependency is unusable.
+public struct HealthCheck: Sendable {
+    public let name: String
+    public let probe: @Sendable () async throws -> Void
+
+    public init(_ name: String, probe: @escaping @Sendable () async throws -> Void) {
+        self.name = name
+        self.probe = probe
+    }
+}
+
+public struct HealthReport: Codable, Sendable, Equatable {
+    public struct Check: Codable, Sendable, Equatable {
+        public var status: String
+        public var error: String?
+    }
+
+    public var status: String
+    public var checks: [String: Check]
+}
+
+/// `GET /health` (public): `{status: "UP"|"DOWN", checks: {name: {status, error?}}}`, 503 when any
+/// check fails. Each probe gets `timeout` before it counts as down.
+public func addHealthRoute(to api: APIRouter, checks: [HealthCheck], timeout: Duration = .seconds(2)) {
+    api.on(RouteDescriptor(method: .get, path: "/health", tag: "operations", summary: "Liveness and dependency checks",
+                           access: .anonymous, response: .json("Health"))) { _, _ in
+        let results = await withTaskGroup(of: (String, HealthReport.Check).self) { group in
+            for check in checks {
+                group.addTask { (check.name, await run(check, timeout: timeout)) }
+            }
+            return await group.reduce(into: [String: HealthReport.Check]()) { $0[$1.0] = $1.1 }
+        }
+        let up = results.values.allSatisfy { $0.status == "UP" }
+        return try .json(HealthReport(status: up ? "UP" : "DOWN", checks: results), status: up ? .ok : .serviceUnavailable)
+    }
+}
+
+private func run(_ check: HealthCheck, timeout: Duration) async -> HealthReport.Check {
+    await withTaskGroup(of: HealthReport.Check?.self) { group in
+        group.addTask {
+            do {
+                try await check.probe()
+                return HealthReport.Check(status: "UP")
+            } catch let error as AppError {
+                return HealthReport.Check(status: "DOWN", error: error.message)
+            } catch {
+                return HealthReport.Check(status: "DOWN", error: String(describing: error))
+            }
+        }
+        group.addTask {
+            try? await Task.sleep(for: timeout)
+            return Task.isCancelled ? nil : HealthReport.Check(status: "DOWN", error: "no answer within \(timeout)")
+        }
+        let first = await group.next() ?? nil
+        group.cancelAll()
+        return first ?? HealthReport.Check(status: "DOWN", error: "check cancelled")
+    }
+}

@@ -1,0 +1,53 @@
+import Hummingbird
+import OrderPayCore
+import OrderPayServices
+
+/// `/api/orders`: placing and following orders. Another user's order answers 404.
+public func addOrderRoutes(to api: APIRouter, orders: OrderService, tokens: TokenService) {
+    let tag = "orders", user = RouteAccess.user(tokens), admin = RouteAccess.admin(tokens)
+    let base = "/api/orders"
+    let listQuery: [ParameterDoc] = [
+        .page, .size,
+        ParameterDoc("status", "filter by status", allowed: OrderStatus.allCases.map(\.rawValue)),
+        ParameterDoc("userId", .integer, "admins: one user's orders (others may only name themselves)"),
+    ]
+
+    api.on(RouteDescriptor(method: .post, path: base, tag: tag,
+                           summary: "Place an order (priced by the server); repeating an Idempotency-Key returns the first order with 200",
+                           access: user, body: "PlaceOrderRequest", response: .json("Order", status: 201),
+                           headers: [ParameterDoc("Idempotency-Key", "makes retries of this request safe (1–200 characters)")])) { request, context in
+        let body = try await request.decodeJSON(PlaceOrderRequest.self, context: context)
+        let placed = try await orders.placeWithOutcome(actor: try context.requireActor(), body,
+                                                       idempotencyKey: request.headers[.idempotencyKey], traceId: context.traceId)
+        return try .json(placed.order, status: placed.created ? .created : .ok)
+    }
+    api.on(RouteDescriptor(method: .get, path: base, tag: tag, summary: "The caller's orders, newest first (admins: everyone's)",
+                           access: user, response: .json("OrderPage"), query: listQuery)) { request, context in
+        let filter = OrderFilter(userId: try request.queryInt64("userId"), status: try request.queryEnum("status", as: OrderStatus.self))
+        return try .json(try await orders.list(actor: try context.requireActor(), filter: filter, page: try request.pageRequest()))
+    }
+    api.on(RouteDescriptor(method: .get, path: "\(base)/{id}", tag: tag, summary: "One order (its owner or an admin)",
+                           access: user, response: .json("Order"))) { _, context in
+        try .json(try await orders.order(actor: try context.requireActor(), id: try context.pathID()))
+    }
+    api.on(RouteDescriptor(method: .get, path: "\(base)/status/{status}", tag: tag, summary: "The caller's orders in one status",
+                           access: user, response: .json("OrderPage"), query: [.page, .size])) { request, context in
+        let filter = OrderFilter(status: try context.pathEnum("status", as: OrderStatus.self))
+        return try .json(try await orders.list(actor: try context.requireActor(), filter: filter, page: try request.pageRequest()))
+    }
+    api.on(RouteDescriptor(method: .get, path: "\(base)/{id}/history", tag: tag, summary: "Every status change, with its reason",
+                           access: user, response: .jsonArray("OrderHistoryEntry"))) { _, context in
+        try .json(try await orders.history(actor: try context.requireActor(), orderId: try context.pathID()))
+    }
+    api.on(RouteDescriptor(method: .post, path: "\(base)/{id}/cancel", tag: tag,
+                           summary: "Cancel an order not yet paid (a PAID order is cancelled by refunding its payment)",
+                           access: user, body: "CancelOrderRequest", bodyRequired: false, response: .json("Order"))) { request, context in
+        let id = try context.pathID()
+        let body = try await request.decodeJSONIfPresent(CancelOrderRequest.self, context: context)
+        return try .json(try await orders.cancel(actor: try context.requireActor(), id: id, reason: body?.reason))
+    }
+    api.on(RouteDescriptor(method: .post, path: "\(base)/{id}/complete", tag: tag, summary: "Mark a PAID order fulfilled",
+                           access: admin, response: .json("Order"))) { _, context in
+        try .json(try await orders.complete(actor: try context.requireActor(), id: try context.pathID()))
+    }
+}

@@ -1,0 +1,39 @@
+import Foundation
+import Hummingbird
+import Logging
+
+/// One access-log line per request (method, path, status, duration, request id) and the request
+/// metrics, labelled by the matched route pattern (`/api/orders/{id}`), never the raw path, so
+/// ids do not explode the label set.
+public struct AccessLogMiddleware: RouterMiddleware {
+    public typealias Context = OrderPayRequestContext
+
+    let metrics: MetricsRegistry
+
+    public init(metrics: MetricsRegistry) { self.metrics = metrics }
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        let response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            response = ProblemMiddleware.response(for: error, request: request, context: context)
+        }
+        let elapsed = ContinuousClock.now - start
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let route = context.endpointPath ?? "NotFound"
+        let status = response.status.code
+        metrics.recordRequest(method: request.method.rawValue, route: route, status: status, seconds: seconds)
+        let milliseconds = (seconds * 10_000).rounded() / 10
+        context.logger.info("\(request.method.rawValue) \(request.uri.path) \(status) \(milliseconds)ms", metadata: [
+            "method": .string(request.method.rawValue),
+            "path": .string(request.uri.path),
+            "route": .string(route),
+            "status": .stringConvertible(status),
+            "durationMs": .stringConvertible(milliseconds),
+            "requestId": .string(context.requestId),
+        ])
+        return response
+    }
+}

@@ -1,0 +1,10 @@
+import Hummingbird
+
+/// `HTTPField` itself is not re-exported by Hummingbird; `HTTPFields.Element` is the same type.
+extension HTTPFields.Element.Name {
+    static let requestID = Self("X-Request-Id")!
+    static let traceparent = Self("traceparent")!
+    static let idempotencyKey = Self("Idempotency-Key")!
+    static let lastEventID = Self("Last-Event-ID")!
+    static let accelBuffering = Self("X-Accel-Buffering")!
+}

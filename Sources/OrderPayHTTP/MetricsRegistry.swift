@@ -1,0 +1,105 @@
+import Foundation
+
+/// A small thread-safe metrics store rendered as Prometheus text (exposition format 0.0.4):
+/// request counts and latency histograms by route, method and status, plus gauges read on demand.
+///
+/// Hand-rolled rather than swift-metrics + swift-prometheus: two metric families do not justify a
+/// process-wide `MetricsSystem.bootstrap`, and a registry per router keeps tests independent.
+public final class MetricsRegistry: @unchecked Sendable {
+    /// Upper bounds in seconds, from 1 ms to 10 s.
+    public static let latencyBuckets: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+
+    struct RequestKey: Hashable, Comparable {
+        let route: String
+        let method: String
+        let status: Int
+
+        static func < (a: RequestKey, b: RequestKey) -> Bool {
+            (a.route, a.method, a.status) < (b.route, b.method, b.status)
+        }
+
+        var labels: String { #"method="\#(escape(method))",route="\#(escape(route))",status="\#(status)""# }
+    }
+
+    struct Histogram {
+        var buckets = [Int](repeating: 0, count: MetricsRegistry.latencyBuckets.count)
+        var count = 0
+        var sum = 0.0
+    }
+
+    private let lock = NSLock()
+    private var requests: [RequestKey: Histogram] = [:]
+
+    public init() {}
+
+    public func recordRequest(method: String, route: String, status: Int, seconds: Double) {
+        let key = RequestKey(route: route, method: method, status: status)
+        lock.withLock {
+            var histogram = requests[key] ?? Histogram()
+            histogram.count += 1
+            histogram.sum += seconds
+            for (index, bound) in Self.latencyBuckets.enumerated() where seconds <= bound { histogram.buckets[index] += 1 }
+            requests[key] = histogram
+        }
+    }
+
+    /// The request families followed by every gauge (a gauge that fails to read is reported as a
+    /// comment, so one broken source does not hide the rest).
+    public func render(gauges: [MetricGauge]) async -> String {
+        let snapshot = lock.withLock { requests }.sorted { $0.key < $1.key }
+        var out = "# HELP http_requests_total HTTP requests handled, by route, method and status.\n"
+        out += "# TYPE http_requests_total counter\n"
+        for (key, histogram) in snapshot { out += "http_requests_total{\(key.labels)} \(histogram.count)\n" }
+        out += "# HELP http_request_duration_seconds HTTP request latency until the response head, by route, method and status.\n"
+        out += "# TYPE http_request_duration_seconds histogram\n"
+        for (key, histogram) in snapshot {
+            for (index, bound) in Self.latencyBuckets.enumerated() {
+                out += "http_request_duration_seconds_bucket{\(key.labels),le=\"\(Self.format(bound))\"} \(histogram.buckets[index])\n"
+            }
+            out += "http_request_duration_seconds_bucket{\(key.labels),le=\"+Inf\"} \(histogram.count)\n"
+            out += "http_request_duration_seconds_sum{\(key.labels)} \(Self.format(histogram.sum))\n"
+            out += "http_request_duration_seconds_count{\(key.labels)} \(histogram.count)\n"
+        }
+        for gauge in gauges {
+            out += "# HELP \(gauge.name) \(gauge.help)\n# TYPE \(gauge.name) gauge\n"
+            do {
+                for sample in try await gauge.read() {
+                    let labels = sample.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\"\(escape($0.value))\"" }
+                    out += "\(gauge.name)\(labels.isEmpty ? "" : "{\(labels.joined(separator: ","))}") \(Self.format(sample.value))\n"
+                }
+            } catch {
+                out += "# \(gauge.name) unavailable: \(String(describing: error).replacingOccurrences(of: "\n", with: " "))\n"
+            }
+        }
+        return out
+    }
+
+    static func format(_ value: Double) -> String {
+        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
+        return String(value)
+    }
+}
+
+/// One gauge family, read each time /metrics is scraped.
+public struct MetricGauge: Sendable {
+    public struct Sample: Sendable {
+        public var labels: [String: String]
+        public var value: Double
+        public init(labels: [String: String] = [:], value: Double) { self.labels = labels; self.value = value }
+    }
+
+    public let name: String
+    public let help: String
+    public let read: @Sendable () async throws -> [Sample]
+
+    /// - Parameter name: a Prometheus metric name (`[a-zA-Z_:][a-zA-Z0-9_:]*`).
+    public init(name: String, help: String, read: @escaping @Sendable () async throws -> [Sample]) {
+        self.name = name; self.help = help; self.read = read
+    }
+}
+
+/// Prometheus label values escape backslash, double quote and newline.
+func escape(_ value: String) -> String {
+    value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        .replacingOccurrences(of: "\n", with: "\\n")
+}

@@ -1,0 +1,88 @@
+import Foundation
+
+/// Builds an OpenAPI 3.1 document from route descriptors: the same table that mounted the routes.
+public enum OpenAPIDocument {
+    public static func build(routes: [RouteDescriptor], title: String, version: String) -> JSONValue {
+        var paths: [String: [String: JSONValue]] = [:]
+        for route in routes {
+            paths[route.path, default: [:]][route.method.rawValue.lowercased()] = operation(route)
+        }
+        let problem: JSONValue = ["description": "a problem (RFC 9457)",
+                                  "content": ["application/problem+json": ["schema": OpenAPISchemas.ref("Problem")]]]
+        return [
+            "openapi": "3.1.0",
+            "info": ["title": .string(title), "version": .string(version)],
+            "paths": .object(paths.mapValues { .object($0) }),
+            "components": [
+                "schemas": .object(OpenAPISchemas.all),
+                "responses": ["Problem": problem],
+                "securitySchemes": ["bearerAuth": ["type": "http", "scheme": "bearer", "bearerFormat": "JWT"]],
+            ],
+        ]
+    }
+
+    static func operation(_ route: RouteDescriptor) -> JSONValue {
+        var operation: [String: JSONValue] = [
+            "operationId": .string(operationId(route)),
+            "summary": .string(route.summary),
+            "tags": [.string(route.tag)],
+            "responses": .object(responses(route)),
+            "x-access": .string(route.access.name),
+        ]
+        var parameters: [JSONValue] = route.pathParameters.map { name in
+            ["name": .string(name), "in": "path", "required": true, "schema": name == "status" ? ["type": "string"] : ["type": "integer", "format": "int64"]]
+        }
+        parameters += route.query.map { parameter($0, in: "query") }
+        parameters += route.headers.map { parameter($0, in: "header") }
+        if !parameters.isEmpty { operation["parameters"] = .array(parameters) }
+        if let body = route.body {
+            operation["requestBody"] = ["required": .bool(route.bodyRequired),
+                                        "content": ["application/json": ["schema": OpenAPISchemas.ref(body)]]]
+        }
+        switch route.access {
+        case .anonymous: operation["security"] = []
+        case .user, .admin: operation["security"] = [["bearerAuth": []]]
+        }
+        return .object(operation)
+    }
+
+    static func responses(_ route: RouteDescriptor) -> [String: JSONValue] {
+        var responses: [String: JSONValue] = ["default": ["$ref": "#/components/responses/Problem"]]
+        let status = String(route.response.status)
+        switch route.response {
+        case .json(let schema, _):
+            responses[status] = ["description": "success", "content": ["application/json": ["schema": OpenAPISchemas.ref(schema)]]]
+        case .jsonArray(let schema, _):
+            responses[status] = ["description": "success",
+                                 "content": ["application/json": ["schema": OpenAPISchemas.array(OpenAPISchemas.ref(schema))]]]
+        case .empty:
+            responses[status] = ["description": "done, no content"]
+        case .text(let contentType, let description):
+            responses[status] = ["description": .string(description), "content": [contentType: ["schema": ["type": "string"]]]]
+        }
+        var problems: [String] = []
+        if route.body != nil || !route.pathParameters.isEmpty || !route.query.isEmpty { problems.append("400") }
+        switch route.access {
+        case .anonymous: break
+        case .user: problems.append("401")
+        case .admin: problems += ["401", "403"]
+        }
+        if !route.pathParameters.isEmpty { problems.append("404") }
+        if route.body != nil { problems.append("422") }
+        for code in problems { responses[code] = ["$ref": "#/components/responses/Problem"] }
+        return responses
+    }
+
+    static func parameter(_ doc: ParameterDoc, in location: String) -> JSONValue {
+        var schema: [String: JSONValue] = ["type": .string(doc.kind.rawValue)]
+        if !doc.allowed.isEmpty { schema["enum"] = .array(doc.allowed.map(JSONValue.string)) }
+        return ["name": .string(doc.name), "in": .string(location), "required": false,
+                "description": .string(doc.description), "schema": .object(schema)]
+    }
+
+    /// `GET /api/orders/{id}/history` → `getApiOrdersIdHistory`.
+    static func operationId(_ route: RouteDescriptor) -> String {
+        let words = route.path.split(whereSeparator: { "/{}-".contains($0) }).map { $0.prefix(1).uppercased() + $0.dropFirst() }
+        return route.method.rawValue.lowercased() + words.joined()
+    }
+}

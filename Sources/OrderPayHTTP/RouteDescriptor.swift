@@ -1,0 +1,89 @@
+import Hummingbird
+import OrderPayServices
+
+/// Who may call a route. The token service rides along so mounting can install the check.
+public enum RouteAccess: Sendable {
+    /// No token needed.
+    case anonymous
+    /// Any valid access token.
+    case user(TokenService)
+    /// A valid access token with ROLE_ADMIN (403 otherwise).
+    case admin(TokenService)
+
+    public var name: String {
+        switch self {
+        case .anonymous: "anonymous"
+        case .user: "user"
+        case .admin: "admin"
+        }
+    }
+}
+
+/// A query or header parameter, as documented.
+public struct ParameterDoc: Sendable {
+    public enum Kind: String, Sendable { case string, integer, boolean }
+    public var name: String
+    public var kind: Kind
+    public var description: String
+    public var allowed: [String]
+
+    public init(_ name: String, _ kind: Kind, _ description: String, allowed: [String] = []) {
+        self.name = name; self.kind = kind; self.description = description; self.allowed = allowed
+    }
+
+    public init(_ name: String, _ description: String, allowed: [String] = []) {
+        self.init(name, .string, description, allowed: allowed)
+    }
+
+    public static let page = ParameterDoc("page", .integer, "page number, from 0")
+    public static let size = ParameterDoc("size", .integer, "page size, 1–200 (default 20)")
+}
+
+/// What a successful call returns.
+public enum ResponseDoc: Sendable {
+    /// A JSON body of the named component schema.
+    case json(String, status: Int = 200)
+    /// A JSON array of the named component schema.
+    case jsonArray(String, status: Int = 200)
+    /// No body.
+    case empty(status: Int = 204)
+    /// A non-JSON body (`text/event-stream`, Prometheus text…).
+    case text(contentType: String, description: String)
+
+    public var status: Int {
+        switch self {
+        case .json(_, let status), .jsonArray(_, let status), .empty(let status): status
+        case .text: 200
+        }
+    }
+}
+
+/// One mounted route: the single record both the router and the OpenAPI document are built from.
+public struct RouteDescriptor: Sendable {
+    public var method: HTTPRequest.Method
+    /// With `{name}` captures, as Hummingbird and OpenAPI both write them: `/api/orders/{id}`.
+    public var path: String
+    public var tag: String
+    public var summary: String
+    public var access: RouteAccess
+    /// The component schema of the JSON body, if the route takes one.
+    public var body: String?
+    public var bodyRequired: Bool
+    public var response: ResponseDoc
+    public var query: [ParameterDoc]
+    public var headers: [ParameterDoc]
+
+    public init(method: HTTPRequest.Method, path: String, tag: String, summary: String, access: RouteAccess,
+                body: String? = nil, bodyRequired: Bool = true, response: ResponseDoc,
+                query: [ParameterDoc] = [], headers: [ParameterDoc] = []) {
+        self.method = method; self.path = path; self.tag = tag; self.summary = summary; self.access = access
+        self.body = body; self.bodyRequired = bodyRequired; self.response = response; self.query = query; self.headers = headers
+    }
+
+    /// The `{name}` captures of the path, in order.
+    public var pathParameters: [String] {
+        path.split(separator: "/").compactMap { segment in
+            segment.hasPrefix("{") && segment.hasSuffix("}") ? String(segment.dropFirst().dropLast()) : nil
+        }
+    }
+}

@@ -1,0 +1,144 @@
+import Foundation
+import HummingbirdTesting
+import OrderPayCore
+import OrderPayHTTP
+import OrderPayServices
+import XCTest
+
+final class UserRoutesTests: XCTestCase {
+    func testAdminManagesUsers() async throws {
+        let t = try await HTTPTestSystem.make()
+        try await t.test { client in
+            let admin = try await client.token(t.admin)
+            let list = try await client.call(.get, "/api/users?page=0&size=2&role=user", token: admin)
+            XCTAssertEqual(list.status, .ok, list.text)
+            let page = try list.decode(Page<User>.self)
+            XCTAssertEqual(page.size, 2)
+            XCTAssertEqual(page.totalElements, 3)   // admin (also ROLE_USER) and two customers
+            XCTAssertEqual(page.content.count, 2)
+            let search = try await client.call(.get, "/api/users?q=KIM&status=ACTIVE", token: admin).decode(Page<User>.self)
+            XCTAssertEqual(search.content.map(\.id), [t.customer.id])
+            try await client.call(.get, "/api/users?status=SLEEPING", token: admin).problem(400, containing: "status")
+            try await client.call(.get, "/api/users?role=owner", token: admin).problem(400, containing: "role")
+            try await client.call(.get, "/api/users?page=two", token: admin).problem(400, containing: "page")
+
+            let created = try await client.call(.post, "/api/users", token: admin, body: CreateUserRequest(
+                email: "ops@example.com", password: "password-3", name: "Ops", roles: [.admin]))
+            XCTAssertEqual(created.status, .created, created.text)
+            let ops = try created.decode(User.self)
+            XCTAssertEqual(ops.roles, [.admin])
+
+            let roles = try await client.call(.put, "/api/users/\(ops.id)/roles", token: admin, json: #"{"roles":["user","ROLE_ADMIN"]}"#)
+            XCTAssertEqual(try roles.decode(User.self).roles, [.admin, .user])
+            try await client.call(.put, "/api/users/\(ops.id)/roles", token: admin, json: #"{"roles":["emperor"]}"#)
+                .problem(400, containing: "roles[0]")
+            try await client.call(.put, "/api/users/\(ops.id)/roles", token: admin, json: #"{"roles":[]}"#).problem(422)
+
+            let locked = try await client.call(.put, "/api/users/\(ops.id)/status", token: admin, body: ChangeStatusRequest(status: .locked))
+            XCTAssertEqual(try locked.decode(User.self).status, .locked)
+            try await client.call(.put, "/api/users/\(ops.id)/status", token: admin, json: #"{"status":"ASLEEP"}"#)
+                .problem(400, containing: "ACTIVE")
+
+            let deleted = try await client.call(.delete, "/api/users/\(t.other.id)", token: admin)
+            XCTAssertEqual(deleted.status, .noContent)
+            let gone = try await client.call(.get, "/api/users/\(t.other.id)", token: admin).decode(User.self)
+            XCTAssertEqual(gone.status, .deleted)
+            try await client.call(.delete, "/api/users/\(t.admin.id)", token: admin).problem(403)
+        }
+    }
+
+    func testNonAdminsAreRefusedOnAdminRoutes() async throws {
+        let t = try await HTTPTestSystem.make()
+        try await t.test { client in
+            let customer = try await client.token(t.customer)
+            try await client.call(.get, "/api/users", token: customer).problem(403)
+            try await client.call(.post, "/api/users", token: customer,
+                                  body: CreateUserRequest(email: "x@example.com", password: "password-3", name: "X")).problem(403)
+            try await client.call(.delete, "/api/users/\(t.other.id)", token: customer).problem(403)
+            try await client.call(.put, "/api/users/\(t.customer.id)/roles", token: customer, json: #"{"roles":["admin"]}"#).problem(403)
+            try await client.call(.put, "/api/users/\(t.customer.id)/status", token: customer, json: #"{"status":"ACTIVE"}"#).problem(403)
+        }
+    }
+
+    func testUsersReadAndEditThemselvesOnly() async throws {
+        let t = try await HTTPTestSystem.make()
+        try await t.test { client in
+            let customer = try await client.token(t.customer)
+            let me = try await client.call(.get, "/api/users/me", token: customer).decode(User.self)
+            XCTAssertEqual(me.id, t.customer.id)
+            let byId = try await client.call(.get, "/api/users/\(t.customer.id)", token: customer)
+            XCTAssertEqual(try byId.decode(User.self).email, t.customer.email)
+            try await client.call(.get, "/api/users/\(t.other.id)", token: customer).problem(404)
+            try await client.call(.get, "/api/users/abc", token: customer).problem(400, containing: "'id'")
+
+            let updated = try await client.call(.put, "/api/users/\(t.customer.id)", token: customer,
+                                                body: UpdateProfileRequest(name: "Kim Minjun", address: "Seoul"))
+            let user = try updated.decode(User.self)
+            XCTAssertEqual(user.name, "Kim Minjun")
+            XCTAssertEqual(user.address, "Seoul")
+            try await client.call(.put, "/api/users/\(t.other.id)", token: customer, body: UpdateProfileRequest(name: "Hacked")).problem(404)
+            let invalid = try await client.call(.put, "/api/users/\(t.customer.id)", token: customer, json: #"{"name":"K"}"#).problem(422)
+            XCTAssertEqual(invalid.errors.map(\.field), ["name"])
+        }
+    }
+
+    func testChangePassword() async throws {
+        let t = try await HTTPTestSystem.make()
+        try await t.test { client in
+            let pair = try await client.login(t.customer.email)
+            let path = "/api/users/\(t.customer.id)/password"
+            let mismatch = try await client.call(.put, path, token: pair.accessToken, body: ChangePasswordRequest(
+                currentPassword: HTTPTestSystem.password, newPassword: "new-password-1", confirmPassword: "different-1"))
+            XCTAssertEqual(try mismatch.problem(422).errors.map(\.field), ["confirmPassword"])
+            let changed = try await client.call(.put, path, token: pair.accessToken, body: ChangePasswordRequest(
+                currentPassword: HTTPTestSystem.password, newPassword: "new-password-1", confirmPassword: "new-password-1"))
+            XCTAssertEqual(changed.status, .noContent, changed.text)
+            _ = try await client.login(t.customer.email, password: "new-password-1")
+            try await client.call(.post, "/api/auth/refresh", body: RefreshTokenRequest(refreshToken: pair.refreshToken)).problem(401)
+            let admin = try await client.token(t.admin)
+            try await client.call(.put, path, token: admin, body: ChangePasswordRequest(
+                currentPassword: "x", newPassword: "new-password-2", confirmPassword: "new-password-2")).problem(403)
+        }
+    }
+}
+
+final class ProductRoutesTests: XCTestCase {
+    func testCatalogReadsAndAdminWrites() async throws {
+        let t = try await HTTPTestSystem.make()
+        try await t.test { client in
+            let customer = try await client.token(t.customer)
+            let admin = try await client.token(t.admin)
+            let products = try await client.call(.get, "/api/products", token: customer).decode([Product].self)
+            XCTAssertEqual(Set(products.map(\.sku)), ["KB", "MS"])
+            let all = try await client.call(.get, "/api/products?includeInactive=true", token: admin).decode([Product].self)
+            XCTAssertEqual(all.count, 3)
+            let one = try await client.call(.get, "/api/products/\(t.keyboard.id)", token: customer)
+            XCTAssertTrue(one.text.contains(#""unitPrice":19.99"#), one.text)
+            try await client.call(.get, "/api/products/999", token: customer).problem(404)
+            try await client.call(.get, "/api/products", token: nil).problem(401)
+
+            let created = try await client.call(.post, "/api/products", token: admin,
+                                                json: #"{"sku":"MON","name":"Monitor","unitPrice":12345678901234.99}"#)
+            XCTAssertEqual(created.status, .created, created.text)
+            let monitor = try created.decode(Product.self)
+            XCTAssertEqual(monitor.unitPrice, Money("12345678901234.99"))
+            XCTAssertTrue(created.text.contains("12345678901234.99"), "money must stay exact: \(created.text)")
+
+            try await client.call(.post, "/api/products", token: admin, json: #"{"sku":"X","name":"X","unitPrice":1.234}"#)
+                .problem(400, containing: "unitPrice")
+            try await client.call(.post, "/api/products", token: admin, json: #"{"sku":"X","name":"X","unitPrice":"cheap"}"#)
+                .problem(400, containing: "unitPrice")
+            let invalid = try await client.call(.post, "/api/products", token: admin, json: #"{"sku":"","name":"","unitPrice":0}"#).problem(422)
+            XCTAssertEqual(Set(invalid.errors.map(\.field)), ["sku", "name", "unitPrice"])
+            try await client.call(.post, "/api/products", token: customer, json: #"{"sku":"Y","name":"Y","unitPrice":1}"#).problem(403)
+
+            let replaced = try await client.call(.put, "/api/products/\(t.retired.id)", token: admin,
+                                                 json: #"{"sku":"OLD","name":"Old thing v2","unitPrice":4.5}"#)
+            let product = try replaced.decode(Product.self)
+            XCTAssertEqual(product.name, "Old thing v2")
+            XCTAssertFalse(product.active, "an absent 'active' keeps the current value")
+            XCTAssertEqual(product.unitPrice, Money("4.50"))
+            try await client.call(.put, "/api/products/777", token: admin, json: #"{"sku":"Z","name":"Z","unitPrice":1}"#).problem(404)
+        }
+    }
+}
