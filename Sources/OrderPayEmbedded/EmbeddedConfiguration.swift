@@ -32,7 +32,9 @@ public struct EmbeddedConfiguration: Sendable {
 
     func path(_ file: String) -> String { (dataDirectory as NSString).appendingPathComponent(file) }
 
-    func resolveJWTSecret() throws -> String {
+    /// The signing secret every process on a data dir shares: ORDERPAY_JWT_SECRET, else a random
+    /// one generated once into the data dir (mode 0600).
+    public func resolveJWTSecret() throws -> String {
         if let jwtSecret { return jwtSecret }
         if let fromEnvironment = ProcessInfo.processInfo.environment["ORDERPAY_JWT_SECRET"], !fromEnvironment.isEmpty { return fromEnvironment }
         let file = path("jwt-secret")

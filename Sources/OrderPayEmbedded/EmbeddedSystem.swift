@@ -7,13 +7,18 @@ import OrderPayStore
 /// Every OrderPay service in this process, on SQLite files in one data dir, with the outbox relays,
 /// event consumers and registry heartbeats that connect them.
 public final class EmbeddedSystem: @unchecked Sendable {
-    public let configuration: EmbeddedConfiguration
+    public private(set) var configuration: EmbeddedConfiguration
     public let auth: AuthService
     public let orders: OrderService
     public let payments: PaymentService
     public let registry: RegistryService
     public let events: any EventLog
-    public let instanceId: String
+    /// host:port for a server; embedded-PID@host for an in-process embedding.
+    public var instanceId: String {
+        if let id = configuration.instanceId { return id }
+        if configuration.advertisedPort > 0 { return "\(configuration.advertisedHost):\(configuration.advertisedPort)" }
+        return "embedded-\(ProcessInfo.processInfo.processIdentifier)@\(ProcessInfo.processInfo.hostName)"
+    }
 
     let orderChanges: Signal
     let relays: [OutboxRelay]
@@ -50,8 +55,6 @@ public final class EmbeddedSystem: @unchecked Sendable {
                                    renewalInterval: configuration.renewalInterval)
         events = log
         orderChanges = orderStore.outboxSignal
-        instanceId = configuration.instanceId
-            ?? "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(configuration.advertisedPort)"
         registrar = configuration.registrar ?? LocalRegistrar(registry)
 
         let payments = self.payments, orders = self.orders
@@ -81,6 +84,12 @@ public final class EmbeddedSystem: @unchecked Sendable {
         let system = try EmbeddedSystem(configuration, logger: logger)
         if configuration.startWorkers { try await system.startWorkers() }
         return system
+    }
+
+    /// Starts relays, consumers and registration (for a server: once its port is known).
+    public func startWorkers(advertisingPort port: Int? = nil) async throws {
+        if let port { configuration.advertisedPort = port }
+        try await startWorkers()
     }
 
     func startWorkers() async throws {

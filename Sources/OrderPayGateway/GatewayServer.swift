@@ -13,11 +13,20 @@ public enum GatewayServer {
     public static func router(gateway: Gateway) -> Router<GatewayContext> {
         let router = Router(context: GatewayContext.self)
         router.get("/health") { _, _ in try await health(gateway) }
-        router.get("/api/registry") { request, _ in try await registry(gateway, request) }
         router.get("/openapi.json") { _, _ in try await openAPI(gateway) }
+        // /api/registry is answered here, inside the catch-all: Hummingbird's trie does not fall
+        // back to "**" once a request has entered a static "api" branch.
         let methods: [HTTPRequest.Method] = [.get, .post, .put, .delete, .patch, .head, .options]
         for method in methods {
-            router.on("**", method: method) { request, context in try await gateway.handle(request, context: context) }
+            router.on("**", method: method) { request, context in
+                if request.method == .get && request.uri.path == "/api/registry" {
+                    var response = try await registry(gateway, request)
+                    let trace = TraceHeaders(request.headers)
+                    response.headers[TraceHeaders.requestIdName] = trace.requestId
+                    return response
+                }
+                return try await gateway.handle(request, context: context)
+            }
         }
         return router
     }

@@ -6,7 +6,7 @@ struct OrderPay: AsyncParsableCommand {
         commandName: "orderpay",
         abstract: "Orders and payments, embedded on a local data dir.",
         subcommands: [DemoCommand.self, SeedCommand.self, UsersCommand.self, ProductsCommand.self, OrdersCommand.self,
-                      PaymentsCommand.self, EventsCommand.self, RegistryCommand.self, BenchCommand.self],
+                      PaymentsCommand.self, EventsCommand.self, RegistryCommand.self, ServeCommand.self, UpCommand.self, BenchCommand.self],
         defaultSubcommand: DemoCommand.self)
 }
 

@@ -1,0 +1,108 @@
+import Foundation
+import Hummingbird
+import Logging
+import OrderPayCore
+import OrderPayEmbedded
+import OrderPayGateway
+import OrderPayHTTP
+import OrderPayServices
+
+/// `orderpay serve auth|orders|payments`: one service's REST API on its own port, with that
+/// service's outbox relay and event consumers, registered with the registry over Eureka's API.
+public final class ServiceHost: @unchecked Sendable {
+    public struct Options: Sendable {
+        public var service: ServiceKind
+        public var host = "127.0.0.1"
+        public var port: Int
+        public var dataDirectory: String
+        public var registryURL: String? = "http://127.0.0.1:8761"
+        public var renewalInterval: TimeInterval = 30
+        public var bcryptCost: UInt8 = 10
+
+        public init(service: ServiceKind, dataDirectory: String) {
+            self.service = service
+            self.dataDirectory = dataDirectory
+            port = ServiceHost.defaultPort(service)
+        }
+    }
+
+    public static func defaultPort(_ service: ServiceKind) -> Int {
+        switch service {
+        case .auth: 8081
+        case .orders: 8082
+        case .payments: 8083
+        }
+    }
+
+    public let system: EmbeddedSystem
+    public let server: RunningServer
+
+    init(system: EmbeddedSystem, server: RunningServer) {
+        self.system = system
+        self.server = server
+    }
+
+    public static func start(_ options: Options, logger: Logger) async throws -> ServiceHost {
+        var configuration = EmbeddedConfiguration(dataDirectory: options.dataDirectory)
+        configuration.services = [options.service]
+        configuration.startWorkers = false
+        configuration.bcryptCost = options.bcryptCost
+        configuration.advertisedHost = options.host == "0.0.0.0" ? "127.0.0.1" : options.host
+        if let url = options.registryURL {
+            let client = EurekaClient(baseURL: url, renewalInterval: options.renewalInterval)
+            do {
+                _ = try await client.instances()
+            } catch {
+                throw AppError(.unavailable, "registry at \(url) is unreachable; start it first (orderpay serve registry) or pass --registry URL")
+            }
+            configuration.registrar = client
+        }
+        let system = try await EmbeddedSystem.start(configuration, logger: logger)
+        let tokens = TokenService(secret: try configuration.resolveJWTSecret(), clock: configuration.clock)
+        let api = APIRouter()
+        mount(options.service, system: system, tokens: tokens, on: api)
+        let server = try await RunningServer.start(responder: api.buildResponder(), host: options.host, port: options.port,
+                                                   name: "orderpay-\(options.service.rawValue)", logger: logger)
+        do {
+            try await system.startWorkers(advertisingPort: server.port)
+        } catch {
+            await server.stop()
+            throw error
+        }
+        return ServiceHost(system: system, server: server)
+    }
+
+    /// Stops accepting requests, lets in-flight events finish, and cancels the registration.
+    public func stop() async {
+        await server.stop()
+        await system.stop()
+    }
+
+    static func mount(_ service: ServiceKind, system: EmbeddedSystem, tokens: TokenService, on api: APIRouter) {
+        var checks: [HealthCheck] = []
+        var gauges: [MetricGauge] = []
+        switch service {
+        case .auth:
+            addAuthRoutes(to: api, auth: system.auth, tokens: tokens)
+            addUserRoutes(to: api, auth: system.auth, tokens: tokens)
+            checks.append(HealthCheck("database") { _ = try await system.auth.countUsers() })
+        case .orders:
+            addOrderRoutes(to: api, orders: system.orders, tokens: tokens)
+            addProductRoutes(to: api, orders: system.orders, tokens: tokens)
+            addEventRoutes(to: api, events: system.events, tokens: tokens) { try await system.replayDeadLetter(id: $0) }
+            checks.append(HealthCheck("database") { _ = try await system.orders.countByStatus() })
+            gauges.append(.ordersByStatus(system.orders))
+            gauges.append(.consumerLag(system.events, consumers: [(OrderService.consumerGroup, .paymentProcessed)]))
+        case .payments:
+            addPaymentRoutes(to: api, payments: system.payments, tokens: tokens)
+            checks.append(HealthCheck("database") { _ = try await system.payments.countByStatus() })
+            gauges.append(.paymentsByStatus(system.payments))
+            gauges.append(.consumerLag(system.events, consumers: [(PaymentService.consumerGroup, .orderCreated),
+                                                                   (PaymentService.consumerGroup, .orderStatusUpdated)]))
+        }
+        checks.append(HealthCheck("eventLog") { _ = try await system.events.endOffset(topic: .orderCreated) })
+        addHealthRoute(to: api, checks: checks)
+        addMetricsRoute(to: api, gauges: gauges)
+        addOpenAPIRoute(to: api, title: "OrderPay \(service.rawValue) service")
+    }
+}

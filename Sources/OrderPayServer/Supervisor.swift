@@ -1,0 +1,104 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import OrderPayCore
+
+/// `orderpay up`: runs registry, auth, orders, payments and gateway as child processes of this
+/// binary, waits until each is healthy, restarts one that dies (with backoff), and stops them
+/// all, in reverse order, on Ctrl-C / SIGTERM.
+public final class Supervisor: @unchecked Sendable {
+    public struct Child: Sendable {
+        public let name: String
+        public let arguments: [String]
+        public let port: Int
+        public init(name: String, arguments: [String], port: Int) { self.name = name; self.arguments = arguments; self.port = port }
+    }
+
+    let executable: URL
+    let children: [Child]
+    let host: String
+    let logger: Logger
+    private let lock = NSLock()
+    private var processes: [String: Process] = [:]
+    private var stopping = false
+
+    public init(executable: URL, children: [Child], host: String, logger: Logger) {
+        self.executable = executable
+        self.children = children
+        self.host = host
+        self.logger = logger
+    }
+
+    /// Starts every child in order, each once the previous is healthy.
+    public func start() async throws {
+        for child in children {
+            try launch(child)
+            try await waitHealthy(child, timeout: .seconds(60))
+            logger.notice("\(child.name) is up at http://\(host):\(child.port)")
+        }
+    }
+
+    func launch(_ child: Child) throws {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = child.arguments
+        process.terminationHandler = { [weak self] finished in self?.exited(child, status: finished.terminationStatus) }
+        do { try process.run() } catch {
+            throw AppError(.unavailable, "cannot start \(child.name): \(error.localizedDescription)")
+        }
+        lock.withLock { processes[child.name] = process }
+    }
+
+    func exited(_ child: Child, status: Int32) {
+        guard !lock.withLock({ stopping }) else { return }
+        logger.error("\(child.name) exited with status \(status); restarting it")
+        Task { await self.restart(child) }
+    }
+
+    func restart(_ child: Child) async {
+        var delay: Duration = .seconds(1)
+        while !lock.withLock({ stopping }) {
+            try? await Task.sleep(for: delay)
+            guard !lock.withLock({ stopping }) else { return }
+            do {
+                try launch(child)
+                try await waitHealthy(child, timeout: .seconds(30))
+                logger.notice("\(child.name) restarted and healthy at http://\(host):\(child.port)")
+                return
+            } catch {
+                logger.error("restarting \(child.name) failed: \(error); retrying in \(delay)")
+                lock.withLock { processes[child.name] }?.terminate()
+                delay = min(delay * 2, .seconds(30))
+            }
+        }
+    }
+
+    func waitHealthy(_ child: Child, timeout: Duration) async throws {
+        let deadline = ContinuousClock.now + timeout
+        var request = HTTPClientRequest(url: "http://\(host):\(child.port)/health")
+        request.method = .GET
+        while ContinuousClock.now < deadline {
+            if let process = lock.withLock({ processes[child.name] }), !process.isRunning {
+                throw AppError(.unavailable, "\(child.name) exited with status \(process.terminationStatus) while starting (see its error above)")
+            }
+            if let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(2)), response.status == .ok { return }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        throw AppError(.unavailable, "\(child.name) did not become healthy within \(timeout)")
+    }
+
+    /// SIGTERM to every child, newest first; SIGKILL to any still running after `grace`.
+    public func stop(grace: Duration = .seconds(10)) async {
+        let running: [(String, Process)] = lock.withLock {
+            stopping = true
+            return children.reversed().compactMap { child in processes[child.name].map { (child.name, $0) } }
+        }
+        for (name, process) in running where process.isRunning {
+            logger.notice("stopping \(name)")
+            process.terminate()
+            let deadline = ContinuousClock.now + grace
+            while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        }
+    }
+}

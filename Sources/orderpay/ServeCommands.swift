@@ -1,0 +1,140 @@
+import ArgumentParser
+import Foundation
+import Logging
+import OrderPayCore
+import OrderPayEmbedded
+import OrderPayGateway
+import OrderPayServer
+import OrderPayServices
+
+enum ServedComponent: String, ExpressibleByArgument, CaseIterable {
+    case auth, orders, payments, registry, gateway
+
+    var defaultPort: Int {
+        switch self {
+        case .gateway: 8000
+        case .registry: 8761
+        case .auth: 8081
+        case .orders: 8082
+        case .payments: 8083
+        }
+    }
+}
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run one service as an HTTP server.")
+
+    @Argument(help: "auth, orders, payments, registry or gateway.") var component: ServedComponent
+    @Option(help: "Port (default: gateway 8000, registry 8761, auth 8081, orders 8082, payments 8083; 0 picks a free one).") var port: Int?
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Data directory (env ORDERPAY_DATA, default ./.orderpay).") var data: String?
+    @Option(help: "Registry URL (env ORDERPAY_REGISTRY).") var registry: String?
+    @Option(help: "Registry lease length in seconds (registry only).") var leaseSeconds: Double = 90
+    @Option(help: "Seconds between lease renewals.") var renewSeconds: Double = 30
+    @Option(help: "Gateway: requests per second allowed per client (0 turns limiting off).") var rateLimit: Double = 200
+    @Option(help: "Gateway: burst size per client.") var burst: Double = 400
+
+    func validate() throws {
+        if let port, !(0...65535).contains(port) { throw ValidationError("--port must be 0–65535") }
+        guard leaseSeconds > 0, renewSeconds > 0 else { throw ValidationError("--lease-seconds and --renew-seconds must be positive") }
+        guard renewSeconds < leaseSeconds else { throw ValidationError("--renew-seconds must be shorter than --lease-seconds") }
+    }
+
+    var dataDirectory: String { data ?? EmbeddedConfiguration.defaultDataDirectory() }
+    var registryURL: String { registry ?? ProcessInfo.processInfo.environment["ORDERPAY_REGISTRY"] ?? "http://127.0.0.1:8761" }
+
+    func run() async throws {
+        var logger = Logger(label: "orderpay.\(component.rawValue)")
+        logger.logLevel = Logger.Level(rawValue: ProcessInfo.processInfo.environment["ORDERPAY_LOG_LEVEL"] ?? "") ?? .info
+        let port = self.port ?? component.defaultPort
+        do {
+            let stop: () async -> Void
+            let url: String
+            switch component {
+            case .registry:
+                var options = RegistryHost.Options(dataDirectory: dataDirectory)
+                options.host = host; options.port = port
+                options.leaseDuration = leaseSeconds; options.renewalInterval = renewSeconds
+                let (server, eviction) = try await RegistryHost.start(options, logger: logger)
+                url = server.baseURL
+                stop = { eviction.cancel(); await server.stop() }
+            case .gateway:
+                var options = GatewayHost.Options(jwtSecret: try EmbeddedConfiguration(dataDirectory: dataDirectory).resolveJWTSecret())
+                options.host = host; options.port = port; options.registryURL = registryURL
+                options.settings.rateLimit = rateLimit; options.settings.rateBurst = burst
+                let (server, refresh) = try await GatewayHost.start(options, logger: logger)
+                url = server.baseURL
+                stop = { refresh.cancel(); await server.stop() }
+            case .auth, .orders, .payments:
+                var options = ServiceHost.Options(service: ServiceKind(rawValue: component.rawValue)!, dataDirectory: dataDirectory)
+                options.host = host; options.port = port; options.registryURL = registryURL
+                options.renewalInterval = renewSeconds
+                let service = try await ServiceHost.start(options, logger: logger)
+                url = service.server.baseURL
+                stop = { await service.stop() }
+            }
+            logger.notice("\(component.rawValue) listening on \(url)")
+            let signal = await TerminationSignal.wait()
+            logger.notice("signal \(signal): shutting down \(component.rawValue)")
+            await stop()
+        } catch let error as AppError {
+            CLI.fail(error.description, code: error.kind.exitCode)
+        }
+    }
+}
+
+struct UpCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "up", abstract: "Run registry, auth, orders, payments and gateway as supervised processes.")
+
+    @Option(help: "Data directory (env ORDERPAY_DATA, default ./.orderpay).") var data: String?
+    @Option(help: "Address every service listens on.") var host = "127.0.0.1"
+    @Flag(help: "Use free random ports instead of the seed's (8000, 8761, 8081–8083).") var randomPorts = false
+    @Option(help: "Seconds between registry lease renewals.") var renewSeconds: Double = 30
+    @Option(help: "Registry lease length in seconds.") var leaseSeconds: Double = 90
+
+    func run() async throws {
+        var logger = Logger(label: "orderpay.up")
+        logger.logLevel = .info
+        let dataDirectory = data ?? EmbeddedConfiguration.defaultDataDirectory()
+        let ports = Dictionary(uniqueKeysWithValues: ServedComponent.allCases.map { ($0, randomPorts ? FreePort.find() : $0.defaultPort) })
+        let registryURL = "http://\(host):\(ports[.registry]!)"
+        let order: [ServedComponent] = [.registry, .auth, .orders, .payments, .gateway]
+        let children = order.map { component in
+            var arguments = ["serve", component.rawValue, "--port", String(ports[component]!), "--host", host, "--data", dataDirectory,
+                             "--renew-seconds", String(renewSeconds)]
+            if component == .registry { arguments += ["--lease-seconds", String(leaseSeconds)] } else { arguments += ["--registry", registryURL] }
+            return Supervisor.Child(name: component.rawValue, arguments: arguments, port: ports[component]!)
+        }
+        let supervisor = Supervisor(executable: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath(),
+                                    children: children, host: host, logger: logger)
+        let signals = Task { await TerminationSignal.wait() }
+        do {
+            try await supervisor.start()
+        } catch let error as AppError {
+            await supervisor.stop()
+            CLI.fail(error.description, code: error.kind.exitCode)
+        }
+        print("OrderPay is up (data dir \(dataDirectory)):")
+        for component in order { print("  \(component.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) http://\(host):\(ports[component]!)") }
+        print("console: orderpay console --remote http://\(host):\(ports[.gateway]!)   ·   Ctrl-C stops everything")
+        fflush(stdout)
+        _ = await signals.value
+        await supervisor.stop()
+    }
+}
+
+enum FreePort {
+    /// Asks the kernel for a free loopback port (bind to 0, read it back, release it).
+    static func find() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
