@@ -17,10 +17,14 @@ public struct HealthReport: Codable, Sendable, Equatable {
     public struct Check: Codable, Sendable, Equatable {
         public var status: String
         public var error: String?
+
+        public init(status: String, error: String? = nil) { self.status = status; self.error = error }
     }
 
     public var status: String
     public var checks: [String: Check]
+
+    public init(status: String, checks: [String: Check]) { self.status = status; self.checks = checks }
 }
 
 /// `GET /health` (public): `{status: "UP"|"DOWN", checks: {name: {status, error?}}}`, 503 when any

@@ -31,7 +31,8 @@ public func addOrderRoutes(to api: APIRouter, orders: OrderService, tokens: Toke
         try .json(try await orders.order(actor: try context.requireActor(), id: try context.pathID()))
     }
     api.on(RouteDescriptor(method: .get, path: "\(base)/status/{status}", tag: tag, summary: "The caller's orders in one status",
-                           access: user, response: .json("OrderPage"), query: [.page, .size])) { request, context in
+                           access: user, response: .json("OrderPage"), query: [.page, .size],
+                           pathValues: ["status": OrderStatus.allCases.map(\.rawValue)])) { request, context in
         let filter = OrderFilter(status: try context.pathEnum("status", as: OrderStatus.self))
         return try .json(try await orders.list(actor: try context.requireActor(), filter: filter, page: try request.pageRequest()))
     }

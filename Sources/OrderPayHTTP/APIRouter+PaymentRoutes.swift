@@ -25,7 +25,8 @@ public func addPaymentRoutes(to api: APIRouter, payments: PaymentService, tokens
         return try .json(try await payments.list(actor: try context.requireActor(), filter: filter, page: try request.pageRequest()))
     }
     api.on(RouteDescriptor(method: .get, path: "\(base)/status/{status}", tag: tag, summary: "The caller's payments in one status",
-                           access: user, response: .json("PaymentPage"), query: [.page, .size])) { request, context in
+                           access: user, response: .json("PaymentPage"), query: [.page, .size],
+                           pathValues: ["status": PaymentStatus.allCases.map(\.rawValue)])) { request, context in
         let filter = PaymentFilter(status: try context.pathEnum("status", as: PaymentStatus.self))
         return try .json(try await payments.list(actor: try context.requireActor(), filter: filter, page: try request.pageRequest()))
     }

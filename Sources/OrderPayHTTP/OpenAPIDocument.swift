@@ -30,7 +30,8 @@ public enum OpenAPIDocument {
             "x-access": .string(route.access.name),
         ]
         var parameters: [JSONValue] = route.pathParameters.map { name in
-            ["name": .string(name), "in": "path", "required": true, "schema": name == "status" ? ["type": "string"] : ["type": "integer", "format": "int64"]]
+            let schema: JSONValue = route.pathValues[name].map(OpenAPISchemas.enumeration) ?? OpenAPISchemas.id
+            return ["name": .string(name), "in": "path", "required": true, "schema": schema]
         }
         parameters += route.query.map { parameter($0, in: "query") }
         parameters += route.headers.map { parameter($0, in: "header") }

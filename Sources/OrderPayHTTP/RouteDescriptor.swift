@@ -72,12 +72,15 @@ public struct RouteDescriptor: Sendable {
     public var response: ResponseDoc
     public var query: [ParameterDoc]
     public var headers: [ParameterDoc]
+    /// The accepted values of path captures that are not ids (`{status}`); other captures are integers.
+    public var pathValues: [String: [String]]
 
     public init(method: HTTPRequest.Method, path: String, tag: String, summary: String, access: RouteAccess,
                 body: String? = nil, bodyRequired: Bool = true, response: ResponseDoc,
-                query: [ParameterDoc] = [], headers: [ParameterDoc] = []) {
+                query: [ParameterDoc] = [], headers: [ParameterDoc] = [], pathValues: [String: [String]] = [:]) {
         self.method = method; self.path = path; self.tag = tag; self.summary = summary; self.access = access
         self.body = body; self.bodyRequired = bodyRequired; self.response = response; self.query = query; self.headers = headers
+        self.pathValues = pathValues
     }
 
     /// The `{name}` captures of the path, in order.

@@ -96,6 +96,24 @@ struct HTTPTestSystem {
         await stop()
     }
 
+    /// Waits until the log holds `count` events (of `topic`, or of all topics) and every consumer
+    /// has committed them: `EmbeddedSystem.drain` can report idle a moment before a relay copies
+    /// the last outbox rows.
+    func quiesce(events count: Int, topic: Topic? = nil, timeout: Duration = .seconds(10)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        let log = system.events
+        while true {
+            let logged = try await log.tail(after: 0, topics: topic.map { [$0] }, limit: count + 1).count
+            var lag: Int64 = 0
+            for consumer in MetricGauge.standardConsumers { lag += try await log.lag(group: consumer.group, topic: consumer.topic) }
+            if logged >= count, lag == 0 { return }
+            guard ContinuousClock.now < deadline else {
+                return XCTFail("the log has \(logged) events (lag \(lag)), expected \(count)")
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
     func stop() async {
         await system.stop()
         try? FileManager.default.removeItem(atPath: directory)

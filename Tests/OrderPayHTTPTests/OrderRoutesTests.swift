@@ -153,7 +153,7 @@ final class OrderRoutesTests: XCTestCase {
             XCTAssertEqual(placed.headers[.traceparent], traceparent)
             let order = try placed.decode(Order.self)
             _ = try await t.settled(order.id)
-            await t.system.drain()
+            try await t.quiesce(events: 4)
             let events = try await t.system.events.read(topic: .orderCreated, from: 0, limit: 10)
             XCTAssertEqual(events.first { $0.payload.orderId == order.id }?.traceId, traceId)
             let outcome = try await t.system.events.read(topic: .paymentProcessed, from: 0, limit: 10)

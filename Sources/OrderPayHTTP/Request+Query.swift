@@ -1,0 +1,67 @@
+import Foundation
+import Hummingbird
+import OrderPayCore
+
+extension Request {
+    /// A query parameter, nil when absent or empty.
+    func query(_ name: String) -> String? {
+        guard let value = uri.queryParameters.get(name), !value.isEmpty else { return nil }
+        return value
+    }
+
+    func queryInt(_ name: String) throws -> Int? {
+        guard let text = query(name) else { return nil }
+        guard let value = Int(text) else { throw HTTPProblem.badRequest("query parameter '\(name)' must be an integer", field: name) }
+        return value
+    }
+
+    func queryInt64(_ name: String) throws -> Int64? {
+        guard let text = query(name) else { return nil }
+        guard let value = Int64(text) else { throw HTTPProblem.badRequest("query parameter '\(name)' must be an integer", field: name) }
+        return value
+    }
+
+    func queryBool(_ name: String) throws -> Bool? {
+        guard let text = query(name)?.lowercased() else { return nil }
+        switch text {
+        case "true", "1", "yes": return true
+        case "false", "0", "no": return false
+        default: throw HTTPProblem.badRequest("query parameter '\(name)' must be true or false", field: name)
+        }
+    }
+
+    func queryEnum<E: RawRepresentable & CaseIterable>(_ name: String, as type: E.Type) throws -> E? where E.RawValue == String {
+        guard let text = query(name) else { return nil }
+        return try parseEnum(text, as: type, name: "query parameter '\(name)'", field: name)
+    }
+
+    /// `page` (from 0) and `size` (1–200); out-of-range values are clamped, non-numbers refused.
+    func pageRequest() throws -> PageRequest {
+        PageRequest(page: try queryInt("page") ?? 0, size: try queryInt("size") ?? 20)
+    }
+}
+
+extension OrderPayRequestContext {
+    /// An integer path capture; anything else is a 400, never a 404 or a 500.
+    func pathID(_ name: String = "id") throws -> Int64 {
+        let text = parameters.get(name) ?? ""
+        guard let value = Int64(text), value > 0 else {
+            throw HTTPProblem.badRequest("path parameter '\(name)' must be a positive integer, not '\(text)'", field: name)
+        }
+        return value
+    }
+
+    func pathEnum<E: RawRepresentable & CaseIterable>(_ name: String, as type: E.Type) throws -> E where E.RawValue == String {
+        try parseEnum(parameters.get(name) ?? "", as: type, name: "path parameter '\(name)'", field: name)
+    }
+}
+
+/// Case-insensitive, so `?status=paid` works as well as `PAID`.
+func parseEnum<E: RawRepresentable & CaseIterable>(_ text: String, as type: E.Type, name: String, field: String) throws -> E
+where E.RawValue == String {
+    if let value = E(rawValue: text) ?? E.allCases.first(where: { $0.rawValue.caseInsensitiveCompare(text) == .orderedSame }) {
+        return value
+    }
+    let allowed = E.allCases.map(\.rawValue).joined(separator: ", ")
+    throw HTTPProblem.badRequest("\(name) must be one of \(allowed), not '\(text)'", field: field)
+}

@@ -1,0 +1,98 @@
+import Foundation
+import HummingbirdTesting
+import OrderPayCore
+import OrderPayHTTP
+import OrderPayServices
+import XCTest
+
+final class OpenAPIRouteTests: XCTestCase {
+    /// Every route the brief asks for; the document must list exactly what is mounted.
+    static let expected: Set<String> = [
+        "POST /api/auth/signup", "POST /api/auth/login", "POST /api/auth/refresh", "POST /api/auth/logout",
+        "GET /api/users", "GET /api/users/me", "GET /api/users/{id}", "POST /api/users", "PUT /api/users/{id}",
+        "DELETE /api/users/{id}", "PUT /api/users/{id}/password", "PUT /api/users/{id}/roles", "PUT /api/users/{id}/status",
+        "GET /api/products", "GET /api/products/{id}", "POST /api/products", "PUT /api/products/{id}",
+        "POST /api/orders", "GET /api/orders", "GET /api/orders/{id}", "GET /api/orders/status/{status}",
+        "GET /api/orders/{id}/history", "POST /api/orders/{id}/cancel", "POST /api/orders/{id}/complete",
+        "GET /api/payments/{id}", "GET /api/payments/order/{orderId}", "GET /api/payments", "GET /api/payments/status/{status}",
+        "POST /api/payments/{id}/retry", "POST /api/payments/{id}/cancel", "POST /api/payments/{id}/refund/initiate",
+        "POST /api/payments/{id}/refund/process",
+        "GET /api/events", "GET /api/events/stream", "GET /api/events/dead-letters", "POST /api/events/dead-letters/{id}/replay",
+        "GET /health", "GET /metrics", "GET /openapi.json",
+    ]
+
+    func testDocumentListsExactlyTheMountedRoutes() async throws {
+        let t = try await HTTPTestSystem.make()
+        let mounted = Set(t.api.routes.map { "\($0.method.rawValue) \($0.path)" })
+        XCTAssertEqual(mounted, Self.expected)
+        XCTAssertEqual(t.api.routes.count, Self.expected.count, "no route mounted twice")
+        try await t.test { client in
+            let response = try await client.call(.get, "/openapi.json")
+            XCTAssertEqual(response.status, .ok)
+            let document = try response.json()
+            XCTAssertEqual(document["openapi"] as? String, "3.1.0")
+            let paths = try XCTUnwrap(document["paths"] as? [String: [String: Any]])
+            var documented: Set<String> = []
+            for (path, operations) in paths {
+                for method in operations.keys { documented.insert("\(method.uppercased()) \(path)") }
+            }
+            XCTAssertEqual(documented, mounted)
+
+            // Protected operations declare bearer auth; public ones none.
+            let orders = try XCTUnwrap(paths["/api/orders"]?["post"] as? [String: Any])
+            XCTAssertEqual((orders["security"] as? [[String: Any]])?.first?.keys.first, "bearerAuth")
+            let requestBody = try XCTUnwrap(orders["requestBody"] as? [String: Any])
+            XCTAssertTrue("\(requestBody)".contains("#/components/schemas/PlaceOrderRequest"))
+            XCTAssertNotNil((orders["responses"] as? [String: Any])?["201"])
+            let login = try XCTUnwrap(paths["/api/auth/login"]?["post"] as? [String: Any])
+            XCTAssertEqual((login["security"] as? [Any])?.count, 0)
+
+            // Every $ref resolves to a component.
+            let components = try XCTUnwrap(document["components"] as? [String: Any])
+            let schemas = try XCTUnwrap(components["schemas"] as? [String: Any])
+            let responses = try XCTUnwrap(components["responses"] as? [String: Any])
+            for ref in Self.refs(in: document) {
+                let name = String(ref.split(separator: "/").last!)
+                if ref.hasPrefix("#/components/schemas/") { XCTAssertNotNil(schemas[name], ref) }
+                else if ref.hasPrefix("#/components/responses/") { XCTAssertNotNil(responses[name], ref) }
+                else { XCTFail("unexpected ref \(ref)") }
+            }
+            XCTAssertNotNil(schemas["Problem"])
+        }
+    }
+
+    /// The hand-written schemas name the same fields the DTOs encode.
+    func testSchemasMatchTheEncodedDTOs() async throws {
+        let t = try await HTTPTestSystem.make()
+        let document = OpenAPIDocument.build(routes: t.api.routes, title: "t", version: "1")
+        let schemas = try XCTUnwrap(document["components"]?["schemas"]?.objectValue)
+        let order = try await t.system.orders.place(actor: Actor(t.customer), t.placeRequest())
+        let pair = try await t.system.auth.login(email: t.customer.email, password: HTTPTestSystem.password)
+        let samples: [(String, any Encodable)] = [
+            ("Order", order), ("OrderItem", order.orderItems[0]), ("User", t.customer), ("Product", t.keyboard), ("TokenPair", pair),
+            ("Problem", ProblemDetails(AppError.validation("bad", field: "x"))),
+        ]
+        for (name, sample) in samples {
+            let encoded = try XCTUnwrap(JSONSerialization.jsonObject(with: JSONCoding.encoder.encode(sample)) as? [String: Any])
+            let schema = try XCTUnwrap(schemas[name]?.objectValue, name)
+            let properties = Set(schema["properties"]?.objectValue?.keys.map { $0 } ?? [])
+            guard case .array(let required)? = schema["required"] else { return XCTFail("\(name) has no required list") }
+            XCTAssertTrue(Set(encoded.keys).isSubset(of: properties), "\(name): \(Set(encoded.keys).subtracting(properties)) undocumented")
+            let requiredNames = Set(required.compactMap { if case .string(let s) = $0 { s } else { nil } })
+            XCTAssertTrue(requiredNames.isSubset(of: Set(encoded.keys)), "\(name): required \(requiredNames.subtracting(encoded.keys)) missing")
+        }
+        await t.stop()
+    }
+
+    static func refs(in value: Any) -> [String] {
+        switch value {
+        case let object as [String: Any]:
+            if let ref = object["$ref"] as? String { return [ref] }
+            return object.values.flatMap(refs(in:))
+        case let array as [Any]:
+            return array.flatMap(refs(in:))
+        default:
+            return []
+        }
+    }
+}
