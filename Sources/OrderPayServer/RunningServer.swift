@@ -41,9 +41,17 @@ public final class RunningServer: @unchecked Sendable {
         return RunningServer(host: host, port: actualPort, group: group, task: task)
     }
 
-    public func stop() async {
+    /// Graceful first (in-flight requests finish); after `grace`, connections still open (a
+    /// server-sent event stream never ends by itself) are cut.
+    public func stop(grace: Duration = .seconds(5)) async {
         await group.triggerGracefulShutdown()
+        let task = self.task
+        let deadline = Task {
+            try? await Task.sleep(for: grace)
+            task.cancel()
+        }
         _ = try? await task.value
+        deadline.cancel()
     }
 
     /// Waits until the server stops on its own (it failed).
