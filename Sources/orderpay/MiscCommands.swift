@@ -3,6 +3,8 @@ import Foundation
 import OrderPayCore
 import OrderPayEmbedded
 import OrderPayServices
+import OrderPayServer
+import Logging
 
 struct ProductsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "products", abstract: "The product catalog.",
@@ -80,8 +82,30 @@ struct SeedCommand: AsyncParsableCommand {
 }
 
 struct BenchCommand: AsyncParsableCommand {
+    struct HTTP: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "http", abstract: "GET through the gateway vs direct vs nginx (wrk), and orders POSTed to PAID.")
+        @Option(help: "wrk connections.") var connections = 64
+        @Option(help: "Seconds per wrk run.") var seconds = 5
+        @Option(help: "Orders to POST through the gateway.") var orders = 300
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            guard connections > 0, seconds > 0, orders > 0 else { CLI.fail("--connections, --seconds and --orders must be positive") }
+            var logger = Logger(label: "orderpay.bench")
+            logger.logLevel = .warning
+            let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+            do {
+                let report = try await HTTPBenchmark(executable: executable, connections: connections, seconds: seconds, orders: orders, logger: logger)
+                    .run { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+                if json { try CLI.printJSON(report) } else { print(report.text) }
+            } catch let error as AppError {
+                CLI.fail(error.description, code: error.kind.exitCode)
+            }
+        }
+    }
+
     static let configuration = CommandConfiguration(commandName: "bench", abstract: "Benchmarks with a baseline measured in the same run.",
-                                                    subcommands: [Flow.self])
+                                                    subcommands: [Flow.self, HTTP.self])
 
     struct Flow: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Orders through the whole flow vs raw SQLite commits.")

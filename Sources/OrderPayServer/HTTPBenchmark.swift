@@ -1,0 +1,111 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import OrderPayCore
+
+/// `orderpay bench http`: starts registry, services and gateway as processes on loopback, plus
+/// nginx as a reverse proxy in front of the same order service, and measures with wrk in one run:
+/// GET straight to the order service, through the gateway, and through nginx; then orders POSTed
+/// through the gateway until PAID.
+public struct HTTPBenchmark {
+    public struct Measurement: Codable, Sendable {
+        public let requestsPerSecond: Double
+        public let p99Ms: Double
+    }
+
+    public struct Report: Codable, Sendable {
+        public let path: String
+        public let connections: Int
+        public let seconds: Int
+        public let direct: Measurement
+        public let gateway: Measurement
+        public let nginx: Measurement
+        public let gatewayOverDirect: Double
+        public let gatewayOverNginx: Double
+        public let orders: Int
+        public let ordersPerSecond: Double
+        public let orderP99Ms: Double
+
+        public var text: String {
+            func line(_ name: String, _ m: Measurement) -> String {
+                "  \(name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(String(format: "%8.0f", m.requestsPerSecond)) req/s   p99 \(String(format: "%6.2f", m.p99Ms)) ms"
+            }
+            return """
+                GET \(path), \(connections) connections, \(seconds) s each (wrk):
+                \(line("order service", direct))
+                \(line("gateway", gateway))
+                \(line("nginx proxy", nginx))
+                  gateway / direct: \(String(format: "%.2f", gatewayOverDirect))  (target ≥ 0.6)
+                  gateway / nginx:  \(String(format: "%.2f", gatewayOverNginx))  (target ≥ 1.0)
+                POST /api/orders through the gateway to PAID: \(orders) orders, \(String(format: "%.0f", ordersPerSecond)) orders/s, p99 \(String(format: "%.1f", orderP99Ms)) ms
+                """
+        }
+    }
+
+    let executable: URL
+    let connections: Int
+    let seconds: Int
+    let orders: Int
+    let logger: Logger
+
+    public init(executable: URL, connections: Int = 64, seconds: Int = 5, orders: Int = 300, logger: Logger) {
+        self.executable = executable; self.connections = connections; self.seconds = seconds; self.orders = orders; self.logger = logger
+    }
+
+    public func run(progress: (String) -> Void) async throws -> Report {
+        for tool in ["wrk", "nginx"] where BenchTools.locate(tool) == nil {
+            throw AppError(.unavailable, "\(tool) is not installed (Debian: apt-get install wrk nginx-light)")
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("orderpay-bench-http-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+
+        // Children inherit this: an access-log line per request would measure the terminal, not the servers.
+        setenv("ORDERPAY_LOG_LEVEL", "warning", 1)
+        progress("seeding \(directory)…")
+        try BenchTools.runQuietly(executable, ["seed", "--data", directory])
+        let ports = (0..<6).map { _ in BenchTools.freePort() }
+        let (registry, auth, orders, payments, gateway, nginxPort) = (ports[0], ports[1], ports[2], ports[3], ports[4], ports[5])
+        let registryURL = "http://127.0.0.1:\(registry)"
+        func serve(_ name: String, _ port: Int, _ extra: [String] = []) -> Supervisor.Child {
+            Supervisor.Child(name: name, arguments: ["serve", name, "--port", String(port), "--data", directory] + extra, port: port)
+        }
+        let supervisor = Supervisor(executable: executable, children: [
+            serve("registry", registry), serve("auth", auth, ["--registry", registryURL]), serve("orders", orders, ["--registry", registryURL]),
+            serve("payments", payments, ["--registry", registryURL]), serve("gateway", gateway, ["--registry", registryURL, "--rate-limit", "0"]),
+        ], host: "127.0.0.1", logger: logger)
+        progress("starting registry, services and gateway…")
+        try await supervisor.start()
+        let nginx = try Nginx.start(directory: directory, port: nginxPort, upstreamPort: orders)
+        do {
+            let report = try await measure(gateway: gateway, orders: orders, nginx: nginxPort, progress: progress)
+            nginx.stop()
+            await supervisor.stop()
+            return report
+        } catch {
+            nginx.stop()
+            await supervisor.stop()
+            throw error
+        }
+    }
+
+    func measure(gateway: Int, orders ordersPort: Int, nginx: Int, progress: (String) -> Void) async throws -> Report {
+        let client = BenchClient(base: "http://127.0.0.1:\(gateway)")
+        let token = try await client.login(email: "admin@orderpay.dev", password: "orderpay-admin")
+        try await Task.sleep(for: .seconds(3))   // the gateway's directory sees every service
+        let path = "/api/orders/1"
+        var results: [Measurement] = []
+        for (name, port) in [("order service", ordersPort), ("gateway", gateway), ("nginx", nginx)] {
+            progress("wrk → \(name)…")
+            results.append(try Wrk.run(url: "http://127.0.0.1:\(port)\(path)", token: token, connections: connections, seconds: seconds))
+        }
+        progress("placing \(orders) orders through the gateway…")
+        let (rate, p99) = try await client.placeOrders(count: orders, concurrency: 16, token: token)
+        return Report(path: path, connections: connections, seconds: seconds, direct: results[0], gateway: results[1], nginx: results[2],
+                      gatewayOverDirect: results[1].requestsPerSecond / results[0].requestsPerSecond,
+                      gatewayOverNginx: results[1].requestsPerSecond / results[2].requestsPerSecond,
+                      orders: orders, ordersPerSecond: rate, orderP99Ms: p99)
+    }
+}
