@@ -18,8 +18,17 @@ public final class SQLiteEventLog: EventLog, @unchecked Sendable {
         appended.notify()
     }
 
+    private var watcher: FileChangeWatcher?
+
     public init(path: String, settings: SQLiteDatabase.Settings = .init()) throws {
         pool = try SQLiteDatabase.open(path: path, settings: settings, migrator: Self.migrator)
+        // Other processes on the same data dir (orderpay up, a CLI beside a console) append too:
+        // wake this process's consumers when the log's WAL changes, not on their next timed wait.
+        let url = URL(fileURLWithPath: path)
+        let signals = Array(topicSignals.values) + [appended]
+        watcher = FileChangeWatcher(directory: url.deletingLastPathComponent().path, fileNames: [url.lastPathComponent + "-wal"]) {
+            signals.forEach { $0.notify() }
+        }
     }
 
     static var migrator: DatabaseMigrator {

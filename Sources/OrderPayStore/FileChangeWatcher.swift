@@ -1,0 +1,85 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Calls `onChange` when a file in a directory is written, via Linux inotify: how a process learns,
+/// at once and without polling, that another process appended to a shared SQLite file (its WAL).
+/// A blocked thread costs no CPU while nothing happens. Elsewhere it does nothing, and callers
+/// fall back to their timed waits.
+public final class FileChangeWatcher: @unchecked Sendable {
+    private var descriptor: Int32 = -1
+    /// Writing to this pipe wakes the watcher thread so it can exit (closing an fd does not
+    /// interrupt a blocked read on Linux).
+    private var stopPipe: [Int32] = [-1, -1]
+    private var thread: Thread?
+
+    public init?(directory: String, fileNames: Set<String>, onChange: @escaping @Sendable () -> Void) {
+        #if os(Linux)
+        let fd = inotify_init1(Int32(IN_CLOEXEC))
+        guard fd >= 0 else { return nil }
+        guard inotify_add_watch(fd, directory, UInt32(IN_MODIFY)) >= 0 else {
+            close(fd)
+            return nil
+        }
+        var pipeFds: [Int32] = [-1, -1]
+        guard pipe(&pipeFds) == 0 else {
+            close(fd)
+            return nil
+        }
+        descriptor = fd
+        stopPipe = pipeFds
+        let stopRead = pipeFds[0]
+        let thread = Thread {
+            let size = 64 * 1024
+            let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 8)
+            defer {
+                buffer.deallocate()
+                close(fd)
+                close(stopRead)
+            }
+            var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: stopRead, events: Int16(POLLIN), revents: 0)]
+            while true {
+                fds[0].revents = 0
+                fds[1].revents = 0
+                if poll(&fds, 2, -1) < 0 {
+                    if errno == EINTR { continue }
+                    return
+                }
+                if fds[1].revents != 0 { return }   // stop() was called
+                let count = read(fd, buffer, size)
+                if count <= 0 { return }
+                var offset = 0
+                var relevant = false
+                while offset < count {
+                    let event = buffer.advanced(by: offset).assumingMemoryBound(to: inotify_event.self)
+                    let nameLength = Int(event.pointee.len)
+                    if nameLength > 0 {
+                        let namePointer = buffer.advanced(by: offset + MemoryLayout<inotify_event>.size).assumingMemoryBound(to: CChar.self)
+                        let name = String(decoding: UnsafeRawBufferPointer(start: namePointer, count: strnlen(namePointer, nameLength)), as: UTF8.self)
+                        if fileNames.contains(name) { relevant = true }
+                    }
+                    offset += MemoryLayout<inotify_event>.size + nameLength
+                }
+                if relevant { onChange() }
+            }
+        }
+        thread.name = "orderpay-file-watcher"
+        thread.start()
+        self.thread = thread
+        #else
+        return nil
+        #endif
+    }
+
+    deinit { stop() }
+
+    public func stop() {
+        if stopPipe[1] >= 0 {
+            var byte: UInt8 = 1
+            _ = write(stopPipe[1], &byte, 1)
+            close(stopPipe[1])
+            stopPipe[1] = -1
+        }
+    }
+}
