@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import Logging
@@ -25,7 +26,12 @@ public struct GatewayHost {
             throw AppError(.unavailable, "registry at \(options.registryURL) is unreachable; start it first (orderpay serve registry)")
         }
         let tokens = TokenService(secret: options.jwtSecret, clock: SystemClock())
-        let gateway = Gateway(directory: directory, tokens: tokens, settings: options.settings, logger: logger)
+        // Its own client: the shared one allows only 8 connections per upstream host, which
+        // queues requests under load.
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 512)
+        let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration, backgroundActivityLogger: logger)
+        let gateway = Gateway(directory: directory, tokens: tokens, settings: options.settings, http: http, logger: logger)
         let running = try await RunningServer.start(responder: GatewayServer.router(gateway: gateway).buildResponder(),
                                                     host: options.host, port: options.port, name: "orderpay-gateway", logger: logger)
         let refresh = Task { await directory.run() }

@@ -14,6 +14,10 @@ public final class TokenService: Sendable {
     /// JWTKeyCollection is an actor whose `add` is async, so the configured collection is built
     /// once in a task and awaited by each call rather than in the synchronous initializer.
     private let keys: Task<JWTKeyCollection, Never>
+    /// Tokens whose signature and issuer were already checked, with their expiry: a client sends
+    /// the same token for minutes, and the gateway and every service verify it on each request.
+    /// Expiry and roles are still checked on every call. Bounded: emptied when full.
+    private let verified = VerifiedTokens(capacity: 10_000)
 
     /// - Parameter secret: the HMAC key; use at least 32 random bytes in production.
     public init(secret: String, issuer: String = "orderpay", clock: any Clock, accessTokenLifetime: TimeInterval = 300) {
@@ -43,19 +47,26 @@ public final class TokenService: Sendable {
     /// - Parameter role: when given, the token must carry it, or be an admin's (admins may do
     ///   whatever a plain user may); otherwise `AppError.forbidden`.
     public func verify(_ token: String, requiring role: Role? = nil) async throws -> Actor {
-        let claims: AccessClaims
-        do {
-            claims = try await keys.value.verify(token, as: AccessClaims.self)
-        } catch {
-            // Signature, shape and decoding failures all look the same to the caller on purpose.
-            throw AppError.unauthorized("invalid access token")
+        let actor: Actor
+        let expiresAt: Date
+        if let known = verified.lookup(token) {
+            (actor, expiresAt) = known
+        } else {
+            let claims: AccessClaims
+            do {
+                claims = try await keys.value.verify(token, as: AccessClaims.self)
+            } catch {
+                // Signature, shape and decoding failures all look the same to the caller on purpose.
+                throw AppError.unauthorized("invalid access token")
+            }
+            guard claims.iss.value == issuer else { throw AppError.unauthorized("access token has the wrong issuer") }
+            guard let userId = Int64(claims.sub.value) else { throw AppError.unauthorized("invalid access token") }
+            actor = Actor(userId: userId, email: claims.email, roles: Set(claims.roles.compactMap(Role.init(rawValue:))))
+            expiresAt = claims.exp.value
+            verified.store(token, actor: actor, expiresAt: expiresAt)
         }
         // Checked here, not in AccessClaims.verify, so expiry follows the injected clock.
-        guard clock.now() < claims.exp.value else { throw AppError.unauthorized("access token expired") }
-        guard claims.iss.value == issuer else { throw AppError.unauthorized("access token has the wrong issuer") }
-        guard let userId = Int64(claims.sub.value) else { throw AppError.unauthorized("invalid access token") }
-
-        let actor = Actor(userId: userId, email: claims.email, roles: Set(claims.roles.compactMap(Role.init(rawValue:))))
+        guard clock.now() < expiresAt else { throw AppError.unauthorized("access token expired") }
         if let role, !actor.roles.contains(role), !actor.isAdmin {
             throw AppError.forbidden("this operation requires \(role.rawValue)")
         }
@@ -75,4 +86,21 @@ struct AccessClaims: JWTPayload {
     /// Intentionally empty: JWTKit would compare `exp` with the wall clock; TokenService compares
     /// it with the injected clock instead.
     func verify(using algorithm: some JWTAlgorithm) async throws {}
+}
+
+final class VerifiedTokens: @unchecked Sendable {
+    private let lock = NSLock()
+    private var entries: [String: (Actor, Date)] = [:]
+    private let capacity: Int
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    func lookup(_ token: String) -> (Actor, Date)? { lock.withLock { entries[token] } }
+
+    func store(_ token: String, actor: Actor, expiresAt: Date) {
+        lock.withLock {
+            if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+            entries[token] = (actor, expiresAt)
+        }
+    }
 }
