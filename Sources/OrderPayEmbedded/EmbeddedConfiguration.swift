@@ -11,7 +11,9 @@ public struct EmbeddedConfiguration: Sendable {
     public var dataDirectory: String
     /// Relays, consumers and registry heartbeats; off for commands that only read.
     public var startWorkers: Bool = true
-    public var processor = SimulatedPaymentProcessor()
+    /// ORDERPAY_PROCESSOR_LATENCY_MS, ORDERPAY_PROCESSOR_FAILURE_RATE (0–1) and
+    /// ORDERPAY_PROCESSOR_SEED tune the simulated provider for demos and benchmarks.
+    public var processor = EmbeddedConfiguration.processorFromEnvironment()
     public var bcryptCost: UInt8 = 10
     public var synchronous = "FULL"
     public var leaseDuration: TimeInterval = 90
@@ -29,6 +31,13 @@ public struct EmbeddedConfiguration: Sendable {
     public var instanceId: String?
 
     public init(dataDirectory: String) { self.dataDirectory = dataDirectory }
+
+    public static func processorFromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> SimulatedPaymentProcessor {
+        let latency = environment["ORDERPAY_PROCESSOR_LATENCY_MS"].flatMap(Int.init) ?? 0
+        let rate = environment["ORDERPAY_PROCESSOR_FAILURE_RATE"].flatMap(Double.init) ?? 0
+        let seed = environment["ORDERPAY_PROCESSOR_SEED"].flatMap(UInt64.init) ?? 42
+        return SimulatedPaymentProcessor(latency: .milliseconds(max(0, latency)), failureRate: rate, seed: seed)
+    }
 
     func path(_ file: String) -> String { (dataDirectory as NSString).appendingPathComponent(file) }
 

@@ -40,8 +40,11 @@ public struct FlowBenchmark {
 
     let orders: Int
     let concurrency: Int
+    let processor: SimulatedPaymentProcessor
 
-    public init(orders: Int, concurrency: Int) { self.orders = orders; self.concurrency = concurrency }
+    public init(orders: Int, concurrency: Int, processor: SimulatedPaymentProcessor = SimulatedPaymentProcessor()) {
+        self.orders = orders; self.concurrency = concurrency; self.processor = processor
+    }
 
     public func run(progress: (String) -> Void = { _ in }) async throws -> Report {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("orderpay-bench-\(UUID().uuidString)").path
@@ -50,6 +53,7 @@ public struct FlowBenchmark {
 
         var configuration = EmbeddedConfiguration(dataDirectory: directory)
         configuration.bcryptCost = 4
+        configuration.processor = processor
         var settings = SQLiteDatabase.Settings()
         settings.synchronous = configuration.synchronous
         progress("measuring raw SQLite commits in \(directory)…")
