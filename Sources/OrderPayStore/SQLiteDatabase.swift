@@ -78,3 +78,28 @@ extension DatabasePool {
     /// A read on the calling thread, in a snapshot, for the same reason as `writeNow`.
     func readNow<T>(_ value: (Database) throws -> T) throws -> T { try read(value) }
 }
+
+extension Database {
+    /// `SELECT status, COUNT(*)` for a table whose status column holds one of `Status`'s raw values.
+    func countByStatus<Status: RawRepresentable & Hashable>(in table: String, as _: Status.Type) throws -> [Status: Int]
+    where Status.RawValue == String {
+        var counts: [Status: Int] = [:]
+        for row in try rows("SELECT status, COUNT(*) AS n FROM \(table) GROUP BY status") {
+            if let status = Status(rawValue: row["status"]) { counts[status] = row["n"] }
+        }
+        return counts
+    }
+
+    /// One page of `table` filtered by user and status, newest first, with the total count.
+    func page(of table: String, userId: Int64?, status: String?, page: PageRequest) throws -> (rows: [Row], total: Int) {
+        var conditions: [String] = []
+        var arguments: StatementArguments = []
+        if let userId { conditions.append("user_id = ?"); arguments += [userId] }
+        if let status { conditions.append("status = ?"); arguments += [status] }
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let total = try Int.fetchOne(cachedStatement(sql: "SELECT COUNT(*) FROM \(table) \(whereClause)"), arguments: arguments) ?? 0
+        let rows = try self.rows("SELECT * FROM \(table) \(whereClause) ORDER BY id DESC LIMIT ? OFFSET ?",
+                                 arguments + [page.size, page.offset])
+        return (rows, total)
+    }
+}

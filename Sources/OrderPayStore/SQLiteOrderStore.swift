@@ -155,16 +155,8 @@ public final class SQLiteOrderStore: OrderRepository, OutboxSource, @unchecked S
     }
 
     public func list(_ filter: OrderFilter, page: PageRequest) async throws -> Page<Order> {
-        var conditions: [String] = []
-        var arguments: StatementArguments = []
-        if let userId = filter.userId { conditions.append("user_id = ?"); arguments += [userId] }
-        if let status = filter.status { conditions.append("status = ?"); arguments += [status.rawValue] }
-        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        let filterArguments = arguments
-        return try pool.readNow { db in
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM orders \(whereClause)", arguments: filterArguments) ?? 0
-            let rows = try db.rows("SELECT * FROM orders \(whereClause) ORDER BY id DESC LIMIT ? OFFSET ?",
-                                        arguments: filterArguments + [page.size, page.offset])
+        try pool.readNow { db in
+            let (rows, total) = try db.page(of: "orders", userId: filter.userId, status: filter.status?.rawValue, page: page)
             return Page(content: try Self.orders(db, rows), request: page, total: total)
         }
     }
@@ -180,13 +172,7 @@ public final class SQLiteOrderStore: OrderRepository, OutboxSource, @unchecked S
     }
 
     public func countByStatus() async throws -> [OrderStatus: Int] {
-        try pool.readNow { db in
-            var counts: [OrderStatus: Int] = [:]
-            for row in try db.rows("SELECT status, COUNT(*) AS n FROM orders GROUP BY status") {
-                if let status = OrderStatus(rawValue: row["status"]) { counts[status] = row["n"] }
-            }
-            return counts
-        }
+        try pool.readNow { db in try db.countByStatus(in: "orders", as: OrderStatus.self) }
     }
 
     public func apply(_ decisions: [OrderDecision]) async throws -> [Order] {

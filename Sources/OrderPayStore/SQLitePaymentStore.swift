@@ -125,16 +125,8 @@ public final class SQLitePaymentStore: PaymentRepository, OutboxSource, @uncheck
     }
 
     public func list(_ filter: PaymentFilter, page: PageRequest) async throws -> Page<Payment> {
-        var conditions: [String] = []
-        var arguments: StatementArguments = []
-        if let userId = filter.userId { conditions.append("user_id = ?"); arguments += [userId] }
-        if let status = filter.status { conditions.append("status = ?"); arguments += [status.rawValue] }
-        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        let filterArguments = arguments
-        return try pool.readNow { db in
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM payments \(whereClause)", arguments: filterArguments) ?? 0
-            let rows = try db.rows("SELECT * FROM payments \(whereClause) ORDER BY id DESC LIMIT ? OFFSET ?",
-                                        arguments: filterArguments + [page.size, page.offset])
+        try pool.readNow { db in
+            let (rows, total) = try db.page(of: "payments", userId: filter.userId, status: filter.status?.rawValue, page: page)
             return Page(content: rows.map { Self.record($0).payment }, request: page, total: total)
         }
     }
@@ -150,13 +142,7 @@ public final class SQLitePaymentStore: PaymentRepository, OutboxSource, @uncheck
     }
 
     public func countByStatus() async throws -> [PaymentStatus: Int] {
-        try pool.readNow { db in
-            var counts: [PaymentStatus: Int] = [:]
-            for row in try db.rows("SELECT status, COUNT(*) AS n FROM payments GROUP BY status") {
-                if let status = PaymentStatus(rawValue: row["status"]) { counts[status] = row["n"] }
-            }
-            return counts
-        }
+        try pool.readNow { db in try db.countByStatus(in: "payments", as: PaymentStatus.self) }
     }
 
     public func processing() async throws -> [PaymentRecord] {

@@ -16,6 +16,11 @@ struct UsersCommand: AsyncParsableCommand {
         return user
     }
 
+    static func parseRole(_ text: String) throws -> Role {
+        guard let role = Role(loose: text) else { throw AppError.validation("'\(text)' is not a role (user or admin)", field: "role") }
+        return role
+    }
+
     static func emit(_ user: User, _ options: GlobalOptions) throws {
         try CLI.emit(user, options) {
             var lines = ["user \(user.id)  \(user.status.rawValue)  \(user.roles.map(\.rawValue).joined(separator: ","))",
@@ -39,10 +44,7 @@ struct UsersCommand: AsyncParsableCommand {
         func run() async throws {
             try await CLI.run(options, workers: false) { system in
                 let status = try self.status.map { try parseEnum($0, UserStatus.self, field: "status") }
-                let role = try self.role.map { text in
-                    guard let role = Role(loose: text) else { throw AppError.validation("'\(text)' is not a role (user or admin)", field: "role") }
-                    return role
-                }
+                let role = try self.role.map(UsersCommand.parseRole)
                 let result = try await system.auth.listUsers(actor: cliOperator, filter: UserFilter(status: status, role: role, text: search),
                                                              page: PageRequest(page: page, size: size))
                 try CLI.emit(result, options) {
@@ -78,10 +80,7 @@ struct UsersCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await CLI.run(options, workers: false) { system in
-                let roles = try role.map { text in
-                    guard let role = Role(loose: text) else { throw AppError.validation("'\(text)' is not a role (user or admin)", field: "role") }
-                    return role
-                }
+                let roles = try role.map(UsersCommand.parseRole)
                 let user = try await system.auth.createUser(actor: cliOperator, CreateUserRequest(
                     email: email, password: password, name: name, phoneNumber: phone, address: address, roles: roles.isEmpty ? nil : roles))
                 try UsersCommand.emit(user, options)
@@ -129,10 +128,7 @@ struct UsersCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await CLI.run(options, workers: false) { system in
-                let roles = try role.map { text in
-                    guard let role = Role(loose: text) else { throw AppError.validation("'\(text)' is not a role (user or admin)", field: "role") }
-                    return role
-                }
+                let roles = try role.map(UsersCommand.parseRole)
                 let target = try await resolve(user, system)
                 try UsersCommand.emit(try await system.auth.changeRoles(actor: cliOperator, id: target.id, roles: roles), options)
             }
