@@ -14,7 +14,7 @@ public struct TraceHeaders: Sendable {
 
     public init(_ headers: HTTPFields) {
         let incoming = headers[Self.requestIdName].flatMap { $0.count <= 200 && !$0.isEmpty ? $0 : nil }
-        requestId = incoming ?? UUID().uuidString.lowercased()
+        requestId = incoming ?? Self.randomHex(16)
         if let parent = headers[Self.traceparentName], Self.isValid(parent) {
             // Same trace, a new span for this hop.
             let parts = parent.split(separator: "-")
@@ -29,7 +29,20 @@ public struct TraceHeaders: Sendable {
             && !value.contains("-00000000000000000000000000000000-")
     }
 
+    private static let digits = Array("0123456789abcdef".utf8)
+
+    /// On every proxied request: a byte loop, not String(format:) per byte.
     static func randomHex(_ bytes: Int) -> String {
-        (0..<bytes).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+        var generator = SystemRandomNumberGenerator()
+        var text = [UInt8]()
+        text.reserveCapacity(bytes * 2)
+        var word: UInt64 = 0
+        for index in 0..<bytes {
+            if index % 8 == 0 { word = generator.next() }
+            let byte = UInt8(truncatingIfNeeded: word >> (8 * UInt64(index % 8)))
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0xF)])
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 }
