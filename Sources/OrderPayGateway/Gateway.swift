@@ -155,8 +155,11 @@ public final class Gateway: @unchecked Sendable {
         return .reset
     }
 
+    /// The token of `Authorization: Bearer <token>` (on every request: no Foundation string calls).
     static func bearer(_ headers: HTTPFields) -> String? {
-        guard let value = headers[.authorization], value.lowercased().hasPrefix("bearer ") else { return nil }
-        return String(value.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+        guard let value = headers[.authorization], value.utf8.count > 7 else { return nil }
+        let scheme = value.utf8.prefix(7)
+        guard scheme.elementsEqual("bearer ".utf8, by: { $0 | 0x20 == $1 }) else { return nil }
+        return String(value.dropFirst(7).drop { $0 == " " })
     }
 }

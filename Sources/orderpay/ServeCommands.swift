@@ -91,6 +91,8 @@ struct UpCommand: AsyncParsableCommand {
     @Flag(help: "Use free random ports instead of the seed's (8000, 8761, 8081–8083).") var randomPorts = false
     @Option(help: "Seconds between registry lease renewals.") var renewSeconds: Double = 30
     @Option(help: "Registry lease length in seconds.") var leaseSeconds: Double = 90
+    @Option(help: "Gateway: requests per second allowed per client (0 turns limiting off).") var rateLimit: Double = 200
+    @Option(help: "Gateway: burst size per client.") var burst: Double = 400
 
     func run() async throws {
         var logger = Logger(label: "orderpay.up")
@@ -103,6 +105,7 @@ struct UpCommand: AsyncParsableCommand {
             var arguments = ["serve", component.rawValue, "--port", String(ports[component]!), "--host", host, "--data", dataDirectory,
                              "--renew-seconds", String(renewSeconds)]
             if component == .registry { arguments += ["--lease-seconds", String(leaseSeconds)] } else { arguments += ["--registry", registryURL] }
+            if component == .gateway { arguments += ["--rate-limit", String(rateLimit), "--burst", String(burst)] }
             return Supervisor.Child(name: component.rawValue, arguments: arguments, port: ports[component]!)
         }
         let supervisor = Supervisor(executable: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath(),
