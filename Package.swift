@@ -79,6 +79,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .systemLibrary(name: "CNcurses", pkgConfig: "ncursesw", providers: [.apt(["libncurses-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // The console's pure core: state, update, view, keymap, themes, scripts, the Backend protocol.
+        .target(name: "OrderPayConsole", dependencies: ["OrderPayCore"]),
         .executableTarget(
             name: "orderpay",
             dependencies: [
@@ -87,6 +91,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "OrderPayCoreTests", dependencies: ["OrderPayCore"]),
+        .testTarget(name: "OrderPayConsoleTests", dependencies: ["OrderPayCore", "OrderPayConsole"]),
         .testTarget(
             name: "OrderPayFlowTests",
             dependencies: ["OrderPayCore", "OrderPayServices", "OrderPayStore", "OrderPayEmbedded"]

@@ -1,0 +1,73 @@
+import Foundation
+import OrderPayCore
+
+/// An operator's action on the backend. Each is confirmed first, audited, and answered with a toast.
+public enum ConsoleAction: Sendable, Equatable {
+    case placeOrder(NewOrder, summary: String)
+    case retryPayments([Int64], token: String?)
+    case cancelOrder(Int64)
+    case completeOrder(Int64)
+    case refundPayment(Int64, reason: String)
+    case replayDeadLetter(Int64)
+    case createUser(NewUser)
+    case setAdmin(userId: Int64, email: String, admin: Bool)
+    case setLocked(userId: Int64, email: String, locked: Bool)
+
+    /// One line for the confirm dialog and the audit log.
+    public var summary: String {
+        switch self {
+        case .placeOrder(_, let summary): "place order: \(summary)"
+        case .retryPayments(let ids, let token):
+            "retry payment\(ids.count == 1 ? "" : "s") \(ids.map { "#\($0)" }.joined(separator: ", "))" + (token.map { " with \($0)" } ?? "")
+        case .cancelOrder(let id): "cancel order #\(id)"
+        case .completeOrder(let id): "complete order #\(id)"
+        case .refundPayment(let id, let reason): "refund payment #\(id) (\(reason))"
+        case .replayDeadLetter(let id): "replay dead letter #\(id)"
+        case .createUser(let user): "create user \(user.email)\(user.admin ? " (admin)" : "")"
+        case .setAdmin(_, let email, let admin): admin ? "grant admin to \(email)" : "revoke admin from \(email)"
+        case .setLocked(_, let email, let locked): locked ? "lock \(email)" : "unlock \(email)"
+        }
+    }
+}
+
+/// What `update` asks the runtime to do: the only way the pure core touches the world.
+public enum Effect: Sendable, Equatable {
+    case load(PaneID)
+    case loadCounts
+    case loadDetail(DetailRequest)
+    case loadCatalog
+    case loadPickerUsers
+    case loadDeadLetters
+    case loadAudit
+    case perform(ConsoleAction)
+    /// Put text on the clipboard of the operator's terminal (OSC 52: works over SSH).
+    case copy(String)
+    case setTheme(String)
+    case quit
+}
+
+public enum DetailRequest: Sendable, Hashable {
+    case order(Int64), payment(Int64), user(Int64)
+}
+
+/// Everything that can happen to the console: keys, time, and answers from the backend.
+public enum Message: Sendable {
+    case key(Key)
+    case resize(width: Int, height: Int)
+    case tick(Date)
+    case usersLoaded(Result<RowPage<User>, AppError>)
+    case ordersLoaded(Result<RowPage<Order>, AppError>)
+    case paymentsLoaded(Result<RowPage<Payment>, AppError>)
+    case registryLoaded(Result<[ServiceInstance], AppError>, at: Date)
+    case countsLoaded([OrderStatus: Int])
+    case events([StreamedEvent])
+    case streamStatus(String?)
+    case detailLoaded(Result<DetailContent, AppError>)
+    case catalogLoaded([Product])
+    case pickerUsersLoaded([User])
+    case deadLettersLoaded(Result<[DeadLetterRow], AppError>)
+    case auditLoaded([AuditEntry])
+    case actionFinished(ConsoleAction, Result<String, AppError>)
+    case themeChanged(String, error: String?)
+    case notice(String?)
+}

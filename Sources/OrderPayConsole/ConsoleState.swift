@@ -1,0 +1,199 @@
+import Foundation
+import OrderPayCore
+
+public enum PaneID: Int, CaseIterable, Sendable {
+    case users = 1, orders, payments, events, registry
+
+    public var title: String {
+        switch self {
+        case .users: "Users"
+        case .orders: "Orders"
+        case .payments: "Payments"
+        case .events: "Events"
+        case .registry: "Registry"
+        }
+    }
+}
+
+/// Rows the console lists and marks by id.
+public protocol ListRow: Sendable { var rowId: Int64 { get } }
+extension User: ListRow { public var rowId: Int64 { id } }
+extension Order: ListRow { public var rowId: Int64 { id } }
+extension Payment: ListRow { public var rowId: Int64 { id } }
+
+/// A pane's client-side filter (`/`): a substring, `!` in front inverts it.
+public struct RowFilter: Equatable, Sendable {
+    public var text = ""
+    public var inverted: Bool { text.hasPrefix("!") }
+    public var needle: String { (inverted ? String(text.dropFirst()) : text).lowercased() }
+    public var isEmpty: Bool { needle.isEmpty }
+
+    public func matches(_ haystack: String) -> Bool {
+        guard !isEmpty else { return true }
+        return haystack.lowercased().contains(needle) != inverted
+    }
+}
+
+/// One paged table: only the page on screen is held, so a million rows cost what twenty do.
+public struct TableState<Row: ListRow>: Sendable {
+    public var rows: [Row] = []
+    public var total = 0
+    public var page = 0
+    public var pageSize = 10
+    /// Index into the visible (filtered, sorted) rows.
+    public var cursor = 0
+    public var query = ListQuery()
+    public var filter = RowFilter()
+    public var sortColumn: Int?
+    public var sortDescending = false
+    public var marked: Set<Int64> = []
+    public var loaded = false
+    public var error: String?
+
+    public init() {}
+}
+
+/// The live event stream: a bounded ring, with an absolute index for each event so a paused
+/// viewport stays put while new events arrive.
+public struct EventsState: Sendable {
+    public var capacity: Int
+    public private(set) var events: [StreamedEvent] = []
+    /// Absolute index of `events[0]`.
+    public private(set) var firstIndex = 0
+    public var follow = true
+    /// The absolute end index frozen by `p`; nil when live.
+    public var pausedAt: Int?
+    public var showTimestamps = true
+    public var wrap = false
+    public var fullscreen = false
+    public var topic: Topic?
+    /// Absolute index of the selected event when not following.
+    public var cursor = 0
+    public var connection: String?
+
+    public init(capacity: Int) { self.capacity = max(1, capacity) }
+
+    public var endIndex: Int { firstIndex + events.count }
+    public var newWhilePaused: Int { pausedAt.map { endIndex - $0 } ?? 0 }
+
+    public mutating func append(_ batch: [StreamedEvent]) {
+        events.append(contentsOf: batch)
+        if events.count > capacity {
+            let drop = events.count - capacity
+            events.removeFirst(drop)
+            firstIndex += drop
+        }
+        cursor = max(cursor, firstIndex)
+    }
+
+    /// The events a viewport may show (topic filter applied, up to the pause point), oldest first.
+    public var shown: [(index: Int, event: StreamedEvent)] {
+        let end = pausedAt ?? endIndex
+        var out: [(Int, StreamedEvent)] = []
+        for (offset, event) in events.enumerated() where firstIndex + offset < end {
+            if let topic, event.envelope.topic != topic { continue }
+            out.append((firstIndex + offset, event))
+        }
+        return out
+    }
+}
+
+public struct RegistryState: Sendable {
+    public var instances: [ServiceInstance] = []
+    public var loadedAt: Date?
+    public var cursor = 0
+    public var error: String?
+}
+
+/// A text the operator is typing on the bottom line: a `:` command or a `/` filter.
+public struct InputLine: Equatable, Sendable {
+    public enum Kind: Sendable { case command, filter }
+    public var kind: Kind
+    public var text = ""
+}
+
+public struct Toast: Equatable, Sendable {
+    public var text: String
+    public var isError: Bool
+    public var expires: Date
+}
+
+public enum DetailContent: Sendable, Equatable {
+    case loading(String)
+    case failed(String)
+    case order(OrderDetail)
+    case payment(PaymentDetail)
+    case user(UserDetail)
+    case event(StreamedEvent)
+}
+
+public struct DetailState: Sendable, Equatable {
+    public var content: DetailContent
+    public var scroll = 0
+}
+
+public struct ConfirmState: Sendable, Equatable {
+    public var question: String
+    public var action: ConsoleAction
+}
+
+public struct AuditState: Sendable, Equatable {
+    public var entries: [AuditEntry] = []
+    public var scroll = 0
+}
+
+public struct DeadLettersState: Sendable, Equatable {
+    public var letters: [DeadLetterRow] = []
+    public var cursor = 0
+    public var loaded = false
+}
+
+/// What covers the dashboard, innermost last. Esc pops one.
+public enum Overlay: Sendable, Equatable {
+    case help
+    case detail(DetailState)
+    case form(FormState)
+    case confirm(ConfirmState)
+    case audit(AuditState)
+    case deadLetters(DeadLettersState)
+}
+
+/// Everything the console shows. A value: `update` returns a new one, `view` draws it.
+public struct ConsoleState: Sendable {
+    public var width = 80
+    public var height = 24
+    public var now = Date(timeIntervalSince1970: 0)
+    public var modeName = "embedded"
+    public var endpoint = ""
+    public var operatorName = ""
+    public var readOnly = false
+    public var asciiOnly = false
+    public var themeName = "default"
+
+    public var focus: PaneID = .orders
+    public var users = TableState<User>()
+    public var orders = TableState<Order>()
+    public var payments = TableState<Payment>()
+    public var events: EventsState
+    public var registry = RegistryState()
+    public var orderCounts: [OrderStatus: Int] = [:]
+    public var catalog: [Product] = []
+    /// Users offered by the new-order form's picker.
+    public var pickerUsers: [User] = []
+
+    public var overlays: [Overlay] = []
+    public var input: InputLine?
+    public var toasts: [Toast] = []
+    /// A line under the header while something is wrong with the connection.
+    public var banner: String?
+    public var notice: String?
+    /// `n` was pressed: the form opens once the catalog and the customers have arrived.
+    public var awaitingOrderForm = false
+    /// `r` on a FAILED order: the retry form opens once the order's payment is known.
+    public var retryWhenLoaded = false
+    public var quitting = false
+
+    public init(eventCapacity: Int = 10_000) { events = EventsState(capacity: eventCapacity) }
+
+    public var topOverlay: Overlay? { overlays.last }
+}

@@ -1,0 +1,148 @@
+import Foundation
+import OrderPayCore
+
+extension ConsoleUpdate {
+    static func replaceTop(_ state: inout ConsoleState, _ overlay: Overlay) {
+        state.overlays[state.overlays.count - 1] = overlay
+    }
+
+    static func handleConfirm(_ state: inout ConsoleState, _ confirm: ConfirmState, _ key: Key) -> [Effect] {
+        switch key {
+        case .char("y"), .char("Y"), .enter:
+            state.overlays.removeLast()
+            if case .form(var form)? = state.topOverlay { form.submitting = true; replaceTop(&state, .form(form)) }
+            if case .retryPayments = confirm.action { state.payments.marked = [] }
+            return [.perform(confirm.action)]
+        case .char("n"), .char("N"), .escape, .char("q"):
+            state.overlays.removeLast()
+        default: break
+        }
+        return []
+    }
+
+    static func handleForm(_ state: inout ConsoleState, _ original: FormState, _ key: Key) -> [Effect] {
+        var form = original
+        guard !form.submitting else {
+            if key == .escape { state.overlays.removeLast() }
+            return []
+        }
+        let count = form.fields.count
+        let index = form.focus
+        var field = form.fields[index]
+        switch key {
+        case .escape: state.overlays.removeLast(); return []
+        case .tab, .down: form.focus = (form.focus + 1) % count
+        case .backTab, .up: form.focus = (form.focus + count - 1) % count
+        case .left, .right:
+            let options = field.options.count
+            if options > 0 { field.choice = (field.choice + (key == .right ? 1 : options - 1)) % options }
+        case .char(" ") where field.kind == .toggle:
+            field.choice = 1 - field.choice
+        case .backspace, .delete:
+            if field.takesText, !field.text.isEmpty { field.text.removeLast() }
+        case .ctrl("u"):
+            if field.takesText { field.text = "" }
+        case .char(let c):
+            switch field.kind {
+            case .text: field.text.append(c)
+            case .number: if c.isNumber, field.text.count < 6 { field.text.append(c) }
+            case .choice(let options):
+                // Typing jumps to the next option starting with that letter.
+                let lower = String(c).lowercased()
+                let order = (1...max(1, options.count)).map { (field.choice + $0) % max(1, options.count) }
+                if let hit = order.first(where: { options[$0].lowercased().hasPrefix(lower) }) { field.choice = hit }
+            case .toggle: if c == "y" { field.choice = 1 } else if c == "n" { field.choice = 0 }
+            }
+        case .enter:
+            form.fields[form.focus] = field
+            switch form.submission(users: state.pickerUsers, catalog: state.catalog) {
+            case .submit(let action):
+                replaceTop(&state, .form(form))
+                state.overlays.append(.confirm(ConfirmState(question: action.summary.capitalizedFirst + "?", action: action)))
+            case .invalid(let marked):
+                replaceTop(&state, .form(marked))
+            }
+            return []
+        default: return []
+        }
+        form.fields[index] = field
+        // Picking another customer fills in their address.
+        if field.name == "user", field.choice != original.fields[index].choice, state.pickerUsers.indices.contains(field.choice),
+           let i = form.fields.firstIndex(where: { $0.name == "address" }) {
+            form.fields[i].text = state.pickerUsers[field.choice].address ?? form.fields[i].text
+        }
+        replaceTop(&state, .form(form))
+        return []
+    }
+
+    static func handleDetail(_ state: inout ConsoleState, _ original: DetailState, _ key: Key) -> [Effect] {
+        var detail = original
+        switch key {
+        case .escape, .char("h"), .left: state.overlays.removeLast(); return []
+        case .char("q"): return quit(&state)
+        case .char("j"), .down: detail.scroll += 1
+        case .char("k"), .up: detail.scroll = max(0, detail.scroll - 1)
+        case .pageDown: detail.scroll += 10
+        case .pageUp: detail.scroll = max(0, detail.scroll - 10)
+        case .char("g"), .home: detail.scroll = 0
+        case .char("r"):
+            if state.readOnly { return refuseReadOnly(&state, .retry) }
+            let payment: Payment? = switch detail.content {
+            case .order(let d): d.payment
+            case .payment(let d): d.payment
+            default: nil
+            }
+            if let payment, payment.status == .failed { state.overlays.append(.form(.retry([payment.id]))) } else {
+                toast(&state, "nothing to retry: the payment is not FAILED", error: true)
+            }
+            return []
+        case .char("c"):
+            if let request = detail.content.request {
+                let id: String = switch request { case .order(let i), .payment(let i), .user(let i): "\(i)" }
+                toast(&state, "copied \(id)")
+                return [.copy(id)]
+            }
+            if case .event(let e) = detail.content { toast(&state, "copied \(e.envelope.eventId)"); return [.copy(e.envelope.eventId)] }
+        default: return []
+        }
+        replaceTop(&state, .detail(detail))
+        return []
+    }
+
+    static func handleAudit(_ state: inout ConsoleState, _ original: AuditState, _ key: Key) -> [Effect] {
+        var audit = original
+        switch key {
+        case .escape, .char("A"): state.overlays.removeLast(); return []
+        case .char("q"): return quit(&state)
+        case .char("j"), .down: audit.scroll = min(max(0, audit.entries.count - 1), audit.scroll + 1)
+        case .char("k"), .up: audit.scroll = max(0, audit.scroll - 1)
+        case .char("g"), .home: audit.scroll = 0
+        case .char("G"), .end: audit.scroll = max(0, audit.entries.count - 1)
+        default: return []
+        }
+        replaceTop(&state, .audit(audit))
+        return []
+    }
+
+    static func handleDeadLetters(_ state: inout ConsoleState, _ original: DeadLettersState, _ key: Key) -> [Effect] {
+        var letters = original
+        switch key {
+        case .escape, .char("d"): state.overlays.removeLast(); return []
+        case .char("q"): return quit(&state)
+        case .char("j"), .down, .char("k"), .up, .char("g"), .char("G"), .home, .end:
+            let action: KeyAction = [.char("j"), .down].contains(key) ? .down : [.char("k"), .up].contains(key) ? .up : [.char("g"), .home].contains(key) ? .top : .bottom
+            letters.cursor = clampedStep(letters.cursor, count: letters.letters.count, action: action, page: 10)
+        case .char("p"), .enter:
+            if state.readOnly { return refuseReadOnly(&state, .replay) }
+            guard letters.letters.indices.contains(letters.cursor) else { return [] }
+            let letter = letters.letters[letters.cursor]
+            guard !letter.replayed else { toast(&state, "dead letter #\(letter.id) was already replayed", error: true); return [] }
+            state.overlays.append(.confirm(ConfirmState(question: "Replay dead letter #\(letter.id) (\(letter.event.topic.rawValue), order \(letter.event.key)) to \(letter.group)?",
+                                                        action: .replayDeadLetter(letter.id))))
+            return []
+        default: return []
+        }
+        replaceTop(&state, .deadLetters(letters))
+        return []
+    }
+}

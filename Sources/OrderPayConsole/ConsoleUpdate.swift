@@ -1,0 +1,235 @@
+import Foundation
+import OrderPayCore
+
+/// The console's update function: (state, message) → new state and the effects to run. Pure: no
+/// I/O, no clock reads (time arrives as `.tick`), so every behaviour is testable as data.
+public enum ConsoleUpdate {
+    public static let toastSeconds: TimeInterval = 4
+    public static let registryRefreshSeconds: TimeInterval = 2
+
+    /// The first effects of a console: what the dashboard needs on screen.
+    public static func start(_ state: inout ConsoleState) -> [Effect] {
+        relayout(&state)
+        return [.load(.users), .load(.orders), .load(.payments), .load(.registry), .loadCounts]
+    }
+
+    public static func update(_ state: inout ConsoleState, _ message: Message) -> [Effect] {
+        switch message {
+        case .key(let key):
+            return handleKey(&state, key)
+        case .resize(let width, let height):
+            state.width = width; state.height = height
+            return relayout(&state)
+        case .tick(let now):
+            state.now = now
+            state.toasts.removeAll { $0.expires <= now }
+            if let at = state.registry.loadedAt, now.timeIntervalSince(at) < registryRefreshSeconds { return [] }
+            return [.load(.registry)]
+        case .usersLoaded(let result):
+            apply(result, to: &state.users)
+        case .ordersLoaded(let result):
+            apply(result, to: &state.orders)
+        case .paymentsLoaded(let result):
+            apply(result, to: &state.payments)
+        case .registryLoaded(let result, let at):
+            state.registry.loadedAt = at
+            switch result {
+            case .success(let instances):
+                state.registry.instances = instances.sorted { ($0.app, $0.instanceId) < ($1.app, $1.instanceId) }
+                state.registry.error = nil
+                state.registry.cursor = min(state.registry.cursor, max(0, instances.count - 1))
+            case .failure(let error): state.registry.error = error.message
+            }
+        case .countsLoaded(let counts):
+            state.orderCounts = counts
+        case .events(let batch):
+            return absorb(batch, into: &state)
+        case .streamStatus(let status):
+            state.events.connection = status
+            let hadBanner = state.banner != nil
+            state.banner = status
+            if hadBanner != (status != nil) { return relayout(&state) + (status == nil ? refreshAll() : []) }
+        case .detailLoaded(let result):
+            guard case .detail(var detail)? = state.topOverlay else { return [] }
+            switch result {
+            case .success(let content):
+                detail.content = content
+                if state.retryWhenLoaded, case .order(let order) = content {
+                    state.retryWhenLoaded = false
+                    state.overlays[state.overlays.count - 1] = .detail(detail)
+                    if let payment = order.payment, payment.status == .failed {
+                        state.overlays.append(.form(.retry([payment.id])))
+                    } else {
+                        toast(&state, "order #\(order.order.id) has no FAILED payment to retry", error: true)
+                    }
+                    return []
+                }
+            case .failure(let error): detail.content = .failed(error.message); state.retryWhenLoaded = false
+            }
+            state.overlays[state.overlays.count - 1] = .detail(detail)
+        case .catalogLoaded(let products):
+            state.catalog = products.filter(\.active)
+            return openOrderFormIfReady(&state)
+        case .pickerUsersLoaded(let users):
+            state.pickerUsers = users.filter { $0.status == .active }
+            return openOrderFormIfReady(&state)
+        case .deadLettersLoaded(let result):
+            guard case .deadLetters(var letters)? = state.topOverlay else { return [] }
+            switch result {
+            case .success(let rows):
+                letters.letters = rows; letters.loaded = true
+                letters.cursor = min(letters.cursor, max(0, rows.count - 1))
+            case .failure(let error): toast(&state, error.message, error: true)
+            }
+            state.overlays[state.overlays.count - 1] = .deadLetters(letters)
+        case .auditLoaded(let entries):
+            if case .audit(var audit)? = state.topOverlay {
+                audit.entries = entries
+                audit.scroll = max(0, entries.count - 1)
+                state.overlays[state.overlays.count - 1] = .audit(audit)
+            }
+        case .actionFinished(let action, let result):
+            return finished(&state, action, result)
+        case .themeChanged(let name, let error):
+            if let error { toast(&state, error, error: true) } else { state.themeName = name; toast(&state, "theme \(name)") }
+        case .notice(let text):
+            state.notice = text
+        }
+        return []
+    }
+
+    static func apply<Row>(_ result: Result<RowPage<Row>, AppError>, to table: inout TableState<Row>) {
+        switch result {
+        case .success(let page):
+            table.rows = page.rows; table.total = page.total; table.page = page.page
+            table.loaded = true; table.error = nil
+            table.cursor = min(table.cursor, max(0, page.rows.count - 1))
+        case .failure(let error):
+            table.error = error.message
+        }
+    }
+
+    /// Recomputes page sizes from the layout; panes whose page size changed fetch again.
+    @discardableResult
+    static func relayout(_ state: inout ConsoleState) -> [Effect] {
+        let layout = Layout(state)
+        var effects: [Effect] = []
+        func resize<Row>(_ table: inout TableState<Row>, _ pane: PaneID) {
+            guard let rows = layout.tableRows(pane), rows != table.pageSize else { return }
+            let first = table.page * table.pageSize + table.cursor
+            table.pageSize = rows
+            table.page = first / rows
+            table.cursor = first % rows
+            effects.append(.load(pane))
+        }
+        resize(&state.users, .users)
+        resize(&state.orders, .orders)
+        resize(&state.payments, .payments)
+        return effects
+    }
+
+    static func refreshAll() -> [Effect] { [.load(.users), .load(.orders), .load(.payments), .load(.registry), .loadCounts] }
+
+    static func toast(_ state: inout ConsoleState, _ text: String, error: Bool = false) {
+        state.toasts.append(Toast(text: text, isError: error, expires: state.now.addingTimeInterval(toastSeconds)))
+        if state.toasts.count > 3 { state.toasts.removeFirst(state.toasts.count - 3) }
+    }
+
+    /// New events: into the ring, and into the rows on screen in place; a new order or payment
+    /// the page does not hold refetches that one page (the runtime coalesces repeated loads).
+    static func absorb(_ batch: [StreamedEvent], into state: inout ConsoleState) -> [Effect] {
+        state.events.append(batch)
+        if state.events.follow { state.events.cursor = max(state.events.firstIndex, state.events.endIndex - 1) }
+        var effects: Set<EffectKey> = []
+        for event in batch {
+            switch event.envelope.payload {
+            case .orderCreated:
+                effects.insert(.counts)
+                if state.orders.page == 0 { effects.insert(.orders) }
+            case .orderStatusUpdated(let update):
+                effects.insert(.counts)
+                if let i = state.orders.rows.firstIndex(where: { $0.id == update.orderId }) {
+                    state.orders.rows[i].status = update.to
+                    state.orders.rows[i].updatedAt = event.envelope.occurredAt
+                    if update.to == .failed { state.orders.rows[i].failureReason = update.reason } else if update.to == .paid { state.orders.rows[i].failureReason = nil }
+                }
+            case .paymentProcessed(let processed):
+                if let i = state.payments.rows.firstIndex(where: { $0.id == processed.paymentId }) {
+                    switch processed.status {
+                    case .success: state.payments.rows[i].status = .success; state.payments.rows[i].failureReason = nil
+                    case .failed: state.payments.rows[i].status = .failed; state.payments.rows[i].failureReason = processed.failureReason
+                    case .refunded: state.payments.rows[i].status = .refunded
+                    }
+                    state.payments.rows[i].attempts = max(state.payments.rows[i].attempts, processed.attempt)
+                } else if state.payments.page == 0 {
+                    effects.insert(.payments)
+                }
+            }
+            if case .detail(let detail)? = state.topOverlay, detail.content.orderId == event.envelope.payload.orderId {
+                effects.insert(.detail(detail.content.request!))
+            }
+        }
+        return effects.map(\.effect).sorted { "\($0)" < "\($1)" }
+    }
+
+    enum EffectKey: Hashable {
+        case counts, orders, payments, detail(DetailRequest)
+        var effect: Effect {
+            switch self {
+            case .counts: .loadCounts
+            case .orders: .load(.orders)
+            case .payments: .load(.payments)
+            case .detail(let request): .loadDetail(request)
+            }
+        }
+    }
+
+    static func finished(_ state: inout ConsoleState, _ action: ConsoleAction, _ result: Result<String, AppError>) -> [Effect] {
+        // A form waiting on this action closes on success and shows the errors inline on failure.
+        if let index = state.overlays.lastIndex(where: { if case .form(let f) = $0, f.submitting { true } else { false } }),
+           case .form(var form) = state.overlays[index] {
+            switch result {
+            case .success: state.overlays.remove(at: index)
+            case .failure(let error): form.apply(error); state.overlays[index] = .form(form)
+            }
+        }
+        switch result {
+        case .success(let outcome): toast(&state, outcome)
+        case .failure(let error): toast(&state, "\(action.summary) failed: \(error.message)", error: true)
+        }
+        var effects: [Effect] = [.load(.orders), .load(.payments), .loadCounts]
+        switch action {
+        case .createUser, .setAdmin, .setLocked: effects.append(.load(.users))
+        case .replayDeadLetter: effects.append(.loadDeadLetters)
+        default: break
+        }
+        if case .detail(let detail)? = state.topOverlay, let request = detail.content.request { effects.append(.loadDetail(request)) }
+        return effects
+    }
+
+    static func openOrderFormIfReady(_ state: inout ConsoleState) -> [Effect] {
+        guard state.awaitingOrderForm, !state.catalog.isEmpty, !state.pickerUsers.isEmpty else { return [] }
+        state.awaitingOrderForm = false
+        state.overlays.append(.form(.placeOrder(users: state.pickerUsers, catalog: state.catalog)))
+        return []
+    }
+}
+
+extension DetailContent {
+    var orderId: Int64? {
+        switch self {
+        case .order(let d): d.order.id
+        case .payment(let d): d.payment.orderId
+        default: nil
+        }
+    }
+
+    var request: DetailRequest? {
+        switch self {
+        case .order(let d): .order(d.order.id)
+        case .payment(let d): .payment(d.payment.id)
+        case .user(let d): .user(d.user.id)
+        default: nil
+        }
+    }
+}

@@ -1,0 +1,177 @@
+import Foundation
+import OrderPayCore
+
+extension ConsoleView {
+    typealias Line = (text: String, role: Role)
+
+    static func drawOverlay(_ screen: inout Screen, _ state: ConsoleState, _ overlay: Overlay, _ body: Rect) {
+        switch overlay {
+        case .help: drawLines(&screen, body, "Help — every key", helpLines(state), scroll: 0, glyphs: state.glyphs)
+        case .detail(let detail):
+            let (title, lines) = detailLines(detail.content, state)
+            drawLines(&screen, body, title, lines, scroll: detail.scroll, glyphs: state.glyphs)
+        case .form(let form): drawForm(&screen, state, form, body)
+        case .confirm(let confirm): drawConfirm(&screen, state, confirm, body)
+        case .audit(let audit):
+            let lines: [Line] = audit.entries.isEmpty ? [("no actions yet", .muted)] : audit.entries.map { e in
+                ("\(ClockText.text(e.at, clock).prefix(8)) \(e.who) [\(e.mode)] \(e.action) \(state.glyphs.separator) \(e.outcome)", e.ok ? .ok : .fail)
+            }
+            drawLines(&screen, body, "Audit log (\(audit.entries.count))", lines, scroll: max(0, audit.scroll - (body.height - 3)), glyphs: state.glyphs)
+        case .deadLetters(let letters):
+            var lines: [Line] = letters.letters.map { l in
+                ("#\(l.id) \(l.group) \(l.event.topic.rawValue) order \(l.event.key) ×\(l.attempts) \(l.replayed ? "replayed" : "pending"): \(l.error)",
+                 l.replayed ? .muted : .warn)
+            }
+            if lines.isEmpty { lines = [(letters.loaded ? "no dead letters" : "loading…", .muted)] }
+            drawLines(&screen, body, "Dead letters", lines, scroll: max(0, letters.cursor - (body.height - 3)), glyphs: state.glyphs,
+                      cursor: letters.letters.isEmpty ? nil : letters.cursor)
+        }
+    }
+
+    static func drawLines(_ screen: inout Screen, _ rect: Rect, _ title: String, _ lines: [Line], scroll: Int, glyphs: Glyphs, cursor: Int? = nil) {
+        drawBox(&screen, rect, title: title, focused: true, glyphs: glyphs)
+        let inner = Rect(x: rect.x + 2, y: rect.y + 1, width: rect.width - 4, height: rect.height - 2)
+        let start = min(scroll, max(0, lines.count - inner.height))
+        for (i, line) in lines.dropFirst(start).prefix(inner.height).enumerated() {
+            screen.put(TextWidth.truncate(line.text, to: inner.width), x: inner.x, y: inner.y + i, role: line.role)
+            if cursor == start + i { screen.restyle(x: inner.x, y: inner.y + i, width: inner.width, role: .cursor) }
+        }
+    }
+
+    static func helpLines(_ state: ConsoleState) -> [Line] {
+        var lines: [Line] = []
+        let sections: [(String, KeyContext)] = [("Everywhere", .global), ("Lists", .list), ("Orders", .orders), ("Payments", .payments),
+                                                ("Users", .users), ("Events", .events), ("Dead letters", .deadLetters), ("Detail", .detail)]
+        for (name, context) in sections {
+            let bindings = Keymap.visible(in: [context], readOnly: state.readOnly)
+            guard !bindings.isEmpty else { continue }
+            lines.append((name, .title))
+            for b in bindings {
+                lines.append(("  " + TextWidth.fit(b.keys.map(\.description).joined(separator: " "), 14) + b.help, .body))
+            }
+        }
+        lines.append(("Esc closes this help. Commands: :orders status=S user=EMAIL · :payments status=S · :user TEXT · :events topic=T · :order ID · :theme NAME · :audit · :q", .muted))
+        return lines
+    }
+
+    static func time(_ date: Date) -> String { String(ClockText.text(date, clock).prefix(8)) }
+
+    static func detailLines(_ content: DetailContent, _ state: ConsoleState) -> (String, [Line]) {
+        let g = state.glyphs
+        switch content {
+        case .loading(let what): return ("Loading", [("loading \(what)…", .muted)])
+        case .failed(let message): return ("Error", [(message, .error)])
+        case .order(let d):
+            let o = d.order
+            var lines: [Line] = [
+                ("\(g.status(o.status))   total \(o.totalAmount)   \(o.paymentMethod.rawValue)", Glyphs.role(for: o.status)),
+                ("number \(o.orderNumber)", .muted),
+                ("customer \(d.user.map { "\($0.name) <\($0.email)>" } ?? "user \(o.userId)")   ship to \(o.shippingAddress)", .body),
+            ]
+            if let reason = o.failureReason { lines.append(("failure: \(reason)", .fail)) }
+            lines.append(("", .body)); lines.append(("Items", .title))
+            for item in o.orderItems {
+                lines.append(("  \(TextWidth.fit(item.sku, 10)) \(TextWidth.fit(item.productName, 24)) ×\(TextWidth.fit("\(item.quantity)", 4)) \(TextWidth.fit("\(item.unitPrice)", 10, alignRight: true)) \(TextWidth.fit("\(item.subtotal)", 11, alignRight: true))", .body))
+            }
+            lines.append(("", .body)); lines.append(("Status history", .title))
+            for h in d.history {
+                lines.append(("  \(time(h.at))  \(h.from?.rawValue ?? "—") → \(h.to.rawValue)  \(h.reason ?? "")  by \(h.actor)", Glyphs.role(for: h.to)))
+            }
+            lines.append(("", .body))
+            if let p = d.payment {
+                lines.append(("Payment #\(p.id)  \(g.status(p.status))  \(p.amount)  attempts \(p.attempts)" + (p.transactionId.map { "  txn \($0)" } ?? ""), .title))
+                for h in d.paymentHistory {
+                    lines.append(("  \(time(h.at))  try \(h.attempt)  \(h.from?.rawValue ?? "—") → \(h.to.rawValue)  \(h.reason ?? "")", Glyphs.role(for: h.to)))
+                }
+                if p.status == .failed && !state.readOnly { lines.append(("r retries this payment", .hint)) }
+            } else {
+                lines.append(("no payment attempt yet", .muted))
+            }
+            return ("Order #\(o.id)", lines)
+        case .payment(let d):
+            let p = d.payment
+            var lines: [Line] = [
+                ("\(g.status(p.status))   \(p.amount)   \(p.paymentMethod.rawValue)   order #\(p.orderId)   user \(p.userId)", Glyphs.role(for: p.status)),
+                ("attempts \(p.attempts)" + (p.transactionId.map { "   transaction \($0)" } ?? ""), .muted),
+            ]
+            if let reason = p.failureReason { lines.append(("failure reason: \(reason)", .fail)) }
+            if let reason = p.refundReason { lines.append(("refund reason: \(reason)", .warn)) }
+            lines.append(("", .body)); lines.append(("History", .title))
+            for h in d.history {
+                lines.append(("  \(time(h.at))  try \(h.attempt)  \(h.from?.rawValue ?? "—") → \(h.to.rawValue)  \(h.reason ?? "")  by \(h.actor)", Glyphs.role(for: h.to)))
+            }
+            if p.status == .failed && !state.readOnly { lines.append(("", .body)); lines.append(("r retries this payment", .hint)) }
+            return ("Payment #\(p.id)", lines)
+        case .user(let d):
+            let u = d.user
+            var lines: [Line] = [
+                ("\(u.name) <\(u.email)>", .title),
+                ("\(g.status(u.status))   roles \(u.roles.map(\.rawValue).joined(separator: ", "))", Glyphs.role(for: u.status)),
+                ("phone \(u.phoneNumber ?? "—")   address \(u.address ?? "—")", .body),
+                ("created \(ClockText.text(u.createdAt, clock))", .muted),
+                ("", .body), ("Recent orders", .title),
+            ]
+            if d.recentOrders.isEmpty { lines.append(("  none", .muted)) }
+            for o in d.recentOrders {
+                lines.append(("  #\(TextWidth.fit("\(o.id)", 6)) \(TextWidth.fit(g.status(o.status), 12)) \(TextWidth.fit("\(o.totalAmount)", 10, alignRight: true))  \(time(o.createdAt))", Glyphs.role(for: o.status)))
+            }
+            return ("User #\(u.id)", lines)
+        case .event(let e):
+            var lines: [Line] = [("offset \(e.envelope.offset) · \(e.envelope.topic.rawValue) · key \(e.envelope.key)", .title)]
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            encoder.dateEncodingStrategy = .iso8601
+            let json = (try? encoder.encode(e.envelope)).map { String(decoding: $0, as: UTF8.self) } ?? "?"
+            lines += json.split(separator: "\n", omittingEmptySubsequences: false).map { (String($0), Role.body) }
+            return ("Event \(e.envelope.eventId)", lines)
+        }
+    }
+
+    static func centered(_ body: Rect, width: Int, height: Int) -> Rect {
+        let w = min(width, body.width), h = min(height, body.height)
+        return Rect(x: body.x + (body.width - w) / 2, y: body.y + (body.height - h) / 2, width: w, height: h)
+    }
+
+    static func drawForm(_ screen: inout Screen, _ state: ConsoleState, _ form: FormState, _ body: Rect) {
+        let extra = (form.kind == .placeOrder ? 2 : 0) + (form.error == nil ? 0 : 2) + 2
+        let errors = form.fields.filter { $0.error != nil }.count
+        let rect = centered(body, width: 76, height: form.fields.count + errors + extra + 2)
+        drawBox(&screen, rect, title: form.title + (form.submitting ? " — submitting…" : ""), focused: true, glyphs: state.glyphs)
+        let labelWidth = 14
+        var y = rect.y + 1
+        let x = rect.x + 2, valueWidth = rect.width - labelWidth - 6
+        for (i, field) in form.fields.enumerated() where y < rect.y + rect.height - 1 {
+            let focused = i == form.focus
+            screen.put(TextWidth.fit(field.label, labelWidth), x: x, y: y, role: focused ? .focus : .body)
+            var value = field.displayValue
+            switch field.kind {
+            case .choice, .toggle: value = (state.glyphs.ascii ? "< " : "◂ ") + value + (state.glyphs.ascii ? " >" : " ▸")
+            default: if focused { value += "▏" }
+            }
+            screen.put(TextWidth.fit(value, valueWidth), x: x + labelWidth + 1, y: y, role: focused ? .input : .body)
+            y += 1
+            if let error = field.error {
+                screen.put(TextWidth.truncate("\(state.glyphs.mark(.fail)) \(error)", to: valueWidth), x: x + labelWidth + 1, y: y, role: .error)
+                y += 1
+            }
+        }
+        y += 1
+        if form.kind == .placeOrder, y < rect.y + rect.height - 1 {
+            let total = form.total(catalog: state.catalog).map { "\($0)" } ?? "—"
+            screen.put("Total \(total)", x: x, y: y, role: .title)
+            y += 2
+        }
+        if let error = form.error, y < rect.y + rect.height - 1 {
+            screen.put(TextWidth.truncate(error, to: rect.width - 4), x: x, y: y, role: .error)
+        }
+    }
+
+    static func drawConfirm(_ screen: inout Screen, _ state: ConsoleState, _ confirm: ConfirmState, _ body: Rect) {
+        let width = min(72, body.width)
+        let lines = wrap(confirm.question, width - 4)
+        let rect = centered(body, width: width, height: lines.count + 4)
+        drawBox(&screen, rect, title: "Confirm", focused: true, glyphs: state.glyphs)
+        for (i, line) in lines.enumerated() { screen.put(line, x: rect.x + 2, y: rect.y + 1 + i, role: .body) }
+        screen.put("[y] yes   [n] no", x: rect.x + 2, y: rect.y + rect.height - 2, role: .hintKey)
+    }
+}

@@ -1,0 +1,87 @@
+import OrderPayCore
+
+/// A submitted form: its action, or the form again with its errors marked.
+public enum FormOutcome: Sendable, Equatable {
+    case submit(ConsoleAction)
+    case invalid(FormState)
+}
+
+extension FormState {
+    /// The items chosen in a new-order form, priced from the catalog (prices are the server's; this
+    /// is the live preview the form shows).
+    func orderLines(catalog: [Product]) -> [(product: Product, quantity: Int)] {
+        (1...FormState.productLines).compactMap { line in
+            let pick = choice("product\(line)")
+            guard pick > 0, pick <= catalog.count, let quantity = Int(text("quantity\(line)")) else { return nil }
+            return (catalog[pick - 1], quantity)
+        }
+    }
+
+    /// The live total of a new-order form, or nil when a quantity is not a number.
+    public func total(catalog: [Product]) -> Money? {
+        try? Money.sum(orderLines(catalog: catalog).map { try $0.product.unitPrice.times($0.quantity) })
+    }
+
+    /// Checks the fields and turns the form into its action, or returns the form with its errors marked.
+    public func submission(users: [User], catalog: [Product]) -> FormOutcome {
+        var checked = self
+        checked.error = nil
+        for i in checked.fields.indices { checked.fields[i].error = nil }
+        var action: ConsoleAction?
+        switch kind {
+        case .placeOrder:
+            let userIndex = choice("user")
+            if !users.indices.contains(userIndex) { checked.setError("user", "pick a customer") }
+            for line in 1...FormState.productLines where choice("product\(line)") > 0 {
+                if let q = Int(text("quantity\(line)")), (1...999).contains(q) { continue }
+                checked.setError("quantity\(line)", "quantity must be 1–999")
+            }
+            let lines = orderLines(catalog: catalog)
+            if lines.isEmpty { checked.setError("product1", "add at least one product") }
+            if text("address").isEmpty { checked.setError("address", "a shipping address is required") }
+            if text("token").isEmpty { checked.setError("token", "a payment token is required (tok_visa)") }
+            if checked.fields.allSatisfy({ $0.error == nil }), users.indices.contains(userIndex) {
+                let user = users[userIndex]
+                let method = PaymentMethod.allCases[min(choice("method"), PaymentMethod.allCases.count - 1)]
+                let items = lines.map { PlaceOrderRequest.Item(productId: $0.product.id, quantity: $0.quantity) }
+                let total = total(catalog: catalog).map { "\($0)" } ?? "?"
+                let what = lines.map { "\($0.product.name) ×\($0.quantity)" }.joined(separator: ", ")
+                action = .placeOrder(NewOrder(userId: user.id, items: items, shippingAddress: text("address"), paymentMethod: method,
+                                              paymentToken: text("token")),
+                                     summary: "\(user.email): \(what) = \(total) with \(text("token"))")
+            }
+        case .createUser:
+            let email = text("email"), name = text("name"), password = field("password")?.text ?? ""
+            if !email.contains("@") || email.hasPrefix("@") || email.hasSuffix("@") { checked.setError("email", "not an email address") }
+            if !(2...100).contains(name.count) { checked.setError("name", "2–100 characters") }
+            if password.count < 8 { checked.setError("password", "at least 8 characters") }
+            if checked.fields.allSatisfy({ $0.error == nil }) {
+                action = .createUser(NewUser(email: email, name: name, password: password, admin: choice("admin") == 1))
+            }
+        case .retry(let ids):
+            let token = text("token")
+            if token.contains(" ") { checked.setError("token", "a token has no spaces") } else {
+                action = .retryPayments(ids, token: token.isEmpty ? nil : token)
+            }
+        case .refund(let id):
+            let reason = text("reason")
+            if reason.isEmpty { checked.setError("reason", "say why") } else { action = .refundPayment(id, reason: reason) }
+        }
+        if let action { return .submit(action) }
+        checked.focus = checked.fields.firstIndex { $0.error != nil } ?? checked.focus
+        return .invalid(checked)
+    }
+
+    /// Marks the fields a backend's validation error names; the rest goes to the form's own line.
+    public mutating func apply(_ error: AppError) {
+        submitting = false
+        var unplaced: [String] = []
+        for fieldError in error.fieldErrors {
+            let name = Self.fieldAliases[fieldError.field] ?? fieldError.field
+            if fields.contains(where: { $0.name == name }) { setError(name, fieldError.message) } else { unplaced.append(fieldError.message) }
+        }
+        self.error = ([error.message] + unplaced).joined(separator: "; ")
+    }
+
+    private static let fieldAliases = ["shippingAddress": "address", "paymentToken": "token", "items": "product1"]
+}
