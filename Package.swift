@@ -83,15 +83,20 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         // The console's pure core: state, update, view, keymap, themes, scripts, the Backend protocol.
         .target(name: "OrderPayConsole", dependencies: ["OrderPayCore"]),
+        // The ncurses adapter: keys in, cells out.
+        .target(name: "OrderPayTerminal", dependencies: ["OrderPayConsole", "CNcurses"]),
+        // The console's embedded backend: the service objects in this process.
+        .target(name: "OrderPayConsoleEmbedded", dependencies: ["OrderPayConsole", "OrderPayCore", "OrderPayServices", "OrderPayEmbedded"]),
         .executableTarget(
             name: "orderpay",
             dependencies: [
                 "OrderPayCore", "OrderPayServices", "OrderPayEmbedded", "OrderPayGateway", "OrderPayServer",
+                "OrderPayConsole", "OrderPayTerminal", "OrderPayConsoleEmbedded",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "OrderPayCoreTests", dependencies: ["OrderPayCore"]),
-        .testTarget(name: "OrderPayConsoleTests", dependencies: ["OrderPayCore", "OrderPayConsole"]),
+        .testTarget(name: "OrderPayConsoleTests", dependencies: ["OrderPayCore", "OrderPayServices", "OrderPayEmbedded", "OrderPayConsole", "OrderPayConsoleEmbedded"]),
         .testTarget(
             name: "OrderPayFlowTests",
             dependencies: ["OrderPayCore", "OrderPayServices", "OrderPayStore", "OrderPayEmbedded"]

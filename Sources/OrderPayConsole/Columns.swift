@@ -8,9 +8,9 @@ public struct Column<Row>: Sendable {
     public let width: Int
     public let alignRight: Bool
     public let value: @Sendable (Row, Glyphs) -> String
-    public let role: @Sendable (Row) -> Role
+    public let role: @Sendable (Row) -> CellRole
 
-    init(_ title: String, _ width: Int, right: Bool = false, role: @escaping @Sendable (Row) -> Role = { _ in .body },
+    init(_ title: String, _ width: Int, right: Bool = false, role: @escaping @Sendable (Row) -> CellRole = { _ in .body },
          _ value: @escaping @Sendable (Row, Glyphs) -> String) {
         self.title = title; self.width = width; alignRight = right; self.value = value; self.role = role
     }

@@ -2,7 +2,7 @@ import Foundation
 import OrderPayCore
 
 extension ConsoleView {
-    typealias Line = (text: String, role: Role)
+    typealias Line = (text: String, role: CellRole)
 
     static func drawOverlay(_ screen: inout Screen, _ state: ConsoleState, _ overlay: Overlay, _ body: Rect) {
         switch overlay {
@@ -122,7 +122,7 @@ extension ConsoleView {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             encoder.dateEncodingStrategy = .iso8601
             let json = (try? encoder.encode(e.envelope)).map { String(decoding: $0, as: UTF8.self) } ?? "?"
-            lines += json.split(separator: "\n", omittingEmptySubsequences: false).map { (String($0), Role.body) }
+            lines += json.split(separator: "\n", omittingEmptySubsequences: false).map { (String($0), CellRole.body) }
             return ("Event \(e.envelope.eventId)", lines)
         }
     }

@@ -101,7 +101,7 @@ extension ConsoleView {
         let shown = events.shown
         // Lines (wrapped or not) for the events up to the cursor, bottom-aligned.
         let anchor = events.follow && events.pausedAt == nil ? (shown.last?.index ?? 0) : events.cursor
-        var lines: [(text: String, role: Role, selected: Bool)] = []
+        var lines: [(text: String, role: CellRole, selected: Bool)] = []
         for (index, event) in shown.reversed() where index <= anchor {
             let time = events.showTimestamps ? ClockText.text(event.envelope.occurredAt, clock).prefix(8) + " " : ""
             let text = "\(time)\(event.envelope.topic.rawValue.prefix(14).padding(toLength: 14, withPad: " ", startingAt: 0)) \(eventSummary(event.envelope))"
@@ -148,7 +148,7 @@ extension ConsoleView {
         if let error = state.registry.error { screen.put(TextWidth.truncate(error, to: inner.width), x: inner.x, y: inner.y + 1, role: .error); return }
         for (index, instance) in state.registry.instances.prefix(inner.height - 1).enumerated() {
             let y = inner.y + 1 + index
-            let values: [(String, Role)] = [
+            let values: [(String, CellRole)] = [
                 (instance.app, .body), (state.glyphs.status(instance.status), Glyphs.role(for: instance.status)),
                 (age(state.now.timeIntervalSince(instance.lastRenewedAt)), .muted),
                 (age(instance.leaseExpiresAt.timeIntervalSince(state.now)), instance.leaseExpiresAt < state.now ? .fail : .muted),

@@ -120,7 +120,7 @@ public enum ConsoleView {
     static func drawBox(_ screen: inout Screen, _ rect: Rect, title: String, focused: Bool, glyphs: Glyphs) {
         guard rect.width >= 2, rect.height >= 2 else { return }
         let f = glyphs.frame
-        let role: Role = focused ? .focus : .frame
+        let role: CellRole = focused ? .focus : .frame
         screen.fill(x: rect.x, y: rect.y, width: rect.width, height: rect.height, role: .body)
         let horizontal = String(repeating: f.h, count: rect.width - 2)
         screen.put(f.tl + horizontal + f.tr, x: rect.x, y: rect.y, role: role)

@@ -13,7 +13,7 @@ public struct Glyphs: Sendable {
     public var separator: String { ascii ? ">" : "▸" }
     public var markGlyph: String { ascii ? "*" : "●" }
 
-    func mark(_ role: Role) -> String {
+    func mark(_ role: CellRole) -> String {
         switch role {
         case .ok: ascii ? "+" : "✓"
         case .fail: ascii ? "x" : "✗"
@@ -28,7 +28,7 @@ public struct Glyphs: Sendable {
     public func status(_ s: UserStatus) -> String { "\(mark(Glyphs.role(for: s))) \(s.rawValue)" }
     public func status(_ s: InstanceStatus) -> String { "\(mark(Glyphs.role(for: s))) \(s.rawValue)" }
 
-    public static func role(for s: OrderStatus) -> Role {
+    public static func role(for s: OrderStatus) -> CellRole {
         switch s {
         case .paid, .completed: .ok
         case .created, .pending: .pending
@@ -37,7 +37,7 @@ public struct Glyphs: Sendable {
         }
     }
 
-    public static func role(for s: PaymentStatus) -> Role {
+    public static func role(for s: PaymentStatus) -> CellRole {
         switch s {
         case .success: .ok
         case .pending, .processing, .refundPending: .pending
@@ -46,7 +46,7 @@ public struct Glyphs: Sendable {
         }
     }
 
-    public static func role(for s: UserStatus) -> Role {
+    public static func role(for s: UserStatus) -> CellRole {
         switch s {
         case .active: .ok
         case .pendingVerification: .pending
@@ -55,7 +55,7 @@ public struct Glyphs: Sendable {
         }
     }
 
-    public static func role(for s: InstanceStatus) -> Role {
+    public static func role(for s: InstanceStatus) -> CellRole {
         switch s {
         case .up: .ok
         case .starting: .pending
@@ -64,7 +64,7 @@ public struct Glyphs: Sendable {
         }
     }
 
-    public static func role(for topic: Topic) -> Role {
+    public static func role(for topic: Topic) -> CellRole {
         switch topic {
         case .orderCreated: .eventOrder
         case .paymentProcessed: .eventPayment

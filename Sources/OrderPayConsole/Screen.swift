@@ -1,6 +1,6 @@
 /// What a cell means, not how it looks: a theme maps roles to colours and attributes, so status is
 /// never carried by colour alone (the words and glyphs are in the text itself).
-public enum Role: String, CaseIterable, Sendable, Hashable {
+public enum CellRole: String, CaseIterable, Sendable, Hashable {
     case body, frame, focus, title, header, hint, hintKey
     case tableHeader, cursor, marked
     case ok, pending, warn, fail, muted
@@ -11,11 +11,11 @@ public enum Role: String, CaseIterable, Sendable, Hashable {
 /// One terminal cell. A wide character occupies its cell and the next, which holds `continuation`.
 public struct Cell: Equatable, Sendable {
     public var text: String
-    public var role: Role
+    public var role: CellRole
     public var continuation: Bool
 
     public static let blank = Cell(text: " ", role: .body, continuation: false)
-    public init(text: String, role: Role, continuation: Bool = false) { self.text = text; self.role = role; self.continuation = continuation }
+    public init(text: String, role: CellRole, continuation: Bool = false) { self.text = text; self.role = role; self.continuation = continuation }
 }
 
 /// The view's output: a grid of styled cells that a terminal adapter paints, or a test reads as text.
@@ -33,7 +33,7 @@ public struct Screen: Equatable, Sendable {
 
     /// Writes `text` at (x, y), clipped to `maxWidth` columns and the screen; returns the columns used.
     @discardableResult
-    public mutating func put(_ text: String, x: Int, y: Int, role: Role, maxWidth: Int? = nil) -> Int {
+    public mutating func put(_ text: String, x: Int, y: Int, role: CellRole, maxWidth: Int? = nil) -> Int {
         guard y >= 0, y < height, x < width else { return 0 }
         let limit = min(width, x + (maxWidth ?? width))
         var col = x
@@ -55,14 +55,14 @@ public struct Screen: Equatable, Sendable {
     }
 
     /// Fills a rectangle with spaces of `role`.
-    public mutating func fill(x: Int, y: Int, width w: Int, height h: Int, role: Role) {
+    public mutating func fill(x: Int, y: Int, width w: Int, height h: Int, role: CellRole) {
         for row in max(0, y)..<min(height, y + h) {
             for col in max(0, x)..<min(width, x + w) { cells[row * width + col] = Cell(text: " ", role: role) }
         }
     }
 
     /// Re-styles a run of cells (a cursor row, say) without changing their text.
-    public mutating func restyle(x: Int, y: Int, width w: Int, role: Role) {
+    public mutating func restyle(x: Int, y: Int, width w: Int, role: CellRole) {
         guard y >= 0, y < height else { return }
         for col in max(0, x)..<min(width, x + w) { cells[y * width + col].role = role }
     }

@@ -4,10 +4,10 @@ import OrderPayCore
 import OrderPayEmbedded
 import OrderPayServices
 
-/// What `orderpay` with no arguments does until the console lands: seed an empty data dir, then
+/// `orderpay demo`: seed an empty data dir, then
 /// walk one order through the flow and one declined payment through a retry, printing each step.
 struct DemoCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "demo", abstract: "Seed if empty, then run a demo order flow (the default).")
+    static let configuration = CommandConfiguration(commandName: "demo", abstract: "Seed if empty, then run a demo order flow, printing each step.")
     @OptionGroup var options: GlobalOptions
 
     func run() async throws {
