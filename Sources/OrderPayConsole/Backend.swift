@@ -66,7 +66,7 @@ public struct UserDetail: Sendable, Equatable {
     public init(user: User, recentOrders: [Order]) { self.user = user; self.recentOrders = recentOrders }
 }
 
-public struct NewOrder: Sendable, Equatable {
+public struct NewOrder: Sendable, Hashable {
     public var userId: Int64
     public var items: [PlaceOrderRequest.Item]
     public var shippingAddress: String
@@ -78,7 +78,7 @@ public struct NewOrder: Sendable, Equatable {
     }
 }
 
-public struct NewUser: Sendable, Equatable {
+public struct NewUser: Sendable, Hashable {
     public var email: String
     public var name: String
     public var password: String

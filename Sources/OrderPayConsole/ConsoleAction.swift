@@ -2,7 +2,7 @@ import Foundation
 import OrderPayCore
 
 /// An operator's action on the backend. Each is confirmed first, audited, and answered with a toast.
-public enum ConsoleAction: Sendable, Equatable {
+public enum ConsoleAction: Sendable, Hashable {
     case placeOrder(NewOrder, summary: String)
     case retryPayments([Int64], token: String?)
     case cancelOrder(Int64)
@@ -31,7 +31,7 @@ public enum ConsoleAction: Sendable, Equatable {
 }
 
 /// What `update` asks the runtime to do: the only way the pure core touches the world.
-public enum Effect: Sendable, Equatable {
+public enum Effect: Sendable, Hashable {
     case load(PaneID)
     case loadCounts
     case loadDetail(DetailRequest)

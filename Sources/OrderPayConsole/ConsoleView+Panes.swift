@@ -104,7 +104,7 @@ extension ConsoleView {
         var lines: [(text: String, role: CellRole, selected: Bool)] = []
         for (index, event) in shown.reversed() where index <= anchor {
             let time = events.showTimestamps ? ClockText.text(event.envelope.occurredAt, clock).prefix(8) + " " : ""
-            let text = "\(time)\(event.envelope.topic.rawValue.prefix(14).padding(toLength: 14, withPad: " ", startingAt: 0)) \(eventSummary(event.envelope))"
+            let text = "\(time)\(TextWidth.fit(topicLabel(event.envelope.topic), 9)) \(eventSummary(event.envelope))"
             let chunks = events.wrap ? wrap(text, inner.width) : [text]
             let selected = focused && !events.follow && index == events.cursor
             for chunk in chunks.reversed() { lines.append((chunk, Glyphs.role(for: event.envelope.topic), selected)) }
@@ -115,6 +115,15 @@ extension ConsoleView {
             let y = inner.y + inner.height - 1 - i
             screen.put(TextWidth.truncate(line.text, to: inner.width), x: inner.x, y: y, role: line.role)
             if line.selected { screen.restyle(x: inner.x, y: y, width: inner.width, role: .cursor) }
+        }
+    }
+
+    /// Short topic names, so the summary gets the width.
+    static func topicLabel(_ topic: Topic) -> String {
+        switch topic {
+        case .orderCreated: "created"
+        case .paymentProcessed: "payment"
+        case .orderStatusUpdated: "status"
         }
     }
 

@@ -9,8 +9,10 @@ public enum ThemeLoader {
     public static func parse(_ text: String, name: String, source: String) throws -> Theme {
         var styles: [CellRole: Style] = [:]
         for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init)?
-                .trimmingCharacters(in: .whitespaces) ?? ""
+            var line = String(raw)
+            // `#` opens a comment at the start of a line or after a blank, unless a hex digit follows (`#rrggbb`).
+            if let comment = line.range(of: #"(^|\s)#(?![0-9a-fA-F])"#, options: .regularExpression) { line = String(line[..<comment.lowerBound]) }
+            line = line.trimmingCharacters(in: .whitespaces)
             if line.isEmpty { continue }
             func fail(_ message: String) -> ThemeError { ThemeError(description: "\(source):\(number + 1): \(message)") }
             let parts = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }

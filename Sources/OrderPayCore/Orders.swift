@@ -91,7 +91,7 @@ public struct OrderHistoryEntry: Codable, Equatable, Sendable {
 }
 
 public struct PlaceOrderRequest: Codable, Sendable {
-    public struct Item: Codable, Sendable, Equatable {
+    public struct Item: Codable, Sendable, Hashable {
         public var productId: Int64
         public var quantity: Int
         public init(productId: Int64, quantity: Int) { self.productId = productId; self.quantity = quantity }

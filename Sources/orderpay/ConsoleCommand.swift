@@ -38,7 +38,8 @@ struct ConsoleCommand: AsyncParsableCommand {
         let themeName = theme ?? environment["ORDERPAY_THEME"].flatMap { $0.isEmpty ? nil : $0 } ?? "default"
         let loadedTheme: Theme
         do { loadedTheme = try ThemeLoader.load(themeName) } catch {
-            if theme != nil || environment["ORDERPAY_THEME"] != nil { CLI.fail("\(error)") }
+            // Without a themes folder (a binary copied elsewhere) the default falls back to attributes only.
+            guard theme == nil, environment["ORDERPAY_THEME"] == nil, "\(error)".hasPrefix("unknown theme") else { CLI.fail("\(error)") }
             loadedTheme = .fallback
         }
         let noColor = noColor || !(environment["NO_COLOR"] ?? "").isEmpty

@@ -1,0 +1,88 @@
+import Foundation
+import OrderPayConsole
+import XCTest
+
+final class KeyScriptTests: XCTestCase {
+    func testParsesKeysTextWaitsAndComments() throws {
+        let script = try KeyScript.parse("""
+        # place an order
+        n
+        <Tab><Tab>2<Enter>
+        wait 250ms
+        wait-for "PAID" 5s
+        type wait here
+        :q<Enter>
+        """)
+        XCTAssertEqual(script.steps, [
+            .keys([.char("n")], line: 2),
+            .keys([.tab, .tab, .char("2"), .enter], line: 3),
+            .wait(milliseconds: 250),
+            .waitFor("PAID", milliseconds: 5000, line: 5),
+            .keys("wait here".map { Key.char($0) }, line: 6),
+            .keys([.char(":"), .char("q"), .enter], line: 7),
+        ])
+    }
+
+    func testUnknownKeyNamesItsLine() {
+        XCTAssertThrowsError(try KeyScript.parse("n\n\n<Tab><Bogus>")) { error in
+            XCTAssertEqual("\(error)", "line 3: unknown key <Bogus>")
+        }
+        XCTAssertThrowsError(try KeyScript.parse("wait soon")) { XCTAssertEqual("\($0)", "line 1: expected a duration like 500ms or 2s after 'wait'") }
+        XCTAssertThrowsError(try KeyScript.parse("wait-for PAID")) { XCTAssertTrue("\($0)".hasPrefix("line 1:")) }
+    }
+
+    func testShippedDemosParse() throws {
+        let demos = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../demos").standardized
+        let files = try FileManager.default.contentsOfDirectory(atPath: demos.path).filter { $0.hasSuffix(".keys") }
+        XCTAssertGreaterThanOrEqual(files.count, 5)
+        for file in files {
+            let text = try String(contentsOf: demos.appendingPathComponent(file), encoding: .utf8)
+            XCTAssertNoThrow(try KeyScript.parse(text), file)
+        }
+    }
+}
+
+final class ThemeTests: XCTestCase {
+    var themes: URL { URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../themes").standardized }
+
+    func testShippedThemesParseAndCoverEveryRole() throws {
+        for name in ["default", "light", "mono", "high-contrast", "deuteranopia"] {
+            let theme = try ThemeLoader.load(name, searchPath: [themes.path])
+            XCTAssertEqual(Set(theme.styles.keys), Set(CellRole.allCases), name)
+        }
+    }
+
+    func testBadThemeLineIsNamed() {
+        XCTAssertThrowsError(try ThemeLoader.parse("body = default default\nfocus = cyan\n", name: "x", source: "x.theme")) {
+            XCTAssertEqual("\($0)", "x.theme:2: 'focus' needs a foreground and a background colour")
+        }
+        XCTAssertThrowsError(try ThemeLoader.parse("# c\nbdy = red default", name: "x", source: "x.theme")) {
+            XCTAssertTrue("\($0)".hasPrefix("x.theme:2: unknown role 'bdy'"))
+        }
+        XCTAssertThrowsError(try ThemeLoader.parse("ok = #12345 default", name: "x", source: "x.theme")) {
+            XCTAssertTrue("\($0)".contains("'#12345' is not a colour"))
+        }
+        XCTAssertThrowsError(try ThemeLoader.parse("ok = red default blink", name: "x", source: "x.theme")) {
+            XCTAssertTrue("\($0)".contains("unknown attribute 'blink'"))
+        }
+        XCTAssertThrowsError(try ThemeLoader.load("nope", searchPath: [themes.path])) {
+            XCTAssertTrue("\($0)".contains("unknown theme 'nope' (themes: default, deuteranopia, high-contrast, light, mono)"))
+        }
+    }
+
+    func testColourFallsBackFrom256To8ToNone() {
+        let orange = ThemeColor(parsing: "#ffaf00")!
+        XCTAssertEqual(orange.index(for: .c256), 214)
+        XCTAssertEqual(orange.index(for: .c8), 3, "nearest basic colour: yellow")
+        XCTAssertEqual(orange.index(for: .mono), -1)
+        XCTAssertEqual(ThemeColor(parsing: "bright-red")!.index(for: .c8), 1)
+        XCTAssertEqual(ThemeColor(parsing: "244")!.index(for: .c256), 244)
+        XCTAssertEqual(ThemeColor(parsing: "default")!.index(for: .c256), -1)
+    }
+
+    func testMonochromeStillSetsTheCursorApart() throws {
+        let theme = try ThemeLoader.load("default", searchPath: [themes.path])
+        XCTAssertTrue(theme.style(.cursor, depth: .mono).attributes.contains(.reverse))
+        XCTAssertTrue(theme.style(.fail, depth: .mono).attributes.contains(.bold))
+    }
+}

@@ -1,0 +1,205 @@
+import OrderPayConsole
+import OrderPayCore
+import XCTest
+
+/// The update function's behaviours, as data: keys and messages in, state and effects out.
+final class UpdateTests: XCTestCase {
+    func testStartLoadsEveryPaneAtItsVisibleHeight() {
+        var state = ConsoleState()
+        state.width = 160; state.height = 45
+        let effects = ConsoleUpdate.start(&state)
+        XCTAssertEqual(Set(effects.map { "\($0)" }), Set([Effect.load(.users), .load(.orders), .load(.payments), .load(.registry), .loadCounts].map { "\($0)" }))
+        XCTAssertEqual(state.orders.pageSize, Layout(state).tableRows(.orders))
+    }
+
+    func testFocusKeysAndTabCycle() {
+        var state = Fixtures.state()
+        Fixtures.press(&state, .char("3"))
+        XCTAssertEqual(state.focus, .payments)
+        Fixtures.press(&state, .tab, .tab)
+        XCTAssertEqual(state.focus, .registry)
+        Fixtures.press(&state, .tab)
+        XCTAssertEqual(state.focus, .users)
+        Fixtures.press(&state, .backTab)
+        XCTAssertEqual(state.focus, .registry)
+    }
+
+    func testMovingOffThePageFetchesTheNextPage() {
+        var state = Fixtures.state()
+        state.orders.pageSize = 6
+        let effects = Fixtures.press(&state, .char("j"), .char("j"), .char("j"), .char("j"), .char("j"), .char("j"))
+        XCTAssertEqual(state.orders.page, 1)
+        XCTAssertEqual(effects, [.load(.orders)])
+        Fixtures.press(&state, .char("G"))
+        XCTAssertEqual(state.orders.page, 9, "60 rows in pages of 6")
+    }
+
+    func testFilterNarrowsAndBangInverts() {
+        var state = Fixtures.state()
+        Fixtures.press(&state, .char("/"))
+        Fixtures.type(&state, "failed")
+        XCTAssertEqual(state.visibleOrders.map(\.id), [6])
+        Fixtures.press(&state, .enter, .char("/"), .ctrl("u"))
+        Fixtures.type(&state, "!failed")
+        XCTAssertEqual(state.visibleOrders.count, 5)
+        Fixtures.press(&state, .enter, .escape)
+        XCTAssertEqual(state.visibleOrders.count, 6, "Esc clears the filter")
+    }
+
+    func testCommandLineQueriesTheServer() {
+        var state = Fixtures.state()
+        Fixtures.press(&state, .char(":"))
+        Fixtures.type(&state, "orders status=failed")
+        let effects = Fixtures.press(&state, .enter)
+        XCTAssertEqual(state.orders.query.status, "FAILED")
+        XCTAssertTrue(effects.contains(.load(.orders)))
+        Fixtures.press(&state, .char(":"))
+        Fixtures.type(&state, "orders status=lost")
+        Fixtures.press(&state, .enter)
+        XCTAssertTrue(state.toasts.last?.isError == true)
+        XCTAssertTrue(state.toasts.last!.text.contains("unknown order status 'lost'"))
+        Fixtures.press(&state, .char(":"))
+        Fixtures.type(&state, "q")
+        XCTAssertEqual(Fixtures.press(&state, .enter), [.quit])
+    }
+
+    func testSortByColumnAndInvert() {
+        var state = Fixtures.state()
+        Fixtures.press(&state, .char(">"))
+        XCTAssertEqual(state.visibleOrders.map(\.id), [1, 2, 3, 4, 5, 6])
+        Fixtures.press(&state, .char("I"))
+        XCTAssertEqual(state.visibleOrders.map(\.id), [6, 5, 4, 3, 2, 1])
+    }
+
+    func testEventsUpdateRowsInPlace() {
+        var state = Fixtures.state()
+        let update = Fixtures.event(9, .orderStatusUpdated(OrderStatusUpdated(orderId: 4, userId: 2, from: .pending, to: .paid, reason: nil)))
+        let paid = Fixtures.event(10, .paymentProcessed(PaymentProcessed(orderId: 4, paymentId: 4, amount: Money("179.80")!, status: .success, failureReason: nil, attempt: 1)))
+        let effects = ConsoleUpdate.update(&state, .events([update, paid]))
+        XCTAssertEqual(state.orders.rows.first { $0.id == 4 }?.status, .paid)
+        XCTAssertEqual(state.payments.rows.first { $0.id == 4 }?.status, .success)
+        XCTAssertEqual(effects, [.loadCounts], "rows on the page change in place: no page refetch")
+    }
+
+    func testNewOrderOnFirstPageRefetchesThatPageOnly() {
+        var state = Fixtures.state()
+        let created = Fixtures.event(9, .orderCreated(OrderCreated(orderId: 7, orderNumber: "n", userId: 2, totalAmount: Money("1.00")!, paymentMethod: .paypal, paymentToken: "tok_visa")))
+        XCTAssertEqual(Set(ConsoleUpdate.update(&state, .events([created]))), [.loadCounts, .load(.orders)])
+    }
+
+    func testPauseFreezesTheViewportAndCountsNewEvents() {
+        var state = Fixtures.state()
+        Fixtures.press(&state, .char("4"), .char("p"))
+        let frozen = state.events.shown.count
+        _ = ConsoleUpdate.update(&state, .events([Fixtures.events[0], Fixtures.events[1]]))
+        XCTAssertEqual(state.events.shown.count, frozen)
+        XCTAssertEqual(state.events.newWhilePaused, 2)
+        XCTAssertTrue(ConsoleView.render(state).text.contains("PAUSED +2 new"))
+        Fixtures.press(&state, .char("p"))
+        XCTAssertEqual(state.events.shown.count, frozen + 2)
+    }
+
+    func testEventRingIsBounded() {
+        var state = ConsoleState(eventCapacity: 3)
+        _ = ConsoleUpdate.update(&state, .events(Fixtures.events))
+        XCTAssertEqual(state.events.events.count, 3)
+        XCTAssertEqual(state.events.firstIndex, 1)
+        XCTAssertEqual(state.events.events.first?.envelope.offset, 1)
+    }
+
+    func testReadOnlyRefusesEveryMutation() {
+        var state = Fixtures.state()
+        state.readOnly = true
+        for key in [Key.char("n"), .char("x"), .char("C"), .char("r")] {
+            XCTAssertEqual(Fixtures.press(&state, key), [])
+            XCTAssertTrue(state.overlays.isEmpty)
+        }
+        XCTAssertTrue(state.toasts.allSatisfy(\.isError))
+        XCTAssertTrue(state.toasts.last!.text.contains("read-only"))
+    }
+
+    func testCancelAsksForConfirmationThenPerforms() {
+        var state = Fixtures.state()
+        Fixtures.press(&state, .char("j"), .char("j"), .char("x"))
+        guard case .confirm(let confirm)? = state.topOverlay else { return XCTFail("no confirm dialog") }
+        XCTAssertEqual(confirm.action, .cancelOrder(4))
+        XCTAssertEqual(Fixtures.press(&state, .char("n")), [])
+        XCTAssertTrue(state.overlays.isEmpty)
+        Fixtures.press(&state, .char("x"))
+        XCTAssertEqual(Fixtures.press(&state, .char("y")), [.perform(.cancelOrder(4))])
+    }
+
+    func testBulkRetryOfMarkedFailedPayments() {
+        var state = Fixtures.state()
+        var more = Fixtures.payments
+        more.append(Fixtures.payment(7, .failed, reason: "insufficient funds"))
+        _ = ConsoleUpdate.update(&state, .paymentsLoaded(.success(RowPage(rows: more, page: 0, total: more.count))))
+        Fixtures.press(&state, .char("3"), .char(" "))
+        Fixtures.press(&state, .char("G"), .char(" "))
+        XCTAssertEqual(state.payments.marked, [6, 7])
+        Fixtures.press(&state, .char("r"))
+        guard case .form(let form)? = state.topOverlay else { return XCTFail("no retry form") }
+        XCTAssertEqual(form.kind, .retry([6, 7]))
+        Fixtures.type(&state, "tok_visa")
+        Fixtures.press(&state, .enter)
+        XCTAssertEqual(Fixtures.press(&state, .char("y")), [.perform(.retryPayments([6, 7], token: "tok_visa"))])
+        XCTAssertTrue(state.payments.marked.isEmpty)
+    }
+
+    func testRetryRefusesPaymentsThatDidNotFail() {
+        var state = Fixtures.state()
+        Fixtures.press(&state, .char("3"), .char("j"), .char("r"))
+        XCTAssertTrue(state.overlays.isEmpty)
+        XCTAssertTrue(state.toasts.last!.text.contains("only FAILED payments"))
+    }
+
+    func testFailedActionKeepsTheFormWithInlineErrors() {
+        var state = Fixtures.state()
+        Fixtures.press(&state, .char("1"), .char("u"))
+        Fixtures.type(&state, "new@example.com")
+        Fixtures.press(&state, .tab); Fixtures.type(&state, "New Person")
+        Fixtures.press(&state, .tab); Fixtures.type(&state, "password1")
+        let effects = Fixtures.press(&state, .enter, .char("y"))
+        guard case .perform(let action)? = effects.first else { return XCTFail("no action: \(effects)") }
+        XCTAssertEqual(action, .createUser(NewUser(email: "new@example.com", name: "New Person", password: "password1", admin: false)))
+        guard case .form(let form)? = state.topOverlay else { return XCTFail("form closed too early") }
+        XCTAssertTrue(form.submitting)
+        let error = AppError(.conflict, "email already registered", fieldErrors: [.init(field: "email", message: "already registered")])
+        _ = ConsoleUpdate.update(&state, .actionFinished(action, .failure(error)))
+        guard case .form(let failed)? = state.topOverlay else { return XCTFail("form gone after a failure") }
+        XCTAssertEqual(failed.field("email")?.error, "already registered")
+        XCTAssertFalse(failed.submitting)
+        XCTAssertTrue(ConsoleView.render(state).text.contains("already registered"))
+        // Fixed and sent again, it closes on success.
+        Fixtures.press(&state, .enter, .char("y"))
+        _ = ConsoleUpdate.update(&state, .actionFinished(action, .success("user #9 created")))
+        XCTAssertTrue(state.overlays.isEmpty)
+        XCTAssertEqual(state.toasts.last?.text, "user #9 created")
+    }
+
+    func testTicksExpireToastsAndRefreshTheRegistryEveryTwoSeconds() {
+        var state = Fixtures.state()
+        Fixtures.press(&state, .char(":"), .char("x"), .enter)
+        XCTAssertEqual(state.toasts.count, 1)
+        XCTAssertEqual(ConsoleUpdate.update(&state, .tick(Fixtures.now.addingTimeInterval(1))), [])
+        XCTAssertEqual(ConsoleUpdate.update(&state, .tick(Fixtures.now.addingTimeInterval(2))), [.load(.registry)])
+        _ = ConsoleUpdate.update(&state, .tick(Fixtures.now.addingTimeInterval(5)))
+        XCTAssertTrue(state.toasts.isEmpty)
+    }
+
+    func testResizeRelayoutsAndRefetchesChangedPages() {
+        var state = Fixtures.state(width: 160, height: 45)
+        let effects = ConsoleUpdate.update(&state, .resize(width: 160, height: 30))
+        XCTAssertTrue(effects.contains(.load(.orders)))
+        XCTAssertEqual(ConsoleUpdate.update(&state, .resize(width: 160, height: 30)), [], "no change, no fetch")
+    }
+
+    func testStreamTroubleShowsABanner() {
+        var state = Fixtures.state()
+        _ = ConsoleUpdate.update(&state, .streamStatus("gateway unreachable, retrying in 2s"))
+        XCTAssertTrue(ConsoleView.render(state).line(1).contains("gateway unreachable"))
+        let effects = ConsoleUpdate.update(&state, .streamStatus(nil))
+        XCTAssertNil(state.banner)
+        XCTAssertTrue(effects.contains(.loadCounts), "reconnected: refresh what may have been missed")
+    }
+}

@@ -1,0 +1,98 @@
+import OrderPayConsole
+import OrderPayCore
+import XCTest
+
+/// Screens as text at the sizes operators use: a wide dashboard, a classic 80×24 (tabs), too small.
+final class ViewSnapshotTests: XCTestCase {
+    func testWideDashboard() {
+        assertSnapshot(ConsoleView.render(Fixtures.state(width: 200, height: 50)), "dashboard-200x50")
+    }
+
+    func testStandardTerminalUsesTabs() {
+        let screen = ConsoleView.render(Fixtures.state(width: 80, height: 24))
+        assertSnapshot(screen, "dashboard-80x24")
+        XCTAssertTrue(screen.line(1).contains("2 Orders"), screen.text)
+    }
+
+    func testTooSmallSaysWhatItNeeds() {
+        let screen = ConsoleView.render(Fixtures.state(width: 50, height: 10))
+        assertSnapshot(screen, "too-small-50x10")
+        XCTAssertTrue(screen.text.contains("terminal too small: needs 60×16"))
+    }
+
+    func testASCIIFallbackHasNoUnicodeFrames() {
+        let screen = ConsoleView.render(Fixtures.state(width: 120, height: 30, ascii: true))
+        assertSnapshot(screen, "dashboard-ascii-120x30")
+        XCTAssertFalse(screen.text.contains("─"))
+        XCTAssertTrue(screen.text.contains("x FAILED"), "status keeps a glyph and its word without UTF-8")
+    }
+
+    func testWideCharactersKeepColumnsAligned() {
+        var state = Fixtures.state(width: 160, height: 45)
+        Fixtures.press(&state, .char("1"))
+        let screen = ConsoleView.render(state)
+        let rows = screen.text.split(separator: "\n").filter { $0.contains("김민준") || $0.contains("Alice Martin") }
+        XCTAssertEqual(rows.count, 2)
+        // The STATUS column starts at the same display column whatever the name's script.
+        let columns = rows.map { row -> Int in
+            let prefix = row[..<row.range(of: "ACTIVE")!.lowerBound]
+            return TextWidth.of(String(prefix))
+        }
+        XCTAssertEqual(columns[0], columns[1], rows.joined(separator: "\n"))
+    }
+
+    func testStatusIsNeverColourAlone() {
+        let screen = ConsoleView.render(Fixtures.state())
+        for word in ["✗ FAILED", "✓ PAID", "◷ PENDING", "✓ SUCCESS", "· REFUNDED", "▲ LOCKED", "✓ UP"] {
+            XCTAssertTrue(screen.text.contains(word), "missing \(word)")
+        }
+    }
+
+    func testOrderDetailShowsItemsHistoryAndPayment() {
+        var state = Fixtures.state(width: 120, height: 40)
+        Fixtures.press(&state, .enter)
+        let detail = OrderDetail(order: Fixtures.orders[0],
+                                 history: [OrderHistoryEntry(from: nil, to: .created, reason: "order placed", actor: "ops", at: Fixtures.now),
+                                           OrderHistoryEntry(from: .pending, to: .failed, reason: "card declined", actor: "payment-service", at: Fixtures.now)],
+                                 payment: Fixtures.payments[0], paymentHistory: [], user: Fixtures.users[1])
+        _ = ConsoleUpdate.update(&state, .detailLoaded(.success(.order(detail))))
+        let screen = ConsoleView.render(state)
+        assertSnapshot(screen, "order-detail-120x40")
+        XCTAssertTrue(screen.text.contains("Mechanical Keyboard"))
+        XCTAssertTrue(screen.text.contains("PENDING → FAILED  card declined"))
+        XCTAssertTrue(screen.text.contains("r retries this payment"))
+    }
+
+    func testPlaceOrderFormShowsLiveTotalAndErrors() {
+        var state = Fixtures.state(width: 120, height: 40)
+        Fixtures.press(&state, .char("n"))
+        _ = ConsoleUpdate.update(&state, .catalogLoaded(Fixtures.products))
+        _ = ConsoleUpdate.update(&state, .pickerUsersLoaded(Fixtures.users))
+        Fixtures.press(&state, .tab, .tab, .backspace)
+        Fixtures.type(&state, "3")
+        XCTAssertTrue(ConsoleView.render(state).text.contains("Total 269.70"))
+        Fixtures.press(&state, .backspace)
+        Fixtures.type(&state, "0")
+        Fixtures.press(&state, .enter)
+        let screen = ConsoleView.render(state)
+        assertSnapshot(screen, "order-form-invalid-120x40")
+        XCTAssertTrue(screen.text.contains("quantity must be 1–999"))
+    }
+
+    func testHelpListsEveryBindingFromTheKeymap() {
+        var state = Fixtures.state(width: 120, height: 60)
+        Fixtures.press(&state, .char("?"))
+        let text = ConsoleView.render(state).text
+        for binding in Keymap.bindings where binding.context != .detail && binding.context != .deadLetters {
+            XCTAssertTrue(text.contains(binding.help), "help lacks \(binding.help)")
+        }
+    }
+
+    func testReadOnlyHidesMutatingHints() {
+        var state = Fixtures.state()
+        state.readOnly = true
+        let footer = ConsoleView.render(state).line(state.height - 1)
+        XCTAssertFalse(footer.contains("new order"), footer)
+        XCTAssertTrue(footer.contains("help"), footer)
+    }
+}
