@@ -1,0 +1,210 @@
+import Foundation
+import Logging
+import OrderPayConsole
+import OrderPayConsoleEmbedded
+import OrderPayCore
+import OrderPayEmbedded
+import OrderPayServices
+import XCTest
+
+/// The whole console — runtime, update, view, embedded backend, real services on a fresh data
+/// dir — driven by key scripts on a headless terminal.
+final class RuntimeTests: XCTestCase {
+    var directory = ""
+    var system: EmbeddedSystem!
+
+    override func setUp() async throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("orderpay-console-\(UUID().uuidString)").path
+        var configuration = EmbeddedConfiguration(dataDirectory: directory)
+        configuration.bcryptCost = 4
+        configuration.jwtSecret = "console-test-secret-console-test-secret-0123"
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        system = try await EmbeddedSystem.start(configuration, logger: logger)
+        _ = try await DemoSeeder(system: system).seed()
+    }
+
+    override func tearDown() async throws {
+        await system.stop()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    func runtime(_ script: String, width: Int = 160, height: Int = 45, readOnly: Bool = false) throws -> (ConsoleRuntime, HeadlessTerminal) {
+        var options = ConsoleOptions()
+        options.script = try KeyScript.parse(script)
+        options.speed = 20
+        options.readOnly = readOnly
+        options.auditPath = directory + "/audit.log"
+        let terminal = HeadlessTerminal(width: width, height: height)
+        let backend = EmbeddedBackend(system: system, operatorName: "test:ops")
+        return (ConsoleRuntime(backend: backend, terminal: terminal, theme: .fallback, options: options), terminal)
+    }
+
+    func testDeclinedPaymentRetriedWithVisaReachesPaid() async throws {
+        let before = try await system.orders.countByStatus()[.paid] ?? 0
+        let (runtime, terminal) = try runtime("""
+        wait-for "Orders"
+        n
+        wait-for "New order"
+        <S-Tab><C-u>
+        type tok_chargeDeclined
+        <Enter>
+        wait-for "Confirm"
+        y
+        wait-for "card declined"
+        2
+        g
+        r
+        wait-for "Retry payment"
+        type tok_visa
+        <Enter>
+        y
+        wait-for "PENDING → PAID"
+        :q<Enter>
+        """)
+        let failure = try await runtime.run()
+        XCTAssertNil(failure, terminal.lastScreen?.text ?? "")
+        let after = try await system.orders.countByStatus()[.paid] ?? 0
+        XCTAssertEqual(after, before + 1)
+        let audit = AuditLog(path: directory + "/audit.log").recent()
+        XCTAssertEqual(audit.map(\.ok), [true, true])
+        XCTAssertTrue(audit[0].action.contains("tok_chargeDeclined"))
+        XCTAssertTrue(audit[1].action.hasPrefix("retry payment"))
+    }
+
+    func testScriptFailsWhenTheTextNeverAppears() async throws {
+        let (runtime, _) = try runtime("wait-for \"NO SUCH TEXT\" 300ms")
+        let failure = try await runtime.run()
+        XCTAssertEqual(failure, "script line 1: \"NO SUCH TEXT\" did not appear within 300 ms")
+    }
+
+    func testEventsReachTheScreenAndRowsUpdateInPlace() async throws {
+        let (runtime, terminal) = try runtime("wait-for \"Events\"")
+        let task = Task { try await runtime.run() }
+        try await Task.sleep(for: .milliseconds(500))
+        let user = try await system.auth.user(email: "minjun.kim@example.com")!
+        let order = try await system.orders.place(actor: .system("test"), forUser: user.id, PlaceOrderRequest(items: [.init(productId: 1, quantity: 1)], shippingAddress: "Seoul"))
+        _ = try await system.waitForOrder(id: order.id, actor: .system("test"))
+        // The live stream shows the new order's events without any key press.
+        let deadline = Date().addingTimeInterval(5)
+        while !runtime.screenText.contains("order #\(order.id) PENDING → PAID"), Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        XCTAssertTrue(runtime.screenText.contains("order #\(order.id) PENDING → PAID"), runtime.screenText)
+        runtime.inject([.key(.ctrl("c"))])
+        _ = try await task.value
+        XCTAssertGreaterThan(terminal.frames, 1)
+    }
+
+    func testReadOnlyConsoleChangesNothing() async throws {
+        let before = try await system.orders.list(actor: .system("t"), page: PageRequest(page: 0, size: 1)).totalElements
+        let countsBefore = try await system.orders.countByStatus()
+        let (runtime, _) = try runtime("""
+        wait-for "Orders"
+        n
+        wait-for "read-only console"
+        2
+        x
+        y
+        :q<Enter>
+        """, readOnly: true)
+        let failure = try await runtime.run()
+        XCTAssertNil(failure)
+        let after = try await system.orders.list(actor: .system("t"), page: PageRequest(page: 0, size: 1)).totalElements
+        XCTAssertEqual(before, after)
+        let countsAfter = try await system.orders.countByStatus()
+        XCTAssertEqual(countsBefore, countsAfter)
+        XCTAssertTrue(AuditLog(path: directory + "/audit.log").recent().isEmpty)
+    }
+
+    /// Thousands of random keys in every view: the console never crashes, and the data stays consistent.
+    func testKeystrokeFuzzNeverCrashesOrCorrupts() async throws {
+        var generator = SeededGenerator(seed: 20261125)
+        let alphabet: [Key] = "jkgGnrxCRuald/?:1234 5<>IsptwfTA!cyy".map { Key.char($0) }.filter { $0 != .char("q") }
+            + [.enter, .escape, .tab, .backTab, .up, .down, .left, .right, .pageUp, .pageDown, .home, .end, .backspace, .ctrl("r"), .ctrl("u")]
+        var script = "wait 200ms\n"
+        for _ in 0..<3000 {
+            let key = alphabet[Int(generator.next() % UInt64(alphabet.count))]
+            switch key {
+            case .char(let c) where c == "<": script += "<lt>"
+            case .char(let c) where c == ">": script += "<gt>"
+            case .char(" "): script += "<Space>"
+            case .char(let c): script += String(c)
+            default: script += "<\(key.scriptName)>"
+            }
+            if generator.next() % 40 == 0 { script += "\n" }
+        }
+        script += "\n<Esc><Esc><Esc><Esc>:q<Enter>\n"
+        var options = ConsoleOptions()
+        options.script = try KeyScript.parse(script)
+        options.speed = 2000
+        options.auditPath = directory + "/audit.log"
+        for size in [(160, 45), (80, 24), (40, 12)] {
+            let terminal = HeadlessTerminal(width: size.0, height: size.1)
+            let runtime = ConsoleRuntime(backend: EmbeddedBackend(system: system, operatorName: "fuzz"), terminal: terminal, theme: .fallback, options: options)
+            let watchdog = Task {
+                try await Task.sleep(for: .seconds(120))
+                runtime.inject([.key(.ctrl("c"))])
+            }
+            let failure = try await runtime.run()
+            watchdog.cancel()
+            XCTAssertNil(failure)
+            XCTAssertGreaterThan(terminal.frames, 0)
+        }
+        await system.drain(timeout: .seconds(10))
+        let actions = AuditLog(path: directory + "/audit.log").recent(limit: 10_000)
+        XCTAssertGreaterThan(actions.count, 0, "the fuzz should have confirmed some actions")
+        print("fuzz: \(actions.count) actions, \(actions.filter(\.ok).count) succeeded")
+        // Every order agrees with its payment: a PAID order was charged, a cancelled one keeps no money.
+        let admin = Actor.system("check")
+        let orders = try await system.orders.list(actor: admin, page: PageRequest(page: 0, size: 200)).content
+        for order in orders {
+            let payment = try? await system.payments.payment(actor: admin, orderId: order.id)
+            switch order.status {
+            case .paid, .completed:
+                XCTAssertTrue([.success, .refundPending].contains(payment?.status), "order \(order.id) is \(order.status.rawValue), payment \(String(describing: payment?.status))")
+            case .cancelled:
+                XCTAssertNotEqual(payment?.status, .success, "cancelled order \(order.id) kept its money")
+            case .failed:
+                XCTAssertEqual(payment?.status, .failed, "order \(order.id)")
+            default: break
+            }
+        }
+    }
+}
+
+/// SplitMix64: reproducible random keys.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+extension Key {
+    /// The name a script uses for this key.
+    var scriptName: String {
+        switch self {
+        case .enter: "Enter"
+        case .escape: "Esc"
+        case .tab: "Tab"
+        case .backTab: "S-Tab"
+        case .backspace: "BS"
+        case .delete: "Del"
+        case .up: "Up"
+        case .down: "Down"
+        case .left: "Left"
+        case .right: "Right"
+        case .pageUp: "PgUp"
+        case .pageDown: "PgDn"
+        case .home: "Home"
+        case .end: "End"
+        case .ctrl(let c): "C-\(c)"
+        case .function(let n): "F\(n)"
+        case .char(let c): String(c)
+        }
+    }
+}
