@@ -151,9 +151,12 @@ public enum ConsoleUpdate {
                 if let i = state.orders.rows.firstIndex(where: { $0.id == update.orderId }) {
                     state.orders.rows[i].status = update.to
                     state.orders.rows[i].updatedAt = event.envelope.occurredAt
-                    if update.to == .failed { state.orders.rows[i].failureReason = update.reason } else if update.to == .paid { state.orders.rows[i].failureReason = nil }
+                    if update.to == .paid { state.orders.rows[i].failureReason = nil }
                 }
             case .paymentProcessed(let processed):
+                if processed.status == .failed, let i = state.orders.rows.firstIndex(where: { $0.id == processed.orderId }) {
+                    state.orders.rows[i].failureReason = processed.failureReason
+                }
                 if let i = state.payments.rows.firstIndex(where: { $0.id == processed.paymentId }) {
                     switch processed.status {
                     case .success: state.payments.rows[i].status = .success; state.payments.rows[i].failureReason = nil

@@ -47,12 +47,23 @@ public final class NcursesTerminal: TerminalDevice, @unchecked Sendable {
     }
 
     public func waitForInput(timeout: Double, wakeFD: Int32) -> [TerminalInput] {
-        var fds = [pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0), pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0)]
-        let ready = poll(&fds, 2, Int32(max(0, timeout) * 1000))
+        var fds = [pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0), pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0),
+                   pollfd(fd: TerminalRestorer.signalPipe[0], events: Int16(POLLIN), revents: 0)]
+        let ready = poll(&fds, 3, Int32(max(0, timeout) * 1000))
         if TerminalRestorer.hangupRequested { return [.hangup] }
+        // Signals arrive on whichever thread; their handler writes to a pipe this poll watches.
+        if TerminalRestorer.takeResize() {
+            var size = winsize()
+            if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_row > 0, size.ws_col > 0 {
+                resizeterm(Int32(size.ws_row), Int32(size.ws_col))
+                width = Int(size.ws_col); height = Int(size.ws_row)
+                return [.resize(width: width, height: height)]
+            }
+        }
+        let interrupted = ready < 0 && errno == EINTR
         guard ready > 0 else { return [] }
         if fds[0].revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0 { return [.hangup] }
-        guard fds[0].revents & Int16(POLLIN) != 0 else { return [] }
+        guard fds[0].revents & Int16(POLLIN) != 0 || interrupted else { return [] }
         var out: [TerminalInput] = []
         var ch: wint_t = 0
         var reads = 0
@@ -72,7 +83,7 @@ public final class NcursesTerminal: TerminalDevice, @unchecked Sendable {
             }
         }
         // Readable but nothing to read: the other end has gone (a dropped SSH session).
-        if reads == 0 && out.isEmpty {
+        if reads == 0 && out.isEmpty && !interrupted {
             var probe: UInt8 = 0
             if read(STDIN_FILENO, &probe, 0) < 0 || Self.atEOF() { return [.hangup] }
         }
