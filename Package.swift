@@ -65,6 +65,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -96,6 +97,9 @@ let package = Package(
             name: "OrderPayGatewayTests",
             dependencies: ["OrderPayCore", "OrderPayServices", "OrderPayStore", "OrderPayGateway", "OrderPayServer", "OrderPayEmbedded",
                            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOHTTP1", package: "swift-nio"),
+                           .product(name: "NIOPosix", package: "swift-nio"),
                            .product(name: "HummingbirdTesting", package: "hummingbird")]
         ),
         .testTarget(
