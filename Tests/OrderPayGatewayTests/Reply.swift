@@ -14,7 +14,7 @@ struct Reply {
     var text: String { String(decoding: body, as: UTF8.self) }
 
     static func send(_ method: HTTPMethod, _ url: String, token: String? = nil, json: String? = nil,
-                     headers: [(String, String)] = [], timeout: TimeAmount = .seconds(15)) async throws -> Reply {
+                     headers: [(String, String)] = [], bytes: Data? = nil, timeout: TimeAmount = .seconds(15)) async throws -> Reply {
         var request = HTTPClientRequest(url: url)
         request.method = method
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
@@ -25,6 +25,7 @@ struct Reply {
             }
             request.body = .bytes(ByteBuffer(string: json))
         }
+        if let bytes { request.body = .bytes(ByteBuffer(bytes: bytes)) }
         let response = try await HTTPClient.shared.execute(request, timeout: timeout)
         let body = try await response.body.collect(upTo: 8 << 20)
         return Reply(status: Int(response.status.code), headers: response.headers, body: Data(buffer: body))
