@@ -114,7 +114,7 @@ public final class Gateway: @unchecked Sendable {
                 case .reset:
                     return JSONResponses.problem(.badGateway, "\(app) dropped the connection; the request may or may not have been applied (send an Idempotency-Key to make retries safe)")
                 case .timeout:
-                    return JSONResponses.problem(.gatewayTimeout, "\(app) did not answer within \(settings.upstreamTimeout.nanoseconds / 1_000_000_000) s")
+                    return JSONResponses.problem(.gatewayTimeout, "\(app) did not answer within \(Double(settings.upstreamTimeout.nanoseconds) / 1e9) s")
                 }
             }
         }

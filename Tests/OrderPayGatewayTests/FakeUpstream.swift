@@ -13,10 +13,13 @@ final class DroppingUpstream: @unchecked Sendable {
         port = channel.localAddress?.port ?? 0
     }
 
-    static func start() async throws -> DroppingUpstream {
+    /// - Parameter silent: accept and read, but never answer nor close (an upstream that hangs).
+    static func start(silent: Bool = false) async throws -> DroppingUpstream {
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { channel in channel.pipeline.addHandler(CloseOnRead()) }
+            .childChannelInitializer { channel in
+                silent ? channel.eventLoop.makeSucceededVoidFuture() : channel.pipeline.addHandler(CloseOnRead())
+            }
             .bind(host: "127.0.0.1", port: 0).get()
         return DroppingUpstream(channel: channel)
     }

@@ -155,6 +155,24 @@ final class GatewayFailoverTests: XCTestCase {
         }
     }
 
+    /// An instance that accepts the request and never answers: 504 once the upstream timeout
+    /// passes, for idempotent requests too (another instance might hang the same way).
+    func testHangingInstanceAnswers504() async throws {
+        var options = GatewayTestCluster.Options()
+        options.services = [.auth]
+        try await GatewayTestCluster.with(options) { c in
+            let token = try await c.token(c.customer)
+            let silent = try await DroppingUpstream.start(silent: true)
+            let registry = EurekaClient(baseURL: c.registryURL)
+            try await registry.register(app: "ORDER-SERVICE", instanceId: "hangs", host: "127.0.0.1", port: silent.port)
+            let impatient = try await c.startGateway(upstreamTimeout: .milliseconds(300))
+            try await c.refreshGateway(impatient)
+            let reply = try await c.call(.GET, "/api/products", token: token, on: impatient.baseURL)
+            try reply.problem(504, containing: "ORDER-SERVICE did not answer within 0.3 s")
+            await silent.stop()
+        }
+    }
+
     static func order(_ c: GatewayTestCluster) -> PlaceOrderRequest {
         PlaceOrderRequest(items: [.init(productId: c.keyboard.id, quantity: 1)], shippingAddress: "2 Retry Road")
     }

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
+import NIOCore
 import NIOHTTP1
 import OrderPayCore
 import OrderPayEmbedded
@@ -98,14 +99,14 @@ final class GatewayTestCluster: @unchecked Sendable {
     }
 
     /// Another gateway on the same registry (e.g. with its own rate limit).
-    func startGateway(rateLimit: Double? = nil, burst: Double? = nil) async throws -> RunningGateway {
+    func startGateway(rateLimit: Double? = nil, burst: Double? = nil, upstreamTimeout: TimeAmount = .seconds(10)) async throws -> RunningGateway {
         var gatewayOptions = GatewayHost.Options(jwtSecret: jwtSecret)
         gatewayOptions.port = 0
         gatewayOptions.registryURL = registryURL
         gatewayOptions.refreshInterval = options.refreshInterval
         gatewayOptions.settings.rateLimit = rateLimit ?? options.rateLimit
         gatewayOptions.settings.rateBurst = burst ?? options.burst
-        gatewayOptions.settings.upstreamTimeout = .seconds(10)
+        gatewayOptions.settings.upstreamTimeout = upstreamTimeout
         let gateway = try await GatewayHost.start(gatewayOptions, logger: logger)
         lock.withLock { gateways.append(gateway) }
         return gateway
