@@ -5,6 +5,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import OrderPayCore
 import OrderPayServices
 
@@ -113,7 +114,7 @@ public final class Gateway: @unchecked Sendable {
                 case .reset:
                     return JSONResponses.problem(.badGateway, "\(app) dropped the connection; the request may or may not have been applied (send an Idempotency-Key to make retries safe)")
                 case .timeout:
-                    return JSONResponses.problem(.gatewayTimeout, "\(app) did not answer within \(settings.upstreamTimeout.nanoseconds / 1_000_000_000) s")
+                    return JSONResponses.problem(.gatewayTimeout, "\(app) did not answer within \(Double(settings.upstreamTimeout.nanoseconds) / 1e9) s")
                 }
             }
         }
@@ -140,19 +141,25 @@ public final class Gateway: @unchecked Sendable {
 
     enum Failure { case refused, reset, timeout }
 
+    /// Only an instance that never got the request (connection refused, no route, connect
+    /// timeout) is `.refused` and safe to skip for any method; a connection lost after the request
+    /// may have gone out (reset, closed mid-response, TLS/HTTP errors) is `.reset`, retried only
+    /// for idempotent requests. (Matching "connect" in the description classified "connection
+    /// reset by peer" as refused, so a POST without an Idempotency-Key could be applied twice.)
     static func classify(_ error: Error) -> Failure {
         if let client = error as? HTTPClientError {
             switch client {
             case .deadlineExceeded, .readTimeout, .writeTimeout: return .timeout
             case .connectTimeout: return .refused
-            case .remoteConnectionClosed: return .reset
-            default: break
+            default: return .reset
             }
         }
-        let text = "\(error)".lowercased()
-        if text.contains("refused") || text.contains("connect") { return .refused }
-        if text.contains("timeout") || text.contains("timed out") { return .timeout }
-        return .reset
+        if error is NIOConnectionError { return .refused }
+        if let channel = error as? ChannelError, case .connectTimeout = channel { return .refused }
+        if let io = error as? IOError {
+            return [ECONNREFUSED, EHOSTUNREACH, ENETUNREACH, EADDRNOTAVAIL].contains(io.errnoCode) ? .refused : .reset
+        }
+        return "\(error)".contains("Connection refused") ? .refused : .reset
     }
 
     /// The token of `Authorization: Bearer <token>` (on every request: no Foundation string calls).

@@ -73,31 +73,39 @@ public enum GatewayServer {
         return try JSONResponses.json(views)
     }
 
-    /// One document for the whole API: each service's paths, fetched from a live instance.
+    /// One document for the whole API: each service's paths, fetched from a live instance (the
+    /// next one when an instance does not answer), with every component section they refer to
+    /// (schemas, shared responses, security schemes) so each `$ref` and security requirement resolves.
     static func openAPI(_ gateway: Gateway) async throws -> Response {
         var paths: [String: Any] = [:]
-        var schemas: [String: Any] = [:]
+        var components: [String: [String: Any]] = [:]
         for app in Set(GatewayRoutes.table.map(\.app)).sorted() {
-            guard let endpoint = gateway.directory.candidates(for: app).first else { continue }
-            var request = HTTPClientRequest(url: endpoint.baseURL + "/openapi.json")
-            request.method = .GET
-            guard let response = try? await gateway.http.execute(request, timeout: .seconds(5)), response.status == .ok,
-                  let buffer = try? await response.body.collect(upTo: 4 << 20),
-                  let document = try? JSONSerialization.jsonObject(with: Data(buffer: buffer)) as? [String: Any] else { continue }
-            for (path, item) in document["paths"] as? [String: Any] ?? [:] where GatewayRoutes.app(for: path) == app {
-                paths[path] = item
-            }
-            for (name, schema) in (document["components"] as? [String: Any])?["schemas"] as? [String: Any] ?? [:] {
-                schemas[name] = schema
+            for endpoint in gateway.directory.candidates(for: app) {
+                guard let document = await fetchDocument(gateway, endpoint) else { continue }
+                for (path, item) in document["paths"] as? [String: Any] ?? [:] where GatewayRoutes.app(for: path) == app {
+                    paths[path] = item
+                }
+                for (section, entries) in document["components"] as? [String: Any] ?? [:] {
+                    for (name, value) in entries as? [String: Any] ?? [:] { components[section, default: [:]][name] = value }
+                }
+                break
             }
         }
         let combined: [String: Any] = [
             "openapi": "3.1.0",
             "info": ["title": "OrderPay API (through the gateway)", "version": "1.0.0"],
             "paths": paths,
-            "components": ["schemas": schemas, "securitySchemes": ["bearer": ["type": "http", "scheme": "bearer", "bearerFormat": "JWT"]]],
+            "components": components,
         ]
         let data = try JSONSerialization.data(withJSONObject: combined, options: [.sortedKeys])
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func fetchDocument(_ gateway: Gateway, _ endpoint: ServiceDirectory.Endpoint) async -> [String: Any]? {
+        var request = HTTPClientRequest(url: endpoint.baseURL + "/openapi.json")
+        request.method = .GET
+        guard let response = try? await gateway.http.execute(request, timeout: .seconds(5)), response.status == .ok,
+              let buffer = try? await response.body.collect(upTo: 4 << 20) else { return nil }
+        return try? JSONSerialization.jsonObject(with: Data(buffer: buffer)) as? [String: Any]
     }
 }

@@ -38,7 +38,7 @@ public enum OpenAPIDocument {
         if !parameters.isEmpty { operation["parameters"] = .array(parameters) }
         if let body = route.body {
             operation["requestBody"] = ["required": .bool(route.bodyRequired),
-                                        "content": ["application/json": ["schema": OpenAPISchemas.ref(body)]]]
+                                        "content": .object([route.bodyContentType: ["schema": OpenAPISchemas.ref(body)]])]
         }
         switch route.access {
         case .anonymous: operation["security"] = []
@@ -60,6 +60,10 @@ public enum OpenAPIDocument {
             responses[status] = ["description": "done, no content"]
         case .text(let contentType, let description):
             responses[status] = ["description": .string(description), "content": [contentType: ["schema": ["type": "string"]]]]
+        case .binary(let contentTypes, let description):
+            let binary: JSONValue = ["schema": ["type": "string", "format": "binary"]]
+            responses[status] = ["description": .string(description),
+                                 "content": .object(Dictionary(uniqueKeysWithValues: contentTypes.map { ($0, binary) }))]
         }
         var problems: [String] = []
         if route.body != nil || !route.pathParameters.isEmpty || !route.query.isEmpty { problems.append("400") }
@@ -69,7 +73,7 @@ public enum OpenAPIDocument {
         case .admin: problems += ["401", "403"]
         }
         if !route.pathParameters.isEmpty { problems.append("404") }
-        if route.body != nil { problems.append("422") }
+        if route.body != nil { problems += ["413", "415", "422"] }
         for code in problems { responses[code] = ["$ref": "#/components/responses/Problem"] }
         return responses
     }

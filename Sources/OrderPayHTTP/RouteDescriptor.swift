@@ -49,11 +49,13 @@ public enum ResponseDoc: Sendable {
     case empty(status: Int = 204)
     /// A non-JSON body (`text/event-stream`, Prometheus text…).
     case text(contentType: String, description: String)
+    /// Bytes in one of these media types (images…).
+    case binary(contentTypes: [String], description: String)
 
     public var status: Int {
         switch self {
         case .json(_, let status), .jsonArray(_, let status), .empty(let status): status
-        case .text: 200
+        case .text, .binary: 200
         }
     }
 }
@@ -69,6 +71,8 @@ public struct RouteDescriptor: Sendable {
     /// The component schema of the JSON body, if the route takes one.
     public var body: String?
     public var bodyRequired: Bool
+    /// The media type of the body (`multipart/form-data` for uploads).
+    public var bodyContentType: String
     public var response: ResponseDoc
     public var query: [ParameterDoc]
     public var headers: [ParameterDoc]
@@ -76,10 +80,10 @@ public struct RouteDescriptor: Sendable {
     public var pathValues: [String: [String]]
 
     public init(method: HTTPRequest.Method, path: String, tag: String, summary: String, access: RouteAccess,
-                body: String? = nil, bodyRequired: Bool = true, response: ResponseDoc,
+                body: String? = nil, bodyRequired: Bool = true, bodyContentType: String = "application/json", response: ResponseDoc,
                 query: [ParameterDoc] = [], headers: [ParameterDoc] = [], pathValues: [String: [String]] = [:]) {
         self.method = method; self.path = path; self.tag = tag; self.summary = summary; self.access = access
-        self.body = body; self.bodyRequired = bodyRequired; self.response = response; self.query = query; self.headers = headers
+        self.body = body; self.bodyRequired = bodyRequired; self.bodyContentType = bodyContentType; self.response = response; self.query = query; self.headers = headers
         self.pathValues = pathValues
     }
 

@@ -85,6 +85,8 @@ public final class ServiceHost: @unchecked Sendable {
         case .auth:
             addAuthRoutes(to: api, auth: system.auth, tokens: tokens)
             addUserRoutes(to: api, auth: system.auth, tokens: tokens)
+            addProfileImageRoutes(to: api, auth: system.auth, tokens: tokens,
+                                  store: ProfileImageStore(dataDirectory: system.configuration.dataDirectory))
             checks.append(HealthCheck("database") { _ = try await system.auth.countUsers() })
         case .orders:
             addOrderRoutes(to: api, orders: system.orders, tokens: tokens)

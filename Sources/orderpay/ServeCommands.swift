@@ -62,9 +62,9 @@ struct ServeCommand: AsyncParsableCommand {
                 var options = GatewayHost.Options(jwtSecret: try EmbeddedConfiguration(dataDirectory: dataDirectory).resolveJWTSecret())
                 options.host = host; options.port = port; options.registryURL = registryURL
                 options.settings.rateLimit = rateLimit; options.settings.rateBurst = burst
-                let (server, refresh) = try await GatewayHost.start(options, logger: logger)
-                url = server.baseURL
-                stop = { refresh.cancel(); await server.stop() }
+                let gateway = try await GatewayHost.start(options, logger: logger)
+                url = gateway.baseURL
+                stop = { await gateway.stop() }
             case .auth, .orders, .payments:
                 var options = ServiceHost.Options(service: ServiceKind(rawValue: component.rawValue)!, dataDirectory: dataDirectory)
                 options.host = host; options.port = port; options.registryURL = registryURL

@@ -67,6 +67,8 @@ struct HTTPTestSystem {
         let tokens = system.auth.tokens
         addAuthRoutes(to: api, auth: system.auth, tokens: tokens)
         addUserRoutes(to: api, auth: system.auth, tokens: tokens)
+        addProfileImageRoutes(to: api, auth: system.auth, tokens: tokens,
+                              store: ProfileImageStore(dataDirectory: system.configuration.dataDirectory))
         addProductRoutes(to: api, orders: system.orders, tokens: tokens)
         addOrderRoutes(to: api, orders: system.orders, tokens: tokens)
         addPaymentRoutes(to: api, payments: system.payments, tokens: tokens)

@@ -11,6 +11,7 @@ final class OpenAPIRouteTests: XCTestCase {
         "POST /api/auth/signup", "POST /api/auth/login", "POST /api/auth/refresh", "POST /api/auth/logout",
         "GET /api/users", "GET /api/users/me", "GET /api/users/{id}", "POST /api/users", "PUT /api/users/{id}",
         "DELETE /api/users/{id}", "PUT /api/users/{id}/password", "PUT /api/users/{id}/roles", "PUT /api/users/{id}/status",
+        "POST /api/users/{id}/profile-image", "GET /api/users/{id}/profile-image",
         "GET /api/products", "GET /api/products/{id}", "POST /api/products", "PUT /api/products/{id}",
         "POST /api/orders", "GET /api/orders", "GET /api/orders/{id}", "GET /api/orders/status/{status}",
         "GET /api/orders/{id}/history", "POST /api/orders/{id}/cancel", "POST /api/orders/{id}/complete",
@@ -44,6 +45,12 @@ final class OpenAPIRouteTests: XCTestCase {
             let requestBody = try XCTUnwrap(orders["requestBody"] as? [String: Any])
             XCTAssertTrue("\(requestBody)".contains("#/components/schemas/PlaceOrderRequest"))
             XCTAssertNotNil((orders["responses"] as? [String: Any])?["201"])
+            let upload = try XCTUnwrap(paths["/api/users/{id}/profile-image"]?["post"] as? [String: Any])
+            let uploadContent = try XCTUnwrap((upload["requestBody"] as? [String: Any])?["content"] as? [String: Any])
+            XCTAssertEqual(Array(uploadContent.keys), ["multipart/form-data"])
+            let image = try XCTUnwrap(paths["/api/users/{id}/profile-image"]?["get"] as? [String: Any])
+            let imageTypes = ((image["responses"] as? [String: Any])?["200"] as? [String: Any])?["content"] as? [String: Any]
+            XCTAssertEqual(Set(imageTypes?.keys.map { $0 } ?? []), ["image/png", "image/jpeg", "image/gif"])
             let login = try XCTUnwrap(paths["/api/auth/login"]?["post"] as? [String: Any])
             XCTAssertEqual((login["security"] as? [Any])?.count, 0)
 

@@ -1,0 +1,46 @@
+import Foundation
+import NIOHTTP1
+import OrderPayCore
+import XCTest
+
+/// Token buckets per client at the gateway: per user when the request carries one, else per address.
+final class GatewayRateLimitTests: XCTestCase {
+    func testOverTheLimitIs429WithRetryAfterWhileOthersAreServed() async throws {
+        try await GatewayTestCluster.with { c in
+            // Tokens come through the unlimited gateway; the limited one allows bursts of 3 and
+            // then one request per 100 s, so nothing refills during the test.
+            let kim = try await c.token(c.customer)
+            let lee = try await c.token(c.other)
+            let limited = try await c.startGateway(rateLimit: 0.01, burst: 3)
+            for _ in 0..<3 {
+                let reply = try await c.call(.GET, "/api/products", token: kim, on: limited.baseURL)
+                XCTAssertEqual(reply.status, 200, reply.text)
+            }
+            let refused = try await c.call(.GET, "/api/products", token: kim, on: limited.baseURL)
+            try refused.problem(429, containing: "rate limit")
+            let retryAfter = try XCTUnwrap(refused.headers.first(name: "Retry-After").flatMap(Int.init), "Retry-After must be whole seconds")
+            XCTAssertTrue((1...101).contains(retryAfter), "Retry-After \(retryAfter)")
+            XCTAssertNotNil(refused.headers.first(name: "X-Request-Id"))
+            // Still refused: another path or method of the same user draws on the same bucket.
+            try await c.call(.GET, "/api/orders", token: kim, on: limited.baseURL).problem(429)
+
+            // Another user is served meanwhile, from their own bucket.
+            for _ in 0..<3 {
+                let reply = try await c.call(.GET, "/api/orders", token: lee, on: limited.baseURL)
+                XCTAssertEqual(reply.status, 200, reply.text)
+            }
+            try await c.call(.GET, "/api/orders", token: lee, on: limited.baseURL).problem(429)
+
+            // Anonymous requests are counted by address, apart from the users' buckets.
+            var anonymous: [Int] = []
+            for _ in 0..<4 {
+                anonymous.append(try await c.call(.POST, "/api/auth/login", json: #"{"email":"x@example.com","password":"wrong-pass"}"#,
+                                                  on: limited.baseURL).status)
+            }
+            XCTAssertEqual(anonymous, [401, 401, 401, 429])
+
+            // The unlimited gateway still serves the limited users.
+            try await c.call(.GET, "/api/products", token: kim).expect(200)
+        }
+    }
+}

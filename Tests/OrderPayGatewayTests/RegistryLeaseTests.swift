@@ -1,0 +1,133 @@
+import Foundation
+import NIOHTTP1
+import OrderPayCore
+import OrderPayGateway
+import OrderPayServer
+import OrderPayServices
+import XCTest
+
+/// The registry over its Eureka REST API: leases, eviction, renewals, the JSON shape.
+final class RegistryLeaseTests: XCTestCase {
+    static let json = [("Accept", "application/json")]
+
+    func testInstanceThatStopsRenewingIsEvictedWhileRenewingOnesStay() async throws {
+        try await GatewayTestCluster.with { c in
+            let registry = EurekaClient(baseURL: c.registryURL)
+            let registeredBefore = ContinuousClock.now
+            try await registry.register(app: "SILENT-SERVICE", instanceId: "silent-1", host: "127.0.0.1", port: 9)
+            let listed = try await c.call(.GET, "/eureka/apps/SILENT-SERVICE", headers: Self.json, on: c.registryURL)
+            XCTAssertEqual(listed.status, 200, listed.text)
+            XCTAssertTrue(listed.text.contains("silent-1"))
+
+            // Never renewed: gone once its lease (3 s) ends. Bounded wait.
+            let gone = try await Self.poll(timeout: .seconds(20)) {
+                try await c.call(.GET, "/eureka/apps/SILENT-SERVICE", headers: Self.json, on: c.registryURL).status == 404
+            }
+            XCTAssertTrue(gone, "an instance that stopped renewing is still listed")
+            // Not before its lease ended (leases are kept in whole seconds, hence the second of slack).
+            XCTAssertGreaterThanOrEqual(ContinuousClock.now - registeredBefore, .seconds(c.options.leaseSeconds - 1))
+
+            // The services renew every 0.5 s and outlived several such leases.
+            let apps = try await c.call(.GET, "/eureka/apps", headers: Self.json, on: c.registryURL)
+            let names = try Self.applications(apps).map { $0["name"] as? String }
+            XCTAssertEqual(Set(names.compactMap { $0 }), ["AUTH-SERVICE", "ORDER-SERVICE", "PAYMENT-SERVICE"])
+
+            // A renewal of the evicted instance is refused with 404, so its client knows to register again.
+            try await c.call(.PUT, "/eureka/apps/SILENT-SERVICE/silent-1", on: c.registryURL).problem(404)
+            do {
+                try await registry.renew(app: "SILENT-SERVICE", instanceId: "silent-1")
+                XCTFail("renewing an evicted instance should fail")
+            } catch let error as AppError {
+                XCTAssertEqual(error.kind, .notFound)
+            }
+        }
+    }
+
+    /// A service whose registration disappears (say the registry lost it) finds out on its next
+    /// renewal and registers again.
+    func testServiceRegistersAgainAfterLosingItsLease() async throws {
+        try await GatewayTestCluster.with { c in
+            let orders = c.host(.orders)
+            let id = orders.system.instanceId
+            let cancelled = try await c.call(.DELETE, "/eureka/apps/ORDER-SERVICE/\(id)", on: c.registryURL)
+            XCTAssertEqual(cancelled.status, 200, cancelled.text)
+            try await c.call(.GET, "/eureka/apps/ORDER-SERVICE/\(id)", headers: Self.json, on: c.registryURL).problem(404)
+            let back = try await Self.poll(timeout: .seconds(15)) {
+                try await c.call(.GET, "/eureka/apps/ORDER-SERVICE/\(id)", headers: Self.json, on: c.registryURL).status == 200
+            }
+            XCTAssertTrue(back, "the order service did not register again")
+        }
+    }
+
+    func testEurekaRESTAPIAndJSON() async throws {
+        try await GatewayTestCluster.with { c in
+            let apps = try await c.call(.GET, "/eureka/apps", headers: Self.json, on: c.registryURL)
+            XCTAssertEqual(apps.status, 200, apps.text)
+            let body = try XCTUnwrap(try apps.json()["applications"] as? [String: Any])
+            XCTAssertEqual(body["versions__delta"] as? String, "1")
+            XCTAssertEqual(body["apps__hashcode"] as? String, "UP_3_")
+            let orders = try XCTUnwrap(try Self.applications(apps).first { $0["name"] as? String == "ORDER-SERVICE" })
+            let instance = try XCTUnwrap((orders["instance"] as? [[String: Any]])?.first)
+            let port = c.host(.orders).server.port
+            XCTAssertEqual(instance["instanceId"] as? String, "127.0.0.1:\(port)")
+            XCTAssertEqual(instance["app"] as? String, "ORDER-SERVICE")
+            XCTAssertEqual(instance["ipAddr"] as? String, "127.0.0.1")
+            XCTAssertEqual(instance["status"] as? String, "UP")
+            XCTAssertEqual((instance["port"] as? [String: Any])?["$"] as? Int, port)
+            XCTAssertEqual((instance["port"] as? [String: Any])?["@enabled"] as? String, "true")
+            XCTAssertEqual((instance["leaseInfo"] as? [String: Any])?["durationInSecs"] as? Int, 3)
+            XCTAssertEqual((instance["dataCenterInfo"] as? [String: Any])?["name"] as? String, "MyOwn")
+            XCTAssertEqual(instance["healthCheckUrl"] as? String, "http://127.0.0.1:\(port)/health")
+
+            // A registration as Spring Cloud sends it: port as a string, no instanceId.
+            let spring = #"""
+            {"instance":{"hostName":"127.0.0.1","app":"BILLING","ipAddr":"127.0.0.1","status":"UP",
+             "port":{"$":"9090","@enabled":"true"},"dataCenterInfo":{"@class":"com.netflix.appinfo.InstanceInfo$DefaultDataCenterInfo","name":"MyOwn"}}}
+            """#
+            let registered = try await c.call(.POST, "/eureka/apps/BILLING", json: spring, on: c.registryURL)
+            XCTAssertEqual(registered.status, 204, registered.text)
+            let id = "127.0.0.1:billing:9090"
+            let one = try await c.call(.GET, "/eureka/apps/BILLING/\(id)", headers: Self.json, on: c.registryURL)
+            XCTAssertEqual(one.status, 200, one.text)
+            XCTAssertEqual(((try one.json()["instance"] as? [String: Any])?["port"] as? [String: Any])?["$"] as? Int, 9090)
+            try await c.call(.PUT, "/eureka/apps/BILLING/\(id)", on: c.registryURL).expect(200)
+            try await c.call(.PUT, "/eureka/apps/BILLING/nobody", on: c.registryURL).problem(404)
+
+            let out = try await c.call(.PUT, "/eureka/apps/BILLING/\(id)/status?value=OUT_OF_SERVICE", on: c.registryURL)
+            XCTAssertEqual(out.status, 200, out.text)
+            let billing = try await c.call(.GET, "/eureka/apps/BILLING", headers: Self.json, on: c.registryURL)
+            XCTAssertTrue(billing.text.contains(#""status":"OUT_OF_SERVICE""#), billing.text)
+            try await c.call(.PUT, "/eureka/apps/BILLING/\(id)/status?value=SIDEWAYS", on: c.registryURL).problem(400)
+
+            try await c.call(.DELETE, "/eureka/apps/BILLING/\(id)", on: c.registryURL).expect(200)
+            try await c.call(.DELETE, "/eureka/apps/BILLING/\(id)", on: c.registryURL).problem(404)
+            try await c.call(.GET, "/eureka/apps/BILLING", headers: Self.json, on: c.registryURL).problem(404)
+            try await c.call(.POST, "/eureka/apps/BILLING", json: #"{"instance":{"app":"BILLING"}}"#, on: c.registryURL)
+                .problem(400, containing: "hostName")
+            try await c.call(.POST, "/eureka/apps/BILLING", json: "not json", on: c.registryURL).problem(400)
+
+            // The gateway's view of the same registry (admin only).
+            let admin = try await c.token(c.admin)
+            let view = try await c.call(.GET, "/api/registry", token: admin)
+            XCTAssertEqual(view.status, 200, view.text)
+            XCTAssertTrue(view.text.contains("PAYMENT-SERVICE"), view.text)
+            try await c.call(.GET, "/api/registry", token: try await c.token(c.customer)).problem(403)
+            try await c.call(.GET, "/api/registry").problem(401)
+        }
+    }
+
+    static func applications(_ reply: Reply) throws -> [[String: Any]] {
+        let body = try XCTUnwrap(try reply.json()["applications"] as? [String: Any], reply.text)
+        return try XCTUnwrap(body["application"] as? [[String: Any]], reply.text)
+    }
+
+    /// Checks `condition` every 100 ms until it holds or `timeout` passes.
+    static func poll(timeout: Duration, _ condition: () async throws -> Bool) async throws -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if try await condition() { return true }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return try await condition()
+    }
+}
