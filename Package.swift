@@ -83,6 +83,8 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         // The console's pure core: state, update, view, keymap, themes, scripts, the Backend protocol.
         .target(name: "OrderPayConsole", dependencies: ["OrderPayCore"]),
+        // The console's remote mode: Backend over the gateway's REST API with libcurl.
+        .target(name: "OrderPayRemote", dependencies: ["OrderPayCore", "OrderPayConsole", "CCurl"]),
         .executableTarget(
             name: "orderpay",
             dependencies: [
@@ -102,6 +104,13 @@ let package = Package(
             dependencies: ["OrderPayCore", "OrderPayServices", "OrderPayStore", "OrderPayGateway", "OrderPayServer", "OrderPayEmbedded",
                            .product(name: "AsyncHTTPClient", package: "async-http-client"),
                            .product(name: "HummingbirdTesting", package: "hummingbird")]
+        ),
+        .testTarget(
+            name: "OrderPayRemoteTests",
+            dependencies: ["OrderPayCore", "OrderPayConsole", "OrderPayRemote", "OrderPayServices", "OrderPayStore",
+                           "OrderPayEmbedded", "OrderPayGateway", "OrderPayServer", "CCurl",
+                           .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                           .product(name: "Hummingbird", package: "hummingbird")]
         ),
         .testTarget(
             name: "OrderPayHTTPTests",
