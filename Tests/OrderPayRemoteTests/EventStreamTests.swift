@@ -78,10 +78,10 @@ final class EventStreamTests: XCTestCase {
             options.streamInitialBackoff = 0.2
             options.streamMaximumBackoff = 0.5
             let backend = try await system.backend(options: options)
-            let consumer = Consumer(backend, backlog: 0)
-            try await Task.sleep(for: .milliseconds(500))   // connected (live only: events from now on)
             let first = try await backend.placeOrder(system.newOrder())
-            _ = try await consumer.waitForPaid(first.id)
+            _ = try await eventually("first order PAID") { try await backend.orderDetail(id: first.id).order.status == .paid ? true : nil }
+            let consumer = Consumer(backend, backlog: 1)
+            _ = try await consumer.waitForPaid(first.id)   // the backlog's one event: connected
 
             await system.stopGateway()
             _ = try await eventually("trouble reported") {
