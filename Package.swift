@@ -90,11 +90,13 @@ let package = Package(
         .target(name: "OrderPayTerminal", dependencies: ["OrderPayConsole", "CNcurses"]),
         // The console's embedded backend: the service objects in this process.
         .target(name: "OrderPayConsoleEmbedded", dependencies: ["OrderPayConsole", "OrderPayCore", "OrderPayServices", "OrderPayEmbedded"]),
+        // The console's remote mode: Backend over the gateway's REST API with libcurl.
+        .target(name: "OrderPayRemote", dependencies: ["OrderPayCore", "OrderPayConsole", "CCurl"]),
         .executableTarget(
             name: "orderpay",
             dependencies: [
                 "OrderPayCore", "OrderPayServices", "OrderPayEmbedded", "OrderPayGateway", "OrderPayServer",
-                "OrderPayConsole", "OrderPayTerminal", "OrderPayConsoleEmbedded",
+                "OrderPayConsole", "OrderPayTerminal", "OrderPayConsoleEmbedded", "OrderPayRemote",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -114,6 +116,13 @@ let package = Package(
                            .product(name: "NIOPosix", package: "swift-nio"),
                            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                            .product(name: "HummingbirdTesting", package: "hummingbird")]
+        ),
+        .testTarget(
+            name: "OrderPayRemoteTests",
+            dependencies: ["OrderPayCore", "OrderPayConsole", "OrderPayRemote", "OrderPayServices", "OrderPayStore",
+                           "OrderPayEmbedded", "OrderPayGateway", "OrderPayServer", "CCurl",
+                           .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                           .product(name: "Hummingbird", package: "hummingbird")]
         ),
         .testTarget(
             name: "OrderPayHTTPTests",

@@ -12,4 +12,7 @@ static inline CURLcode op_curl_setopt_slist(CURL *h, CURLoption o, struct curl_s
 static inline CURLcode op_curl_setopt_write(CURL *h, CURLoption o, op_curl_write_callback v) { return curl_easy_setopt(h, o, v); }
 static inline CURLcode op_curl_setopt_progress(CURL *h, curl_xferinfo_callback v) { return curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, v); }
 static inline CURLcode op_curl_getinfo_long(CURL *h, CURLINFO i, long *v) { return curl_easy_getinfo(h, i, v); }
+static inline CURLcode op_curl_setopt_off_t(CURL *h, CURLoption o, curl_off_t v) { return curl_easy_setopt(h, o, v); }
+static inline CURLcode op_curl_setopt_sockopt(CURL *h, curl_sockopt_callback v) { return curl_easy_setopt(h, CURLOPT_SOCKOPTFUNCTION, v); }
+static inline CURLcode op_curl_setopt_closesocket(CURL *h, curl_closesocket_callback v) { return curl_easy_setopt(h, CURLOPT_CLOSESOCKETFUNCTION, v); }
 #endif

@@ -119,7 +119,7 @@ public protocol Backend: AnyObject, Sendable {
     func refundPayment(id: Int64, reason: String) async throws -> Payment
     func replayDeadLetter(id: Int64) async throws
     func createUser(_ user: NewUser) async throws -> User
-    func setRoles(userId: Int64, roles: [Role]) async throws -> User
+    func setRoles(userId: Int64, roles: [OrderPayCore.Role]) async throws -> User
     func setLocked(userId: Int64, locked: Bool) async throws -> User
 
     /// The live log: the last `backlog` events, then every new one as it is appended, until the

@@ -16,6 +16,10 @@ public func addPaymentRoutes(to api: APIRouter, payments: PaymentService, tokens
                            access: user, response: .json("Payment"))) { _, context in
         try .json(try await payments.payment(actor: try context.requireActor(), orderId: try context.pathID("orderId")))
     }
+    api.on(RouteDescriptor(method: .get, path: "\(base)/{id}/history", tag: tag, summary: "Every status change of a payment, with attempt and reason",
+                           access: user, response: .jsonArray("PaymentHistoryEntry"))) { _, context in
+        try .json(try await payments.history(actor: try context.requireActor(), paymentId: try context.pathID()))
+    }
     api.on(RouteDescriptor(method: .get, path: base, tag: tag, summary: "The caller's payments, newest first (admins: everyone's)",
                            access: user, response: .json("PaymentPage"), query: [
                                .page, .size,

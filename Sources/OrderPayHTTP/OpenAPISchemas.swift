@@ -89,6 +89,9 @@ enum OpenAPISchemas {
                            "createdAt": dateTime, "updatedAt": dateTime],
                           required: ["id", "orderId", "userId", "amount", "status", "paymentMethod", "attempts", "createdAt", "updatedAt"]),
         "PaymentPage": page(of: "Payment"),
+        "PaymentHistoryEntry": object(["from": ref("PaymentStatus"), "to": ref("PaymentStatus"), "attempt": integer,
+                                       "reason": nullable("string"), "actor": string, "at": dateTime],
+                                      required: ["to", "attempt", "actor", "at"]),
         "RetryPaymentRequest": object(["paymentToken": string], required: []),
         "RefundRequest": object(["reason": string], required: ["reason"]),
 

@@ -15,7 +15,7 @@ final class OpenAPIRouteTests: XCTestCase {
         "GET /api/products", "GET /api/products/{id}", "POST /api/products", "PUT /api/products/{id}",
         "POST /api/orders", "GET /api/orders", "GET /api/orders/{id}", "GET /api/orders/status/{status}",
         "GET /api/orders/{id}/history", "POST /api/orders/{id}/cancel", "POST /api/orders/{id}/complete",
-        "GET /api/payments/{id}", "GET /api/payments/order/{orderId}", "GET /api/payments", "GET /api/payments/status/{status}",
+        "GET /api/payments/{id}", "GET /api/payments/{id}/history", "GET /api/payments/order/{orderId}", "GET /api/payments", "GET /api/payments/status/{status}",
         "POST /api/payments/{id}/retry", "POST /api/payments/{id}/cancel", "POST /api/payments/{id}/refund/initiate",
         "POST /api/payments/{id}/refund/process",
         "GET /api/events", "GET /api/events/stream", "GET /api/events/dead-letters", "POST /api/events/dead-letters/{id}/replay",

@@ -1,0 +1,47 @@
+import Foundation
+import OrderPayConsole
+import OrderPayCore
+
+/// The live log over server-sent events.
+extension RemoteBackend {
+    /// The last `backlog` events, then live ones, each batch as it arrives; `cursor` is the SSE id
+    /// (the log sequence). The backlog starts at `?from=` = end of the log − backlog + 1, the end
+    /// being the sum of the topics' end offsets (offsets count from 0 per topic, sequences from 1
+    /// across the log). Ends when the consuming task is cancelled (stopping the transfer and its
+    /// thread) or when the gateway refuses the stream for good (reported through `onStatus`).
+    public func streamEvents(backlog: Int, onStatus: @escaping @Sendable (String?) -> Void) -> AsyncStream<[StreamedEvent]> {
+        let (stream, continuation) = AsyncStream<[StreamedEvent]>.makeStream()
+        let events = SSEStream(transport: streamTransport, session: session,
+                               initialBackoff: options.streamInitialBackoff, maximumBackoff: options.streamMaximumBackoff)
+        let task = Task {
+            await events.run(initialQuery: { [self] in
+                backlog > 0 ? [("from", String(try await self.backlogStart(backlog)))] : []
+            }, onEvents: { messages in
+                let batch = messages.compactMap(Self.streamedEvent)
+                if !batch.isEmpty { continuation.yield(batch) }
+            }, onStatus: onStatus)
+            continuation.finish()
+        }
+        continuation.onTermination = { _ in task.cancel() }
+        return stream
+    }
+
+    /// The log sequence of the first of the last `count` events.
+    func backlogStart(_ count: Int) async throws -> Int64 {
+        let end = try await withThrowingTaskGroup(of: Int64.self) { group in
+            for topic in Topic.allCases {
+                group.addTask {
+                    try await self.get(EventPageHead.self, "/api/events", query: [("topic", topic.rawValue), ("limit", "1")]).endOffset
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        return max(1, end - Int64(count) + 1)
+    }
+
+    /// An event of the stream, or nil for one that cannot be read (skipped, never fatal).
+    static func streamedEvent(_ message: SSEMessage) -> StreamedEvent? {
+        guard let envelope = try? JSONCoding.decoder.decode(EventEnvelope.self, from: Data(message.data.utf8)) else { return nil }
+        return StreamedEvent(cursor: message.id.flatMap { Int64($0) } ?? 0, envelope: envelope)
+    }
+}

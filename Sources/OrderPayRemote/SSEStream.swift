@@ -1,0 +1,192 @@
+import Foundation
+import OrderPayCore
+
+/// Follows `GET /api/events/stream` for as long as the calling task runs.
+///
+/// Each connection is one libcurl transfer on a thread of its own; its write callback feeds an
+/// `SSEParser` and hands each chunk's complete events to `onEvents`. Cancelling the task cancels
+/// the transfer at once (see `TransferControl`) and `run` returns.
+///
+/// Reconnection: after a failure it waits 0.5 s, then 1, 2, 4… up to 10 s (configurable),
+/// reporting "gateway unreachable, retrying in Ns" (or the refusal it got) through `onStatus`, and
+/// nil once connected again. A stream that ends after working reconnects at once. Resumes with
+/// `Last-Event-ID` = the last id received, so nothing is lost or repeated; until an event has
+/// arrived, each attempt asks `initialQuery` again. A 401 refreshes the token and reconnects; a
+/// refusal that retrying cannot fix (403, 400, 404) is reported and ends the stream.
+final class SSEStream: Sendable {
+    let transport: GatewayTransport
+    let session: RemoteSession
+    let path: String
+    let initialBackoff: TimeInterval
+    let maximumBackoff: TimeInterval
+
+    init(transport: GatewayTransport, session: RemoteSession, path: String = "/api/events/stream",
+         initialBackoff: TimeInterval = 0.5, maximumBackoff: TimeInterval = 10) {
+        self.transport = transport; self.session = session; self.path = path
+        self.initialBackoff = initialBackoff; self.maximumBackoff = maximumBackoff
+    }
+
+    private enum Outcome {
+        /// The stream was open and ended (the server closed it, or it went idle); `worked`: it lasted.
+        case ended(worked: Bool)
+        case refused(HTTPResponseMessage)
+        case failed(String)
+        case cancelled
+    }
+
+    func run(initialQuery: @escaping @Sendable () async throws -> [(String, String?)],
+             onEvents: @escaping @Sendable ([SSEMessage]) -> Void,
+             onStatus: @escaping @Sendable (String?) -> Void) async {
+        let state = StreamState()
+        var delay = initialBackoff
+        var retriedAuth = false
+        while !Task.isCancelled {
+            var wait: TimeInterval = 0
+            let outcome = await attempt(initialQuery: initialQuery, state: state, onEvents: onEvents, onStatus: onStatus)
+            switch outcome {
+            case .cancelled:
+                return
+            case .ended(let worked):
+                retriedAuth = false
+                if worked { delay = initialBackoff; continue }
+                wait = delay
+                onStatus("event stream closed by the gateway, retrying in \(Self.seconds(wait))")
+            case .failed(let reason):
+                wait = delay
+                onStatus("gateway unreachable, retrying in \(Self.seconds(wait))" + (reason.isEmpty ? "" : " (\(reason))"))
+            case .refused(let response):
+                let error = ProblemMapping.error(for: response)
+                switch response.status {
+                case 401 where !retriedAuth:
+                    retriedAuth = true
+                    if (try? await session.refreshed(after: state.token)) != nil { continue }
+                    wait = delay
+                    onStatus("event stream: \(error.message), retrying in \(Self.seconds(wait))")
+                case 401, 408, 429, 500...:
+                    let retryAfter = response.header("Retry-After").flatMap(TimeInterval.init) ?? 0
+                    wait = max(delay, retryAfter)
+                    onStatus("event stream: \(error.message), retrying in \(Self.seconds(wait))")
+                default:
+                    onStatus("event stream refused: \(error.message)")
+                    return
+                }
+            }
+            state.troubled = true
+            do { try await Task.sleep(for: .seconds(wait)) } catch { return }
+            delay = min(delay * 2, maximumBackoff)
+        }
+    }
+
+    private func attempt(initialQuery: @Sendable () async throws -> [(String, String?)], state: StreamState,
+                         onEvents: @escaping @Sendable ([SSEMessage]) -> Void,
+                         onStatus: @escaping @Sendable (String?) -> Void) async -> Outcome {
+        let token: String
+        var query: [(String, String?)] = []
+        do {
+            token = try await session.accessToken()
+            if state.lastEventID == nil { query = try await initialQuery() }
+        } catch is CancellationError {
+            return .cancelled
+        } catch let error as AppError where error.kind == .unavailable {
+            return .failed("")
+        } catch let error as AppError {
+            return .failed(error.message)
+        } catch {
+            return .failed("\(error)")
+        }
+        state.token = token
+        var headers: [(name: String, value: String)] = [("Accept", "text/event-stream"), ("Cache-Control", "no-cache"),
+                                                        ("Authorization", "Bearer \(token)")]
+        if let id = state.lastEventID { headers.append(("Last-Event-ID", id)) }
+        let request = HTTPRequestSpec(method: "GET", url: transport.url(path, query: query), headers: headers, timeout: nil)
+
+        var parser = SSEParser(lastEventID: state.lastEventID)
+        var received = 0
+        let sink: CurlTransfer.Sink = { _, chunk in
+            let messages = parser.feed(chunk)
+            state.lastEventID = parser.lastEventID
+            if !messages.isEmpty {
+                received += messages.count
+                onEvents(messages)
+            }
+            return true
+        }
+        let onHead: CurlTransfer.HeadHandler = { status in
+            guard (200..<300).contains(status), state.troubled else { return }
+            state.troubled = false
+            onStatus(nil)
+        }
+        let started = ContinuousClock.now
+        switch await transfer(request, sink: sink, onHead: onHead) {
+        case .success(let response) where response.isSuccess:
+            return .ended(worked: received > 0 || ContinuousClock.now - started > .seconds(2))
+        case .success(let response):
+            return .refused(response)
+        case .failure(.cancelled):
+            return .cancelled
+        case .failure(.idle):
+            return .ended(worked: true)
+        case .failure(.transport):
+            return .failed("")
+        }
+    }
+
+    /// One connection on a dedicated thread; the calling task's cancellation stops it.
+    private func transfer(_ request: HTTPRequestSpec, sink: @escaping CurlTransfer.Sink,
+                          onHead: @escaping CurlTransfer.HeadHandler) async -> Result<HTTPResponseMessage, TransferFailure> {
+        let control = TransferControl()
+        let options = transport.client.options
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let thread = Thread {
+                    Self.threads.add(1)
+                    let transfer = CurlTransfer(request, control: control, options: options, sink: sink, onHead: onHead)
+                    let result = transfer.runAlone()
+                    Self.threads.add(-1)
+                    continuation.resume(returning: result)
+                }
+                thread.name = "orderpay-event-stream"
+                thread.start()
+            }
+        } onCancel: {
+            control.cancel()
+        }
+    }
+
+    /// How many stream threads are running (tests check that cancelling stops them).
+    static let threads = Counter()
+
+    /// "0.5s", "1s", "10s".
+    static func seconds(_ value: TimeInterval) -> String {
+        value == value.rounded() ? "\(Int(value))s" : String(format: "%.1fs", value)
+    }
+}
+
+/// What survives from one connection to the next: where to resume, the token used, whether
+/// trouble was reported (so nil is reported once connected again).
+private final class StreamState: @unchecked Sendable {
+    private let lock = NSLock()
+    private var _lastEventID: String?
+    private var _token: String?
+    private var _troubled = false
+
+    var lastEventID: String? {
+        get { lock.withLock { _lastEventID } }
+        set { lock.withLock { _lastEventID = newValue } }
+    }
+    var token: String? {
+        get { lock.withLock { _token } }
+        set { lock.withLock { _token = newValue } }
+    }
+    var troubled: Bool {
+        get { lock.withLock { _troubled } }
+        set { lock.withLock { _troubled = newValue } }
+    }
+}
+
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func add(_ delta: Int) { lock.withLock { count += delta } }
+    var value: Int { lock.withLock { count } }
+}
