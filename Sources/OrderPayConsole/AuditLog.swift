@@ -30,6 +30,7 @@ public final class AuditLog: @unchecked Sendable {
         var line = try encoder.encode(entry)
         line.append(0x0A)
         try lock.withLock {
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             let fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0o600)
             guard fd >= 0 else { throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path]) }
             defer { close(fd) }

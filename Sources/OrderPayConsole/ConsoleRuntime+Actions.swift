@@ -13,7 +13,9 @@ extension ConsoleRuntime {
                                                          outcome: "failed: \(error.message)", ok: false)
             }
             do { try audit.append(entry) } catch {
-                return .actionFinished(action, .failure(AppError(.internal, "\(action.summary): done, but the audit log could not be written: \(error)")))
+                // The action happened: report it as it went, so nobody repeats it, and say what the log missed.
+                let warning = " (audit log \(audit.path) not written: \(error.localizedDescription))"
+                return .actionFinished(action, result.map { $0 + warning }.mapError { AppError($0.kind, $0.message + warning, fieldErrors: $0.fieldErrors) })
             }
         }
         return .actionFinished(action, result)

@@ -4,6 +4,7 @@ import OrderPayConsole
 import OrderPayConsoleEmbedded
 import OrderPayCore
 import OrderPayEmbedded
+import OrderPayRemote
 import OrderPayTerminal
 
 /// `orderpay` with no arguments: the operator console on the embedded default.
@@ -18,6 +19,9 @@ struct ConsoleCommand: AsyncParsableCommand {
     @Flag(help: "No colours (also when NO_COLOR is set).") var noColor = false
     @Flag(help: "Print a line-oriented, screen-reader-friendly view instead of panes.") var plain = false
     @Option(help: "Events kept in the event pane's ring.") var events = 10_000
+    @Option(help: "Drive a running system through its gateway (e.g. http://127.0.0.1:8000) instead of the embedded services.") var remote: String?
+    @Option(help: "Remote mode: sign in as (env ORDERPAY_EMAIL; asked for when missing).") var email: String?
+    @Option(help: "Remote mode: password (env ORDERPAY_PASSWORD; asked for when missing).") var password: String?
 
     func validate() throws {
         guard speed > 0 else { throw ValidationError("--speed must be positive") }
@@ -44,12 +48,7 @@ struct ConsoleCommand: AsyncParsableCommand {
         }
         let noColor = noColor || !(environment["NO_COLOR"] ?? "").isEmpty
 
-        try await CLI.run(options) { system in
-            if try await system.auth.countUsers() == 0 && !empty {
-                FileHandle.standardError.write(Data("empty data dir \(options.dataDirectory): seeding demo data…\n".utf8))
-                _ = try await DemoSeeder(system: system).seed()
-            }
-            let backend = EmbeddedBackend(system: system, operatorName: cliOperator.email)
+        let start: (any Backend) async throws -> Void = { backend in
             if plain {
                 try await PlainConsole(backend: backend).run()
                 return
@@ -58,6 +57,22 @@ struct ConsoleCommand: AsyncParsableCommand {
             let failure: String?
             do { failure = try await runtime.run() } catch { throw AppError(.unavailable, "\(error)") }
             if let failure { throw AppError(.internal, failure) }
+        }
+        if let remote {
+            do {
+                try await start(try await RemoteLogin.signIn(gateway: remote, email: email ?? environment["ORDERPAY_EMAIL"],
+                                                            password: password ?? environment["ORDERPAY_PASSWORD"]))
+            } catch let error as AppError {
+                CLI.fail(error.description, code: error.kind.exitCode)
+            }
+            return
+        }
+        try await CLI.run(options) { system in
+            if try await system.auth.countUsers() == 0 && !empty {
+                FileHandle.standardError.write(Data("empty data dir \(options.dataDirectory): seeding demo data…\n".utf8))
+                _ = try await DemoSeeder(system: system).seed()
+            }
+            try await start(EmbeddedBackend(system: system, operatorName: cliOperator.email))
         }
     }
 }
