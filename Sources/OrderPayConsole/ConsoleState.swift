@@ -189,8 +189,9 @@ public struct ConsoleState: Sendable {
     public var notice: String?
     /// `n` was pressed: the form opens once the catalog and the customers have arrived.
     public var awaitingOrderForm = false
-    /// `r` on a FAILED order: the retry form opens once the order's payment is known.
-    public var retryWhenLoaded = false
+    /// `r` on a FAILED order whose payment is not on screen: the retry form opens once the
+    /// detail of this order (and so its payment) has loaded.
+    public var retryWhenLoaded: Int64?
     public var quitting = false
 
     public init(eventCapacity: Int = 10_000) { events = EventsState(capacity: eventCapacity) }

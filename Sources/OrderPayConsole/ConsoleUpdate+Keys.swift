@@ -195,9 +195,13 @@ extension ConsoleUpdate {
         case .orders:
             guard let order = state.selectedOrder else { return [] }
             guard order.status == .failed else { toast(&state, "order #\(order.id) is \(order.status.rawValue): only FAILED orders can be retried", error: true); return [] }
-            // The payment's id is not on the order row: the detail view knows it.
+            if let payment = state.payments.rows.first(where: { $0.orderId == order.id }), payment.status == .failed {
+                state.overlays.append(.form(.retry([payment.id])))
+                return []
+            }
+            // The payment is not on screen: the order's detail view will know it.
             state.overlays.append(.detail(DetailState(content: .loading("order #\(order.id)"))))
-            state.retryWhenLoaded = true
+            state.retryWhenLoaded = order.id
             return [.loadDetail(.order(order.id))]
         default: break
         }

@@ -54,8 +54,8 @@ public enum ConsoleUpdate {
             switch result {
             case .success(let content):
                 detail.content = content
-                if state.retryWhenLoaded, case .order(let order) = content {
-                    state.retryWhenLoaded = false
+                if case .order(let order) = content, state.retryWhenLoaded == order.order.id {
+                    state.retryWhenLoaded = nil
                     state.overlays[state.overlays.count - 1] = .detail(detail)
                     if let payment = order.payment, payment.status == .failed {
                         state.overlays.append(.form(.retry([payment.id])))
@@ -64,7 +64,7 @@ public enum ConsoleUpdate {
                     }
                     return []
                 }
-            case .failure(let error): detail.content = .failed(error.message); state.retryWhenLoaded = false
+            case .failure(let error): detail.content = .failed(error.message); state.retryWhenLoaded = nil
             }
             state.overlays[state.overlays.count - 1] = .detail(detail)
         case .catalogLoaded(let products):

@@ -7,24 +7,27 @@ final class ConsoleInTmuxTests: XCTestCase {
     let session = "orderpay-test-\(ProcessInfo.processInfo.processIdentifier)"
     var directory = ""
 
-    /// Runs tmux and returns what it printed. The output goes to a file, not a pipe: a tmux
-    /// server started by `new-session` keeps inherited descriptors open for its whole life.
+    /// Runs tmux and returns what it printed. posix_spawn and waitpid rather than Foundation's
+    /// Process, which can miss the exit of a tmux client whose server lives on; the output goes
+    /// to a file, since the server keeps inherited descriptors open.
     @discardableResult
     func tmux(_ arguments: String...) throws -> String {
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("tmux-\(UUID().uuidString).out")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: output) }
-        let handle = try FileHandle(forWritingTo: output)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["tmux"] + arguments
-        process.standardOutput = handle
-        process.standardError = handle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        try handle.close()
-        return (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("tmux-\(UUID().uuidString).out").path
+        defer { unlink(output) }
+        var actions: posix_spawn_file_actions_t = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let argv = (["tmux"] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawnp(&pid, "tmux", &actions, nil, argv, environ)
+        guard spawned == 0 else { throw NSError(domain: "tmux", code: Int(spawned), userInfo: [NSLocalizedDescriptionKey: "cannot run tmux (install it: apt-get install tmux)"]) }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
     }
 
     var screen: String { (try? tmux("capture-pane", "-p", "-t", session)) ?? "" }
@@ -45,20 +48,30 @@ final class ConsoleInTmuxTests: XCTestCase {
 
     func type(_ text: String) throws { try tmux("send-keys", "-t", session, "-l", text) }
 
+    var services: Process?
+
     override func setUpWithError() throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("orderpay-tmux-\(UUID().uuidString)").path
-        let binary = CLITests.binary.path
-        // The shell prints the exit status after the console ends, so a test sees the terminal back.
-        let command = "LANG=C.UTF-8 TERM=xterm-256color \(binary) --data \(directory); echo \"console exited $?\"; sleep 60"
+    }
+
+    /// Starts the built console in a 160×45 tmux window. The shell prints the exit status after
+    /// the console ends, so a test sees the terminal come back.
+    func startConsole(_ arguments: String = "") throws {
+        let command = "LANG=C.UTF-8 TERM=xterm-256color \(CLITests.binary.path) \(arguments) --data \(directory); echo \"console exited $?\"; sleep 60"
         try tmux("new-session", "-d", "-s", session, "-x", "160", "-y", "45", command)
     }
 
     override func tearDownWithError() throws {
         try? tmux("kill-session", "-t", session)
+        if let services, services.isRunning {
+            services.terminate()
+            services.waitUntilExit()
+        }
         try? FileManager.default.removeItem(atPath: directory)
     }
 
     func testPlaceDeclinedOrderRetryWithVisaFilterResizeAndQuit() throws {
+        try startConsole()
         waitFor("2 Orders 1–")
         XCTAssertTrue(screen.contains("김민준") || screen.contains("Registry"), screen)
 
@@ -108,6 +121,7 @@ final class ConsoleInTmuxTests: XCTestCase {
     }
 
     func testHangupEndsTheConsoleCleanly() throws {
+        try startConsole()
         waitFor("2 Orders 1–")
         let pid = try XCTUnwrap(Int32(tmux("display-message", "-p", "-t", session, "#{pane_pid}").trimmingCharacters(in: .whitespacesAndNewlines)))
         // The console is the shell's child; SIGHUP to it is what a dropped SSH session sends.
@@ -116,6 +130,51 @@ final class ConsoleInTmuxTests: XCTestCase {
         child.arguments = ["-HUP", "-P", "\(pid)", "orderpay"]
         try child.run()
         child.waitUntilExit()
+        waitFor("console exited 0")
+    }
+
+    /// Remote mode: `orderpay up` on random ports, the console over its gateway with libcurl.
+    func testRemoteModeThroughTheGateway() throws {
+        let seeded = try CLITests.run(["seed"], data: directory + "/services")
+        XCTAssertEqual(seeded.status, 0, seeded.stderr)
+        let log = directory + "/up.log"
+        FileManager.default.createFile(atPath: log, contents: nil)
+        let up = Process()
+        up.executableURL = CLITests.binary
+        up.arguments = ["up", "--random-ports", "--data", directory + "/services"]
+        up.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        up.standardError = FileHandle.nullDevice
+        try up.run()
+        services = up
+        var gateway: String?
+        let deadline = Date().addingTimeInterval(60)
+        while gateway == nil, Date() < deadline {
+            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            gateway = text.split(separator: "\n").first { $0.contains("gateway") && $0.contains("http://") }
+                .flatMap { $0.split(separator: " ").last.map(String.init) }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        let url = try XCTUnwrap(gateway, "orderpay up never printed the gateway's URL")
+
+        try startConsole("--remote \(url) --email admin@orderpay.dev --password orderpay-admin")
+        waitFor("remote ▸ \(url)")
+        waitFor("2 Orders 1–20 of 200")
+        try keys("n")
+        waitFor("New order")
+        try keys("BTab", "C-u")
+        try type("tok_chargeDeclined")
+        try keys("Enter")
+        waitFor("Confirm")
+        try keys("y")
+        waitFor("201 ✗ FAILED")
+        try keys("2", "g", "r")
+        waitFor("Retry payment")
+        try type("tok_visa")
+        try keys("Enter")
+        waitFor("Confirm")
+        try keys("y")
+        waitFor("PENDING → PAID")
+        try keys("Escape", "q")
         waitFor("console exited 0")
     }
 }

@@ -146,6 +146,21 @@ final class UpdateTests: XCTestCase {
         XCTAssertTrue(state.payments.marked.isEmpty)
     }
 
+    func testRetryFromTheOrdersPane() {
+        var state = Fixtures.state()
+        Fixtures.press(&state, .char("r"))
+        guard case .form(let form)? = state.topOverlay else { return XCTFail("the payment on screen should open the form at once") }
+        XCTAssertEqual(form.kind, .retry([6]))
+        // Without the payment on screen, the order's detail is fetched first.
+        Fixtures.press(&state, .escape)
+        state.payments.rows = []
+        XCTAssertEqual(Fixtures.press(&state, .char("r")), [.loadDetail(.order(6))])
+        let detail = OrderDetail(order: Fixtures.orders[0], history: [], payment: Fixtures.payments[0], paymentHistory: [], user: nil)
+        _ = ConsoleUpdate.update(&state, .detailLoaded(.success(.order(detail))))
+        guard case .form(let later)? = state.topOverlay else { return XCTFail("no retry form after the detail loaded") }
+        XCTAssertEqual(later.kind, .retry([6]))
+    }
+
     func testRetryRefusesPaymentsThatDidNotFail() {
         var state = Fixtures.state()
         Fixtures.press(&state, .char("3"), .char("j"), .char("r"))
