@@ -80,11 +80,11 @@ extension DatabasePool {
 }
 
 extension Database {
-    /// `SELECT status, COUNT(*)` for a table whose status column holds one of `Status`'s raw values.
+    /// Rows per status of a table that keeps `StatusCounts`: one small read, however many rows.
     func countByStatus<Status: RawRepresentable & Hashable>(in table: String, as _: Status.Type) throws -> [Status: Int]
     where Status.RawValue == String {
         var counts: [Status: Int] = [:]
-        for row in try rows("SELECT status, COUNT(*) AS n FROM \(table) GROUP BY status") {
+        for row in try rows("SELECT status, n FROM \(table)_status_counts WHERE n > 0") {
             if let status = Status(rawValue: row["status"]) { counts[status] = row["n"] }
         }
         return counts
@@ -97,7 +97,11 @@ extension Database {
         if let userId { conditions.append("user_id = ?"); arguments += [userId] }
         if let status { conditions.append("status = ?"); arguments += [status] }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        let total = try Int.fetchOne(cachedStatement(sql: "SELECT COUNT(*) FROM \(table) \(whereClause)"), arguments: arguments) ?? 0
+        // Without a user filter the total comes from the status counts (O(1)); a user's rows are few
+        // and counted through the (user_id, id) index.
+        let countSQL = userId != nil ? "SELECT COUNT(*) FROM \(table) \(whereClause)"
+            : "SELECT COALESCE(SUM(n), 0) FROM \(table)_status_counts \(status == nil ? "" : "WHERE status = ?")"
+        let total = try Int.fetchOne(cachedStatement(sql: countSQL), arguments: arguments) ?? 0
         let rows = try self.rows("SELECT * FROM \(table) \(whereClause) ORDER BY id DESC LIMIT ? OFFSET ?",
                                  arguments + [page.size, page.offset])
         return (rows, total)

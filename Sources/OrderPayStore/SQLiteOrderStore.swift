@@ -68,6 +68,7 @@ public final class SQLiteOrderStore: OrderRepository, OutboxSource, @unchecked S
                 """)
             try Outbox.migrate(db)
         }
+        migrator.registerMigration("v2-status-counts") { db in try StatusCounts.migrate(db, table: "orders") }
         return migrator
     }
 

@@ -51,6 +51,7 @@ public final class SQLitePaymentStore: PaymentRepository, OutboxSource, @uncheck
                 """)
             try Outbox.migrate(db)
         }
+        migrator.registerMigration("v2-status-counts") { db in try StatusCounts.migrate(db, table: "payments") }
         return migrator
     }
 
