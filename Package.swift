@@ -92,11 +92,14 @@ let package = Package(
         .target(name: "OrderPayConsoleEmbedded", dependencies: ["OrderPayConsole", "OrderPayCore", "OrderPayServices", "OrderPayEmbedded"]),
         // The console's remote mode: Backend over the gateway's REST API with libcurl.
         .target(name: "OrderPayRemote", dependencies: ["OrderPayCore", "OrderPayConsole", "CCurl"]),
+        // `orderpay bench console`: frame times over 1k and 1M orders, terminal bytes, idle CPU.
+        .target(name: "OrderPayConsoleBench", dependencies: ["OrderPayConsole", "OrderPayConsoleEmbedded", "OrderPayTerminal", "OrderPayCore",
+                                                              "OrderPayServices", "OrderPayEmbedded", "OrderPayStore"]),
         .executableTarget(
             name: "orderpay",
             dependencies: [
                 "OrderPayCore", "OrderPayServices", "OrderPayEmbedded", "OrderPayGateway", "OrderPayServer",
-                "OrderPayConsole", "OrderPayTerminal", "OrderPayConsoleEmbedded", "OrderPayRemote",
+                "OrderPayConsole", "OrderPayTerminal", "OrderPayConsoleEmbedded", "OrderPayRemote", "OrderPayConsoleBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -14,16 +14,33 @@ public final class NcursesTerminal: TerminalDevice, @unchecked Sendable {
     private var pairs: [Int64: Int16] = [:]
     private var wideBuffer = [wchar_t](repeating: 0, count: 8)
 
+    /// Output to a file instead of the terminal: what `orderpay bench console` measures.
+    private let files: (output: UnsafeMutablePointer<FILE>, input: UnsafeMutablePointer<FILE>)?
+    private var screen: OpaquePointer?
+    private var inputFD: Int32 { files.map { fileno($0.input) } ?? STDIN_FILENO }
+
     /// `noColor`: --no-color, or NO_COLOR in the environment.
-    public init(noColor: Bool) { forceMono = noColor }
+    public init(noColor: Bool) { forceMono = noColor; files = nil }
+
+    /// A terminal of type `term` whose bytes go to `output` (size from LINES and COLUMNS).
+    public init(term: String, output: UnsafeMutablePointer<FILE>, input: UnsafeMutablePointer<FILE>) {
+        forceMono = false
+        files = (output, input)
+        setenv("TERM", term, 1)
+    }
 
     public func start() throws {
         setlocale(LC_ALL, "")
         if let codeset = nl_langinfo(nl_item(CODESET)) { unicode = String(cString: codeset).uppercased().replacingOccurrences(of: "-", with: "") == "UTF8" }
-        guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
-            throw TerminalError( "the console needs a terminal (use --plain or a subcommand for scripts and pipes)")
+        if let files {
+            screen = newterm(nil, files.output, files.input)
+            guard screen != nil else { throw TerminalError("cannot open a terminal of type \(ProcessInfo.processInfo.environment["TERM"] ?? "?")") }
+        } else {
+            guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
+                throw TerminalError("the console needs a terminal (use --plain or a subcommand for scripts and pipes)")
+            }
+            guard initscr() != nil else { throw TerminalError("cannot initialise the terminal (TERM=\(ProcessInfo.processInfo.environment["TERM"] ?? "unset"))") }
         }
-        guard initscr() != nil else { throw TerminalError( "cannot initialise the terminal (TERM=\(ProcessInfo.processInfo.environment["TERM"] ?? "unset"))") }
         started = true
         TerminalRestorer.install()
         raw(); noecho(); nonl()
@@ -44,10 +61,14 @@ public final class NcursesTerminal: TerminalDevice, @unchecked Sendable {
         guard started else { return }
         started = false
         TerminalRestorer.restore()
+        if let screen { delscreen(screen); self.screen = nil }
     }
 
+    /// Makes the next `present` repaint every cell (a full redraw, as after a terminal reset).
+    public func forceFullRepaint() { clearok(op_stdscr(), true) }
+
     public func waitForInput(timeout: Double, wakeFD: Int32) -> [TerminalInput] {
-        var fds = [pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0), pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0),
+        var fds = [pollfd(fd: inputFD, events: Int16(POLLIN), revents: 0), pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0),
                    pollfd(fd: TerminalRestorer.signalPipe[0], events: Int16(POLLIN), revents: 0)]
         let ready = poll(&fds, 3, Int32(max(0, timeout) * 1000))
         if TerminalRestorer.hangupRequested { return [.hangup] }
@@ -85,16 +106,16 @@ public final class NcursesTerminal: TerminalDevice, @unchecked Sendable {
         // Readable but nothing to read: the other end has gone (a dropped SSH session).
         if reads == 0 && out.isEmpty && !interrupted {
             var probe: UInt8 = 0
-            if read(STDIN_FILENO, &probe, 0) < 0 || Self.atEOF() { return [.hangup] }
+            if read(inputFD, &probe, 0) < 0 || Self.atEOF(inputFD) { return [.hangup] }
         }
         return out
     }
 
     /// stdin at end of file (the pty's other side closed): a zero-timeout poll reports it readable
     /// while ncurses reads nothing.
-    static func atEOF() -> Bool {
+    static func atEOF(_ fd: Int32) -> Bool {
         var available: Int32 = 0
-        return ioctl(STDIN_FILENO, UInt(FIONREAD), &available) == 0 && available == 0
+        return ioctl(fd, UInt(FIONREAD), &available) == 0 && available == 0
     }
 
     static func characterKey(_ code: UInt32) -> Key? {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import OrderPayConsoleBench
 import Foundation
 import OrderPayCore
 import OrderPayEmbedded
@@ -105,7 +106,27 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     static let configuration = CommandConfiguration(commandName: "bench", abstract: "Benchmarks with a baseline measured in the same run.",
-                                                    subcommands: [Flow.self, HTTP.self])
+                                                    subcommands: [Flow.self, HTTP.self, Console.self])
+
+    struct Console: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Dashboard frame time over 1k vs 1M orders, terminal bytes, idle CPU.")
+        @Option(help: "Orders in the small data dir.") var small = 1_000
+        @Option(help: "Orders in the large data dir.") var large = 1_000_000
+        @Option(help: "Seconds of idle to measure CPU over.") var idleSeconds: Double = 10
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            guard small > 0, large > 0, idleSeconds > 0 else { CLI.fail("--small, --large and --idle-seconds must be positive") }
+            do {
+                let report = try await ConsoleBenchmark(smallOrders: small, largeOrders: large, idleSeconds: idleSeconds).run {
+                    FileHandle.standardError.write(Data(($0 + "\n").utf8))
+                }
+                if json { try CLI.printJSON(report) } else { print(report.text) }
+            } catch let error as AppError {
+                CLI.fail(error.description, code: error.kind.exitCode)
+            }
+        }
+    }
 
     struct Flow: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Orders through the whole flow vs raw SQLite commits.")
