@@ -47,4 +47,19 @@ public enum Key: Hashable, Sendable, CustomStringConvertible {
         case .function(let n): "F\(n)"
         }
     }
+
+    /// The name a key script uses for this key (`<Enter>`, `<C-r>`, `<S-Tab>`…); a character is itself.
+    public var scriptName: String {
+        switch self {
+        case .char(" "): "Space"
+        case .char("<"): "lt"
+        case .char(">"): "gt"
+        case .char(let c): String(c)
+        case .up: "Up"
+        case .down: "Down"
+        case .left: "Left"
+        case .right: "Right"
+        default: description
+        }
+    }
 }

@@ -50,6 +50,27 @@ final class ConsoleInTmuxTests: XCTestCase {
 
     var services: Process?
 
+    /// Places order 201 with a declined card, sees it fail, retries it with tok_visa from the
+    /// orders pane and sees FAILED → PENDING → PAID in the order's detail.
+    func placeDeclinedOrderAndRetryWithVisa(file: StaticString = #filePath, line: UInt = #line) throws {
+        try keys("n")
+        waitFor("New order", file: file, line: line)
+        try keys("BTab", "C-u")  // the token is the last field
+        try type("tok_chargeDeclined")
+        try keys("Enter")
+        waitFor("Confirm", file: file, line: line)
+        try keys("y")
+        waitFor("201 ✗ FAILED", file: file, line: line)
+        try keys("2", "g", "r")
+        waitFor("Retry payment", file: file, line: line)
+        try type("tok_visa")
+        try keys("Enter")
+        waitFor("Confirm", file: file, line: line)
+        try keys("y")
+        waitFor("FAILED → PENDING", file: file, line: line)
+        waitFor("PENDING → PAID", file: file, line: line)
+    }
+
     override func setUpWithError() throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("orderpay-tmux-\(UUID().uuidString)").path
     }
@@ -76,25 +97,7 @@ final class ConsoleInTmuxTests: XCTestCase {
         XCTAssertTrue(screen.contains("김민준") || screen.contains("Registry"), screen)
 
         // A new order with a declined card.
-        try keys("n")
-        waitFor("New order")
-        try keys("BTab", "C-u")
-        try type("tok_chargeDeclined")
-        try keys("Enter")
-        waitFor("Confirm")
-        try keys("y")
-        waitFor("card declined", seconds: 5)
-        waitFor("201 ✗ FAILED")
-
-        // Retry it with tok_visa from the orders pane: FAILED → PENDING → PAID.
-        try keys("2", "g", "r")
-        waitFor("Retry payment")
-        try type("tok_visa")
-        try keys("Enter")
-        waitFor("Confirm")
-        try keys("y")
-        waitFor("FAILED → PENDING")
-        waitFor("PENDING → PAID")
+        try placeDeclinedOrderAndRetryWithVisa()
         try keys("Escape")
 
         // Filter the payments pane.
@@ -159,21 +162,7 @@ final class ConsoleInTmuxTests: XCTestCase {
         try startConsole("--remote \(url) --email admin@orderpay.dev --password orderpay-admin")
         waitFor("remote ▸ \(url)")
         waitFor("2 Orders 1–20 of 200")
-        try keys("n")
-        waitFor("New order")
-        try keys("BTab", "C-u")
-        try type("tok_chargeDeclined")
-        try keys("Enter")
-        waitFor("Confirm")
-        try keys("y")
-        waitFor("201 ✗ FAILED")
-        try keys("2", "g", "r")
-        waitFor("Retry payment")
-        try type("tok_visa")
-        try keys("Enter")
-        waitFor("Confirm")
-        try keys("y")
-        waitFor("PENDING → PAID")
+        try placeDeclinedOrderAndRetryWithVisa()
         try keys("Escape", "q")
         waitFor("console exited 0")
     }

@@ -72,6 +72,19 @@ final class RuntimeTests: XCTestCase {
         XCTAssertTrue(audit[1].action.hasPrefix("retry payment"))
     }
 
+    /// Every shipped demo plays to its end (each `wait-for` is met) on a freshly seeded data dir.
+    func testShippedDemosPlayToTheEnd() async throws {
+        let demos = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../demos").standardized
+        for file in try FileManager.default.contentsOfDirectory(atPath: demos.path).filter({ $0.hasSuffix(".keys") }).sorted() {
+            let (runtime, terminal) = try runtime(try String(contentsOf: demos.appendingPathComponent(file), encoding: .utf8))
+            let failure = try await runtime.run()
+            XCTAssertNil(failure, "\(file): \(failure ?? "")\n\(terminal.lastScreen?.text ?? "")")
+        }
+        let audit = AuditLog(path: directory + "/audit.log").recent()
+        XCTAssertTrue(audit.allSatisfy(\.ok), "\(audit)")
+        XCTAssertGreaterThanOrEqual(audit.count, 6)
+    }
+
     func testScriptFailsWhenTheTextNeverAppears() async throws {
         let (runtime, _) = try runtime("wait-for \"NO SUCH TEXT\" 300ms")
         let failure = try await runtime.run()
@@ -123,13 +136,7 @@ final class RuntimeTests: XCTestCase {
         var script = "wait 200ms\n"
         for _ in 0..<3000 {
             let key = alphabet[Int(generator.next() % UInt64(alphabet.count))]
-            switch key {
-            case .char(let c) where c == "<": script += "<lt>"
-            case .char(let c) where c == ">": script += "<gt>"
-            case .char(" "): script += "<Space>"
-            case .char(let c): script += String(c)
-            default: script += "<\(key.scriptName)>"
-            }
+            if case .char(let c) = key, c != " ", c != "<", c != ">" { script += String(c) } else { script += "<\(key.scriptName)>" }
             if generator.next() % 40 == 0 { script += "\n" }
         }
         script += "\n<Esc><Esc><Esc><Esc>:q<Enter>\n"
@@ -181,30 +188,5 @@ struct SeededGenerator: RandomNumberGenerator {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
-    }
-}
-
-extension Key {
-    /// The name a script uses for this key.
-    var scriptName: String {
-        switch self {
-        case .enter: "Enter"
-        case .escape: "Esc"
-        case .tab: "Tab"
-        case .backTab: "S-Tab"
-        case .backspace: "BS"
-        case .delete: "Del"
-        case .up: "Up"
-        case .down: "Down"
-        case .left: "Left"
-        case .right: "Right"
-        case .pageUp: "PgUp"
-        case .pageDown: "PgDn"
-        case .home: "Home"
-        case .end: "End"
-        case .ctrl(let c): "C-\(c)"
-        case .function(let n): "F\(n)"
-        case .char(let c): String(c)
-        }
     }
 }

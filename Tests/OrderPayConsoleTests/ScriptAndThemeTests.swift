@@ -31,6 +31,12 @@ final class KeyScriptTests: XCTestCase {
         XCTAssertThrowsError(try KeyScript.parse("wait-for PAID")) { XCTAssertTrue("\($0)".hasPrefix("line 1:")) }
     }
 
+    func testEveryKeyRoundTripsThroughItsScriptName() throws {
+        let keys: [Key] = [.enter, .escape, .tab, .backTab, .backspace, .delete, .up, .down, .left, .right, .pageUp, .pageDown,
+                           .home, .end, .ctrl("r"), .function(5), .char(" "), .char("<"), .char(">"), .char("x")]
+        for key in keys { XCTAssertEqual(Key(name: key.scriptName), key, key.scriptName) }
+    }
+
     func testShippedDemosParse() throws {
         let demos = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../demos").standardized
         let files = try FileManager.default.contentsOfDirectory(atPath: demos.path).filter { $0.hasSuffix(".keys") }
