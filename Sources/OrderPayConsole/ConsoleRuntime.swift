@@ -26,7 +26,7 @@ public final class ConsoleRuntime: @unchecked Sendable {
     private(set) var theme: Theme
 
     // Touched only on the UI thread.
-    public private(set) var state: ConsoleState
+    private(set) var state: ConsoleState
     private var dirty = true
     private var lastFrame = Date.distantPast
     private var inflight: [String: Bool] = [:]  // key → load again when done
