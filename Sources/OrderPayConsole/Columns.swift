@@ -45,7 +45,7 @@ public enum Columns {
         Column("NAME", 12) { u, _ in u.name },
         Column("STATUS", 9, role: { Glyphs.role(for: $0.status) }) { u, g in g.status(u.status) },
         Column("ROLE", 5) { u, _ in u.isAdmin ? "admin" : "user" },
-        Column("EMAIL", 20, role: { _ in .muted }) { u, _ in u.email },
+        Column("EMAIL", 10, role: { _ in .muted }) { u, _ in u.email },
     ]
 
     /// The rows a table shows: its page, filtered (`/`) and sorted (`<` `>` `I`) on the client.
