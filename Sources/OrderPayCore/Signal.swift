@@ -3,61 +3,67 @@ import Foundation
 /// A wake-up flag for loops that wait for work (consumers, relays) without polling in a busy loop.
 ///
 /// `notify()` bumps a generation; `wait(after:timeout:)` returns as soon as the generation moves
-/// past the one the caller last saw, or when the timeout passes (the fallback for changes made by
-/// another process, which cannot notify this one).
+/// past the one the caller last saw, when the timeout passes (the fallback for changes made by
+/// another process, which cannot notify this one), or when the waiting task is cancelled.
 public final class Signal: @unchecked Sendable {
+    private struct Waiter {
+        let continuation: CheckedContinuation<Void, Never>
+        let timer: DispatchWorkItem
+    }
+
     private let lock = NSLock()
     private var generation: UInt64 = 0
-    private var waiters: [UUID: CheckedContinuation<Void, Never>] = [:]
-    /// Waits woken before they had registered (the timeout won the race): they must not block.
-    private var expired: Set<UUID> = []
+    private var nextId: UInt64 = 0
+    private var waiters: [UInt64: Waiter] = [:]
 
     public init() {}
 
     public var current: UInt64 { lock.withLock { generation } }
 
     public func notify() {
-        let woken: [CheckedContinuation<Void, Never>] = lock.withLock {
+        let woken: [Waiter] = lock.withLock {
             generation &+= 1
-            defer { waiters.removeAll() }
+            defer { waiters.removeAll(keepingCapacity: true) }
             return Array(waiters.values)
         }
-        woken.forEach { $0.resume() }
+        for waiter in woken {
+            waiter.timer.cancel()
+            waiter.continuation.resume()
+        }
     }
 
     /// Returns the generation now current.
+    ///
+    /// One continuation and one dispatch timer per wait (cancelled when notified): the loops wait
+    /// thousands of times a second under load, and a task group with a sleeping child task per wait
+    /// cost two task spawns and a cancellation each time.
     @discardableResult
     public func wait(after seen: UInt64, timeout: Duration) async -> UInt64 {
-        let id = UUID()
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                await withCheckedContinuation { continuation in
-                    let resumeNow: Bool = self.lock.withLock {
-                        if self.generation != seen || self.expired.remove(id) != nil { return true }
-                        self.waiters[id] = continuation
-                        return false
-                    }
-                    if resumeNow { continuation.resume() }
+        let id: UInt64 = lock.withLock { nextId &+= 1; return nextId }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let timer = DispatchWorkItem { [weak self] in self?.wake(id) }
+                let resumeNow: Bool = lock.withLock {
+                    if generation != seen { return true }
+                    waiters[id] = Waiter(continuation: continuation, timer: timer)
+                    return false
                 }
+                if resumeNow { return continuation.resume() }
+                let (seconds, attoseconds) = timeout.components
+                let nanoseconds = min(max(0, seconds), 1_000_000) * 1_000_000_000 + (seconds >= 0 ? attoseconds / 1_000_000_000 : 0)
+                DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(clamping: nanoseconds)), execute: timer)
+                // Cancelled before the continuation was registered: the handler below found nothing to wake.
+                if Task.isCancelled { wake(id) }
             }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                self.wake(id)
-            }
-            await group.next()
-            group.cancelAll()
-            self.wake(id)
+        } onCancel: {
+            wake(id)
         }
-        lock.withLock { _ = expired.remove(id) }
         return current
     }
 
-    private func wake(_ id: UUID) {
-        let continuation: CheckedContinuation<Void, Never>? = lock.withLock {
-            if let waiting = waiters.removeValue(forKey: id) { return waiting }
-            expired.insert(id)
-            return nil
-        }
-        continuation?.resume()
+    private func wake(_ id: UInt64) {
+        guard let waiter = lock.withLock({ waiters.removeValue(forKey: id) }) else { return }
+        waiter.timer.cancel()
+        waiter.continuation.resume()
     }
 }

@@ -5,7 +5,7 @@ import OrderPayServices
 
 /// Delivers one topic to one consumer group's handler: in batches, at least once, committing the
 /// group's offset only after the handler returned. Commits are batched in time (every
-/// `commitInterval`, when caught up, and on stop): a crash re-delivers at most that much, which the
+/// `commitInterval`, once caught up for `idleCommitDelay`, and on stop): a crash re-delivers at most that much, which the
 /// idempotent handlers skip. A batch that fails is retried event by event;
 /// an event that fails `maxAttempts` times goes to the dead letters and the group moves on.
 final class ConsumerRunner: @unchecked Sendable {
@@ -19,6 +19,8 @@ final class ConsumerRunner: @unchecked Sendable {
     let maxAttempts: Int
     let batchSize: Int
     let commitInterval: Duration = .milliseconds(200)
+    /// How long a caught-up consumer waits for more events before committing its offset.
+    let idleCommitDelay: Duration = .milliseconds(20)
     private let stateLock = NSLock()
     private var position: Int64 = -1
 
@@ -40,6 +42,7 @@ final class ConsumerRunner: @unchecked Sendable {
         stateLock.withLock { position = offset }
         var committed = offset
         var lastCommit = ContinuousClock.now
+        var caughtUpSince: ContinuousClock.Instant?
         while !Task.isCancelled {
             let seen = log.appended(to: topic).current
             do {
@@ -53,12 +56,24 @@ final class ConsumerRunner: @unchecked Sendable {
                     offset = last.offset + 1
                     stateLock.withLock { position = offset }
                 }
-                if offset > committed && (batch.isEmpty || ContinuousClock.now - lastCommit >= commitInterval) {
+                let now = ContinuousClock.now
+                if batch.isEmpty {
+                    if caughtUpSince == nil { caughtUpSince = now }
+                } else {
+                    caughtUpSince = nil
+                }
+                // Caught up: commit once no new event came for `idleCommitDelay` (a trickle of
+                // events shares one offset commit instead of paying one write per batch).
+                let quietLongEnough = caughtUpSince.map { now - $0 >= idleCommitDelay } ?? false
+                if offset > committed && (quietLongEnough || now - lastCommit >= commitInterval) {
                     try await log.commit(group: group, topic: topic, offset: offset)
                     committed = offset
                     lastCommit = .now
                 }
-                if batch.isEmpty { await log.appended(to: topic).wait(after: seen, timeout: .seconds(1)) }
+                if batch.isEmpty {
+                    let timeout: Duration = offset > committed ? idleCommitDelay - (now - caughtUpSince!) : .seconds(1)
+                    await log.appended(to: topic).wait(after: seen, timeout: timeout)
+                }
             } catch {
                 logger.error("consumer failed reading the log; retrying", metadata: ["group": "\(group)", "error": "\(error)"])
                 try? await Task.sleep(for: .milliseconds(200))
