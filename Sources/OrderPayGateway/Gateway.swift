@@ -42,9 +42,13 @@ public final class Gateway: @unchecked Sendable {
     /// stays on the event loop that accepted it, through the handler, the upstream connection
     /// (the client prefers one on the current loop) and the response, rather than hopping between
     /// four threads on two cores. Process-wide and once only, so `orderpay serve gateway` calls it
-    /// first thing; set ORDERPAY_GATEWAY_EXECUTOR=pool to keep the cooperative pool.
+    /// first thing; set ORDERPAY_GATEWAY_EXECUTOR=pool to keep the cooperative pool, and
+    /// ORDERPAY_GATEWAY_THREADS=N for N event loops instead of one per core.
     @discardableResult
     public static func runConcurrencyOnEventLoops() -> Bool {
+        if let threads = ProcessInfo.processInfo.environment["ORDERPAY_GATEWAY_THREADS"].flatMap(Int.init), threads > 0 {
+            NIOSingletons.groupLoopCountSuggestion = threads
+        }
         guard ProcessInfo.processInfo.environment["ORDERPAY_GATEWAY_EXECUTOR"] != "pool" else { return false }
         return NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
     }
