@@ -37,8 +37,25 @@ public final class Gateway: @unchecked Sendable {
         self.logger = logger
     }
 
+    /// Runs Swift concurrency's global executor on NIO's event loops (the threads that already
+    /// serve the sockets) instead of a second pool of as many threads: a proxied request then
+    /// stays on the event loop that accepted it, through the handler, the upstream connection
+    /// (the client prefers one on the current loop) and the response, rather than hopping between
+    /// four threads on two cores. Process-wide and once only, so `orderpay serve gateway` calls it
+    /// first thing; set ORDERPAY_GATEWAY_EXECUTOR=pool to keep the cooperative pool, and
+    /// ORDERPAY_GATEWAY_THREADS=N for N event loops instead of one per core.
+    @discardableResult
+    public static func runConcurrencyOnEventLoops() -> Bool {
+        if let threads = ProcessInfo.processInfo.environment["ORDERPAY_GATEWAY_THREADS"].flatMap(Int.init), threads > 0 {
+            NIOSingletons.groupLoopCountSuggestion = threads
+        }
+        guard ProcessInfo.processInfo.environment["ORDERPAY_GATEWAY_EXECUTOR"] != "pool" else { return false }
+        return NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+    }
+
     static let hopByHop: Set<String> = ["connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
                                         "trailer", "transfer-encoding", "upgrade", "host", "content-length"]
+    static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
 
     public func handle(_ request: Request, context: GatewayContext) async throws -> Response {
         let trace = TraceHeaders(request.headers)
@@ -58,11 +75,10 @@ public final class Gateway: @unchecked Sendable {
         guard let app = GatewayRoutes.app(for: path) else {
             return JSONResponses.problem(.notFound, "no route for \(path)")
         }
-        var clientKey = "ip:" + (context.remoteAddress?.ipAddress ?? "unknown")
+        var user: OrderPayCore.Actor?
         if !GatewayRoutes.isPublic(method: request.method.rawValue, path: path) {
             do {
-                let actor = try await tokens.verify(Self.bearer(request.headers) ?? "")
-                clientKey = "user:\(actor.userId.map(String.init) ?? actor.email)"
+                user = try await tokens.verify(Self.bearer(request.headers) ?? "")
             } catch let error as AppError {
                 return JSONResponses.problem(error.kind == .forbidden ? .forbidden : .unauthorized, error.message,
                                              headers: [.wwwAuthenticate: "Bearer"])
@@ -70,7 +86,9 @@ public final class Gateway: @unchecked Sendable {
                 return JSONResponses.problem(.unauthorized, "invalid access token", headers: [.wwwAuthenticate: "Bearer"])
             }
         }
-        if let limiter, let wait = limiter.retryAfter(for: clientKey) {
+        // The client's key is only built when there is a limiter to ask.
+        if let limiter, let wait = limiter.retryAfter(for: user.map { "user:" + ($0.userId.map(String.init) ?? $0.email) }
+                                                      ?? "ip:" + (context.remoteAddress?.ipAddress ?? "unknown")) {
             return JSONResponses.problem(.tooManyRequests, "rate limit exceeded; retry in \(Int(wait.rounded(.up))) s",
                                          headers: [.retryAfter: String(max(1, Int(wait.rounded(.up))))])
         }
@@ -87,21 +105,31 @@ public final class Gateway: @unchecked Sendable {
         let candidates = directory.candidates(for: app)
         guard !candidates.isEmpty else { return JSONResponses.problem(.serviceUnavailable, "no instance of \(app) is available") }
         let idempotent = request.method == .get || request.method == .head
-            || (request.method == .post && request.headers[HTTPField.Name("Idempotency-Key")!] != nil)
+            || (request.method == .post && request.headers[Self.idempotencyKey] != nil)
+        // Built once for every candidate: the target, method, headers and body do not change.
+        let target = request.uri.string
+        let slash = target.utf8.first == UInt8(ascii: "/")
+        let method = HTTPMethod(rawValue: request.method.rawValue)
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(request.headers.count + 3)
+        for field in request.headers {
+            // X-Request-Id and traceparent are replaced by this hop's values below.
+            if field.name == TraceHeaders.requestIdName || field.name == TraceHeaders.traceparentName { continue }
+            if Self.hopByHop.contains(field.name.canonicalName) { continue }
+            headers.add(name: field.name.rawName, value: field.value)
+        }
+        headers.add(name: "X-Request-Id", value: trace.requestId)
+        headers.add(name: "traceparent", value: trace.traceparent)
+        if let clientAddress { headers.add(name: "X-Forwarded-For", value: clientAddress) }
         var lastFailure = "no instance answered"
         for endpoint in candidates {
-            var upstream = HTTPClientRequest(url: endpoint.baseURL + (request.uri.string.hasPrefix("/") ? request.uri.string : "/" + request.uri.string))
-            upstream.method = HTTPMethod(rawValue: request.method.rawValue)
-            for field in request.headers where !Self.hopByHop.contains(field.name.canonicalName) {
-                upstream.headers.add(name: field.name.rawName, value: field.value)
-            }
-            upstream.headers.replaceOrAdd(name: "X-Request-Id", value: trace.requestId)
-            upstream.headers.replaceOrAdd(name: "traceparent", value: trace.traceparent)
-            if let clientAddress { upstream.headers.add(name: "X-Forwarded-For", value: clientAddress) }
+            var upstream = HTTPClientRequest(url: slash ? endpoint.baseURL + target : endpoint.baseURL + "/" + target)
+            upstream.method = method
+            upstream.headers = headers
             if body.readableBytes > 0 { upstream.body = .bytes(body) }
             do {
                 let response = try await http.execute(upstream, timeout: settings.upstreamTimeout)
-                return Self.relay(response)
+                return await Self.relay(response)
             } catch {
                 switch Self.classify(error) {
                 case .refused:
@@ -122,21 +150,54 @@ public final class Gateway: @unchecked Sendable {
     }
 
     /// Streams the upstream body through as it arrives (server-sent events are never buffered).
-    static func relay(_ upstream: HTTPClientResponse) -> Response {
+    ///
+    /// One shortcut: when the upstream declared a Content-Length and its first chunk is the whole
+    /// body (a small JSON answer arrives with its head), head, body and end go to the client in
+    /// one write instead of three. The head then waits for that first chunk, never for more; a
+    /// body without a length (a stream) or longer than its first chunk is streamed as before.
+    static func relay(_ upstream: HTTPClientResponse) async -> Response {
         var headers = HTTPFields()
+        headers.reserveCapacity(upstream.headers.count)
         var contentLength: Int?
         for header in upstream.headers {
-            let lower = header.name.lowercased()
-            if lower == "content-length" { contentLength = Int(header.value) }
-            if hopByHop.contains(lower) { continue }
-            if let name = HTTPField.Name(header.name) { headers.append(HTTPField(name: name, value: header.value)) }
+            // HTTPField.Name lowercases once (no lowercased() copy per header).
+            guard let name = HTTPField.Name(header.name) else { continue }
+            if name == .contentLength { contentLength = Int(header.value); continue }
+            if hopByHop.contains(name.canonicalName) { continue }
+            headers.append(HTTPField(name: name, value: header.value))
         }
-        let body = upstream.body
-        return Response(status: HTTPResponse.Status(code: Int(upstream.status.code)), headers: headers,
+        let status = HTTPResponse.Status(code: Int(upstream.status.code))
+        let body = BodyIterator(upstream.body.makeAsyncIterator())
+        var first: ByteBuffer?
+        if let contentLength {
+            do {
+                if contentLength == 0 {
+                    if try await body.next() == nil { return Response(status: status, headers: headers, body: .init()) }
+                } else if let chunk = try await body.next() {
+                    if chunk.readableBytes == contentLength, try await body.next() == nil {
+                        return Response(status: status, headers: headers, body: .init(byteBuffer: chunk))
+                    }
+                    first = chunk
+                }
+            } catch {
+                return Response(status: status, headers: headers, body: ResponseBody(contentLength: contentLength) { _ in throw error })
+            }
+        }
+        let pending = first
+        return Response(status: status, headers: headers,
                         body: ResponseBody(contentLength: contentLength) { writer in
-                            for try await chunk in body { try await writer.write(chunk) }
+                            if let pending { try await writer.write(pending) }
+                            while let chunk = try await body.next() { try await writer.write(chunk) }
                             try await writer.finish(nil)
                         })
+    }
+
+    /// The upstream body's iterator, handed from `relay` to the response body that finishes it
+    /// (only one of them reads at a time).
+    final class BodyIterator: @unchecked Sendable {
+        private var iterator: HTTPClientResponse.Body.AsyncIterator
+        init(_ iterator: HTTPClientResponse.Body.AsyncIterator) { self.iterator = iterator }
+        func next() async throws -> ByteBuffer? { try await iterator.next() }
     }
 
     enum Failure { case refused, reset, timeout }

@@ -9,7 +9,13 @@ public final class ServiceDirectory: @unchecked Sendable {
         public let instanceId: String
         public let host: String
         public let port: Int
-        public var baseURL: String { "http://\(host):\(port)" }
+        /// Built once, not on every proxied request.
+        public let baseURL: String
+
+        public init(instanceId: String, host: String, port: Int) {
+            self.instanceId = instanceId; self.host = host; self.port = port
+            baseURL = "http://\(host):\(port)"
+        }
     }
 
     let client: EurekaClient

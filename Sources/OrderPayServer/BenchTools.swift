@@ -43,7 +43,10 @@ enum BenchTools {
     }
 }
 
-/// nginx as a plain reverse proxy (keep-alive to the upstream, no logging): the peer to beat.
+/// nginx as a reverse proxy doing the gateway's work where nginx can: keep-alive to the upstream,
+/// as many workers as cores, an access log line per request (to a file, like the gateway's),
+/// X-Request-Id generated or propagated and returned, X-Forwarded-For, a per-client request
+/// limit that is never reached, unbuffered responses. (No JWT check: stock nginx cannot do one.)
 struct Nginx {
     let process: Process
 
@@ -56,7 +59,10 @@ struct Nginx {
             error_log \(root)/error.log warn;
             events { worker_connections 4096; }
             http {
-                access_log off;
+                map $http_x_request_id $orderpay_request_id { default $http_x_request_id; "" $request_id; }
+                log_format orderpay '$time_iso8601 $remote_addr "$request" $status $orderpay_request_id $request_time';
+                access_log \(root)/access.log orderpay;
+                limit_req_zone $http_authorization zone=clients:10m rate=1000000r/s;
                 client_body_temp_path \(root)/body; proxy_temp_path \(root)/proxy;
                 fastcgi_temp_path \(root)/fastcgi; uwsgi_temp_path \(root)/uwsgi; scgi_temp_path \(root)/scgi;
                 upstream orders { server 127.0.0.1:\(upstreamPort); keepalive 128; }
@@ -66,6 +72,10 @@ struct Nginx {
                         proxy_pass http://orders;
                         proxy_http_version 1.1;
                         proxy_set_header Connection "";
+                        proxy_set_header X-Request-Id $orderpay_request_id;
+                        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+                        add_header X-Request-Id $orderpay_request_id always;
+                        limit_req zone=clients burst=1000000 nodelay;
                         proxy_buffering off;
                     }
                 }

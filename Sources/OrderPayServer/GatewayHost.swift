@@ -38,6 +38,9 @@ public struct GatewayHost {
         // timeout, which stalled every request routed to a stopped instance for 10 s.
         configuration.connectionPool.retryConnectionEstablishment = false
         configuration.timeout.connect = options.connectTimeout
+        // No client spans: the gateway propagates traceparent itself, and the default (no-op)
+        // tracer still parsed every request's URL a second time to fill in span attributes.
+        configuration.tracing.tracer = nil
         let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration, backgroundActivityLogger: logger)
         let gateway = Gateway(directory: directory, tokens: tokens, settings: options.settings, http: http, logger: logger)
         let running: RunningServer

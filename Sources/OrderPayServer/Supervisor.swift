@@ -11,6 +11,10 @@ public final class Supervisor: @unchecked Sendable {
         public let name: String
         public let arguments: [String]
         public let port: Int
+        /// Variables set for this child on top of the supervisor's own environment.
+        public var environment: [String: String] = [:]
+        /// When set, the child's stdout and stderr (its log) are appended to this file instead of the terminal.
+        public var logFile: String?
         public init(name: String, arguments: [String], port: Int) { self.name = name; self.arguments = arguments; self.port = port }
     }
 
@@ -42,6 +46,17 @@ public final class Supervisor: @unchecked Sendable {
         let process = Process()
         process.executableURL = executable
         process.arguments = child.arguments
+        if !child.environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(child.environment) { $1 }
+        }
+        if let logFile = child.logFile {
+            if !FileManager.default.fileExists(atPath: logFile) { FileManager.default.createFile(atPath: logFile, contents: nil) }
+            if let handle = FileHandle(forWritingAtPath: logFile) {
+                handle.seekToEndOfFile()
+                process.standardOutput = handle
+                process.standardError = handle
+            }
+        }
         process.terminationHandler = { [weak self] finished in self?.exited(child, status: finished.terminationStatus) }
         do { try process.run() } catch {
             throw AppError(.unavailable, "cannot start \(child.name): \(error.localizedDescription)")

@@ -44,6 +44,11 @@ struct ServeCommand: AsyncParsableCommand {
     var registryURL: String { registry ?? ProcessInfo.processInfo.environment["ORDERPAY_REGISTRY"] ?? "http://127.0.0.1:8761" }
 
     func run() async throws {
+        if component == .gateway {
+            Gateway.runConcurrencyOnEventLoops()
+            // Same line format as swift-log's default handler, cheaper per access-log line.
+            LoggingSystem.bootstrap { GatewayLogHandler(label: $0) }
+        }
         var logger = Logger(label: "orderpay.\(component.rawValue)")
         logger.logLevel = Logger.Level(rawValue: ProcessInfo.processInfo.environment["ORDERPAY_LOG_LEVEL"] ?? "") ?? .info
         let port = self.port ?? component.defaultPort

@@ -1,0 +1,103 @@
+import Foundation
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// swift-log's StreamLogHandler line format (`2026-11-25T18:36:51+0000 info label: k=v [source] message`)
+/// to standard error, made cheap enough for one access-log line per proxied request:
+/// - the timestamp is formatted once a second (StreamLogHandler calls `localtime`, which makes
+///   glibc stat /etc/localtime on every line, then `strftime`);
+/// - a line is one `write(2)`, with no FILE lock shared by the event-loop threads (a line up to a
+///   pipe's buffer is never interleaved with another; on a file the kernel serialises writes).
+/// `orderpay serve gateway` bootstraps it; everything else keeps swift-log's default handler.
+public struct GatewayLogHandler: LogHandler {
+    public var logLevel: Logger.Level = .info
+    public var metadata: Logger.Metadata = [:] {
+        didSet { prettyMetadata = Self.prettify(metadata) }
+    }
+    public var metadataProvider: Logger.MetadataProvider?
+    let label: String
+    let fileDescriptor: Int32
+    private var prettyMetadata: String?
+
+    public init(label: String, fileDescriptor: Int32 = 2, metadataProvider: Logger.MetadataProvider? = LoggingSystem.metadataProvider) {
+        self.label = label
+        self.fileDescriptor = fileDescriptor
+        self.metadataProvider = metadataProvider
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        var effective = metadata
+        let provided = metadataProvider?.get() ?? [:]
+        let explicit = event.metadata ?? [:]
+        let pretty: String?
+        if provided.isEmpty && explicit.isEmpty && event.error == nil {
+            pretty = prettyMetadata
+        } else {
+            if !provided.isEmpty { effective.merge(provided) { $1 } }
+            if !explicit.isEmpty { effective.merge(explicit) { $1 } }
+            if let error = event.error {
+                effective["error.message"] = "\(error)"
+                effective["error.type"] = "\(String(reflecting: type(of: error)))"
+            }
+            pretty = Self.prettify(effective)
+        }
+        var line = Self.clock.timestamp()
+        line += " \(event.level)"
+        if !label.isEmpty { line += " " + label }
+        line += ":"
+        if let pretty { line += " " + pretty }
+        line += " [\(event.source)] \(event.message)\n"
+        line.withUTF8 { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = write(fileDescriptor, bytes.baseAddress! + offset, bytes.count - offset)
+                if written > 0 { offset += written } else if written < 0 && errno == EINTR { continue } else { return }
+            }
+        }
+    }
+
+    @available(*, deprecated, renamed: "log(event:)")
+    public func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
+                    file: String, function: String, line: UInt) {
+        log(event: LogEvent(level: level, message: message, metadata: metadata, source: source, file: file, function: function, line: line))
+    }
+
+    static func prettify(_ metadata: Logger.Metadata) -> String? {
+        metadata.isEmpty ? nil : metadata.lazy.sorted { $0.key < $1.key }.map { "\($0)=\($1)" }.joined(separator: " ")
+    }
+
+    static let clock = SecondClock()
+
+    /// The local time as `%Y-%m-%dT%H:%M:%S%z`, formatted again only when the second changes.
+    final class SecondClock: @unchecked Sendable {
+        private let lock = NSLock()
+        private var second: time_t = -1
+        private var text = ""
+
+        func timestamp() -> String {
+            let now = time(nil)
+            if let cached = lock.withLock({ second == now ? text : nil }) { return cached }
+            var seconds = now
+            var local = tm()
+            var buffer = [Int8](repeating: 0, count: 64)
+            // localtime_r, unlike localtime, does not re-read the time zone on every call.
+            guard localtime_r(&seconds, &local) != nil else { return "<unknown>" }
+            strftime(&buffer, buffer.count, "%Y-%m-%dT%H:%M:%S%z", &local)
+            let formatted = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+            lock.withLock { second = now; text = formatted }
+            return formatted
+        }
+    }
+}

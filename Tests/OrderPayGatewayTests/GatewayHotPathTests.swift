@@ -1,0 +1,63 @@
+import Foundation
+import HTTPTypes
+import Logging
+@testable import OrderPayGateway
+import XCTest
+
+/// The pieces of the proxy path made cheaper for throughput keep their behaviour: traceparent
+/// validation and propagation, id generation, and the access-log line format.
+final class GatewayHotPathTests: XCTestCase {
+    func testTraceparentValidationMatchesTheW3CShape() {
+        let valid = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+        XCTAssertTrue(TraceHeaders.isValid(valid))
+        XCTAssertFalse(TraceHeaders.isValid("00-00000000000000000000000000000000-00f067aa0ba902b7-01"), "all-zero trace id")
+        XCTAssertFalse(TraceHeaders.isValid("00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01"), "uppercase hex")
+        XCTAssertFalse(TraceHeaders.isValid("00-4bf92f3577b34da6a3ce929d0e0e473-00f067aa0ba902b7-01"), "short trace id")
+        XCTAssertFalse(TraceHeaders.isValid(valid + "0"))
+        XCTAssertFalse(TraceHeaders.isValid("00_4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"))
+        XCTAssertFalse(TraceHeaders.isValid("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902g7-01"))
+        XCTAssertFalse(TraceHeaders.isValid(""))
+        // Not contiguous UTF-8 (bridged/substring-backed strings take the copying path).
+        XCTAssertTrue(TraceHeaders.isValid(String(Substring(valid))))
+    }
+
+    func testKeepsTheTraceAndRequestIdAndMakesANewSpan() {
+        let parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+        let trace = TraceHeaders([TraceHeaders.traceparentName: parent, TraceHeaders.requestIdName: "req-1"])
+        XCTAssertEqual(trace.requestId, "req-1")
+        XCTAssertEqual(trace.traceId, "4bf92f3577b34da6a3ce929d0e0e4736")
+        XCTAssertTrue(TraceHeaders.isValid(trace.traceparent))
+        XCTAssertNotEqual(trace.traceparent, parent)
+        XCTAssertTrue(trace.traceparent.hasSuffix("-01"))
+    }
+
+    func testGeneratedIdsAreWellFormedAndDistinct() {
+        var seen = Set<String>()
+        for _ in 0..<10_000 {
+            let trace = TraceHeaders([:])
+            XCTAssertEqual(trace.requestId.count, 32)
+            XCTAssertTrue(trace.requestId.allSatisfy { $0.isHexDigit && !$0.isUppercase })
+            XCTAssertTrue(TraceHeaders.isValid(trace.traceparent), trace.traceparent)
+            XCTAssertTrue(seen.insert(trace.requestId).inserted)
+            XCTAssertTrue(seen.insert(trace.traceId).inserted)
+        }
+    }
+
+    func testLogLineHasStreamLogHandlersFormatInOneWrite() throws {
+        var fds: [Int32] = [0, 0]
+        XCTAssertEqual(pipe(&fds), 0)
+        defer { close(fds[0]) }
+        var logger = Logger(label: "orderpay.gateway") { GatewayLogHandler(label: $0, fileDescriptor: fds[1]) }
+        logger.logLevel = .info
+        logger[metadataKey: "base"] = "1"
+        logger.info("GET /api/orders/1 200", metadata: ["requestId": "abc", "ms": "3"])
+        logger.debug("not written")
+        close(fds[1])
+        let text = String(decoding: FileHandle(fileDescriptor: fds[0]).readDataToEndOfFile(), as: UTF8.self)
+        let lines = text.split(separator: "\n")
+        XCTAssertEqual(lines.count, 1, text)
+        let line = try XCTUnwrap(lines.first)
+        XCTAssertNotNil(line.range(of: #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4} info orderpay\.gateway: base=1 ms=3 requestId=abc \[OrderPayGatewayTests\] GET /api/orders/1 200$"#,
+                                   options: .regularExpression), String(line))
+    }
+}
