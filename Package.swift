@@ -104,7 +104,8 @@ let package = Package(
             ]
         ),
         .testTarget(name: "OrderPayCoreTests", dependencies: ["OrderPayCore"]),
-        .testTarget(name: "OrderPayConsoleTests", dependencies: ["OrderPayCore", "OrderPayServices", "OrderPayEmbedded", "OrderPayConsole", "OrderPayConsoleEmbedded"]),
+        .testTarget(name: "OrderPayConsoleTests", dependencies: ["OrderPayCore", "OrderPayServices", "OrderPayEmbedded", "OrderPayConsole", "OrderPayConsoleEmbedded"],
+                    exclude: ["Snapshots"]),
         .testTarget(
             name: "OrderPayFlowTests",
             dependencies: ["OrderPayCore", "OrderPayServices", "OrderPayStore", "OrderPayEmbedded"]
