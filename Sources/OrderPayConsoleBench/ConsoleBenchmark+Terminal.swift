@@ -84,6 +84,31 @@ extension ConsoleBenchmark {
         return used / wall * 100
     }
 
+    /// From an order's commit to its `order-created` line on the console's screen (outbox relay,
+    /// log append, stream wake-up, frame coalescing, render), in milliseconds, `samples` times.
+    func eventToScreen(_ dir: DataDir, samples: Int = 30) async throws -> [Double] {
+        let terminal = HeadlessTerminal(width: 200, height: 50)
+        let runtime = ConsoleRuntime(backend: dir.backend, terminal: terminal, theme: .fallback)
+        let task = Task { try await runtime.run() }
+        try await Task.sleep(for: .seconds(1))
+        let user = try await dir.system.auth.listUsers(actor: .system("bench"), filter: UserFilter(), page: PageRequest(size: 1)).content[0]
+        var latencies: [Double] = []
+        for _ in 0..<samples {
+            let started = ContinuousClock.now
+            let order = try await dir.system.orders.place(actor: .system("bench"), forUser: user.id,
+                                                          PlaceOrderRequest(items: [.init(productId: 1, quantity: 1)], shippingAddress: "Seoul"))
+            let deadline = started + .seconds(5)
+            while !runtime.screenText.contains("order #\(order.id) created"), ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(1))
+            }
+            latencies.append((ContinuousClock.now - started).milliseconds)
+            try await Task.sleep(for: .milliseconds(60))
+        }
+        runtime.inject([.key(.ctrl("c"))])
+        _ = try await task.value
+        return latencies.sorted()
+    }
+
     static func cpuSeconds() -> Double {
         var usage = rusage()
         getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)

@@ -28,6 +28,8 @@ public struct ConsoleBenchmark {
         public let oneRowUpdateBytes: Int
         public let idleSeconds: Double
         public let idleCPUPercent: Double
+        public let eventToScreenP50Ms: Double
+        public let eventToScreenP99Ms: Double
 
         public var text: String {
             """
@@ -36,12 +38,14 @@ public struct ConsoleBenchmark {
               \(large.orders) orders: refresh+render \(String(format: "%.3f", large.refreshAndRenderMs)) ms   render \(String(format: "%.3f", large.renderMs)) ms
               ratio large / small: \(String(format: "%.2f", ratio))×  (target ≤ 2×)
             bytes to the terminal (xterm-256color): full repaint \(fullRepaintBytes), one-row update \(oneRowUpdateBytes) (\(String(format: "%.1f", Double(oneRowUpdateBytes) / Double(max(1, fullRepaintBytes)) * 100)) %)
+            event to screen (commit → line painted, \(ConsoleBenchmark.eventSamples) orders): p50 \(String(format: "%.1f", eventToScreenP50Ms)) ms  p99 \(String(format: "%.1f", eventToScreenP99Ms)) ms  (target ≤ 100 ms)
             idle CPU over \(String(format: "%.0f", idleSeconds)) s (console, services and workers in this process): \(String(format: "%.2f", idleCPUPercent)) % of one core  (target < 1 %)
             """
         }
     }
 
     static let frames = 200
+    static let eventSamples = 30
     let smallOrders: Int
     let largeOrders: Int
     let idleSeconds: Double
@@ -66,9 +70,13 @@ public struct ConsoleBenchmark {
         let (full, oneRow) = try await terminalBytes(small)
         progress("measuring idle CPU for \(Int(idleSeconds)) s…")
         let idle = try await idleCPU(small)
+        progress("timing events to the screen…")
+        let latencies = try await eventToScreen(small, samples: Self.eventSamples)
+        func pick(_ q: Double) -> Double { latencies[min(latencies.count - 1, Int((Double(latencies.count) * q).rounded(.up)) - 1)] }
         await small.stop(); await large.stop()
         return Report(small: smallFrames, large: largeFrames, ratio: largeFrames.refreshAndRenderMs / max(0.0001, smallFrames.refreshAndRenderMs),
-                      fullRepaintBytes: full, oneRowUpdateBytes: oneRow, idleSeconds: idleSeconds, idleCPUPercent: idle)
+                      fullRepaintBytes: full, oneRowUpdateBytes: oneRow, idleSeconds: idleSeconds, idleCPUPercent: idle,
+                      eventToScreenP50Ms: pick(0.5), eventToScreenP99Ms: pick(0.99))
     }
 
     /// A dashboard state as the runtime builds it: every pane's page and the counts, fetched.
