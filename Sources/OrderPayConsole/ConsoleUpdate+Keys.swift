@@ -19,7 +19,7 @@ extension ConsoleUpdate {
             }
         }
         let contexts = dashboardContexts(state)
-        guard let action = Keymap.action(for: key, in: contexts, readOnly: state.readOnly) else { return [] }
+        guard let action = Keymap.action(for: key, in: contexts) else { return [] }
         return perform(&state, action)
     }
 
@@ -63,9 +63,11 @@ extension ConsoleUpdate {
         case .deadLetters:
             state.overlays.append(.deadLetters(DeadLettersState()))
             return [.loadDeadLetters]
-        case .focus1, .focus2, .focus3, .focus4, .focus5:
-            let pane = PaneID(rawValue: ["focus1", "focus2", "focus3", "focus4", "focus5"].firstIndex(of: action.rawValue)! + 1)!
-            return focus(&state, pane)
+        case .focus1: return focus(&state, .users)
+        case .focus2: return focus(&state, .orders)
+        case .focus3: return focus(&state, .payments)
+        case .focus4: return focus(&state, .events)
+        case .focus5: return focus(&state, .registry)
         case .nextPane: return focus(&state, PaneID(rawValue: state.focus.rawValue % 5 + 1)!)
         case .previousPane: return focus(&state, PaneID(rawValue: (state.focus.rawValue + 3) % 5 + 1)!)
         case .down, .up, .pageDown, .pageUp, .top, .bottom: return move(&state, action)

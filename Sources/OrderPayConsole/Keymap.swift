@@ -86,7 +86,8 @@ public enum Keymap {
     ]
 
     /// The first binding of `key` among `contexts`, searched in the order given (most specific first).
-    public static func action(for key: Key, in contexts: [KeyContext], readOnly: Bool) -> KeyAction? {
+    /// Mutating actions are found in read-only consoles too, so `update` can say why it refuses them.
+    public static func action(for key: Key, in contexts: [KeyContext]) -> KeyAction? {
         for context in contexts {
             if let binding = bindings.first(where: { $0.context == context && $0.keys.contains(key) }) {
                 return binding.action

@@ -45,8 +45,10 @@ public struct PlainConsole {
         return lines
     }
 
+    nonisolated(unsafe) static let timestamps = ISO8601DateFormatter()
+
     static func describe(_ e: EventEnvelope) -> String {
-        let time = ISO8601DateFormatter().string(from: e.occurredAt)
+        let time = timestamps.string(from: e.occurredAt)
         return "\(time) \(e.topic.rawValue): " + ConsoleView.eventSummary(e)
     }
 

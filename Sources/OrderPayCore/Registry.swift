@@ -20,3 +20,21 @@ public struct ServiceInstance: Codable, Equatable, Sendable {
         self.registeredAt = registeredAt; self.lastRenewedAt = lastRenewedAt; self.leaseExpiresAt = leaseExpiresAt
     }
 }
+
+/// An instance as the gateway's `GET /api/registry` shows it: written by the gateway, read by the
+/// remote console.
+public struct RegistryInstanceView: Codable, Equatable, Sendable {
+    public let app: String
+    public let instanceId: String
+    public let status: String
+    /// host:port
+    public let address: String
+    public let lastHeartbeatAgeSeconds: Double?
+    public let leaseExpiresInSeconds: Double?
+
+    public init(app: String, instanceId: String, status: String, address: String,
+                lastHeartbeatAgeSeconds: Double?, leaseExpiresInSeconds: Double?) {
+        self.app = app; self.instanceId = instanceId; self.status = status; self.address = address
+        self.lastHeartbeatAgeSeconds = lastHeartbeatAgeSeconds; self.leaseExpiresInSeconds = leaseExpiresInSeconds
+    }
+}

@@ -40,15 +40,6 @@ public enum GatewayServer {
         }
     }
 
-    struct InstanceView: Codable {
-        let app: String
-        let instanceId: String
-        let status: String
-        let address: String
-        let lastHeartbeatAgeSeconds: Double?
-        let leaseExpiresInSeconds: Double?
-    }
-
     /// Every instance with app, status, address, age of its last heartbeat and time left on its lease (admin).
     static func registry(_ gateway: Gateway, _ request: Request) async throws -> Response {
         do {
@@ -63,9 +54,9 @@ public enum GatewayServer {
             return JSONResponses.problem(.serviceUnavailable, "registry unreachable: \(error)")
         }
         let now = Date().timeIntervalSince1970
-        let views = gateway.directory.instances.map { i -> InstanceView in
+        let views = gateway.directory.instances.map { i -> RegistryInstanceView in
             let renewed = i.leaseInfo?.lastRenewalTimestamp.map { Double($0) / 1000 }
-            return InstanceView(app: i.app, instanceId: i.resolvedInstanceId, status: i.status,
+            return RegistryInstanceView(app: i.app, instanceId: i.resolvedInstanceId, status: i.status,
                                 address: "\(i.ipAddr ?? i.hostName):\(i.port?.value ?? 0)",
                                 lastHeartbeatAgeSeconds: renewed.map { max(0, now - $0) },
                                 leaseExpiresInSeconds: renewed.map { $0 + Double(i.leaseInfo?.durationInSecs ?? 90) - now })

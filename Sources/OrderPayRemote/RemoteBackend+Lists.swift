@@ -28,7 +28,7 @@ extension RemoteBackend {
 
     public func registry() async throws -> [ServiceInstance] {
         let now = Date()
-        return try await get([RegistryInstanceBody].self, "/api/registry").map { $0.instance(now: now) }
+        return try await get([RegistryInstanceView].self, "/api/registry").map { $0.instance(now: now) }
     }
 
     /// One one-row page per status, concurrently, reading `totalElements` (the API has no count endpoint).

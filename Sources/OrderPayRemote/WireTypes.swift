@@ -15,15 +15,8 @@ struct DeadLetterBody: Decodable {
     var replayedAt: Date?
 }
 
-/// One entry of the gateway's `GET /api/registry`: its view of a registered instance.
-struct RegistryInstanceBody: Decodable {
-    var app: String
-    var instanceId: String
-    var status: String
-    var address: String
-    var lastHeartbeatAgeSeconds: Double?
-    var leaseExpiresInSeconds: Double?
-
+extension RegistryInstanceView {
+    /// The gateway's view of an instance as the console's registry pane wants it.
     func instance(now: Date) -> ServiceInstance {
         var host = address, port = 0
         if let colon = address.lastIndex(of: ":"), let parsed = Int(address[address.index(after: colon)...]) {

@@ -81,10 +81,9 @@ public final class NcursesTerminal: TerminalDevice, @unchecked Sendable {
                 return [.resize(width: width, height: height)]
             }
         }
-        let interrupted = ready < 0 && errno == EINTR
         guard ready > 0 else { return [] }
         if fds[0].revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0 { return [.hangup] }
-        guard fds[0].revents & Int16(POLLIN) != 0 || interrupted else { return [] }
+        guard fds[0].revents & Int16(POLLIN) != 0 else { return [] }
         var out: [TerminalInput] = []
         var ch: wint_t = 0
         var reads = 0
@@ -104,7 +103,7 @@ public final class NcursesTerminal: TerminalDevice, @unchecked Sendable {
             }
         }
         // Readable but nothing to read: the other end has gone (a dropped SSH session).
-        if reads == 0 && out.isEmpty && !interrupted {
+        if reads == 0 && out.isEmpty {
             var probe: UInt8 = 0
             if read(inputFD, &probe, 0) < 0 || Self.atEOF(inputFD) { return [.hangup] }
         }
