@@ -6,6 +6,18 @@ import OrderPayCore
 extension RemoteBackend {
     /// The order, its history, its payment (none yet: nil) with that payment's history, and its user.
     public func orderDetail(id: Int64) async throws -> OrderDetail {
+        // The order and its history come from two requests, so the flow can move the order
+        // between them (PAID order, history still ending at FAILED). Read both again until they
+        // agree, so a detail view never shows a status its own history does not reach.
+        var attempt = 0
+        while true {
+            attempt += 1
+            let detail = try await orderDetailOnce(id: id)
+            if detail.history.last?.to == detail.order.status || attempt >= 5 { return detail }
+        }
+    }
+
+    private func orderDetailOnce(id: Int64) async throws -> OrderDetail {
         async let order = get(Order.self, "/api/orders/\(id)")
         async let history = get([OrderHistoryEntry].self, "/api/orders/\(id)/history")
         async let payment = optional { try await self.get(Payment.self, "/api/payments/order/\(id)") }
