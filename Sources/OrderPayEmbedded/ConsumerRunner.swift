@@ -8,8 +8,8 @@ import OrderPayServices
 /// `commitInterval`, once caught up for `idleCommitDelay`, and on stop): a crash re-delivers at most that much, which the
 /// idempotent handlers skip. A batch that fails is retried event by event;
 /// an event that fails `maxAttempts` times goes to the dead letters and the group moves on.
-final class ConsumerRunner: @unchecked Sendable {
-    typealias Handler = @Sendable ([EventEnvelope]) async throws -> Void
+final class ConsumerRunner: FlowWorker, @unchecked Sendable {
+    typealias Handler = EventHandler
 
     let group: String
     let topic: Topic
@@ -32,6 +32,10 @@ final class ConsumerRunner: @unchecked Sendable {
 
     /// The next offset this runner will read (-1 before it started).
     var nextOffset: Int64 { stateLock.withLock { position } }
+
+    func isIdle() async throws -> Bool {
+        nextOffset >= (try await log.endOffset(topic: topic))
+    }
 
     func run() async {
         var offset: Int64

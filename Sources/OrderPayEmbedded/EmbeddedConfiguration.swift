@@ -9,6 +9,12 @@ public struct EmbeddedConfiguration: Sendable {
     }
 
     public var dataDirectory: String
+    /// A postgres:// URL: the services' tables live there (a schema per service) instead of in
+    /// SQLite files. The data dir still holds the JWT secret, profile images and the audit log.
+    public var database: String?
+    /// Kafka bootstrap servers (host:port[,host:port]): events travel through Kafka instead of the
+    /// SQL event log.
+    public var kafka: String?
     /// Relays, consumers and registry heartbeats; off for commands that only read.
     public var startWorkers: Bool = true
     /// ORDERPAY_PROCESSOR_LATENCY_MS, ORDERPAY_PROCESSOR_FAILURE_RATE (0–1) and

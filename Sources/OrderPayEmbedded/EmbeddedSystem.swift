@@ -21,67 +21,63 @@ public final class EmbeddedSystem: @unchecked Sendable {
     }
 
     let orderChanges: Signal
-    let relays: [OutboxRelay]
-    let consumers: [ConsumerRunner]
+    /// Relays and consumers: what `drain` watches.
+    let workers: [any FlowWorker]
+    /// Which handler consumes which topic for which group (dead-letter replay finds it here).
+    let subscriptions: [Subscription]
     let logger: Logger
     private var tasks: [Task<Void, Never>] = []
     let registrar: any ServiceRegistrar
     var apps: [String] { ServiceKind.allCases.filter(configuration.services.contains).map(\.appName) }
 
-    public init(_ configuration: EmbeddedConfiguration, logger: Logger = Logger(label: "orderpay")) throws {
+    init(_ configuration: EmbeddedConfiguration, stores: ServiceStores, transport: any EventTransport, logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
+        let clock = configuration.clock
+
+        auth = AuthService(repository: stores.auth, tokens: TokenService(secret: try configuration.resolveJWTSecret(), clock: clock),
+                           clock: clock, bcryptCost: configuration.bcryptCost)
+        orders = OrderService(repository: stores.orders, clock: clock, logger: logger)
+        payments = PaymentService(repository: stores.payments, processor: configuration.processor, clock: clock, logger: logger)
+        registry = RegistryService(repository: stores.registry, clock: clock, leaseDuration: configuration.leaseDuration,
+                                   renewalInterval: configuration.renewalInterval)
+        events = transport.log
+        orderChanges = stores.orders.outboxSignal
+        registrar = configuration.registrar ?? LocalRegistrar(registry)
+
+        let payments = self.payments, orders = self.orders
+        var handlers: [Subscription] = []
+        var relays: [any FlowWorker] = []
+        if configuration.services.contains(.orders) {
+            relays.append(transport.relay(from: stores.orders, logger: logger))
+            handlers.append(Subscription(group: OrderService.consumerGroup, topic: .paymentProcessed) {
+                try await orders.handlePaymentProcessed($0)
+            })
+        }
+        if configuration.services.contains(.payments) {
+            relays.append(transport.relay(from: stores.payments, logger: logger))
+            handlers.append(Subscription(group: PaymentService.consumerGroup, topic: .orderCreated) {
+                try await payments.handleOrderCreated($0)
+            })
+            handlers.append(Subscription(group: PaymentService.consumerGroup, topic: .orderStatusUpdated) {
+                try await payments.handleOrderStatusUpdated($0)
+            })
+        }
+        self.subscriptions = handlers
+        self.workers = relays + handlers.map { transport.consumer(group: $0.group, topic: $0.topic, logger: logger, handler: $0.handler) }
+    }
+
+    /// Opens the data dir and, unless configured not to, starts the workers.
+    public static func start(_ configuration: EmbeddedConfiguration, logger: Logger = Logger(label: "orderpay")) async throws -> EmbeddedSystem {
         let directory = configuration.dataDirectory
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
             throw AppError(.unavailable, "cannot create data directory \(directory): \(error.localizedDescription)")
         }
-        var settings = SQLiteDatabase.Settings()
-        settings.synchronous = configuration.synchronous
-        let clock = configuration.clock
-
-        let authStore = try SQLiteAuthStore(path: configuration.path("auth.sqlite"), settings: settings)
-        let orderStore = try SQLiteOrderStore(path: configuration.path("orders.sqlite"), settings: settings)
-        let paymentStore = try SQLitePaymentStore(path: configuration.path("payments.sqlite"), settings: settings)
-        let log = try SQLiteEventLog(path: configuration.path("events.sqlite"), settings: settings)
-        let registryStore = try SQLiteRegistryStore(path: configuration.path("registry.sqlite"), settings: settings)
-
-        auth = AuthService(repository: authStore, tokens: TokenService(secret: try configuration.resolveJWTSecret(), clock: clock),
-                           clock: clock, bcryptCost: configuration.bcryptCost)
-        orders = OrderService(repository: orderStore, clock: clock, logger: logger)
-        payments = PaymentService(repository: paymentStore, processor: configuration.processor, clock: clock, logger: logger)
-        registry = RegistryService(repository: registryStore, clock: clock, leaseDuration: configuration.leaseDuration,
-                                   renewalInterval: configuration.renewalInterval)
-        events = log
-        orderChanges = orderStore.outboxSignal
-        registrar = configuration.registrar ?? LocalRegistrar(registry)
-
-        let payments = self.payments, orders = self.orders
-        var relays: [OutboxRelay] = []
-        var consumers: [ConsumerRunner] = []
-        if configuration.services.contains(.orders) {
-            relays.append(OutboxRelay(source: orderStore, log: log, logger: logger))
-            consumers.append(ConsumerRunner(group: OrderService.consumerGroup, topic: .paymentProcessed, log: log, logger: logger) {
-                try await orders.handlePaymentProcessed($0)
-            })
-        }
-        if configuration.services.contains(.payments) {
-            relays.append(OutboxRelay(source: paymentStore, log: log, logger: logger))
-            consumers.append(ConsumerRunner(group: PaymentService.consumerGroup, topic: .orderCreated, log: log, logger: logger) {
-                try await payments.handleOrderCreated($0)
-            })
-            consumers.append(ConsumerRunner(group: PaymentService.consumerGroup, topic: .orderStatusUpdated, log: log, logger: logger) {
-                try await payments.handleOrderStatusUpdated($0)
-            })
-        }
-        self.relays = relays
-        self.consumers = consumers
-    }
-
-    /// Opens the data dir and, unless configured not to, starts the workers.
-    public static func start(_ configuration: EmbeddedConfiguration, logger: Logger = Logger(label: "orderpay")) async throws -> EmbeddedSystem {
-        let system = try EmbeddedSystem(configuration, logger: logger)
+        let stores = try await ServiceStores.open(configuration, logger: logger)
+        let transport = try EventTransports.make(configuration, stores: stores, logger: logger)
+        let system = try EmbeddedSystem(configuration, stores: stores, transport: transport, logger: logger)
         if configuration.startWorkers { try await system.startWorkers() }
         return system
     }
@@ -94,8 +90,7 @@ public final class EmbeddedSystem: @unchecked Sendable {
 
     func startWorkers() async throws {
         if configuration.services.contains(.payments) { try await payments.resumeInterruptedCharges() }
-        for relay in relays { tasks.append(Task { await relay.run() }) }
-        for consumer in consumers { tasks.append(Task { await consumer.run() }) }
+        for worker in workers { tasks.append(Task { await worker.run() }) }
         try await register()
         let registrar = self.registrar, instanceId = self.instanceId, logger = self.logger, apps = self.apps
         let host = configuration.advertisedHost, port = configuration.advertisedPort
@@ -126,11 +121,7 @@ public final class EmbeddedSystem: @unchecked Sendable {
 
     /// True when every outbox is empty and every consumer has read to the end of its topic.
     public func isIdle() async throws -> Bool {
-        for relay in relays where !(try await relay.isIdle()) { return false }
-        for consumer in consumers {
-            let end = try await events.endOffset(topic: consumer.topic)
-            if consumer.nextOffset < end { return false }
-        }
+        for worker in workers where !(try await worker.isIdle()) { return false }
         return true
     }
 
@@ -182,11 +173,18 @@ public final class EmbeddedSystem: @unchecked Sendable {
     public func replayDeadLetter(id: Int64) async throws -> DeadLetter {
         guard let letter = try await events.deadLetter(id: id) else { throw AppError.notFound("dead letter \(id) not found") }
         guard letter.replayedAt == nil else { throw AppError.conflict("dead letter \(id) was already replayed") }
-        guard let consumer = consumers.first(where: { $0.group == letter.group && $0.topic == letter.event.topic }) else {
+        guard let consumer = subscriptions.first(where: { $0.group == letter.group && $0.topic == letter.event.topic }) else {
             throw AppError.notFound("no consumer for group \(letter.group) on \(letter.event.topic.rawValue)")
         }
         try await consumer.handler([letter.event])
         try await events.markReplayed(id: id, at: configuration.clock.now())
         return try await events.deadLetter(id: id) ?? letter
     }
+}
+
+/// One consumer group's handler for one topic.
+struct Subscription: Sendable {
+    let group: String
+    let topic: Topic
+    let handler: EventHandler
 }

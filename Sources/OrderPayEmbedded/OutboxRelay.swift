@@ -7,7 +7,7 @@ import OrderPayStore
 /// Copies committed outbox events to the event log. The log records, in the same transaction,
 /// how far each outbox has been copied; a crash before that commit re-sends the batch on restart
 /// and the log skips ids it already holds. Copied rows are deleted now and then, off the hot path.
-final class OutboxRelay: @unchecked Sendable {
+final class OutboxRelay: FlowWorker, @unchecked Sendable {
     let source: any OutboxSource
     let log: any EventLog
     let logger: Logger

@@ -12,6 +12,8 @@ public struct RegistryHost {
         public var host = "127.0.0.1"
         public var port = 8761
         public var dataDirectory: String
+        /// PostgreSQL URL; nil keeps the registry in the data dir's SQLite file.
+        public var database: String?
         public var leaseDuration: TimeInterval = 90
         public var renewalInterval: TimeInterval = 30
         public init(dataDirectory: String) { self.dataDirectory = dataDirectory }

@@ -18,6 +18,9 @@ public final class ServiceHost: @unchecked Sendable {
         public var registryURL: String? = "http://127.0.0.1:8761"
         public var renewalInterval: TimeInterval = 30
         public var bcryptCost: UInt8 = 10
+        /// PostgreSQL URL and Kafka brokers (nil: SQLite and the SQL event log in the data dir).
+        public var database: String?
+        public var kafka: String?
 
         public init(service: ServiceKind, dataDirectory: String) {
             self.service = service
@@ -47,6 +50,8 @@ public final class ServiceHost: @unchecked Sendable {
         configuration.services = [options.service]
         configuration.startWorkers = false
         configuration.bcryptCost = options.bcryptCost
+        configuration.database = options.database
+        configuration.kafka = options.kafka
         configuration.advertisedHost = options.host == "0.0.0.0" ? "127.0.0.1" : options.host
         if let url = options.registryURL {
             let client = EurekaClient(baseURL: url, renewalInterval: options.renewalInterval)

@@ -11,7 +11,34 @@ struct GlobalOptions: ParsableArguments {
     @Flag(name: .long, help: "Print JSON instead of text.")
     var json = false
 
+    @OptionGroup var engines: EngineOptions
+
     var dataDirectory: String { data ?? EmbeddedConfiguration.defaultDataDirectory() }
+}
+
+/// Where the services keep their data and send their events; SQLite files and the SQL event log
+/// in the data dir unless told otherwise.
+struct EngineOptions: ParsableArguments {
+    @Option(name: .long, help: "PostgreSQL URL, postgres://user:pass@host:5432/db (env ORDERPAY_DATABASE; default: SQLite files in the data dir).")
+    var database: String?
+
+    @Option(name: .long, help: "Kafka bootstrap servers, host:9092[,host2:9092] (env ORDERPAY_KAFKA; default: the SQL event log).")
+    var kafka: String?
+
+    var databaseURL: String? { nonEmpty(database) ?? nonEmpty(ProcessInfo.processInfo.environment["ORDERPAY_DATABASE"]) }
+    var kafkaBrokers: String? { nonEmpty(kafka) ?? nonEmpty(ProcessInfo.processInfo.environment["ORDERPAY_KAFKA"]) }
+
+    func apply(to configuration: inout EmbeddedConfiguration) {
+        configuration.database = databaseURL
+        configuration.kafka = kafkaBrokers
+    }
+
+    /// The same choice, as flags for a child process (`orderpay up`).
+    var childArguments: [String] {
+        (databaseURL.map { ["--database", $0] } ?? []) + (kafkaBrokers.map { ["--kafka", $0] } ?? [])
+    }
+
+    private func nonEmpty(_ value: String?) -> String? { value.flatMap { $0.isEmpty ? nil : $0 } }
 }
 
 /// The operator behind the embedded CLI: it has the data dir, so it acts with admin rights,
@@ -32,6 +59,7 @@ enum CLI {
                     _ body: (EmbeddedSystem) async throws -> Void) async throws {
         var configuration = EmbeddedConfiguration(dataDirectory: options.dataDirectory)
         configuration.startWorkers = workers
+        options.engines.apply(to: &configuration)
         configure(&configuration)
         do {
             let system = try await EmbeddedSystem.start(configuration, logger: logger())

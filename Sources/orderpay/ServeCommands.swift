@@ -33,6 +33,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds between lease renewals.") var renewSeconds: Double = 30
     @Option(help: "Gateway: requests per second allowed per client (0 turns limiting off).") var rateLimit: Double = 200
     @Option(help: "Gateway: burst size per client.") var burst: Double = 400
+    @OptionGroup var engines: EngineOptions
 
     func validate() throws {
         if let port, !(0...65535).contains(port) { throw ValidationError("--port must be 0–65535") }
@@ -58,6 +59,7 @@ struct ServeCommand: AsyncParsableCommand {
             switch component {
             case .registry:
                 var options = RegistryHost.Options(dataDirectory: dataDirectory)
+                options.database = engines.databaseURL
                 options.host = host; options.port = port
                 options.leaseDuration = leaseSeconds; options.renewalInterval = renewSeconds
                 let (server, eviction) = try await RegistryHost.start(options, logger: logger)
@@ -74,6 +76,7 @@ struct ServeCommand: AsyncParsableCommand {
                 var options = ServiceHost.Options(service: ServiceKind(rawValue: component.rawValue)!, dataDirectory: dataDirectory)
                 options.host = host; options.port = port; options.registryURL = registryURL
                 options.renewalInterval = renewSeconds
+                options.database = engines.databaseURL; options.kafka = engines.kafkaBrokers
                 let service = try await ServiceHost.start(options, logger: logger)
                 url = service.server.baseURL
                 stop = { await service.stop() }
@@ -98,6 +101,7 @@ struct UpCommand: AsyncParsableCommand {
     @Option(help: "Registry lease length in seconds.") var leaseSeconds: Double = 90
     @Option(help: "Gateway: requests per second allowed per client (0 turns limiting off).") var rateLimit: Double = 200
     @Option(help: "Gateway: burst size per client.") var burst: Double = 400
+    @OptionGroup var engines: EngineOptions
 
     func run() async throws {
         var logger = Logger(label: "orderpay.up")
@@ -111,6 +115,7 @@ struct UpCommand: AsyncParsableCommand {
                              "--renew-seconds", String(renewSeconds)]
             if component == .registry { arguments += ["--lease-seconds", String(leaseSeconds)] } else { arguments += ["--registry", registryURL] }
             if component == .gateway { arguments += ["--rate-limit", String(rateLimit), "--burst", String(burst)] }
+            if component != .gateway { arguments += engines.childArguments }
             return Supervisor.Child(name: component.rawValue, arguments: arguments, port: ports[component]!)
         }
         let supervisor = Supervisor(executable: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath(),

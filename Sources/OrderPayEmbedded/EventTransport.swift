@@ -1,0 +1,52 @@
+import Foundation
+import Logging
+import OrderPayCore
+import OrderPayServices
+import OrderPayStore
+
+/// A long-running stage of the event flow (an outbox relay, a consumer) that `drain` can ask
+/// whether anything is still in flight.
+public protocol FlowWorker: AnyObject, Sendable {
+    /// Runs until the task is cancelled.
+    func run() async
+    /// True when this stage has nothing left to move right now.
+    func isIdle() async throws -> Bool
+}
+
+public typealias EventHandler = @Sendable ([EventEnvelope]) async throws -> Void
+
+/// How committed outbox events travel to their consumers: through the SQL event log (the default)
+/// or through Kafka. The services and their stores are the same either way.
+public protocol EventTransport: Sendable {
+    /// What the console, `events tail`, the HTTP event routes and dead letters read.
+    var log: any EventLog { get }
+    /// Copies one store's committed outbox events to the transport.
+    func relay(from source: any OutboxSource, logger: Logger) -> any FlowWorker
+    /// Delivers `topic` to `group`'s handler, at least once, committing after the handler returned.
+    func consumer(group: String, topic: Topic, logger: Logger, handler: @escaping EventHandler) -> any FlowWorker
+}
+
+/// Events through the SQL event log: relays copy outboxes into it, consumers read it by offset.
+public struct SQLEventTransport: EventTransport {
+    public let log: any EventLog
+
+    public init(log: any EventLog) { self.log = log }
+
+    public func relay(from source: any OutboxSource, logger: Logger) -> any FlowWorker {
+        OutboxRelay(source: source, log: log, logger: logger)
+    }
+
+    public func consumer(group: String, topic: Topic, logger: Logger, handler: @escaping EventHandler) -> any FlowWorker {
+        ConsumerRunner(group: group, topic: topic, log: log, logger: logger, handler: handler)
+    }
+}
+
+enum EventTransports {
+    /// Kafka when the configuration names brokers, else the SQL event log of `stores`.
+    static func make(_ configuration: EmbeddedConfiguration, stores: ServiceStores, logger: Logger) throws -> any EventTransport {
+        if configuration.kafka != nil {
+            throw AppError(.unavailable, "Kafka events are not available in this build")
+        }
+        return SQLEventTransport(log: stores.events)
+    }
+}
