@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         .target(name: "OrderPayCore"),
@@ -43,10 +44,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The same repositories and event log on PostgreSQL (a schema per service), for scale-out.
+        .target(
+            name: "OrderPayPostgres",
+            dependencies: [
+                "OrderPayCore", "OrderPayServices", "OrderPayStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "OrderPayEmbedded",
             dependencies: [
-                "OrderPayCore", "OrderPayServices", "OrderPayStore",
+                "OrderPayCore", "OrderPayServices", "OrderPayStore", "OrderPayPostgres",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -75,7 +85,7 @@ let package = Package(
         .target(
             name: "OrderPayServer",
             dependencies: [
-                "OrderPayCore", "OrderPayServices", "OrderPayStore", "OrderPayEmbedded", "OrderPayGateway", "OrderPayHTTP",
+                "OrderPayCore", "OrderPayServices", "OrderPayStore", "OrderPayPostgres", "OrderPayEmbedded", "OrderPayGateway", "OrderPayHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -21,6 +21,7 @@ public final class EmbeddedSystem: @unchecked Sendable {
     }
 
     let orderChanges: Signal
+    let closeStores: @Sendable () -> Void
     /// Relays and consumers: what `drain` watches.
     let workers: [any FlowWorker]
     /// Which handler consumes which topic for which group (dead-letter replay finds it here).
@@ -43,6 +44,7 @@ public final class EmbeddedSystem: @unchecked Sendable {
                                    renewalInterval: configuration.renewalInterval)
         events = transport.log
         orderChanges = stores.orders.outboxSignal
+        closeStores = stores.close
         registrar = configuration.registrar ?? LocalRegistrar(registry)
 
         let payments = self.payments, orders = self.orders
@@ -143,6 +145,7 @@ public final class EmbeddedSystem: @unchecked Sendable {
     /// Drains briefly (so a command that placed an order sees it through), then stops the workers
     /// and gives up this process's registry leases.
     public func stop(drainFor timeout: Duration = .seconds(3)) async {
+        defer { closeStores() }
         guard !tasks.isEmpty else { return }
         await drain(timeout: timeout)
         tasks.forEach { $0.cancel() }

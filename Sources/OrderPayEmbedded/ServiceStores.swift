@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import OrderPayCore
+import OrderPayPostgres
 import OrderPayServices
 import OrderPayStore
 
@@ -12,18 +13,37 @@ public struct ServiceStores: Sendable {
     public var payments: any PaymentRepository & OutboxSource
     public var registry: any RegistryRepository
     public var events: any EventLog
+    /// Releases connections (PostgreSQL's pool); SQLite files close with their last reference.
+    public var close: @Sendable () -> Void
 
     public init(auth: any AuthRepository, orders: any OrderRepository & OutboxSource, payments: any PaymentRepository & OutboxSource,
-                registry: any RegistryRepository, events: any EventLog) {
+                registry: any RegistryRepository, events: any EventLog, close: @escaping @Sendable () -> Void = {}) {
         self.auth = auth; self.orders = orders; self.payments = payments; self.registry = registry; self.events = events
+        self.close = close
     }
 
     /// The stores `configuration` asks for: PostgreSQL when it names a database, else SQLite files.
     public static func open(_ configuration: EmbeddedConfiguration, logger: Logger) async throws -> ServiceStores {
-        if configuration.database != nil {
-            throw AppError(.unavailable, "PostgreSQL storage is not available in this build")
-        }
+        if let url = configuration.database { return try await postgres(url, logger: logger) }
         return try sqlite(configuration)
+    }
+
+    /// A schema per service on one PostgreSQL database, migrated on open.
+    public static func postgres(_ url: String, logger: Logger) async throws -> ServiceStores {
+        let database = try await PostgresDatabase.connect(url, logger: logger)
+        do {
+            let events = try await PostgresEventLog.open(database)
+            return ServiceStores(
+                auth: try await PostgresAuthStore.open(database),
+                orders: try await PostgresOrderStore.open(database),
+                payments: try await PostgresPaymentStore.open(database),
+                registry: try await PostgresRegistryStore.open(database),
+                events: events,
+                close: { events.close(); database.close() })
+        } catch {
+            database.close()
+            throw error
+        }
     }
 
     /// One SQLite file per service in the data dir.

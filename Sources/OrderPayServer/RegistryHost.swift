@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import OrderPayCore
 import OrderPayGateway
+import OrderPayPostgres
 import OrderPayServices
 import OrderPayStore
 
@@ -21,7 +22,12 @@ public struct RegistryHost {
 
     public static func start(_ options: Options, logger: Logger) async throws -> (RunningServer, Task<Void, Never>) {
         try FileManager.default.createDirectory(atPath: options.dataDirectory, withIntermediateDirectories: true)
-        let store = try SQLiteRegistryStore(path: (options.dataDirectory as NSString).appendingPathComponent("registry.sqlite"))
+        let store: any RegistryRepository
+        if let url = options.database {
+            store = try await PostgresRegistryStore.open(try await PostgresDatabase.connect(url, logger: logger))
+        } else {
+            store = try SQLiteRegistryStore(path: (options.dataDirectory as NSString).appendingPathComponent("registry.sqlite"))
+        }
         let registry = RegistryService(repository: store, clock: SystemClock(), leaseDuration: options.leaseDuration,
                                        renewalInterval: options.renewalInterval)
         let server = RegistryServer(registry: registry)

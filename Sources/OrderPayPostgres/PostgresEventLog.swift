@@ -1,0 +1,235 @@
+import Foundation
+import Logging
+import OrderPayCore
+import OrderPayServices
+import PostgresNIO
+
+/// The event log in schema `events`, for when Kafka is not configured: per-topic offsets,
+/// consumer-group offsets, relay cursors and dead letters, shared by every process on the database.
+///
+/// Appends take the log's head row lock, so sequence numbers and offsets become visible in the
+/// order they were handed out (a reader never passes over an offset whose transaction commits
+/// later). Each append NOTIFYs `orderpay_events`; every process LISTENs, so consumers in other
+/// processes wake at once rather than on their next timed look.
+public final class PostgresEventLog: EventLog, @unchecked Sendable {
+    public let appended = Signal()
+    private let topicSignals = Dictionary(uniqueKeysWithValues: Topic.allCases.map { ($0, Signal()) })
+    let database: PostgresDatabase
+    private var listener: Task<Void, Never>?
+    static let channel = "orderpay_events"
+
+    public func appended(to topic: Topic) -> Signal { topicSignals[topic]! }
+
+    public static func open(_ database: PostgresDatabase) async throws -> PostgresEventLog {
+        var migrations = PostgresMigrations(schema: "events")
+        migrations.add("v1", [
+            """
+            CREATE TABLE events.events (
+                seq BIGINT PRIMARY KEY, topic TEXT NOT NULL, topic_offset BIGINT NOT NULL, event_id TEXT NOT NULL UNIQUE,
+                type TEXT NOT NULL, key TEXT NOT NULL, payload TEXT NOT NULL, occurred_at TIMESTAMPTZ NOT NULL, trace_id TEXT,
+                UNIQUE (topic, topic_offset))
+            """,
+            "CREATE TABLE events.log_head (singleton BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (singleton), last_seq BIGINT NOT NULL)",
+            "INSERT INTO events.log_head (singleton, last_seq) VALUES (TRUE, 0)",
+            "CREATE TABLE events.topic_heads (topic TEXT PRIMARY KEY, next_offset BIGINT NOT NULL)",
+            """
+            CREATE TABLE events.consumer_offsets (
+                consumer_group TEXT NOT NULL, topic TEXT NOT NULL, next_offset BIGINT NOT NULL, PRIMARY KEY (consumer_group, topic))
+            """,
+            "CREATE TABLE events.relay_cursors (source TEXT PRIMARY KEY, outbox_id BIGINT NOT NULL)",
+            """
+            CREATE TABLE events.dead_letters (
+                id BIGSERIAL PRIMARY KEY, consumer_group TEXT NOT NULL, event_seq BIGINT NOT NULL REFERENCES events.events(seq),
+                error TEXT NOT NULL, attempts INTEGER NOT NULL, failed_at TIMESTAMPTZ NOT NULL, replayed_at TIMESTAMPTZ)
+            """,
+        ])
+        try await migrations.apply(on: database)
+        let log = PostgresEventLog(database: database)
+        log.listen()
+        return log
+    }
+
+    init(database: PostgresDatabase) { self.database = database }
+
+    deinit { listener?.cancel() }
+
+    /// Stops listening for other processes' appends.
+    public func close() { listener?.cancel() }
+
+    private func notify(_ topics: Set<Topic>) {
+        topics.forEach { topicSignals[$0]?.notify() }
+        appended.notify()
+    }
+
+    private func listen() {
+        let database = self.database
+        listener = Task { [weak self] in
+            var backoff: Duration = .milliseconds(100)
+            while !Task.isCancelled {
+                do {
+                    try await database.client.withConnection { connection in
+                        try await connection.listen(on: Self.channel) { notifications in
+                            // Whatever was appended while we were not listening: wake everyone once.
+                            self?.notify(Set(Topic.allCases))
+                            backoff = .milliseconds(100)
+                            for try await notification in notifications {
+                                let topics = Set(notification.payload.split(separator: ",").compactMap { Topic(rawValue: String($0)) })
+                                self?.notify(topics)
+                            }
+                        }
+                    }
+                } catch {
+                    if Task.isCancelled { return }
+                    database.logger.debug("event log listener lost its connection; reconnecting", metadata: ["error": "\(error)"])
+                }
+                try? await Task.sleep(for: backoff)
+                backoff = min(backoff * 2, .seconds(2))
+            }
+        }
+    }
+
+    public func append(_ drafts: [EventDraft]) async throws {
+        guard !drafts.isEmpty else { return }
+        try await insert(try drafts.map(SerializedEvent.init), cursor: nil)
+    }
+
+    public func relay(_ events: [SerializedEvent], from source: String, through outboxId: Int64) async throws {
+        guard !events.isEmpty else { return }
+        try await insert(events, cursor: (source, outboxId))
+    }
+
+    private func insert(_ events: [SerializedEvent], cursor: (source: String, outboxId: Int64)?) async throws {
+        let logger = database.logger
+        let topics: Set<Topic> = try await database.transaction { connection in
+            var seq: Int64 = try await connection.rows("SELECT last_seq FROM events.log_head FOR UPDATE", logger: logger)[0].value("last_seq")
+            let ids = events.map(\.eventId)
+            let present = Set(try await connection.rows("SELECT event_id FROM events.events WHERE event_id = ANY(\(ids))", logger: logger)
+                .map { try $0.value("event_id", as: String.self) })
+            var next: [Topic: Int64] = [:]
+            for row in try await connection.rows("SELECT topic, next_offset FROM events.topic_heads", logger: logger) {
+                if let topic = Topic(rawValue: try row.value("topic")) { next[topic] = try row.value("next_offset") }
+            }
+            var seen = present
+            var topics = Set<Topic>()
+            for event in events where !seen.contains(event.eventId) {
+                seen.insert(event.eventId)
+                seq += 1
+                let offset = next[event.topic] ?? 0
+                next[event.topic] = offset + 1
+                topics.insert(event.topic)
+                try await connection.query("""
+                    INSERT INTO events.events (seq, topic, topic_offset, event_id, type, key, payload, occurred_at, trace_id)
+                    VALUES (\(seq), \(event.topic.rawValue), \(offset), \(event.eventId), \(event.type), \(event.key),
+                            \(event.payload), \(event.occurredAt), \(event.traceId))
+                    """, logger: logger)
+            }
+            for topic in topics {
+                try await connection.query("""
+                    INSERT INTO events.topic_heads (topic, next_offset) VALUES (\(topic.rawValue), \(next[topic]!))
+                    ON CONFLICT (topic) DO UPDATE SET next_offset = excluded.next_offset
+                    """, logger: logger)
+            }
+            try await connection.query("UPDATE events.log_head SET last_seq = \(seq)", logger: logger)
+            if let cursor {
+                // GREATEST: two processes relaying one outbox never move its cursor backwards.
+                try await connection.query("""
+                    INSERT INTO events.relay_cursors (source, outbox_id) VALUES (\(cursor.source), \(cursor.outboxId))
+                    ON CONFLICT (source) DO UPDATE SET outbox_id = GREATEST(events.relay_cursors.outbox_id, excluded.outbox_id)
+                    """, logger: logger)
+            }
+            if !topics.isEmpty {
+                let payload = topics.map(\.rawValue).sorted().joined(separator: ",")
+                try await connection.query("SELECT pg_notify(\(Self.channel), \(payload))", logger: logger)
+            }
+            return topics
+        }
+        notify(topics)
+    }
+
+    public func relayCursor(source: String) async throws -> Int64 {
+        try await database.rows("SELECT outbox_id FROM events.relay_cursors WHERE source = \(source)").first?.value("outbox_id") ?? 0
+    }
+
+    public func read(topic: Topic, from offset: Int64, limit: Int) async throws -> [EventEnvelope] {
+        try await database.rows("""
+            SELECT * FROM events.events WHERE topic = \(topic.rawValue) AND topic_offset >= \(offset) ORDER BY topic_offset LIMIT \(limit)
+            """).map { try Self.logged($0).envelope }
+    }
+
+    public func tail(after sequence: Int64, topics: Set<Topic>?, limit: Int) async throws -> [LoggedEvent] {
+        let names = Self.names(topics)
+        return try await database.rows("""
+            SELECT * FROM events.events WHERE seq > \(sequence) AND (\(names)::text[] IS NULL OR topic = ANY(\(names)))
+            ORDER BY seq LIMIT \(limit)
+            """).map(Self.logged)
+    }
+
+    public func latest(count: Int, topics: Set<Topic>?) async throws -> [LoggedEvent] {
+        let names = Self.names(topics)
+        return try await database.rows("""
+            SELECT * FROM events.events WHERE (\(names)::text[] IS NULL OR topic = ANY(\(names))) ORDER BY seq DESC LIMIT \(count)
+            """).map(Self.logged).reversed()
+    }
+
+    public func endOffset(topic: Topic) async throws -> Int64 {
+        try await database.rows("SELECT next_offset FROM events.topic_heads WHERE topic = \(topic.rawValue)").first?.value("next_offset") ?? 0
+    }
+
+    public func committedOffset(group: String, topic: Topic) async throws -> Int64 {
+        try await database.rows("""
+            SELECT next_offset FROM events.consumer_offsets WHERE consumer_group = \(group) AND topic = \(topic.rawValue)
+            """).first?.value("next_offset") ?? 0
+    }
+
+    public func commit(group: String, topic: Topic, offset: Int64) async throws {
+        // GREATEST keeps a slow, older writer from moving a group's offset backwards.
+        try await database.execute("""
+            INSERT INTO events.consumer_offsets (consumer_group, topic, next_offset) VALUES (\(group), \(topic.rawValue), \(offset))
+            ON CONFLICT (consumer_group, topic) DO UPDATE SET next_offset = GREATEST(events.consumer_offsets.next_offset, excluded.next_offset)
+            """)
+    }
+
+    public func addDeadLetter(group: String, event: EventEnvelope, error: String, attempts: Int) async throws {
+        try await database.execute("""
+            INSERT INTO events.dead_letters (consumer_group, event_seq, error, attempts, failed_at)
+            SELECT \(group), seq, \(error), \(attempts), now() FROM events.events WHERE event_id = \(event.eventId)
+            """)
+    }
+
+    static let deadLetterSelect = """
+        SELECT d.id AS dead_letter_id, d.consumer_group, d.error, d.attempts, d.failed_at, d.replayed_at, e.*
+        FROM events.dead_letters d JOIN events.events e ON e.seq = d.event_seq
+        """
+
+    public func deadLetters(includeReplayed: Bool) async throws -> [DeadLetter] {
+        try await database.rows("""
+            \(unescaped: Self.deadLetterSelect) \(unescaped: includeReplayed ? "" : "WHERE d.replayed_at IS NULL") ORDER BY d.id
+            """).map(Self.deadLetter)
+    }
+
+    public func deadLetter(id: Int64) async throws -> DeadLetter? {
+        try await database.rows("\(unescaped: Self.deadLetterSelect) WHERE d.id = \(id)").first.map(Self.deadLetter)
+    }
+
+    public func markReplayed(id: Int64, at date: Date) async throws {
+        try await database.execute("UPDATE events.dead_letters SET replayed_at = \(date) WHERE id = \(id)")
+    }
+
+    static func names(_ topics: Set<Topic>?) -> [String]? {
+        guard let topics, !topics.isEmpty else { return nil }
+        return topics.map(\.rawValue).sorted()
+    }
+
+    static func logged(_ row: PostgresRandomAccessRow) throws -> LoggedEvent {
+        let payload = try EventPayload.decode(type: try row.value("type"), json: try row.value("payload"))
+        let draft = EventDraft(eventId: try row.value("event_id"), occurredAt: try row.value("occurred_at"),
+                               traceId: try row.optional("trace_id"), payload: payload)
+        return LoggedEvent(sequence: try row.value("seq"), envelope: EventEnvelope(draft: draft, offset: try row.value("topic_offset")))
+    }
+
+    static func deadLetter(_ row: PostgresRandomAccessRow) throws -> DeadLetter {
+        DeadLetter(id: try row.value("dead_letter_id"), group: try row.value("consumer_group"), event: try logged(row).envelope,
+                   error: try row.value("error"), attempts: try row.value("attempts"), failedAt: try row.value("failed_at"),
+                   replayedAt: try row.optional("replayed_at"))
+    }
+}

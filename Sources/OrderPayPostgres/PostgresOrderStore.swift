@@ -1,0 +1,273 @@
+import Foundation
+import Logging
+import OrderPayCore
+import OrderPayServices
+import OrderPayStore
+import PostgresNIO
+
+/// The order service's tables in schema `orders`: catalog, orders, items, history, outbox.
+/// Several instances may share it: status changes lock the order row (SELECT … FOR UPDATE), and
+/// uniqueness (order numbers, idempotency keys, SKUs) is enforced by constraints.
+public final class PostgresOrderStore: OrderRepository, OutboxSource, @unchecked Sendable {
+    public let name = "orders"
+    public let outboxSignal = Signal()
+    let database: PostgresDatabase
+    let outbox = PostgresOutbox(schema: "orders")
+    var logger: Logger { database.logger }
+
+    public static func open(_ database: PostgresDatabase) async throws -> PostgresOrderStore {
+        let store = PostgresOrderStore(database: database)
+        try await store.migrations.apply(on: database)
+        return store
+    }
+
+    init(database: PostgresDatabase) { self.database = database }
+
+    var migrations: PostgresMigrations {
+        var migrations = PostgresMigrations(schema: "orders")
+        migrations.add("v1", [
+            """
+            CREATE TABLE orders.products (
+                id BIGSERIAL PRIMARY KEY, sku TEXT NOT NULL, name TEXT NOT NULL,
+                unit_price NUMERIC(19, 2) NOT NULL CHECK (unit_price > 0), active BOOLEAN NOT NULL DEFAULT TRUE)
+            """,
+            "CREATE UNIQUE INDEX products_sku ON orders.products (lower(sku))",
+            """
+            CREATE TABLE orders.orders (
+                id BIGSERIAL PRIMARY KEY, order_number TEXT NOT NULL UNIQUE, user_id BIGINT NOT NULL, status TEXT NOT NULL,
+                total_amount NUMERIC(19, 2) NOT NULL, shipping_address TEXT NOT NULL, payment_method TEXT NOT NULL,
+                failure_reason TEXT, payment_attempt INTEGER NOT NULL DEFAULT 0, idempotency_key TEXT,
+                created_at TIMESTAMPTZ NOT NULL, updated_at TIMESTAMPTZ NOT NULL, UNIQUE (user_id, idempotency_key))
+            """,
+            "CREATE INDEX orders_by_user ON orders.orders (user_id, id)",
+            "CREATE INDEX orders_by_status ON orders.orders (status, id)",
+            """
+            CREATE TABLE orders.order_items (
+                id BIGSERIAL PRIMARY KEY, order_id BIGINT NOT NULL REFERENCES orders.orders(id), product_id BIGINT NOT NULL,
+                sku TEXT NOT NULL, product_name TEXT NOT NULL, quantity INTEGER NOT NULL CHECK (quantity BETWEEN 1 AND 999),
+                unit_price NUMERIC(19, 2) NOT NULL, subtotal NUMERIC(19, 2) NOT NULL)
+            """,
+            "CREATE INDEX order_items_by_order ON orders.order_items (order_id)",
+            """
+            CREATE TABLE orders.order_history (
+                id BIGSERIAL PRIMARY KEY, order_id BIGINT NOT NULL REFERENCES orders.orders(id), from_status TEXT,
+                to_status TEXT NOT NULL, reason TEXT, actor TEXT NOT NULL, at TIMESTAMPTZ NOT NULL)
+            """,
+            "CREATE INDEX order_history_by_order ON orders.order_history (order_id, id)",
+        ] + outbox.migration)
+        return migrations
+    }
+
+    static let orderColumns = """
+        id, order_number, user_id, status, total_amount::text AS total_amount, shipping_address, payment_method,
+        failure_reason, payment_attempt, created_at, updated_at
+        """
+
+    // MARK: Catalog
+
+    public func insertProduct(sku: String, name: String, unitPrice: Money, active: Bool) async throws -> Product {
+        let rows = try await conflictAs("a product with sku \(sku) already exists") {
+            try await database.rows("""
+                INSERT INTO orders.products (sku, name, unit_price, active)
+                VALUES (\(sku), \(name), \(unitPrice.description)::numeric, \(active)) RETURNING id
+                """)
+        }
+        return Product(id: try rows[0].value("id"), sku: sku, name: name, unitPrice: unitPrice, active: active)
+    }
+
+    public func updateProduct(_ product: Product) async throws -> Product {
+        try await conflictAs("a product with sku \(product.sku) already exists") {
+            try await database.execute("""
+                UPDATE orders.products SET sku = \(product.sku), name = \(product.name),
+                    unit_price = \(product.unitPrice.description)::numeric, active = \(product.active) WHERE id = \(product.id)
+                """)
+        }
+        return product
+    }
+
+    public func products(ids: [Int64]) async throws -> [Int64: Product] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try await database.rows("""
+            SELECT id, sku, name, unit_price::text AS unit_price, active FROM orders.products WHERE id = ANY(\(ids))
+            """)
+        return Dictionary(try rows.map { (try $0.value("id", as: Int64.self), try Self.product($0)) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    public func listProducts(includeInactive: Bool) async throws -> [Product] {
+        try await database.rows("""
+            SELECT id, sku, name, unit_price::text AS unit_price, active FROM orders.products
+            \(unescaped: includeInactive ? "" : "WHERE active") ORDER BY id
+            """).map(Self.product)
+    }
+
+    static func product(_ row: PostgresRandomAccessRow) throws -> Product {
+        Product(id: try row.value("id"), sku: try row.value("sku"), name: try row.value("name"),
+                unitPrice: try row.money("unit_price"), active: try row.value("active"))
+    }
+
+    // MARK: Orders
+
+    public func insert(_ new: NewOrder, history: OrderHistoryEntry,
+                       events: @escaping @Sendable (Order) throws -> [EventDraft]) async throws -> (order: Order, created: Bool) {
+        let logger = self.logger, outbox = self.outbox
+        let result: (Order, Bool) = try await database.transaction { connection in
+            // ON CONFLICT waits for a concurrent placement with the same key, then yields to it.
+            let inserted = try await connection.rows("""
+                INSERT INTO orders.orders (order_number, user_id, status, total_amount, shipping_address, payment_method,
+                                           idempotency_key, created_at, updated_at)
+                VALUES (\(new.orderNumber), \(new.userId), \(OrderStatus.created.rawValue), \(new.totalAmount.description)::numeric,
+                        \(new.shippingAddress), \(new.paymentMethod.rawValue), \(new.idempotencyKey), \(new.createdAt), \(new.createdAt))
+                ON CONFLICT (user_id, idempotency_key) DO NOTHING RETURNING id
+                """, logger: logger)
+            guard let row = inserted.first else {
+                let existing = try await connection.rows("""
+                    SELECT \(unescaped: Self.orderColumns) FROM orders.orders
+                    WHERE user_id = \(new.userId) AND idempotency_key = \(new.idempotencyKey)
+                    """, logger: logger)
+                return (try await Self.orders(connection, existing, logger: logger)[0], false)
+            }
+            let id: Int64 = try row.value("id")
+            for item in new.items {
+                try await connection.query("""
+                    INSERT INTO orders.order_items (order_id, product_id, sku, product_name, quantity, unit_price, subtotal)
+                    VALUES (\(id), \(item.productId), \(item.sku), \(item.productName), \(item.quantity),
+                            \(item.unitPrice.description)::numeric, \(item.subtotal.description)::numeric)
+                    """, logger: logger)
+            }
+            try await Self.appendHistory(connection, orderId: id, [history], logger: logger)
+            let order = Order(id: id, orderNumber: new.orderNumber, userId: new.userId, status: .created,
+                              totalAmount: new.totalAmount, shippingAddress: new.shippingAddress,
+                              paymentMethod: new.paymentMethod, orderItems: new.items,
+                              createdAt: new.createdAt, updatedAt: new.createdAt)
+            try await outbox.enqueue(connection, try events(order), logger: logger)
+            return (order, true)
+        }
+        if result.1 { outboxSignal.notify() }
+        return (order: result.0, created: result.1)
+    }
+
+    public func order(id: Int64) async throws -> Order? {
+        let logger = self.logger
+        return try await database.withConnection { connection in
+            let rows = try await connection.rows("SELECT \(unescaped: Self.orderColumns) FROM orders.orders WHERE id = \(id)", logger: logger)
+            return try await Self.orders(connection, rows, logger: logger).first
+        }
+    }
+
+    public func list(_ filter: OrderFilter, page: PageRequest) async throws -> Page<Order> {
+        let logger = self.logger
+        return try await database.withConnection { connection in
+            let (rows, total) = try await PostgresPaging.page(connection, table: "orders.orders", columns: Self.orderColumns,
+                                                              userId: filter.userId, status: filter.status?.rawValue, page: page, logger: logger)
+            return Page(content: try await Self.orders(connection, rows, logger: logger), request: page, total: total)
+        }
+    }
+
+    public func history(orderId: Int64) async throws -> [OrderHistoryEntry] {
+        try await database.rows("SELECT * FROM orders.order_history WHERE order_id = \(orderId) ORDER BY id").map { row in
+            OrderHistoryEntry(from: try row.optional("from_status", as: String.self).flatMap(OrderStatus.init(rawValue:)),
+                              to: try row.status("to_status", as: OrderStatus.self, default: .created),
+                              reason: try row.optional("reason"), actor: try row.value("actor"), at: try row.value("at"))
+        }
+    }
+
+    public func countByStatus() async throws -> [OrderStatus: Int] {
+        try await PostgresPaging.countByStatus(database, table: "orders.orders", as: OrderStatus.self)
+    }
+
+    public func apply(_ decisions: [OrderDecision]) async throws -> [Order] {
+        let logger = self.logger, outbox = self.outbox
+        let (changed, enqueued): ([Order], Bool) = try await database.transaction { connection in
+            var changed: [Order] = []
+            var events: [EventDraft] = []
+            for decision in decisions {
+                if let consumed = decision.consumedEvent,
+                   !(try await outbox.markProcessed(connection, eventId: consumed.id, group: consumed.group, logger: logger)) {
+                    continue   // redelivered: already applied
+                }
+                // The row lock makes a decision see the order as the last committed change left it,
+                // whichever instance made that change.
+                let rows = try await connection.rows("""
+                    SELECT \(unescaped: Self.orderColumns) FROM orders.orders WHERE id = \(decision.orderId) FOR UPDATE
+                    """, logger: logger)
+                let current = try rows.first.map { try Self.order($0, items: []) }
+                guard let change = try decision.decide(current), let before = current else { continue }
+                try await connection.query("""
+                    UPDATE orders.orders SET status = \(change.order.status.rawValue), failure_reason = \(change.order.failureReason),
+                        payment_attempt = \(change.order.paymentAttempt), updated_at = \(change.order.updatedAt)
+                    WHERE id = \(before.id)
+                    """, logger: logger)
+                try await Self.appendHistory(connection, orderId: before.id, change.history, logger: logger)
+                events += change.events
+                changed.append(change.order)
+            }
+            try await outbox.enqueue(connection, events, logger: logger)
+            let items = try await Self.items(connection, orderIds: changed.map(\.id), logger: logger)
+            return (changed.map { order in
+                var withItems = order
+                withItems.orderItems = items[order.id] ?? []
+                return withItems
+            }, !events.isEmpty)
+        }
+        if enqueued { outboxSignal.notify() }
+        return changed
+    }
+
+    static func appendHistory(_ connection: PostgresConnection, orderId: Int64, _ entries: [OrderHistoryEntry], logger: Logger) async throws {
+        for entry in entries {
+            try await connection.query("""
+                INSERT INTO orders.order_history (order_id, from_status, to_status, reason, actor, at)
+                VALUES (\(orderId), \(entry.from?.rawValue), \(entry.to.rawValue), \(entry.reason), \(entry.actor), \(entry.at))
+                """, logger: logger)
+        }
+    }
+
+    /// Loads the items of all rows with one query, so a page costs two queries, not one per order.
+    static func orders(_ connection: PostgresConnection, _ rows: [PostgresRandomAccessRow], logger: Logger) async throws -> [Order] {
+        guard !rows.isEmpty else { return [] }
+        let items = try await self.items(connection, orderIds: try rows.map { try $0.value("id") }, logger: logger)
+        return try rows.map { row in try order(row, items: items[try row.value("id")] ?? []) }
+    }
+
+    static func order(_ row: PostgresRandomAccessRow, items: [OrderItem]) throws -> Order {
+        Order(id: try row.value("id"), orderNumber: try row.value("order_number"), userId: try row.value("user_id"),
+              status: try row.status("status", as: OrderStatus.self, default: .created), totalAmount: try row.money("total_amount"),
+              shippingAddress: try row.value("shipping_address"),
+              paymentMethod: try row.status("payment_method", as: PaymentMethod.self, default: .creditCard),
+              orderItems: items, failureReason: try row.optional("failure_reason"),
+              paymentAttempt: try row.value("payment_attempt"), createdAt: try row.value("created_at"), updatedAt: try row.value("updated_at"))
+    }
+
+    static func items(_ connection: PostgresConnection, orderIds ids: [Int64], logger: Logger) async throws -> [Int64: [OrderItem]] {
+        guard !ids.isEmpty else { return [:] }
+        var items: [Int64: [OrderItem]] = [:]
+        for row in try await connection.rows("""
+            SELECT order_id, product_id, sku, product_name, quantity, unit_price::text AS unit_price, subtotal::text AS subtotal
+            FROM orders.order_items WHERE order_id = ANY(\(ids)) ORDER BY id
+            """, logger: logger) {
+            items[try row.value("order_id"), default: []].append(OrderItem(
+                productId: try row.value("product_id"), sku: try row.value("sku"), productName: try row.value("product_name"),
+                quantity: try row.value("quantity"), unitPrice: try row.money("unit_price"), subtotal: try row.money("subtotal")))
+        }
+        return items
+    }
+
+    // MARK: OutboxSource
+
+    public func pendingEvents(after id: Int64, limit: Int) async throws -> [(id: Int64, event: SerializedEvent)] {
+        try await outbox.pending(database, after: id, limit: limit)
+    }
+
+    public func newestEventId() async throws -> Int64 { try await outbox.newest(database) }
+
+    public func removeEvents(upTo id: Int64) async throws { try await outbox.remove(database, upTo: id) }
+}
+
+/// Runs `body`, turning a unique violation into a conflict with a message for people.
+func conflictAs<T>(_ message: String, _ body: () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch let error as AppError where error.kind == .conflict {
+        throw AppError.conflict(message)
+    }
+}

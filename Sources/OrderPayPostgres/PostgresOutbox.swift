@@ -1,0 +1,76 @@
+import Foundation
+import Logging
+import OrderPayCore
+import PostgresNIO
+
+/// The transactional outbox and inbox of one service schema, on PostgreSQL.
+///
+/// Outbox ids must become visible in id order, or the relay (which reads "ids above my cursor")
+/// could pass over a row whose transaction commits late. A serial column does not give that under
+/// concurrent writers, so ids come from a one-row counter updated as the transaction's last
+/// statement: its row lock is held until commit, so a later id is only handed out once every
+/// earlier one is committed (or rolled back).
+struct PostgresOutbox: Sendable {
+    let schema: String
+
+    var migration: [String] {
+        ["""
+        CREATE TABLE \(schema).outbox (
+            id BIGINT PRIMARY KEY, event_id TEXT NOT NULL, topic TEXT NOT NULL, type TEXT NOT NULL, key TEXT NOT NULL,
+            payload TEXT NOT NULL, occurred_at TIMESTAMPTZ NOT NULL, trace_id TEXT)
+        """,
+         "CREATE TABLE \(schema).outbox_head (singleton BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (singleton), last_id BIGINT NOT NULL)",
+         "INSERT INTO \(schema).outbox_head (singleton, last_id) VALUES (TRUE, 0)",
+         """
+        CREATE TABLE \(schema).processed_events (
+            event_id TEXT NOT NULL, consumer_group TEXT NOT NULL, processed_at TIMESTAMPTZ NOT NULL,
+            PRIMARY KEY (event_id, consumer_group))
+        """]
+    }
+
+    /// Call last in the transaction (see the type's comment).
+    func enqueue(_ connection: PostgresConnection, _ drafts: [EventDraft], logger: Logger) async throws {
+        guard !drafts.isEmpty else { return }
+        let events = try drafts.map(SerializedEvent.init)
+        let head = try await connection.rows(
+            "UPDATE \(unescaped: schema).outbox_head SET last_id = last_id + \(events.count) RETURNING last_id", logger: logger)
+        let last: Int64 = try head[0].value("last_id")
+        var id = last - Int64(events.count)
+        for event in events {
+            id += 1
+            try await connection.query("""
+                INSERT INTO \(unescaped: schema).outbox (id, event_id, topic, type, key, payload, occurred_at, trace_id)
+                VALUES (\(id), \(event.eventId), \(event.topic.rawValue), \(event.type), \(event.key), \(event.payload),
+                        \(event.occurredAt), \(event.traceId))
+                """, logger: logger)
+        }
+    }
+
+    /// Records that `group` consumed `eventId`; false when it already had (a redelivery).
+    func markProcessed(_ connection: PostgresConnection, eventId: String, group: String, logger: Logger) async throws -> Bool {
+        let rows = try await connection.rows("""
+            INSERT INTO \(unescaped: schema).processed_events (event_id, consumer_group, processed_at)
+            VALUES (\(eventId), \(group), now()) ON CONFLICT DO NOTHING RETURNING event_id
+            """, logger: logger)
+        return !rows.isEmpty
+    }
+
+    func pending(_ database: PostgresDatabase, after id: Int64, limit: Int) async throws -> [(id: Int64, event: SerializedEvent)] {
+        try await database.rows("""
+            SELECT * FROM \(unescaped: schema).outbox WHERE id > \(id) ORDER BY id LIMIT \(limit)
+            """).compactMap { row in
+            guard let topic = Topic(rawValue: try row.value("topic")) else { return nil }
+            return (try row.value("id"), SerializedEvent(
+                eventId: try row.value("event_id"), topic: topic, type: try row.value("type"), key: try row.value("key"),
+                payload: try row.value("payload"), occurredAt: try row.value("occurred_at"), traceId: try row.optional("trace_id")))
+        }
+    }
+
+    func newest(_ database: PostgresDatabase) async throws -> Int64 {
+        try await database.rows("SELECT COALESCE(MAX(id), 0) AS newest FROM \(unescaped: schema).outbox")[0].value("newest")
+    }
+
+    func remove(_ database: PostgresDatabase, upTo id: Int64) async throws {
+        try await database.execute("DELETE FROM \(unescaped: schema).outbox WHERE id <= \(id)")
+    }
+}

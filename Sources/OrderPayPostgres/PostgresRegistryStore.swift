@@ -1,0 +1,57 @@
+import Foundation
+import OrderPayCore
+import OrderPayServices
+import PostgresNIO
+
+/// Registry leases in schema `registry`.
+public final class PostgresRegistryStore: RegistryRepository, @unchecked Sendable {
+    let database: PostgresDatabase
+
+    public static func open(_ database: PostgresDatabase) async throws -> PostgresRegistryStore {
+        var migrations = PostgresMigrations(schema: "registry")
+        migrations.add("v1", ["""
+            CREATE TABLE registry.instances (
+                app TEXT NOT NULL, instance_id TEXT NOT NULL, host TEXT NOT NULL, port INTEGER NOT NULL, status TEXT NOT NULL,
+                registered_at TIMESTAMPTZ NOT NULL, last_renewed_at TIMESTAMPTZ NOT NULL, lease_expires_at TIMESTAMPTZ NOT NULL,
+                PRIMARY KEY (app, instance_id))
+            """])
+        try await migrations.apply(on: database)
+        return PostgresRegistryStore(database: database)
+    }
+
+    init(database: PostgresDatabase) { self.database = database }
+
+    public func upsert(_ i: ServiceInstance) async throws {
+        try await database.execute("""
+            INSERT INTO registry.instances (app, instance_id, host, port, status, registered_at, last_renewed_at, lease_expires_at)
+            VALUES (\(i.app), \(i.instanceId), \(i.host), \(i.port), \(i.status.rawValue), \(i.registeredAt), \(i.lastRenewedAt), \(i.leaseExpiresAt))
+            ON CONFLICT (app, instance_id) DO UPDATE SET host = excluded.host, port = excluded.port, status = excluded.status,
+                last_renewed_at = excluded.last_renewed_at, lease_expires_at = excluded.lease_expires_at
+            """)
+    }
+
+    public func instance(app: String, instanceId: String) async throws -> ServiceInstance? {
+        try await database.rows("SELECT * FROM registry.instances WHERE app = \(app) AND instance_id = \(instanceId)").first.map(Self.instance)
+    }
+
+    public func all() async throws -> [ServiceInstance] {
+        try await database.rows("SELECT * FROM registry.instances ORDER BY app, instance_id").map(Self.instance)
+    }
+
+    public func remove(app: String, instanceId: String) async throws -> Bool {
+        !(try await database.rows("""
+            DELETE FROM registry.instances WHERE app = \(app) AND instance_id = \(instanceId) RETURNING app
+            """)).isEmpty
+    }
+
+    public func evict(expiredBefore now: Date) async throws -> [ServiceInstance] {
+        try await database.rows("DELETE FROM registry.instances WHERE lease_expires_at < \(now) RETURNING *").map(Self.instance)
+    }
+
+    static func instance(_ row: PostgresRandomAccessRow) throws -> ServiceInstance {
+        ServiceInstance(app: try row.value("app"), instanceId: try row.value("instance_id"), host: try row.value("host"),
+                        port: try row.value("port"), status: try row.status("status", as: InstanceStatus.self, default: .down),
+                        registeredAt: try row.value("registered_at"), lastRenewedAt: try row.value("last_renewed_at"),
+                        leaseExpiresAt: try row.value("lease_expires_at"))
+    }
+}
