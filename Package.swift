@@ -113,17 +113,21 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // What the integration suites share: the engine (SQLite or PostgreSQL) a run stores its data on.
+        .target(name: "OrderPayTestSupport", dependencies: ["OrderPayCore", "OrderPayEmbedded", "OrderPayPostgres",
+                                                              .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "OrderPayCoreTests", dependencies: ["OrderPayCore"]),
         .testTarget(name: "OrderPayConsoleTests", dependencies: ["OrderPayCore", "OrderPayServices", "OrderPayEmbedded", "OrderPayConsole", "OrderPayConsoleEmbedded"],
                     exclude: ["Snapshots"]),
         .testTarget(
             name: "OrderPayFlowTests",
-            dependencies: ["OrderPayCore", "OrderPayServices", "OrderPayStore", "OrderPayEmbedded"]
+            dependencies: ["OrderPayCore", "OrderPayServices", "OrderPayStore", "OrderPayEmbedded", "OrderPayTestSupport"]
         ),
         .testTarget(name: "OrderPayCLITests", dependencies: ["OrderPayCore", "orderpay"]),
         .testTarget(
             name: "OrderPayGatewayTests",
             dependencies: ["OrderPayCore", "OrderPayServices", "OrderPayStore", "OrderPayGateway", "OrderPayServer", "OrderPayEmbedded",
+                           "OrderPayTestSupport",
                            .product(name: "AsyncHTTPClient", package: "async-http-client"),
                            .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -141,7 +145,7 @@ let package = Package(
         .testTarget(
             name: "OrderPayHTTPTests",
             dependencies: [
-                "OrderPayCore", "OrderPayServices", "OrderPayEmbedded", "OrderPayHTTP",
+                "OrderPayCore", "OrderPayServices", "OrderPayEmbedded", "OrderPayHTTP", "OrderPayTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

@@ -83,7 +83,12 @@ final class ConsumerRunner: FlowWorker, @unchecked Sendable {
                 try? await Task.sleep(for: .milliseconds(200))
             }
         }
-        if offset > committed { try? await log.commit(group: group, topic: topic, offset: offset) }
+        // The last commit runs outside this (cancelled) task: a network store would refuse a
+        // query from a cancelled task, and the next start would re-deliver what was handled.
+        if offset > committed {
+            let log = self.log, group = self.group, topic = self.topic, handled = offset
+            await Task.detached { try? await log.commit(group: group, topic: topic, offset: handled) }.value
+        }
     }
 
     private func deliverWithRetries(_ event: EventEnvelope) async {

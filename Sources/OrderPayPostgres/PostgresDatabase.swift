@@ -176,3 +176,18 @@ func withTimeout<T: Sendable>(_ timeout: Duration, _ body: @escaping @Sendable (
         return try await group.next()!
     }
 }
+
+extension PostgresDatabase {
+    /// Creates an empty database named `<prefix>_<random>` on the server `adminURL` points at (its
+    /// user needs CREATEDB) and returns its URL: a clean slate for a test or a benchmark run.
+    public static func createScratchDatabase(adminURL: String, prefix: String, logger: Logger) async throws -> String {
+        let admin = try await connect(adminURL, logger: logger, maximumConnections: 1)
+        defer { admin.close() }
+        let name = "\(prefix)_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased())"
+        try await admin.execute("CREATE DATABASE \(unescaped: name)")
+        var location = admin.location
+        location.database = name
+        let password = location.password.map { ":" + ($0.addingPercentEncoding(withAllowedCharacters: .urlPasswordAllowed) ?? $0) } ?? ""
+        return "postgres://\(location.user)\(password)@\(location.host):\(location.port)/\(name)"
+    }
+}

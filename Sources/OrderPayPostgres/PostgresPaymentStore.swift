@@ -54,6 +54,7 @@ public final class PostgresPaymentStore: PaymentRepository, OutboxSource, @unche
     public func claim(_ claims: [PaymentClaim], group: String) async throws -> [PaymentRecord] {
         let logger = self.logger, outbox = self.outbox
         return try await database.transaction { connection in
+            try await Self.lockOrders(connection, claims.map(\.order.orderId), logger: logger)
             var claimed: [PaymentRecord] = []
             for claim in claims {
                 guard try await outbox.markProcessed(connection, eventId: claim.eventId, group: group, logger: logger) else { continue }
@@ -85,6 +86,9 @@ public final class PostgresPaymentStore: PaymentRepository, OutboxSource, @unche
     public func apply(_ decisions: [PaymentDecision]) async throws -> [PaymentRecord] {
         let logger = self.logger, outbox = self.outbox
         let (changed, enqueued): ([PaymentRecord], Bool) = try await database.transaction { connection in
+            try await Self.lockOrders(connection, decisions.compactMap { decision in
+                if case .order(let orderId) = decision.key { return orderId } else { return nil }
+            }, logger: logger)
             var changed: [PaymentRecord] = []
             var events: [EventDraft] = []
             for decision in decisions {
@@ -161,10 +165,32 @@ public final class PostgresPaymentStore: PaymentRepository, OutboxSource, @unche
 
     public func rememberCancelledOrders(_ orderIds: [Int64]) async throws {
         guard !orderIds.isEmpty else { return }
-        try await database.execute("""
-            INSERT INTO payments.cancelled_orders (order_id) SELECT unnest(\(orderIds)::bigint[]) ON CONFLICT DO NOTHING
-            """)
+        let logger = self.logger
+        try await database.transaction { connection in
+            try await Self.lockOrders(connection, orderIds, logger: logger)
+            try await connection.query("""
+                INSERT INTO payments.cancelled_orders (order_id) SELECT unnest(\(orderIds)::bigint[]) ON CONFLICT DO NOTHING
+                """, logger: logger)
+        }
     }
+
+    /// Claiming an order's payment, remembering its cancellation and applying its status take the
+    /// same per-order lock, so they cannot interleave: without it, a claim could check for a
+    /// cancellation just before one commits, and the cancellation's update could look for the
+    /// payment just before the claim commits, and the order would be charged with nobody
+    /// refunding it. (On SQLite, whole write transactions are serial and this cannot happen.)
+    /// Locks are taken in id order, so two batches never wait on each other in a cycle.
+    static func lockOrders(_ connection: PostgresConnection, _ orderIds: [Int64], logger: Logger) async throws {
+        let keys = Array(Set(orderIds.map { Int32(truncatingIfNeeded: $0 % Int64(Int32.max)) })).sorted()
+        guard !keys.isEmpty else { return }
+        try await connection.query("""
+            SELECT pg_advisory_xact_lock(\(Self.orderLockSpace), key) FROM unnest(\(keys)::int[]) AS key ORDER BY key
+            """, logger: logger)
+    }
+
+    /// The first half of the two-key advisory locks this store takes: a space of its own.
+    static let orderLockSpace: Int32 = 0x0A_1D
+
 
     static func record(_ row: PostgresRandomAccessRow) throws -> PaymentRecord {
         let payment = Payment(id: try row.value("id"), orderId: try row.value("order_id"), userId: try row.value("user_id"),

@@ -3,28 +3,30 @@ import Foundation
 import OrderPayCore
 import OrderPayServices
 import OrderPayStore
+import OrderPayEmbedded
+import OrderPayTestSupport
 import XCTest
 
 final class AuthServiceTests: XCTestCase {
     private var directory: URL!
-    private var store: SQLiteAuthStore!
+    private var stores: ServiceStores!
     private var clock: ManualClock!
     private var tokens: TokenService!
     private var auth: AuthService!
     private let secret = "test-secret-that-is-long-enough-for-hs256!"
     private let system = Actor.system("tests")
 
-    override func setUpWithError() throws {
+    override func setUp() async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("auth-tests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        store = try SQLiteAuthStore(path: directory.appendingPathComponent("auth.sqlite").path)
+        stores = try await TestEngine.stores(directory: directory.path)
         clock = ManualClock()
         tokens = TokenService(secret: secret, clock: clock)
-        auth = AuthService(repository: store, tokens: tokens, clock: clock, bcryptCost: 4)
+        auth = AuthService(repository: stores.auth, tokens: tokens, clock: clock, bcryptCost: 4)
     }
 
     override func tearDownWithError() throws {
-        auth = nil; tokens = nil; store = nil
+        stores?.close()
+        auth = nil; tokens = nil; stores = nil
         try? FileManager.default.removeItem(at: directory)
     }
 
@@ -101,7 +103,7 @@ final class AuthServiceTests: XCTestCase {
         await assertFails(.conflict, "email already registered") { try await self.signup("ALICE@Example.com") }
         // The store's unique index holds even when the service's pre-check is bypassed.
         await assertFails(.conflict, "email already registered") {
-            try await self.store.insertUser(NewUser(email: "Alice@EXAMPLE.com", passwordHash: "x", name: "Dup", createdAt: Date()))
+            try await self.stores.auth.insertUser(NewUser(email: "Alice@EXAMPLE.com", passwordHash: "x", name: "Dup", createdAt: Date()))
         }
     }
 
@@ -268,9 +270,9 @@ final class AuthServiceTests: XCTestCase {
 
         // Only the SHA-256 digest is stored.
         let digest = SHA256.hash(data: Data(first.refreshToken.utf8)).map { String(format: "%02x", $0) }.joined()
-        let storedByDigest = try await store.refreshToken(hash: digest)
+        let storedByDigest = try await stores.auth.refreshToken(hash: digest)
         XCTAssertEqual(storedByDigest?.userId, user.id)
-        let storedByToken = try await store.refreshToken(hash: first.refreshToken)
+        let storedByToken = try await stores.auth.refreshToken(hash: first.refreshToken)
         XCTAssertNil(storedByToken)
 
         clock.advance(by: 600)
@@ -280,7 +282,7 @@ final class AuthServiceTests: XCTestCase {
         let third = try await auth.refresh(refreshToken: second.refreshToken)
         _ = try await tokens.verify(third.accessToken)
 
-        let rotated = try await store.refreshToken(hash: digest)
+        let rotated = try await stores.auth.refreshToken(hash: digest)
         XCTAssertEqual(rotated?.usedAt, clock.now())
 
         await assertFails(.unauthorized, "invalid refresh token") { try await self.auth.refresh(refreshToken: "made-up") }

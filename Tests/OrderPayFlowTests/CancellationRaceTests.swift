@@ -50,7 +50,7 @@ final class CancellationRaceTests: XCTestCase {
             orders.append(try await t.system.orders.cancel(actor: t.customerActor, id: order.id))
         }
         await t.system.stop()
-        let restarted = try await EmbeddedSystem.start(TestSystem.configuration(t.directory), logger: TestSystem.quietLogger())
+        let restarted = try await EmbeddedSystem.start(t.configuration(), logger: TestSystem.quietLogger())
         await restarted.drain()
         for order in orders {
             await assertEqual(try await restarted.orders.order(actor: t.admin, id: order.id).status, .cancelled)

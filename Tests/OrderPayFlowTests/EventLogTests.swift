@@ -3,13 +3,13 @@ import OrderPayCore
 import OrderPayServices
 import OrderPayStore
 @testable import OrderPayEmbedded
+import OrderPayTestSupport
 import XCTest
 
 final class EventLogTests: XCTestCase {
-    func makeLog() throws -> (SQLiteEventLog, String) {
+    func makeLog() async throws -> (any EventLog, String) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("orderpay-log-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        return (try SQLiteEventLog(path: directory + "/events.sqlite"), directory)
+        return (try await TestEngine.stores(directory: directory).events, directory)
     }
 
     func created(_ orderId: Int64) -> EventDraft {
@@ -18,7 +18,7 @@ final class EventLogTests: XCTestCase {
     }
 
     func testOffsetsArePerTopicAndDuplicatesAreSkipped() async throws {
-        let (log, directory) = try makeLog()
+        let (log, directory) = try await makeLog()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let first = created(1)
         try await log.append([first, created(2)])
@@ -36,7 +36,7 @@ final class EventLogTests: XCTestCase {
     }
 
     func testAFailingHandlerMovesTheEventToDeadLettersAndTheGroupMovesOn() async throws {
-        let (log, directory) = try makeLog()
+        let (log, directory) = try await makeLog()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try await log.append([created(1), created(2), created(3)])
         let handled = Recorder()
@@ -76,7 +76,7 @@ final class EventLogTests: XCTestCase {
     }
 
     func testLiveSubscriptionWakesWithoutPolling() async throws {
-        let (log, directory) = try makeLog()
+        let (log, directory) = try await makeLog()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let clock = ContinuousClock()
         let start = clock.now

@@ -117,7 +117,7 @@ final class OrderFlowTests: XCTestCase {
         await assertEqual(try await t.system.orders.order(actor: t.admin, id: placed.id).status, .created)
         await t.system.stop()
 
-        let restarted = try await EmbeddedSystem.start(TestSystem.configuration(t.directory), logger: TestSystem.quietLogger())
+        let restarted = try await EmbeddedSystem.start(t.configuration(), logger: TestSystem.quietLogger())
         let paid = try await restarted.waitForOrder(id: placed.id, actor: t.admin)
         XCTAssertEqual(paid.status, .paid)
         await restarted.stop()

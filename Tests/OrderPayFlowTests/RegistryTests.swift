@@ -2,15 +2,16 @@ import Foundation
 import OrderPayCore
 import OrderPayServices
 import OrderPayStore
+import OrderPayEmbedded
+import OrderPayTestSupport
 import XCTest
 
 final class RegistryTests: XCTestCase {
     func testLeasesRenewExpireAndEvict() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("orderpay-reg-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let clock = ManualClock()
-        let registry = RegistryService(repository: try SQLiteRegistryStore(path: directory + "/registry.sqlite"), clock: clock, leaseDuration: 90)
+        let registry = RegistryService(repository: try await TestEngine.stores(directory: directory).registry, clock: clock, leaseDuration: 90)
 
         try await registry.register(app: "order-service", instanceId: "a", host: "127.0.0.1", port: 8082)
         try await registry.register(app: "ORDER-SERVICE", instanceId: "b", host: "127.0.0.1", port: 8092)
@@ -36,7 +37,10 @@ final class RegistryTests: XCTestCase {
         let apps = try await t.system.registry.instances().map(\.app)
         XCTAssertEqual(Set(apps), ["AUTH-SERVICE", "ORDER-SERVICE", "PAYMENT-SERVICE"])
         await t.system.stop()
-        await assertEqual(try await t.system.registry.instances().count, 0)
+        // A stopped system has released its database: look from a second one on the same data.
+        let observer = try await EmbeddedSystem.start(t.configuration(workers: false), logger: TestSystem.quietLogger())
+        await assertEqual(try await observer.registry.instances().count, 0)
+        await observer.stop()
         try? FileManager.default.removeItem(atPath: t.directory)
     }
 }

@@ -3,12 +3,15 @@ import Logging
 import OrderPayCore
 import OrderPayEmbedded
 import OrderPayServices
+import OrderPayTestSupport
 import XCTest
 
 /// A real embedded system on a fresh temporary data dir, with one admin, one customer and a catalog.
 struct TestSystem {
     let system: EmbeddedSystem
     let directory: String
+    /// The PostgreSQL database this system runs on (nil: SQLite files in `directory`).
+    let database: String?
     let admin: Actor
     let customer: User
     let other: User
@@ -19,8 +22,9 @@ struct TestSystem {
     var customerActor: Actor { Actor(customer) }
     var otherActor: Actor { Actor(other) }
 
-    static func configuration(_ directory: String, workers: Bool = true) -> EmbeddedConfiguration {
+    static func configuration(_ directory: String, database: String?, workers: Bool = true) -> EmbeddedConfiguration {
         var configuration = EmbeddedConfiguration(dataDirectory: directory)
+        configuration.database = database
         configuration.bcryptCost = 4
         configuration.startWorkers = workers
         configuration.jwtSecret = "test-secret-test-secret-test-secret-0123456789"
@@ -35,15 +39,21 @@ struct TestSystem {
 
     static func make(workers: Bool = true, directory: String? = nil) async throws -> TestSystem {
         let directory = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("orderpay-test-\(UUID().uuidString)").path
-        let system = try await EmbeddedSystem.start(configuration(directory, workers: workers), logger: quietLogger())
+        let database = try await TestEngine.freshDatabase()
+        let system = try await EmbeddedSystem.start(configuration(directory, database: database, workers: workers), logger: quietLogger())
         let admin = Actor.system("test-admin")
         let customer = try await system.auth.signup(SignupRequest(email: "kim@example.com", password: "password-1", name: "김민준"))
         let other = try await system.auth.signup(SignupRequest(email: "lee@example.com", password: "password-2", name: "이서연"))
         let keyboard = try await system.orders.createProduct(actor: admin, sku: "KB", name: "Keyboard", unitPrice: Money("19.99")!)
         let mouse = try await system.orders.createProduct(actor: admin, sku: "MS", name: "Mouse", unitPrice: Money("0.10")!)
         let retired = try await system.orders.createProduct(actor: admin, sku: "OLD", name: "Old thing", unitPrice: Money("5.00")!, active: false)
-        return TestSystem(system: system, directory: directory, admin: admin, customer: customer, other: other,
+        return TestSystem(system: system, directory: directory, database: database, admin: admin, customer: customer, other: other,
                           keyboard: keyboard, mouse: mouse, retired: retired)
+    }
+
+    /// This system's configuration again: for a second system on the same data (a restart).
+    func configuration(workers: Bool = true) -> EmbeddedConfiguration {
+        TestSystem.configuration(directory, database: database, workers: workers)
     }
 
     func order(token: String = "tok_visa", items: [PlaceOrderRequest.Item]? = nil) -> PlaceOrderRequest {

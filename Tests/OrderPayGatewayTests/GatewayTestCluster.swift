@@ -8,6 +8,7 @@ import OrderPayEmbedded
 import OrderPayGateway
 import OrderPayServer
 import OrderPayServices
+import OrderPayTestSupport
 import XCTest
 
 /// The distributed system for real: a registry, the auth, order and payment services and a
@@ -48,6 +49,8 @@ final class GatewayTestCluster: @unchecked Sendable {
     var gateway: RunningGateway { lock.withLock { gateways[0] } }
     var gatewayURL: String { gateway.baseURL }
     var services: [ServiceHost] { lock.withLock { hosts } }
+    /// Every process of the cluster shares it on PostgreSQL runs (nil: SQLite in `directory`).
+    private var database: String?
 
     private init(options: Options) throws {
         self.options = options
@@ -75,7 +78,10 @@ final class GatewayTestCluster: @unchecked Sendable {
     }
 
     private func boot() async throws {
+        let database = try await TestEngine.freshDatabase()
+        lock.withLock { self.database = database }
         var registryOptions = RegistryHost.Options(dataDirectory: directory)
+        registryOptions.database = database
         registryOptions.port = 0
         registryOptions.leaseDuration = options.leaseSeconds
         registryOptions.renewalInterval = options.renewSeconds
@@ -93,6 +99,7 @@ final class GatewayTestCluster: @unchecked Sendable {
         serviceOptions.registryURL = registryURL
         serviceOptions.renewalInterval = options.renewSeconds
         serviceOptions.bcryptCost = 4
+        serviceOptions.database = lock.withLock { database }
         let host = try await ServiceHost.start(serviceOptions, logger: logger)
         lock.withLock { hosts.append(host) }
         return host

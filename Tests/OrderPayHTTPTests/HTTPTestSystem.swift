@@ -6,6 +6,7 @@ import OrderPayCore
 import OrderPayEmbedded
 import OrderPayHTTP
 import OrderPayServices
+import OrderPayTestSupport
 import XCTest
 
 typealias HeaderName = HTTPFields.Element.Name
@@ -45,6 +46,7 @@ struct HTTPTestSystem {
         var configuration = EmbeddedConfiguration(dataDirectory: directory)
         configuration.bcryptCost = 4
         configuration.jwtSecret = jwtSecret
+        configuration.database = try await TestEngine.freshDatabase()
         let system = try await EmbeddedSystem.start(configuration, logger: quietLogger())
         let root = Actor.system("test-setup")
         let admin = try await system.auth.createUser(actor: root, CreateUserRequest(
