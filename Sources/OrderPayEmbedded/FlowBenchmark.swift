@@ -1,11 +1,13 @@
 import Foundation
 import Logging
 import OrderPayCore
+import OrderPayPostgres
 import OrderPayServices
 import OrderPayStore
 
 /// `orderpay bench flow`: orders placed with concurrency C through the whole flow (place →
-/// payment → PAID) on a fresh temporary data dir, against raw SQLite commits measured in the same run.
+/// payment → PAID) on a fresh temporary data dir (and, with a PostgreSQL server, a fresh database
+/// on it), against raw single-row commits on the same engine measured in the same run.
 public struct FlowBenchmark {
     public struct Latency: Codable, Sendable {
         public let p50Ms: Double, p99Ms: Double, maxMs: Double
@@ -18,6 +20,7 @@ public struct FlowBenchmark {
     }
 
     public struct Report: Codable, Sendable {
+        public let engine: String
         public let orders: Int
         public let concurrency: Int
         public let rawCommitsPerSecond: Double
@@ -26,42 +29,95 @@ public struct FlowBenchmark {
         public let peakLatency: Latency
         public let halfRateOrdersPerSecond: Double
         public let halfRateLatency: Latency
+        /// With a PostgreSQL server: the same peak run with a second payment-service instance.
+        public let twoPaymentInstancesOrdersPerSecond: Double?
 
         public var text: String {
-            """
-            raw SQLite insert+commit (baseline): \(String(format: "%.0f", rawCommitsPerSecond)) commits/s
-            flow, \(orders) orders, concurrency \(concurrency): \(String(format: "%.0f", flowOrdersPerSecond)) orders/s (place → PAID)
-            ratio flow / raw commits: \(String(format: "%.2f", ratio))  (target ≥ 0.25)
-            latency place → PAID at peak:       \(peakLatency.text)
-            latency at half the peak (\(String(format: "%.0f", halfRateOrdersPerSecond)) orders/s): \(halfRateLatency.text)  (target p99 < 20 ms)
-            """
+            var lines = [
+                "raw \(engine) insert+commit (baseline): \(String(format: "%.0f", rawCommitsPerSecond)) commits/s",
+                "flow, \(orders) orders, concurrency \(concurrency): \(String(format: "%.0f", flowOrdersPerSecond)) orders/s (place → PAID)",
+                "ratio flow / raw commits: \(String(format: "%.2f", ratio))  (target ≥ 0.25)",
+                "latency place → PAID at peak:       \(peakLatency.text)",
+                "latency at half the peak (\(String(format: "%.0f", halfRateOrdersPerSecond)) orders/s): \(halfRateLatency.text)  (target p99 < 20 ms)",
+            ]
+            if let two = twoPaymentInstancesOrdersPerSecond {
+                lines.append("payment-service instances 1 → 2: \(String(format: "%.0f", flowOrdersPerSecond)) → \(String(format: "%.0f", two)) orders/s (×\(String(format: "%.2f", two / flowOrdersPerSecond)))")
+            }
+            return lines.joined(separator: "\n")
         }
     }
 
     let orders: Int
     let concurrency: Int
     let processor: SimulatedPaymentProcessor
+    /// A PostgreSQL server (its user needs CREATEDB: each run gets a scratch database on it).
+    let database: String?
+    let kafka: String?
 
-    public init(orders: Int, concurrency: Int, processor: SimulatedPaymentProcessor = SimulatedPaymentProcessor()) {
+    public init(orders: Int, concurrency: Int, processor: SimulatedPaymentProcessor = SimulatedPaymentProcessor(),
+                database: String? = nil, kafka: String? = nil) {
         self.orders = orders; self.concurrency = concurrency; self.processor = processor
+        self.database = database; self.kafka = kafka
     }
 
     public func run(progress: (String) -> Void = { _ in }) async throws -> Report {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("orderpay-bench-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var quiet = Logger(label: "orderpay.bench")
+        quiet.logLevel = .warning
+        let raw: Double
+        if let database {
+            progress("measuring raw PostgreSQL commits on a scratch database…")
+            let scratch = try await PostgresDatabase.connect(
+                try await PostgresDatabase.createScratchDatabase(adminURL: database, prefix: "orderpay_bench", logger: quiet), logger: quiet)
+            defer { scratch.close() }
+            raw = try await PostgresRawCommitProbe.commitsPerSecond(scratch)
+        } else {
+            let directory = try Self.scratchDirectory()
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            var settings = SQLiteDatabase.Settings()
+            settings.synchronous = EmbeddedConfiguration(dataDirectory: directory).synchronous
+            progress("measuring raw SQLite commits in \(directory)…")
+            raw = try await RawCommitProbe.commitsPerSecond(directory: directory, settings: settings)
+        }
 
+        let peak = try await phase(paymentInstances: 1, halfRate: true, logger: quiet, progress: progress)
+        var two: Double?
+        if database != nil {
+            two = try await phase(paymentInstances: 2, halfRate: false, logger: quiet, progress: progress).rate
+        }
+        return Report(engine: database == nil ? "SQLite" : "PostgreSQL", orders: orders, concurrency: concurrency,
+                      rawCommitsPerSecond: raw, flowOrdersPerSecond: peak.rate, ratio: peak.rate / raw,
+                      peakLatency: Latency(peak.samples), halfRateOrdersPerSecond: peak.rate / 2,
+                      halfRateLatency: Latency(peak.halfSamples), twoPaymentInstancesOrdersPerSecond: two)
+    }
+
+    static func scratchDirectory() throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("orderpay-bench-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        return directory
+    }
+
+    /// One run on fresh storage: the peak rate with `paymentInstances` payment services sharing the
+    /// work (the extra ones are separate systems on the same storage, as separate processes would be),
+    /// then, if asked, latencies at half that rate.
+    func phase(paymentInstances: Int, halfRate: Bool, logger: Logger,
+               progress: (String) -> Void) async throws -> (rate: Double, samples: [Duration], halfSamples: [Duration]) {
+        let directory = try Self.scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         var configuration = EmbeddedConfiguration(dataDirectory: directory)
         configuration.bcryptCost = 4
         configuration.processor = processor
-        var settings = SQLiteDatabase.Settings()
-        settings.synchronous = configuration.synchronous
-        progress("measuring raw SQLite commits in \(directory)…")
-        let raw = try await RawCommitProbe.commitsPerSecond(directory: directory, settings: settings)
-
-        var quiet = Logger(label: "orderpay.bench")
-        quiet.logLevel = .warning
-        let system = try await EmbeddedSystem.start(configuration, logger: quiet)
+        configuration.kafka = kafka
+        if let database {
+            configuration.database = try await PostgresDatabase.createScratchDatabase(adminURL: database, prefix: "orderpay_bench", logger: logger)
+        }
+        let system = try await EmbeddedSystem.start(configuration, logger: logger)
+        var extra: [EmbeddedSystem] = []
+        for index in 1..<max(1, paymentInstances) {
+            var more = configuration
+            more.services = [.payments]
+            more.instanceId = "bench-payments-\(index)"
+            extra.append(try await EmbeddedSystem.start(more, logger: logger))
+        }
         let admin = Actor.system("bench")
         let user = try await system.auth.createUser(actor: admin, CreateUserRequest(email: "bench@orderpay.dev", password: "bench-password", name: "Bench"))
         let product = try await system.orders.createProduct(actor: admin, sku: "BENCH-1", name: "Bench item", unitPrice: Money("19.99")!)
@@ -70,8 +126,9 @@ public struct FlowBenchmark {
         let watching = Task { await watcher.run() }
         defer { watching.cancel() }
         let buyer = Actor(user)
+        let orders = self.orders, concurrency = self.concurrency
 
-        progress("placing \(orders) orders with concurrency \(concurrency)…")
+        progress("placing \(orders) orders with concurrency \(concurrency), \(paymentInstances) payment-service instance(s)…")
         let clock = ContinuousClock()
         let start = clock.now
         let peakSamples = try await withThrowingTaskGroup(of: [Duration].self) { group in
@@ -91,29 +148,31 @@ public struct FlowBenchmark {
             }
             return try await group.reduce(into: []) { $0 += $1 }
         }
-        let elapsed = clock.now - start
-        let rate = Double(orders) / seconds(elapsed)
+        let rate = Double(orders) / seconds(clock.now - start)
 
-        let halfRate = rate / 2
-        let halfCount = max(50, min(orders, Int(halfRate * 3)))
-        progress("placing \(halfCount) orders at half the peak rate (\(Int(halfRate))/s)…")
-        let interval = Duration.seconds(1 / halfRate)
-        let halfStart = clock.now
-        let halfSamples = try await withThrowingTaskGroup(of: Duration.self) { group in
-            for index in 0..<halfCount {
-                try await Task.sleep(until: halfStart + interval * index, clock: clock)
-                group.addTask {
-                    let began = clock.now
-                    let order = try await system.orders.place(actor: buyer, request)
-                    await watcher.completion(of: order.id)
-                    return clock.now - began
+        var halfSamples: [Duration] = []
+        if halfRate {
+            let halfRate = rate / 2
+            let halfCount = max(50, min(orders, Int(halfRate * 3)))
+            progress("placing \(halfCount) orders at half the peak rate (\(Int(halfRate))/s)…")
+            let interval = Duration.seconds(1 / halfRate)
+            let halfStart = clock.now
+            halfSamples = try await withThrowingTaskGroup(of: Duration.self) { group in
+                for index in 0..<halfCount {
+                    try await Task.sleep(until: halfStart + interval * index, clock: clock)
+                    group.addTask {
+                        let began = clock.now
+                        let order = try await system.orders.place(actor: buyer, request)
+                        await watcher.completion(of: order.id)
+                        return clock.now - began
+                    }
                 }
+                return try await group.reduce(into: []) { $0.append($1) }
             }
-            return try await group.reduce(into: []) { $0.append($1) }
         }
+        for other in extra { await other.stop() }
         await system.stop()
-        return Report(orders: orders, concurrency: concurrency, rawCommitsPerSecond: raw, flowOrdersPerSecond: rate, ratio: rate / raw,
-                      peakLatency: Latency(peakSamples), halfRateOrdersPerSecond: halfRate, halfRateLatency: Latency(halfSamples))
+        return (rate, peakSamples, halfSamples)
     }
 
     func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }

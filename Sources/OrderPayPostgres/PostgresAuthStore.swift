@@ -64,18 +64,19 @@ public final class PostgresAuthStore: AuthRepository, @unchecked Sendable {
         // Delimiters on both sides so one role name can never match inside another.
         let role = filter.role.map { "%,\($0.rawValue),%" }
         let text = filter.text.flatMap { $0.isEmpty ? nil : "%" + Self.escapeLike($0) + "%" }
+        let logger = database.logger
         return try await database.withConnection { connection in
             let total: Int64 = try await connection.rows("""
                 SELECT COUNT(*)::bigint AS total FROM auth.users
                 WHERE (\(status)::text IS NULL OR status = \(status)) AND (\(role)::text IS NULL OR (',' || roles || ',') LIKE \(role))
                   AND (\(text)::text IS NULL OR name ILIKE \(text) OR email ILIKE \(text))
-                """, logger: database.logger)[0].value("total")
+                """, logger: logger)[0].value("total")
             let rows = try await connection.rows("""
                 SELECT * FROM auth.users
                 WHERE (\(status)::text IS NULL OR status = \(status)) AND (\(role)::text IS NULL OR (',' || roles || ',') LIKE \(role))
                   AND (\(text)::text IS NULL OR name ILIKE \(text) OR email ILIKE \(text))
                 ORDER BY created_at DESC, id DESC LIMIT \(page.size) OFFSET \(page.offset)
-                """, logger: database.logger)
+                """, logger: logger)
             return Page(content: try rows.map { try Self.storedUser($0).user }, request: page, total: Int(total))
         }
     }

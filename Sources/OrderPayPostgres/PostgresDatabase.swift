@@ -7,10 +7,12 @@ import PostgresNIO
 /// One PostgreSQL server for every OrderPay store: a pooled client, started and stopped with the
 /// process, whose errors become `AppError`s that say what to fix.
 public final class PostgresDatabase: @unchecked Sendable {
-    public let client: PostgresClient
     public let location: PostgresLocation
     let logger: Logger
-    private let runTask: Task<Void, Never>
+    let maximumConnections: Int
+    private let lock = NSLock()
+    private var pool: (client: PostgresClient, run: Task<Void, Never>)?
+    private var closed = false
 
     /// Connects (checking the server answers within `timeout`) and starts the pool.
     public static func connect(_ url: String, logger: Logger, timeout: Duration = .seconds(5),
@@ -35,27 +37,79 @@ public final class PostgresDatabase: @unchecked Sendable {
     init(location: PostgresLocation, logger: Logger, maximumConnections: Int) {
         self.location = location
         self.logger = logger
-        var configuration = PostgresClient.Configuration(host: location.host, port: location.port, username: location.user,
-                                                         password: location.password, database: location.database,
-                                                         tls: .disable)
-        configuration.options.maximumConnections = maximumConnections
-        configuration.options.minimumConnections = 0
-        configuration.options.connectTimeout = .seconds(5)
-        var background = logger
-        background.logLevel = .critical   // the pool logs every reconnect attempt; our callers report failures once
-        client = PostgresClient(configuration: configuration, backgroundLogger: background)
-        let client = self.client
-        runTask = Task { await client.run() }
+        self.maximumConnections = maximumConnections
+    }
+
+    /// The pooled client, started on first use and again after `resetPool`.
+    public var client: PostgresClient {
+        lock.withLock {
+            if let pool { return pool.client }
+            var configuration = PostgresClient.Configuration(host: location.host, port: location.port, username: location.user,
+                                                             password: location.password, database: location.database, tls: .disable)
+            configuration.options.maximumConnections = maximumConnections
+            configuration.options.minimumConnections = 0
+            configuration.options.connectTimeout = .seconds(5)
+            // Idle connections are pinged often, so one the server dropped is noticed in the pool
+            // rather than by the next caller (who would wait out the statement deadline).
+            configuration.options.keepAliveBehavior = .init(frequency: .seconds(2))
+            var background = logger
+            background.logLevel = .critical   // the pool logs every reconnect attempt; our callers report failures once
+            let client = PostgresClient(configuration: configuration, backgroundLogger: background)
+            let run = Task { await client.run() }
+            if closed { run.cancel() }
+            pool = (client, run)
+            return client
+        }
+    }
+
+    /// Replaces a pool that stopped handing out working connections (every lease waiting while
+    /// the server was restarted under it): waiters on the old one fail, the next caller gets a new one.
+    func resetPool(ifStill client: PostgresClient) {
+        lock.withLock {
+            guard let pool, pool.client === client else { return }
+            pool.run.cancel()
+            self.pool = nil
+        }
     }
 
     /// Stops the pool; in-flight queries fail.
-    public func close() { runTask.cancel() }
+    public func close() {
+        lock.withLock {
+            closed = true
+            pool?.run.cancel()
+        }
+    }
+
+    /// How long one transaction or statement may take before its connection is given up. A
+    /// connection the server dropped while it sat in the pool can leave a query waiting forever
+    /// (seen with pg_terminate_backend); closing it fails that query, and the caller retries on a
+    /// fresh one.
+    public var statementDeadline: Duration = .seconds(5)
 
     /// Runs `body` in a transaction; errors are translated (unique violations → conflict,
     /// an unreachable server → unavailable).
-    public func transaction<T>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+    public func transaction<T>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        try await withConnection { connection in
+            try await connection.withTransaction(logger: self.logger) { connection in try await body(connection) }
+        }
+    }
+
+    /// Several reads on one pooled connection (autocommit), under the statement deadline.
+    public func withConnection<T>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        let client = self.client
+        let leased = LeasedConnection()
         do {
-            return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+            return try await Deadline.run(statementDeadline, onExpiry: { [weak self] in
+                // Both: the held connection may be dead, and a pool that hands out dead ones is reset.
+                if let connection = leased.connection { let closing: EventLoopFuture<Void> = connection.close(); _ = closing }
+                self?.resetPool(ifStill: client)
+            }) {
+                try await client.withConnection { connection in
+                    leased.connection = connection
+                    defer { leased.connection = nil }
+                    return try await body(connection)
+                }
+            }
         } catch let error as AppError {
             throw error
         } catch let error as PostgresTransactionError {
@@ -65,24 +119,10 @@ public final class PostgresDatabase: @unchecked Sendable {
         }
     }
 
-    /// Several reads on one pooled connection (autocommit).
-    public func withConnection<T>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        do {
-            return try await client.withConnection { connection in try await body(connection) }
-        } catch let error as AppError {
-            throw error
-        } catch {
-            throw PostgresErrors.translate(error)
-        }
-    }
-
     /// One statement outside a transaction, its rows collected.
     public func rows(_ query: PostgresQuery) async throws -> [PostgresRandomAccessRow] {
-        do {
-            return try await client.query(query, logger: logger).collect().map { $0.makeRandomAccess() }
-        } catch {
-            throw PostgresErrors.translate(error)
-        }
+        let logger = self.logger
+        return try await withConnection { connection in try await connection.rows(query, logger: logger) }
     }
 
     public func execute(_ query: PostgresQuery) async throws {
@@ -156,6 +196,73 @@ enum PostgresErrors {
             return AppError(.unavailable, "PostgreSQL: \(describe(psql))")
         }
         return AppError(.unavailable, "PostgreSQL unreachable: \(describe(psql))")
+    }
+}
+
+/// Runs a body that must finish by a deadline. Past it the caller gets a timeout at once, whatever
+/// the body is waiting on, and `onExpiry` runs (closing the connection the body holds, or resetting
+/// the pool it waits on); the body is cancelled and left to end on its own.
+enum Deadline {
+    static func run<T>(_ limit: Duration, onExpiry: @escaping @Sendable () async -> Void,
+                       _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let outcome = OnceResult<T>()
+        let work = Task {
+            do { outcome.finish(.success(try await body())) } catch { outcome.finish(.failure(error)) }
+        }
+        let watchdog = Task {
+            try await Task.sleep(for: limit)
+            if outcome.finish(.failure(AppError(.unavailable, "PostgreSQL did not answer within \(limit); the connection was dropped"))) {
+                work.cancel()
+                await onExpiry()
+            }
+        }
+        defer { watchdog.cancel() }
+        return try await withTaskCancellationHandler {
+            try await outcome.value()
+        } onCancel: {
+            work.cancel()
+        }
+    }
+}
+
+/// A result set once (the first of the body and the watchdog wins) and awaited once.
+final class OnceResult<T>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var result: Result<T, Error>?
+    private var waiter: CheckedContinuation<T, Error>?
+
+    /// True when this call set the result.
+    @discardableResult
+    func finish(_ value: Result<T, Error>) -> Bool {
+        let (won, waiting): (Bool, CheckedContinuation<T, Error>?) = lock.withLock {
+            guard result == nil else { return (false, nil) }
+            result = value
+            defer { waiter = nil }
+            return (true, waiter)
+        }
+        waiting?.resume(with: value)
+        return won
+    }
+
+    func value() async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let ready: Result<T, Error>? = lock.withLock {
+                if let result { return result }
+                waiter = continuation
+                return nil
+            }
+            if let ready { continuation.resume(with: ready) }
+        }
+    }
+}
+
+/// The connection a deadline-bound call holds, if it got one yet.
+final class LeasedConnection: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: PostgresConnection?
+    var connection: PostgresConnection? {
+        get { lock.withLock { value } }
+        set { lock.withLock { value = newValue } }
     }
 }
 

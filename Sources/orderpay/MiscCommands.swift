@@ -129,19 +129,21 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     struct Flow: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Orders through the whole flow vs raw SQLite commits.")
+        static let configuration = CommandConfiguration(abstract: "Orders through the whole flow vs raw single-row commits on the same engine.")
         @Option(help: "Orders to place.") var orders = 2000
         @Option(help: "Orders in flight at once.") var concurrency = 64
         @Option(help: "Simulated processor latency per charge, in milliseconds.") var latencyMs = 0
         @Option(help: "Simulated processor random failure rate, 0–1 (seeded, reproducible).") var failureRate = 0.0
         @Flag(help: "Print JSON.") var json = false
+        @OptionGroup var engines: EngineOptions
 
         func run() async throws {
             guard orders > 0, concurrency > 0 else { CLI.fail("--orders and --concurrency must be positive") }
             guard latencyMs >= 0, (0...1).contains(failureRate) else { CLI.fail("--latency-ms must be ≥ 0 and --failure-rate within 0–1") }
             do {
                 let processor = SimulatedPaymentProcessor(latency: .milliseconds(latencyMs), failureRate: failureRate)
-                let report = try await FlowBenchmark(orders: orders, concurrency: concurrency, processor: processor).run {
+                let report = try await FlowBenchmark(orders: orders, concurrency: concurrency, processor: processor,
+                                                     database: engines.databaseURL, kafka: engines.kafkaBrokers).run {
                     FileHandle.standardError.write(Data(($0 + "\n").utf8))
                 }
                 if json { try CLI.printJSON(report) } else { print(report.text) }

@@ -33,7 +33,7 @@ struct TestSystem {
 
     static func quietLogger() -> Logger {
         var logger = Logger(label: "test")
-        logger.logLevel = .critical
+        logger.logLevel = ProcessInfo.processInfo.environment["ORDERPAY_TEST_LOG"] == "1" ? .info : .critical
         return logger
     }
 

@@ -69,7 +69,23 @@ public final class PaymentService: Sendable {
         guard !claims.isEmpty else { return }
         let traceIds = Dictionary(events.map { ($0.payload.orderId, $0.traceId) }, uniquingKeysWith: { first, _ in first })
         let claimed = try await repository.claim(claims, group: Self.consumerGroup)
-        try await chargeAndRecord(claimed, actor: "payment-service", traceIds: traceIds)
+        try await chargeAndRecord(claimed + (try await unfinishedCharges(among: claims, claimed: claimed)),
+                                  actor: "payment-service", traceIds: traceIds)
+    }
+
+    /// Redelivered `order-created` events whose payment is still PROCESSING: the first delivery
+    /// claimed it but failed before recording the charge's outcome (a network database that
+    /// dropped the connection, say), and the redelivery is what finishes it. Charging again is
+    /// safe: the processor's idempotency key (payment and attempt) gives the same single charge.
+    func unfinishedCharges(among claims: [PaymentClaim], claimed: [PaymentRecord]) async throws -> [PaymentRecord] {
+        let claimedOrders = Set(claimed.map(\.payment.orderId))
+        var unfinished: [PaymentRecord] = []
+        for claim in claims where !claimedOrders.contains(claim.order.orderId) {
+            if let record = try await repository.record(orderId: claim.order.orderId), record.payment.status == .processing {
+                unfinished.append(record)
+            }
+        }
+        return unfinished
     }
 
     /// Finishes charges a stopped process left PROCESSING. The processor's idempotency key makes
