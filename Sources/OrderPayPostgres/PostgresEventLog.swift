@@ -111,21 +111,29 @@ public final class PostgresEventLog: EventLog, @unchecked Sendable {
             }
             var seen = present
             var topics = Set<Topic>()
+            var rows: (seq: [Int64], topic: [String], offset: [Int64], event: [SerializedEvent]) = ([], [], [], [])
             for event in events where !seen.contains(event.eventId) {
                 seen.insert(event.eventId)
                 seq += 1
                 let offset = next[event.topic] ?? 0
                 next[event.topic] = offset + 1
                 topics.insert(event.topic)
+                rows.seq.append(seq); rows.topic.append(event.topic.rawValue); rows.offset.append(offset); rows.event.append(event)
+            }
+            if !rows.seq.isEmpty {
+                let batch = rows.event
                 try await connection.query("""
                     INSERT INTO events.events (seq, topic, topic_offset, event_id, type, key, payload, occurred_at, trace_id)
-                    VALUES (\(seq), \(event.topic.rawValue), \(offset), \(event.eventId), \(event.type), \(event.key),
-                            \(event.payload), \(event.occurredAt), \(event.traceId))
+                    SELECT seq, topic, topic_offset, event_id, type, key, payload, occurred_at, NULLIF(trace_id, '')
+                    FROM unnest(\(rows.seq), \(rows.topic), \(rows.offset), \(batch.map(\.eventId)), \(batch.map(\.type)),
+                                \(batch.map(\.key)), \(batch.map(\.payload)), \(batch.map(\.occurredAt)), \(batch.map { $0.traceId ?? "" }))
+                         AS e(seq, topic, topic_offset, event_id, type, key, payload, occurred_at, trace_id)
                     """, logger: logger)
             }
-            for topic in topics {
+            if !topics.isEmpty {
+                let names = topics.map(\.rawValue), offsets = topics.map { next[$0]! }
                 try await connection.query("""
-                    INSERT INTO events.topic_heads (topic, next_offset) VALUES (\(topic.rawValue), \(next[topic]!))
+                    INSERT INTO events.topic_heads (topic, next_offset) SELECT * FROM unnest(\(names), \(offsets))
                     ON CONFLICT (topic) DO UPDATE SET next_offset = excluded.next_offset
                     """, logger: logger)
             }

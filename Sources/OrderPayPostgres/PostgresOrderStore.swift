@@ -13,6 +13,8 @@ public final class PostgresOrderStore: OrderRepository, OutboxSource, @unchecked
     public let outboxSignal = Signal()
     let database: PostgresDatabase
     let outbox = PostgresOutbox(schema: "orders")
+    /// Orders are placed one request at a time; concurrent placements share a transaction.
+    let placements: PostgresPlacements
     var logger: Logger { database.logger }
 
     public static func open(_ database: PostgresDatabase) async throws -> PostgresOrderStore {
@@ -21,7 +23,10 @@ public final class PostgresOrderStore: OrderRepository, OutboxSource, @unchecked
         return store
     }
 
-    init(database: PostgresDatabase) { self.database = database }
+    init(database: PostgresDatabase) {
+        self.database = database
+        placements = PostgresPlacements(database: database, outbox: outbox)
+    }
 
     var migrations: PostgresMigrations {
         var migrations = PostgresMigrations(schema: "orders")
@@ -109,41 +114,9 @@ public final class PostgresOrderStore: OrderRepository, OutboxSource, @unchecked
 
     public func insert(_ new: NewOrder, history: OrderHistoryEntry,
                        events: @escaping @Sendable (Order) throws -> [EventDraft]) async throws -> (order: Order, created: Bool) {
-        let logger = self.logger, outbox = self.outbox
-        let result: (Order, Bool) = try await database.transaction { connection in
-            // ON CONFLICT waits for a concurrent placement with the same key, then yields to it.
-            let inserted = try await connection.rows("""
-                INSERT INTO orders.orders (order_number, user_id, status, total_amount, shipping_address, payment_method,
-                                           idempotency_key, created_at, updated_at)
-                VALUES (\(new.orderNumber), \(new.userId), \(OrderStatus.created.rawValue), \(new.totalAmount.description)::numeric,
-                        \(new.shippingAddress), \(new.paymentMethod.rawValue), \(new.idempotencyKey), \(new.createdAt), \(new.createdAt))
-                ON CONFLICT (user_id, idempotency_key) DO NOTHING RETURNING id
-                """, logger: logger)
-            guard let row = inserted.first else {
-                let existing = try await connection.rows("""
-                    SELECT \(unescaped: Self.orderColumns) FROM orders.orders
-                    WHERE user_id = \(new.userId) AND idempotency_key = \(new.idempotencyKey)
-                    """, logger: logger)
-                return (try await Self.orders(connection, existing, logger: logger)[0], false)
-            }
-            let id: Int64 = try row.value("id")
-            for item in new.items {
-                try await connection.query("""
-                    INSERT INTO orders.order_items (order_id, product_id, sku, product_name, quantity, unit_price, subtotal)
-                    VALUES (\(id), \(item.productId), \(item.sku), \(item.productName), \(item.quantity),
-                            \(item.unitPrice.description)::numeric, \(item.subtotal.description)::numeric)
-                    """, logger: logger)
-            }
-            try await Self.appendHistory(connection, orderId: id, [history], logger: logger)
-            let order = Order(id: id, orderNumber: new.orderNumber, userId: new.userId, status: .created,
-                              totalAmount: new.totalAmount, shippingAddress: new.shippingAddress,
-                              paymentMethod: new.paymentMethod, orderItems: new.items,
-                              createdAt: new.createdAt, updatedAt: new.createdAt)
-            try await outbox.enqueue(connection, try events(order), logger: logger)
-            return (order, true)
-        }
-        if result.1 { outboxSignal.notify() }
-        return (order: result.0, created: result.1)
+        let result = try await placements.place(new, history: history, events: events)
+        if result.created { outboxSignal.notify() }
+        return result
     }
 
     public func order(id: Int64) async throws -> Order? {
@@ -175,34 +148,49 @@ public final class PostgresOrderStore: OrderRepository, OutboxSource, @unchecked
         try await PostgresPaging.countByStatus(database, table: "orders.orders", as: OrderStatus.self)
     }
 
+    /// A batch costs a fixed number of statements, whatever its size: consumed events marked,
+    /// every order concerned locked and read, one UPDATE, one history insert, the outbox.
     public func apply(_ decisions: [OrderDecision]) async throws -> [Order] {
         let logger = self.logger, outbox = self.outbox
         let (changed, enqueued): ([Order], Bool) = try await database.transaction { connection in
-            var changed: [Order] = []
+            var fresh = try await outbox.markProcessed(connection, decisions.compactMap { $0.consumedEvent }, logger: logger)
+            // The row locks make each decision see the order as the last committed change left it,
+            // whichever instance made that change; ids in order, so two batches never deadlock.
+            let ids = Array(Set(decisions.map(\.orderId))).sorted()
+            var current: [Int64: Order] = [:]
+            for row in try await connection.rows("""
+                SELECT \(unescaped: Self.orderColumns) FROM orders.orders WHERE id = ANY(\(ids)) ORDER BY id FOR UPDATE
+                """, logger: logger) {
+                let order = try Self.order(row, items: [])
+                current[order.id] = order
+            }
+            var changedIds: [Int64] = []
+            var history: [(orderId: Int64, entry: OrderHistoryEntry)] = []
             var events: [EventDraft] = []
             for decision in decisions {
-                if let consumed = decision.consumedEvent,
-                   !(try await outbox.markProcessed(connection, eventId: consumed.id, group: consumed.group, logger: logger)) {
-                    continue   // redelivered: already applied
+                if let event = decision.consumedEvent {
+                    guard fresh.remove(PostgresOutbox.Consumed(event)) != nil else { continue }   // redelivered: already applied
                 }
-                // The row lock makes a decision see the order as the last committed change left it,
-                // whichever instance made that change.
-                let rows = try await connection.rows("""
-                    SELECT \(unescaped: Self.orderColumns) FROM orders.orders WHERE id = \(decision.orderId) FOR UPDATE
-                    """, logger: logger)
-                let current = try rows.first.map { try Self.order($0, items: []) }
-                guard let change = try decision.decide(current), let before = current else { continue }
-                try await connection.query("""
-                    UPDATE orders.orders SET status = \(change.order.status.rawValue), failure_reason = \(change.order.failureReason),
-                        payment_attempt = \(change.order.paymentAttempt), updated_at = \(change.order.updatedAt)
-                    WHERE id = \(before.id)
-                    """, logger: logger)
-                try await Self.appendHistory(connection, orderId: before.id, change.history, logger: logger)
+                guard let change = try decision.decide(current[decision.orderId]), current[decision.orderId] != nil else { continue }
+                current[decision.orderId] = change.order
+                if !changedIds.contains(decision.orderId) { changedIds.append(decision.orderId) }
+                history += change.history.map { (decision.orderId, $0) }
                 events += change.events
-                changed.append(change.order)
             }
+            let changed = changedIds.compactMap { current[$0] }
+            if !changed.isEmpty {
+                try await connection.query("""
+                    UPDATE orders.orders o SET status = c.status, failure_reason = NULLIF(c.failure_reason, ''),
+                        payment_attempt = c.payment_attempt, updated_at = c.updated_at
+                    FROM unnest(\(changed.map(\.id)), \(changed.map(\.status.rawValue)), \(changed.map { $0.failureReason ?? "" }),
+                                \(changed.map(\.paymentAttempt)), \(changed.map(\.updatedAt)))
+                         AS c(id, status, failure_reason, payment_attempt, updated_at)
+                    WHERE o.id = c.id
+                    """, logger: logger)
+            }
+            try await Self.appendHistory(connection, history, logger: logger)
             try await outbox.enqueue(connection, events, logger: logger)
-            let items = try await Self.items(connection, orderIds: changed.map(\.id), logger: logger)
+            let items = try await Self.items(connection, orderIds: changedIds, logger: logger)
             return (changed.map { order in
                 var withItems = order
                 withItems.orderItems = items[order.id] ?? []
@@ -214,12 +202,21 @@ public final class PostgresOrderStore: OrderRepository, OutboxSource, @unchecked
     }
 
     static func appendHistory(_ connection: PostgresConnection, orderId: Int64, _ entries: [OrderHistoryEntry], logger: Logger) async throws {
-        for entry in entries {
-            try await connection.query("""
-                INSERT INTO orders.order_history (order_id, from_status, to_status, reason, actor, at)
-                VALUES (\(orderId), \(entry.from?.rawValue), \(entry.to.rawValue), \(entry.reason), \(entry.actor), \(entry.at))
-                """, logger: logger)
-        }
+        try await appendHistory(connection, entries.map { (orderId, $0) }, logger: logger)
+    }
+
+    static func appendHistory(_ connection: PostgresConnection, _ entries: [(orderId: Int64, entry: OrderHistoryEntry)],
+                              logger: Logger) async throws {
+        guard !entries.isEmpty else { return }
+        let rows = entries.map(\.entry)
+        try await connection.query("""
+            INSERT INTO orders.order_history (order_id, from_status, to_status, reason, actor, at)
+            SELECT order_id, NULLIF(from_status, ''), to_status, NULLIF(reason, ''), actor, at
+            FROM unnest(\(entries.map(\.orderId)), \(rows.map { $0.from?.rawValue ?? "" }), \(rows.map(\.to.rawValue)),
+                        \(rows.map { $0.reason ?? "" }), \(rows.map(\.actor)), \(rows.map(\.at)))
+                 WITH ORDINALITY AS h(order_id, from_status, to_status, reason, actor, at, n)
+            ORDER BY n
+            """, logger: logger)
     }
 
     /// Loads the items of all rows with one query, so a page costs two queries, not one per order.

@@ -35,24 +35,40 @@ struct PostgresOutbox: Sendable {
         let head = try await connection.rows(
             "UPDATE \(unescaped: schema).outbox_head SET last_id = last_id + \(events.count) RETURNING last_id", logger: logger)
         let last: Int64 = try head[0].value("last_id")
-        var id = last - Int64(events.count)
-        for event in events {
-            id += 1
-            try await connection.query("""
-                INSERT INTO \(unescaped: schema).outbox (id, event_id, topic, type, key, payload, occurred_at, trace_id)
-                VALUES (\(id), \(event.eventId), \(event.topic.rawValue), \(event.type), \(event.key), \(event.payload),
-                        \(event.occurredAt), \(event.traceId))
-                """, logger: logger)
-        }
+        let first = last - Int64(events.count) + 1
+        // One statement for the whole batch: round trips, not rows, are what a batch costs here.
+        try await connection.query("""
+            INSERT INTO \(unescaped: schema).outbox (id, event_id, topic, type, key, payload, occurred_at, trace_id)
+            SELECT id, event_id, topic, type, key, payload, occurred_at, NULLIF(trace_id, '')
+            FROM unnest(\(Array(first...last)), \(events.map(\.eventId)), \(events.map(\.topic.rawValue)), \(events.map(\.type)),
+                        \(events.map(\.key)), \(events.map(\.payload)), \(events.map(\.occurredAt)), \(events.map { $0.traceId ?? "" }))
+                 AS e(id, event_id, topic, type, key, payload, occurred_at, trace_id)
+            """, logger: logger)
     }
 
-    /// Records that `group` consumed `eventId`; false when it already had (a redelivery).
-    func markProcessed(_ connection: PostgresConnection, eventId: String, group: String, logger: Logger) async throws -> Bool {
-        let rows = try await connection.rows("""
+    struct Consumed: Hashable {
+        let id: String, group: String
+        init(_ event: (id: String, group: String)) { id = event.id; group = event.group }
+    }
+
+    /// Records which of `events` their groups consume now; the others they already had (redeliveries).
+    func markProcessed(_ connection: PostgresConnection, _ events: [(id: String, group: String)], logger: Logger) async throws -> Set<Consumed> {
+        var fresh = Set<Consumed>()
+        for (group, members) in Dictionary(grouping: events, by: \.group) {
+            for id in try await markProcessed(connection, eventIds: members.map(\.id), group: group, logger: logger) {
+                fresh.insert(Consumed((id, group)))
+            }
+        }
+        return fresh
+    }
+
+    /// Records which of `eventIds` `group` consumes now; the others it already had (redeliveries).
+    func markProcessed(_ connection: PostgresConnection, eventIds: [String], group: String, logger: Logger) async throws -> Set<String> {
+        guard !eventIds.isEmpty else { return [] }
+        return Set(try await connection.rows("""
             INSERT INTO \(unescaped: schema).processed_events (event_id, consumer_group, processed_at)
-            VALUES (\(eventId), \(group), now()) ON CONFLICT DO NOTHING RETURNING event_id
-            """, logger: logger)
-        return !rows.isEmpty
+            SELECT DISTINCT id, \(group), now() FROM unnest(\(eventIds)) AS id ON CONFLICT DO NOTHING RETURNING event_id
+            """, logger: logger).map { try $0.value("event_id", as: String.self) })
     }
 
     func pending(_ database: PostgresDatabase, after id: Int64, limit: Int) async throws -> [(id: Int64, event: SerializedEvent)] {

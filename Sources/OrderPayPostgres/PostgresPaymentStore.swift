@@ -51,72 +51,111 @@ public final class PostgresPaymentStore: PaymentRepository, OutboxSource, @unche
         failure_reason, transaction_id, refund_reason, created_at, updated_at
         """
 
+    /// A batch costs a fixed number of statements, whatever its size.
     public func claim(_ claims: [PaymentClaim], group: String) async throws -> [PaymentRecord] {
         let logger = self.logger, outbox = self.outbox
         return try await database.transaction { connection in
             try await Self.lockOrders(connection, claims.map(\.order.orderId), logger: logger)
-            var claimed: [PaymentRecord] = []
-            for claim in claims {
-                guard try await outbox.markProcessed(connection, eventId: claim.eventId, group: group, logger: logger) else { continue }
-                let order = claim.order
-                let cancelled = try await connection.rows(
-                    "SELECT 1 AS found FROM payments.cancelled_orders WHERE order_id = \(order.orderId)", logger: logger)
-                if !cancelled.isEmpty { continue }
-                // The unique order_id decides: a second order-created for one order, from any
-                // instance, inserts nothing and so charges nothing.
-                let inserted = try await connection.rows("""
-                    INSERT INTO payments.payments (order_id, user_id, amount, status, payment_method, payment_token,
-                                                   order_status, attempts, created_at, updated_at)
-                    VALUES (\(order.orderId), \(order.userId), \(order.totalAmount.description)::numeric, \(PaymentStatus.processing.rawValue),
-                            \(order.paymentMethod.rawValue), \(order.paymentToken), \(OrderStatus.created.rawValue), 1, \(claim.at), \(claim.at))
-                    ON CONFLICT (order_id) DO NOTHING RETURNING \(unescaped: Self.columns)
-                    """, logger: logger)
-                guard let row = inserted.first else { continue }
-                let record = try Self.record(row)
-                try await Self.appendHistory(connection, paymentId: record.payment.id, [
-                    PaymentHistoryEntry(from: nil, to: .pending, attempt: 1, reason: "order \(order.orderId) created", actor: "payment-service", at: claim.at),
-                    PaymentHistoryEntry(from: .pending, to: .processing, attempt: 1, reason: "charging \(order.totalAmount)", actor: "payment-service", at: claim.at),
-                ], logger: logger)
-                claimed.append(record)
+            let fresh = try await outbox.markProcessed(connection, eventIds: claims.map(\.eventId), group: group, logger: logger)
+            let cancelled = Set(try await connection.rows("""
+                SELECT order_id FROM payments.cancelled_orders WHERE order_id = ANY(\(claims.map(\.order.orderId)))
+                """, logger: logger).map { try $0.value("order_id", as: Int64.self) })
+            var orders = Set<Int64>()
+            let candidates = claims.filter { claim in
+                fresh.contains(claim.eventId) && !cancelled.contains(claim.order.orderId) && orders.insert(claim.order.orderId).inserted
             }
+            guard !candidates.isEmpty else { return [] }
+            let created = candidates.map(\.order)
+            // The unique order_id decides: a second order-created for one order, from any
+            // instance, inserts nothing and so charges nothing.
+            let inserted = try await connection.rows("""
+                INSERT INTO payments.payments (order_id, user_id, amount, status, payment_method, payment_token,
+                                               order_status, attempts, created_at, updated_at)
+                SELECT order_id, user_id, amount::numeric, \(PaymentStatus.processing.rawValue), payment_method, payment_token,
+                       \(OrderStatus.created.rawValue), 1, at, at
+                FROM unnest(\(created.map(\.orderId)), \(created.map(\.userId)), \(created.map(\.totalAmount.description)),
+                            \(created.map(\.paymentMethod.rawValue)), \(created.map(\.paymentToken)), \(candidates.map(\.at)))
+                     WITH ORDINALITY AS c(order_id, user_id, amount, payment_method, payment_token, at, n)
+                ORDER BY n
+                ON CONFLICT (order_id) DO NOTHING RETURNING \(unescaped: Self.columns)
+                """, logger: logger)
+            var byOrder: [Int64: PaymentRecord] = [:]
+            for row in inserted {
+                let record = try Self.record(row)
+                byOrder[record.payment.orderId] = record
+            }
+            let claimed = candidates.compactMap { byOrder[$0.order.orderId] }
+            try await Self.appendHistory(connection, claimed.flatMap { record -> [(Int64, PaymentHistoryEntry)] in
+                let order = record.payment, at = record.payment.createdAt
+                return [
+                    (order.id, PaymentHistoryEntry(from: nil, to: .pending, attempt: 1, reason: "order \(order.orderId) created",
+                                                   actor: "payment-service", at: at)),
+                    (order.id, PaymentHistoryEntry(from: .pending, to: .processing, attempt: 1, reason: "charging \(order.amount)",
+                                                   actor: "payment-service", at: at)),
+                ]
+            }, logger: logger)
             return claimed
         }
     }
 
+    /// A batch costs a fixed number of statements, whatever its size: consumed events marked,
+    /// every payment concerned locked and read, one UPDATE, one history insert, the outbox.
     public func apply(_ decisions: [PaymentDecision]) async throws -> [PaymentRecord] {
         let logger = self.logger, outbox = self.outbox
         let (changed, enqueued): ([PaymentRecord], Bool) = try await database.transaction { connection in
-            try await Self.lockOrders(connection, decisions.compactMap { decision in
-                if case .order(let orderId) = decision.key { return orderId } else { return nil }
-            }, logger: logger)
-            var changed: [PaymentRecord] = []
+            var fresh = try await outbox.markProcessed(connection, decisions.compactMap { $0.consumedEvent }, logger: logger)
+            var ids: [Int64] = [], orderIds: [Int64] = []
+            for decision in decisions {
+                switch decision.key {
+                case .payment(let id): ids.append(id)
+                case .order(let orderId): orderIds.append(orderId)
+                }
+            }
+            try await Self.lockOrders(connection, orderIds, logger: logger)
+            var current: [Int64: PaymentRecord] = [:]
+            var paymentOfOrder: [Int64: Int64] = [:]
+            for row in try await connection.rows("""
+                SELECT \(unescaped: Self.columns) FROM payments.payments WHERE id = ANY(\(ids)) OR order_id = ANY(\(orderIds))
+                ORDER BY id FOR UPDATE
+                """, logger: logger) {
+                let record = try Self.record(row)
+                current[record.payment.id] = record
+                paymentOfOrder[record.payment.orderId] = record.payment.id
+            }
+            var changedIds: [Int64] = []
+            var history: [(Int64, PaymentHistoryEntry)] = []
             var events: [EventDraft] = []
             for decision in decisions {
-                if let consumed = decision.consumedEvent,
-                   !(try await outbox.markProcessed(connection, eventId: consumed.id, group: consumed.group, logger: logger)) {
-                    continue
+                if let event = decision.consumedEvent {
+                    guard fresh.remove(PostgresOutbox.Consumed(event)) != nil else { continue }
                 }
-                let current: PaymentRecord?
+                let paymentId: Int64?
                 switch decision.key {
-                case .payment(let id):
-                    current = try await connection.rows(
-                        "SELECT \(unescaped: Self.columns) FROM payments.payments WHERE id = \(id) FOR UPDATE", logger: logger).first.map(Self.record)
-                case .order(let orderId):
-                    current = try await connection.rows(
-                        "SELECT \(unescaped: Self.columns) FROM payments.payments WHERE order_id = \(orderId) FOR UPDATE", logger: logger).first.map(Self.record)
+                case .payment(let id): paymentId = current[id] == nil ? nil : id
+                case .order(let orderId): paymentId = paymentOfOrder[orderId]
                 }
-                guard let change = try decision.decide(current), current != nil else { continue }
-                let p = change.record.payment
-                try await connection.query("""
-                    UPDATE payments.payments SET status = \(p.status.rawValue), payment_token = \(change.record.paymentToken),
-                        order_status = \(change.record.orderStatus.rawValue), attempts = \(p.attempts), failure_reason = \(p.failureReason),
-                        transaction_id = \(p.transactionId), refund_reason = \(p.refundReason), updated_at = \(p.updatedAt)
-                    WHERE id = \(p.id)
-                    """, logger: logger)
-                try await Self.appendHistory(connection, paymentId: p.id, change.history, logger: logger)
+                let record = paymentId.flatMap { current[$0] }
+                guard let change = try decision.decide(record), let id = paymentId else { continue }
+                current[id] = change.record
+                if !changedIds.contains(id) { changedIds.append(id) }
+                history += change.history.map { (id, $0) }
                 events += change.events
-                changed.append(change.record)
             }
+            let changed = changedIds.compactMap { current[$0] }
+            if !changed.isEmpty {
+                let payments = changed.map(\.payment)
+                try await connection.query("""
+                    UPDATE payments.payments p SET status = c.status, payment_token = c.payment_token, order_status = c.order_status,
+                        attempts = c.attempts, failure_reason = NULLIF(c.failure_reason, ''), transaction_id = NULLIF(c.transaction_id, ''),
+                        refund_reason = NULLIF(c.refund_reason, ''), updated_at = c.updated_at
+                    FROM unnest(\(payments.map(\.id)), \(payments.map(\.status.rawValue)), \(changed.map(\.paymentToken)),
+                                \(changed.map(\.orderStatus.rawValue)), \(payments.map(\.attempts)), \(payments.map { $0.failureReason ?? "" }),
+                                \(payments.map { $0.transactionId ?? "" }), \(payments.map { $0.refundReason ?? "" }), \(payments.map(\.updatedAt)))
+                         AS c(id, status, payment_token, order_status, attempts, failure_reason, transaction_id, refund_reason, updated_at)
+                    WHERE p.id = c.id
+                    """, logger: logger)
+            }
+            try await Self.appendHistory(connection, history, logger: logger)
             try await outbox.enqueue(connection, events, logger: logger)
             return (changed, !events.isEmpty)
         }
@@ -203,13 +242,18 @@ public final class PostgresPaymentStore: PaymentRepository, OutboxSource, @unche
                              orderStatus: try row.status("order_status", as: OrderStatus.self, default: .created))
     }
 
-    static func appendHistory(_ connection: PostgresConnection, paymentId: Int64, _ entries: [PaymentHistoryEntry], logger: Logger) async throws {
-        for e in entries {
-            try await connection.query("""
-                INSERT INTO payments.payment_history (payment_id, from_status, to_status, attempt, reason, actor, at)
-                VALUES (\(paymentId), \(e.from?.rawValue), \(e.to.rawValue), \(e.attempt), \(e.reason), \(e.actor), \(e.at))
-                """, logger: logger)
-        }
+    static func appendHistory(_ connection: PostgresConnection, _ entries: [(paymentId: Int64, entry: PaymentHistoryEntry)],
+                              logger: Logger) async throws {
+        guard !entries.isEmpty else { return }
+        let rows = entries.map(\.entry)
+        try await connection.query("""
+            INSERT INTO payments.payment_history (payment_id, from_status, to_status, attempt, reason, actor, at)
+            SELECT payment_id, NULLIF(from_status, ''), to_status, attempt, NULLIF(reason, ''), actor, at
+            FROM unnest(\(entries.map(\.paymentId)), \(rows.map { $0.from?.rawValue ?? "" }), \(rows.map(\.to.rawValue)),
+                        \(rows.map(\.attempt)), \(rows.map { $0.reason ?? "" }), \(rows.map(\.actor)), \(rows.map(\.at)))
+                 WITH ORDINALITY AS h(payment_id, from_status, to_status, attempt, reason, actor, at, n)
+            ORDER BY n
+            """, logger: logger)
     }
 
     // MARK: OutboxSource
