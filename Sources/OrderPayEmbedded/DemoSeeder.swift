@@ -1,5 +1,6 @@
 import Foundation
 import OrderPayCore
+import OrderPayPostgres
 import OrderPayServices
 
 /// Demo data: an admin, ~20 users (some with Korean names), ~15 products and ~200 orders that end
@@ -49,7 +50,10 @@ public struct DemoSeeder {
     public func seed() async throws -> Summary {
         let existing = try await system.auth.countUsers()
         guard existing == 0 else {
-            throw AppError.conflict("data dir \(system.configuration.dataDirectory) is already seeded (\(existing) users); use an empty --data dir")
+            let place = system.configuration.database.map { "database \((try? PostgresLocation(url: $0).redacted) ?? "(given)")" }
+                ?? "data dir \(system.configuration.dataDirectory)"
+            let remedy = system.configuration.database == nil ? "use an empty --data dir" : "use an empty --database"
+            throw AppError.conflict("\(place) is already seeded (\(existing) users); \(remedy)")
         }
         let operatorActor = Actor.system("seed")
         _ = try await system.auth.createUser(actor: operatorActor, CreateUserRequest(

@@ -69,7 +69,7 @@ struct ConsoleCommand: AsyncParsableCommand {
         }
         try await CLI.run(options) { system in
             if try await system.auth.countUsers() == 0 && !empty {
-                FileHandle.standardError.write(Data("empty data dir \(options.dataDirectory): seeding demo data…\n".utf8))
+                FileHandle.standardError.write(Data("nothing in \(options.engines.databaseURL == nil ? "data dir " + options.dataDirectory : "the database") yet: seeding demo data…\n".utf8))
                 _ = try await DemoSeeder(system: system).seed()
             }
             try await start(EmbeddedBackend(system: system, operatorName: cliOperator.email))

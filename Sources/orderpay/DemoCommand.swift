@@ -13,7 +13,7 @@ struct DemoCommand: AsyncParsableCommand {
     func run() async throws {
         try await CLI.run(options) { system in
             if try await system.auth.countUsers() == 0 {
-                print("empty data dir \(options.dataDirectory): seeding demo data…")
+                print("nothing in \(options.engines.databaseURL == nil ? "data dir " + options.dataDirectory : "the database") yet: seeding demo data…")
                 print(try await DemoSeeder(system: system).seed().text)
             }
             let admin = cliOperator
