@@ -15,6 +15,7 @@ public final class PostgresOrderStore: OrderRepository, OutboxSource, @unchecked
     let outbox = PostgresOutbox(schema: "orders")
     /// Orders are placed one request at a time; concurrent placements share a transaction.
     let placements: PostgresPlacements
+    let catalogReads: PostgresCatalogReads
     var logger: Logger { database.logger }
 
     public static func open(_ database: PostgresDatabase) async throws -> PostgresOrderStore {
@@ -26,6 +27,7 @@ public final class PostgresOrderStore: OrderRepository, OutboxSource, @unchecked
     init(database: PostgresDatabase) {
         self.database = database
         placements = PostgresPlacements(database: database, outbox: outbox)
+        catalogReads = PostgresCatalogReads(database: database)
     }
 
     var migrations: PostgresMigrations {
@@ -92,10 +94,7 @@ public final class PostgresOrderStore: OrderRepository, OutboxSource, @unchecked
 
     public func products(ids: [Int64]) async throws -> [Int64: Product] {
         guard !ids.isEmpty else { return [:] }
-        let rows = try await database.rows("""
-            SELECT id, sku, name, unit_price::text AS unit_price, active FROM orders.products WHERE id = ANY(\(ids))
-            """)
-        return Dictionary(try rows.map { (try $0.value("id", as: Int64.self), try Self.product($0)) }, uniquingKeysWith: { a, _ in a })
+        return try await catalogReads.products(ids: ids)
     }
 
     public func listProducts(includeInactive: Bool) async throws -> [Product] {
