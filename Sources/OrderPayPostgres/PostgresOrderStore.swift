@@ -15,7 +15,8 @@ public final class PostgresOrderStore: OrderRepository, OutboxSource, @unchecked
     let outbox = PostgresOutbox(schema: "orders")
     /// Orders are placed one request at a time; concurrent placements share a transaction.
     let placements: PostgresPlacements
-    let catalogReads: PostgresCatalogReads
+    /// Placements price their items here; lookups that arrive together share one query.
+    let catalogReads: CoalescedLookup<Int64, Product>
     var logger: Logger { database.logger }
 
     public static func open(_ database: PostgresDatabase) async throws -> PostgresOrderStore {
@@ -27,7 +28,16 @@ public final class PostgresOrderStore: OrderRepository, OutboxSource, @unchecked
     init(database: PostgresDatabase) {
         self.database = database
         placements = PostgresPlacements(database: database, outbox: outbox)
-        catalogReads = PostgresCatalogReads(database: database)
+        catalogReads = CoalescedLookup { [database] ids in
+            var found: [Int64: Product] = [:]
+            for row in try await database.rows("""
+                SELECT id, sku, name, unit_price::text AS unit_price, active FROM orders.products WHERE id = ANY(\(ids))
+                """) {
+                let product = try PostgresOrderStore.product(row)
+                found[product.id] = product
+            }
+            return found
+        }
     }
 
     var migrations: PostgresMigrations {
@@ -94,7 +104,7 @@ public final class PostgresOrderStore: OrderRepository, OutboxSource, @unchecked
 
     public func products(ids: [Int64]) async throws -> [Int64: Product] {
         guard !ids.isEmpty else { return [:] }
-        return try await catalogReads.products(ids: ids)
+        return try await catalogReads.values(for: ids)
     }
 
     public func listProducts(includeInactive: Bool) async throws -> [Product] {
