@@ -43,10 +43,20 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Debian's librdkafka-dev: the Kafka event transport's client.
+        .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
+        // Kafka clients, relay, group consumer and the event log readers see with --kafka.
+        .target(
+            name: "OrderPayKafka",
+            dependencies: [
+                "OrderPayCore", "OrderPayServices", "OrderPayStore", "CRdKafka",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "OrderPayEmbedded",
             dependencies: [
-                "OrderPayCore", "OrderPayServices", "OrderPayStore",
+                "OrderPayCore", "OrderPayServices", "OrderPayStore", "OrderPayKafka",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -109,6 +119,11 @@ let package = Package(
         .testTarget(
             name: "OrderPayFlowTests",
             dependencies: ["OrderPayCore", "OrderPayServices", "OrderPayStore", "OrderPayEmbedded"]
+        ),
+        .testTarget(
+            name: "OrderPayKafkaTests",
+            dependencies: ["OrderPayCore", "OrderPayServices", "OrderPayStore", "OrderPayEmbedded", "OrderPayKafka", "CRdKafka",
+                           .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "OrderPayCLITests", dependencies: ["OrderPayCore", "orderpay"]),
         .testTarget(
