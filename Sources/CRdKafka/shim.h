@@ -15,6 +15,7 @@ static inline int op_rd_kafka_produce(rd_kafka_topic_t *topic, const void *key, 
 }
 
 static inline int64_t op_rd_kafka_offset_beginning(void) { return (int64_t)RD_KAFKA_OFFSET_BEGINNING; }
+static inline int64_t op_rd_kafka_offset_end(void) { return (int64_t)RD_KAFKA_OFFSET_END; }
 static inline int64_t op_rd_kafka_offset_invalid(void) { return (int64_t)RD_KAFKA_OFFSET_INVALID; }
 /// RD_KAFKA_OFFSET_TAIL(count): start `count` messages before the end of a partition.
 static inline int64_t op_rd_kafka_offset_tail(int64_t count) { return (int64_t)RD_KAFKA_OFFSET_TAIL(count); }

@@ -21,10 +21,8 @@ public struct KafkaConfig: Sendable {
     func make(_ properties: [(String, String)]) throws -> OpaquePointer {
         guard let conf = rd_kafka_conf_new() else { throw AppError(.internal, "librdkafka could not allocate a configuration") }
         let all = [("bootstrap.servers", bootstrapServers),
-                   // Faster group membership changes than the defaults (3 s / 45 s): a stopped
-                   // instance's partitions move to the others within seconds.
-                   ("heartbeat.interval.ms", "500"),
-                   ("session.timeout.ms", "6000")]
+                   // Reconnect within a second after a broker outage (default backs off to 10 s).
+                   ("reconnect.backoff.max.ms", "1000")]
             + properties + overrides.sorted { $0.key < $1.key }
         for (name, value) in all {
             var reason = [CChar](repeating: 0, count: 512)

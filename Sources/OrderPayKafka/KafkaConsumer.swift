@@ -37,6 +37,10 @@ final class KafkaConsumer: @unchecked Sendable {
             ("auto.offset.reset", "earliest"),
             // Eager assignors: a rebalance revokes everything, which the callback below handles.
             ("partition.assignment.strategy", "range,roundrobin"),
+            // Faster membership changes than the defaults (3 s / 45 s): a crashed instance's
+            // partitions move to the others within seconds.
+            ("heartbeat.interval.ms", "500"),
+            ("session.timeout.ms", "6000"),
         ], opaque: Unmanaged.passUnretained(rebalance).toOpaque()) { conf in
             rd_kafka_conf_set_rebalance_cb(conf) { handle, error, partitions, opaque in
                 guard let opaque else { return }
@@ -136,14 +140,6 @@ final class KafkaConsumer: @unchecked Sendable {
             if element.offset >= 0 { result[key] = element.offset }
         }
         return result
-    }
-
-    /// The high watermark (the next offset to be written) of a partition, asked of its leader.
-    func highWatermark(_ key: PartitionKey, timeout: Int32 = 2000) throws -> Int64 {
-        var low: Int64 = 0, high: Int64 = 0
-        let error = rd_kafka_query_watermark_offsets(handle, key.topic, key.partition, &low, &high, timeout)
-        guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(error, "watermarks of \(key.topic)/\(key.partition)") }
-        return high
     }
 
     /// Leaves the group (its partitions move to the other members at once) and frees the handle.

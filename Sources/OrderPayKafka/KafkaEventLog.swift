@@ -21,13 +21,15 @@ public final class KafkaEventLog: EventLog, @unchecked Sendable {
     let database: any EventLog
     let config: KafkaConfig
     let producer: @Sendable () throws -> KafkaProducer
+    let probe: KafkaOffsetProbe
     private let groupsLock = NSLock()
     private var groupHandles: [String: OpaquePointer] = [:]
     private let blocking = BlockingQueue(label: "kafka-event-log")
 
     init(config: KafkaConfig, database: any EventLog, producer: @escaping @Sendable () throws -> KafkaProducer,
-         ringCapacity: Int = 10_000, logger: Logger) throws {
+         probe: KafkaOffsetProbe, ringCapacity: Int = 10_000, logger: Logger) throws {
         self.config = config
+        self.probe = probe
         self.database = database
         self.producer = producer
         ring = EventRing(capacity: ringCapacity)
@@ -61,8 +63,10 @@ public final class KafkaEventLog: EventLog, @unchecked Sendable {
     }
 
     public func endOffset(topic: Topic) async throws -> Int64 {
-        let reader = self.reader
-        return try await blocking.run { try reader.endOffset(topic.rawValue) }
+        let probe = self.probe, count = reader.partitions[topic.rawValue] ?? 0
+        return try await blocking.run {
+            try probe.latest((0..<count).map { PartitionKey(topic: topic.rawValue, partition: $0) }).values.reduce(0, +)
+        }
     }
 
     public func committedOffset(group: String, topic: Topic) async throws -> Int64 {

@@ -11,13 +11,20 @@ public final class KafkaEvents: @unchecked Sendable {
     public let config: KafkaConfig
     public let log: KafkaEventLog
     let producer: SharedProducer
+    let probe: KafkaOffsetProbe
 
     /// - Parameter database: the SQL event log the stores opened; dead letters stay there.
     public init(config: KafkaConfig, database: any EventLog, logger: Logger) throws {
         self.config = config
         let producer = SharedProducer(config: config)
         self.producer = producer
-        log = try KafkaEventLog(config: config, database: database, producer: { try producer.get() }, logger: logger)
+        probe = try KafkaOffsetProbe(config: config)
+        do {
+            log = try KafkaEventLog(config: config, database: database, producer: { try producer.get() }, probe: probe, logger: logger)
+        } catch {
+            probe.close()
+            throw error
+        }
     }
 
     public func relay(from source: any OutboxSource, logger: Logger) -> KafkaRelay {
@@ -27,7 +34,7 @@ public final class KafkaEvents: @unchecked Sendable {
 
     public func consumer(group: String, topic: Topic, logger: Logger,
                          handler: @escaping KafkaGroupWorker.Handler) -> KafkaGroupWorker {
-        KafkaGroupWorker(config: config, group: group, topic: topic, deadLetters: log, logger: logger, handler: handler)
+        KafkaGroupWorker(config: config, probe: probe, group: group, topic: topic, deadLetters: log, logger: logger, handler: handler)
     }
 
     /// Flushes and destroys the producer and the tail reader. Call after the workers stopped
@@ -35,6 +42,7 @@ public final class KafkaEvents: @unchecked Sendable {
     public func close() {
         producer.close()
         log.close()
+        probe.close()
     }
 }
 

@@ -13,6 +13,7 @@ public final class KafkaGroupWorker: @unchecked Sendable {
     public typealias Handler = @Sendable ([EventEnvelope]) async throws -> Void
 
     let config: KafkaConfig
+    let probe: KafkaOffsetProbe
     let group: String
     let topic: Topic
     let deadLetters: any EventLog
@@ -25,9 +26,9 @@ public final class KafkaGroupWorker: @unchecked Sendable {
     private var inHand = 0
     private let sideQueue = BlockingQueue(label: "kafka-idle-check")
 
-    public init(config: KafkaConfig, group: String, topic: Topic, deadLetters: any EventLog, maxAttempts: Int = 5,
-                batchSize: Int = 256, logger: Logger, handler: @escaping Handler) {
-        self.config = config; self.group = group; self.topic = topic; self.deadLetters = deadLetters
+    init(config: KafkaConfig, probe: KafkaOffsetProbe, group: String, topic: Topic, deadLetters: any EventLog, maxAttempts: Int = 5,
+         batchSize: Int = 256, logger: Logger, handler: @escaping Handler) {
+        self.config = config; self.probe = probe; self.group = group; self.topic = topic; self.deadLetters = deadLetters
         self.maxAttempts = maxAttempts; self.batchSize = batchSize; self.logger = logger; self.handler = handler
     }
 
@@ -115,15 +116,13 @@ public final class KafkaGroupWorker: @unchecked Sendable {
     public func isIdle() async throws -> Bool {
         let (consumer, busy) = lock.withLock { (self.consumer, inHand > 0) }
         guard let consumer, consumer.hasJoined, !busy else { return false }
+        let probe = self.probe
         return try await sideQueue.run {
             let assigned = try consumer.assignment()
             guard !assigned.isEmpty else { return true }
             let committed = try consumer.committed(assigned)
-            for partition in assigned {
-                let high = try consumer.highWatermark(partition)
-                if (committed[partition] ?? 0) < high { return false }
-            }
-            return true
+            let highs = try probe.latest(assigned)
+            return assigned.allSatisfy { (committed[$0] ?? 0) >= (highs[$0] ?? 0) }
         }
     }
 }

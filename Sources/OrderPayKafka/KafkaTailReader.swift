@@ -70,18 +70,6 @@ final class KafkaTailReader: @unchecked Sendable {
         ring.append(batch)
     }
 
-    /// Sum of the partitions' high watermarks: how many events the topic ever held.
-    func endOffset(_ topic: String) throws -> Int64 {
-        var total: Int64 = 0
-        for partition in 0..<(partitions[topic] ?? 0) {
-            var low: Int64 = 0, high: Int64 = 0
-            let error = rd_kafka_query_watermark_offsets(handle, topic, partition, &low, &high, 2000)
-            guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(error, "watermarks of \(topic)/\(partition)") }
-            total += high
-        }
-        return total
-    }
-
     func close() {
         guard closed.set() else { return }
         done.wait()
