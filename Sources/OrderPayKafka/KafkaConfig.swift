@@ -10,7 +10,7 @@ public struct KafkaConfig: Sendable {
     /// Extra librdkafka properties (later entries win), e.g. `security.protocol`.
     public var overrides: [String: String] = [:]
     /// How long start-up waits for a broker to answer before calling Kafka unavailable.
-    public var connectTimeout: Duration = .seconds(5)
+    public var connectTimeout: Duration = .seconds(3)
     /// Partitions of each topic when OrderPay creates it.
     public var partitions = 3
     public var replicationFactor = 1
@@ -39,6 +39,7 @@ public struct KafkaConfig: Sendable {
                 configure: (OpaquePointer) -> Void = { _ in }) throws -> OpaquePointer {
         let conf = try make(properties)
         if let opaque { rd_kafka_conf_set_opaque(conf, opaque) }
+        KafkaLogging.install(on: conf)
         configure(conf)
         var reason = [CChar](repeating: 0, count: 512)
         guard let handle = rd_kafka_new(type, conf, &reason, reason.count) else {

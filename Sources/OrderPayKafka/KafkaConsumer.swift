@@ -97,24 +97,49 @@ final class KafkaConsumer: @unchecked Sendable {
         }
     }
 
-    /// Commits, synchronously, `offset + 1` of the last handled message of each partition.
+    /// Commits, synchronously, `offset + 1` of the last handled message of each partition. If the
+    /// commit fails, the partitions are rewound to the batch's first offsets before rethrowing: the
+    /// fetcher has moved past the batch, and without the rewind a partition that stays assigned
+    /// would never be committed past it. The handlers skip the redelivered events by id.
     func commit(_ handled: [ReceivedMessage]) async throws {
-        var next: [PartitionKey: Int64] = [:]
+        var next: [PartitionKey: Int64] = [:], first: [PartitionKey: Int64] = [:]
         for message in handled {
             let key = PartitionKey(topic: message.topic, partition: message.partition)
             next[key] = Swift.max(next[key] ?? 0, message.offset + 1)
+            first[key] = Swift.min(first[key] ?? .max, message.offset)
         }
         guard !next.isEmpty else { return }
-        let handle = self.handle, group = self.group, offsets = next
+        let handle = self.handle, group = self.group, offsets = next, rewind = first
         try await blocking.run {
-            let list = rd_kafka_topic_partition_list_new(Int32(offsets.count))
-            defer { rd_kafka_topic_partition_list_destroy(list) }
-            for (key, offset) in offsets {
-                rd_kafka_topic_partition_list_add(list, key.topic, key.partition)?.pointee.offset = offset
+            do {
+                try Self.commit(handle, offsets, group: group)
+            } catch {
+                let list = Self.list(rewind)
+                defer { rd_kafka_topic_partition_list_destroy(list) }
+                if let seekError = rd_kafka_seek_partitions(handle, list, 2000) { rd_kafka_error_destroy(seekError) }
+                throw error
             }
-            let error = rd_kafka_commit(handle, list, 0)
-            if error != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(error, "group \(group) commit") }
         }
+    }
+
+    private static func commit(_ handle: OpaquePointer, _ offsets: [PartitionKey: Int64], group: String) throws {
+        let list = list(offsets)
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        let error = rd_kafka_commit(handle, list, 0)
+        if error != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(error, "group \(group) commit") }
+        // A reply can carry an error per partition with none for the request as a whole.
+        for element in UnsafeBufferPointer(start: list.pointee.elems, count: Int(list.pointee.cnt))
+        where element.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw KafkaError(element.err, "group \(group) commit of \(String(cString: element.topic))/\(element.partition)")
+        }
+    }
+
+    private static func list(_ offsets: [PartitionKey: Int64]) -> UnsafeMutablePointer<rd_kafka_topic_partition_list_t> {
+        let list = rd_kafka_topic_partition_list_new(Int32(offsets.count))!
+        for (key, offset) in offsets {
+            rd_kafka_topic_partition_list_add(list, key.topic, key.partition)?.pointee.offset = offset
+        }
+        return list
     }
 
     /// The partitions assigned to this member now.

@@ -16,6 +16,7 @@ public final class KafkaEvents: @unchecked Sendable {
     /// - Parameter database: the SQL event log the stores opened; dead letters stay there.
     public init(config: KafkaConfig, database: any EventLog, logger: Logger) throws {
         self.config = config
+        KafkaLogging.logger = logger
         let producer = SharedProducer(config: config)
         self.producer = producer
         probe = try KafkaOffsetProbe(config: config)
