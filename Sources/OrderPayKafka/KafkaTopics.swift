@@ -12,20 +12,24 @@ enum KafkaTopics {
         var partitions = try partitionCounts(handle: handle, config: config)
         let missing = names.filter { (partitions[$0] ?? 0) == 0 }
         guard !missing.isEmpty else { return partitions }
+        var failure = ""
         do {
             try create(missing, handle: handle, config: config)
             logger.info("created Kafka topics", metadata: ["topics": "\(missing.joined(separator: ","))"])
         } catch {
-            // Brokers without the admin API (librdkafka's mock cluster among them) may still
-            // auto-create topics on first use; the partition counts below tell.
-            logger.warning("cannot create Kafka topics; relying on auto-create", metadata: ["error": "\(error)"])
+            // Brokers without the admin API (librdkafka's mock cluster among them) may have
+            // created them some other way in the meantime; the partition counts below tell.
+            failure = ": \(error)"
         }
+        // New topics take a moment to show up in metadata.
         for _ in 0..<20 {
             partitions = try partitionCounts(handle: handle, config: config)
-            if names.allSatisfy({ (partitions[$0] ?? 0) > 0 }) { break }
+            if names.allSatisfy({ (partitions[$0] ?? 0) > 0 }) { return partitions }
             Thread.sleep(forTimeInterval: 0.1)
         }
-        return partitions
+        // Starting anyway would leave the event readers blind to a topic created later.
+        let absent = names.filter { (partitions[$0] ?? 0) == 0 }
+        throw AppError(.unavailable, "Kafka topics \(absent.joined(separator: ", ")) do not exist and could not be created\(failure)")
     }
 
     static func partitionCounts(handle: OpaquePointer, config: KafkaConfig) throws -> [String: Int32] {

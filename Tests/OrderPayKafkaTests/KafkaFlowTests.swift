@@ -115,6 +115,24 @@ final class KafkaFlowTests: XCTestCase {
         }
     }
 
+    /// The mock cluster has no CreateTopics: missing topics are a clear start-up error, not a
+    /// system whose event readers silently miss a topic.
+    func testMissingTopicsThatCannotBeCreatedFailStartUp() async throws {
+        let cluster = try MockKafkaCluster(createTopics: false)
+        var configuration = EmbeddedConfiguration(dataDirectory: FileManager.default.temporaryDirectory
+            .appendingPathComponent("orderpay-kafka-\(UUID().uuidString)").path)
+        configuration.jwtSecret = "test-secret-test-secret-test-secret-0123456789"
+        configuration.kafka = cluster.bootstraps
+        defer { try? FileManager.default.removeItem(atPath: configuration.dataDirectory) }
+        do {
+            _ = try await EmbeddedSystem.start(configuration, logger: KafkaTestSystems.quietLogger())
+            XCTFail("start-up should fail without the topics")
+        } catch let error as AppError {
+            XCTAssertEqual(error.kind, .unavailable)
+            XCTAssertTrue("\(error)".contains("could not be created"), "\(error)")
+        }
+    }
+
     /// One payment per order, charged on the first attempt, and one payment-processed event per
     /// order in Kafka (a second charge would have published a second one, with another event id).
     private func assertChargedOnce(_ ids: [Int64], kafka: KafkaTestSystems, on system: EmbeddedSystem,

@@ -10,7 +10,7 @@ final class MockKafkaCluster {
     private let owner: OpaquePointer
     private let cluster: OpaquePointer
 
-    init(brokers: Int32 = 3, partitions: Int32 = 3) throws {
+    init(brokers: Int32 = 3, partitions: Int32 = 3, createTopics: Bool = true) throws {
         self.brokers = brokers
         var reason = [CChar](repeating: 0, count: 256)
         let conf = rd_kafka_conf_new()
@@ -25,7 +25,7 @@ final class MockKafkaCluster {
         self.owner = owner
         self.cluster = cluster
         bootstraps = String(cString: rd_kafka_mock_cluster_bootstraps(cluster))
-        for topic in Topic.allCases {
+        for topic in Topic.allCases where createTopics {
             let error = rd_kafka_mock_topic_create(cluster, topic.rawValue, partitions, brokers)
             guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { throw AppError(.internal, "mock topic \(topic.rawValue): \(error)") }
         }
