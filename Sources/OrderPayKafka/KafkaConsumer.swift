@@ -70,16 +70,18 @@ final class KafkaConsumer: @unchecked Sendable {
     /// True once the group gave this member its first assignment (possibly empty).
     var hasJoined: Bool { rebalance.hasJoined }
 
-    /// Up to `max` messages, waiting at most `timeout` for the first. Messages fetched before a
-    /// rebalance that happened while this batch was gathered are dropped: their partitions restart
-    /// from the committed offset, here or at another member, so handing them out would double them.
+    /// Up to `max` messages, waiting at most `timeout` for the first. A rebalance callback runs
+    /// inside poll, before that poll returns a message; messages returned before a rebalance that
+    /// happened while this batch was gathered are dropped: their partitions restart from the
+    /// committed offset, here or at another member, so handing them out would double them.
+    /// Messages returned after it belong to the new assignment and are kept (dropping those would
+    /// lose them: the fetch position has already moved past them).
     func poll(max: Int, timeout: Duration) async throws -> [ReceivedMessage] {
         let handle = self.handle, rebalance = self.rebalance, closed = self.closed
         let milliseconds = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
         return try await blocking.run {
             guard !closed.isSet else { return [] }
-            var batch: [ReceivedMessage] = []
-            let generation = rebalance.generation
+            var batch: [(generation: UInt64, message: ReceivedMessage)] = []
             var wait = milliseconds
             while batch.count < max, let message = rd_kafka_consumer_poll(handle, wait) {
                 wait = 0
@@ -91,9 +93,10 @@ final class KafkaConsumer: @unchecked Sendable {
                 }
                 let topic = m.rkt.flatMap { rd_kafka_topic_name($0) }.map { String(cString: $0) } ?? ""
                 let value = m.payload.map { Data(bytes: $0, count: m.len) } ?? Data()
-                batch.append(ReceivedMessage(topic: topic, partition: m.partition, offset: m.offset, value: value))
+                batch.append((rebalance.generation, ReceivedMessage(topic: topic, partition: m.partition, offset: m.offset, value: value)))
             }
-            return rebalance.generation == generation ? batch : []
+            let current = rebalance.generation
+            return batch.filter { $0.generation == current }.map(\.message)
         }
     }
 
