@@ -25,6 +25,10 @@ final class KafkaConsumer: @unchecked Sendable {
     private let rebalance: RebalanceState
     private let blocking: BlockingQueue
     private let closed = StopFlag()
+    /// Held by the idle check's queries (from another thread) and by destroy, so a check racing a
+    /// stop never touches a freed handle.
+    private let lifetime = NSLock()
+    private var destroyed = false
 
     init(config: KafkaConfig, group: String, topics: [String]) throws {
         self.group = group
@@ -176,9 +180,17 @@ final class KafkaConsumer: @unchecked Sendable {
         let handle = self.handle, rebalance = self.rebalance
         _ = try? await blocking.run {
             rd_kafka_consumer_close(handle)
-            rd_kafka_destroy(handle)
+            self.lifetime.withLock {
+                self.destroyed = true
+                rd_kafka_destroy(handle)
+            }
             _ = rebalance   // the callbacks' opaque must outlive the handle
         }
+    }
+
+    /// Runs `body` unless the handle was destroyed (then nil), keeping it alive meanwhile.
+    func whileOpen<T>(_ body: () throws -> T) rethrows -> T? {
+        try lifetime.withLock { destroyed ? nil : try body() }
     }
 
     static func keys(_ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) -> [PartitionKey] {

@@ -118,11 +118,14 @@ public final class KafkaGroupWorker: @unchecked Sendable {
         guard let consumer, consumer.hasJoined, !busy else { return false }
         let probe = self.probe
         return try await sideQueue.run {
-            let assigned = try consumer.assignment()
-            guard !assigned.isEmpty else { return true }
-            let committed = try consumer.committed(assigned)
-            let highs = try probe.latest(assigned)
-            return assigned.allSatisfy { (committed[$0] ?? 0) >= (highs[$0] ?? 0) }
+            let state = try consumer.whileOpen { () -> (assigned: [PartitionKey], committed: [PartitionKey: Int64]) in
+                let assigned = try consumer.assignment()
+                return (assigned, assigned.isEmpty ? [:] : try consumer.committed(assigned))
+            }
+            guard let state else { return false }   // stopped meanwhile
+            guard !state.assigned.isEmpty else { return true }
+            let highs = try probe.latest(state.assigned)
+            return state.assigned.allSatisfy { (state.committed[$0] ?? 0) >= (highs[$0] ?? 0) }
         }
     }
 }
