@@ -53,10 +53,20 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Debian's librdkafka-dev: the Kafka event transport's client.
+        .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
+        // Kafka clients, relay, group consumer and the event log readers see with --kafka.
+        .target(
+            name: "OrderPayKafka",
+            dependencies: [
+                "OrderPayCore", "OrderPayServices", "OrderPayStore", "CRdKafka",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "OrderPayEmbedded",
             dependencies: [
-                "OrderPayCore", "OrderPayServices", "OrderPayStore", "OrderPayPostgres",
+                "OrderPayCore", "OrderPayServices", "OrderPayStore", "OrderPayPostgres", "OrderPayKafka",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -122,6 +132,11 @@ let package = Package(
         .testTarget(
             name: "OrderPayFlowTests",
             dependencies: ["OrderPayCore", "OrderPayServices", "OrderPayStore", "OrderPayEmbedded", "OrderPayTestSupport"]
+        ),
+        .testTarget(
+            name: "OrderPayKafkaTests",
+            dependencies: ["OrderPayCore", "OrderPayServices", "OrderPayStore", "OrderPayEmbedded", "OrderPayKafka", "CRdKafka",
+                           .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "OrderPayCLITests", dependencies: ["OrderPayCore", "orderpay"]),
         .testTarget(

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Installs the Debian packages OrderPay builds against (SQLite, ncursesw, libcurl), tmux for the
-# console tests and PostgreSQL for the PostgreSQL test pass, only when one is missing
+# Installs the Debian packages OrderPay builds against (SQLite, ncursesw, libcurl, librdkafka), tmux
+# for the console tests and PostgreSQL for the PostgreSQL test pass, only when one is missing
 # (so a set-up machine needs no network and no root).
 set -euo pipefail
 
-packages=(libsqlite3-dev pkg-config libncurses-dev libcurl4-openssl-dev tmux postgresql)
+packages=(libsqlite3-dev pkg-config libncurses-dev libcurl4-openssl-dev librdkafka-dev tmux postgresql)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

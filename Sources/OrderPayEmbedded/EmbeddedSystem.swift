@@ -27,7 +27,9 @@ public final class EmbeddedSystem: @unchecked Sendable {
     /// Which handler consumes which topic for which group (dead-letter replay finds it here).
     let subscriptions: [Subscription]
     let logger: Logger
+    let transport: any EventTransport
     private var tasks: [Task<Void, Never>] = []
+    private var transportClosed = false
     let registrar: any ServiceRegistrar
     var apps: [String] { ServiceKind.allCases.filter(configuration.services.contains).map(\.appName) }
 
@@ -43,6 +45,7 @@ public final class EmbeddedSystem: @unchecked Sendable {
         registry = RegistryService(repository: stores.registry, clock: clock, leaseDuration: configuration.leaseDuration,
                                    renewalInterval: configuration.renewalInterval)
         events = transport.log
+        self.transport = transport
         orderChanges = stores.orders.outboxSignal
         closeStores = stores.close
         registrar = configuration.registrar ?? LocalRegistrar(registry)
@@ -145,13 +148,19 @@ public final class EmbeddedSystem: @unchecked Sendable {
     /// Drains briefly (so a command that placed an order sees it through), then stops the workers
     /// and gives up this process's registry leases.
     public func stop(drainFor timeout: Duration = .seconds(3)) async {
-        defer { closeStores() }
-        guard !tasks.isEmpty else { return }
-        await drain(timeout: timeout)
-        tasks.forEach { $0.cancel() }
-        for task in tasks { await task.value }
-        tasks.removeAll()
-        for app in apps { try? await registrar.cancel(app: app, instanceId: instanceId) }
+        if !tasks.isEmpty {
+            await drain(timeout: timeout)
+            tasks.forEach { $0.cancel() }
+            for task in tasks { await task.value }
+            tasks.removeAll()
+            for app in apps { try? await registrar.cancel(app: app, instanceId: instanceId) }
+        }
+        // After the workers: a relay may still be flushing through the transport's producer.
+        if !transportClosed {
+            transportClosed = true
+            await transport.close()
+            closeStores()
+        }
     }
 
     /// Waits until `done` holds for the order (the flow is asynchronous) or the timeout passes.

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import OrderPayCore
+import OrderPayKafka
 import OrderPayServices
 import OrderPayStore
 
@@ -24,6 +25,12 @@ public protocol EventTransport: Sendable {
     func relay(from source: any OutboxSource, logger: Logger) -> any FlowWorker
     /// Delivers `topic` to `group`'s handler, at least once, committing after the handler returned.
     func consumer(group: String, topic: Topic, logger: Logger, handler: @escaping EventHandler) -> any FlowWorker
+    /// Releases the transport's own connections once the workers stopped.
+    func close() async
+}
+
+public extension EventTransport {
+    func close() async {}
 }
 
 /// Events through the SQL event log: relays copy outboxes into it, consumers read it by offset.
@@ -44,8 +51,10 @@ public struct SQLEventTransport: EventTransport {
 enum EventTransports {
     /// Kafka when the configuration names brokers, else the SQL event log of `stores`.
     static func make(_ configuration: EmbeddedConfiguration, stores: ServiceStores, logger: Logger) throws -> any EventTransport {
-        if configuration.kafka != nil {
-            throw AppError(.unavailable, "Kafka events are not available in this build")
+        if let servers = configuration.kafka?.trimmingCharacters(in: .whitespaces), !servers.isEmpty {
+            // Connecting checks the brokers and the topics: unreachable brokers fail here, in seconds.
+            let kafka = try KafkaEvents(config: KafkaConfig(bootstrapServers: servers), database: stores.events, logger: logger)
+            return KafkaEventTransport(kafka: kafka)
         }
         return SQLEventTransport(log: stores.events)
     }

@@ -1,0 +1,45 @@
+import CRdKafka
+import Foundation
+import OrderPayCore
+
+/// librdkafka's built-in mock cluster: real brokers speaking the Kafka protocol over loopback, in
+/// this process, with the OrderPay topics created (3 partitions, replicated on every broker).
+final class MockKafkaCluster {
+    let brokers: Int32
+    let bootstraps: String
+    private let owner: OpaquePointer
+    private let cluster: OpaquePointer
+
+    init(brokers: Int32 = 3, partitions: Int32 = 3, createTopics: Bool = true) throws {
+        self.brokers = brokers
+        var reason = [CChar](repeating: 0, count: 256)
+        let conf = rd_kafka_conf_new()
+        rd_kafka_conf_set(conf, "log_level", "0", &reason, reason.count)
+        guard let owner = rd_kafka_new(RD_KAFKA_PRODUCER, conf, &reason, reason.count) else {
+            throw AppError(.internal, "cannot create the mock cluster's owner handle")
+        }
+        guard let cluster = rd_kafka_mock_cluster_new(owner, Int32(brokers)) else {
+            rd_kafka_destroy(owner)
+            throw AppError(.internal, "cannot create a mock Kafka cluster")
+        }
+        self.owner = owner
+        self.cluster = cluster
+        bootstraps = String(cString: rd_kafka_mock_cluster_bootstraps(cluster))
+        for topic in Topic.allCases where createTopics {
+            let error = rd_kafka_mock_topic_create(cluster, topic.rawValue, partitions, brokers)
+            guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { throw AppError(.internal, "mock topic \(topic.rawValue): \(error)") }
+        }
+    }
+
+    /// Takes every broker down (connections are closed, new ones refused) or brings them back.
+    func setBrokers(up: Bool) {
+        for id in 1...brokers {
+            if up { rd_kafka_mock_broker_set_up(cluster, id) } else { rd_kafka_mock_broker_set_down(cluster, id) }
+        }
+    }
+
+    deinit {
+        rd_kafka_mock_cluster_destroy(cluster)
+        rd_kafka_destroy(owner)
+    }
+}
