@@ -136,6 +136,7 @@ let package = Package(
         .testTarget(
             name: "OrderPayKafkaTests",
             dependencies: ["OrderPayCore", "OrderPayServices", "OrderPayStore", "OrderPayEmbedded", "OrderPayKafka", "CRdKafka",
+                           "OrderPayTestSupport",
                            .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "OrderPayCLITests", dependencies: ["OrderPayCore", "orderpay"]),

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: unit, integration (real SQLite data dirs), CLI and console tests (the built
-# binary, tmux), then the flow, HTTP and distributed-mode suites again on a real PostgreSQL server
+# binary, tmux), Kafka on librdkafka's mock cluster, then the flow, HTTP, distributed-mode and Kafka
+# suites again on a real PostgreSQL server
 # (Debian's package, started here on a loopback port with its data in a temp dir).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,5 +11,5 @@ swift test --skip-build
 
 eval "$(scripts/postgres-server.sh start --fast)"
 trap 'scripts/postgres-server.sh stop "$ORDERPAY_PG_DIR"' EXIT
-echo "== the same flow, HTTP and gateway suites on PostgreSQL ($ORDERPAY_TEST_DATABASE)"
-ORDERPAY_TEST_ENGINE=postgres swift test --skip-build --filter 'OrderPayFlowTests|OrderPayHTTPTests|OrderPayGatewayTests'
+echo "== the same flow, HTTP, gateway and Kafka suites on PostgreSQL ($ORDERPAY_TEST_DATABASE)"
+ORDERPAY_TEST_ENGINE=postgres swift test --skip-build --filter 'OrderPayFlowTests|OrderPayHTTPTests|OrderPayGatewayTests|OrderPayKafkaTests'

@@ -129,15 +129,30 @@ final class KafkaConsumer: @unchecked Sendable {
         }
     }
 
+    /// How long a commit may wait for the group coordinator. A synchronous `rd_kafka_commit`
+    /// waits forever while every broker is down, and `stop()` waited with it; past this bound the
+    /// commit counts as failed (the batch is rewound and, after a stop, simply redelivered).
+    static let commitTimeoutMs: Int32 = 5000
+
     private static func commit(_ handle: OpaquePointer, _ offsets: [PartitionKey: Int64], group: String) throws {
         let list = list(offsets)
         defer { rd_kafka_topic_partition_list_destroy(list) }
-        let error = rd_kafka_commit(handle, list, 0)
+        guard let queue = rd_kafka_queue_new(handle) else { throw KafkaError(RD_KAFKA_RESP_ERR__FAIL, "group \(group) commit queue") }
+        defer { rd_kafka_queue_destroy(queue) }
+        let error = rd_kafka_commit_queue(handle, list, queue, nil, nil)
         if error != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(error, "group \(group) commit") }
+        guard let event = rd_kafka_queue_poll(queue, Int32(commitTimeoutMs)) else {
+            throw KafkaError(RD_KAFKA_RESP_ERR__TIMED_OUT, "group \(group) commit (no answer within \(commitTimeoutMs) ms)")
+        }
+        defer { rd_kafka_event_destroy(event) }
+        let result = rd_kafka_event_error(event)
+        if result != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(result, "group \(group) commit") }
         // A reply can carry an error per partition with none for the request as a whole.
-        for element in UnsafeBufferPointer(start: list.pointee.elems, count: Int(list.pointee.cnt))
-        where element.err != RD_KAFKA_RESP_ERR_NO_ERROR {
-            throw KafkaError(element.err, "group \(group) commit of \(String(cString: element.topic))/\(element.partition)")
+        if let committed = rd_kafka_event_topic_partition_list(event) {
+            for element in UnsafeBufferPointer(start: committed.pointee.elems, count: Int(committed.pointee.cnt))
+            where element.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                throw KafkaError(element.err, "group \(group) commit of \(String(cString: element.topic))/\(element.partition)")
+            }
         }
     }
 
@@ -179,13 +194,36 @@ final class KafkaConsumer: @unchecked Sendable {
         guard closed.set() else { return }
         let handle = self.handle, rebalance = self.rebalance
         _ = try? await blocking.run {
-            rd_kafka_consumer_close(handle)
+            // rd_kafka_consumer_close blocks until the coordinator answers, which is never while
+            // every broker is down (stop() hung with it); the queued close is served for a while
+            // and then given up, leaving that handle to the process's exit.
+            let closedCleanly = Self.closeWithin(handle, seconds: Self.closeTimeoutSeconds)
             self.lifetime.withLock {
                 self.destroyed = true
-                rd_kafka_destroy(handle)
+                if closedCleanly { rd_kafka_destroy(handle) }
             }
             _ = rebalance   // the callbacks' opaque must outlive the handle
         }
+    }
+
+    static let closeTimeoutSeconds: TimeInterval = 5
+
+    /// Leaves the group through the queued close, serving it until done or `seconds` pass.
+    private static func closeWithin(_ handle: OpaquePointer, seconds: TimeInterval) -> Bool {
+        guard let queue = rd_kafka_queue_new(handle) else { return false }
+        defer { rd_kafka_queue_destroy(queue) }
+        if let error = rd_kafka_consumer_close_queue(handle, queue) {
+            rd_kafka_error_destroy(error)
+            return false
+        }
+        let deadline = Date().addingTimeInterval(seconds)
+        while rd_kafka_consumer_closed(handle) == 0 && Date() < deadline {
+            guard let event = rd_kafka_queue_poll(queue, 100) else { continue }
+            // Closing revokes the assignment: acknowledge it, as the rebalance callback would.
+            if rd_kafka_event_type(event) == RD_KAFKA_EVENT_REBALANCE { _ = rd_kafka_assign(handle, nil) }
+            rd_kafka_event_destroy(event)
+        }
+        return rd_kafka_consumer_closed(handle) != 0
     }
 
     /// Runs `body` unless the handle was destroyed (then nil), keeping it alive meanwhile.

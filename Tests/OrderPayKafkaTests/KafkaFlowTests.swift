@@ -8,7 +8,7 @@ import XCTest
 /// No assertion depends on timing: every wait is "until this holds", with a generous deadline.
 final class KafkaFlowTests: XCTestCase {
     func testOrderReachesPaidThroughKafka() async throws {
-        let kafka = try KafkaTestSystems()
+        let kafka = try await KafkaTestSystems.make()
         defer { kafka.remove() }
         let system = try await kafka.start()
         let (customer, product) = try await kafka.customer(on: system)
@@ -33,7 +33,7 @@ final class KafkaFlowTests: XCTestCase {
     }
 
     func testTwoPaymentInstancesInOneGroupChargeEveryOrderOnce() async throws {
-        let kafka = try KafkaTestSystems()
+        let kafka = try await KafkaTestSystems.make()
         defer { kafka.remove() }
         let front = try await kafka.start([.orders, .auth])
         let first = try await kafka.start([.payments])
@@ -51,7 +51,7 @@ final class KafkaFlowTests: XCTestCase {
     }
 
     func testStoppedPaymentInstanceHandsItsPartitionsOver() async throws {
-        let kafka = try KafkaTestSystems()
+        let kafka = try await KafkaTestSystems.make()
         defer { kafka.remove() }
         let front = try await kafka.start([.orders, .auth])
         let doomed = try await kafka.start([.payments], latency: .milliseconds(20))
@@ -73,7 +73,7 @@ final class KafkaFlowTests: XCTestCase {
     }
 
     func testOutboxRelaySurvivesABrokerOutage() async throws {
-        let kafka = try KafkaTestSystems()
+        let kafka = try await KafkaTestSystems.make()
         defer { kafka.remove() }
         let system = try await kafka.start()
         let (customer, product) = try await kafka.customer(on: system)
@@ -103,7 +103,7 @@ final class KafkaFlowTests: XCTestCase {
     /// Stopping closes every Kafka handle (consumers leave, the producer flushes) even with every
     /// broker down: outbox rows not yet delivered stay for the next start.
     func testStopDuringABrokerOutageDoesNotHang() async throws {
-        let kafka = try KafkaTestSystems()
+        let kafka = try await KafkaTestSystems.make()
         defer { kafka.remove() }
         let system = try await kafka.start()
         let (customer, product) = try await kafka.customer(on: system)
@@ -117,7 +117,8 @@ final class KafkaFlowTests: XCTestCase {
         await system.stop(drainFor: .zero)
 
         // The undelivered event is still in the outbox, for the next start to publish.
-        let stores = try ServiceStores.sqlite(kafka.configuration(Set(ServiceKind.allCases)))
+        let stores = try await ServiceStores.open(kafka.configuration(Set(ServiceKind.allCases)), logger: KafkaTestSystems.quietLogger())
+        defer { stores.close() }
         let pending = try await stores.orders.pendingEvents(after: 0, limit: 100).map(\.event)
         XCTAssertTrue(pending.contains { $0.topic == .orderCreated && $0.key == String(stranded.id) }, "\(pending)")
         kafka.cluster.setBrokers(up: true)

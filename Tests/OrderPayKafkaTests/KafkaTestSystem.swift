@@ -3,6 +3,7 @@ import Logging
 import OrderPayCore
 import OrderPayEmbedded
 import OrderPayServices
+import OrderPayTestSupport
 import XCTest
 
 /// Embedded systems whose events travel through a mock Kafka cluster, on one temporary data dir
@@ -10,11 +11,18 @@ import XCTest
 struct KafkaTestSystems {
     let cluster: MockKafkaCluster
     let directory: String
+    /// PostgreSQL on the PostgreSQL pass (ORDERPAY_TEST_ENGINE=postgres), else SQLite in `directory`.
+    let database: String?
     let admin = Actor.system("test-admin")
 
-    init() throws {
+    static func make() async throws -> KafkaTestSystems {
+        try KafkaTestSystems(database: try await TestEngine.freshDatabase())
+    }
+
+    private init(database: String?) throws {
         cluster = try MockKafkaCluster()
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("orderpay-kafka-\(UUID().uuidString)").path
+        self.database = database
     }
 
     func configuration(_ services: Set<ServiceKind>, latency: Duration = .zero) -> EmbeddedConfiguration {
@@ -22,6 +30,7 @@ struct KafkaTestSystems {
         configuration.bcryptCost = 4
         configuration.jwtSecret = "test-secret-test-secret-test-secret-0123456789"
         configuration.kafka = cluster.bootstraps
+        configuration.database = database
         configuration.services = services
         configuration.processor = SimulatedPaymentProcessor(latency: latency)
         configuration.instanceId = "test-\(UUID().uuidString)"
