@@ -119,7 +119,7 @@ let package = Package(
             name: "orderpay",
             dependencies: [
                 "OrderPayCore", "OrderPayServices", "OrderPayEmbedded", "OrderPayGateway", "OrderPayServer",
-                "OrderPayConsole", "OrderPayTerminal", "OrderPayConsoleEmbedded", "OrderPayRemote", "OrderPayConsoleBench",
+                "OrderPayConsole", "OrderPayTerminal", "OrderPayConsoleEmbedded", "OrderPayRemote", "OrderPayConsoleBench", "OrderPayKafka",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -21,6 +21,7 @@ public struct FlowBenchmark {
 
     public struct Report: Codable, Sendable {
         public let engine: String
+        public let transport: String
         public let orders: Int
         public let concurrency: Int
         public let rawCommitsPerSecond: Double
@@ -29,13 +30,13 @@ public struct FlowBenchmark {
         public let peakLatency: Latency
         public let halfRateOrdersPerSecond: Double
         public let halfRateLatency: Latency
-        /// With a PostgreSQL server: the same peak run with a second payment-service instance.
+        /// With PostgreSQL or Kafka: the same peak run with a second payment-service instance.
         public let twoPaymentInstancesOrdersPerSecond: Double?
 
         public var text: String {
             var lines = [
                 "raw \(engine) insert+commit (baseline): \(String(format: "%.0f", rawCommitsPerSecond)) commits/s",
-                "flow, \(orders) orders, concurrency \(concurrency): \(String(format: "%.0f", flowOrdersPerSecond)) orders/s (place → PAID)",
+                "flow (\(engine), \(transport)), \(orders) orders, concurrency \(concurrency): \(String(format: "%.0f", flowOrdersPerSecond)) orders/s (place → PAID)",
                 "ratio flow / raw commits: \(String(format: "%.2f", ratio))  (target ≥ 0.25)",
                 "latency place → PAID at peak:       \(peakLatency.text)",
                 "latency at half the peak (\(String(format: "%.0f", halfRateOrdersPerSecond)) orders/s): \(halfRateLatency.text)  (target p99 < 20 ms)",
@@ -81,10 +82,10 @@ public struct FlowBenchmark {
 
         let peak = try await phase(paymentInstances: 1, halfRate: true, logger: quiet, progress: progress)
         var two: Double?
-        if database != nil {
+        if database != nil || kafka != nil {
             two = try await phase(paymentInstances: 2, halfRate: false, logger: quiet, progress: progress).rate
         }
-        return Report(engine: database == nil ? "SQLite" : "PostgreSQL", orders: orders, concurrency: concurrency,
+        return Report(engine: database == nil ? "SQLite" : "PostgreSQL", transport: kafka == nil ? "SQL event log" : "Kafka", orders: orders, concurrency: concurrency,
                       rawCommitsPerSecond: raw, flowOrdersPerSecond: peak.rate, ratio: peak.rate / raw,
                       peakLatency: Latency(peak.samples), halfRateOrdersPerSecond: peak.rate / 2,
                       halfRateLatency: Latency(peak.halfSamples), twoPaymentInstancesOrdersPerSecond: two)

@@ -3,6 +3,7 @@ import OrderPayConsoleBench
 import Foundation
 import OrderPayCore
 import OrderPayEmbedded
+import OrderPayKafka
 import OrderPayServices
 import OrderPayServer
 import Logging
@@ -135,6 +136,8 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(help: "Simulated processor latency per charge, in milliseconds.") var latencyMs = 0
         @Option(help: "Simulated processor random failure rate, 0–1 (seeded, reproducible).") var failureRate = 0.0
         @Flag(help: "Print JSON.") var json = false
+        @Flag(help: "Send the events through librdkafka's in-process mock cluster (3 brokers on loopback) instead of --kafka: no broker to install; it measures the client side and the partition sharing, not a broker's disk.")
+        var kafkaMock = false
         @OptionGroup var engines: EngineOptions
 
         func run() async throws {
@@ -142,8 +145,9 @@ struct BenchCommand: AsyncParsableCommand {
             guard latencyMs >= 0, (0...1).contains(failureRate) else { CLI.fail("--latency-ms must be ≥ 0 and --failure-rate within 0–1") }
             do {
                 let processor = SimulatedPaymentProcessor(latency: .milliseconds(latencyMs), failureRate: failureRate)
+                let mock = kafkaMock ? try KafkaMockCluster() : nil
                 let report = try await FlowBenchmark(orders: orders, concurrency: concurrency, processor: processor,
-                                                     database: engines.databaseURL, kafka: engines.kafkaBrokers).run {
+                                                     database: engines.databaseURL, kafka: mock?.bootstraps ?? engines.kafkaBrokers).run {
                     FileHandle.standardError.write(Data(($0 + "\n").utf8))
                 }
                 if json { try CLI.printJSON(report) } else { print(report.text) }

@@ -1,4 +1,5 @@
 import Foundation
+import OrderPayKafka
 import OrderPayCore
 import OrderPayEmbedded
 import OrderPayServices
@@ -142,7 +143,7 @@ final class KafkaFlowTests: XCTestCase {
     /// The mock cluster has no CreateTopics: missing topics are a clear start-up error, not a
     /// system whose event readers silently miss a topic.
     func testMissingTopicsThatCannotBeCreatedFailStartUp() async throws {
-        let cluster = try MockKafkaCluster(createTopics: false)
+        let cluster = try KafkaMockCluster(createTopics: false)
         var configuration = EmbeddedConfiguration(dataDirectory: FileManager.default.temporaryDirectory
             .appendingPathComponent("orderpay-kafka-\(UUID().uuidString)").path)
         configuration.jwtSecret = "test-secret-test-secret-test-secret-0123456789"

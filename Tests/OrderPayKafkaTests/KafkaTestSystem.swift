@@ -1,4 +1,5 @@
 import Foundation
+import OrderPayKafka
 import Logging
 import OrderPayCore
 import OrderPayEmbedded
@@ -9,7 +10,7 @@ import XCTest
 /// Embedded systems whose events travel through a mock Kafka cluster, on one temporary data dir
 /// (several instances may share it, each running some of the services).
 struct KafkaTestSystems {
-    let cluster: MockKafkaCluster
+    let cluster: KafkaMockCluster
     let directory: String
     /// PostgreSQL on the PostgreSQL pass (ORDERPAY_TEST_ENGINE=postgres), else SQLite in `directory`.
     let database: String?
@@ -20,7 +21,7 @@ struct KafkaTestSystems {
     }
 
     private init(database: String?) throws {
-        cluster = try MockKafkaCluster()
+        cluster = try KafkaMockCluster()
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("orderpay-kafka-\(UUID().uuidString)").path
         self.database = database
     }

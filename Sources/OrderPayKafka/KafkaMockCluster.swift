@@ -3,14 +3,16 @@ import Foundation
 import OrderPayCore
 
 /// librdkafka's built-in mock cluster: real brokers speaking the Kafka protocol over loopback, in
-/// this process, with the OrderPay topics created (3 partitions, replicated on every broker).
-final class MockKafkaCluster {
-    let brokers: Int32
-    let bootstraps: String
+/// this process, with the OrderPay topics created (3 partitions, replicated on every broker). The
+/// tests run on it, and `orderpay bench flow --kafka-mock` for a machine without a broker (it
+/// measures the client side and the partition sharing, not a real broker's disk).
+public final class KafkaMockCluster: @unchecked Sendable {
+    public let brokers: Int32
+    public let bootstraps: String
     private let owner: OpaquePointer
     private let cluster: OpaquePointer
 
-    init(brokers: Int32 = 3, partitions: Int32 = 3, createTopics: Bool = true) throws {
+    public init(brokers: Int32 = 3, partitions: Int32 = 3, createTopics: Bool = true) throws {
         self.brokers = brokers
         var reason = [CChar](repeating: 0, count: 256)
         let conf = rd_kafka_conf_new()
@@ -32,7 +34,7 @@ final class MockKafkaCluster {
     }
 
     /// Takes every broker down (connections are closed, new ones refused) or brings them back.
-    func setBrokers(up: Bool) {
+    public func setBrokers(up: Bool) {
         for id in 1...brokers {
             if up { rd_kafka_mock_broker_set_up(cluster, id) } else { rd_kafka_mock_broker_set_down(cluster, id) }
         }
