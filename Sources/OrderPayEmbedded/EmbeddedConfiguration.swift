@@ -15,6 +15,9 @@ public struct EmbeddedConfiguration: Sendable {
     /// Kafka bootstrap servers (host:port[,host:port]): events travel through Kafka instead of the
     /// SQL event log.
     public var kafka: String?
+    /// Extra librdkafka properties for every Kafka client (security.protocol, sasl.*, ssl.*, or
+    /// tuning such as fetch.wait.max.ms), set after OrderPay's own.
+    public var kafkaProperties: [String: String] = [:]
     /// Relays, consumers and registry heartbeats; off for commands that only read.
     public var startWorkers: Bool = true
     /// ORDERPAY_PROCESSOR_LATENCY_MS, ORDERPAY_PROCESSOR_FAILURE_RATE (0–1) and

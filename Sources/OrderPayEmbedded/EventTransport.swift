@@ -53,7 +53,9 @@ enum EventTransports {
     static func make(_ configuration: EmbeddedConfiguration, stores: ServiceStores, logger: Logger) throws -> any EventTransport {
         if let servers = configuration.kafka?.trimmingCharacters(in: .whitespaces), !servers.isEmpty {
             // Connecting checks the brokers and the topics: unreachable brokers fail here, in seconds.
-            let kafka = try KafkaEvents(config: KafkaConfig(bootstrapServers: servers), database: stores.events, logger: logger)
+            var config = KafkaConfig(bootstrapServers: servers)
+            config.overrides = configuration.kafkaProperties
+            let kafka = try KafkaEvents(config: config, database: stores.events, logger: logger)
             return KafkaEventTransport(kafka: kafka)
         }
         return SQLEventTransport(log: stores.events)

@@ -9,6 +9,11 @@ import OrderPayCore
 public final class KafkaMockCluster: @unchecked Sendable {
     public let brokers: Int32
     public let bootstraps: String
+
+    /// What clients of the mock cluster should set: it holds an empty fetch for the full
+    /// fetch.wait.max.ms (500 ms by default) even when messages arrive meanwhile, which a real
+    /// broker does not, so each hop of the flow waited up to half a second.
+    public static let clientProperties = ["fetch.wait.max.ms": "10"]
     private let owner: OpaquePointer
     private let cluster: OpaquePointer
 

@@ -21,6 +21,7 @@ public final class ServiceHost: @unchecked Sendable {
         /// PostgreSQL URL and Kafka brokers (nil: SQLite and the SQL event log in the data dir).
         public var database: String?
         public var kafka: String?
+        public var kafkaProperties: [String: String] = [:]
 
         public init(service: ServiceKind, dataDirectory: String) {
             self.service = service
@@ -52,6 +53,7 @@ public final class ServiceHost: @unchecked Sendable {
         configuration.bcryptCost = options.bcryptCost
         configuration.database = options.database
         configuration.kafka = options.kafka
+        configuration.kafkaProperties = options.kafkaProperties
         configuration.advertisedHost = options.host == "0.0.0.0" ? "127.0.0.1" : options.host
         if let url = options.registryURL {
             let client = EurekaClient(baseURL: url, renewalInterval: options.renewalInterval)

@@ -25,17 +25,35 @@ struct EngineOptions: ParsableArguments {
     @Option(name: .long, help: "Kafka bootstrap servers, host:9092[,host2:9092] (env ORDERPAY_KAFKA; default: the SQL event log).")
     var kafka: String?
 
+    @Option(name: .customLong("kafka-property"), help: ArgumentHelp("A librdkafka property for every Kafka client, name=value (repeatable): security.protocol, sasl.*, ssl.*…", valueName: "name=value"))
+    var kafkaProperties: [String] = []
+
+    func validate() throws {
+        for property in kafkaProperties where !property.contains("=") || property.hasPrefix("=") {
+            throw ValidationError("--kafka-property '\(property)' is not name=value")
+        }
+    }
+
+    var kafkaPropertyMap: [String: String] {
+        Dictionary(kafkaProperties.map { property in
+            let parts = property.split(separator: "=", maxSplits: 1)
+            return (String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
+        }, uniquingKeysWith: { _, last in last })
+    }
+
     var databaseURL: String? { nonEmpty(database) ?? nonEmpty(ProcessInfo.processInfo.environment["ORDERPAY_DATABASE"]) }
     var kafkaBrokers: String? { nonEmpty(kafka) ?? nonEmpty(ProcessInfo.processInfo.environment["ORDERPAY_KAFKA"]) }
 
     func apply(to configuration: inout EmbeddedConfiguration) {
         configuration.database = databaseURL
         configuration.kafka = kafkaBrokers
+        configuration.kafkaProperties = kafkaPropertyMap
     }
 
     /// The same choice, as flags for a child process (`orderpay up`).
     var childArguments: [String] {
         (databaseURL.map { ["--database", $0] } ?? []) + (kafkaBrokers.map { ["--kafka", $0] } ?? [])
+            + kafkaProperties.flatMap { ["--kafka-property", $0] }
     }
 
     private func nonEmpty(_ value: String?) -> String? { value.flatMap { $0.isEmpty ? nil : $0 } }

@@ -147,7 +147,8 @@ struct BenchCommand: AsyncParsableCommand {
                 let processor = SimulatedPaymentProcessor(latency: .milliseconds(latencyMs), failureRate: failureRate)
                 let mock = kafkaMock ? try KafkaMockCluster() : nil
                 let report = try await FlowBenchmark(orders: orders, concurrency: concurrency, processor: processor,
-                                                     database: engines.databaseURL, kafka: mock?.bootstraps ?? engines.kafkaBrokers).run {
+                                                     database: engines.databaseURL, kafka: mock?.bootstraps ?? engines.kafkaBrokers,
+                                                     kafkaProperties: engines.kafkaPropertyMap.merging(mock == nil ? [:] : KafkaMockCluster.clientProperties) { own, _ in own }).run {
                     FileHandle.standardError.write(Data(($0 + "\n").utf8))
                 }
                 if json { try CLI.printJSON(report) } else { print(report.text) }

@@ -77,6 +77,7 @@ struct ServeCommand: AsyncParsableCommand {
                 options.host = host; options.port = port; options.registryURL = registryURL
                 options.renewalInterval = renewSeconds
                 options.database = engines.databaseURL; options.kafka = engines.kafkaBrokers
+                options.kafkaProperties = engines.kafkaPropertyMap
                 let service = try await ServiceHost.start(options, logger: logger)
                 url = service.server.baseURL
                 stop = { await service.stop() }

@@ -31,6 +31,7 @@ struct KafkaTestSystems {
         configuration.bcryptCost = 4
         configuration.jwtSecret = "test-secret-test-secret-test-secret-0123456789"
         configuration.kafka = cluster.bootstraps
+        configuration.kafkaProperties = KafkaMockCluster.clientProperties
         configuration.database = database
         configuration.services = services
         configuration.processor = SimulatedPaymentProcessor(latency: latency)
