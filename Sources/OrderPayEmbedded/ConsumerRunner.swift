@@ -90,12 +90,16 @@ final class ConsumerRunner: FlowWorker, @unchecked Sendable {
             do {
                 let batch = try await log.read(topic: topic, from: offset, limit: batchSize)
                 if let last = batch.last {
+                    var handledThrough = last.offset
                     do {
                         try await handler(batch)
                     } catch {
-                        for event in batch { await deliverWithRetries(event) }
+                        for event in batch {
+                            // Cancelled mid-retry: stop before this event, so it is delivered again.
+                            guard await deliverWithRetries(event) else { handledThrough = event.offset - 1; break }
+                        }
                     }
-                    offset = last.offset + 1
+                    offset = handledThrough + 1
                     stateLock.withLock { position = offset }
                 }
                 let now = ContinuousClock.now
@@ -132,24 +136,8 @@ final class ConsumerRunner: FlowWorker, @unchecked Sendable {
         }
     }
 
-    private func deliverWithRetries(_ event: EventEnvelope) async {
-        var lastError = ""
-        for attempt in 1...maxAttempts {
-            do {
-                try await handler([event])
-                return
-            } catch {
-                lastError = "\(error)"
-                logger.warning("handler failed", metadata: ["group": "\(group)", "eventId": "\(event.eventId)",
-                                                            "attempt": "\(attempt)", "error": "\(error)"])
-                if attempt < maxAttempts { try? await Task.sleep(for: .milliseconds(20 << attempt)) }
-            }
-        }
-        do {
-            try await log.addDeadLetter(group: group, event: event, error: lastError, attempts: maxAttempts)
-            logger.error("event moved to dead letters", metadata: ["group": "\(group)", "eventId": "\(event.eventId)"])
-        } catch {
-            logger.error("cannot record dead letter", metadata: ["eventId": "\(event.eventId)", "error": "\(error)"])
-        }
+    private func deliverWithRetries(_ event: EventEnvelope) async -> Bool {
+        await EventDelivery.deliverWithRetries(event, group: group, maxAttempts: maxAttempts, handler: handler,
+                                               deadLetters: log, logger: logger)
     }
 }

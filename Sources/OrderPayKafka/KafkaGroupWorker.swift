@@ -88,26 +88,8 @@ public final class KafkaGroupWorker: @unchecked Sendable {
     }
 
     private func deliverWithRetries(_ event: EventEnvelope) async -> Bool {
-        var lastError = ""
-        for attempt in 1...maxAttempts {
-            do {
-                try await handler([event])
-                return true
-            } catch {
-                if Task.isCancelled { return false }
-                lastError = "\(error)"
-                logger.warning("handler failed", metadata: ["group": "\(group)", "eventId": "\(event.eventId)",
-                                                            "attempt": "\(attempt)", "error": "\(error)"])
-                if attempt < maxAttempts { try? await Task.sleep(for: .milliseconds(20 << attempt)) }
-            }
-        }
-        do {
-            try await deadLetters.addDeadLetter(group: group, event: event, error: lastError, attempts: maxAttempts)
-            logger.error("event moved to dead letters", metadata: ["group": "\(group)", "eventId": "\(event.eventId)"])
-        } catch {
-            logger.error("cannot record dead letter", metadata: ["eventId": "\(event.eventId)", "error": "\(error)"])
-        }
-        return true
+        await EventDelivery.deliverWithRetries(event, group: group, maxAttempts: maxAttempts, handler: handler,
+                                               deadLetters: deadLetters, logger: logger)
     }
 
     /// Idle: this member has joined its group, holds no batch, and for every partition it is
