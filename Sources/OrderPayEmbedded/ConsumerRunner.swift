@@ -33,59 +33,21 @@ final class ConsumerRunner: FlowWorker, @unchecked Sendable {
     /// The next offset this runner will read (-1 before it started).
     var nextOffset: Int64 { stateLock.withLock { position } }
 
-    /// Who holds this runner's lease on the log: unique per runner, readable in the table.
-    let owner = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))"
-    let leaseDuration: TimeInterval = 10
-    let leaseRenewal: Duration = .seconds(2)
-    private var standingBy = false
-
-    /// A standby runner (another instance holds the group's lease) has nothing to do.
     func isIdle() async throws -> Bool {
-        if stateLock.withLock({ standingBy }) { return true }
-        return nextOffset >= (try await log.endOffset(topic: topic))
-    }
-
-    /// Takes or renews the group's lease; false while another instance holds it.
-    private func holdLease() async -> Bool {
-        do {
-            return try await log.acquireLease(group: group, topic: topic, owner: owner, until: Date().addingTimeInterval(leaseDuration))
-        } catch {
-            logger.error("cannot reach the log for the consumer lease", metadata: ["group": "\(group)", "error": "\(error)"])
-            return false
-        }
+        nextOffset >= (try await log.endOffset(topic: topic))
     }
 
     func run() async {
-        var offset: Int64 = 0
-        var committed: Int64 = 0
+        var offset: Int64
+        do { offset = try await log.committedOffset(group: group, topic: topic) } catch {
+            logger.error("cannot read committed offset", metadata: ["group": "\(group)", "error": "\(error)"])
+            return
+        }
+        stateLock.withLock { position = offset }
+        var committed = offset
         var lastCommit = ContinuousClock.now
         var caughtUpSince: ContinuousClock.Instant?
-        var holding = false
-        var renewAt = ContinuousClock.now
         while !Task.isCancelled {
-            if !holding || ContinuousClock.now >= renewAt {
-                let held = await holdLease()
-                if held && !holding {
-                    // Newly active (at start, or taking over): resume where the group committed.
-                    do { offset = try await log.committedOffset(group: group, topic: topic) } catch {
-                        logger.error("cannot read committed offset", metadata: ["group": "\(group)", "error": "\(error)"])
-                        try? await Task.sleep(for: .milliseconds(200))
-                        continue
-                    }
-                    committed = offset
-                    caughtUpSince = nil
-                    stateLock.withLock { position = offset; standingBy = false }
-                }
-                if !held {
-                    if holding && offset > committed { try? await log.commit(group: group, topic: topic, offset: offset) }
-                    holding = false
-                    stateLock.withLock { standingBy = true }
-                    try? await Task.sleep(for: leaseRenewal)
-                    continue
-                }
-                holding = true
-                renewAt = ContinuousClock.now + leaseRenewal
-            }
             let seen = log.appended(to: topic).current
             do {
                 let batch = try await log.read(topic: topic, from: offset, limit: batchSize)
@@ -117,7 +79,7 @@ final class ConsumerRunner: FlowWorker, @unchecked Sendable {
                     lastCommit = .now
                 }
                 if batch.isEmpty {
-                    let timeout: Duration = offset > committed ? idleCommitDelay - (now - caughtUpSince!) : min(.seconds(1), renewAt - now)
+                    let timeout: Duration = offset > committed ? idleCommitDelay - (now - caughtUpSince!) : .seconds(1)
                     await log.appended(to: topic).wait(after: seen, timeout: timeout)
                 }
             } catch {
@@ -127,12 +89,9 @@ final class ConsumerRunner: FlowWorker, @unchecked Sendable {
         }
         // The last commit runs outside this (cancelled) task: a network store would refuse a
         // query from a cancelled task, and the next start would re-deliver what was handled.
-        if holding {
-            let log = self.log, group = self.group, topic = self.topic, owner = self.owner, handled = offset, commit = offset > committed
-            await Task.detached {
-                if commit { try? await log.commit(group: group, topic: topic, offset: handled) }
-                try? await log.releaseLease(group: group, topic: topic, owner: owner)
-            }.value
+        if offset > committed {
+            let log = self.log, group = self.group, topic = self.topic, handled = offset
+            await Task.detached { try? await log.commit(group: group, topic: topic, offset: handled) }.value
         }
     }
 

@@ -43,11 +43,6 @@ public final class PostgresEventLog: EventLog, @unchecked Sendable {
                 error TEXT NOT NULL, attempts INTEGER NOT NULL, failed_at TIMESTAMPTZ NOT NULL, replayed_at TIMESTAMPTZ)
             """,
         ])
-        migrations.add("v2-consumer-leases", ["""
-            CREATE TABLE events.consumer_leases (
-                consumer_group TEXT NOT NULL, topic TEXT NOT NULL, owner TEXT NOT NULL, expires_at TIMESTAMPTZ NOT NULL,
-                PRIMARY KEY (consumer_group, topic))
-            """])
         try await migrations.apply(on: database)
         let log = PostgresEventLog(database: database)
         log.listen()
@@ -199,21 +194,6 @@ public final class PostgresEventLog: EventLog, @unchecked Sendable {
         try await database.execute("""
             INSERT INTO events.consumer_offsets (consumer_group, topic, next_offset) VALUES (\(group), \(topic.rawValue), \(offset))
             ON CONFLICT (consumer_group, topic) DO UPDATE SET next_offset = GREATEST(events.consumer_offsets.next_offset, excluded.next_offset)
-            """)
-    }
-
-    public func acquireLease(group: String, topic: Topic, owner: String, until: Date) async throws -> Bool {
-        !(try await database.rows("""
-            INSERT INTO events.consumer_leases (consumer_group, topic, owner, expires_at) VALUES (\(group), \(topic.rawValue), \(owner), \(until))
-            ON CONFLICT (consumer_group, topic) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
-            WHERE events.consumer_leases.owner = excluded.owner OR events.consumer_leases.expires_at < now()
-            RETURNING owner
-            """)).isEmpty
-    }
-
-    public func releaseLease(group: String, topic: Topic, owner: String) async throws {
-        try await database.execute("""
-            DELETE FROM events.consumer_leases WHERE consumer_group = \(group) AND topic = \(topic.rawValue) AND owner = \(owner)
             """)
     }
 

@@ -73,31 +73,7 @@ public final class SQLiteEventLog: EventLog, @unchecked Sendable {
                 );
                 """)
         }
-        migrator.registerMigration("v2-consumer-leases") { db in
-            try db.execute(sql: """
-                CREATE TABLE consumer_leases (
-                    consumer_group TEXT NOT NULL, topic TEXT NOT NULL, owner TEXT NOT NULL, expires_at REAL NOT NULL,
-                    PRIMARY KEY (consumer_group, topic))
-                """)
-        }
         return migrator
-    }
-
-    public func acquireLease(group: String, topic: Topic, owner: String, until: Date) async throws -> Bool {
-        try pool.writeNow { db in
-            try db.run("""
-                INSERT INTO consumer_leases (consumer_group, topic, owner, expires_at) VALUES (?, ?, ?, ?)
-                ON CONFLICT (consumer_group, topic) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
-                WHERE consumer_leases.owner = excluded.owner OR consumer_leases.expires_at < ?
-                """, [group, topic.rawValue, owner, until.storageValue, Date().storageValue])
-            return db.changesCount == 1
-        }
-    }
-
-    public func releaseLease(group: String, topic: Topic, owner: String) async throws {
-        try pool.writeNow { db in
-            try db.run("DELETE FROM consumer_leases WHERE consumer_group = ? AND topic = ? AND owner = ?", [group, topic.rawValue, owner])
-        }
     }
 
     public func append(_ drafts: [EventDraft]) async throws {

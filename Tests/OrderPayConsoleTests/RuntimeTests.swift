@@ -19,7 +19,7 @@ final class RuntimeTests: XCTestCase {
         configuration.bcryptCost = 4
         configuration.jwtSecret = "console-test-secret-console-test-secret-0123"
         var logger = Logger(label: "test")
-        logger.logLevel = .critical
+        logger.logLevel = ProcessInfo.processInfo.environment["ORDERPAY_TEST_LOG"] == "1" ? .info : .critical
         system = try await EmbeddedSystem.start(configuration, logger: logger)
         _ = try await DemoSeeder(system: system).seed()
     }

@@ -57,15 +57,6 @@ public protocol EventLog: AnyObject, Sendable {
     func committedOffset(group: String, topic: Topic) async throws -> Int64
     func commit(group: String, topic: Topic, offset: Int64) async throws
 
-    /// Takes or renews the lease that makes `owner` the one consumer of `topic` for `group` until
-    /// `until`; false while another owner's lease runs. On the SQL log a group has one active
-    /// consumer per topic across all processes (the others stand by and take over when its lease
-    /// ends): without it, every instance would handle every event (harmless, since handlers are
-    /// idempotent, but each would ask the processor again).
-    func acquireLease(group: String, topic: Topic, owner: String, until: Date) async throws -> Bool
-    /// Gives the lease up (a clean stop), so a standby takes over at once.
-    func releaseLease(group: String, topic: Topic, owner: String) async throws
-
     func addDeadLetter(group: String, event: EventEnvelope, error: String, attempts: Int) async throws
     func deadLetters(includeReplayed: Bool) async throws -> [DeadLetter]
     func deadLetter(id: Int64) async throws -> DeadLetter?
@@ -80,10 +71,6 @@ public protocol EventLog: AnyObject, Sendable {
 }
 
 public extension EventLog {
-    /// Logs whose groups are coordinated elsewhere (Kafka's group protocol) need no leases.
-    func acquireLease(group: String, topic: Topic, owner: String, until: Date) async throws -> Bool { true }
-    func releaseLease(group: String, topic: Topic, owner: String) async throws {}
-
     /// How far a consumer group is behind, per topic.
     func lag(group: String, topic: Topic) async throws -> Int64 {
         let end = try await endOffset(topic: topic)
