@@ -24,7 +24,7 @@ public final class PostgresDatabase: @unchecked Sendable {
             let probe = PostgresConnection.Configuration(host: location.host, port: location.port, username: location.user,
                                                          password: location.password, database: location.database, tls: .disable)
             let quiet: Logger = { var quiet = logger; quiet.logLevel = .critical; return quiet }()
-            let connection = try await withTimeout(timeout) {
+            let connection = try await Deadline.run(timeout, onExpiry: {}) {
                 try await PostgresConnection.connect(configuration: probe, id: 0, logger: quiet)
             }
             try? await connection.close()
@@ -112,6 +112,8 @@ public final class PostgresDatabase: @unchecked Sendable {
             }
         } catch let error as AppError {
             throw error
+        } catch is TimeoutError {
+            throw AppError(.unavailable, "PostgreSQL did not answer within \(statementDeadline); the connection was dropped")
         } catch let error as PostgresTransactionError {
             throw PostgresErrors.translate(error.closureError ?? error.beginError ?? error.commitError ?? error)
         } catch {
@@ -211,7 +213,7 @@ enum Deadline {
         }
         let watchdog = Task {
             try await Task.sleep(for: limit)
-            if outcome.finish(.failure(AppError(.unavailable, "PostgreSQL did not answer within \(limit); the connection was dropped"))) {
+            if outcome.finish(.failure(TimeoutError(after: limit))) {
                 work.cancel()
                 await onExpiry()
             }
@@ -269,19 +271,6 @@ final class LeasedConnection: @unchecked Sendable {
 struct TimeoutError: Error, CustomStringConvertible {
     let after: Duration
     var description: String { "no answer within \(after)" }
-}
-
-/// Runs `body`, failing with `TimeoutError` if it takes longer than `timeout`.
-func withTimeout<T: Sendable>(_ timeout: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: timeout)
-            throw TimeoutError(after: timeout)
-        }
-        defer { group.cancelAll() }
-        return try await group.next()!
-    }
 }
 
 extension PostgresDatabase {

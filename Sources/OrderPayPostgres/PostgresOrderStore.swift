@@ -210,10 +210,6 @@ public final class PostgresOrderStore: OrderRepository, OutboxSource, @unchecked
         return changed
     }
 
-    static func appendHistory(_ connection: PostgresConnection, orderId: Int64, _ entries: [OrderHistoryEntry], logger: Logger) async throws {
-        try await appendHistory(connection, entries.map { (orderId, $0) }, logger: logger)
-    }
-
     static func appendHistory(_ connection: PostgresConnection, _ entries: [(orderId: Int64, entry: OrderHistoryEntry)],
                               logger: Logger) async throws {
         guard !entries.isEmpty else { return }
