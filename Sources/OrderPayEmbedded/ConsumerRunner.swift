@@ -83,6 +83,7 @@ final class ConsumerRunner: FlowWorker, @unchecked Sendable {
                     await log.appended(to: topic).wait(after: seen, timeout: timeout)
                 }
             } catch {
+                if Task.isCancelled { break }   // stopping: a read cut short is not a failure
                 logger.error("consumer failed reading the log; retrying", metadata: ["group": "\(group)", "error": "\(error)"])
                 try? await Task.sleep(for: .milliseconds(200))
             }

@@ -22,7 +22,9 @@ public struct EmbeddedConfiguration: Sendable {
     public var startWorkers: Bool = true
     /// ORDERPAY_PROCESSOR_LATENCY_MS, ORDERPAY_PROCESSOR_FAILURE_RATE (0–1) and
     /// ORDERPAY_PROCESSOR_SEED tune the simulated provider for demos and benchmarks.
-    public var processor = EmbeddedConfiguration.processorFromEnvironment()
+    public var processor: any PaymentProcessor = EmbeddedConfiguration.processorFromEnvironment()
+    /// Processor calls in flight per payment-service instance (ORDERPAY_CHARGE_CONCURRENCY, default 64).
+    public var chargeConcurrency = ProcessInfo.processInfo.environment["ORDERPAY_CHARGE_CONCURRENCY"].flatMap(Int.init).map { max(1, $0) } ?? 64
     public var bcryptCost: UInt8 = 10
     public var synchronous = "FULL"
     public var leaseDuration: TimeInterval = 90

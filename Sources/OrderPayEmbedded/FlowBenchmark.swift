@@ -30,8 +30,8 @@ public struct FlowBenchmark {
         public let peakLatency: Latency
         public let halfRateOrdersPerSecond: Double
         public let halfRateLatency: Latency
-        /// With PostgreSQL or Kafka: the same peak run with a second payment-service instance.
-        public let twoPaymentInstancesOrdersPerSecond: Double?
+        /// With PostgreSQL or Kafka: the peak with one payment-service instance and then two.
+        public let scaleOut: ScaleOut?
 
         public var text: String {
             var lines = [
@@ -41,11 +41,38 @@ public struct FlowBenchmark {
                 "latency place → PAID at peak:       \(peakLatency.text)",
                 "latency at half the peak (\(String(format: "%.0f", halfRateOrdersPerSecond)) orders/s): \(halfRateLatency.text)  (target p99 < 20 ms)",
             ]
-            if let two = twoPaymentInstancesOrdersPerSecond {
-                lines.append("payment-service instances 1 → 2: \(String(format: "%.0f", flowOrdersPerSecond)) → \(String(format: "%.0f", two)) orders/s (×\(String(format: "%.2f", two / flowOrdersPerSecond)))")
+            if let scaleOut {
+                lines.append("payment-service instances 1 → 2, processor answering at once: \(scaleOut.immediate.text)")
+                lines.append("payment-service instances 1 → 2, processor \(scaleOut.providerLatencyMs) ms per charge, \(scaleOut.chargesInFlight) in flight per instance: \(scaleOut.providerBound.text)")
             }
             return lines.joined(separator: "\n")
         }
+    }
+
+    /// One payment-service instance against two on the same storage and topics. With a processor
+    /// that answers at once, the machine's CPU is the limit and a second instance on the same
+    /// machine has none to add; with a provider round-trip and a bounded number of calls in flight
+    /// per instance (its connection pool), the instance is the limit, and a second one adds its own.
+    public struct ScaleOut: Codable, Sendable {
+        public struct Pair: Codable, Sendable {
+            public let one: Double, two: Double
+            /// Charges each of the two instances made in the timed run.
+            public let split: [Int]
+            var text: String {
+                String(format: "%.0f → %.0f orders/s (×%.2f), charges split ", one, two, two / one) + split.map(String.init).joined(separator: "/")
+            }
+        }
+        public let immediate: Pair
+        public let providerLatencyMs: Int
+        public let chargesInFlight: Int
+        public let providerBound: Pair
+    }
+
+    /// The provider-bound half of the scale-out comparison.
+    public struct ProviderBound: Sendable {
+        public var latencyMs: Int
+        public var chargesInFlight: Int
+        public init(latencyMs: Int = 20, chargesInFlight: Int = 4) { self.latencyMs = latencyMs; self.chargesInFlight = chargesInFlight }
     }
 
     let orders: Int
@@ -55,11 +82,14 @@ public struct FlowBenchmark {
     let database: String?
     let kafka: String?
     let kafkaProperties: [String: String]
+    let providerBound: ProviderBound
 
     public init(orders: Int, concurrency: Int, processor: SimulatedPaymentProcessor = SimulatedPaymentProcessor(),
-                database: String? = nil, kafka: String? = nil, kafkaProperties: [String: String] = [:]) {
+                database: String? = nil, kafka: String? = nil, kafkaProperties: [String: String] = [:],
+                providerBound: ProviderBound = ProviderBound()) {
         self.orders = orders; self.concurrency = concurrency; self.processor = processor
         self.database = database; self.kafka = kafka; self.kafkaProperties = kafkaProperties
+        self.providerBound = providerBound
     }
 
     public func run(progress: (String) -> Void = { _ in }) async throws -> Report {
@@ -81,15 +111,23 @@ public struct FlowBenchmark {
             raw = try await RawCommitProbe.commitsPerSecond(directory: directory, settings: settings)
         }
 
-        let peak = try await phase(paymentInstances: 1, halfRate: true, logger: quiet, progress: progress)
-        var two: Double?
+        let peak = try await phase(paymentInstances: 1, halfRate: true, processor: processor, logger: quiet, progress: progress)
+        var scaleOut: ScaleOut?
         if database != nil || kafka != nil {
-            two = try await phase(paymentInstances: 2, halfRate: false, logger: quiet, progress: progress).rate
+            let immediateTwo = try await phase(paymentInstances: 2, halfRate: false, processor: processor, logger: quiet, progress: progress)
+            let slow = SimulatedPaymentProcessor(latency: .milliseconds(providerBound.latencyMs), failureRate: processor.failureRate, seed: processor.seed)
+            let boundOne = try await phase(paymentInstances: 1, halfRate: false, processor: slow,
+                                           chargesInFlight: providerBound.chargesInFlight, logger: quiet, progress: progress)
+            let boundTwo = try await phase(paymentInstances: 2, halfRate: false, processor: slow,
+                                           chargesInFlight: providerBound.chargesInFlight, logger: quiet, progress: progress)
+            scaleOut = ScaleOut(immediate: .init(one: peak.rate, two: immediateTwo.rate, split: immediateTwo.split),
+                                providerLatencyMs: providerBound.latencyMs, chargesInFlight: providerBound.chargesInFlight,
+                                providerBound: .init(one: boundOne.rate, two: boundTwo.rate, split: boundTwo.split))
         }
         return Report(engine: database == nil ? "SQLite" : "PostgreSQL", transport: kafka == nil ? "SQL event log" : "Kafka", orders: orders, concurrency: concurrency,
                       rawCommitsPerSecond: raw, flowOrdersPerSecond: peak.rate, ratio: peak.rate / raw,
                       peakLatency: Latency(peak.samples), halfRateOrdersPerSecond: peak.rate / 2,
-                      halfRateLatency: Latency(peak.halfSamples), twoPaymentInstancesOrdersPerSecond: two)
+                      halfRateLatency: Latency(peak.halfSamples), scaleOut: scaleOut)
     }
 
     static func scratchDirectory() throws -> String {
@@ -101,13 +139,14 @@ public struct FlowBenchmark {
     /// One run on fresh storage: the peak rate with `paymentInstances` payment services sharing the
     /// work (the extra ones are separate systems on the same storage, as separate processes would be),
     /// then, if asked, latencies at half that rate.
-    func phase(paymentInstances: Int, halfRate: Bool, logger: Logger,
-               progress: (String) -> Void) async throws -> (rate: Double, samples: [Duration], halfSamples: [Duration]) {
+    func phase(paymentInstances: Int, halfRate: Bool, processor: SimulatedPaymentProcessor, chargesInFlight: Int? = nil,
+               logger: Logger, progress: (String) -> Void) async throws -> (rate: Double, samples: [Duration], halfSamples: [Duration], split: [Int]) {
         let directory = try Self.scratchDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         var configuration = EmbeddedConfiguration(dataDirectory: directory)
         configuration.bcryptCost = 4
         configuration.processor = processor
+        if let chargesInFlight { configuration.chargeConcurrency = chargesInFlight }
         configuration.kafka = kafka
         configuration.kafkaProperties = kafkaProperties
         if let database {
@@ -133,7 +172,12 @@ public struct FlowBenchmark {
         let buyer = Actor(user)
         let orders = self.orders, concurrency = self.concurrency
 
+        if paymentInstances > 1 || kafka != nil {
+            progress("warming up until every payment-service instance has charged an order…")
+            try await warmUp(system: system, instances: [system] + extra, buyer: buyer, request: request, watcher: watcher)
+        }
         progress("placing \(orders) orders with concurrency \(concurrency), \(paymentInstances) payment-service instance(s)…")
+        let chargedBefore = ([system] + extra).map(\.payments.chargesRecorded)
         let clock = ContinuousClock()
         let start = clock.now
         let peakSamples = try await withThrowingTaskGroup(of: [Duration].self) { group in
@@ -154,6 +198,7 @@ public struct FlowBenchmark {
             return try await group.reduce(into: []) { $0 += $1 }
         }
         let rate = Double(orders) / seconds(clock.now - start)
+        let split = zip(([system] + extra).map(\.payments.chargesRecorded), chargedBefore).map { $0 - $1 }
 
         var halfSamples: [Duration] = []
         if halfRate {
@@ -177,7 +222,20 @@ public struct FlowBenchmark {
         }
         for other in extra { await other.stop() }
         await system.stop()
-        return (rate, peakSamples, halfSamples)
+        return (rate, peakSamples, halfSamples, split)
+    }
+
+    /// Orders in rounds until each payment-service instance has recorded a charge (bounded at
+    /// 30 s): a Kafka group has then formed and assigned every member its partitions, so the timed
+    /// run does not include a rebalance, and on the SQL event log every instance is reading.
+    func warmUp(system: EmbeddedSystem, instances: [EmbeddedSystem], buyer: Actor, request: PlaceOrderRequest,
+                watcher: CompletionWatcher) async throws {
+        let deadline = ContinuousClock.now + .seconds(30)
+        repeat {
+            var placed: [Int64] = []
+            for _ in 0..<16 { placed.append(try await system.orders.place(actor: buyer, request).id) }
+            for orderId in placed { await watcher.completion(of: orderId) }
+        } while instances.contains(where: { $0.payments.chargesRecorded == 0 }) && ContinuousClock.now < deadline
     }
 
     func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }

@@ -12,7 +12,9 @@ public struct KafkaConfig: Sendable {
     /// How long start-up waits for a broker to answer before calling Kafka unavailable.
     public var connectTimeout: Duration = .seconds(3)
     /// Partitions of each topic when OrderPay creates it.
-    public var partitions = 3
+    public var partitions = KafkaConfig.defaultPartitions
+    /// Six, so two or three instances of a service split a topic evenly.
+    public static let defaultPartitions = 6
     public var replicationFactor = 1
 
     public init(bootstrapServers: String) { self.bootstrapServers = bootstrapServers }

@@ -3,7 +3,7 @@ import Foundation
 import OrderPayCore
 
 /// librdkafka's built-in mock cluster: real brokers speaking the Kafka protocol over loopback, in
-/// this process, with the OrderPay topics created (3 partitions, replicated on every broker). The
+/// this process, with the OrderPay topics created (`KafkaConfig.defaultPartitions` each, replicated on every broker). The
 /// tests run on it, and `orderpay bench flow --kafka-mock` for a machine without a broker (it
 /// measures the client side and the partition sharing, not a real broker's disk).
 public final class KafkaMockCluster: @unchecked Sendable {
@@ -17,7 +17,7 @@ public final class KafkaMockCluster: @unchecked Sendable {
     private let owner: OpaquePointer
     private let cluster: OpaquePointer
 
-    public init(brokers: Int32 = 3, partitions: Int32 = 3, createTopics: Bool = true) throws {
+    public init(brokers: Int32 = 3, partitions: Int32 = Int32(KafkaConfig.defaultPartitions), createTopics: Bool = true) throws {
         self.brokers = brokers
         var reason = [CChar](repeating: 0, count: 256)
         let conf = rd_kafka_conf_new()

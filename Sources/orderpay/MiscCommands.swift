@@ -135,6 +135,8 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(help: "Orders in flight at once.") var concurrency = 64
         @Option(help: "Simulated processor latency per charge, in milliseconds.") var latencyMs = 0
         @Option(help: "Simulated processor random failure rate, 0–1 (seeded, reproducible).") var failureRate = 0.0
+        @Option(help: "With --database or --kafka, the scale-out comparison's provider round-trip per charge, in milliseconds.") var scaleOutLatencyMs = 20
+        @Option(help: "With --database or --kafka, the scale-out comparison's processor calls in flight per payment-service instance.") var scaleOutCharges = 4
         @Flag(help: "Print JSON.") var json = false
         @Flag(help: "Send the events through librdkafka's in-process mock cluster (3 brokers on loopback) instead of --kafka: no broker to install; it measures the client side and the partition sharing, not a broker's disk.")
         var kafkaMock = false
@@ -143,12 +145,14 @@ struct BenchCommand: AsyncParsableCommand {
         func run() async throws {
             guard orders > 0, concurrency > 0 else { CLI.fail("--orders and --concurrency must be positive") }
             guard latencyMs >= 0, (0...1).contains(failureRate) else { CLI.fail("--latency-ms must be ≥ 0 and --failure-rate within 0–1") }
+            guard scaleOutLatencyMs > 0, scaleOutCharges > 0 else { CLI.fail("--scale-out-latency-ms and --scale-out-charges must be positive") }
             do {
                 let processor = SimulatedPaymentProcessor(latency: .milliseconds(latencyMs), failureRate: failureRate)
                 let mock = kafkaMock ? try KafkaMockCluster() : nil
                 let report = try await FlowBenchmark(orders: orders, concurrency: concurrency, processor: processor,
                                                      database: engines.databaseURL, kafka: mock?.bootstraps ?? engines.kafkaBrokers,
-                                                     kafkaProperties: engines.kafkaPropertyMap.merging(mock == nil ? [:] : KafkaMockCluster.clientProperties) { own, _ in own }).run {
+                                                     kafkaProperties: engines.kafkaPropertyMap.merging(mock == nil ? [:] : KafkaMockCluster.clientProperties) { own, _ in own },
+                                                     providerBound: .init(latencyMs: scaleOutLatencyMs, chargesInFlight: scaleOutCharges)).run {
                     FileHandle.standardError.write(Data(($0 + "\n").utf8))
                 }
                 if json { try CLI.printJSON(report) } else { print(report.text) }

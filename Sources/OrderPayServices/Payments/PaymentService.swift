@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import OrderPayCore
+import Synchronization
 
 /// Charges orders through a `PaymentProcessor`, never twice, and handles retries, cancellations
 /// and refunds.
@@ -11,14 +12,26 @@ public final class PaymentService: Sendable {
     let processor: any PaymentProcessor
     let clock: any Clock
     let logger: Logger
+    /// At most this many processor calls in flight from this instance, as a provider's client
+    /// connection pool (and its rate limits) would allow; the rest of a batch waits its turn.
+    public let chargeConcurrency: Int
+    /// Orders whose payment this instance claimed and has not recorded yet. A redelivered
+    /// `order-created` finishes only these: another instance's PROCESSING charge is in flight
+    /// there, and charging it here too would double the calls to the provider.
+    let unrecordedOrders = Mutex<Set<Int64>>([])
+    let recordedCount = Atomic<Int>(0)
 
     public init(repository: any PaymentRepository, processor: any PaymentProcessor, clock: any Clock,
-                logger: Logger = Logger(label: "orderpay.payments")) {
+                chargeConcurrency: Int = 64, logger: Logger = Logger(label: "orderpay.payments")) {
         self.repository = repository
         self.processor = processor
         self.clock = clock
+        self.chargeConcurrency = max(1, chargeConcurrency)
         self.logger = logger
     }
+
+    /// Charge outcomes this instance has recorded since it started.
+    public var chargesRecorded: Int { recordedCount.load(ordering: .relaxed) }
 
     // MARK: Reading
 
@@ -54,77 +67,5 @@ public final class PaymentService: Sendable {
             throw AppError.notFound("payment \(id) not found")
         }
         return record
-    }
-
-    // MARK: Charging
-
-    /// Handles a batch of `order-created` events (group `payment-service`): claims a payment per new
-    /// order, charges them concurrently, and records each outcome with its `payment-processed` event.
-    public func handleOrderCreated(_ events: [EventEnvelope]) async throws {
-        let now = clock.now()
-        let claims: [PaymentClaim] = events.compactMap { envelope in
-            guard case .orderCreated(let order) = envelope.payload else { return nil }
-            return PaymentClaim(eventId: envelope.eventId, order: order, at: now)
-        }
-        guard !claims.isEmpty else { return }
-        let traceIds = Dictionary(events.map { ($0.payload.orderId, $0.traceId) }, uniquingKeysWith: { first, _ in first })
-        let claimed = try await repository.claim(claims, group: Self.consumerGroup)
-        try await chargeAndRecord(claimed + (try await unfinishedCharges(among: claims, claimed: claimed)),
-                                  actor: "payment-service", traceIds: traceIds)
-    }
-
-    /// Redelivered `order-created` events whose payment is still PROCESSING: the first delivery
-    /// claimed it but failed before recording the charge's outcome (a network database that
-    /// dropped the connection, say), and the redelivery is what finishes it. Charging again is
-    /// safe: the processor's idempotency key (payment and attempt) gives the same single charge.
-    func unfinishedCharges(among claims: [PaymentClaim], claimed: [PaymentRecord]) async throws -> [PaymentRecord] {
-        let claimedOrders = Set(claimed.map(\.payment.orderId))
-        var unfinished: [PaymentRecord] = []
-        for claim in claims where !claimedOrders.contains(claim.order.orderId) {
-            if let record = try await repository.record(orderId: claim.order.orderId), record.payment.status == .processing {
-                unfinished.append(record)
-            }
-        }
-        return unfinished
-    }
-
-    /// Finishes charges a stopped process left PROCESSING. The processor's idempotency key makes
-    /// the repeated request safe.
-    public func resumeInterruptedCharges() async throws {
-        let stuck = try await repository.processing()
-        if !stuck.isEmpty { logger.info("resuming interrupted charges", metadata: ["count": "\(stuck.count)"]) }
-        try await chargeAndRecord(stuck, actor: "payment-service", traceIds: [:])
-    }
-
-    func chargeAndRecord(_ records: [PaymentRecord], actor: String, traceIds: [Int64: String?]) async throws {
-        guard !records.isEmpty else { return }
-        let processor = self.processor
-        let results: [(PaymentRecord, ChargeResult)] = await withTaskGroup(of: (PaymentRecord, ChargeResult).self) { group in
-            for record in records {
-                group.addTask {
-                    let payment = record.payment
-                    let request = ChargeRequest(idempotencyKey: "payment-\(payment.id)-attempt-\(payment.attempts)",
-                                                amount: payment.amount, paymentMethod: payment.paymentMethod,
-                                                token: record.paymentToken, attempt: payment.attempts)
-                    return (record, await processor.charge(request))
-                }
-            }
-            return await group.reduce(into: []) { $0.append($1) }
-        }
-        let now = clock.now()
-        let decisions = results.map { claimed, result in
-            let traceId = traceIds[claimed.payment.orderId] ?? nil
-            return PaymentDecision(key: .payment(claimed.payment.id), consumedEvent: nil) { current in
-                guard let current, current.payment.status == .processing, current.payment.attempts == claimed.payment.attempts else {
-                    return nil   // already recorded by another run of this attempt
-                }
-                return PaymentRules.recordOutcome(current, result, actor: actor, at: now, traceId: traceId)
-            }
-        }
-        let recorded = try await repository.apply(decisions)
-        for record in recorded {
-            logger.info("payment processed", metadata: ["paymentId": "\(record.payment.id)", "orderId": "\(record.payment.orderId)",
-                                                        "status": "\(record.payment.status.rawValue)"])
-        }
     }
 }

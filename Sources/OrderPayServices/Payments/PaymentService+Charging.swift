@@ -1,0 +1,117 @@
+import Foundation
+import OrderPayCore
+
+extension PaymentService {
+    /// Handles a batch of `order-created` events (group `payment-service`): claims a payment per new
+    /// order, charges them through the processor, and records each outcome with its
+    /// `payment-processed` event.
+    ///
+    /// A window (`chargeConcurrency`) at a time: an instance claims no more than it can charge at
+    /// once, so when the provider is slow, other instances reading the same events claim the rest.
+    /// The stages overlap: while one window is with the provider, the next is claimed and the
+    /// previous one's outcomes are recorded, so a slow provider does not also wait on the database.
+    public func handleOrderCreated(_ events: [EventEnvelope]) async throws {
+        let now = clock.now()
+        let claims: [PaymentClaim] = events.compactMap { envelope in
+            guard case .orderCreated(let order) = envelope.payload else { return nil }
+            return PaymentClaim(eventId: envelope.eventId, order: order, at: now)
+        }
+        guard !claims.isEmpty else { return }
+        let traceIds = Dictionary(events.map { ($0.payload.orderId, $0.traceId) }, uniquingKeysWith: { first, _ in first })
+        let windows = stride(from: 0, to: claims.count, by: chargeConcurrency).map {
+            Array(claims[$0..<min(claims.count, $0 + chargeConcurrency)])
+        }
+        var claimed = try await claim(windows[0])
+        var charged: [(PaymentRecord, ChargeResult)] = []
+        for index in windows.indices {
+            let (toCharge, toRecord) = (claimed, charged)
+            async let charging = charge(toCharge)
+            async let recording: Void = record(toRecord, actor: "payment-service", traceIds: traceIds)
+            async let claimingNext = index + 1 < windows.count ? claim(windows[index + 1]) : []
+            let results = await charging
+            try await recording
+            claimed = try await claimingNext
+            charged = results
+        }
+        try await record(charged, actor: "payment-service", traceIds: traceIds)
+    }
+
+    /// Claims the window's new orders, plus the PROCESSING charges of its redelivered events that
+    /// this instance claimed earlier and never recorded: the first delivery failed before recording
+    /// the charge's outcome (a network database that dropped the connection, say), and the
+    /// redelivery is what finishes it. Charging again is safe: the processor's idempotency key
+    /// (payment and attempt) gives the same single charge. Another instance's PROCESSING charge is
+    /// in flight there and left alone; a charge a stopped process left is resumed at start-up.
+    func claim(_ window: [PaymentClaim]) async throws -> [PaymentRecord] {
+        let claimed = try await repository.claim(window, group: Self.consumerGroup)
+        let claimedOrders = Set(claimed.map(\.payment.orderId))
+        let mine = unrecordedOrders.withLock { unrecorded in
+            unrecorded.formUnion(claimedOrders)
+            return unrecorded
+        }
+        var unfinished: [PaymentRecord] = []
+        for claim in window where !claimedOrders.contains(claim.order.orderId) && mine.contains(claim.order.orderId) {
+            if let record = try await repository.record(orderId: claim.order.orderId), record.payment.status == .processing {
+                unfinished.append(record)
+            }
+        }
+        return claimed + unfinished
+    }
+
+    /// Finishes charges a stopped process left PROCESSING. The processor's idempotency key makes
+    /// the repeated request safe.
+    public func resumeInterruptedCharges() async throws {
+        let stuck = try await repository.processing()
+        unrecordedOrders.withLock { $0.formUnion(stuck.map(\.payment.orderId)) }
+        if !stuck.isEmpty { logger.info("resuming interrupted charges", metadata: ["count": "\(stuck.count)"]) }
+        try await chargeAndRecord(stuck, actor: "payment-service", traceIds: [:])
+    }
+
+    func chargeAndRecord(_ records: [PaymentRecord], actor: String, traceIds: [Int64: String?]) async throws {
+        try await record(await charge(records), actor: actor, traceIds: traceIds)
+    }
+
+    /// Calls the processor for each record, at most `chargeConcurrency` at a time.
+    func charge(_ records: [PaymentRecord]) async -> [(PaymentRecord, ChargeResult)] {
+        guard !records.isEmpty else { return [] }
+        let processor = self.processor, window = chargeConcurrency
+        return await withTaskGroup(of: (PaymentRecord, ChargeResult).self) { group in
+            var results: [(PaymentRecord, ChargeResult)] = []
+            results.reserveCapacity(records.count)
+            for (index, record) in records.enumerated() {
+                if index >= window, let done = await group.next() { results.append(done) }
+                group.addTask {
+                    let payment = record.payment
+                    let request = ChargeRequest(idempotencyKey: "payment-\(payment.id)-attempt-\(payment.attempts)",
+                                                amount: payment.amount, paymentMethod: payment.paymentMethod,
+                                                token: record.paymentToken, attempt: payment.attempts)
+                    return (record, await processor.charge(request))
+                }
+            }
+            for await done in group { results.append(done) }
+            return results
+        }
+    }
+
+    /// Records the outcomes, each with its `payment-processed` event, in one transaction.
+    func record(_ results: [(PaymentRecord, ChargeResult)], actor: String, traceIds: [Int64: String?]) async throws {
+        guard !results.isEmpty else { return }
+        let now = clock.now()
+        let decisions = results.map { claimed, result in
+            let traceId = traceIds[claimed.payment.orderId] ?? nil
+            return PaymentDecision(key: .payment(claimed.payment.id), consumedEvent: nil) { current in
+                guard let current, current.payment.status == .processing, current.payment.attempts == claimed.payment.attempts else {
+                    return nil   // already recorded by another run of this attempt
+                }
+                return PaymentRules.recordOutcome(current, result, actor: actor, at: now, traceId: traceId)
+            }
+        }
+        let recorded = try await repository.apply(decisions)
+        unrecordedOrders.withLock { $0.subtract(results.map(\.0.payment.orderId)) }
+        recordedCount.add(recorded.count, ordering: .relaxed)
+        for record in recorded {
+            logger.info("payment processed", metadata: ["paymentId": "\(record.payment.id)", "orderId": "\(record.payment.orderId)",
+                                                        "status": "\(record.payment.status.rawValue)"])
+        }
+    }
+}
