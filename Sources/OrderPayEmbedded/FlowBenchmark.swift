@@ -43,7 +43,7 @@ public struct FlowBenchmark {
             ]
             if let scaleOut {
                 lines.append("payment-service instances 1 → 2, processor answering at once: \(scaleOut.immediate.text)")
-                lines.append("payment-service instances 1 → 2, processor \(scaleOut.providerLatencyMs) ms per charge, \(scaleOut.chargesInFlight) in flight per instance: \(scaleOut.providerBound.text)")
+                lines.append("payment-service instances 1 → 2, processor \(scaleOut.providerLatencyMs) ms per charge, \(scaleOut.chargesInFlight) in flight per instance (concurrency \(concurrency * 4)): \(scaleOut.providerBound.text)")
             }
             return lines.joined(separator: "\n")
         }
@@ -116,10 +116,12 @@ public struct FlowBenchmark {
         if database != nil || kafka != nil {
             let immediateTwo = try await phase(paymentInstances: 2, halfRate: false, processor: processor, logger: quiet, progress: progress)
             let slow = SimulatedPaymentProcessor(latency: .milliseconds(providerBound.latencyMs), failureRate: processor.failureRate, seed: processor.seed)
-            let boundOne = try await phase(paymentInstances: 1, halfRate: false, processor: slow,
-                                           chargesInFlight: providerBound.chargesInFlight, logger: quiet, progress: progress)
-            let boundTwo = try await phase(paymentInstances: 2, halfRate: false, processor: slow,
-                                           chargesInFlight: providerBound.chargesInFlight, logger: quiet, progress: progress)
+            // Four times the orders in flight: each order now also waits on the provider, and with
+            // too few in flight the closed loop, not the payment service, would set the rate.
+            let boundOne = try await phase(paymentInstances: 1, halfRate: false, processor: slow, chargesInFlight: providerBound.chargesInFlight,
+                                           concurrency: concurrency * 4, logger: quiet, progress: progress)
+            let boundTwo = try await phase(paymentInstances: 2, halfRate: false, processor: slow, chargesInFlight: providerBound.chargesInFlight,
+                                           concurrency: concurrency * 4, logger: quiet, progress: progress)
             scaleOut = ScaleOut(immediate: .init(one: peak.rate, two: immediateTwo.rate, split: immediateTwo.split),
                                 providerLatencyMs: providerBound.latencyMs, chargesInFlight: providerBound.chargesInFlight,
                                 providerBound: .init(one: boundOne.rate, two: boundTwo.rate, split: boundTwo.split))
@@ -139,7 +141,7 @@ public struct FlowBenchmark {
     /// One run on fresh storage: the peak rate with `paymentInstances` payment services sharing the
     /// work (the extra ones are separate systems on the same storage, as separate processes would be),
     /// then, if asked, latencies at half that rate.
-    func phase(paymentInstances: Int, halfRate: Bool, processor: SimulatedPaymentProcessor, chargesInFlight: Int? = nil,
+    func phase(paymentInstances: Int, halfRate: Bool, processor: SimulatedPaymentProcessor, chargesInFlight: Int? = nil, concurrency: Int? = nil,
                logger: Logger, progress: (String) -> Void) async throws -> (rate: Double, samples: [Duration], halfSamples: [Duration], split: [Int]) {
         let directory = try Self.scratchDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -170,7 +172,7 @@ public struct FlowBenchmark {
         let watching = Task { await watcher.run() }
         defer { watching.cancel() }
         let buyer = Actor(user)
-        let orders = self.orders, concurrency = self.concurrency
+        let orders = self.orders, concurrency = concurrency ?? self.concurrency
 
         if paymentInstances > 1 || kafka != nil {
             progress("warming up until every payment-service instance has charged an order…")

@@ -10,6 +10,9 @@ extension PaymentService {
     /// once, so when the provider is slow, other instances reading the same events claim the rest.
     /// The stages overlap: while one window is with the provider, the next is claimed and the
     /// previous one's outcomes are recorded, so a slow provider does not also wait on the database.
+    /// Each batch is walked from a random window on: instances reading the same events then rarely
+    /// reach for the same window at once (in step, the slower one would wait on the other's
+    /// claim and find it taken, window after window), and one that does moves straight on.
     public func handleOrderCreated(_ events: [EventEnvelope]) async throws {
         let now = clock.now()
         let claims: [PaymentClaim] = events.compactMap { envelope in
@@ -18,22 +21,35 @@ extension PaymentService {
         }
         guard !claims.isEmpty else { return }
         let traceIds = Dictionary(events.map { ($0.payload.orderId, $0.traceId) }, uniquingKeysWith: { first, _ in first })
-        let windows = stride(from: 0, to: claims.count, by: chargeConcurrency).map {
+        let chunks = stride(from: 0, to: claims.count, by: chargeConcurrency).map {
             Array(claims[$0..<min(claims.count, $0 + chargeConcurrency)])
         }
-        var claimed = try await claim(windows[0])
+        let start = Int.random(in: 0..<chunks.count)
+        let windows = Array(chunks[start...] + chunks[..<start])
+        var (claimed, next) = try await claimFirstFree(windows, from: 0)
         var charged: [(PaymentRecord, ChargeResult)] = []
-        for index in windows.indices {
-            let (toCharge, toRecord) = (claimed, charged)
+        while !claimed.isEmpty || !charged.isEmpty {
+            let (toCharge, toRecord, from) = (claimed, charged, next)
             async let charging = charge(toCharge)
             async let recording: Void = record(toRecord, actor: "payment-service", traceIds: traceIds)
-            async let claimingNext = index + 1 < windows.count ? claim(windows[index + 1]) : []
+            async let claimingNext = claimFirstFree(windows, from: from)
             let results = await charging
             try await recording
-            claimed = try await claimingNext
+            (claimed, next) = try await claimingNext
             charged = results
         }
-        try await record(charged, actor: "payment-service", traceIds: traceIds)
+    }
+
+    /// Claims windows from `index` on until one yields something to charge; returns it and the
+    /// index after it.
+    func claimFirstFree(_ windows: [[PaymentClaim]], from index: Int) async throws -> ([PaymentRecord], Int) {
+        var index = index
+        while index < windows.count {
+            let claimed = try await claim(windows[index])
+            index += 1
+            if !claimed.isEmpty { return (claimed, index) }
+        }
+        return ([], index)
     }
 
     /// Claims the window's new orders, plus the PROCESSING charges of its redelivered events that
