@@ -30,12 +30,8 @@ final class RecordingProcessor: PaymentProcessor {
 
 final class PaymentScaleOutTests: XCTestCase {
     func testAnInstanceKeepsAtMostItsChargeConcurrencyWithTheProvider() async throws {
-        let base = try await TestSystem.make(workers: false)
-        await base.system.stop()
         let processor = RecordingProcessor(latency: .milliseconds(20))
-        var configuration = base.configuration()
-        configuration.processor = processor
-        configuration.chargeConcurrency = 3
+        let (base, configuration) = try await setUp(processor, chargeConcurrency: 3)
         let system = try await EmbeddedSystem.start(configuration, logger: TestSystem.quietLogger())
         defer { try? FileManager.default.removeItem(atPath: base.directory) }
 
@@ -53,12 +49,8 @@ final class PaymentScaleOutTests: XCTestCase {
     /// share of the charges, and neither calls the provider for a charge the other has in flight
     /// (a redelivered or shared `order-created` must not re-send another instance's PROCESSING charge).
     func testTwoInstancesShareTheChargesAndNeitherRepeatsTheOthers() async throws {
-        let base = try await TestSystem.make(workers: false)
-        await base.system.stop()
         let processor = RecordingProcessor(latency: .milliseconds(15))
-        var configuration = base.configuration()
-        configuration.processor = processor
-        configuration.chargeConcurrency = 2
+        let (base, configuration) = try await setUp(processor, chargeConcurrency: 2)
         let first = try await EmbeddedSystem.start(configuration, logger: TestSystem.quietLogger())
         var second = configuration
         second.services = [.payments]
@@ -79,6 +71,16 @@ final class PaymentScaleOutTests: XCTestCase {
         XCTAssertGreaterThan(split[1], 0, "the second instance took no charge: \(split)")
         XCTAssertEqual(processor.calls.count, 40)
         XCTAssertEqual(processor.calls.values.filter { $0 > 1 }.count, 0, "charges sent twice: \(processor.calls.filter { $0.value > 1 })")
+    }
+
+    /// A seeded data dir (its set-up system stopped) and a configuration on it with `processor`.
+    private func setUp(_ processor: RecordingProcessor, chargeConcurrency: Int) async throws -> (TestSystem, EmbeddedConfiguration) {
+        let base = try await TestSystem.make(workers: false)
+        await base.system.stop()
+        var configuration = base.configuration()
+        configuration.processor = processor
+        configuration.chargeConcurrency = chargeConcurrency
+        return (base, configuration)
     }
 
     private func placeConcurrently(_ count: Int, on system: EmbeddedSystem, base: TestSystem) async throws -> [Order] {
