@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOPosix
 
 #if canImport(Glibc)
 import Glibc
@@ -13,8 +14,11 @@ import Darwin
 /// to standard error, made cheap enough for one access-log line per proxied request:
 /// - the timestamp is formatted once a second (StreamLogHandler calls `localtime`, which makes
 ///   glibc stat /etc/localtime on every line, then `strftime`);
-/// - a line is one `write(2)`, with no FILE lock shared by the event-loop threads (a line up to a
-///   pipe's buffer is never interleaved with another; on a file the kernel serialises writes).
+/// - lines go out with `write(2)`, never split across two (no FILE buffer shared by the
+///   event-loop threads); lines logged at info or below on an event loop (the access log) wait
+///   until that loop has handled its current batch of I/O and then leave together in one write,
+///   instead of one system call per request. Warnings and errors, and lines from other threads,
+///   are written at once (after any lines still waiting, so the order holds).
 /// `orderpay serve gateway` bootstraps it; everything else keeps swift-log's default handler.
 public struct GatewayLogHandler: LogHandler {
     public var logLevel: Logger.Level = .info
@@ -24,11 +28,13 @@ public struct GatewayLogHandler: LogHandler {
     public var metadataProvider: Logger.MetadataProvider?
     let label: String
     let fileDescriptor: Int32
+    private let output: LogOutput
     private var prettyMetadata: String?
 
     public init(label: String, fileDescriptor: Int32 = 2, metadataProvider: Logger.MetadataProvider? = LoggingSystem.metadataProvider) {
         self.label = label
         self.fileDescriptor = fileDescriptor
+        output = LogOutput.for(fileDescriptor)
         self.metadataProvider = metadataProvider
     }
 
@@ -44,6 +50,9 @@ public struct GatewayLogHandler: LogHandler {
         let pretty: String?
         if provided.isEmpty && explicit.isEmpty && event.error == nil {
             pretty = prettyMetadata
+        } else if metadata.isEmpty && provided.isEmpty && event.error == nil {
+            // The access log's case: only the line's own metadata, nothing to merge.
+            pretty = Self.prettify(explicit)
         } else {
             if !provided.isEmpty { effective.merge(provided) { $1 } }
             if !explicit.isEmpty { effective.merge(explicit) { $1 } }
@@ -59,13 +68,7 @@ public struct GatewayLogHandler: LogHandler {
         line += ":"
         if let pretty { line += " " + pretty }
         line += " [\(event.source)] \(event.message)\n"
-        line.withUTF8 { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let written = write(fileDescriptor, bytes.baseAddress! + offset, bytes.count - offset)
-                if written > 0 { offset += written } else if written < 0 && errno == EINTR { continue } else { return }
-            }
-        }
+        output.append(line, deferrable: event.level <= .info)
     }
 
     @available(*, deprecated, renamed: "log(event:)")
@@ -99,5 +102,65 @@ public struct GatewayLogHandler: LogHandler {
             lock.withLock { second = now; text = formatted }
             return formatted
         }
+    }
+}
+
+/// One file descriptor's log lines (see GatewayLogHandler): shared by every handler on it, so
+/// deferred and immediate lines keep their order.
+final class LogOutput: @unchecked Sendable {
+    private static let lock = NSLock()
+    private static var outputs: [Int32: LogOutput] = [:]
+
+    static func `for`(_ fileDescriptor: Int32) -> LogOutput {
+        lock.withLock {
+            if let output = outputs[fileDescriptor] { return output }
+            let output = LogOutput(fileDescriptor)
+            outputs[fileDescriptor] = output
+            return output
+        }
+    }
+
+    let fileDescriptor: Int32
+    private let lock = NSLock()
+    private var pending: [UInt8] = []
+    private var flushScheduled = false
+
+    private init(_ fileDescriptor: Int32) { self.fileDescriptor = fileDescriptor }
+
+    func append(_ line: String, deferrable: Bool) {
+        if deferrable, let loop = MultiThreadedEventLoopGroup.currentEventLoop {
+            let schedule: Bool = lock.withLock {
+                pending.append(contentsOf: line.utf8)
+                if pending.count >= 1 << 16 { writePending() }
+                defer { flushScheduled = true }
+                return !flushScheduled
+            }
+            // Runs once the loop has handled the I/O events it woke up for.
+            if schedule { loop.execute { self.flush() } }
+        } else {
+            lock.withLock {
+                pending.append(contentsOf: line.utf8)
+                writePending()
+            }
+        }
+    }
+
+    func flush() {
+        lock.withLock {
+            flushScheduled = false
+            writePending()
+        }
+    }
+
+    /// Called with the lock held.
+    private func writePending() {
+        pending.withUnsafeBytes { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = write(fileDescriptor, bytes.baseAddress! + offset, bytes.count - offset)
+                if written > 0 { offset += written } else if written < 0 && errno == EINTR { continue } else { return }
+            }
+        }
+        pending.removeAll(keepingCapacity: true)
     }
 }

@@ -1,21 +1,27 @@
 import Foundation
-import HTTPTypes
-import Hummingbird
+import NIOHTTP1
 
 /// X-Request-Id and W3C traceparent: propagated when valid, generated when absent.
 public struct TraceHeaders: Sendable {
-    public static let requestIdName = HTTPField.Name("X-Request-Id")!
-    public static let traceparentName = HTTPField.Name("traceparent")!
+    public static let requestIdName = "X-Request-Id"
+    public static let traceparentName = "traceparent"
 
     public let requestId: String
     public let traceparent: String
 
     public var traceId: String { String(traceparent.split(separator: "-")[1]) }
 
-    public init(_ headers: HTTPFields) {
-        let incoming = headers[Self.requestIdName].flatMap { $0.count <= 200 && !$0.isEmpty ? $0 : nil }
-        requestId = incoming ?? Self.randomHex(16)
-        if let parent = headers[Self.traceparentName], Self.isValid(parent) {
+    /// This hop's ids for a request that came with these headers.
+    public init(_ headers: HTTPHeaders) {
+        self.init(requestId: headers.first(name: Self.requestIdName), traceparent: headers.first(name: Self.traceparentName))
+    }
+
+    /// - Parameters:
+    ///   - requestId: the incoming X-Request-Id, kept when it is 1–200 characters.
+    ///   - traceparent: the incoming traceparent, continued (same trace, new span) when valid.
+    public init(requestId incoming: String?, traceparent parent: String?) {
+        requestId = incoming.flatMap { $0.count <= 200 && !$0.isEmpty ? $0 : nil } ?? Self.randomHex(16)
+        if let parent, Self.isValid(parent) {
             // Same trace, a new span for this hop.
             let parts = parent.split(separator: "-")
             traceparent = "00-\(parts[1])-\(Self.randomHex(8))-\(parts[3])"
