@@ -13,7 +13,8 @@ import OrderPayCore
 /// only stops when a client actually pipelines.
 final class GatewayConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundOut = HTTPServerResponsePart
+    /// Response bytes: `ResponseEncoding` does the encoder's job (see there why).
+    typealias OutboundOut = ByteBuffer
 
     private let gateway: Gateway
     private let pool: UpstreamPool
@@ -22,12 +23,15 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
     private var request: IncomingRequest?
     /// True from a request's end until its response's end.
     private var answering = false
+    /// True from a response's head until its end.
+    private var responding = false
     /// Parts of requests that arrived while one was being answered, in order.
     private var pipelined = CircularBuffer<HTTPServerRequestPart>()
     /// Shutting down: the connection closes after the response in progress.
     private var quiescing = false
     private var exchange: ProxyExchange?
     private var status = HTTPResponseStatus.ok
+    private var encoding = ResponseEncoding()
     private var keepAlive = true
     /// The client's address and its text, looked up once per connection, not per request.
     private var remoteAddress: SocketAddress?
@@ -65,7 +69,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
             request = IncomingRequest(head: head)
             if head.version == .http1_1, let expect = head.headers.first(name: "expect"), HeaderName.equals(expect, "100-continue") {
                 // The body is collected before anything else happens: ask for it now.
-                context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
+                context.writeAndFlush(wrapOutboundOut(ByteBuffer(staticString: "HTTP/1.1 100 Continue\r\n\r\n")), promise: nil)
             }
         case .body(let chunk):
             request?.append(chunk, limit: gateway.settings.maxBodySize)
@@ -84,6 +88,17 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
             receive(part, context: context)
         }
         if pipelined.isEmpty { _ = try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: true) }
+    }
+
+    /// What NIO's HTTPServerProtocolErrorHandler would do, without a handler in the path of every
+    /// read and write: a request that does not parse gets 400 unless a response has started; the
+    /// connection closes on any error.
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        if error is HTTPParserError && !responding {
+            let bytes = ByteBuffer(staticString: "HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
+            context.writeAndFlush(wrapOutboundOut(bytes), promise: nil)
+        }
+        context.close(promise: nil)
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -151,36 +166,28 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
 
     /// A whole response from the gateway: written and flushed at once.
     func reply(_ reply: GatewayReply) {
-        guard let request else { return }
         var headers = reply.headers
-        headers.add(name: TraceHeaders.requestIdName, value: request.trace.requestId)
-        headers.add(name: TraceHeaders.traceparentName, value: request.trace.traceparent)
         headers.add(name: "Content-Length", value: String(reply.body.readableBytes))
-        startResponse(HTTPResponseHead(version: request.head.version, status: reply.status, headers: headers))
-        if reply.body.readableBytes > 0 { writeBody(reply.body) }
+        startResponse(reply.status, headers: headers)
+        writeBody(reply.body)
         finishResponse()
     }
 
-    func startResponse(_ head: HTTPResponseHead) {
-        guard let context else { return }
-        var head = head
-        status = head.status
+    /// Writes (without flushing) the head of the response to the current request.
+    func startResponse(_ status: HTTPResponseStatus, headers: HTTPHeaders) {
+        guard let context, let request else { return }
+        self.status = status
+        responding = true
         if quiescing { keepAlive = false }
-        if !keepAlive {
-            head.headers.add(name: "Connection", value: "close")
-        } else if head.version == .http1_0 {
-            // An HTTP/1.0 client keeps the connection only when told, and only for a sized body.
-            if head.headers.contains(name: "content-length") {
-                head.headers.add(name: "Connection", value: "keep-alive")
-            } else {
-                keepAlive = false
-            }
-        }
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        var buffer = context.channel.allocator.buffer(capacity: 512)
+        encoding = ResponseEncoding()
+        encoding.head(status, headers: headers, for: request, keepAlive: &keepAlive, into: &buffer)
+        context.write(wrapOutboundOut(buffer), promise: nil)
     }
 
     func writeBody(_ chunk: ByteBuffer) {
-        context?.write(wrapOutboundOut(.body(.byteBuffer(chunk))), promise: nil)
+        guard let context, let bytes = encoding.body(chunk, allocator: context.channel.allocator) else { return }
+        context.write(wrapOutboundOut(bytes), promise: nil)
     }
 
     func flush() { context?.flush() }
@@ -192,15 +199,18 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
         request = nil
         exchange = nil
         answering = false
+        responding = false
+        let end = encoding.end.map { ByteBuffer(staticString: $0) } ?? ByteBuffer()
         if keepAlive && !quiescing {
-            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            if end.readableBytes > 0 { context.write(wrapOutboundOut(end), promise: nil) }
+            context.flush()
             if !pipelined.isEmpty {
                 // Not from inside this call: it may be deep in the previous response's callbacks.
                 let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
                 context.eventLoop.execute { handler.value.receivePipelined() }
             }
         } else {
-            context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            context.writeAndFlush(wrapOutboundOut(end)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
         }
     }
 

@@ -4,8 +4,8 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-/// The gateway's HTTP server on SwiftNIO: one pipeline per client connection (HTTP/1.1 codec,
-/// protocol errors, then `GatewayConnectionHandler`) and one upstream pool per
+/// The gateway's HTTP server on SwiftNIO: one pipeline per client connection (HTTP/1.1 request
+/// decoder, then `GatewayConnectionHandler`) and one upstream pool per
 /// event loop. A lean data path on purpose: a proxied request is parsed, checked, rewritten and
 /// relayed without leaving its event loop.
 public final class GatewayServer: @unchecked Sendable {
@@ -27,6 +27,7 @@ public final class GatewayServer: @unchecked Sendable {
         var pools: [ObjectIdentifier: UpstreamPool] = [:]
         for loop in group.makeIterator() {
             pools[ObjectIdentifier(loop)] = UpstreamPool(eventLoop: loop, connectTimeout: gateway.settings.connectTimeout,
+                                                         upstreamTimeout: gateway.settings.upstreamTimeout,
                                                          maxIdlePerInstance: gateway.settings.maxIdleConnectionsPerInstance)
         }
         let poolsByLoop = pools
@@ -39,9 +40,9 @@ public final class GatewayServer: @unchecked Sendable {
                 connections.insert(channel)
                 do {
                     let pipeline = channel.pipeline.syncOperations
-                    // Pipelining is handled by GatewayConnectionHandler (see there why).
-                    try pipeline.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: true,
-                                                             withOutboundHeaderValidation: false)
+                    // Only the request decoder: GatewayConnectionHandler writes response bytes itself
+                    // and handles pipelining and protocol errors (see there and ResponseEncoding why).
+                    try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
                     try pipeline.addHandler(GatewayConnectionHandler(gateway: gateway, pool: poolsByLoop[ObjectIdentifier(channel.eventLoop)]!))
                     return channel.eventLoop.makeSucceededVoidFuture()
                 } catch {

@@ -10,7 +10,7 @@ import NIOHTTP1
 /// method; a connection lost after the request went out (reset, closed before a response) is
 /// retried only for idempotent requests, else 502. No response head within the upstream timeout
 /// is 504. Once a response has started, a lost upstream can only end the client connection too.
-final class ProxyExchange: NIOScheduledCallbackHandler {
+final class ProxyExchange: HeadDeadlines.Waiter {
     private enum Phase { case connecting, awaitingHead, relaying, finished }
 
     private let client: GatewayConnectionHandler
@@ -26,8 +26,9 @@ final class ProxyExchange: NIOScheduledCallbackHandler {
     private var upstream: UpstreamConnection?
     private var upstreamKeepAlive = true
     private var readingPaused = false
-    /// A scheduled callback, not a `scheduleTask`: no promise and future to allocate per request.
-    private var timeout: NIOScheduledCallback?
+    /// The upstream timeout, kept by the pool's `HeadDeadlines` until the response head arrives.
+    private(set) var headDeadline = NIODeadline.distantFuture
+    var deadlineSlot = -1
 
     init(client: GatewayConnectionHandler, gateway: Gateway, pool: UpstreamPool, request: IncomingRequest, app: String,
          candidates: [ServiceDirectory.Endpoint], clientIP: String?) {
@@ -41,7 +42,8 @@ final class ProxyExchange: NIOScheduledCallbackHandler {
     }
 
     func start() {
-        timeout = try? pool.eventLoop.assumeIsolated().scheduleCallback(in: gateway.settings.upstreamTimeout, handler: self)
+        headDeadline = request.started + gateway.settings.upstreamTimeout
+        pool.deadlines.add(self)
         tryNextInstance()
     }
 
@@ -79,11 +81,10 @@ final class ProxyExchange: NIOScheduledCallbackHandler {
         guard phase == .awaitingHead else { return }
         // 100 Continue and other interim answers are the upstream hop's business.
         if head.status.code < 200 && head.status != .switchingProtocols { return }
-        timeout?.cancel()
-        timeout = nil
+        pool.deadlines.remove(self)
         phase = .relaying
         upstreamKeepAlive = head.isKeepAlive
-        client.startResponse(UpstreamHeaders.response(head, for: request))
+        client.startResponse(head.status, headers: head.headers)
     }
 
     func upstreamBody(_ chunk: ByteBuffer) {
@@ -124,7 +125,7 @@ final class ProxyExchange: NIOScheduledCallbackHandler {
             fail(.badGateway, "\(app) dropped the connection; the request may or may not have been applied (send an Idempotency-Key to make retries safe)")
         case .relaying:
             phase = .finished
-            timeout?.cancel()
+            pool.deadlines.remove(self)
             client.abortResponse()
         case .connecting, .finished:
             break
@@ -143,17 +144,12 @@ final class ProxyExchange: NIOScheduledCallbackHandler {
     func clientClosed() {
         guard phase != .finished else { return }
         phase = .finished
-        timeout?.cancel()
+        pool.deadlines.remove(self)
         upstream?.abandon()
         upstream = nil
     }
 
-    func handleScheduledCallback(eventLoop: some EventLoop) {
-        timeout = nil
-        timedOut()
-    }
-
-    private func timedOut() {
+    func headDeadlinePassed() {
         guard phase == .connecting || phase == .awaitingHead else { return }
         upstream?.abandon()
         upstream = nil
@@ -162,8 +158,7 @@ final class ProxyExchange: NIOScheduledCallbackHandler {
 
     private func fail(_ status: HTTPResponseStatus, _ detail: String) {
         phase = .finished
-        timeout?.cancel()
-        timeout = nil
+        pool.deadlines.remove(self)
         client.reply(.problem(status, detail))
     }
 }

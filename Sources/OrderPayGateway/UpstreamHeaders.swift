@@ -1,8 +1,9 @@
 import NIOCore
 import NIOHTTP1
 
-/// The header rewriting of a proxy hop, both ways: hop-by-hop headers stay behind, this hop's
-/// X-Request-Id and traceparent replace the incoming ones, X-Forwarded-For gains the client.
+/// The request headers of a proxy hop: hop-by-hop headers stay behind, this hop's X-Request-Id
+/// and traceparent replace the incoming ones, X-Forwarded-For gains the client. (The response's
+/// way back is `ResponseEncoding`.)
 enum UpstreamHeaders {
     /// The request head for the service (Host is set per instance by `setHost`).
     static func request(_ request: IncomingRequest, body: ByteBuffer?, clientAddress: String?) -> HTTPRequestHead {
@@ -45,25 +46,5 @@ enum UpstreamHeaders {
     /// Host is the instance's address: the first header, found at once when failing over.
     static func setHost(_ head: inout HTTPRequestHead, _ authority: String) {
         head.headers.replaceOrAdd(name: "Host", value: authority)
-    }
-
-    /// The client's response head: the service's status and headers minus hop-by-hop ones
-    /// (Content-Length stays, so a sized body is passed through as is; a body of unknown length
-    /// is chunked again towards an HTTP/1.1 client), plus this hop's ids.
-    static func response(_ upstream: HTTPResponseHead, for request: IncomingRequest) -> HTTPResponseHead {
-        var headers = HTTPHeaders()
-        headers.reserveCapacity(upstream.headers.count + 3)
-        for (name, value) in upstream.headers {
-            if HeaderName.isHopByHop(name) { continue }
-            switch name.utf8.count {
-            case 11 where HeaderName.equals(name, "traceparent"), 12 where HeaderName.equals(name, "x-request-id"):
-                continue
-            default:
-                headers.add(name: name, value: value)
-            }
-        }
-        headers.add(name: TraceHeaders.requestIdName, value: request.trace.requestId)
-        headers.add(name: TraceHeaders.traceparentName, value: request.trace.traceparent)
-        return HTTPResponseHead(version: request.head.version, status: upstream.status, headers: headers)
     }
 }

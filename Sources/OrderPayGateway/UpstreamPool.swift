@@ -10,12 +10,16 @@ final class UpstreamPool: @unchecked Sendable {
     let eventLoop: EventLoop
     let connectTimeout: TimeAmount
     let maxIdlePerInstance: Int
+    /// The upstream timeouts of this loop's exchanges.
+    let deadlines: HeadDeadlines
     /// Idle connections by instance address, most recently used last.
     private var idle: [String: [UpstreamConnection]] = [:]
     private var closed = false
 
-    init(eventLoop: EventLoop, connectTimeout: TimeAmount, maxIdlePerInstance: Int) {
+    init(eventLoop: EventLoop, connectTimeout: TimeAmount, upstreamTimeout: TimeAmount, maxIdlePerInstance: Int) {
         self.eventLoop = eventLoop
+        // A tenth of the timeout, at most 100 ms late.
+        deadlines = HeadDeadlines(eventLoop: eventLoop, tick: min(.milliseconds(100), .nanoseconds(upstreamTimeout.nanoseconds / 10)))
         self.connectTimeout = connectTimeout
         self.maxIdlePerInstance = maxIdlePerInstance
     }
