@@ -62,13 +62,10 @@ public struct GatewayLogHandler: LogHandler {
             }
             pretty = Self.prettify(effective)
         }
-        var line = Self.clock.timestamp()
-        line += " \(event.level)"
-        if !label.isEmpty { line += " " + label }
-        line += ":"
-        if let pretty { line += " " + pretty }
-        line += " [\(event.source)] \(event.message)\n"
-        output.append(line, deferrable: event.level <= .info)
+        // The pieces go straight into the output buffer: no line String built and grown first.
+        output.append([Self.clock.timestamp(), " ", event.level.rawValue, label.isEmpty ? "" : " ", label, ":",
+                       pretty == nil ? "" : " ", pretty ?? "", " [", event.source, "] ", event.message.description, "\n"],
+                      deferrable: event.level <= .info)
     }
 
     @available(*, deprecated, renamed: "log(event:)")
@@ -78,7 +75,15 @@ public struct GatewayLogHandler: LogHandler {
     }
 
     static func prettify(_ metadata: Logger.Metadata) -> String? {
-        metadata.isEmpty ? nil : metadata.lazy.sorted { $0.key < $1.key }.map { "\($0)=\($1)" }.joined(separator: " ")
+        guard !metadata.isEmpty else { return nil }
+        var text = ""
+        for (key, value) in metadata.sorted(by: { $0.key < $1.key }) {
+            if !text.isEmpty { text += " " }
+            text += key
+            text += "="
+            text += value.description
+        }
+        return text
     }
 
     static let clock = SecondClock()
@@ -127,10 +132,11 @@ final class LogOutput: @unchecked Sendable {
 
     private init(_ fileDescriptor: Int32) { self.fileDescriptor = fileDescriptor }
 
-    func append(_ line: String, deferrable: Bool) {
+    /// One line, given as the pieces it is made of.
+    func append(_ line: [String], deferrable: Bool) {
         if deferrable, let loop = MultiThreadedEventLoopGroup.currentEventLoop {
             let schedule: Bool = lock.withLock {
-                pending.append(contentsOf: line.utf8)
+                for piece in line { pending.append(contentsOf: piece.utf8) }
                 if pending.count >= 1 << 16 { writePending() }
                 defer { flushScheduled = true }
                 return !flushScheduled
@@ -139,7 +145,7 @@ final class LogOutput: @unchecked Sendable {
             if schedule { loop.execute { self.flush() } }
         } else {
             lock.withLock {
-                pending.append(contentsOf: line.utf8)
+                for piece in line { pending.append(contentsOf: piece.utf8) }
                 writePending()
             }
         }

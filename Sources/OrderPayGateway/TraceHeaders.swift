@@ -52,16 +52,17 @@ public struct TraceHeaders: Sendable {
 
     /// On every proxied request: a byte loop, not String(format:) per byte.
     static func randomHex(_ bytes: Int) -> String {
-        var text = [UInt8]()
-        text.reserveCapacity(bytes * 2)
-        var word: UInt64 = 0
-        for index in 0..<bytes {
-            if index % 8 == 0 { word = IDRandom.shared.next() }
-            let byte = UInt8(truncatingIfNeeded: word >> (8 * UInt64(index % 8)))
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0xF)])
+        // Written into the string's own storage: no intermediate array.
+        String(unsafeUninitializedCapacity: bytes * 2) { text in
+            var word: UInt64 = 0
+            for index in 0..<bytes {
+                if index % 8 == 0 { word = IDRandom.shared.next() }
+                let byte = UInt8(truncatingIfNeeded: word >> (8 * UInt64(index % 8)))
+                text[2 * index] = digits[Int(byte >> 4)]
+                text[2 * index + 1] = digits[Int(byte & 0xF)]
+            }
+            return bytes * 2
         }
-        return String(decoding: text, as: UTF8.self)
     }
 }
 
