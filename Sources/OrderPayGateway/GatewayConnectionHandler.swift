@@ -33,8 +33,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
     private var status = HTTPResponseStatus.ok
     private var encoding = ResponseEncoding()
     private var keepAlive = true
-    /// The client's address and its text, looked up once per connection, not per request.
-    private var remoteAddress: SocketAddress?
+    /// The client's address as text, looked up once per connection, not per request.
     private var clientIP: String?
 
     init(gateway: Gateway, pool: UpstreamPool) {
@@ -44,8 +43,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        remoteAddress = context.channel.remoteAddress
-        clientIP = remoteAddress?.ipAddress
+        clientIP = context.channel.remoteAddress?.ipAddress
     }
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 

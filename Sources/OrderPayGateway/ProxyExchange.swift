@@ -42,7 +42,8 @@ final class ProxyExchange: HeadDeadlines.Waiter {
     }
 
     func start() {
-        headDeadline = request.started + gateway.settings.upstreamTimeout
+        // From now, not from the request's start: a slow upload is not the service's delay.
+        headDeadline = .now() + gateway.settings.upstreamTimeout
         pool.deadlines.add(self)
         tryNextInstance()
     }
