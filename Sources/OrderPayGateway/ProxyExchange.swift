@@ -19,7 +19,7 @@ final class ProxyExchange: HeadDeadlines.Waiter {
     private let request: IncomingRequest
     private let app: String
     private let candidates: [ServiceDirectory.Endpoint]
-    private var upstreamHead: HTTPRequestHead
+    private let clientIP: String?
     private var attempt = 0
     private var lastFailure = "no instance answered"
     private var phase = Phase.connecting
@@ -38,7 +38,7 @@ final class ProxyExchange: HeadDeadlines.Waiter {
         self.request = request
         self.app = app
         self.candidates = candidates
-        upstreamHead = UpstreamHeaders.request(request, body: request.body, clientAddress: clientIP)
+        self.clientIP = clientIP
     }
 
     func start() {
@@ -52,14 +52,13 @@ final class ProxyExchange: HeadDeadlines.Waiter {
         guard attempt < candidates.count else { return fail(.serviceUnavailable, lastFailure) }
         let endpoint = candidates[attempt]
         attempt += 1
-        UpstreamHeaders.setHost(&upstreamHead, endpoint.authority)
-        if let idle = pool.take(endpoint) { return send(on: idle) }
+        if let idle = pool.take(endpoint) { return send(on: idle, to: endpoint) }
         phase = .connecting
         pool.connect(endpoint).assumeIsolated().whenComplete { [self] result in
             switch result {
             case .success(let connection):
                 guard phase == .connecting else { return connection.close() }
-                send(on: connection)
+                send(on: connection, to: endpoint)
             case .failure(let error):
                 guard phase == .connecting else { return }
                 lastFailure = "\(app) instance \(endpoint.instanceId) refused the connection"
@@ -70,10 +69,12 @@ final class ProxyExchange: HeadDeadlines.Waiter {
         }
     }
 
-    private func send(on connection: UpstreamConnection) {
+    private func send(on connection: UpstreamConnection, to endpoint: ServiceDirectory.Endpoint) {
         phase = .awaitingHead
         upstream = connection
-        connection.send(upstreamHead, body: request.body, for: self)
+        let bytes = UpstreamRequest.bytes(request, authority: endpoint.authority, clientAddress: clientIP,
+                                          allocator: pool.allocator)
+        connection.send(bytes, method: request.head.method, body: UpstreamRequest.separateBody(request), for: self)
     }
 
     // MARK: - From the upstream connection

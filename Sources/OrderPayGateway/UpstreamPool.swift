@@ -10,6 +10,7 @@ final class UpstreamPool: @unchecked Sendable {
     let eventLoop: EventLoop
     let connectTimeout: TimeAmount
     let maxIdlePerInstance: Int
+    let allocator = ByteBufferAllocator()
     /// The upstream timeouts of this loop's exchanges.
     let deadlines: HeadDeadlines
     /// Idle connections by instance address, most recently used last.
@@ -41,9 +42,11 @@ final class UpstreamPool: @unchecked Sendable {
             .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 do {
-                    // Header values come from a request NIO parsed and checked, or from the gateway.
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers(enableOutboundHeaderValidation: false)
-                    try channel.pipeline.syncOperations.addHandler(connection.value)
+                    // Request bytes are written by the gateway (UpstreamRequest); responses are parsed by NIO.
+                    let pipeline = channel.pipeline.syncOperations
+                    try pipeline.addHandler(UpstreamRequestWriter())
+                    try pipeline.addHandler(ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes)))
+                    try pipeline.addHandler(connection.value)
                     return channel.eventLoop.makeSucceededVoidFuture()
                 } catch {
                     return channel.eventLoop.makeFailedFuture(error)
@@ -101,12 +104,17 @@ final class UpstreamConnection: ChannelInboundHandler {
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 
-    func send(_ head: HTTPRequestHead, body: ByteBuffer?, for exchange: ProxyExchange) {
+    /// Sends a request serialized by `UpstreamRequest` (with its body when that is kept apart).
+    func send(_ bytes: ByteBuffer, method: HTTPMethod, body: ByteBuffer?, for exchange: ProxyExchange) {
         guard let context else { return exchange.upstreamClosed() }
         self.exchange = exchange
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
-        if let body, body.readableBytes > 0 { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        context.write(wrapOutboundOut(.head(UpstreamRequest.decoderHead(method))), promise: nil)
+        if let body {
+            context.write(wrapOutboundOut(.body(.byteBuffer(bytes))), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        } else {
+            context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(bytes))), promise: nil)
+        }
     }
 
     /// Backpressure: stops reading the response while the client cannot take more of it.
