@@ -131,7 +131,12 @@ public final class Gateway: @unchecked Sendable {
 /// A client request as the gateway holds it until it is answered: its head, this hop's trace ids
 /// and its body, collected up to the size limit (the services take whole bodies, and a request is
 /// only retried on another instance if the gateway still has all of it).
-struct IncomingRequest {
+///
+/// A class, not a struct: it is handed from the connection handler to the decision and the
+/// exchange, and copying a struct of this many references cost retains and releases at each step.
+/// `@unchecked Sendable`: the body only grows while the request is read on its event loop, before
+/// anything else sees it.
+final class IncomingRequest: @unchecked Sendable {
     let head: HTTPRequestHead
     let path: String
     let trace: TraceHeaders
@@ -151,7 +156,7 @@ struct IncomingRequest {
     }
 
     /// Keeps the bytes until the body passes `limit`; after that only remembers that it did.
-    mutating func append(_ chunk: ByteBuffer, limit: Int) {
+    func append(_ chunk: ByteBuffer, limit: Int) {
         guard !bodyTooLarge else { return }
         if (body?.readableBytes ?? 0) + chunk.readableBytes > limit {
             bodyTooLarge = true
