@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOPosix
 
 #if canImport(Glibc)
 import Glibc
@@ -13,8 +14,11 @@ import Darwin
 /// to standard error, made cheap enough for one access-log line per proxied request:
 /// - the timestamp is formatted once a second (StreamLogHandler calls `localtime`, which makes
 ///   glibc stat /etc/localtime on every line, then `strftime`);
-/// - a line is one `write(2)`, with no FILE lock shared by the event-loop threads (a line up to a
-///   pipe's buffer is never interleaved with another; on a file the kernel serialises writes).
+/// - lines go out with `write(2)`, never split across two (no FILE buffer shared by the
+///   event-loop threads); lines logged at info or below on an event loop (the access log) wait
+///   until that loop has handled its current batch of I/O and then leave together in one write,
+///   instead of one system call per request. Warnings and errors, and lines from other threads,
+///   are written at once (after any lines still waiting, so the order holds).
 /// `orderpay serve gateway` bootstraps it; everything else keeps swift-log's default handler.
 public struct GatewayLogHandler: LogHandler {
     public var logLevel: Logger.Level = .info
@@ -24,11 +28,13 @@ public struct GatewayLogHandler: LogHandler {
     public var metadataProvider: Logger.MetadataProvider?
     let label: String
     let fileDescriptor: Int32
+    private let output: LogOutput
     private var prettyMetadata: String?
 
     public init(label: String, fileDescriptor: Int32 = 2, metadataProvider: Logger.MetadataProvider? = LoggingSystem.metadataProvider) {
         self.label = label
         self.fileDescriptor = fileDescriptor
+        output = LogOutput.for(fileDescriptor)
         self.metadataProvider = metadataProvider
     }
 
@@ -44,6 +50,9 @@ public struct GatewayLogHandler: LogHandler {
         let pretty: String?
         if provided.isEmpty && explicit.isEmpty && event.error == nil {
             pretty = prettyMetadata
+        } else if metadata.isEmpty && provided.isEmpty && event.error == nil {
+            // The access log's case: only the line's own metadata, nothing to merge.
+            pretty = Self.prettify(explicit)
         } else {
             if !provided.isEmpty { effective.merge(provided) { $1 } }
             if !explicit.isEmpty { effective.merge(explicit) { $1 } }
@@ -53,19 +62,10 @@ public struct GatewayLogHandler: LogHandler {
             }
             pretty = Self.prettify(effective)
         }
-        var line = Self.clock.timestamp()
-        line += " \(event.level)"
-        if !label.isEmpty { line += " " + label }
-        line += ":"
-        if let pretty { line += " " + pretty }
-        line += " [\(event.source)] \(event.message)\n"
-        line.withUTF8 { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let written = write(fileDescriptor, bytes.baseAddress! + offset, bytes.count - offset)
-                if written > 0 { offset += written } else if written < 0 && errno == EINTR { continue } else { return }
-            }
-        }
+        // The pieces go straight into the output buffer: no line String built and grown first.
+        output.append([Self.clock.timestamp(), " ", event.level.rawValue, label.isEmpty ? "" : " ", label, ":",
+                       pretty == nil ? "" : " ", pretty ?? "", " [", event.source, "] ", event.message.description, "\n"],
+                      deferrable: event.level <= .info)
     }
 
     @available(*, deprecated, renamed: "log(event:)")
@@ -75,7 +75,15 @@ public struct GatewayLogHandler: LogHandler {
     }
 
     static func prettify(_ metadata: Logger.Metadata) -> String? {
-        metadata.isEmpty ? nil : metadata.lazy.sorted { $0.key < $1.key }.map { "\($0)=\($1)" }.joined(separator: " ")
+        guard !metadata.isEmpty else { return nil }
+        var text = ""
+        for (key, value) in metadata.sorted(by: { $0.key < $1.key }) {
+            if !text.isEmpty { text += " " }
+            text += key
+            text += "="
+            text += value.description
+        }
+        return text
     }
 
     static let clock = SecondClock()
@@ -99,5 +107,66 @@ public struct GatewayLogHandler: LogHandler {
             lock.withLock { second = now; text = formatted }
             return formatted
         }
+    }
+}
+
+/// One file descriptor's log lines (see GatewayLogHandler): shared by every handler on it, so
+/// deferred and immediate lines keep their order.
+final class LogOutput: @unchecked Sendable {
+    private static let lock = NSLock()
+    private static var outputs: [Int32: LogOutput] = [:]
+
+    static func `for`(_ fileDescriptor: Int32) -> LogOutput {
+        lock.withLock {
+            if let output = outputs[fileDescriptor] { return output }
+            let output = LogOutput(fileDescriptor)
+            outputs[fileDescriptor] = output
+            return output
+        }
+    }
+
+    let fileDescriptor: Int32
+    private let lock = NSLock()
+    private var pending: [UInt8] = []
+    private var flushScheduled = false
+
+    private init(_ fileDescriptor: Int32) { self.fileDescriptor = fileDescriptor }
+
+    /// One line, given as the pieces it is made of.
+    func append(_ line: [String], deferrable: Bool) {
+        if deferrable, let loop = MultiThreadedEventLoopGroup.currentEventLoop {
+            let schedule: Bool = lock.withLock {
+                for piece in line { pending.append(contentsOf: piece.utf8) }
+                if pending.count >= 1 << 16 { writePending() }
+                defer { flushScheduled = true }
+                return !flushScheduled
+            }
+            // Runs once the loop has handled the I/O events it woke up for.
+            if schedule { loop.execute { self.flush() } }
+        } else {
+            lock.withLock {
+                for piece in line { pending.append(contentsOf: piece.utf8) }
+                writePending()
+            }
+        }
+    }
+
+    func flush() {
+        lock.withLock {
+            flushScheduled = false
+            writePending()
+        }
+    }
+
+    /// Called with the lock held.
+    private func writePending() {
+        pending.withUnsafeBytes { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = write(fileDescriptor, bytes.baseAddress! + offset, bytes.count - offset)
+                if written > 0 { offset += written } else if written < 0 && errno == EINTR { continue } else { return }
+            }
+        }
+        pending.removeAll(keepingCapacity: true)
     }
 }

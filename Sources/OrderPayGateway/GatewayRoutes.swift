@@ -10,7 +10,8 @@ public enum GatewayRoutes {
     ]
 
     public static func app(for path: String) -> String? {
-        table.first { path == $0.prefix || path.hasPrefix($0.prefix + "/") }?.app
+        // The prefix, then the end of the path or a slash (no "prefix/" string built per entry).
+        table.first { path.hasPrefix($0.prefix) && path.utf8.dropFirst($0.prefix.utf8.count).first.map { $0 == UInt8(ascii: "/") } ?? true }?.app
     }
 
     /// Signup, login and refresh are public (the refresh token is the credential); so are

@@ -1,102 +1,86 @@
-import AsyncHTTPClient
 import Foundation
-import HTTPTypes
-import Hummingbird
-import Logging
+import NIOConcurrencyHelpers
 import NIOCore
-import OrderPayCore
-import OrderPayServices
+import NIOHTTP1
+import NIOPosix
 
-/// The gateway's router: its own endpoints (registry view, health, combined OpenAPI) and a
-/// catch-all that proxies everything else.
-public enum GatewayServer {
-    public static func router(gateway: Gateway) -> Router<GatewayContext> {
-        let router = Router(context: GatewayContext.self)
-        router.get("/health") { _, _ in try await health(gateway) }
-        router.get("/openapi.json") { _, _ in try await openAPI(gateway) }
-        // /api/registry is answered here, inside the catch-all: Hummingbird's trie does not fall
-        // back to "**" once a request has entered a static "api" branch.
-        let methods: [HTTPRequest.Method] = [.get, .post, .put, .delete, .patch, .head, .options]
-        for method in methods {
-            router.on("**", method: method) { request, context in
-                if request.method == .get && request.uri.path == "/api/registry" {
-                    var response = try await registry(gateway, request)
-                    let trace = TraceHeaders(request.headers)
-                    response.headers[TraceHeaders.requestIdName] = trace.requestId
-                    return response
+/// The gateway's HTTP server on SwiftNIO: one pipeline per client connection (HTTP/1.1 request
+/// decoder, then `GatewayConnectionHandler`) and one upstream pool per
+/// event loop. A lean data path on purpose: a proxied request is parsed, checked, rewritten and
+/// relayed without leaving its event loop.
+public final class GatewayServer: @unchecked Sendable {
+    public let host: String
+    public let port: Int
+    private let channel: Channel
+    private let pools: [UpstreamPool]
+    private let connections: ConnectionSet
+
+    private init(host: String, port: Int, channel: Channel, pools: [UpstreamPool], connections: ConnectionSet) {
+        self.host = host; self.port = port; self.channel = channel; self.pools = pools; self.connections = connections
+    }
+
+    public var baseURL: String { "http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)" }
+
+    /// Listens on `host:port` (port 0 picks a free one) on NIO's shared event loops.
+    public static func start(_ gateway: Gateway, host: String, port: Int,
+                             group: MultiThreadedEventLoopGroup = .singleton) async throws -> GatewayServer {
+        var pools: [ObjectIdentifier: UpstreamPool] = [:]
+        for loop in group.makeIterator() {
+            pools[ObjectIdentifier(loop)] = UpstreamPool(eventLoop: loop, connectTimeout: gateway.settings.connectTimeout,
+                                                         upstreamTimeout: gateway.settings.upstreamTimeout,
+                                                         maxIdlePerInstance: gateway.settings.maxIdleConnectionsPerInstance)
+        }
+        let poolsByLoop = pools
+        let connections = ConnectionSet()
+        let channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(ChannelOptions.backlog, value: 1024)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                connections.insert(channel)
+                do {
+                    let pipeline = channel.pipeline.syncOperations
+                    // Only the request decoder: GatewayConnectionHandler writes response bytes itself
+                    // and handles pipelining and protocol errors (see there and ResponseEncoding why).
+                    try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
+                    try pipeline.addHandler(GatewayConnectionHandler(gateway: gateway, pool: poolsByLoop[ObjectIdentifier(channel.eventLoop)]!))
+                    return channel.eventLoop.makeSucceededVoidFuture()
+                } catch {
+                    return channel.eventLoop.makeFailedFuture(error)
                 }
-                return try await gateway.handle(request, context: context)
             }
-        }
-        return router
+            .bind(host: host, port: port).get()
+        return GatewayServer(host: host, port: channel.localAddress?.port ?? port, channel: channel,
+                             pools: Array(pools.values), connections: connections)
     }
 
-    static func health(_ gateway: Gateway) async throws -> Response {
-        do {
-            try await gateway.directory.refresh()
-            return try JSONResponses.json(["status": "UP", "registry": "UP"])
-        } catch {
-            return try JSONResponses.json(["status": "DOWN", "registry": "DOWN: \(error)"], status: .serviceUnavailable)
+    /// Stops accepting, lets each connection finish the request it is on (idle ones close at
+    /// once), and after `grace` closes what is still open (a server-sent event stream never ends
+    /// by itself); then closes the idle upstream connections.
+    public func stop(grace: Duration = .seconds(5)) async {
+        try? await channel.close()
+        for connection in connections.all { connection.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent()) }
+        let deadline = ContinuousClock.now + grace
+        while !connections.isEmpty && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
         }
+        for connection in connections.all { try? await connection.close() }
+        for pool in pools {
+            try? await pool.eventLoop.submit { pool.close() }.get()
+        }
+    }
+}
+
+/// The open client connections, so a stop can drain and then close them.
+final class ConnectionSet: Sendable {
+    private let channels = NIOLockedValueBox([ObjectIdentifier: Channel]())
+
+    func insert(_ channel: Channel) {
+        let id = ObjectIdentifier(channel)
+        channels.withLockedValue { $0[id] = channel }
+        channel.closeFuture.whenComplete { [channels] _ in _ = channels.withLockedValue { $0.removeValue(forKey: id) } }
     }
 
-    /// Every instance with app, status, address, age of its last heartbeat and time left on its lease (admin).
-    static func registry(_ gateway: Gateway, _ request: Request) async throws -> Response {
-        do {
-            let actor = try await gateway.tokens.verify(Gateway.bearer(request.headers) ?? "")
-            guard actor.isAdmin else { return JSONResponses.problem(.forbidden, "only an admin can see the registry") }
-        } catch let error as AppError {
-            return JSONResponses.problem(.unauthorized, error.message, headers: [.wwwAuthenticate: "Bearer"])
-        }
-        do {
-            try await gateway.directory.refresh()
-        } catch {
-            return JSONResponses.problem(.serviceUnavailable, "registry unreachable: \(error)")
-        }
-        let now = Date().timeIntervalSince1970
-        let views = gateway.directory.instances.map { i -> RegistryInstanceView in
-            let renewed = i.leaseInfo?.lastRenewalTimestamp.map { Double($0) / 1000 }
-            return RegistryInstanceView(app: i.app, instanceId: i.resolvedInstanceId, status: i.status,
-                                address: "\(i.ipAddr ?? i.hostName):\(i.port?.value ?? 0)",
-                                lastHeartbeatAgeSeconds: renewed.map { max(0, now - $0) },
-                                leaseExpiresInSeconds: renewed.map { $0 + Double(i.leaseInfo?.durationInSecs ?? 90) - now })
-        }
-        return try JSONResponses.json(views)
-    }
-
-    /// One document for the whole API: each service's paths, fetched from a live instance (the
-    /// next one when an instance does not answer), with every component section they refer to
-    /// (schemas, shared responses, security schemes) so each `$ref` and security requirement resolves.
-    static func openAPI(_ gateway: Gateway) async throws -> Response {
-        var paths: [String: Any] = [:]
-        var components: [String: [String: Any]] = [:]
-        for app in Set(GatewayRoutes.table.map(\.app)).sorted() {
-            for endpoint in gateway.directory.candidates(for: app) {
-                guard let document = await fetchDocument(gateway, endpoint) else { continue }
-                for (path, item) in document["paths"] as? [String: Any] ?? [:] where GatewayRoutes.app(for: path) == app {
-                    paths[path] = item
-                }
-                for (section, entries) in document["components"] as? [String: Any] ?? [:] {
-                    for (name, value) in entries as? [String: Any] ?? [:] { components[section, default: [:]][name] = value }
-                }
-                break
-            }
-        }
-        let combined: [String: Any] = [
-            "openapi": "3.1.0",
-            "info": ["title": "OrderPay API (through the gateway)", "version": "1.0.0"],
-            "paths": paths,
-            "components": components,
-        ]
-        let data = try JSONSerialization.data(withJSONObject: combined, options: [.sortedKeys])
-        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
-    }
-
-    static func fetchDocument(_ gateway: Gateway, _ endpoint: ServiceDirectory.Endpoint) async -> [String: Any]? {
-        var request = HTTPClientRequest(url: endpoint.baseURL + "/openapi.json")
-        request.method = .GET
-        guard let response = try? await gateway.http.execute(request, timeout: .seconds(5)), response.status == .ok,
-              let buffer = try? await response.body.collect(upTo: 4 << 20) else { return nil }
-        return try? JSONSerialization.jsonObject(with: Data(buffer: buffer)) as? [String: Any]
-    }
+    var all: [Channel] { channels.withLockedValue { Array($0.values) } }
+    var isEmpty: Bool { channels.withLockedValue { $0.isEmpty } }
 }

@@ -10,11 +10,16 @@ public enum JSONResponses {
     }
 
     public static func problem(_ status: HTTPResponse.Status, _ detail: String, headers extra: HTTPFields = [:]) -> Response {
-        let body: [String: Any] = ["type": "about:blank", "title": status.reasonPhrase, "status": status.code, "detail": detail]
-        let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
+        let data = problemData(status: status.code, title: status.reasonPhrase, detail: detail)
         var headers = extra
         headers[.contentType] = "application/problem+json"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// An RFC 9457 problem document; the gateway's own errors use it too.
+    static func problemData(status: Int, title: String, detail: String) -> Data {
+        let body: [String: Any] = ["type": "about:blank", "title": title, "status": status, "detail": detail]
+        return (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
     }
 
     public static func problem(_ error: AppError) -> Response {

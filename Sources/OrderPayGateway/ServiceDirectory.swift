@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOCore
 import OrderPayCore
 
 /// The gateway's view of the registry: instances per app, refreshed every few seconds in the
@@ -11,10 +12,17 @@ public final class ServiceDirectory: @unchecked Sendable {
         public let port: Int
         /// Built once, not on every proxied request.
         public let baseURL: String
+        /// `host:port`: the Host header of a proxied request, and its upstream pool's key.
+        public let authority: String
+        /// Parsed once when the host is an IP address (instances register theirs), so a new
+        /// upstream connection needs no resolver.
+        let socketAddress: SocketAddress?
 
         public init(instanceId: String, host: String, port: Int) {
             self.instanceId = instanceId; self.host = host; self.port = port
-            baseURL = "http://\(host):\(port)"
+            authority = "\(host):\(port)"
+            baseURL = "http://" + authority
+            socketAddress = try? SocketAddress(ipAddress: host, port: port)
         }
     }
 
@@ -39,7 +47,8 @@ public final class ServiceDirectory: @unchecked Sendable {
             guard let all = endpoints[app], !all.isEmpty else { return [] }
             let start = counters[app, default: 0] % all.count
             counters[app] = start + 1
-            return Array(all[start...] + all[..<start])
+            // The stored array itself when it already starts there (one instance: every request).
+            return start == 0 ? all : Array(all[start...] + all[..<start])
         }
     }
 

@@ -1,21 +1,27 @@
 import Foundation
-import HTTPTypes
-import Hummingbird
+import NIOHTTP1
 
 /// X-Request-Id and W3C traceparent: propagated when valid, generated when absent.
 public struct TraceHeaders: Sendable {
-    public static let requestIdName = HTTPField.Name("X-Request-Id")!
-    public static let traceparentName = HTTPField.Name("traceparent")!
+    public static let requestIdName = "X-Request-Id"
+    public static let traceparentName = "traceparent"
 
     public let requestId: String
     public let traceparent: String
 
     public var traceId: String { String(traceparent.split(separator: "-")[1]) }
 
-    public init(_ headers: HTTPFields) {
-        let incoming = headers[Self.requestIdName].flatMap { $0.count <= 200 && !$0.isEmpty ? $0 : nil }
-        requestId = incoming ?? Self.randomHex(16)
-        if let parent = headers[Self.traceparentName], Self.isValid(parent) {
+    /// This hop's ids for a request that came with these headers.
+    public init(_ headers: HTTPHeaders) {
+        self.init(requestId: headers.first(name: Self.requestIdName), traceparent: headers.first(name: Self.traceparentName))
+    }
+
+    /// - Parameters:
+    ///   - requestId: the incoming X-Request-Id, kept when it is 1–200 characters.
+    ///   - traceparent: the incoming traceparent, continued (same trace, new span) when valid.
+    public init(requestId incoming: String?, traceparent parent: String?) {
+        requestId = incoming.flatMap { $0.count <= 200 && !$0.isEmpty ? $0 : nil } ?? Self.randomHex(16)
+        if let parent, Self.isValid(parent) {
             // Same trace, a new span for this hop.
             let parts = parent.split(separator: "-")
             traceparent = "00-\(parts[1])-\(Self.randomHex(8))-\(parts[3])"
@@ -46,16 +52,17 @@ public struct TraceHeaders: Sendable {
 
     /// On every proxied request: a byte loop, not String(format:) per byte.
     static func randomHex(_ bytes: Int) -> String {
-        var text = [UInt8]()
-        text.reserveCapacity(bytes * 2)
-        var word: UInt64 = 0
-        for index in 0..<bytes {
-            if index % 8 == 0 { word = IDRandom.shared.next() }
-            let byte = UInt8(truncatingIfNeeded: word >> (8 * UInt64(index % 8)))
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0xF)])
+        // Written into the string's own storage: no intermediate array.
+        String(unsafeUninitializedCapacity: bytes * 2) { text in
+            var word: UInt64 = 0
+            for index in 0..<bytes {
+                if index % 8 == 0 { word = IDRandom.shared.next() }
+                let byte = UInt8(truncatingIfNeeded: word >> (8 * UInt64(index % 8)))
+                text[2 * index] = digits[Int(byte >> 4)]
+                text[2 * index + 1] = digits[Int(byte & 0xF)]
+            }
+            return bytes * 2
         }
-        return String(decoding: text, as: UTF8.self)
     }
 }
 

@@ -1,6 +1,4 @@
-import AsyncHTTPClient
 import Foundation
-import Hummingbird
 import Logging
 import NIOCore
 import OrderPayCore
@@ -16,8 +14,6 @@ public struct GatewayHost {
         public var jwtSecret: String
         public var settings = Gateway.Settings()
         public var refreshInterval: Duration = .seconds(2)
-        /// How long to wait for an instance to accept a connection before trying the next one.
-        public var connectTimeout: TimeAmount = .seconds(2)
         public init(jwtSecret: String) { self.jwtSecret = jwtSecret }
     }
 
@@ -29,53 +25,34 @@ public struct GatewayHost {
             throw AppError(.unavailable, "registry at \(options.registryURL) is unreachable; start it first (orderpay serve registry)")
         }
         let tokens = TokenService(secret: options.jwtSecret, clock: SystemClock())
-        // Its own client: the shared one allows only 8 connections per upstream host, which
-        // queues requests under load.
-        var configuration = HTTPClient.Configuration()
-        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 512)
-        // A refused or unreachable instance must fail fast so the gateway moves on to the next
-        // one: by default the client retries connecting with backoff until its 10 s connect
-        // timeout, which stalled every request routed to a stopped instance for 10 s.
-        configuration.connectionPool.retryConnectionEstablishment = false
-        configuration.timeout.connect = options.connectTimeout
-        // No client spans: the gateway propagates traceparent itself, and the default (no-op)
-        // tracer still parsed every request's URL a second time to fill in span attributes.
-        configuration.tracing.tracer = nil
-        let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration, backgroundActivityLogger: logger)
-        let gateway = Gateway(directory: directory, tokens: tokens, settings: options.settings, http: http, logger: logger)
-        let running: RunningServer
+        let gateway = Gateway(directory: directory, tokens: tokens, settings: options.settings, logger: logger)
+        let server: GatewayServer
         do {
-            running = try await RunningServer.start(responder: GatewayServer.router(gateway: gateway).buildResponder(),
-                                                    host: options.host, port: options.port, name: "orderpay-gateway", logger: logger)
+            server = try await GatewayServer.start(gateway, host: options.host, port: options.port)
         } catch {
-            try? await http.shutdown()
-            throw error
+            throw RunningServer.explain(error, host: options.host, port: options.port)
         }
         let refresh = Task { await directory.run() }
-        return RunningGateway(server: running, refresh: refresh, http: http)
+        return RunningGateway(server: server, refresh: refresh)
     }
 }
 
-/// A gateway started in this process: its server, its registry refresh loop and its own HTTP
-/// client, stopped together (an HTTP client dropped without `shutdown()` leaks its connections and
-/// traps in debug builds).
+/// A gateway started in this process: its server and its registry refresh loop, stopped together.
 public final class RunningGateway: @unchecked Sendable {
-    public let server: RunningServer
+    public let server: GatewayServer
     let refresh: Task<Void, Never>
-    let http: HTTPClient
 
-    init(server: RunningServer, refresh: Task<Void, Never>, http: HTTPClient) {
-        self.server = server; self.refresh = refresh; self.http = http
+    init(server: GatewayServer, refresh: Task<Void, Never>) {
+        self.server = server; self.refresh = refresh
     }
 
     public var baseURL: String { server.baseURL }
     public var port: Int { server.port }
 
-    /// Stops refreshing, stops the server (in-flight requests finish), then closes the upstream connections.
+    /// Stops refreshing and stops the server (in-flight requests finish, for up to `grace`).
     public func stop(grace: Duration = .seconds(5)) async {
         refresh.cancel()
         await server.stop(grace: grace)
         await refresh.value
-        try? await http.shutdown()
     }
 }

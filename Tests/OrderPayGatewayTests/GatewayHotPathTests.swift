@@ -1,5 +1,5 @@
 import Foundation
-import HTTPTypes
+import NIOHTTP1
 import Logging
 @testable import OrderPayGateway
 import XCTest

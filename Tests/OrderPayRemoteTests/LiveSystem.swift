@@ -25,8 +25,7 @@ final class LiveSystem: @unchecked Sendable {
     let auth: ServiceHost
     let orders: ServiceHost
     let payments: ServiceHost
-    private(set) var gatewayParts: GatewayParts
-    var gateway: RunningServer { gatewayParts.server }
+    private(set) var gateway: RunningGateway
     let customer: User
     let keyboard: Product
     let mouse: Product
@@ -34,10 +33,10 @@ final class LiveSystem: @unchecked Sendable {
     var gatewayURL: String { gateway.baseURL }
 
     private init(directory: String, registry: RunningServer, eviction: Task<Void, Never>, auth: ServiceHost, orders: ServiceHost,
-                 payments: ServiceHost, gatewayParts: GatewayParts, customer: User,
+                 payments: ServiceHost, gateway: RunningGateway, customer: User,
                  keyboard: Product, mouse: Product) {
         self.directory = directory; self.registry = registry; self.eviction = eviction; self.auth = auth; self.orders = orders
-        self.payments = payments; self.gatewayParts = gatewayParts; self.customer = customer
+        self.payments = payments; self.gateway = gateway; self.customer = customer
         self.keyboard = keyboard; self.mouse = mouse
     }
 
@@ -67,7 +66,7 @@ final class LiveSystem: @unchecked Sendable {
         let auth = try await service(.auth)
         let orders = try await service(.orders)
         let payments = try await service(.payments)
-        let gatewayParts = try await startGateway(directory: directory, registryURL: registry.baseURL, port: 0)
+        let gateway = try await startGateway(directory: directory, registryURL: registry.baseURL, port: 0)
 
         let seed = Actor.system("remote-test")
         _ = try await auth.system.auth.createUser(actor: seed, CreateUserRequest(
@@ -77,40 +76,21 @@ final class LiveSystem: @unchecked Sendable {
         let keyboard = try await orders.system.orders.createProduct(actor: seed, sku: "KB", name: "Keyboard", unitPrice: Money("19.99")!)
         let mouse = try await orders.system.orders.createProduct(actor: seed, sku: "MS", name: "Mouse", unitPrice: Money("0.10")!)
         return LiveSystem(directory: directory, registry: registry, eviction: eviction, auth: auth, orders: orders, payments: payments,
-                          gatewayParts: gatewayParts, customer: customer, keyboard: keyboard, mouse: mouse)
+                          gateway: gateway, customer: customer, keyboard: keyboard, mouse: mouse)
     }
 
-    /// What GatewayHost.start does, except that the gateway's HTTP client is kept so `stopGateway`
-    /// can shut it down (GatewayHost never does, and AsyncHTTPClient traps in debug builds when an
-    /// unshut client is freed).
-    static func startGateway(directory: String, registryURL: String, port: Int) async throws -> GatewayParts {
-        let directoryOfServices = ServiceDirectory(client: EurekaClient(baseURL: registryURL), refreshInterval: .milliseconds(500), logger: logger)
-        try await directoryOfServices.refresh()
-        let tokens = TokenService(secret: try EmbeddedConfiguration(dataDirectory: directory).resolveJWTSecret(), clock: SystemClock())
-        let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup)
-        var settings = Gateway.Settings()
-        settings.rateLimit = 0
-        let gateway = Gateway(directory: directoryOfServices, tokens: tokens, settings: settings, http: http, logger: logger)
-        do {
-            let server = try await RunningServer.start(responder: GatewayServer.router(gateway: gateway).buildResponder(),
-                                                       host: "127.0.0.1", port: port, name: "orderpay-gateway", logger: logger)
-            return GatewayParts(server: server, refresh: Task { await directoryOfServices.run() }, http: http)
-        } catch {
-            try? await http.shutdown()
-            throw error
-        }
-    }
-
-    struct GatewayParts {
-        let server: RunningServer
-        let refresh: Task<Void, Never>
-        let http: HTTPClient
+    /// The gateway as `orderpay serve gateway` starts it, without rate limiting.
+    static func startGateway(directory: String, registryURL: String, port: Int) async throws -> RunningGateway {
+        var options = GatewayHost.Options(jwtSecret: try EmbeddedConfiguration(dataDirectory: directory).resolveJWTSecret())
+        options.port = port
+        options.registryURL = registryURL
+        options.refreshInterval = .milliseconds(500)
+        options.settings.rateLimit = 0
+        return try await GatewayHost.start(options, logger: logger)
     }
 
     func stopGateway() async {
-        gatewayParts.refresh.cancel()
-        await gatewayParts.server.stop(grace: .milliseconds(200))
-        try? await gatewayParts.http.shutdown()
+        await gateway.stop(grace: .milliseconds(200))
     }
 
     /// A new gateway on the port the old one had.
@@ -119,7 +99,7 @@ final class LiveSystem: @unchecked Sendable {
         var lastError: Error?
         for _ in 0..<20 {
             do {
-                gatewayParts = try await Self.startGateway(directory: directory, registryURL: registry.baseURL, port: port)
+                gateway = try await Self.startGateway(directory: directory, registryURL: registry.baseURL, port: port)
                 return
             } catch {
                 lastError = error

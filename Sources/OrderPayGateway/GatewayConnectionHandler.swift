@@ -1,0 +1,225 @@
+import NIOCore
+import NIOHTTP1
+import OrderPayCore
+
+/// One client connection of the gateway. It reads a request, asks `Gateway` what to do with it,
+/// and then answers itself or lets a `ProxyExchange` relay a service's response. Everything happens
+/// on the connection's event loop; only a token seen for the first time and the gateway's own
+/// endpoints take an async detour.
+///
+/// It keeps the order of pipelined requests itself rather than through NIO's
+/// HTTPServerPipelineHandler: that one stops reading while each response is pending and starts
+/// again after it, two epoll_ctl calls per request on every keep-alive connection. Here reading
+/// only stops when a client actually pipelines.
+final class GatewayConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    /// Response bytes: `ResponseEncoding` does the encoder's job (see there why).
+    typealias OutboundOut = ByteBuffer
+
+    private let gateway: Gateway
+    private let pool: UpstreamPool
+    private var context: ChannelHandlerContext?
+    /// The request being read or answered.
+    private var request: IncomingRequest?
+    /// True from a request's end until its response's end.
+    private var answering = false
+    /// True from a response's head until its end.
+    private var responding = false
+    /// Parts of requests that arrived while one was being answered, in order.
+    private var pipelined = CircularBuffer<HTTPServerRequestPart>()
+    /// Shutting down: the connection closes after the response in progress.
+    private var quiescing = false
+    private var exchange: ProxyExchange?
+    private var status = HTTPResponseStatus.ok
+    private var encoding = ResponseEncoding()
+    private var keepAlive = true
+    /// The client's address as text, looked up once per connection, not per request.
+    private var clientIP: String?
+
+    init(gateway: Gateway, pool: UpstreamPool) {
+        self.gateway = gateway
+        self.pool = pool
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        clientIP = context.channel.remoteAddress?.ipAddress
+    }
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
+    var isWritable: Bool { context?.channel.isWritable ?? false }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let part = unwrapInboundIn(data)
+        if answering || !pipelined.isEmpty {
+            // A pipelined request: kept until the response before it has ended, and no more is read
+            // meanwhile, so a client cannot make the gateway buffer without bound.
+            pipelined.append(part)
+            if pipelined.count == 1 { _ = try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: false) }
+            return
+        }
+        receive(part, context: context)
+    }
+
+    private func receive(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        switch part {
+        case .head(let head):
+            request = IncomingRequest(head: head)
+            if head.version == .http1_1, let expect = head.headers.first(name: "expect"), HeaderName.equals(expect, "100-continue") {
+                // The body is collected before anything else happens: ask for it now.
+                context.writeAndFlush(wrapOutboundOut(ByteBuffer(staticString: "HTTP/1.1 100 Continue\r\n\r\n")), promise: nil)
+            }
+        case .body(let chunk):
+            request?.append(chunk, limit: gateway.settings.maxBodySize)
+        case .end:
+            if let request {
+                answering = true
+                handle(request)
+            }
+        }
+    }
+
+    /// Feeds the pipelined parts in until a request is being answered again, or there are none.
+    private func receivePipelined() {
+        guard let context else { return }
+        while !answering, let part = pipelined.popFirst() {
+            receive(part, context: context)
+        }
+        if pipelined.isEmpty { _ = try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: true) }
+    }
+
+    /// What NIO's HTTPServerProtocolErrorHandler would do, without a handler in the path of every
+    /// read and write: a request that does not parse gets 400 unless a response has started; the
+    /// connection closes on any error.
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        if error is HTTPParserError && !responding {
+            let bytes = ByteBuffer(staticString: "HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
+            context.writeAndFlush(wrapOutboundOut(bytes), promise: nil)
+        }
+        context.close(promise: nil)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is ChannelShouldQuiesceEvent else { return context.fireUserInboundEventTriggered(event) }
+        quiescing = true
+        if request == nil && pipelined.isEmpty { context.close(promise: nil) }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { exchange?.clientWritable() }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        exchange?.clientClosed()
+        exchange = nil
+        request = nil
+        pipelined.removeAll()
+        context.fireChannelInactive()
+    }
+
+    private func handle(_ request: IncomingRequest) {
+        keepAlive = request.head.isKeepAlive
+        apply(gateway.decide(request, clientIP: clientIP), to: request)
+    }
+
+    private func apply(_ decision: Gateway.Decision, to request: IncomingRequest) {
+        guard let context, context.channel.isActive else { return }
+        switch decision {
+        case .forward(let app):
+            let candidates = gateway.directory.candidates(for: app)
+            guard !candidates.isEmpty else { return reply(.problem(.serviceUnavailable, "no instance of \(app) is available")) }
+            let exchange = ProxyExchange(client: self, gateway: gateway, pool: pool, request: request, app: app,
+                                         candidates: candidates, clientIP: clientIP)
+            self.exchange = exchange
+            exchange.start()
+        case .reply(let reply):
+            self.reply(reply)
+        case .own(let endpoint):
+            let gateway = self.gateway
+            respondLater(to: request) { await GatewayEndpoints.respond(endpoint, gateway, request) }
+        case .verify(let token, let app):
+            let gateway = self.gateway
+            let client = clientIP
+            let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+            let loop = context.eventLoop
+            Task {
+                let decision = await gateway.decide(afterVerifying: token, app: app, request, clientIP: client)
+                loop.execute { handler.value.apply(decision, to: request) }
+            }
+        }
+    }
+
+    private func respondLater(to request: IncomingRequest, _ produce: @escaping @Sendable () async -> GatewayReply) {
+        guard let context else { return }
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let loop = context.eventLoop
+        Task {
+            let reply = await produce()
+            loop.execute { handler.value.reply(reply) }
+        }
+    }
+
+    // MARK: - Writing the response
+
+    /// A whole response from the gateway: written and flushed at once.
+    func reply(_ reply: GatewayReply) {
+        var headers = reply.headers
+        headers.add(name: "Content-Length", value: String(reply.body.readableBytes))
+        startResponse(reply.status, headers: headers)
+        writeBody(reply.body)
+        finishResponse()
+    }
+
+    /// Writes (without flushing) the head of the response to the current request.
+    func startResponse(_ status: HTTPResponseStatus, headers: HTTPHeaders) {
+        guard let context, let request else { return }
+        self.status = status
+        responding = true
+        if quiescing { keepAlive = false }
+        var buffer = context.channel.allocator.buffer(capacity: 512)
+        encoding = ResponseEncoding()
+        encoding.head(status, headers: headers, for: request, keepAlive: &keepAlive, into: &buffer)
+        context.write(wrapOutboundOut(buffer), promise: nil)
+    }
+
+    func writeBody(_ chunk: ByteBuffer) {
+        guard let context, let bytes = encoding.body(chunk, allocator: context.channel.allocator) else { return }
+        context.write(wrapOutboundOut(bytes), promise: nil)
+    }
+
+    func flush() { context?.flush() }
+
+    /// The response's end: flushed with whatever is still unflushed, then the request is done.
+    func finishResponse() {
+        guard let context else { return }
+        if let request { gateway.log(request, status: status) }
+        request = nil
+        exchange = nil
+        answering = false
+        responding = false
+        let end = encoding.end.map { ByteBuffer(staticString: $0) } ?? ByteBuffer()
+        if keepAlive && !quiescing {
+            if end.readableBytes > 0 { context.write(wrapOutboundOut(end), promise: nil) }
+            context.flush()
+            if !pipelined.isEmpty {
+                // Not from inside this call: it may be deep in the previous response's callbacks.
+                let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+                context.eventLoop.execute { handler.value.receivePipelined() }
+            }
+        } else {
+            context.writeAndFlush(wrapOutboundOut(end)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        }
+    }
+
+    /// The service's response broke off after it had started: the client can only see the
+    /// connection end (a truncated body must not look complete).
+    func abortResponse() {
+        guard let context else { return }
+        if let request { gateway.log(request, status: status) }
+        request = nil
+        exchange = nil
+        answering = false
+        context.close(promise: nil)
+    }
+}

@@ -1,0 +1,104 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import OrderPayCore
+import OrderPayServices
+
+/// The gateway's own endpoints: health, the combined OpenAPI document and the registry view.
+/// Rare, so they are plain async code; proxied requests never come here.
+enum GatewayEndpoints {
+    enum Endpoint {
+        case health, openAPI, registry
+
+        init?(method: HTTPMethod, path: String) {
+            guard method == .GET else { return nil }
+            switch path {
+            case "/health": self = .health
+            case "/openapi.json": self = .openAPI
+            case "/api/registry": self = .registry
+            default: return nil
+            }
+        }
+    }
+
+    static func respond(_ endpoint: Endpoint, _ gateway: Gateway, _ request: IncomingRequest) async -> GatewayReply {
+        do {
+            switch endpoint {
+            case .health: return try await health(gateway)
+            case .openAPI: return try await openAPI(gateway)
+            case .registry: return try await registry(gateway, request)
+            }
+        } catch {
+            return .problem(.internalServerError, "\(error)")
+        }
+    }
+
+    static func health(_ gateway: Gateway) async throws -> GatewayReply {
+        do {
+            try await gateway.directory.refresh()
+            return try .json(["status": "UP", "registry": "UP"])
+        } catch {
+            return try .json(["status": "DOWN", "registry": "DOWN: \(error)"], status: .serviceUnavailable)
+        }
+    }
+
+    /// Every instance with app, status, address, age of its last heartbeat and time left on its lease (admin).
+    static func registry(_ gateway: Gateway, _ request: IncomingRequest) async throws -> GatewayReply {
+        do {
+            let actor = try await gateway.tokens.verify(Gateway.bearer(request.head.headers) ?? "")
+            guard actor.isAdmin else { return .problem(.forbidden, "only an admin can see the registry") }
+        } catch {
+            return .refused(error)
+        }
+        do {
+            try await gateway.directory.refresh()
+        } catch {
+            return .problem(.serviceUnavailable, "registry unreachable: \(error)")
+        }
+        let now = Date().timeIntervalSince1970
+        let views = gateway.directory.instances.map { i -> RegistryInstanceView in
+            let renewed = i.leaseInfo?.lastRenewalTimestamp.map { Double($0) / 1000 }
+            return RegistryInstanceView(app: i.app, instanceId: i.resolvedInstanceId, status: i.status,
+                                        address: "\(i.ipAddr ?? i.hostName):\(i.port?.value ?? 0)",
+                                        lastHeartbeatAgeSeconds: renewed.map { max(0, now - $0) },
+                                        leaseExpiresInSeconds: renewed.map { $0 + Double(i.leaseInfo?.durationInSecs ?? 90) - now })
+        }
+        return try .json(views)
+    }
+
+    /// One document for the whole API: each service's paths, fetched from a live instance (the
+    /// next one when an instance does not answer), with every component section they refer to
+    /// (schemas, shared responses, security schemes) so each `$ref` and security requirement resolves.
+    static func openAPI(_ gateway: Gateway) async throws -> GatewayReply {
+        var paths: [String: Any] = [:]
+        var components: [String: [String: Any]] = [:]
+        for app in Set(GatewayRoutes.table.map(\.app)).sorted() {
+            for endpoint in gateway.directory.candidates(for: app) {
+                guard let document = await fetchDocument(endpoint) else { continue }
+                for (path, item) in document["paths"] as? [String: Any] ?? [:] where GatewayRoutes.app(for: path) == app {
+                    paths[path] = item
+                }
+                for (section, entries) in document["components"] as? [String: Any] ?? [:] {
+                    for (name, value) in entries as? [String: Any] ?? [:] { components[section, default: [:]][name] = value }
+                }
+                break
+            }
+        }
+        let combined: [String: Any] = [
+            "openapi": "3.1.0",
+            "info": ["title": "OrderPay API (through the gateway)", "version": "1.0.0"],
+            "paths": paths,
+            "components": components,
+        ]
+        return .json(try JSONSerialization.data(withJSONObject: combined, options: [.sortedKeys]))
+    }
+
+    static func fetchDocument(_ endpoint: ServiceDirectory.Endpoint) async -> [String: Any]? {
+        var request = HTTPClientRequest(url: endpoint.baseURL + "/openapi.json")
+        request.method = .GET
+        guard let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(5)), response.status == .ok,
+              let buffer = try? await response.body.collect(upTo: 4 << 20) else { return nil }
+        return try? JSONSerialization.jsonObject(with: Data(buffer: buffer)) as? [String: Any]
+    }
+}

@@ -1,0 +1,89 @@
+import NIOCore
+import NIOHTTP1
+
+/// HTTP/1.x response bytes for the client connection, written by the gateway itself instead of
+/// NIO's HTTPResponseEncoder: a relayed head goes from the service's parsed headers straight into
+/// the output buffer (no HTTPHeaders copy in between, no encoder pass over it, no boxed response
+/// part per write). It also strips the hop-by-hop headers and adds this hop's ids on the way.
+struct ResponseEncoding {
+    /// How the body is delimited on the wire.
+    enum Framing { case none, sized, chunked, untilClose }
+
+    private(set) var framing = Framing.none
+
+    /// The status line and headers, with this hop's X-Request-Id and traceparent instead of any
+    /// the service sent, and the framing and connection headers the client needs.
+    /// - Parameter keepAlive: whether the client keeps the connection; set to false when the
+    ///   body can only end with the connection (an HTTP/1.0 client and a body of unknown length).
+    mutating func head(_ status: HTTPResponseStatus, headers: HTTPHeaders, for request: IncomingRequest,
+                       keepAlive: inout Bool, into buffer: inout ByteBuffer) {
+        let version = request.head.version
+        let bodyless = request.head.method == .HEAD || status.code < 200 || status == .noContent || status == .notModified
+        buffer.writeStaticString(version.minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ")
+        buffer.writeString(String(status.code))
+        buffer.writeStaticString(" ")
+        buffer.writeString(status.reasonPhrase)
+        buffer.writeStaticString("\r\n")
+        var sized = false
+        for (name, value) in headers {
+            if HeaderName.isHopByHop(name) { continue }
+            switch name.utf8.count {
+            case 11 where HeaderName.equals(name, "traceparent"), 12 where HeaderName.equals(name, "x-request-id"):
+                continue
+            case 14 where HeaderName.equals(name, "content-length"):
+                // A response that has no body (1xx, 204, 304) must not announce one; a HEAD response may.
+                if status.code < 200 || status == .noContent || status == .notModified { continue }
+                sized = true
+            default:
+                break
+            }
+            Self.write(name, value, into: &buffer)
+        }
+        Self.write(TraceHeaders.requestIdName, request.trace.requestId, into: &buffer)
+        Self.write(TraceHeaders.traceparentName, request.trace.traceparent, into: &buffer)
+        if bodyless {
+            framing = .none
+        } else if sized {
+            framing = .sized
+        } else if version.minor >= 1 {
+            framing = .chunked
+            buffer.writeStaticString("Transfer-Encoding: chunked\r\n")
+        } else {
+            framing = .untilClose
+            keepAlive = false
+        }
+        if !keepAlive {
+            buffer.writeStaticString("Connection: close\r\n")
+        } else if version.minor == 0 {
+            // An HTTP/1.0 client keeps the connection only when told so.
+            buffer.writeStaticString("Connection: keep-alive\r\n")
+        }
+        buffer.writeStaticString("\r\n")
+    }
+
+    /// `chunk` as it goes on the wire: as is, in chunked framing, or not at all (a HEAD response).
+    func body(_ chunk: ByteBuffer, allocator: ByteBufferAllocator) -> ByteBuffer? {
+        switch framing {
+        case .none: return nil
+        case .sized, .untilClose: return chunk
+        case .chunked:
+            guard chunk.readableBytes > 0 else { return nil }
+            var framed = allocator.buffer(capacity: chunk.readableBytes + 12)
+            framed.writeString(String(chunk.readableBytes, radix: 16))
+            framed.writeStaticString("\r\n")
+            framed.writeImmutableBuffer(chunk)
+            framed.writeStaticString("\r\n")
+            return framed
+        }
+    }
+
+    /// The bytes that end the body, if its framing has any.
+    var end: StaticString? { framing == .chunked ? "0\r\n\r\n" : nil }
+
+    private static func write(_ name: String, _ value: String, into buffer: inout ByteBuffer) {
+        buffer.writeString(name)
+        buffer.writeStaticString(": ")
+        buffer.writeString(value)
+        buffer.writeStaticString("\r\n")
+    }
+}

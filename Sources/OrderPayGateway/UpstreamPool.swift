@@ -1,0 +1,170 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// Keep-alive connections to service instances, one pool per event loop: a proxied request takes
+/// a connection on the loop that serves its client, so it never changes threads, and the pool
+/// needs no lock because only its own loop touches it (hence `@unchecked Sendable`: it is handed
+/// to the channel initializers of its loop's connections, which run on that loop).
+final class UpstreamPool: @unchecked Sendable {
+    let eventLoop: EventLoop
+    let connectTimeout: TimeAmount
+    let maxIdlePerInstance: Int
+    let allocator = ByteBufferAllocator()
+    /// The upstream timeouts of this loop's exchanges.
+    let deadlines: HeadDeadlines
+    /// Idle connections by instance address, most recently used last.
+    private var idle: [String: [UpstreamConnection]] = [:]
+    private var closed = false
+
+    init(eventLoop: EventLoop, connectTimeout: TimeAmount, upstreamTimeout: TimeAmount, maxIdlePerInstance: Int) {
+        self.eventLoop = eventLoop
+        // A tenth of the timeout, at most 100 ms late.
+        deadlines = HeadDeadlines(eventLoop: eventLoop, tick: min(.milliseconds(100), .nanoseconds(upstreamTimeout.nanoseconds / 10)))
+        self.connectTimeout = connectTimeout
+        self.maxIdlePerInstance = maxIdlePerInstance
+    }
+
+    /// An idle connection to `endpoint`, if there is one still open.
+    func take(_ endpoint: ServiceDirectory.Endpoint) -> UpstreamConnection? {
+        eventLoop.assertInEventLoop()
+        while let connection = idle[endpoint.authority]?.popLast() {
+            if connection.isOpen { return connection }
+        }
+        return nil
+    }
+
+    /// A new connection to `endpoint`; a failure means the instance never saw a request.
+    func connect(_ endpoint: ServiceDirectory.Endpoint) -> EventLoopFuture<UpstreamConnection> {
+        let connection = NIOLoopBound(UpstreamConnection(pool: self, key: endpoint.authority), eventLoop: eventLoop)
+        let bootstrap = ClientBootstrap(group: eventLoop)
+            .connectTimeout(connectTimeout)
+            .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                do {
+                    // Request bytes are written by the gateway (UpstreamRequest); responses are parsed by NIO.
+                    let pipeline = channel.pipeline.syncOperations
+                    try pipeline.addHandler(UpstreamRequestWriter())
+                    try pipeline.addHandler(ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes)))
+                    try pipeline.addHandler(connection.value)
+                    return channel.eventLoop.makeSucceededVoidFuture()
+                } catch {
+                    return channel.eventLoop.makeFailedFuture(error)
+                }
+            }
+        let connecting = endpoint.socketAddress.map { bootstrap.connect(to: $0) } ?? bootstrap.connect(host: endpoint.host, port: endpoint.port)
+        return connecting.map { _ in connection.value }
+    }
+
+    /// Keeps a connection whose response ended for the next request, unless enough are idle.
+    func release(_ connection: UpstreamConnection) {
+        eventLoop.assertInEventLoop()
+        guard !closed, connection.isOpen, idle[connection.key, default: []].count < maxIdlePerInstance else {
+            connection.close()
+            return
+        }
+        idle[connection.key, default: []].append(connection)
+    }
+
+    /// An idle connection the instance closed (it stopped, or timed the connection out).
+    func forget(_ connection: UpstreamConnection) {
+        idle[connection.key]?.removeAll { $0 === connection }
+    }
+
+    /// Closes the idle connections; connections in use close when their exchange ends.
+    func close() {
+        eventLoop.assertInEventLoop()
+        closed = true
+        let all = idle.values.flatMap { $0 }
+        idle = [:]
+        for connection in all { connection.close() }
+    }
+}
+
+/// The gateway's end of one keep-alive connection to a service instance: sends an exchange's
+/// request and hands it the response parts; while idle in the pool, notices when the instance
+/// closes it. Lives on its pool's event loop.
+final class UpstreamConnection: ChannelInboundHandler {
+    typealias InboundIn = HTTPClientResponsePart
+    typealias OutboundOut = HTTPClientRequestPart
+
+    let pool: UpstreamPool
+    let key: String
+    /// The exchange whose response this connection is reading; nil while idle.
+    private var exchange: ProxyExchange?
+    private var context: ChannelHandlerContext?
+
+    init(pool: UpstreamPool, key: String) {
+        self.pool = pool
+        self.key = key
+    }
+
+    var isOpen: Bool { context?.channel.isActive ?? false }
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
+    /// Sends a request serialized by `UpstreamRequest` (with its body when that is kept apart).
+    func send(_ bytes: ByteBuffer, method: HTTPMethod, body: ByteBuffer?, for exchange: ProxyExchange) {
+        guard let context else { return exchange.upstreamClosed() }
+        self.exchange = exchange
+        context.write(wrapOutboundOut(.head(UpstreamRequest.decoderHead(method))), promise: nil)
+        if let body {
+            context.write(wrapOutboundOut(.body(.byteBuffer(bytes))), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        } else {
+            context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(bytes))), promise: nil)
+        }
+    }
+
+    /// Backpressure: stops reading the response while the client cannot take more of it.
+    func setReading(_ reading: Bool) {
+        guard let options = context?.channel.syncOptions else { return }
+        _ = try? options.setOption(ChannelOptions.autoRead, value: reading)
+    }
+
+    /// Detaches the exchange and closes: the connection is in an unknown state.
+    func abandon() {
+        exchange = nil
+        close()
+    }
+
+    func close() { context?.close(promise: nil) }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard let exchange else {
+            // A response nobody asked for: the connection cannot be trusted any more.
+            context.close(promise: nil)
+            return
+        }
+        switch unwrapInboundIn(data) {
+        case .head(let head): exchange.upstreamHead(head)
+        case .body(let chunk): exchange.upstreamBody(chunk)
+        case .end:
+            self.exchange = nil
+            exchange.upstreamEnd()
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        exchange?.upstreamReadComplete()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if let exchange {
+            self.exchange = nil
+            exchange.upstreamClosed()
+        } else {
+            pool.forget(self)
+        }
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        if let exchange {
+            self.exchange = nil
+            exchange.upstreamClosed()
+        }
+        context.close(promise: nil)
+    }
+}
