@@ -193,10 +193,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
     /// The response's end: flushed with whatever is still unflushed, then the request is done.
     func finishResponse() {
         guard let context else { return }
-        if let request { gateway.log(request, status: status) }
-        request = nil
-        exchange = nil
-        answering = false
+        forgetRequest()
         responding = false
         let end = encoding.end.map { ByteBuffer(staticString: $0) } ?? ByteBuffer()
         if keepAlive && !quiescing {
@@ -216,10 +213,16 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
     /// connection end (a truncated body must not look complete).
     func abortResponse() {
         guard let context else { return }
+        // `responding` stays set: the connection is closing mid-response, so no 400 may follow.
+        forgetRequest()
+        context.close(promise: nil)
+    }
+
+    /// The request is over, however it ended: its access-log line, then the handler lets it go.
+    private func forgetRequest() {
         if let request { gateway.log(request, status: status) }
         request = nil
         exchange = nil
         answering = false
-        context.close(promise: nil)
     }
 }
