@@ -174,12 +174,13 @@ public struct FlowBenchmark {
         let buyer = Actor(user)
         let orders = self.orders, concurrency = concurrency ?? self.concurrency
 
+        let instances = [system] + extra
         if paymentInstances > 1 || kafka != nil {
             progress("warming up until every payment-service instance has charged an order…")
-            try await warmUp(system: system, instances: [system] + extra, buyer: buyer, request: request, watcher: watcher)
+            try await warmUp(system: system, instances: instances, buyer: buyer, request: request, watcher: watcher)
         }
         progress("placing \(orders) orders with concurrency \(concurrency), \(paymentInstances) payment-service instance(s)…")
-        let chargedBefore = ([system] + extra).map(\.payments.chargesRecorded)
+        let chargedBefore = instances.map(\.payments.chargesRecorded)
         let clock = ContinuousClock()
         let start = clock.now
         let peakSamples = try await withThrowingTaskGroup(of: [Duration].self) { group in
@@ -200,7 +201,7 @@ public struct FlowBenchmark {
             return try await group.reduce(into: []) { $0 += $1 }
         }
         let rate = Double(orders) / seconds(clock.now - start)
-        let split = zip(([system] + extra).map(\.payments.chargesRecorded), chargedBefore).map { $0 - $1 }
+        let split = zip(instances.map(\.payments.chargesRecorded), chargedBefore).map { $0 - $1 }
 
         var halfSamples: [Duration] = []
         if halfRate {
