@@ -76,9 +76,9 @@ extension ConsoleBenchmark {
         let runtime = ConsoleRuntime(backend: dir.backend, terminal: terminal, theme: (try? ThemeLoader.load("default")) ?? .fallback)
         let task = Task { try await runtime.run() }
         try await Task.sleep(for: .seconds(2))  // settle: first loads done
-        let start = Self.cpuSeconds(), began = Date()
+        let start = ProcessCPU.seconds(), began = Date()
         try await Task.sleep(for: .seconds(idleSeconds))
-        let used = Self.cpuSeconds() - start, wall = Date().timeIntervalSince(began)
+        let used = ProcessCPU.seconds() - start, wall = Date().timeIntervalSince(began)
         runtime.inject([.key(.ctrl("c"))])
         _ = try await task.value
         return used / wall * 100
@@ -107,12 +107,5 @@ extension ConsoleBenchmark {
         runtime.inject([.key(.ctrl("c"))])
         _ = try await task.value
         return latencies.sorted()
-    }
-
-    static func cpuSeconds() -> Double {
-        var usage = rusage()
-        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
-        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
-        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 }

@@ -27,6 +27,10 @@ public struct FlowBenchmark {
         public let rawCommitsPerSecond: Double
         public let flowOrdersPerSecond: Double
         public let ratio: Double
+        /// This process's CPU time per order in the peak run, and per raw commit (SQLite only: a
+        /// PostgreSQL commit's work is in the server): steadier than rates on a shared machine.
+        public let cpuMicrosPerOrder: Double
+        public let rawCPUMicrosPerCommit: Double?
         public let peakLatency: Latency
         public let halfRateOrdersPerSecond: Double
         public let halfRateLatency: Latency
@@ -38,6 +42,8 @@ public struct FlowBenchmark {
                 "raw \(engine) insert+commit (baseline): \(String(format: "%.0f", rawCommitsPerSecond)) commits/s",
                 "flow (\(engine), \(transport)), \(orders) orders, concurrency \(concurrency): \(String(format: "%.0f", flowOrdersPerSecond)) orders/s (place → PAID)",
                 "ratio flow / raw commits: \(String(format: "%.2f", ratio))  (target ≥ 0.25)",
+                "CPU of this process per order: \(String(format: "%.0f", cpuMicrosPerOrder)) µs"
+                    + (rawCPUMicrosPerCommit.map { String(format: "  (per raw commit: %.1f µs)", $0) } ?? ""),
                 "latency place → PAID at peak:       \(peakLatency.text)",
                 "latency at half the peak (\(String(format: "%.0f", halfRateOrdersPerSecond)) orders/s): \(halfRateLatency.text)  (target p99 < 20 ms)",
             ]
@@ -96,6 +102,7 @@ public struct FlowBenchmark {
         var quiet = Logger(label: "orderpay.bench")
         quiet.logLevel = .warning
         let raw: Double
+        var rawCPU: Double?
         if let database {
             progress("measuring raw PostgreSQL commits on a scratch database…")
             let scratch = try await PostgresDatabase.connect(
@@ -108,7 +115,9 @@ public struct FlowBenchmark {
             var settings = SQLiteDatabase.Settings()
             settings.synchronous = EmbeddedConfiguration(dataDirectory: directory).synchronous
             progress("measuring raw SQLite commits in \(directory)…")
-            raw = try await RawCommitProbe.commitsPerSecond(directory: directory, settings: settings)
+            let probe = try await RawCommitProbe.measure(directory: directory, settings: settings)
+            raw = probe.commitsPerSecond
+            rawCPU = probe.cpuMicrosPerCommit
         }
 
         let peak = try await phase(paymentInstances: 1, halfRate: true, processor: processor, logger: quiet, progress: progress)
@@ -128,6 +137,7 @@ public struct FlowBenchmark {
         }
         return Report(engine: database == nil ? "SQLite" : "PostgreSQL", transport: kafka == nil ? "SQL event log" : "Kafka", orders: orders, concurrency: concurrency,
                       rawCommitsPerSecond: raw, flowOrdersPerSecond: peak.rate, ratio: peak.rate / raw,
+                      cpuMicrosPerOrder: peak.cpuPerOrder * 1e6, rawCPUMicrosPerCommit: rawCPU,
                       peakLatency: Latency(peak.samples), halfRateOrdersPerSecond: peak.rate / 2,
                       halfRateLatency: Latency(peak.halfSamples), scaleOut: scaleOut)
     }
@@ -142,7 +152,7 @@ public struct FlowBenchmark {
     /// work (the extra ones are separate systems on the same storage, as separate processes would be),
     /// then, if asked, latencies at half that rate.
     func phase(paymentInstances: Int, halfRate: Bool, processor: SimulatedPaymentProcessor, chargesInFlight: Int? = nil, concurrency: Int? = nil,
-               logger: Logger, progress: (String) -> Void) async throws -> (rate: Double, samples: [Duration], halfSamples: [Duration], split: [Int]) {
+               logger: Logger, progress: (String) -> Void) async throws -> (rate: Double, samples: [Duration], halfSamples: [Duration], split: [Int], cpuPerOrder: Double) {
         let directory = try Self.scratchDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         var configuration = EmbeddedConfiguration(dataDirectory: directory)
@@ -182,7 +192,7 @@ public struct FlowBenchmark {
         progress("placing \(orders) orders with concurrency \(concurrency), \(paymentInstances) payment-service instance(s)…")
         let chargedBefore = instances.map(\.payments.chargesRecorded)
         let clock = ContinuousClock()
-        let start = clock.now
+        let start = clock.now, cpuStart = ProcessCPU.seconds()
         let peakSamples = try await withThrowingTaskGroup(of: [Duration].self) { group in
             let perWorker = orders / concurrency, extra = orders % concurrency
             for worker in 0..<concurrency {
@@ -201,6 +211,7 @@ public struct FlowBenchmark {
             return try await group.reduce(into: []) { $0 += $1 }
         }
         let rate = Double(orders) / seconds(clock.now - start)
+        let cpuPerOrder = (ProcessCPU.seconds() - cpuStart) / Double(orders)
         let split = zip(instances.map(\.payments.chargesRecorded), chargedBefore).map { $0 - $1 }
 
         var halfSamples: [Duration] = []
@@ -225,7 +236,7 @@ public struct FlowBenchmark {
         }
         for other in extra { await other.stop() }
         await system.stop()
-        return (rate, peakSamples, halfSamples, split)
+        return (rate, peakSamples, halfSamples, split, cpuPerOrder)
     }
 
     /// Orders in rounds until each payment-service instance has recorded a charge (bounded at

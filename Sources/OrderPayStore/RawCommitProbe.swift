@@ -1,10 +1,17 @@
 import Foundation
 import GRDB
+import OrderPayCore
 
 /// The baseline for `orderpay bench flow`: single-row INSERT + COMMIT on its own SQLite file in
 /// the same directory, with the same settings as the services' databases.
 public enum RawCommitProbe {
-    public static func commitsPerSecond(directory: String, settings: SQLiteDatabase.Settings, duration: Duration = .seconds(2)) async throws -> Double {
+    public struct Measurement: Sendable {
+        public let commitsPerSecond: Double
+        /// This process's CPU time per commit (the probe runs alone, so it is the probe's).
+        public let cpuMicrosPerCommit: Double
+    }
+
+    public static func measure(directory: String, settings: SQLiteDatabase.Settings, duration: Duration = .seconds(2)) async throws -> Measurement {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
             try db.execute(sql: "CREATE TABLE probe (id INTEGER PRIMARY KEY AUTOINCREMENT, payload TEXT NOT NULL, at REAL NOT NULL)")
@@ -12,7 +19,7 @@ public enum RawCommitProbe {
         let pool = try SQLiteDatabase.open(path: (directory as NSString).appendingPathComponent("raw-commit-probe.sqlite"),
                                            settings: settings, migrator: migrator)
         let clock = ContinuousClock()
-        let start = clock.now
+        let start = clock.now, cpuStart = ProcessCPU.seconds()
         var commits = 0
         while clock.now - start < duration {
             let payload = "order-\(commits)"
@@ -22,6 +29,7 @@ public enum RawCommitProbe {
             commits += 1
         }
         let elapsed = clock.now - start
-        return Double(commits) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        return Measurement(commitsPerSecond: Double(commits) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18),
+                           cpuMicrosPerCommit: (ProcessCPU.seconds() - cpuStart) * 1e6 / Double(commits))
     }
 }
