@@ -187,4 +187,9 @@ public struct SerializedEvent: Equatable, Sendable {
         self.init(eventId: draft.eventId, topic: draft.topic, type: draft.payload.typeName, key: draft.key,
                   payload: try draft.payload.encodedJSON(), occurredAt: draft.occurredAt, traceId: draft.traceId)
     }
+
+    /// The event with its payload decoded.
+    public func draft() throws -> EventDraft {
+        EventDraft(eventId: eventId, occurredAt: occurredAt, traceId: traceId, payload: try EventPayload.decode(type: type, json: payload))
+    }
 }

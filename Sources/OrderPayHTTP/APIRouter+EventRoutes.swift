@@ -26,7 +26,7 @@ public func addEventRoutes(to api: APIRouter, events: any EventLog, tokens: Toke
         }
         let from = max(0, try request.queryInt64("from") ?? 0)
         let limit = min(max(1, try request.queryInt("limit") ?? 100), 1000)
-        let page = try await events.read(topic: topic, from: from, limit: limit)
+        let page = try await events.page(topic: topic, from: from, limit: limit)
         return try .json(EventPage(topic: topic, from: from, limit: limit, nextOffset: (page.last?.offset).map { $0 + 1 } ?? from,
                                    endOffset: try await events.endOffset(topic: topic), events: page))
     }

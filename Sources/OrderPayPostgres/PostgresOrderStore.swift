@@ -159,7 +159,7 @@ public final class PostgresOrderStore: OrderRepository, OutboxSource, @unchecked
 
     /// A batch costs a fixed number of statements, whatever its size: consumed events marked,
     /// every order concerned locked and read, one UPDATE, one history insert, the outbox.
-    public func apply(_ decisions: [OrderDecision]) async throws -> [Order] {
+    public func apply(_ decisions: [OrderDecision], returningItems: Bool) async throws -> [Order] {
         let logger = self.logger, outbox = self.outbox
         let (changed, enqueued): ([Order], Bool) = try await database.transaction { connection in
             var fresh = try await outbox.markProcessed(connection, decisions.compactMap { $0.consumedEvent }, logger: logger)
@@ -199,7 +199,7 @@ public final class PostgresOrderStore: OrderRepository, OutboxSource, @unchecked
             }
             try await Self.appendHistory(connection, history, logger: logger)
             try await outbox.enqueue(connection, events, logger: logger)
-            let items = try await Self.items(connection, orderIds: changedIds, logger: logger)
+            let items = returningItems ? try await Self.items(connection, orderIds: changedIds, logger: logger) : [:]
             return (changed.map { order in
                 var withItems = order
                 withItems.orderItems = items[order.id] ?? []

@@ -30,6 +30,7 @@ enum Outbox {
     }
 
     static func enqueue(_ db: Database, _ events: [EventDraft]) throws {
+        RecentDrafts.shared.remember(events)
         for draft in events {
             let event = try SerializedEvent(draft)
             try db.run("INSERT INTO outbox (event_id, topic, type, key, payload, occurred_at, trace_id) VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -2,12 +2,16 @@ import Foundation
 import GRDB
 import OrderPayCore
 import OrderPayServices
+import Synchronization
 
 /// The event log on SQLite: one table, per-topic offsets, consumer-group offsets, dead letters.
 /// Several processes can share the file; each wakes its own consumers through `appended`, and
 /// others notice on their next timed wait.
 public final class SQLiteEventLog: EventLog, @unchecked Sendable {
     public let appended = Signal()
+    private let recent = RecentEvents()
+    /// Per outbox, the relay cursor as this process last wrote it.
+    private let relayedThrough = Mutex<[String: Int64]>([:])
     private let topicSignals = Dictionary(uniqueKeysWithValues: Topic.allCases.map { ($0, Signal()) })
     let pool: DatabasePool
 
@@ -79,20 +83,32 @@ public final class SQLiteEventLog: EventLog, @unchecked Sendable {
     public func append(_ drafts: [EventDraft]) async throws {
         guard !drafts.isEmpty else { return }
         let events = try drafts.map(SerializedEvent.init)
-        try pool.writeNow { db in try Self.insert(db, events) }
+        let stored = try pool.writeNow { db in try Self.insert(db, events) }
+        let byId = Dictionary(drafts.map { ($0.eventId, $0) }, uniquingKeysWith: { first, _ in first })
+        recent.record(stored.compactMap { stored in
+            byId[stored.event.eventId].map { LoggedEvent(sequence: stored.sequence, envelope: EventEnvelope(draft: $0, offset: stored.offset)) }
+        })
         notify(Set(events.map(\.topic)))
     }
 
     public func relay(_ events: [SerializedEvent], from source: String, through outboxId: Int64) async throws {
         guard !events.isEmpty else { return }
-        try pool.writeNow { db in
-            try Self.insert(db, events)
-            // MAX: two processes relaying the same outbox never move the cursor backwards.
+        let expectedCursor = relayedThrough.withLock { $0[source] }
+        let (stored, cursor) = try pool.writeNow { db in
+            let cursor = try Int64.fetchOne(db.cachedStatement(sql: "SELECT outbox_id FROM relay_cursors WHERE source = ?"), arguments: [source]) ?? 0
+            // The cursor is where this process left it: nobody else copied from this outbox since,
+            // so none of these events can be in the log yet and the per-event lookup is skipped.
+            let stored = try Self.insert(db, events, skippingPresent: cursor != expectedCursor)
             try db.run("""
                 INSERT INTO relay_cursors (source, outbox_id) VALUES (?, ?)
                 ON CONFLICT (source) DO UPDATE SET outbox_id = MAX(outbox_id, excluded.outbox_id)
                 """, [source, outboxId])
+            return (stored, max(cursor, outboxId))   // MAX: two processes relaying one outbox never move it back
         }
+        relayedThrough.withLock { $0[source] = cursor }
+        recent.record(stored.compactMap { stored in
+            (try? RecentDrafts.shared.draft(of: stored.event)).map { LoggedEvent(sequence: stored.sequence, envelope: EventEnvelope(draft: $0, offset: stored.offset)) }
+        })
         notify(Set(events.map(\.topic)))
     }
 
@@ -102,28 +118,37 @@ public final class SQLiteEventLog: EventLog, @unchecked Sendable {
         }
     }
 
-    static func insert(_ db: Database, _ events: [SerializedEvent]) throws {
+    /// Inserts the events not already in the log; returns where each inserted one went.
+    static func insert(_ db: Database, _ events: [SerializedEvent], skippingPresent: Bool = true) throws -> [(event: SerializedEvent, sequence: Int64, offset: Int64)] {
         var next: [Topic: Int64] = [:]
+        var stored: [(event: SerializedEvent, sequence: Int64, offset: Int64)] = []
+        stored.reserveCapacity(events.count)
         for event in events {
-            if try db.row("SELECT 1 FROM events WHERE event_id = ?", [event.eventId]) != nil { continue }
+            if skippingPresent, try db.row("SELECT 1 FROM events WHERE event_id = ?", [event.eventId]) != nil { continue }
             let offset = try next[event.topic] ?? Self.endOffset(db, event.topic)
             try db.run("""
                 INSERT INTO events (topic, topic_offset, event_id, type, key, payload, occurred_at, trace_id)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """, [event.topic.rawValue, offset, event.eventId, event.type, event.key,
                       event.payload, event.occurredAt.storageValue, event.traceId])
+            stored.append((event, db.lastInsertedRowID, offset))
             next[event.topic] = offset + 1
         }
+        return stored
     }
 
     public func read(topic: Topic, from offset: Int64, limit: Int) async throws -> [EventEnvelope] {
-        try pool.readNow { db in
+        if let recent = recent.read(topic: topic, from: offset, limit: limit) { return recent }
+        return try pool.readNow { db in
             try db.rows("SELECT * FROM events WHERE topic = ? AND topic_offset >= ? ORDER BY topic_offset LIMIT ?",
                              arguments: [topic.rawValue, offset, limit]).map { try Self.logged($0).envelope }
         }
     }
 
     public func tail(after sequence: Int64, topics: Set<Topic>?, limit: Int) async throws -> [LoggedEvent] {
+        // Across several topics a run from the window could skip another process's event of one
+        // of them; a single topic's run has no such gap.
+        if let topics, topics.count == 1, let recent = recent.tail(after: sequence, topic: topics.first!, limit: limit) { return recent }
         let (clause, arguments) = Self.topicClause(topics)
         return try pool.readNow { db in
             try db.rows("SELECT * FROM events WHERE seq > ? \(clause) ORDER BY seq LIMIT ?",

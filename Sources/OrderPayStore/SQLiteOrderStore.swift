@@ -176,7 +176,7 @@ public final class SQLiteOrderStore: OrderRepository, OutboxSource, @unchecked S
         try pool.readNow { db in try db.countByStatus(in: "orders", as: OrderStatus.self) }
     }
 
-    public func apply(_ decisions: [OrderDecision]) async throws -> [Order] {
+    public func apply(_ decisions: [OrderDecision], returningItems: Bool) async throws -> [Order] {
         let (changed, enqueued): ([Order], Bool) = try pool.writeNow { db in
             var changed: [Order] = []
             var enqueued = false
@@ -202,7 +202,7 @@ public final class SQLiteOrderStore: OrderRepository, OutboxSource, @unchecked S
                 enqueued = enqueued || !change.events.isEmpty
                 changed.append(change.order)
             }
-            return (try Self.attachItems(db, changed), enqueued)
+            return (returningItems ? try Self.attachItems(db, changed) : changed, enqueued)
         }
         if enqueued { outboxSignal.notify() }
         return changed

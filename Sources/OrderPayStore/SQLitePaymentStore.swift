@@ -76,7 +76,12 @@ public final class SQLitePaymentStore: PaymentRepository, OutboxSource, @uncheck
                     PaymentHistoryEntry(from: nil, to: .pending, attempt: 1, reason: "order \(order.orderId) created", actor: "payment-service", at: claim.at),
                     PaymentHistoryEntry(from: .pending, to: .processing, attempt: 1, reason: "charging \(order.totalAmount)", actor: "payment-service", at: claim.at),
                 ])
-                if let record = try Self.fetch(db, where: "id = ?", id) { claimed.append(record) }
+                // Built from what was just inserted rather than read back: a claim is the hot path.
+                let at = Date(timeIntervalSince1970: claim.at.storageValue)   // as a read would return it
+                claimed.append(PaymentRecord(
+                    payment: Payment(id: id, orderId: order.orderId, userId: order.userId, amount: order.totalAmount, status: .processing,
+                                     paymentMethod: order.paymentMethod, attempts: 1, createdAt: at, updatedAt: at),
+                    paymentToken: order.paymentToken, orderStatus: .created))
             }
             return claimed
         }

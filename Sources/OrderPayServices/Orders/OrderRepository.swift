@@ -66,6 +66,11 @@ public protocol OrderRepository: Sendable {
     func countByStatus() async throws -> [OrderStatus: Int]
 
     /// Applies decisions in one transaction, each against the order as it is then; returns the
-    /// orders that changed. A thrown decision aborts the whole batch.
-    func apply(_ decisions: [OrderDecision]) async throws -> [Order]
+    /// orders that changed, with their items unless `returningItems` is false (an event handler
+    /// that returns nothing need not read them). A thrown decision aborts the whole batch.
+    func apply(_ decisions: [OrderDecision], returningItems: Bool) async throws -> [Order]
+}
+
+public extension OrderRepository {
+    func apply(_ decisions: [OrderDecision]) async throws -> [Order] { try await apply(decisions, returningItems: true) }
 }
