@@ -10,10 +10,20 @@ public final class SQLiteOrderStore: OrderRepository, OutboxSource, @unchecked S
     let pool: DatabasePool
     /// Orders are placed one request at a time; concurrent placements share a commit.
     let placements: GroupCommitter
+    /// Every placement prices its items: concurrent placements share one catalog read.
+    let catalogReads: CoalescedLookup<Int64, Product>
 
     public init(path: String, settings: SQLiteDatabase.Settings = .init()) throws {
-        pool = try SQLiteDatabase.open(path: path, settings: settings, migrator: Self.migrator)
+        let pool = try SQLiteDatabase.open(path: path, settings: settings, migrator: Self.migrator)
+        self.pool = pool
         placements = GroupCommitter(pool: pool)
+        catalogReads = CoalescedLookup { ids in
+            try pool.readNow { db in
+                let rows = try db.rows("SELECT * FROM products WHERE id IN (\(databaseQuestionMarks(count: ids.count)))",
+                                       arguments: StatementArguments(ids))
+                return Dictionary(rows.map { (Int64($0["id"] as Int64), Self.product($0)) }, uniquingKeysWith: { a, _ in a })
+            }
+        }
     }
 
     static var migrator: DatabaseMigrator {
@@ -96,11 +106,7 @@ public final class SQLiteOrderStore: OrderRepository, OutboxSource, @unchecked S
 
     public func products(ids: [Int64]) async throws -> [Int64: Product] {
         guard !ids.isEmpty else { return [:] }
-        return try pool.readNow { db in
-            let rows = try db.rows("SELECT * FROM products WHERE id IN (\(databaseQuestionMarks(count: ids.count)))",
-                                        arguments: StatementArguments(ids))
-            return Dictionary(rows.map { (Int64($0["id"] as Int64), Self.product($0)) }, uniquingKeysWith: { a, _ in a })
-        }
+        return try await catalogReads.values(for: ids)
     }
 
     public func listProducts(includeInactive: Bool) async throws -> [Product] {
