@@ -46,11 +46,11 @@ enum Outbox {
     }
 
     static func pending(_ db: Database, after id: Int64, limit: Int) throws -> [(id: Int64, event: SerializedEvent)] {
-        try db.rows("SELECT * FROM outbox WHERE id > ? ORDER BY id LIMIT ?", [id, limit]).compactMap { row in
+        try db.rows("SELECT * FROM outbox WHERE id > ? ORDER BY id LIMIT ?", [id, limit]) { row -> (id: Int64, event: SerializedEvent)? in
             guard let topic = Topic(rawValue: row["topic"]) else { return nil }
             return (row["id"], SerializedEvent(eventId: row["event_id"], topic: topic, type: row["type"], key: row["key"],
                                                payload: row["payload"], occurredAt: row.date("occurred_at"), traceId: row["trace_id"]))
-        }
+        }.compactMap { $0 }
     }
 
     static func newest(_ db: Database) throws -> Int64 {

@@ -141,7 +141,7 @@ public final class SQLiteEventLog: EventLog, @unchecked Sendable {
         if let recent = recent.read(topic: topic, from: offset, limit: limit) { return recent }
         return try pool.readNow { db in
             try db.rows("SELECT * FROM events WHERE topic = ? AND topic_offset >= ? ORDER BY topic_offset LIMIT ?",
-                             arguments: [topic.rawValue, offset, limit]).map { try Self.logged($0).envelope }
+                        [topic.rawValue, offset, limit]) { try Self.logged($0).envelope }
         }
     }
 
@@ -152,7 +152,7 @@ public final class SQLiteEventLog: EventLog, @unchecked Sendable {
         let (clause, arguments) = Self.topicClause(topics)
         return try pool.readNow { db in
             try db.rows("SELECT * FROM events WHERE seq > ? \(clause) ORDER BY seq LIMIT ?",
-                             arguments: [sequence] + arguments + [limit]).map(Self.logged)
+                        [sequence] + arguments + [limit], as: Self.logged)
         }
     }
 

@@ -19,9 +19,9 @@ public final class SQLiteOrderStore: OrderRepository, OutboxSource, @unchecked S
         placements = GroupCommitter(pool: pool)
         catalogReads = CoalescedLookup { ids in
             try pool.readNow { db in
-                let rows = try db.rows("SELECT * FROM products WHERE id IN (\(databaseQuestionMarks(count: ids.count)))",
-                                       arguments: StatementArguments(ids))
-                return Dictionary(rows.map { (Int64($0["id"] as Int64), Self.product($0)) }, uniquingKeysWith: { a, _ in a })
+                let products = try db.rows("SELECT * FROM products WHERE id IN (\(databaseQuestionMarks(count: ids.count)))",
+                                           StatementArguments(ids), as: Self.product)
+                return Dictionary(products.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
             }
         }
     }
@@ -193,8 +193,7 @@ public final class SQLiteOrderStore: OrderRepository, OutboxSource, @unchecked S
                 }
                 // Decisions look at the order's status, not its items: those are loaded once, below,
                 // for the orders that changed.
-                let current = try db.row("SELECT * FROM orders WHERE id = ?", [decision.orderId])
-                    .map { try Self.orders(db, [$0], withItems: false)[0] }
+                let current = try db.row("SELECT * FROM orders WHERE id = ?", [decision.orderId]) { Self.order($0, items: []) }
                 guard let change = try decision.decide(current), let before = current else { continue }
                 // The status in the WHERE clause guards against a writer in another process.
                 try db.run("""
@@ -229,25 +228,28 @@ public final class SQLiteOrderStore: OrderRepository, OutboxSource, @unchecked S
     static func orders(_ db: Database, _ rows: [Row], withItems: Bool = true) throws -> [Order] {
         guard !rows.isEmpty else { return [] }
         let items = withItems ? try self.items(db, orderIds: rows.map { $0["id"] }) : [:]
-        return rows.map { row in
-            let id: Int64 = row["id"]
-            return Order(id: id, orderNumber: row["order_number"], userId: row["user_id"],
-                         status: OrderStatus(rawValue: row["status"]) ?? .created, totalAmount: row.money("total_minor"),
-                         shippingAddress: row["shipping_address"],
-                         paymentMethod: PaymentMethod(rawValue: row["payment_method"]) ?? .creditCard,
-                         orderItems: items[id] ?? [], failureReason: row["failure_reason"],
-                         paymentAttempt: row["payment_attempt"], createdAt: row.date("created_at"), updatedAt: row.date("updated_at"))
-        }
+        return rows.map { row in order(row, items: items[row["id"]] ?? []) }
+    }
+
+    static func order(_ row: Row, items: [OrderItem]) -> Order {
+        Order(id: row["id"], orderNumber: row["order_number"], userId: row["user_id"],
+              status: OrderStatus(rawValue: row["status"]) ?? .created, totalAmount: row.money("total_minor"),
+              shippingAddress: row["shipping_address"],
+              paymentMethod: PaymentMethod(rawValue: row["payment_method"]) ?? .creditCard,
+              orderItems: items, failureReason: row["failure_reason"],
+              paymentAttempt: row["payment_attempt"], createdAt: row.date("created_at"), updatedAt: row.date("updated_at"))
     }
 
     static func items(_ db: Database, orderIds ids: [Int64]) throws -> [Int64: [OrderItem]] {
         guard !ids.isEmpty else { return [:] }
         var items: [Int64: [OrderItem]] = [:]
-        for row in try db.rows("SELECT * FROM order_items WHERE order_id IN (\(databaseQuestionMarks(count: ids.count))) ORDER BY id",
-                               arguments: StatementArguments(ids)) {
-            items[row["order_id"], default: []].append(OrderItem(
-                productId: row["product_id"], sku: row["sku"], productName: row["product_name"], quantity: row["quantity"],
-                unitPrice: row.money("unit_price_minor"), subtotal: row.money("subtotal_minor")))
+        for (orderId, item) in try db.rows("SELECT * FROM order_items WHERE order_id IN (\(databaseQuestionMarks(count: ids.count))) ORDER BY id",
+                                           StatementArguments(ids), as: { row in
+            (row["order_id"] as Int64, OrderItem(productId: row["product_id"], sku: row["sku"], productName: row["product_name"],
+                                                 quantity: row["quantity"], unitPrice: row.money("unit_price_minor"),
+                                                 subtotal: row.money("subtotal_minor")))
+        }) {
+            items[orderId, default: []].append(item)
         }
         return items
     }

@@ -153,7 +153,7 @@ public final class SQLitePaymentStore: PaymentRepository, OutboxSource, @uncheck
 
     public func processing() async throws -> [PaymentRecord] {
         try pool.readNow { db in
-            try db.rows("SELECT * FROM payments WHERE status = ? ORDER BY id", [PaymentStatus.processing.rawValue]).map(Self.record)
+            try db.rows("SELECT * FROM payments WHERE status = ? ORDER BY id", [PaymentStatus.processing.rawValue], as: Self.record)
         }
     }
 
@@ -164,7 +164,7 @@ public final class SQLitePaymentStore: PaymentRepository, OutboxSource, @uncheck
     }
 
     static func fetch(_ db: Database, where condition: String, _ value: Int64) throws -> PaymentRecord? {
-        try db.row("SELECT * FROM payments WHERE \(condition)", [value]).map(record)
+        try db.row("SELECT * FROM payments WHERE \(condition)", [value], as: record)
     }
 
     static func record(_ row: Row) -> PaymentRecord {
