@@ -171,15 +171,29 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
         finishResponse()
     }
 
-    /// Writes (without flushing) the head of the response to the current request.
+    /// Writes (without flushing) the head of the gateway's own response to the current request.
     func startResponse(_ status: HTTPResponseStatus, headers: HTTPHeaders) {
+        writeHead(status) { encoding, request, keepAlive, buffer in
+            encoding.head(status, headers: headers, for: request, keepAlive: &keepAlive, into: &buffer)
+        }
+    }
+
+    /// Writes (without flushing) the head of a service's response to the current request.
+    func startResponse(relaying head: UpstreamHead) {
+        writeHead(HTTPResponseStatus(statusCode: head.status)) { encoding, request, keepAlive, buffer in
+            encoding.head(relaying: head, for: request, keepAlive: &keepAlive, into: &buffer)
+        }
+    }
+
+    private func writeHead(_ status: HTTPResponseStatus,
+                           _ encode: (inout ResponseEncoding, IncomingRequest, inout Bool, inout ByteBuffer) -> Void) {
         guard let context, let request else { return }
         self.status = status
         responding = true
         if quiescing { keepAlive = false }
         var buffer = context.channel.allocator.buffer(capacity: 512)
         encoding = ResponseEncoding()
-        encoding.head(status, headers: headers, for: request, keepAlive: &keepAlive, into: &buffer)
+        encode(&encoding, request, &keepAlive, &buffer)
         context.write(wrapOutboundOut(buffer), promise: nil)
     }
 
