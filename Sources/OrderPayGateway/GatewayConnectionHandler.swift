@@ -32,6 +32,10 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
     private var exchange: ProxyExchange?
     private var status = HTTPResponseStatus.ok
     private var encoding = ResponseEncoding()
+    /// The response's head, held back until the body's first part can go in the same buffer (a
+    /// small response then leaves in one write(2) of one buffer, not a writev of two), or until
+    /// a flush.
+    private var pendingHead: ByteBuffer?
     private var keepAlive = true
     /// The client's address as text, looked up once per connection, not per request.
     private var clientIP: String?
@@ -191,27 +195,58 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
         self.status = status
         responding = true
         if quiescing { keepAlive = false }
-        var buffer = context.channel.allocator.buffer(capacity: 512)
+        var buffer = context.channel.allocator.buffer(capacity: 1024)
         encoding = ResponseEncoding()
         encode(&encoding, request, &keepAlive, &buffer)
-        context.write(wrapOutboundOut(buffer), promise: nil)
+        pendingHead = buffer
     }
+
+    /// Bodies up to this size are copied behind a head still held back.
+    private static let coalesceLimit = 4096
 
     func writeBody(_ chunk: ByteBuffer) {
         guard let context, let bytes = encoding.body(chunk, allocator: context.channel.allocator) else { return }
+        if var head = pendingHead {
+            pendingHead = nil   // so the buffer is not shared while it grows
+            if bytes.readableBytes <= Self.coalesceLimit {
+                head.writeImmutableBuffer(bytes)
+                pendingHead = head
+                return
+            }
+            context.write(wrapOutboundOut(head), promise: nil)
+        }
         context.write(wrapOutboundOut(bytes), promise: nil)
     }
 
-    func flush() { context?.flush() }
+    func flush() {
+        guard let context else { return }
+        writePendingHead(context)
+        context.flush()
+    }
+
+    private func writePendingHead(_ context: ChannelHandlerContext) {
+        if let head = pendingHead {
+            pendingHead = nil
+            context.write(wrapOutboundOut(head), promise: nil)
+        }
+    }
 
     /// The response's end: flushed with whatever is still unflushed, then the request is done.
     func finishResponse() {
         guard let context else { return }
         forgetRequest()
         responding = false
-        let end = encoding.end.map { ByteBuffer(staticString: $0) } ?? ByteBuffer()
+        if let end = encoding.end {
+            if var head = pendingHead {
+                pendingHead = nil
+                head.writeStaticString(end)
+                pendingHead = head
+            } else {
+                context.write(wrapOutboundOut(ByteBuffer(staticString: end)), promise: nil)
+            }
+        }
         if keepAlive && !quiescing {
-            if end.readableBytes > 0 { context.write(wrapOutboundOut(end), promise: nil) }
+            writePendingHead(context)
             context.flush()
             if !pipelined.isEmpty {
                 // Not from inside this call: it may be deep in the previous response's callbacks.
@@ -219,7 +254,8 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
                 context.eventLoop.execute { handler.value.receivePipelined() }
             }
         } else {
-            context.writeAndFlush(wrapOutboundOut(end)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            writePendingHead(context)
+            context.writeAndFlush(wrapOutboundOut(ByteBuffer())).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
         }
     }
 
@@ -228,6 +264,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
     func abortResponse() {
         guard let context else { return }
         // `responding` stays set: the connection is closing mid-response, so no 400 may follow.
+        pendingHead = nil
         forgetRequest()
         context.close(promise: nil)
     }
