@@ -7,12 +7,13 @@ import OrderPayCore
 /// on the connection's event loop; only a token seen for the first time and the gateway's own
 /// endpoints take an async detour.
 ///
-/// It keeps the order of pipelined requests itself rather than through NIO's
-/// HTTPServerPipelineHandler: that one stops reading while each response is pending and starts
-/// again after it, two epoll_ctl calls per request on every keep-alive connection. Here reading
-/// only stops when a client actually pipelines.
+/// It reads requests with its own parser (ClientRequestParser, see there why) and keeps the order
+/// of pipelined requests itself, rather than through NIO's HTTPServerPipelineHandler: that one
+/// stops reading while each response is pending and starts again after it, two epoll_ctl calls
+/// per request on every keep-alive connection. Here the bytes of a pipelined request wait unparsed
+/// until the response before it has ended, and reading only stops when a client actually pipelines.
 final class GatewayConnectionHandler: ChannelInboundHandler {
-    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundIn = ByteBuffer
     /// Response bytes: `ResponseEncoding` does the encoder's job (see there why).
     typealias OutboundOut = ByteBuffer
 
@@ -25,8 +26,10 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
     private var answering = false
     /// True from a response's head until its end.
     private var responding = false
-    /// Parts of requests that arrived while one was being answered, in order.
-    private var pipelined = CircularBuffer<HTTPServerRequestPart>()
+    private var parser = ClientRequestParser()
+    /// Bytes read but not parsed yet: the rest of a request, or requests pipelined behind the
+    /// one being answered.
+    private var unparsed: ByteBuffer?
     /// Shutting down: the connection closes after the response in progress.
     private var quiescing = false
     private var exchange: ProxyExchange?
@@ -37,6 +40,8 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
     /// a flush.
     private var pendingHead: ByteBuffer?
     private var keepAlive = true
+    /// The last response ends the connection: nothing after it is read.
+    private var closing = false
     /// The client's address as text, looked up once per connection, not per request.
     private var clientIP: String?
 
@@ -54,15 +59,32 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
     var isWritable: Bool { context?.channel.isWritable ?? false }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let part = unwrapInboundIn(data)
-        if answering || !pipelined.isEmpty {
-            // A pipelined request: kept until the response before it has ended, and no more is read
-            // meanwhile, so a client cannot make the gateway buffer without bound.
-            pipelined.append(part)
-            if pipelined.count == 1 { _ = try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: false) }
-            return
+        var buffer = unwrapInboundIn(data)
+        if var earlier = unparsed {
+            unparsed = nil
+            earlier.writeBuffer(&buffer)
+            buffer = earlier
         }
-        receive(part, context: context)
+        parse(&buffer, context: context)
+    }
+
+    /// Hands parts over until a request is being answered or more bytes are needed; keeps the
+    /// rest. While a request is answered, what follows it waits here and no more is read, so a
+    /// client cannot make the gateway buffer without bound.
+    private func parse(_ buffer: inout ByteBuffer, context: ChannelHandlerContext) {
+        while !answering && !closing {
+            let part: HTTPServerRequestPart?
+            do {
+                part = try parser.next(&buffer)
+            } catch {
+                return refuse(context: context)
+            }
+            guard let part else { break }
+            receive(part, context: context)
+        }
+        guard buffer.readableBytes > 0, !closing else { return }
+        if answering { _ = try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: false) }
+        unparsed = buffer
     }
 
     private func receive(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
@@ -83,30 +105,35 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
         }
     }
 
-    /// Feeds the pipelined parts in until a request is being answered again, or there are none.
+    /// Goes on with the requests pipelined behind the one just answered.
     private func receivePipelined() {
-        guard let context else { return }
-        while !answering, let part = pipelined.popFirst() {
-            receive(part, context: context)
-        }
-        if pipelined.isEmpty { _ = try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: true) }
+        guard let context, !answering, var buffer = unparsed else { return }
+        unparsed = nil
+        _ = try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: true)
+        parse(&buffer, context: context)
     }
 
     /// What NIO's HTTPServerProtocolErrorHandler would do, without a handler in the path of every
     /// read and write: a request that does not parse gets 400 unless a response has started; the
-    /// connection closes on any error.
-    func errorCaught(context: ChannelHandlerContext, error: Error) {
-        if error is HTTPParserError && !responding {
+    /// connection closes.
+    private func refuse(context: ChannelHandlerContext) {
+        if !responding {
             let bytes = ByteBuffer(staticString: "HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
             context.writeAndFlush(wrapOutboundOut(bytes), promise: nil)
         }
+        unparsed = nil
+        request = nil
+        context.close(promise: nil)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
         context.close(promise: nil)
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         guard event is ChannelShouldQuiesceEvent else { return context.fireUserInboundEventTriggered(event) }
         quiescing = true
-        if request == nil && pipelined.isEmpty { context.close(promise: nil) }
+        if request == nil && unparsed == nil { context.close(promise: nil) }
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
@@ -118,7 +145,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
         exchange?.clientClosed()
         exchange = nil
         request = nil
-        pipelined.removeAll()
+        unparsed = nil
         context.fireChannelInactive()
     }
 
@@ -248,12 +275,13 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
         if keepAlive && !quiescing {
             writePendingHead(context)
             context.flush()
-            if !pipelined.isEmpty {
+            if unparsed != nil {
                 // Not from inside this call: it may be deep in the previous response's callbacks.
                 let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
                 context.eventLoop.execute { handler.value.receivePipelined() }
             }
         } else {
+            closing = true
             writePendingHead(context)
             context.writeAndFlush(wrapOutboundOut(ByteBuffer())).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
         }
