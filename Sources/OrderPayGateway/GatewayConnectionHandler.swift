@@ -50,9 +50,13 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
         self.pool = pool
     }
 
+    /// The channel's, kept: `context.channel` costs a retain and release on every use.
+    private var allocator = ByteBufferAllocator()
+
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         clientIP = context.channel.remoteAddress?.ipAddress
+        allocator = context.channel.allocator
     }
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 
@@ -222,7 +226,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
         self.status = status
         responding = true
         if quiescing { keepAlive = false }
-        var buffer = context.channel.allocator.buffer(capacity: 1024)
+        var buffer = allocator.buffer(capacity: 1024)
         encoding = ResponseEncoding()
         encode(&encoding, request, &keepAlive, &buffer)
         pendingHead = buffer
@@ -232,7 +236,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
     private static let coalesceLimit = 4096
 
     func writeBody(_ chunk: ByteBuffer) {
-        guard let context, let bytes = encoding.body(chunk, allocator: context.channel.allocator) else { return }
+        guard let context, let bytes = encoding.body(chunk, allocator: allocator) else { return }
         if var head = pendingHead {
             pendingHead = nil   // so the buffer is not shared while it grows
             if bytes.readableBytes <= Self.coalesceLimit {

@@ -102,7 +102,13 @@ final class UpstreamConnection: ChannelInboundHandler {
 
     var isOpen: Bool { context?.channel.isActive ?? false }
 
-    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    /// The channel's, kept: `context.channel` costs a retain and release on every use.
+    private var allocator = ByteBufferAllocator()
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        allocator = context.channel.allocator
+    }
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 
     /// Sends a request serialized by `UpstreamRequest` (with its body when that is kept apart).
@@ -144,7 +150,7 @@ final class UpstreamConnection: ChannelInboundHandler {
         while let exchange {
             let event: UpstreamResponseParser.Event?
             do {
-                event = try parser.next(&buffer, allocator: context.channel.allocator)
+                event = try parser.next(&buffer, allocator: allocator)
             } catch {
                 return failed(context: context)
             }
