@@ -25,6 +25,12 @@ struct ClientRequestParser {
     mutating func next(_ buffer: inout ByteBuffer) throws -> HTTPServerRequestPart? {
         switch state {
         case .head:
+            // Empty lines before a request line are ignored (RFC 9112 §2.2): some clients send a
+            // CRLF after a body.
+            while scanned == 0, buffer.readableBytes >= 2, buffer.getInteger(at: buffer.readerIndex, as: UInt16.self) == 0x0D0A {
+                buffer.moveReaderIndex(forwardBy: 2)
+            }
+            if scanned == 0, buffer.readableBytes == 1, buffer.getInteger(at: buffer.readerIndex, as: UInt8.self) == 13 { return nil }
             guard let length = try buffer.withUnsafeReadableBytes({ try HTTPBytes.headLength($0, scanned: &scanned) }) else {
                 if buffer.readableBytes > Self.maxHeadSize { throw MalformedHTTP() }
                 return nil

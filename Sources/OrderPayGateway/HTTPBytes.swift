@@ -19,7 +19,7 @@ enum HTTPBytes {
             }
             index += 1
         }
-        scanned = max(1, bytes.count)
+        scanned = bytes.count
         return nil
     }
 

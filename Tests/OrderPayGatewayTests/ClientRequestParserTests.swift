@@ -37,7 +37,7 @@ final class ClientRequestParserTests: XCTestCase {
 
     func testPipelinedRequestsWithBothFramingsInAnyPieces() throws {
         let text = "GET /api/orders/1?x=1 HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer t\r\n\r\n"
-            + "POST /api/auth/login HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello"
+            + "POST /api/auth/login HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello\r\n"
             + "PUT /x HTTP/1.0\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n3;e=1\r\nabc\r\n2\r\nde\r\n0\r\nT: 1\r\n\r\n"
         for step in [1, 2, 7, Int.max] {
             let requests = try parse(text, step: step)
