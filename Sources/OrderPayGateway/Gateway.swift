@@ -43,9 +43,9 @@ public final class Gateway: @unchecked Sendable {
     /// only, so it is called first thing):
     /// - one event loop per two cores (at least one), not one per core: the gateway shares the
     ///   host with the services it fronts (`orderpay up`, the benchmark), and on 2 cores one loop
-    ///   proxied the same load with less CPU than two (about 40 against 46 µs per request in
+    ///   proxied the same load with less CPU than two (about 31–39 against 44–45 µs per request in
     ///   `orderpay bench http`): more work per wake-up, fewer context switches, no lock contention
-    ///   between loops; at 40 µs a request one loop has room for about 25,000 requests/s. ORDERPAY_GATEWAY_THREADS=N
+    ///   between loops; at 35 µs a request one loop has room for about 28,000 requests/s. ORDERPAY_GATEWAY_THREADS=N
     ///   sets N loops (say, one per core on a host of its own);
     /// - Swift concurrency's global executor runs on those loops instead of a second pool of
     ///   threads, so the gateway's few async steps (a token seen for the first time, its own

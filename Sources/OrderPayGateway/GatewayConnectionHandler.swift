@@ -7,12 +7,13 @@ import OrderPayCore
 /// on the connection's event loop; only a token seen for the first time and the gateway's own
 /// endpoints take an async detour.
 ///
-/// It keeps the order of pipelined requests itself rather than through NIO's
-/// HTTPServerPipelineHandler: that one stops reading while each response is pending and starts
-/// again after it, two epoll_ctl calls per request on every keep-alive connection. Here reading
-/// only stops when a client actually pipelines.
+/// It reads requests with its own parser (ClientRequestParser, see there why) and keeps the order
+/// of pipelined requests itself, rather than through NIO's HTTPServerPipelineHandler: that one
+/// stops reading while each response is pending and starts again after it, two epoll_ctl calls
+/// per request on every keep-alive connection. Here the bytes of a pipelined request wait unparsed
+/// until the response before it has ended, and reading only stops when a client actually pipelines.
 final class GatewayConnectionHandler: ChannelInboundHandler {
-    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundIn = ByteBuffer
     /// Response bytes: `ResponseEncoding` does the encoder's job (see there why).
     typealias OutboundOut = ByteBuffer
 
@@ -25,14 +26,22 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
     private var answering = false
     /// True from a response's head until its end.
     private var responding = false
-    /// Parts of requests that arrived while one was being answered, in order.
-    private var pipelined = CircularBuffer<HTTPServerRequestPart>()
+    private var parser = ClientRequestParser()
+    /// Bytes read but not parsed yet: the rest of a request, or requests pipelined behind the
+    /// one being answered.
+    private var unparsed: ByteBuffer?
     /// Shutting down: the connection closes after the response in progress.
     private var quiescing = false
     private var exchange: ProxyExchange?
     private var status = HTTPResponseStatus.ok
     private var encoding = ResponseEncoding()
+    /// The response's head, held back until the body's first part can go in the same buffer (a
+    /// small response then leaves in one write(2) of one buffer, not a writev of two), or until
+    /// a flush.
+    private var pendingHead: ByteBuffer?
     private var keepAlive = true
+    /// The last response ends the connection: nothing after it is read.
+    private var closing = false
     /// The client's address as text, looked up once per connection, not per request.
     private var clientIP: String?
 
@@ -41,24 +50,45 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
         self.pool = pool
     }
 
+    /// The channel's, kept: `context.channel` costs a retain and release on every use.
+    private var allocator = ByteBufferAllocator()
+
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         clientIP = context.channel.remoteAddress?.ipAddress
+        allocator = context.channel.allocator
     }
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 
     var isWritable: Bool { context?.channel.isWritable ?? false }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let part = unwrapInboundIn(data)
-        if answering || !pipelined.isEmpty {
-            // A pipelined request: kept until the response before it has ended, and no more is read
-            // meanwhile, so a client cannot make the gateway buffer without bound.
-            pipelined.append(part)
-            if pipelined.count == 1 { _ = try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: false) }
-            return
+        var buffer = unwrapInboundIn(data)
+        if var earlier = unparsed {
+            unparsed = nil
+            earlier.writeBuffer(&buffer)
+            buffer = earlier
         }
-        receive(part, context: context)
+        parse(&buffer, context: context)
+    }
+
+    /// Hands parts over until a request is being answered or more bytes are needed; keeps the
+    /// rest. While a request is answered, what follows it waits here and no more is read, so a
+    /// client cannot make the gateway buffer without bound.
+    private func parse(_ buffer: inout ByteBuffer, context: ChannelHandlerContext) {
+        while !answering && !closing {
+            let part: HTTPServerRequestPart?
+            do {
+                part = try parser.next(&buffer)
+            } catch {
+                return refuse(context: context)
+            }
+            guard let part else { break }
+            receive(part, context: context)
+        }
+        guard buffer.readableBytes > 0, !closing else { return }
+        if answering { _ = try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: false) }
+        unparsed = buffer
     }
 
     private func receive(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
@@ -79,30 +109,35 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
         }
     }
 
-    /// Feeds the pipelined parts in until a request is being answered again, or there are none.
+    /// Goes on with the requests pipelined behind the one just answered.
     private func receivePipelined() {
-        guard let context else { return }
-        while !answering, let part = pipelined.popFirst() {
-            receive(part, context: context)
-        }
-        if pipelined.isEmpty { _ = try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: true) }
+        guard let context, !answering, var buffer = unparsed else { return }
+        unparsed = nil
+        _ = try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: true)
+        parse(&buffer, context: context)
     }
 
     /// What NIO's HTTPServerProtocolErrorHandler would do, without a handler in the path of every
     /// read and write: a request that does not parse gets 400 unless a response has started; the
-    /// connection closes on any error.
-    func errorCaught(context: ChannelHandlerContext, error: Error) {
-        if error is HTTPParserError && !responding {
+    /// connection closes.
+    private func refuse(context: ChannelHandlerContext) {
+        if !responding {
             let bytes = ByteBuffer(staticString: "HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
             context.writeAndFlush(wrapOutboundOut(bytes), promise: nil)
         }
+        unparsed = nil
+        request = nil
+        context.close(promise: nil)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
         context.close(promise: nil)
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         guard event is ChannelShouldQuiesceEvent else { return context.fireUserInboundEventTriggered(event) }
         quiescing = true
-        if request == nil && pipelined.isEmpty { context.close(promise: nil) }
+        if request == nil && unparsed == nil { context.close(promise: nil) }
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
@@ -114,7 +149,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
         exchange?.clientClosed()
         exchange = nil
         request = nil
-        pipelined.removeAll()
+        unparsed = nil
         context.fireChannelInactive()
     }
 
@@ -171,41 +206,88 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
         finishResponse()
     }
 
-    /// Writes (without flushing) the head of the response to the current request.
+    /// Writes (without flushing) the head of the gateway's own response to the current request.
     func startResponse(_ status: HTTPResponseStatus, headers: HTTPHeaders) {
+        writeHead(status) { encoding, request, keepAlive, buffer in
+            encoding.head(status, headers: headers, for: request, keepAlive: &keepAlive, into: &buffer)
+        }
+    }
+
+    /// Writes (without flushing) the head of a service's response to the current request.
+    func startResponse(relaying head: UpstreamHead) {
+        writeHead(HTTPResponseStatus(statusCode: head.status)) { encoding, request, keepAlive, buffer in
+            encoding.head(relaying: head, for: request, keepAlive: &keepAlive, into: &buffer)
+        }
+    }
+
+    private func writeHead(_ status: HTTPResponseStatus,
+                           _ encode: (inout ResponseEncoding, IncomingRequest, inout Bool, inout ByteBuffer) -> Void) {
         guard let context, let request else { return }
         self.status = status
         responding = true
         if quiescing { keepAlive = false }
-        var buffer = context.channel.allocator.buffer(capacity: 512)
+        var buffer = allocator.buffer(capacity: 1024)
         encoding = ResponseEncoding()
-        encoding.head(status, headers: headers, for: request, keepAlive: &keepAlive, into: &buffer)
-        context.write(wrapOutboundOut(buffer), promise: nil)
+        encode(&encoding, request, &keepAlive, &buffer)
+        pendingHead = buffer
     }
 
+    /// Bodies up to this size are copied behind a head still held back.
+    private static let coalesceLimit = 4096
+
     func writeBody(_ chunk: ByteBuffer) {
-        guard let context, let bytes = encoding.body(chunk, allocator: context.channel.allocator) else { return }
+        guard let context, let bytes = encoding.body(chunk, allocator: allocator) else { return }
+        if var head = pendingHead {
+            pendingHead = nil   // so the buffer is not shared while it grows
+            if bytes.readableBytes <= Self.coalesceLimit {
+                head.writeImmutableBuffer(bytes)
+                pendingHead = head
+                return
+            }
+            context.write(wrapOutboundOut(head), promise: nil)
+        }
         context.write(wrapOutboundOut(bytes), promise: nil)
     }
 
-    func flush() { context?.flush() }
+    func flush() {
+        guard let context else { return }
+        writePendingHead(context)
+        context.flush()
+    }
+
+    private func writePendingHead(_ context: ChannelHandlerContext) {
+        if let head = pendingHead {
+            pendingHead = nil
+            context.write(wrapOutboundOut(head), promise: nil)
+        }
+    }
 
     /// The response's end: flushed with whatever is still unflushed, then the request is done.
     func finishResponse() {
         guard let context else { return }
         forgetRequest()
         responding = false
-        let end = encoding.end.map { ByteBuffer(staticString: $0) } ?? ByteBuffer()
+        if let end = encoding.end {
+            if var head = pendingHead {
+                pendingHead = nil
+                head.writeStaticString(end)
+                pendingHead = head
+            } else {
+                context.write(wrapOutboundOut(ByteBuffer(staticString: end)), promise: nil)
+            }
+        }
         if keepAlive && !quiescing {
-            if end.readableBytes > 0 { context.write(wrapOutboundOut(end), promise: nil) }
+            writePendingHead(context)
             context.flush()
-            if !pipelined.isEmpty {
+            if unparsed != nil {
                 // Not from inside this call: it may be deep in the previous response's callbacks.
                 let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
                 context.eventLoop.execute { handler.value.receivePipelined() }
             }
         } else {
-            context.writeAndFlush(wrapOutboundOut(end)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            closing = true
+            writePendingHead(context)
+            context.writeAndFlush(wrapOutboundOut(ByteBuffer())).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
         }
     }
 
@@ -214,6 +296,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
     func abortResponse() {
         guard let context else { return }
         // `responding` stays set: the connection is closing mid-response, so no 400 may follow.
+        pendingHead = nil
         forgetRequest()
         context.close(promise: nil)
     }

@@ -44,16 +44,18 @@ public struct GatewayLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var effective = metadata
         let provided = metadataProvider?.get() ?? [:]
         let explicit = event.metadata ?? [:]
-        let pretty: String?
+        var pretty: String?
+        // The access log's case (only the line's own metadata, nothing to merge) is written
+        // straight into the output below, without a metadata String built first.
+        var direct: Logger.Metadata?
         if provided.isEmpty && explicit.isEmpty && event.error == nil {
             pretty = prettyMetadata
         } else if metadata.isEmpty && provided.isEmpty && event.error == nil {
-            // The access log's case: only the line's own metadata, nothing to merge.
-            pretty = Self.prettify(explicit)
+            direct = explicit
         } else {
+            var effective = metadata
             if !provided.isEmpty { effective.merge(provided) { $1 } }
             if !explicit.isEmpty { effective.merge(explicit) { $1 } }
             if let error = event.error {
@@ -62,10 +64,48 @@ public struct GatewayLogHandler: LogHandler {
             }
             pretty = Self.prettify(effective)
         }
+        let timestamp = Self.clock.timestamp()
         // The pieces go straight into the output buffer: no line String built and grown first.
-        output.append([Self.clock.timestamp(), " ", event.level.rawValue, label.isEmpty ? "" : " ", label, ":",
-                       pretty == nil ? "" : " ", pretty ?? "", " [", event.source, "] ", event.message.description, "\n"],
-                      deferrable: event.level <= .info)
+        output.append(deferrable: event.level <= .info) { bytes in
+            bytes.append(contentsOf: timestamp.utf8)
+            bytes.append(UInt8(ascii: " "))
+            bytes.append(contentsOf: event.level.rawValue.utf8)
+            if !label.isEmpty {
+                bytes.append(UInt8(ascii: " "))
+                bytes.append(contentsOf: label.utf8)
+            }
+            bytes.append(UInt8(ascii: ":"))
+            if let direct {
+                Self.write(direct, into: &bytes)
+            } else if let pretty {
+                bytes.append(UInt8(ascii: " "))
+                bytes.append(contentsOf: pretty.utf8)
+            }
+            bytes.append(contentsOf: " [".utf8)
+            bytes.append(contentsOf: event.source.utf8)
+            bytes.append(contentsOf: "] ".utf8)
+            bytes.append(contentsOf: event.message.description.utf8)
+            bytes.append(UInt8(ascii: "\n"))
+        }
+    }
+
+    /// ` key=value` for each entry, sorted by key, as `prettify` would have it.
+    private static func write(_ metadata: Logger.Metadata, into bytes: inout [UInt8]) {
+        func entry(_ key: String, _ value: Logger.MetadataValue) {
+            bytes.append(UInt8(ascii: " "))
+            bytes.append(contentsOf: key.utf8)
+            bytes.append(UInt8(ascii: "="))
+            if case .string(let text) = value { bytes.append(contentsOf: text.utf8) } else { bytes.append(contentsOf: value.description.utf8) }
+        }
+        if metadata.count == 2 {
+            // Two entries (the access log's): ordered by one comparison, no sorted copy.
+            let first = metadata.first!, second = metadata[metadata.index(after: metadata.startIndex)]
+            let (low, high) = first.key < second.key ? (first, second) : (second, first)
+            entry(low.key, low.value)
+            entry(high.key, high.value)
+        } else {
+            for (key, value) in metadata.sorted(by: { $0.key < $1.key }) { entry(key, value) }
+        }
     }
 
     @available(*, deprecated, renamed: "log(event:)")
@@ -132,11 +172,11 @@ final class LogOutput: @unchecked Sendable {
 
     private init(_ fileDescriptor: Int32) { self.fileDescriptor = fileDescriptor }
 
-    /// One line, given as the pieces it is made of.
-    func append(_ line: [String], deferrable: Bool) {
+    /// One line, written into the pending bytes by `line`.
+    func append(deferrable: Bool, _ line: (inout [UInt8]) -> Void) {
         if deferrable, let loop = MultiThreadedEventLoopGroup.currentEventLoop {
             let schedule: Bool = lock.withLock {
-                for piece in line { pending.append(contentsOf: piece.utf8) }
+                line(&pending)
                 if pending.count >= 1 << 16 { writePending() }
                 defer { flushScheduled = true }
                 return !flushScheduled
@@ -145,7 +185,7 @@ final class LogOutput: @unchecked Sendable {
             if schedule { loop.execute { self.flush() } }
         } else {
             lock.withLock {
-                for piece in line { pending.append(contentsOf: piece.utf8) }
+                line(&pending)
                 writePending()
             }
         }

@@ -4,8 +4,8 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-/// The gateway's HTTP server on SwiftNIO: one pipeline per client connection (HTTP/1.1 request
-/// decoder, then `GatewayConnectionHandler`) and one upstream pool per
+/// The gateway's HTTP server on SwiftNIO: one pipeline per client connection (only
+/// `GatewayConnectionHandler`, which reads HTTP/1.x itself) and one upstream pool per
 /// event loop. A lean data path on purpose: a proxied request is parsed, checked, rewritten and
 /// relayed without leaving its event loop.
 public final class GatewayServer: @unchecked Sendable {
@@ -39,11 +39,10 @@ public final class GatewayServer: @unchecked Sendable {
             .childChannelInitializer { channel in
                 connections.insert(channel)
                 do {
-                    let pipeline = channel.pipeline.syncOperations
-                    // Only the request decoder: GatewayConnectionHandler writes response bytes itself
-                    // and handles pipelining and protocol errors (see there and ResponseEncoding why).
-                    try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
-                    try pipeline.addHandler(GatewayConnectionHandler(gateway: gateway, pool: poolsByLoop[ObjectIdentifier(channel.eventLoop)]!))
+                    // No HTTP codec handlers: GatewayConnectionHandler parses requests and writes
+                    // response bytes itself, and handles pipelining and protocol errors (see there,
+                    // ClientRequestParser and ResponseEncoding why).
+                    try channel.pipeline.syncOperations.addHandler(GatewayConnectionHandler(gateway: gateway, pool: poolsByLoop[ObjectIdentifier(channel.eventLoop)]!))
                     return channel.eventLoop.makeSucceededVoidFuture()
                 } catch {
                     return channel.eventLoop.makeFailedFuture(error)

@@ -79,14 +79,12 @@ final class ProxyExchange: HeadDeadlines.Waiter {
 
     // MARK: - From the upstream connection
 
-    func upstreamHead(_ head: HTTPResponseHead) {
+    func upstreamHead(_ head: UpstreamHead) {
         guard phase == .awaitingHead else { return }
-        // 100 Continue and other interim answers are the upstream hop's business.
-        if head.status.code < 200 && head.status != .switchingProtocols { return }
         pool.deadlines.remove(self)
         phase = .relaying
-        upstreamKeepAlive = head.isKeepAlive
-        client.startResponse(head.status, headers: head.headers)
+        upstreamKeepAlive = head.keepAlive
+        client.startResponse(relaying: head)
     }
 
     func upstreamBody(_ chunk: ByteBuffer) {
@@ -104,12 +102,14 @@ final class ProxyExchange: HeadDeadlines.Waiter {
         if phase == .relaying { client.flush() }
     }
 
-    func upstreamEnd() {
+    /// - Parameter reusable: false when the connection must not carry another request even if
+    ///   the response allowed it (bytes followed the response, or the body ended with it).
+    func upstreamEnd(reusable: Bool) {
         guard phase == .relaying, let connection = upstream else { return }
         phase = .finished
         upstream = nil
         if readingPaused { connection.setReading(true) }
-        if upstreamKeepAlive { pool.release(connection) } else { connection.close() }
+        if upstreamKeepAlive && reusable { pool.release(connection) } else { connection.close() }
         client.finishResponse()
     }
 

@@ -42,11 +42,9 @@ final class UpstreamPool: @unchecked Sendable {
             .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 do {
-                    // Request bytes are written by the gateway (UpstreamRequest); responses are parsed by NIO.
-                    let pipeline = channel.pipeline.syncOperations
-                    try pipeline.addHandler(UpstreamRequestWriter())
-                    try pipeline.addHandler(ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes)))
-                    try pipeline.addHandler(connection.value)
+                    // Request bytes are written by the gateway (UpstreamRequest), responses read by
+                    // the connection itself (UpstreamResponseParser): no HTTP codec handlers.
+                    try channel.pipeline.syncOperations.addHandler(connection.value)
                     return channel.eventLoop.makeSucceededVoidFuture()
                 } catch {
                     return channel.eventLoop.makeFailedFuture(error)
@@ -85,14 +83,17 @@ final class UpstreamPool: @unchecked Sendable {
 /// request and hands it the response parts; while idle in the pool, notices when the instance
 /// closes it. Lives on its pool's event loop.
 final class UpstreamConnection: ChannelInboundHandler {
-    typealias InboundIn = HTTPClientResponsePart
-    typealias OutboundOut = HTTPClientRequestPart
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     let pool: UpstreamPool
     let key: String
     /// The exchange whose response this connection is reading; nil while idle.
     private var exchange: ProxyExchange?
     private var context: ChannelHandlerContext?
+    private var parser = UpstreamResponseParser()
+    /// Bytes read but not yet parsed: a head or chunk-size line that has not all arrived.
+    private var unparsed: ByteBuffer?
 
     init(pool: UpstreamPool, key: String) {
         self.pool = pool
@@ -101,19 +102,26 @@ final class UpstreamConnection: ChannelInboundHandler {
 
     var isOpen: Bool { context?.channel.isActive ?? false }
 
-    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    /// The channel's, kept: `context.channel` costs a retain and release on every use.
+    private var allocator = ByteBufferAllocator()
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        allocator = context.channel.allocator
+    }
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 
     /// Sends a request serialized by `UpstreamRequest` (with its body when that is kept apart).
     func send(_ bytes: ByteBuffer, method: HTTPMethod, body: ByteBuffer?, for exchange: ProxyExchange) {
         guard let context else { return exchange.upstreamClosed() }
         self.exchange = exchange
-        context.write(wrapOutboundOut(.head(UpstreamRequest.decoderHead(method))), promise: nil)
+        parser.expect(headRequest: method == .HEAD)
+        unparsed = nil
         if let body {
-            context.write(wrapOutboundOut(.body(.byteBuffer(bytes))), promise: nil)
-            context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+            context.write(wrapOutboundOut(bytes), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(body), promise: nil)
         } else {
-            context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(bytes))), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(bytes), promise: nil)
         }
     }
 
@@ -132,18 +140,35 @@ final class UpstreamConnection: ChannelInboundHandler {
     func close() { context?.close(promise: nil) }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard let exchange else {
-            // A response nobody asked for: the connection cannot be trusted any more.
-            context.close(promise: nil)
-            return
+        var buffer = unwrapInboundIn(data)
+        if var earlier = unparsed {
+            unparsed = nil
+            earlier.writeBuffer(&buffer)
+            buffer = earlier
         }
-        switch unwrapInboundIn(data) {
-        case .head(let head): exchange.upstreamHead(head)
-        case .body(let chunk): exchange.upstreamBody(chunk)
-        case .end:
-            self.exchange = nil
-            exchange.upstreamEnd()
+        // The exchange is looked up again after each part: handing one over may end it.
+        while let exchange {
+            let event: UpstreamResponseParser.Event?
+            do {
+                event = try parser.next(&buffer, allocator: allocator)
+            } catch {
+                return failed(context: context)
+            }
+            switch event {
+            case .head(let head): exchange.upstreamHead(head)
+            case .body(let chunk): exchange.upstreamBody(chunk)
+            case .end:
+                self.exchange = nil
+                // Bytes past the response's end were never asked for: the connection cannot be trusted.
+                exchange.upstreamEnd(reusable: buffer.readableBytes == 0)
+                return
+            case nil:
+                if buffer.readableBytes > 0 { unparsed = buffer }
+                return
+            }
         }
+        // A response nobody asked for (or the rest of one whose exchange is gone).
+        if buffer.readableBytes > 0 { context.close(promise: nil) }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -153,7 +178,12 @@ final class UpstreamConnection: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         if let exchange {
             self.exchange = nil
-            exchange.upstreamClosed()
+            // A body without a length ends with the connection; anything else was cut short.
+            if parser.endsWithConnection && unparsed == nil {
+                exchange.upstreamEnd(reusable: false)
+            } else {
+                exchange.upstreamClosed()
+            }
         } else {
             pool.forget(self)
         }
@@ -161,6 +191,12 @@ final class UpstreamConnection: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
+        failed(context: context)
+    }
+
+    /// A response that does not parse, or a connection error: the exchange learns that the
+    /// connection is gone (it retries or fails), and the connection closes.
+    private func failed(context: ChannelHandlerContext) {
         if let exchange {
             self.exchange = nil
             exchange.upstreamClosed()

@@ -59,34 +59,10 @@ enum UpstreamRequest {
         return body
     }
 
-    /// What the response decoder is shown of a request: only its method counts (the response to a
-    /// HEAD has no body). One shared value for GET, the usual case.
-    static func decoderHead(_ method: HTTPMethod) -> HTTPRequestHead {
-        method == .GET ? getHead : HTTPRequestHead(version: .http1_1, method: method, uri: "/")
-    }
-
-    private static let getHead = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/")
-
     private static func write(_ name: String, _ value: String, into buffer: inout ByteBuffer) {
         buffer.writeString(name)
         buffer.writeStaticString(": ")
         buffer.writeString(value)
         buffer.writeStaticString("\r\n")
-    }
-}
-
-/// The outbound end of an upstream connection, in place of NIO's HTTPRequestEncoder: the request
-/// arrives as bytes from `UpstreamRequest` in `.body` parts and goes out as it is. The `.head`
-/// part in front of them only passes the response decoder above (which notes the method) and is
-/// dropped here; there is no `.end` (the bytes carry their own framing).
-final class UpstreamRequestWriter: ChannelOutboundHandler {
-    typealias OutboundIn = HTTPClientRequestPart
-    typealias OutboundOut = IOData
-
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        switch unwrapOutboundIn(data) {
-        case .body(let bytes): context.write(wrapOutboundOut(bytes), promise: promise)
-        case .head, .end: promise?.succeed()
-        }
     }
 }

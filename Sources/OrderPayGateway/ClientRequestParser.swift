@@ -1,0 +1,128 @@
+import NIOCore
+import NIOHTTP1
+
+/// Reads HTTP/1.x requests off a client connection, in place of NIO's HTTPRequestDecoder in a
+/// ByteToMessageHandler: in profiles, llhttp's callbacks, the extra pipeline step and a boxed
+/// request part per event cost more than the gateway's own work on a request. It yields the same
+/// parts (a head with HTTPHeaders, body slices of what was read, the end) to the connection
+/// handler directly.
+///
+/// Strict where laxness lets requests be smuggled or misread: CRLF line ends only, no line
+/// folding, header names must be tokens and values free of control characters, Content-Length
+/// digits only and never two different ones, Transfer-Encoding only when it ends in chunked and
+/// never together with Content-Length. Anything else throws `MalformedHTTP` (400, then close).
+struct ClientRequestParser {
+    private enum State { case head, sized(Int), chunked(ChunkedDecoder) }
+
+    /// NIO's default limit for a request head.
+    static let maxHeadSize = 80 << 10
+
+    private var state = State.head
+    /// How far the current head has been searched for its end already.
+    private var scanned = 0
+
+    /// The next part `buffer` holds, consuming it; nil when more bytes are needed.
+    mutating func next(_ buffer: inout ByteBuffer) throws -> HTTPServerRequestPart? {
+        switch state {
+        case .head:
+            // Empty lines before a request line are ignored (RFC 9112 §2.2): some clients send a
+            // CRLF after a body.
+            while scanned == 0, buffer.readableBytes >= 2, buffer.getInteger(at: buffer.readerIndex, as: UInt16.self) == 0x0D0A {
+                buffer.moveReaderIndex(forwardBy: 2)
+            }
+            if scanned == 0, buffer.readableBytes == 1, buffer.getInteger(at: buffer.readerIndex, as: UInt8.self) == 13 { return nil }
+            guard let length = try buffer.withUnsafeReadableBytes({ try HTTPBytes.headLength($0, scanned: &scanned) }) else {
+                if buffer.readableBytes > Self.maxHeadSize { throw MalformedHTTP() }
+                return nil
+            }
+            scanned = 0
+            let (head, framing) = try buffer.readSlice(length: length)!.withUnsafeReadableBytes(Self.parseHead)
+            state = framing
+            return .head(head)
+        case .sized(let remaining):
+            if remaining == 0 {
+                state = .head
+                return .end(nil)
+            }
+            guard buffer.readableBytes > 0 else { return nil }
+            let count = min(remaining, buffer.readableBytes)
+            state = .sized(remaining - count)
+            return .body(buffer.readSlice(length: count)!)
+        case .chunked(var decoder):
+            switch try decoder.next(&buffer) {
+            case .data(let data):
+                state = .chunked(decoder)
+                return .body(data)
+            case .end:
+                state = .head
+                return .end(nil)
+            case nil:
+                state = .chunked(decoder)
+                return nil
+            }
+        }
+    }
+
+    /// The request line and header fields, and how the body is framed.
+    private static func parseHead(_ bytes: UnsafeRawBufferPointer) throws -> (HTTPRequestHead, State) {
+        // Request line: method SP request-target SP HTTP/1.x CRLF.
+        let lineEnd = try HTTPBytes.lineEnd(bytes, from: 0)
+        var index = 0
+        while index < lineEnd && bytes[index] != 32 {
+            guard HTTPBytes.isTokenByte(bytes[index]) else { throw MalformedHTTP() }
+            index += 1
+        }
+        let methodEnd = index
+        guard methodEnd > 0, methodEnd < lineEnd else { throw MalformedHTTP() }
+        index += 1
+        let targetStart = index
+        while index < lineEnd && bytes[index] != 32 {
+            guard (0x21...0x7E).contains(bytes[index]) else { throw MalformedHTTP() }
+            index += 1
+        }
+        let targetEnd = index
+        guard targetEnd > targetStart, lineEnd - targetEnd == 9, HTTPBytes.matches(bytes, targetEnd, " http/1."),
+              bytes[targetEnd + 1] == UInt8(ascii: "H"), bytes[lineEnd - 1] == UInt8(ascii: "0") || bytes[lineEnd - 1] == UInt8(ascii: "1")
+        else { throw MalformedHTTP() }
+        let version = bytes[lineEnd - 1] == UInt8(ascii: "1") ? HTTPVersion.http1_1 : HTTPVersion.http1_0
+        let method = HTTPMethod(rawValue: string(bytes, 0..<methodEnd))
+        let uri = string(bytes, targetStart..<targetEnd)
+
+        var fields: [(String, String)] = []
+        fields.reserveCapacity(8)
+        var contentLength: Int?
+        var transferEncoded = false
+        var start = lineEnd + 2
+        while true {
+            let end = try HTTPBytes.lineEnd(bytes, from: start)
+            if end == start { break }   // the blank line
+            guard bytes[start] != 32 && bytes[start] != 9 else { throw MalformedHTTP() }   // obsolete line folding
+            let (colon, value) = try HTTPBytes.field(bytes, start, end)
+            for position in value where bytes[position] < 0x20 && bytes[position] != 9 || bytes[position] == 0x7F {
+                throw MalformedHTTP()
+            }
+            switch colon - start {
+            case 14 where HTTPBytes.matches(bytes, start, "content-length"):
+                let length = try HTTPBytes.decimal(bytes, value)
+                guard contentLength == nil || contentLength == length else { throw MalformedHTTP() }
+                contentLength = length
+            case 17 where HTTPBytes.matches(bytes, start, "transfer-encoding"):
+                // A request whose last coding is not chunked has no knowable end (RFC 9112 §6.3).
+                guard !transferEncoded, HTTPBytes.endsChunked(bytes, value) else { throw MalformedHTTP() }
+                transferEncoded = true
+            default:
+                break
+            }
+            fields.append((string(bytes, start..<colon), string(bytes, value)))
+            start = end + 2
+        }
+        if transferEncoded && contentLength != nil { throw MalformedHTTP() }
+        let head = HTTPRequestHead(version: version, method: method, uri: uri, headers: HTTPHeaders(fields))
+        if transferEncoded { return (head, .chunked(ChunkedDecoder())) }
+        return (head, .sized(contentLength ?? 0))
+    }
+
+    private static func string(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> String {
+        String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+    }
+}

@@ -1,0 +1,74 @@
+import NIOCore
+
+/// What `UpstreamResponseParser` needs to know from a response head, read straight from its
+/// bytes: the status, the framing, whether the connection stays open. The lines to relay are
+/// copied out as they are; the rest (hop-by-hop headers, framing, this hop's ids) stay behind.
+struct HeadFields {
+    private(set) var status = 0
+    private(set) var contentLength: Int?
+    private(set) var transferEncoded = false
+    private(set) var chunked = false
+    private(set) var keepAlive = true
+
+    private typealias Malformed = MalformedHTTP
+
+    /// Reads a head (status line to blank line, CRLFs included), copying the lines to relay into
+    /// `lines`; returns the length of the status line's text after `HTTP/1.x `.
+    mutating func parse(_ bytes: UnsafeRawBufferPointer, keeping lines: inout ByteBuffer) throws -> Int {
+        guard bytes.count >= 16, HTTPBytes.matches(bytes, 0, "http/1."), (48...57).contains(bytes[7]), bytes[8] == 32 else { throw Malformed() }
+        let http10 = bytes[7] == UInt8(ascii: "0")
+        keepAlive = !http10
+        var code = 0
+        for index in 9..<12 {
+            guard (48...57).contains(bytes[index]) else { throw Malformed() }
+            code = code * 10 + Int(bytes[index] - 48)
+        }
+        status = code
+        guard bytes[12] == 32 || bytes[12] == 13 else { throw Malformed() }
+        var lineEnd = try HTTPBytes.lineEnd(bytes, from: 12)
+        let statusText = lineEnd - 9
+        var start = lineEnd + 2
+        var closeAsked = false, keepAliveAsked = false
+        while true {
+            lineEnd = try HTTPBytes.lineEnd(bytes, from: start)
+            if lineEnd == start { break }   // the blank line
+            guard bytes[start] != 32 && bytes[start] != 9 else { throw Malformed() }   // obsolete line folding
+            let (colon, value) = try HTTPBytes.field(bytes, start, lineEnd)
+            var keep = false
+            switch colon - start {
+            case 2: keep = !HTTPBytes.matches(bytes, start, "te")
+            case 7: keep = !HTTPBytes.matches(bytes, start, "trailer") && !HTTPBytes.matches(bytes, start, "upgrade")
+            case 10:
+                if HTTPBytes.matches(bytes, start, "connection") {
+                    HTTPBytes.forEachToken(bytes, value) { token in
+                        if HTTPBytes.equals(bytes, token, "close") { closeAsked = true }
+                        if HTTPBytes.equals(bytes, token, "keep-alive") { keepAliveAsked = true }
+                    }
+                } else {
+                    keep = !HTTPBytes.matches(bytes, start, "keep-alive")
+                }
+            case 11: keep = !HTTPBytes.matches(bytes, start, "traceparent")
+            case 12: keep = !HTTPBytes.matches(bytes, start, "x-request-id")
+            case 14 where HTTPBytes.matches(bytes, start, "content-length"):
+                let length = try HTTPBytes.decimal(bytes, value)
+                guard contentLength == nil || contentLength == length else { throw Malformed() }
+                // A response that has no body (1xx, 204, 304) must not announce one; a HEAD response may.
+                if code >= 200 && code != 204 && code != 304 {
+                    contentLength = length
+                    keep = true
+                }
+            case 17 where HTTPBytes.matches(bytes, start, "transfer-encoding"):
+                transferEncoded = true
+                chunked = HTTPBytes.endsChunked(bytes, value)
+            case 18: keep = !HTTPBytes.matches(bytes, start, "proxy-authenticate")
+            case 19: keep = !HTTPBytes.matches(bytes, start, "proxy-authorization")
+            default: keep = true
+            }
+            if keep { lines.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[start..<(lineEnd + 2)])) }
+            start = lineEnd + 2
+        }
+        if transferEncoded && contentLength != nil { throw Malformed() }
+        if closeAsked { keepAlive = false } else if keepAliveAsked { keepAlive = true }
+        return statusText
+    }
+}

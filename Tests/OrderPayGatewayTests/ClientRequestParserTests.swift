@@ -1,0 +1,132 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+@testable import OrderPayGateway
+import XCTest
+
+/// The gateway reads client requests with its own parser (ClientRequestParser): heads, both body
+/// framings, pipelined requests, input split at any byte, and the refusals that keep requests
+/// from being smuggled. Then the same on a real gateway over a raw socket.
+final class ClientRequestParserTests: XCTestCase {
+    private struct Request {
+        var head: HTTPRequestHead
+        var body = ""
+    }
+
+    /// Every request in `text`, fed `step` bytes at a time.
+    private func parse(_ text: String, step: Int = .max) throws -> [Request] {
+        var parser = ClientRequestParser()
+        var requests: [Request] = []
+        var pending = ByteBuffer()
+        let bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let end = min(bytes.count, offset + min(step, bytes.count))
+            pending.writeBytes(bytes[offset..<end])
+            offset = end
+            while let part = try parser.next(&pending) {
+                switch part {
+                case .head(let head): requests.append(Request(head: head))
+                case .body(let chunk): requests[requests.count - 1].body += String(buffer: chunk)
+                case .end: break
+                }
+            }
+        }
+        return requests
+    }
+
+    func testPipelinedRequestsWithBothFramingsInAnyPieces() throws {
+        let text = "GET /api/orders/1?x=1 HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer t\r\n\r\n"
+            + "POST /api/auth/login HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello\r\n"
+            + "PUT /x HTTP/1.0\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n3;e=1\r\nabc\r\n2\r\nde\r\n0\r\nT: 1\r\n\r\n"
+        for step in [1, 2, 7, Int.max] {
+            let requests = try parse(text, step: step)
+            XCTAssertEqual(requests.count, 3)
+            XCTAssertEqual(requests[0].head.method, .GET)
+            XCTAssertEqual(requests[0].head.uri, "/api/orders/1?x=1")
+            XCTAssertEqual(requests[0].head.headers.first(name: "authorization"), "Bearer t")
+            XCTAssertTrue(requests[0].head.isKeepAlive)
+            XCTAssertEqual(requests[1].head.method, .POST)
+            XCTAssertEqual(requests[1].body, "hello")
+            XCTAssertEqual(requests[2].head.version, .http1_0)
+            XCTAssertTrue(requests[2].head.isKeepAlive)
+            XCTAssertEqual(requests[2].body, "abcde")
+        }
+    }
+
+    func testRefusesWhatCouldBeMisread() {
+        for text in [
+            "GET / HTTP/1.1\nHost: a\n\n",                                       // bare LF
+            "GET / HTTP/2.0\r\n\r\n",
+            "GET /a b HTTP/1.1\r\n\r\n",
+            "G(T / HTTP/1.1\r\n\r\n",
+            "GET / HTTP/1.1\r\nBad Name: x\r\n\r\n",
+            "GET / HTTP/1.1\r\nA: b\r\n c\r\n\r\n",                             // line folding
+            "GET / HTTP/1.1\r\nA: b\u{1}c\r\n\r\n",
+            "POST / HTTP/1.1\r\nContent-Length: 1x\r\n\r\n",
+            "POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+            "POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n",
+            "POST / HTTP/1.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n",
+            "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+        ] {
+            XCTAssertThrowsError(try parse(text), text.debugDescription)
+        }
+    }
+
+    func testPipelinedChunkedAndMalformedRequestsOnARealGateway() async throws {
+        try await GatewayTestCluster.with { c in
+            let token = try await c.token(c.customer)
+            let order = try await c.placeOrder(token: token)
+            let port = try XCTUnwrap(URL(string: c.gatewayURL)?.port)
+
+            // Two pipelined GETs in one write, the second closing: both answered, in order.
+            let get = "GET /api/orders/\(order.id) HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(token)\r\n"
+            let pipelined = try await Self.exchange(port, get + "X-Request-Id: first\r\n\r\n" + get + "X-Request-Id: second\r\nConnection: close\r\n\r\n")
+            let first = try XCTUnwrap(pipelined.range(of: "X-Request-Id: first")), second = try XCTUnwrap(pipelined.range(of: "X-Request-Id: second"))
+            XCTAssertLessThan(first.lowerBound, second.lowerBound)
+            XCTAssertEqual(pipelined.components(separatedBy: "HTTP/1.1 200 OK").count, 3, pipelined)
+
+            // A chunked body is collected and forwarded with its length.
+            let login = #"{"email":"\#(c.customer.email)","password":"\#(GatewayTestCluster.password)"}"#
+            let (a, b) = (login.prefix(10), login.dropFirst(10))
+            let chunked = try await Self.exchange(port, "POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                + "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+                + "\(String(a.utf8.count, radix: 16))\r\n\(a)\r\n\(String(b.utf8.count, radix: 16))\r\n\(b)\r\n0\r\n\r\n")
+            XCTAssertTrue(chunked.hasPrefix("HTTP/1.1 200 OK"), chunked)
+            XCTAssertTrue(chunked.contains("accessToken"), chunked)
+
+            let refused = try await Self.exchange(port, "GET /health HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n")
+            XCTAssertTrue(refused.hasPrefix("HTTP/1.1 400 Bad Request"), refused)
+        }
+    }
+
+    /// Writes `request` to the gateway and reads until the connection closes.
+    private static func exchange(_ port: Int, _ request: String) async throws -> String {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+                defer { close(fd) }
+                var timeout = timeval(tv_sec: 10, tv_usec: 0)
+                setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+                var address = sockaddr_in()
+                address.sin_family = sa_family_t(AF_INET)
+                address.sin_addr.s_addr = inet_addr("127.0.0.1")
+                address.sin_port = in_port_t(UInt16(port).bigEndian)
+                let connected = withUnsafePointer(to: &address) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                }
+                guard connected == 0 else { return continuation.resume(throwing: POSIXError(.ECONNREFUSED)) }
+                let bytes = Array(request.utf8)
+                _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+                var received: [UInt8] = []
+                var chunk = [UInt8](repeating: 0, count: 65536)
+                while true {
+                    let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+                    if count <= 0 { break }
+                    received.append(contentsOf: chunk[0..<count])
+                }
+                continuation.resume(returning: String(decoding: received, as: UTF8.self))
+            }
+        }
+    }
+}
