@@ -27,7 +27,12 @@ public struct TraceContext: Sendable, Equatable {
     /// Continues the caller's trace when `header` is a valid version-00 traceparent, else starts one.
     public static func continuing(_ header: String?) -> TraceContext {
         guard let header, let parent = parse(header) else { return generate() }
-        return TraceContext(traceId: parent.traceId, spanId: randomHex(bytes: 8), parentSpanId: parent.spanId, flags: parent.flags)
+        return continuing(parent)
+    }
+
+    /// Continues an already parsed caller's trace: a new span in it.
+    public static func continuing(_ parent: TraceContext) -> TraceContext {
+        TraceContext(traceId: parent.traceId, spanId: randomHex(bytes: 8), parentSpanId: parent.spanId, flags: parent.flags)
     }
 
     /// Parses a traceparent; nil when malformed (per the spec, such a header is ignored).
@@ -48,15 +53,26 @@ public struct TraceContext: Sendable, Equatable {
         text.unicodeScalars.allSatisfy { ("0"..."9").contains($0) || ("a"..."f").contains($0) }
     }
 
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// `count` random bytes as hex, never all zero. One system random call per 8 bytes: this runs
+    /// on every request that arrives without a trace (was one call and one String per byte).
     static func randomHex(bytes count: Int) -> String {
         var generator = SystemRandomNumberGenerator()
-        var text = ""
-        repeat {
-            text = (0..<count).map { _ in
-                let byte = UInt8.random(in: .min ... .max, using: &generator)
-                return (byte < 16 ? "0" : "") + String(byte, radix: 16)
-            }.joined()
-        } while text.allSatisfy { $0 == "0" }
-        return text
+        while true {
+            var allZero = true
+            let text = String(unsafeUninitializedCapacity: count * 2) { buffer in
+                var word: UInt64 = 0
+                for index in 0..<count {
+                    if index % 8 == 0 { word = generator.next() }
+                    let byte = UInt8(truncatingIfNeeded: word >> (8 * UInt64(index % 8)))
+                    if byte != 0 { allZero = false }
+                    buffer[2 * index] = hexDigits[Int(byte >> 4)]
+                    buffer[2 * index + 1] = hexDigits[Int(byte & 0xF)]
+                }
+                return count * 2
+            }
+            if !allZero { return text }
+        }
     }
 }

@@ -15,7 +15,8 @@ public struct TraceContextMiddleware: RouterMiddleware {
         var context = context
         context.requestId = Self.requestID(from: request.headers[.requestID])
         let incoming = request.headers[.traceparent]
-        context.trace = TraceContext.continuing(incoming)
+        let parent = incoming.flatMap(TraceContext.parse)   // parsed once: it decides the echo below too
+        context.trace = parent.map(TraceContext.continuing) ?? .generate()
         context.logger[metadataKey: "requestId"] = .string(context.requestId)
         context.logger[metadataKey: "traceId"] = .string(context.trace.traceId)
 
@@ -27,7 +28,7 @@ public struct TraceContextMiddleware: RouterMiddleware {
         }
         response.headers[.requestID] = context.requestId
         // Echo the caller's traceparent when we continued it; otherwise tell the caller the new trace.
-        if let incoming, TraceContext.parse(incoming) != nil {
+        if let incoming, parent != nil {
             response.headers[.traceparent] = incoming.trimmingCharacters(in: .whitespaces)
         } else {
             response.headers[.traceparent] = context.trace.traceparent
@@ -38,10 +39,17 @@ public struct TraceContextMiddleware: RouterMiddleware {
     /// Accepts up to 128 characters of letters, digits and `-_.:`; anything else could forge log
     /// lines or headers, so it is replaced.
     static func requestID(from header: String?) -> String {
-        if let header, (1...128).contains(header.count),
-           header.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) && $0.isASCII || "-_.:".unicodeScalars.contains($0) }) {
+        if let header, (1...128).contains(header.utf8.count), header.utf8.allSatisfy(isRequestIdByte) {
             return header
         }
         return UUID().uuidString.lowercased()
+    }
+
+    private static func isRequestIdByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+             UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: ":"): return true
+        default: return false
+        }
     }
 }
