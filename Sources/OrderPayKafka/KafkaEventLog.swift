@@ -54,6 +54,10 @@ public final class KafkaEventLog: EventLog, @unchecked Sendable {
         ring.read(topic: topic, from: offset, limit: limit)
     }
 
+    public func page(topic: Topic, from offset: Int64, limit: Int) async throws -> [EventEnvelope] {
+        ring.read(topic: topic, from: offset, limit: limit)
+    }
+
     public func tail(after sequence: Int64, topics: Set<Topic>?, limit: Int) async throws -> [LoggedEvent] {
         ring.tail(after: sequence, topics: topics, limit: limit)
     }

@@ -31,7 +31,7 @@ final class RecentEvents: Sendable {
         windows.withLock { windows in
             for event in events {
                 let offset = event.envelope.offset
-                guard let window = windows[event.envelope.topic] else { continue }
+                guard let window = windows[event.envelope.topic], window.byOffset[offset] == nil else { continue }
                 window.byOffset[offset] = event
                 window.offsetBySequence[event.sequence] = offset
                 window.insertionOrder.append(offset)

@@ -86,7 +86,7 @@ public final class SQLiteEventLog: EventLog, @unchecked Sendable {
         let stored = try pool.writeNow { db in try Self.insert(db, events) }
         let byId = Dictionary(drafts.map { ($0.eventId, $0) }, uniquingKeysWith: { first, _ in first })
         recent.record(stored.compactMap { stored in
-            byId[stored.event.eventId].map { LoggedEvent(sequence: stored.sequence, envelope: EventEnvelope(draft: $0, offset: stored.offset)) }
+            byId[stored.event.eventId].map { Self.asStored($0, sequence: stored.sequence, offset: stored.offset) }
         })
         notify(Set(events.map(\.topic)))
     }
@@ -103,11 +103,13 @@ public final class SQLiteEventLog: EventLog, @unchecked Sendable {
                 INSERT INTO relay_cursors (source, outbox_id) VALUES (?, ?)
                 ON CONFLICT (source) DO UPDATE SET outbox_id = MAX(outbox_id, excluded.outbox_id)
                 """, [source, outboxId])
-            return (stored, max(cursor, outboxId))   // MAX: two processes relaying one outbox never move it back
+            // What this process wrote, not the MAX the row now holds: when another process is
+            // ahead, this relay's next batch may overlap what that one copied, and must look.
+            return (stored, outboxId)
         }
         relayedThrough.withLock { $0[source] = cursor }
         recent.record(stored.compactMap { stored in
-            (try? RecentDrafts.shared.draft(of: stored.event)).map { LoggedEvent(sequence: stored.sequence, envelope: EventEnvelope(draft: $0, offset: stored.offset)) }
+            (try? RecentDrafts.shared.draft(of: stored.event)).map { Self.asStored($0, sequence: stored.sequence, offset: stored.offset) }
         })
         notify(Set(events.map(\.topic)))
     }
@@ -231,6 +233,13 @@ public final class SQLiteEventLog: EventLog, @unchecked Sendable {
         // in its completion watcher); on the seq key it reads only the rows it returns, plus the
         // other topics' rows in between.
         return ("AND +topic IN (\(databaseQuestionMarks(count: names.count)))", StatementArguments(names))
+    }
+
+    /// A just-appended event exactly as a read from SQLite would return it (the time as stored).
+    static func asStored(_ draft: EventDraft, sequence: Int64, offset: Int64) -> LoggedEvent {
+        var draft = draft
+        draft.occurredAt = Date(timeIntervalSince1970: draft.occurredAt.storageValue)
+        return LoggedEvent(sequence: sequence, envelope: EventEnvelope(draft: draft, offset: offset))
     }
 
     static func logged(_ row: Row) throws -> LoggedEvent {

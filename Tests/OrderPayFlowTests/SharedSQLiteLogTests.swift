@@ -1,7 +1,7 @@
 import Foundation
 import OrderPayCore
 import OrderPayServices
-import OrderPayStore
+@testable import OrderPayStore
 import OrderPayTestSupport
 import XCTest
 
@@ -61,6 +61,87 @@ final class SharedSQLiteLogTests: XCTestCase {
         let first = try await a.tail(after: 0, topics: [.orderCreated], limit: 1)[0].sequence
         await assertEqual(try await followAll(a, after: first), [2, 3, 4])
         await assertEqual(try await followAll(b, after: first), [2, 3, 4])
+    }
+
+    /// A relay goes on from the last id it copied, not from the log's cursor: after another
+    /// process moved the cursor past its batch, its next batch must still be looked up event by event.
+    func testARelayBehindTheCursorLooksItsNextBatchUp() async throws {
+        let (a, b) = try twoLogs()
+        let events = try (1...5).map { try SerializedEvent(created(Int64($0))) }
+        try await a.relay(Array(events[0..<2]), from: "orders", through: 2)
+        try await b.relay(Array(events[0..<4]), from: "orders", through: 4)   // b copied 3 and 4 too
+        try await a.relay([events[2]], from: "orders", through: 3)            // a read 3 before b committed
+        try await a.relay(Array(events[3..<5]), from: "orders", through: 5)   // a's next batch: 4 is there
+        await assertEqual(try await readAll(a), [1, 2, 3, 4, 5])
+    }
+
+    /// Served from memory or read from SQLite, an event is the same value.
+    func testTheWindowServesWhatSQLiteWould() async throws {
+        let (a, b) = try twoLogs()
+        for i in 0..<40 {
+            let draft = created(Int64(i))
+            if i % 2 == 0 {
+                try await a.append([draft])
+            } else {
+                RecentDrafts.shared.remember([draft])   // as Outbox.enqueue does: the relay takes the draft, not its JSON
+                try await a.relay([try SerializedEvent(draft)], from: "orders", through: Int64(i))
+            }
+            let fromWindow = try await a.read(topic: .orderCreated, from: Int64(i), limit: 1)
+            let fromSQLite = try await b.read(topic: .orderCreated, from: Int64(i), limit: 1)
+            XCTAssertEqual(fromWindow.count, 1)
+            XCTAssertEqual(fromWindow, fromSQLite, "event \(i)")
+            await assertEqual(try await a.tail(after: 0, topics: nil, limit: 100).last?.envelope, fromSQLite.first)
+        }
+    }
+
+    /// Across topics, a follower reads SQLite: a run from memory could skip the other process's event.
+    func testAFollowerOfSeveralTopicsSeesEveryProcesssEventsInOrder() async throws {
+        let (a, b) = try twoLogs()
+        let paid = EventDraft(occurredAt: Date(), payload: .paymentProcessed(PaymentProcessed(
+            orderId: 1, paymentId: 1, amount: Money("1.00")!, status: .success, failureReason: nil, attempt: 1)))
+        try await a.append([created(1)])
+        try await b.append([paid])
+        try await a.append([created(2)])
+        for topics: Set<Topic>? in [nil, [.orderCreated, .paymentProcessed]] {
+            await assertEqual(try await a.tail(after: 0, topics: topics, limit: 10).map(\.envelope.topic),
+                              [.orderCreated, .paymentProcessed, .orderCreated])
+        }
+    }
+
+    /// Writers on both logs at once, readers on both looping: each offset once, in order.
+    func testConcurrentAppendersAndReadersOnTwoProcesses() async throws {
+        let (a, b) = try twoLogs()
+        let perWriter = 150, total = 4 * perWriter
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (writer, log) in [a, b, a, b].enumerated() {
+                group.addTask { for i in 0..<perWriter { try await log.append([self.created(Int64(writer * 10_000 + i))]) } }
+            }
+            for log in [a, b] {
+                group.addTask {
+                    var next: Int64 = 0
+                    let deadline = ContinuousClock.now + .seconds(30)
+                    while next < total, ContinuousClock.now < deadline {
+                        let batch = try await log.read(topic: .orderCreated, from: next, limit: 7)
+                        guard let last = batch.last else { await Task.yield(); continue }
+                        XCTAssertEqual(batch.map(\.offset), Array(next...last.offset))
+                        next = last.offset + 1
+                    }
+                    XCTAssertEqual(next, Int64(total))
+                }
+                group.addTask {
+                    var cursor: Int64 = 0, offsets: [Int64] = []
+                    let deadline = ContinuousClock.now + .seconds(30)
+                    while offsets.count < total, ContinuousClock.now < deadline {
+                        let batch = try await log.tail(after: cursor, topics: [.orderCreated], limit: 7)
+                        guard let last = batch.last else { await Task.yield(); continue }
+                        offsets += batch.map(\.envelope.offset)
+                        cursor = last.sequence
+                    }
+                    XCTAssertEqual(offsets, Array(0..<Int64(total)))
+                }
+            }
+            try await group.waitForAll()
+        }
     }
 
     func testTwoRelaysOfOneOutboxCopyEachEventOnce() async throws {

@@ -42,13 +42,16 @@ public protocol EventLog: AnyObject, Sendable {
     /// The last outbox id of `source` already in the log (0 when none).
     func relayCursor(source: String) async throws -> Int64
 
-    /// Events of one topic with offset >= `from`, in offset order, without a gap. Like a Kafka
-    /// fetch it may return fewer than `limit` while more exist; an empty result means none.
-    /// A reader that wants all of them reads again from the next offset until it gets none.
+    /// Events of one topic with offset >= `from`, in offset order (on the SQL logs without a gap).
+    /// Like a Kafka fetch it may return fewer than `limit` while more exist; an empty result means
+    /// none. A reader that wants all of them reads again from the next offset until it gets none.
     func read(topic: Topic, from offset: Int64, limit: Int) async throws -> [EventEnvelope]
 
-    /// Events of every topic (or the given ones) after a log sequence number, in append order,
-    /// without a gap; like `read`, possibly fewer than `limit` while more exist.
+    /// Up to `limit` events of `topic` from `offset` on, as a history page shows them.
+    func page(topic: Topic, from offset: Int64, limit: Int) async throws -> [EventEnvelope]
+
+    /// Events of every topic (or the given ones) after a log sequence number, in append order
+    /// (on the SQL logs without a gap); like `read`, possibly fewer than `limit` while more exist.
     func tail(after sequence: Int64, topics: Set<Topic>?, limit: Int) async throws -> [LoggedEvent]
 
     /// The most recent events (newest last), for a view that starts at "now minus N".
@@ -74,8 +77,9 @@ public protocol EventLog: AnyObject, Sendable {
 }
 
 public extension EventLog {
-    /// Up to `limit` events of `topic` from `offset` on: `read` again until the page is full or
-    /// the topic has no more.
+    /// For a log whose offsets run on across its whole topic: `read` again until the page is
+    /// full or the topic has no more. (Kafka's in-process ring answers with one read: its
+    /// offsets are per partition, so "from the next offset" would repeat events.)
     func page(topic: Topic, from offset: Int64, limit: Int) async throws -> [EventEnvelope] {
         var page: [EventEnvelope] = []
         while page.count < limit {
