@@ -31,12 +31,12 @@ public final class SQLiteEventLog: EventLog, @unchecked Sendable {
         let url = URL(fileURLWithPath: path)
         // The WAL also changes with every write of this process (each relay copy, each offset
         // commit, several inotify events per commit): waking every consumer for each of those cost
-        // a context switch and an empty read per consumer. Changes are coalesced over a short window
-        // instead; a change is still followed by a wake-up (at most `window` later).
+        // a context switch and an empty read per consumer. The watcher coalesces changes over a
+        // short window instead; a change is still followed by a wake-up (at most 2 ms later).
         let signals = Array(topicSignals.values) + [appended]
-        let coalescer = WakeCoalescer(window: .milliseconds(2)) { signals.forEach { $0.notify() } }
-        watcher = FileChangeWatcher(directory: url.deletingLastPathComponent().path, fileNames: [url.lastPathComponent + "-wal"]) {
-            coalescer.poke()
+        watcher = FileChangeWatcher(directory: url.deletingLastPathComponent().path, fileNames: [url.lastPathComponent + "-wal"],
+                                    window: .milliseconds(2)) {
+            signals.forEach { $0.notify() }
         }
     }
 
@@ -252,32 +252,5 @@ public final class SQLiteEventLog: EventLog, @unchecked Sendable {
         DeadLetter(id: row["dead_letter_id"], group: row["consumer_group"], event: try logged(row).envelope,
                    error: row["error"], attempts: row["attempts"], failedAt: row.date("failed_at"),
                    replayedAt: row.optionalDate("replayed_at"))
-    }
-}
-
-/// Runs `fire` once after a burst of `poke()`s: every poke is followed by a `fire` that starts
-/// after it, at most `window` later, and pokes within one window share it.
-final class WakeCoalescer: @unchecked Sendable {
-    private let lock = NSLock()
-    private var scheduled = false
-    private let window: DispatchTimeInterval
-    private let fire: @Sendable () -> Void
-
-    init(window: DispatchTimeInterval, fire: @escaping @Sendable () -> Void) {
-        self.window = window
-        self.fire = fire
-    }
-
-    func poke() {
-        let schedule: Bool = lock.withLock {
-            if scheduled { return false }
-            scheduled = true
-            return true
-        }
-        guard schedule else { return }
-        DispatchQueue.global().asyncAfter(deadline: .now() + window) { [self] in
-            lock.withLock { scheduled = false }   // before firing: a later poke schedules its own
-            fire()
-        }
     }
 }

@@ -144,6 +144,23 @@ final class SharedSQLiteLogTests: XCTestCase {
         }
     }
 
+    /// Another process's append wakes this one's waiters through the file watcher, well before
+    /// their timed fallback.
+    func testAnotherProcesssAppendWakesThisOnesWaiters() async throws {
+        let (a, b) = try twoLogs()
+        try await Task.sleep(for: .milliseconds(50))   // the watchers' wake-ups for opening the files
+        let clock = ContinuousClock(), start = clock.now
+        Task { try await Task.sleep(for: .milliseconds(30)); try await b.append([self.created(1)]) }
+        var woken = false
+        while clock.now - start < .seconds(5) {
+            let seen = a.appended(to: .orderCreated).current   // before the read: a wake-up after it is not missed
+            if try await !a.read(topic: .orderCreated, from: 0, limit: 1).isEmpty { woken = true; break }
+            await a.appended(to: .orderCreated).wait(after: seen, timeout: .seconds(5) - (clock.now - start))
+        }
+        XCTAssertTrue(woken)
+        XCTAssertLessThan(clock.now - start, .seconds(2), "woken by the watcher, not the 5 s timeout")
+    }
+
     func testTwoRelaysOfOneOutboxCopyEachEventOnce() async throws {
         let (a, b) = try twoLogs()
         let events = try (1...5).map { try SerializedEvent(created(Int64($0))) }
