@@ -38,7 +38,7 @@ let package = Package(
         .target(
             name: "OrderPayStore",
             dependencies: [
-                "OrderPayCore", "OrderPayServices",
+                "OrderPayCore", "OrderPayServices", "CSQLiteConfig",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -54,6 +54,7 @@ let package = Package(
         ),
         // Debian's librdkafka-dev: the Kafka event transport's client.
         .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
+        .systemLibrary(name: "CSQLiteConfig", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // Kafka clients, relay, group consumer and the event log readers see with --kafka.
         .target(
             name: "OrderPayKafka",
