@@ -64,11 +64,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = unwrapInboundIn(data)
-        if var earlier = unparsed {
-            unparsed = nil
-            earlier.writeBuffer(&buffer)
-            buffer = earlier
-        }
+        HTTPBytes.prepend(&unparsed, to: &buffer)
         parse(&buffer, context: context)
     }
 

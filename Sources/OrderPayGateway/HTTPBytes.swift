@@ -6,6 +6,14 @@ struct MalformedHTTP: Error {}
 
 /// Byte-level helpers shared by the gateway's HTTP/1.x parsers.
 enum HTTPBytes {
+    /// Puts the bytes an earlier read left unparsed in front of `buffer`, and forgets them.
+    static func prepend(_ unparsed: inout ByteBuffer?, to buffer: inout ByteBuffer) {
+        guard var earlier = unparsed else { return }
+        unparsed = nil
+        earlier.writeBuffer(&buffer)
+        buffer = earlier
+    }
+
     /// The length of a head up to and including its blank line, if all of it is in `bytes`;
     /// `scanned` carries how far an earlier call already looked, so a head arriving in pieces
     /// is not searched from its start every time.

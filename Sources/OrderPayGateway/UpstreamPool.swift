@@ -141,11 +141,7 @@ final class UpstreamConnection: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = unwrapInboundIn(data)
-        if var earlier = unparsed {
-            unparsed = nil
-            earlier.writeBuffer(&buffer)
-            buffer = earlier
-        }
+        HTTPBytes.prepend(&unparsed, to: &buffer)
         // The exchange is looked up again after each part: handing one over may end it.
         while let exchange {
             let event: UpstreamResponseParser.Event?
