@@ -94,7 +94,7 @@ public final class SQLiteEventLog: EventLog, @unchecked Sendable {
     public func relay(_ events: [SerializedEvent], from source: String, through outboxId: Int64) async throws {
         guard !events.isEmpty else { return }
         let expectedCursor = relayedThrough.withLock { $0[source] }
-        let (stored, cursor) = try pool.writeNow { db in
+        let (stored, written) = try pool.writeNow { db in
             let cursor = try Int64.fetchOne(db.cachedStatement(sql: "SELECT outbox_id FROM relay_cursors WHERE source = ?"), arguments: [source]) ?? 0
             // The cursor is where this process left it: nobody else copied from this outbox since,
             // so none of these events can be in the log yet and the per-event lookup is skipped.
@@ -107,7 +107,7 @@ public final class SQLiteEventLog: EventLog, @unchecked Sendable {
             // ahead, this relay's next batch may overlap what that one copied, and must look.
             return (stored, outboxId)
         }
-        relayedThrough.withLock { $0[source] = cursor }
+        relayedThrough.withLock { $0[source] = written }
         recent.record(stored.compactMap { stored in
             (try? RecentDrafts.shared.draft(of: stored.event)).map { Self.asStored($0, sequence: stored.sequence, offset: stored.offset) }
         })
