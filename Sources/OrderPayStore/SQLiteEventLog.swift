@@ -6,7 +6,8 @@ import Synchronization
 
 /// The event log on SQLite: one table, per-topic offsets, consumer-group offsets, dead letters.
 /// Several processes can share the file; each wakes its own consumers through `appended`, and
-/// others notice on their next timed wait.
+/// learns of the others' appends from a watcher on the file's WAL (or, without inotify, on its
+/// next timed wait).
 public final class SQLiteEventLog: EventLog, @unchecked Sendable {
     public let appended = Signal()
     private let recent = RecentEvents()
