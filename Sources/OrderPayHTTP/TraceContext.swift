@@ -1,4 +1,5 @@
 import Foundation
+import OrderPayCore
 
 /// A W3C trace context (`traceparent: 00-<trace-id>-<parent-id>-<flags>`).
 ///
@@ -21,7 +22,7 @@ public struct TraceContext: Sendable, Equatable {
     public var traceparent: String { "00-\(traceId)-\(spanId)-\(flags)" }
 
     public static func generate() -> TraceContext {
-        TraceContext(traceId: randomHex(bytes: 16), spanId: randomHex(bytes: 8))
+        TraceContext(traceId: RandomHex.string(bytes: 16), spanId: RandomHex.string(bytes: 8))
     }
 
     /// Continues the caller's trace when `header` is a valid version-00 traceparent, else starts one.
@@ -32,7 +33,7 @@ public struct TraceContext: Sendable, Equatable {
 
     /// Continues an already parsed caller's trace: a new span in it.
     public static func continuing(_ parent: TraceContext) -> TraceContext {
-        TraceContext(traceId: parent.traceId, spanId: randomHex(bytes: 8), parentSpanId: parent.spanId, flags: parent.flags)
+        TraceContext(traceId: parent.traceId, spanId: RandomHex.string(bytes: 8), parentSpanId: parent.spanId, flags: parent.flags)
     }
 
     /// Parses a traceparent; nil when malformed (per the spec, such a header is ignored).
@@ -51,28 +52,5 @@ public struct TraceContext: Sendable, Equatable {
 
     private static func isHex(_ text: Substring) -> Bool {
         text.unicodeScalars.allSatisfy { ("0"..."9").contains($0) || ("a"..."f").contains($0) }
-    }
-
-    private static let hexDigits = Array("0123456789abcdef".utf8)
-
-    /// `count` random bytes as hex, never all zero. One system random call per 8 bytes: this runs
-    /// on every request that arrives without a trace (was one call and one String per byte).
-    static func randomHex(bytes count: Int) -> String {
-        var generator = SystemRandomNumberGenerator()
-        while true {
-            var allZero = true
-            let text = String(unsafeUninitializedCapacity: count * 2) { buffer in
-                var word: UInt64 = 0
-                for index in 0..<count {
-                    if index % 8 == 0 { word = generator.next() }
-                    let byte = UInt8(truncatingIfNeeded: word >> (8 * UInt64(index % 8)))
-                    if byte != 0 { allZero = false }
-                    buffer[2 * index] = hexDigits[Int(byte >> 4)]
-                    buffer[2 * index + 1] = hexDigits[Int(byte & 0xF)]
-                }
-                return count * 2
-            }
-            if !allZero { return text }
-        }
     }
 }
