@@ -11,19 +11,16 @@ import Synchronization
 /// Entries are recorded after their transaction committed, so nothing uncommitted is served.
 final class RecentEvents: Sendable {
     private final class TopicWindow {
-        var byOffset: [Int64: LoggedEvent] = [:]
+        var byOffset: RecentlyAdded<Int64, LoggedEvent>
         var offsetBySequence: [Int64: Int64] = [:]
-        var insertionOrder: [Int64] = []   // offsets, oldest first, for eviction
-        var evicted = 0                    // how much of insertionOrder is already gone
+        init(capacity: Int) { byOffset = RecentlyAdded(capacity: capacity) }
     }
 
-    private let capacity: Int
     /// One window per topic, made up front: the map itself never changes, only the windows in it.
     private let windows: Mutex<[Topic: TopicWindow]>
 
     init(capacity: Int = 4096) {
-        self.capacity = capacity
-        windows = Mutex(Dictionary(uniqueKeysWithValues: Topic.allCases.map { ($0, TopicWindow()) }))
+        windows = Mutex(Dictionary(uniqueKeysWithValues: Topic.allCases.map { ($0, TopicWindow(capacity: capacity)) }))
     }
 
     func record(_ events: [LoggedEvent]) {
@@ -32,18 +29,8 @@ final class RecentEvents: Sendable {
             for event in events {
                 let offset = event.envelope.offset
                 guard let window = windows[event.envelope.topic], window.byOffset[offset] == nil else { continue }
-                window.byOffset[offset] = event
+                for gone in window.byOffset.add(event, for: offset) { window.offsetBySequence[gone.sequence] = nil }
                 window.offsetBySequence[event.sequence] = offset
-                window.insertionOrder.append(offset)
-                while window.byOffset.count > capacity, window.evicted < window.insertionOrder.count {
-                    let old = window.insertionOrder[window.evicted]
-                    window.evicted += 1
-                    if let gone = window.byOffset.removeValue(forKey: old) { window.offsetBySequence[gone.sequence] = nil }
-                }
-                if window.evicted > capacity {   // compact the eviction queue now and then
-                    window.insertionOrder.removeFirst(window.evicted)
-                    window.evicted = 0
-                }
             }
         }
     }
