@@ -5,8 +5,11 @@ import OrderPayCore
 /// The transactional outbox and inbox every service database carries.
 ///
 /// Outbox: events are inserted in the same transaction as the state change they describe; the
-/// relay later copies them to the event log. Inbox (`processed_events`): a consumed event's id is
-/// recorded in the handler's transaction, so a redelivered event is recognised and skipped.
+/// relay later copies them to the event log. Inbox (`processed_events`): for handlers whose
+/// state cannot tell a redelivery from news (the payment service following order statuses), a
+/// consumed event's id is recorded in the handler's transaction, so a redelivery is skipped.
+/// Handlers whose state can (a claim meets the order's existing payment, an outcome carries an
+/// attempt the order already recorded) write no inbox row.
 enum Outbox {
     static func migrate(_ db: Database) throws {
         try db.execute(sql: """
@@ -29,12 +32,17 @@ enum Outbox {
             """)
     }
 
-    static func enqueue(_ db: Database, _ events: [EventDraft]) throws {
+    /// Inserts the events; returns the rows, for `RecentOutbox` once the transaction committed.
+    static func enqueue(_ db: Database, _ events: [EventDraft]) throws -> [OutboxRow] {
         RecentDrafts.shared.remember(events)
-        for draft in events {
+        return try events.map { draft in
             let event = try SerializedEvent(draft)
             try db.run("INSERT INTO outbox (event_id, topic, type, key, payload, occurred_at, trace_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
                        [event.eventId, event.topic.rawValue, event.type, event.key, event.payload, event.occurredAt.storageValue, event.traceId])
+            // As a read would return it: the relay may take it from memory instead of the table.
+            let stored = SerializedEvent(eventId: event.eventId, topic: event.topic, type: event.type, key: event.key, payload: event.payload,
+                                         occurredAt: Date(timeIntervalSince1970: event.occurredAt.storageValue), traceId: event.traceId)
+            return (db.lastInsertedRowID, stored)
         }
     }
 
@@ -45,8 +53,8 @@ enum Outbox {
         return db.changesCount == 1
     }
 
-    static func pending(_ db: Database, after id: Int64, limit: Int) throws -> [(id: Int64, event: SerializedEvent)] {
-        try db.rows("SELECT * FROM outbox WHERE id > ? ORDER BY id LIMIT ?", [id, limit]) { row -> (id: Int64, event: SerializedEvent)? in
+    static func pending(_ db: Database, after id: Int64, limit: Int) throws -> [OutboxRow] {
+        try db.rows("SELECT * FROM outbox WHERE id > ? ORDER BY id LIMIT ?", [id, limit]) { row -> OutboxRow? in
             guard let topic = Topic(rawValue: row["topic"]) else { return nil }
             return (row["id"], SerializedEvent(eventId: row["event_id"], topic: topic, type: row["type"], key: row["key"],
                                                payload: row["payload"], occurredAt: row.date("occurred_at"), traceId: row["trace_id"]))
@@ -62,11 +70,14 @@ enum Outbox {
     }
 }
 
+/// One outbox row: its id (the relay's cursor) and its event.
+public typealias OutboxRow = (id: Int64, event: SerializedEvent)
+
 /// A store whose outbox the relay drains.
 public protocol OutboxSource: AnyObject, Sendable {
     var name: String { get }
     /// Outbox events with an id above `id`, oldest first.
-    func pendingEvents(after id: Int64, limit: Int) async throws -> [(id: Int64, event: SerializedEvent)]
+    func pendingEvents(after id: Int64, limit: Int) async throws -> [OutboxRow]
     /// The id of the newest event in the outbox (0 when empty): the relay is idle once it copied it.
     func newestEventId() async throws -> Int64
     /// Deletes events the relay has copied (housekeeping, off the hot path).

@@ -3,7 +3,8 @@ import GRDB
 import OrderPayCore
 
 /// The baseline for `orderpay bench flow`: single-row INSERT + COMMIT on its own SQLite file in
-/// the same directory, with the same settings as the services' databases.
+/// the same directory, with the same settings as the services' databases (and, like their hot
+/// tables, a plain rowid key: see `PlainRowIDs`).
 public enum RawCommitProbe {
     public struct Measurement: Sendable {
         public let commitsPerSecond: Double
@@ -14,7 +15,7 @@ public enum RawCommitProbe {
     public static func measure(directory: String, settings: SQLiteDatabase.Settings, duration: Duration = .seconds(2)) async throws -> Measurement {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
-            try db.execute(sql: "CREATE TABLE probe (id INTEGER PRIMARY KEY AUTOINCREMENT, payload TEXT NOT NULL, at REAL NOT NULL)")
+            try db.execute(sql: "CREATE TABLE probe (id INTEGER PRIMARY KEY, payload TEXT NOT NULL, at REAL NOT NULL)")
         }
         let pool = try SQLiteDatabase.open(path: (directory as NSString).appendingPathComponent("raw-commit-probe.sqlite"),
                                            settings: settings, migrator: migrator)

@@ -78,6 +78,8 @@ public final class SQLiteEventLog: EventLog, @unchecked Sendable {
                 );
                 """)
         }
+        // Events are never deleted: the sequence needs no AUTOINCREMENT to stay increasing.
+        migrator.registerMigration("v2-plain-rowids") { db in try PlainRowIDs.migrate(db, tables: ["events"]) }
         return migrator
     }
 

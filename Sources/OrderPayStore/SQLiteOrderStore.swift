@@ -12,6 +12,7 @@ public final class SQLiteOrderStore: OrderRepository, OutboxSource, @unchecked S
     let placements: GroupCommitter
     /// Every placement prices its items: concurrent placements share one catalog read.
     let catalogReads: CoalescedLookup<Int64, Product>
+    let recentOutbox = RecentOutbox()
 
     public init(path: String, settings: SQLiteDatabase.Settings = .init()) throws {
         let pool = try SQLiteDatabase.open(path: path, settings: settings, migrator: Self.migrator)
@@ -79,6 +80,7 @@ public final class SQLiteOrderStore: OrderRepository, OutboxSource, @unchecked S
             try Outbox.migrate(db)
         }
         migrator.registerMigration("v2-status-counts") { db in try StatusCounts.migrate(db, table: "orders") }
+        migrator.registerMigration("v3-plain-rowids") { db in try PlainRowIDs.migrate(db, tables: ["orders", "order_items", "order_history"]) }
         return migrator
     }
 
@@ -123,10 +125,10 @@ public final class SQLiteOrderStore: OrderRepository, OutboxSource, @unchecked S
 
     public func insert(_ new: NewOrder, history: OrderHistoryEntry,
                        events: @escaping @Sendable (Order) throws -> [EventDraft]) async throws -> (order: Order, created: Bool) {
-        let result: (Order, Bool) = try await placements.write { db in
+        let result: (Order, [OutboxRow]?) = try await placements.write { db in
             if let key = new.idempotencyKey,
                let existing = try db.row("SELECT * FROM orders WHERE user_id = ? AND idempotency_key = ?", [new.userId, key]) {
-                return (try Self.order(db, existing), false)
+                return (try Self.order(db, existing), nil)
             }
             try db.run("""
                 INSERT INTO orders (order_number, user_id, status, total_minor, shipping_address, payment_method,
@@ -148,11 +150,11 @@ public final class SQLiteOrderStore: OrderRepository, OutboxSource, @unchecked S
                               totalAmount: new.totalAmount, shippingAddress: new.shippingAddress,
                               paymentMethod: new.paymentMethod, orderItems: new.items,
                               createdAt: new.createdAt, updatedAt: new.createdAt)
-            try Outbox.enqueue(db, try events(order))
-            return (order, true)
+            return (order, try Outbox.enqueue(db, try events(order)))
         }
-        if result.1 { outboxSignal.notify() }
-        return (order: result.0, created: result.1)
+        guard let enqueued = result.1 else { return (order: result.0, created: false) }
+        committed(enqueued)
+        return (order: result.0, created: true)
     }
 
     public func order(id: Int64) async throws -> Order? {
@@ -183,9 +185,9 @@ public final class SQLiteOrderStore: OrderRepository, OutboxSource, @unchecked S
     }
 
     public func apply(_ decisions: [OrderDecision], returningItems: Bool) async throws -> [Order] {
-        let (changed, enqueued): ([Order], Bool) = try pool.writeNow { db in
+        let (changed, enqueued): ([Order], [OutboxRow]) = try pool.writeNow { db in
             var changed: [Order] = []
-            var enqueued = false
+            var enqueued: [OutboxRow] = []
             for decision in decisions {
                 if let consumed = decision.consumedEvent,
                    !(try Outbox.markProcessed(db, eventId: consumed.id, group: consumed.group, at: Date())) {
@@ -203,13 +205,12 @@ public final class SQLiteOrderStore: OrderRepository, OutboxSource, @unchecked S
                                      change.order.updatedAt.storageValue, before.id, before.status.rawValue])
                 guard db.changesCount == 1 else { throw AppError.conflict("order \(before.id) changed concurrently; try again") }
                 try Self.appendHistory(db, orderId: before.id, change.history)
-                try Outbox.enqueue(db, change.events)
-                enqueued = enqueued || !change.events.isEmpty
+                enqueued += try Outbox.enqueue(db, change.events)
                 changed.append(change.order)
             }
             return (returningItems ? try Self.attachItems(db, changed) : changed, enqueued)
         }
-        if enqueued { outboxSignal.notify() }
+        committed(enqueued)
         return changed
     }
 
@@ -265,8 +266,16 @@ public final class SQLiteOrderStore: OrderRepository, OutboxSource, @unchecked S
 
     // MARK: OutboxSource
 
-    public func pendingEvents(after id: Int64, limit: Int) async throws -> [(id: Int64, event: SerializedEvent)] {
-        try pool.readNow { db in try Outbox.pending(db, after: id, limit: limit) }
+    /// After a commit that enqueued events: keep them for the relay and wake it.
+    private func committed(_ rows: [OutboxRow]) {
+        guard !rows.isEmpty else { return }
+        recentOutbox.record(rows)
+        outboxSignal.notify()
+    }
+
+    public func pendingEvents(after id: Int64, limit: Int) async throws -> [OutboxRow] {
+        if let recent = recentOutbox.pending(after: id, limit: limit) { return recent }
+        return try pool.readNow { db in try Outbox.pending(db, after: id, limit: limit) }
     }
 
     public func newestEventId() async throws -> Int64 {
@@ -275,5 +284,6 @@ public final class SQLiteOrderStore: OrderRepository, OutboxSource, @unchecked S
 
     public func removeEvents(upTo id: Int64) async throws {
         try pool.writeNow { db in try Outbox.remove(db, upTo: id) }
+        recentOutbox.removed(upTo: id)
     }
 }

@@ -9,6 +9,7 @@ public final class SQLitePaymentStore: PaymentRepository, OutboxSource, @uncheck
     public let name = "payments"
     public let outboxSignal = Signal()
     let pool: DatabasePool
+    let recentOutbox = RecentOutbox()
 
     public init(path: String, settings: SQLiteDatabase.Settings = .init()) throws {
         pool = try SQLiteDatabase.open(path: path, settings: settings, migrator: Self.migrator)
@@ -52,14 +53,15 @@ public final class SQLitePaymentStore: PaymentRepository, OutboxSource, @uncheck
             try Outbox.migrate(db)
         }
         migrator.registerMigration("v2-status-counts") { db in try StatusCounts.migrate(db, table: "payments") }
+        migrator.registerMigration("v3-plain-rowids") { db in try PlainRowIDs.migrate(db, tables: ["payments", "payment_history"]) }
         return migrator
     }
 
+    /// The unique order_id alone turns a redelivered `order-created` away: no inbox row per claim.
     public func claim(_ claims: [PaymentClaim], group: String) async throws -> [PaymentRecord] {
         try pool.writeNow { db in
             var claimed: [PaymentRecord] = []
             for claim in claims {
-                guard try Outbox.markProcessed(db, eventId: claim.eventId, group: group, at: claim.at) else { continue }
                 let order = claim.order
                 if try db.row("SELECT 1 FROM cancelled_orders WHERE order_id = ?", [order.orderId]) != nil { continue }
                 // INSERT OR IGNORE on the unique order_id: a second order-created for one order claims nothing.
@@ -88,9 +90,9 @@ public final class SQLitePaymentStore: PaymentRepository, OutboxSource, @uncheck
     }
 
     public func apply(_ decisions: [PaymentDecision]) async throws -> [PaymentRecord] {
-        let (changed, enqueued): ([PaymentRecord], Bool) = try pool.writeNow { db in
+        let (changed, enqueued): ([PaymentRecord], [OutboxRow]) = try pool.writeNow { db in
             var changed: [PaymentRecord] = []
-            var enqueued = false
+            var enqueued: [OutboxRow] = []
             for decision in decisions {
                 if let consumed = decision.consumedEvent,
                    !(try Outbox.markProcessed(db, eventId: consumed.id, group: consumed.group, at: Date())) {
@@ -112,13 +114,15 @@ public final class SQLitePaymentStore: PaymentRepository, OutboxSource, @uncheck
                                      before.payment.id, before.payment.status.rawValue, before.payment.attempts])
                 guard db.changesCount == 1 else { throw AppError.conflict("payment \(p.id) changed concurrently; try again") }
                 try Self.appendHistory(db, paymentId: p.id, change.history)
-                try Outbox.enqueue(db, change.events)
-                enqueued = enqueued || !change.events.isEmpty
+                enqueued += try Outbox.enqueue(db, change.events)
                 changed.append(change.record)
             }
             return (changed, enqueued)
         }
-        if enqueued { outboxSignal.notify() }
+        if !enqueued.isEmpty {
+            recentOutbox.record(enqueued)
+            outboxSignal.notify()
+        }
         return changed
     }
 
@@ -185,8 +189,9 @@ public final class SQLitePaymentStore: PaymentRepository, OutboxSource, @uncheck
         }
     }
 
-    public func pendingEvents(after id: Int64, limit: Int) async throws -> [(id: Int64, event: SerializedEvent)] {
-        try pool.readNow { db in try Outbox.pending(db, after: id, limit: limit) }
+    public func pendingEvents(after id: Int64, limit: Int) async throws -> [OutboxRow] {
+        if let recent = recentOutbox.pending(after: id, limit: limit) { return recent }
+        return try pool.readNow { db in try Outbox.pending(db, after: id, limit: limit) }
     }
 
     public func newestEventId() async throws -> Int64 {
@@ -195,5 +200,6 @@ public final class SQLitePaymentStore: PaymentRepository, OutboxSource, @uncheck
 
     public func removeEvents(upTo id: Int64) async throws {
         try pool.writeNow { db in try Outbox.remove(db, upTo: id) }
+        recentOutbox.removed(upTo: id)
     }
 }

@@ -7,14 +7,15 @@ extension OrderService {
     ///
     /// SUCCESS → PAID, FAILED → FAILED (with the reason), REFUNDED → CANCELLED. The order passes
     /// through PENDING on the way (CREATED → PENDING → PAID; a retry FAILED → PENDING → …), each
-    /// step in its history. Duplicates (same event id) and stale attempts are ignored.
+    /// step in its history. Duplicates and stale attempts are ignored by the order's own state (the
+    /// attempt it last recorded, its status), so no inbox row is written per event.
     public func handlePaymentProcessed(_ events: [EventEnvelope]) async throws {
         let now = clock.now()
         let logger = self.logger
         let decisions: [OrderDecision] = events.compactMap { envelope in
             guard case .paymentProcessed(let outcome) = envelope.payload else { return nil }
             let traceId = envelope.traceId
-            return OrderDecision(orderId: outcome.orderId, consumedEvent: (envelope.eventId, Self.consumerGroup)) { order in
+            return OrderDecision(orderId: outcome.orderId, consumedEvent: nil) { order in
                 guard let order else {
                     logger.warning("payment outcome for unknown order", metadata: ["orderId": "\(outcome.orderId)"])
                     return nil
@@ -30,6 +31,7 @@ extension OrderService {
         let actor = "payment-service"
         switch outcome.status {
         case .refunded:
+            if order.status == .cancelled { return nil }   // a redelivered refund
             guard order.status.canMove(to: .cancelled, cause: .refund) else {
                 logger.warning("refund for order not PAID ignored", metadata: ["orderId": "\(order.id)", "status": "\(order.status.rawValue)"])
                 return nil

@@ -54,9 +54,10 @@ public struct PaymentDecision: Sendable {
 }
 
 public protocol PaymentRepository: Sendable {
-    /// In one transaction, inserts a PROCESSING payment for each claim whose event is new and whose
-    /// order has no payment yet (a unique constraint, not only this check, keeps it one per order).
-    /// Returns the records claimed now; redelivered events claim nothing.
+    /// In one transaction, inserts a PROCESSING payment for each claim whose order has no payment
+    /// yet and was not cancelled (a unique constraint on the order keeps it one per order).
+    /// Returns the records claimed now; redelivered events claim nothing, since their order's
+    /// payment exists. A store may also skip event ids `group` consumed before (an inbox).
     func claim(_ claims: [PaymentClaim], group: String) async throws -> [PaymentRecord]
 
     /// Applies decisions in one transaction; returns the records that changed.
