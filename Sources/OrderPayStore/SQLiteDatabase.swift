@@ -4,7 +4,8 @@ import GRDB
 import OrderPayCore
 
 /// Opens one service's SQLite file the way every OrderPay store wants it: WAL, durable commits,
-/// waiting (not failing) when another process holds the write lock, and migrations applied.
+/// checkpoints off the commit path (`WALCheckpointer`), waiting (not failing) when another
+/// process holds the write lock, and migrations applied.
 public enum SQLiteDatabase {
     public struct Settings: Sendable {
         /// FULL makes every commit durable across power loss: the right default for money.
@@ -27,10 +28,12 @@ public enum SQLiteDatabase {
         let synchronous = settings.synchronous
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(WALCheckpointer.backstopPages)")
         }
         do {
             let pool = try DatabasePool(path: path, configuration: config)
             try migrator.migrate(pool)
+            try WALCheckpointer.shared.watch(pool, path: path, synchronous: synchronous)
             return pool
         } catch let error as DatabaseError {
             throw AppError(.unavailable, "cannot open database \(path): \(error.message ?? error.description)")
