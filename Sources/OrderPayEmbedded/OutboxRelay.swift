@@ -12,7 +12,7 @@ final class OutboxRelay: FlowWorker, @unchecked Sendable {
     let log: any EventLog
     let logger: Logger
     let batchSize = 500
-    let cleanupInterval: Duration = .seconds(2)
+    let cleanupInterval: Duration = .milliseconds(100)
     private let cursorLock = NSLock()
     private var copiedThrough: Int64 = -1
 

@@ -131,8 +131,10 @@ struct BenchCommand: AsyncParsableCommand {
 
     struct Flow: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Orders through the whole flow vs raw single-row commits on the same engine.")
-        @Option(help: "Orders to place.") var orders = 2000
-        @Option(help: "Orders in flight at once.") var concurrency = 64
+        @Option(help: "Orders to place (default: 20000 on SQLite, where 2000 take a third of a second; 2000 with --database or --kafka).")
+        var orders: Int?
+        @Option(help: "Orders in flight at once (default: 256 on SQLite, enough that the services and not the closed loop set the rate; 64 with --database or --kafka).")
+        var concurrency: Int?
         @Option(help: "Simulated processor latency per charge, in milliseconds.") var latencyMs = 0
         @Option(help: "Simulated processor random failure rate, 0–1 (seeded, reproducible).") var failureRate = 0.0
         @Option(help: "With --database or --kafka, the scale-out comparison's provider round-trip per charge, in milliseconds.") var scaleOutLatencyMs = 20
@@ -143,6 +145,9 @@ struct BenchCommand: AsyncParsableCommand {
         @OptionGroup var engines: EngineOptions
 
         func run() async throws {
+            let sqliteOnly = engines.databaseURL == nil && engines.kafkaBrokers == nil && !kafkaMock
+            let orders = self.orders ?? (sqliteOnly ? 20_000 : 2000)
+            let concurrency = self.concurrency ?? (sqliteOnly ? 256 : 64)
             guard orders > 0, concurrency > 0 else { CLI.fail("--orders and --concurrency must be positive") }
             guard latencyMs >= 0, (0...1).contains(failureRate) else { CLI.fail("--latency-ms must be ≥ 0 and --failure-rate within 0–1") }
             guard scaleOutLatencyMs > 0, scaleOutCharges > 0 else { CLI.fail("--scale-out-latency-ms and --scale-out-charges must be positive") }
