@@ -151,6 +151,17 @@ final class OrderFlowTests: XCTestCase {
         await t.stop()
     }
 
+    func testACompletedOrderIsNotRefunded() async throws {
+        let t = try await TestSystem.make()
+        let paid = try await t.placeAndSettle()
+        _ = try await t.system.orders.complete(actor: t.admin, id: paid.id)
+        await t.system.drain()   // the payment service learns the order is COMPLETED
+        let payment = try await t.system.payments.payment(actor: t.customerActor, orderId: paid.id)
+        await XCTAssertThrowsAppError(.conflict, try await t.system.payments.initiateRefund(actor: t.customerActor, id: payment.id, reason: "too late"),
+                                      containing: "COMPLETED")
+        await t.stop()
+    }
+
     func testOperatorActions() async throws {
         let t = try await TestSystem.make()
         let paid = try await t.placeAndSettle()

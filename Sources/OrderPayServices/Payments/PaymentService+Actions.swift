@@ -46,7 +46,9 @@ extension PaymentService {
             guard record.payment.status == .success else {
                 throw AppError.conflict("payment \(id) is \(record.payment.status.rawValue); only a SUCCESS payment can be refunded")
             }
-            guard record.orderStatus == .paid else {
+            // A SUCCESS payment's order is PAID, or is about to be (the order service applies the
+            // outcome), unless it has since moved on, which this service follows.
+            guard record.orderStatus != .completed && record.orderStatus != .cancelled else {
                 throw AppError.conflict("order \(record.payment.orderId) is \(record.orderStatus.rawValue); only a PAID order can be refunded")
             }
             record.payment.refundReason = trimmed
@@ -83,14 +85,16 @@ extension PaymentService {
         return changed.payment
     }
 
-    /// Follows the orders' status (group `payment-service`): refunds need to know an order is PAID,
-    /// and a cancelled order's payment is settled with it: an open one is cancelled, one that was
-    /// charged while the order was being cancelled is refunded, and an order cancelled before its
-    /// payment was even claimed is remembered so it is never charged. Other steps (PENDING,
-    /// FAILED) change nothing here and are skipped without a write.
+    /// Follows the orders' status (group `payment-service`): a COMPLETED order is no longer
+    /// refundable, and a cancelled order's payment is settled with it: an open one is cancelled,
+    /// one that was charged while the order was being cancelled is refunded, and an order cancelled
+    /// before its payment was even claimed is remembered so it is never charged. Other steps
+    /// (PENDING, FAILED, and PAID, which a SUCCESS payment already implies) change nothing here
+    /// and are skipped without a write: every order would otherwise cost this service a second
+    /// transaction.
     public func handleOrderStatusUpdated(_ events: [EventEnvelope]) async throws {
         let now = clock.now()
-        let relevant: Set<OrderStatus> = [.paid, .completed, .cancelled]
+        let relevant: Set<OrderStatus> = [.completed, .cancelled]
         let updates: [(EventEnvelope, OrderStatusUpdated)] = events.compactMap { envelope in
             guard case .orderStatusUpdated(let update) = envelope.payload, relevant.contains(update.to) else { return nil }
             return (envelope, update)
