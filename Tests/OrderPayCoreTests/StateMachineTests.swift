@@ -52,5 +52,6 @@ final class TimeOrderedIDTests: XCTestCase {
         XCTAssertTrue("89ab".contains(Array(early)[19]))
         XCTAssertLessThan(early, late)
         XCTAssertNotEqual(TimeOrderedID.make(), TimeOrderedID.make())
+        XCTAssertEqual(Set((0..<10_000).map { _ in TimeOrderedID.make() }).count, 10_000)
     }
 }
