@@ -53,6 +53,18 @@ enum Outbox {
         return db.changesCount == 1
     }
 
+    /// The rows still in the outbox after `id`, oldest first: from `recent` when it holds them all,
+    /// else from the table. Deletes only ever take a prefix (copied rows), so the oldest row left
+    /// says which remembered rows are gone, whichever process deleted them (a Kafka relay asks for
+    /// everything left, `after: 0`, and deletes what it sent).
+    static func pending(_ pool: DatabasePool, recent: RecentOutbox, after id: Int64, limit: Int) throws -> [OutboxRow] {
+        try pool.readNow { db in
+            guard let oldest = try Int64.fetchOne(db.cachedStatement(sql: "SELECT MIN(id) FROM outbox")) else { return [] }
+            if let rows = recent.pending(after: max(id, oldest - 1), limit: limit) { return rows }
+            return try pending(db, after: id, limit: limit)
+        }
+    }
+
     static func pending(_ db: Database, after id: Int64, limit: Int) throws -> [OutboxRow] {
         try db.rows("SELECT * FROM outbox WHERE id > ? ORDER BY id LIMIT ?", [id, limit]) { row -> OutboxRow? in
             guard let topic = Topic(rawValue: row["topic"]) else { return nil }

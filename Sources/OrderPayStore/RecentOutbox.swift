@@ -10,35 +10,25 @@ import Synchronization
 /// aged out. Rows are recorded after their transaction committed; outbox ids are never reused
 /// (AUTOINCREMENT), so an id recorded here names the same row in the database.
 final class RecentOutbox: Sendable {
-    private struct State {
-        var rows: RecentlyAdded<Int64, SerializedEvent>
-        /// Rows up to here were deleted from the table: never served again.
-        var removedThrough: Int64 = 0
-    }
+    private let rows: Mutex<RecentlyAdded<Int64, SerializedEvent>>
 
-    private let state: Mutex<State>
-
-    init(capacity: Int = 8192) { state = Mutex(State(rows: RecentlyAdded(capacity: capacity))) }
+    init(capacity: Int = 8192) { rows = Mutex(RecentlyAdded(capacity: capacity)) }
 
     func record(_ committed: [OutboxRow]) {
         guard !committed.isEmpty else { return }
-        state.withLock { state in
-            for row in committed { state.rows.add(row.event, for: row.id) }
+        rows.withLock { recent in
+            for row in committed { recent.add(row.event, for: row.id) }
         }
     }
 
-    /// The rows were deleted from the outbox (by this process).
-    func removed(upTo id: Int64) {
-        state.withLock { $0.removedThrough = max($0.removedThrough, id) }
-    }
-
-    /// The rows still in the outbox after `id`, oldest first, while their ids run on without a
-    /// gap; nil when the first of them is not here.
+    /// The rows after `id`, oldest first, while their ids run on without a gap; nil when the row
+    /// right after `id` is not here. Whether they are still in the outbox is the caller's to
+    /// check (`Outbox.pending`): another process may have deleted them.
     func pending(after id: Int64, limit: Int) -> [OutboxRow]? {
-        state.withLock { state in
+        rows.withLock { recent in
             var run: [OutboxRow] = []
-            var next = max(id, state.removedThrough) + 1
-            while run.count < limit, let event = state.rows[next] {
+            var next = id + 1
+            while run.count < limit, let event = recent[next] {
                 run.append((next, event))
                 next += 1
             }

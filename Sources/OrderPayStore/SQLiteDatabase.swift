@@ -33,7 +33,7 @@ public enum SQLiteDatabase {
         do {
             let pool = try DatabasePool(path: path, configuration: config)
             try migrator.migrate(pool)
-            try WALCheckpointer.shared.watch(pool, path: path, synchronous: synchronous)
+            try WALCheckpointer.shared.watch(pool, path: path, synchronous: synchronous, busyTimeout: settings.busyTimeout)
             return pool
         } catch let error as DatabaseError {
             throw AppError(.unavailable, "cannot open database \(path): \(error.message ?? error.description)")

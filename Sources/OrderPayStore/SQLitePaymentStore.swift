@@ -190,8 +190,7 @@ public final class SQLitePaymentStore: PaymentRepository, OutboxSource, @uncheck
     }
 
     public func pendingEvents(after id: Int64, limit: Int) async throws -> [OutboxRow] {
-        if let recent = recentOutbox.pending(after: id, limit: limit) { return recent }
-        return try pool.readNow { db in try Outbox.pending(db, after: id, limit: limit) }
+        try Outbox.pending(pool, recent: recentOutbox, after: id, limit: limit)
     }
 
     public func newestEventId() async throws -> Int64 {
@@ -200,6 +199,5 @@ public final class SQLitePaymentStore: PaymentRepository, OutboxSource, @uncheck
 
     public func removeEvents(upTo id: Int64) async throws {
         try pool.writeNow { db in try Outbox.remove(db, upTo: id) }
-        recentOutbox.removed(upTo: id)
     }
 }

@@ -33,8 +33,10 @@ final class WALCheckpointer: @unchecked Sendable {
     private var started = false
 
     /// Checkpoints `path` for as long as `pool` is alive.
-    func watch(_ pool: DatabasePool, path: String, synchronous: String) throws {
+    func watch(_ pool: DatabasePool, path: String, synchronous: String, busyTimeout: TimeInterval) throws {
         var configuration = Configuration()
+        // Opening reads the file: wait, like the stores do, while another process recovers the log.
+        configuration.busyMode = .timeout(busyTimeout)
         // The checkpoint's own writes (to the database file) are as durable as the commits.
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = \(synchronous)") }
         let connection = try DatabaseQueue(path: path, configuration: configuration)
@@ -51,11 +53,12 @@ final class WALCheckpointer: @unchecked Sendable {
     }
 
     private func run() {
-        var lastActivity = Date.distantPast
+        var lastActivity = -quietAfter   // seconds of uptime: a monotonic clock
         while true {
-            Thread.sleep(forTimeInterval: Date().timeIntervalSince(lastActivity) < quietAfter ? busyInterval : idleInterval)
-            // A closed pool's connection is let go here, on this thread.
+            Thread.sleep(forTimeInterval: ProcessInfo.processInfo.systemUptime - lastActivity < quietAfter ? busyInterval : idleInterval)
+            var released: [Watched] = []
             let changed: [DatabaseQueue] = lock.withLock {
+                released = watched.filter { $0.pool == nil }
                 watched.removeAll { $0.pool == nil }
                 var changed: [DatabaseQueue] = []
                 for index in watched.indices {
@@ -69,7 +72,10 @@ final class WALCheckpointer: @unchecked Sendable {
                 }
                 return changed
             }
-            if !changed.isEmpty { lastActivity = Date() }
+            // A closed pool's connection is let go here, outside the lock: as the last connection
+            // to its file it checkpoints and syncs on closing, and `watch` should not wait for that.
+            released.removeAll()
+            if !changed.isEmpty { lastActivity = ProcessInfo.processInfo.systemUptime }
             for connection in changed {
                 // Busy (another process is checkpointing) or failing: the next change tries again,
                 // and the commits' own backstop still bounds the log.
