@@ -14,11 +14,13 @@ final class RecentOutbox: Sendable {
 
     init(capacity: Int = 8192) { rows = Mutex(RecentlyAdded(capacity: capacity)) }
 
-    func record(_ committed: [OutboxRow]) {
+    /// After a commit that enqueued `committed`: keeps the rows and wakes the relay.
+    func record(_ committed: [OutboxRow], waking relay: Signal) {
         guard !committed.isEmpty else { return }
         rows.withLock { recent in
             for row in committed { recent.add(row.event, for: row.id) }
         }
+        relay.notify()
     }
 
     /// The rows after `id`, oldest first, while their ids run on without a gap; nil when the row

@@ -153,7 +153,7 @@ public final class SQLiteOrderStore: OrderRepository, OutboxSource, @unchecked S
             return (order, try Outbox.enqueue(db, try events(order)))
         }
         guard let enqueued = result.1 else { return (order: result.0, created: false) }
-        committed(enqueued)
+        recentOutbox.record(enqueued, waking: outboxSignal)
         return (order: result.0, created: true)
     }
 
@@ -210,7 +210,7 @@ public final class SQLiteOrderStore: OrderRepository, OutboxSource, @unchecked S
             }
             return (returningItems ? try Self.attachItems(db, changed) : changed, enqueued)
         }
-        committed(enqueued)
+        recentOutbox.record(enqueued, waking: outboxSignal)
         return changed
     }
 
@@ -265,13 +265,6 @@ public final class SQLiteOrderStore: OrderRepository, OutboxSource, @unchecked S
     }
 
     // MARK: OutboxSource
-
-    /// After a commit that enqueued events: keep them for the relay and wake it.
-    private func committed(_ rows: [OutboxRow]) {
-        guard !rows.isEmpty else { return }
-        recentOutbox.record(rows)
-        outboxSignal.notify()
-    }
 
     public func pendingEvents(after id: Int64, limit: Int) async throws -> [OutboxRow] {
         try Outbox.pending(pool, recent: recentOutbox, after: id, limit: limit)

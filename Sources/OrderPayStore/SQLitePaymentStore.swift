@@ -119,10 +119,7 @@ public final class SQLitePaymentStore: PaymentRepository, OutboxSource, @uncheck
             }
             return (changed, enqueued)
         }
-        if !enqueued.isEmpty {
-            recentOutbox.record(enqueued)
-            outboxSignal.notify()
-        }
+        recentOutbox.record(enqueued, waking: outboxSignal)
         return changed
     }
 

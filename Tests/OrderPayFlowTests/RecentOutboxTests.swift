@@ -16,7 +16,7 @@ final class RecentOutboxTests: XCTestCase {
 
     func testServesOnlyAnUnbrokenRunFromTheCursor() {
         let recent = RecentOutbox()
-        recent.record(rows([1, 2, 3, 5, 6]))   // 4 committed elsewhere (another process), or not yet recorded
+        recent.record(rows([1, 2, 3, 5, 6]), waking: Signal())   // 4 committed elsewhere (another process), or not yet recorded
         XCTAssertEqual(recent.pending(after: 0, limit: 10)?.map(\.id), [1, 2, 3])
         XCTAssertEqual(recent.pending(after: 1, limit: 1)?.map(\.id), [2])
         XCTAssertNil(recent.pending(after: 3, limit: 10), "row 4 is not here: the relay must read the table")
@@ -27,7 +27,7 @@ final class RecentOutboxTests: XCTestCase {
 
     func testOldRowsAgeOut() {
         let recent = RecentOutbox(capacity: 2)
-        recent.record(rows([1, 2, 3]))
+        recent.record(rows([1, 2, 3]), waking: Signal())
         XCTAssertNil(recent.pending(after: 0, limit: 10), "row 1 aged out: the table has it")
         XCTAssertEqual(recent.pending(after: 1, limit: 10)?.map(\.id), [2, 3])
     }
