@@ -36,13 +36,12 @@ enum Outbox {
     static func enqueue(_ db: Database, _ events: [EventDraft]) throws -> [OutboxRow] {
         RecentDrafts.shared.remember(events)
         return try events.map { draft in
-            let event = try SerializedEvent(draft)
+            var event = try SerializedEvent(draft)
             try db.run("INSERT INTO outbox (event_id, topic, type, key, payload, occurred_at, trace_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
                        [event.eventId, event.topic.rawValue, event.type, event.key, event.payload, event.occurredAt.storageValue, event.traceId])
             // As a read would return it: the relay may take it from memory instead of the table.
-            let stored = SerializedEvent(eventId: event.eventId, topic: event.topic, type: event.type, key: event.key, payload: event.payload,
-                                         occurredAt: Date(timeIntervalSince1970: event.occurredAt.storageValue), traceId: event.traceId)
-            return (db.lastInsertedRowID, stored)
+            event.occurredAt = Date(timeIntervalSince1970: event.occurredAt.storageValue)
+            return (db.lastInsertedRowID, event)
         }
     }
 

@@ -12,7 +12,9 @@ public struct PaymentRecord: Sendable, Equatable {
     public var payment: Payment
     /// The provider token to charge (a token, never card data).
     public var paymentToken: String
-    /// The order's status as last seen on `order-status-updated`: refunds need a PAID order.
+    /// The order's status as the payment service last recorded it: CREATED at the claim, then
+    /// COMPLETED or CANCELLED from `order-status-updated` (PAID is not followed: a SUCCESS payment
+    /// implies it). A COMPLETED or CANCELLED order is not refundable.
     public var orderStatus: OrderStatus
 
     public init(payment: Payment, paymentToken: String, orderStatus: OrderStatus) {
