@@ -75,6 +75,7 @@ let package = Package(
             dependencies: [
                 "OrderPayCore", "OrderPayServices",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "Logging", package: "swift-log"),
             ]

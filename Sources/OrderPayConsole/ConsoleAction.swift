@@ -56,8 +56,10 @@ public enum Message: Sendable {
     case resize(width: Int, height: Int)
     case tick(Date)
     case usersLoaded(Result<RowPage<User>, AppError>)
-    case ordersLoaded(Result<RowPage<Order>, AppError>)
-    case paymentsLoaded(Result<RowPage<Payment>, AppError>)
+    /// `eventsSeen`: the events ring's end index when the page was asked for; events from there
+    /// on may be newer than the page and are replayed onto it.
+    case ordersLoaded(Result<RowPage<Order>, AppError>, eventsSeen: Int)
+    case paymentsLoaded(Result<RowPage<Payment>, AppError>, eventsSeen: Int)
     case registryLoaded(Result<[ServiceInstance], AppError>, at: Date)
     case countsLoaded([OrderStatus: Int])
     case events([StreamedEvent])

@@ -227,8 +227,8 @@ public final class ConsoleRuntime: @unchecked Sendable {
         }
         switch pane {
         case .users: return .usersLoaded(await capture { try await backend.users(query(state.users)) })
-        case .orders: return .ordersLoaded(await capture { try await backend.orders(query(state.orders)) })
-        case .payments: return .paymentsLoaded(await capture { try await backend.payments(query(state.payments)) })
+        case .orders: return .ordersLoaded(await capture { try await backend.orders(query(state.orders)) }, eventsSeen: state.events.endIndex)
+        case .payments: return .paymentsLoaded(await capture { try await backend.payments(query(state.payments)) }, eventsSeen: state.events.endIndex)
         case .registry, .events: return .registryLoaded(await capture { try await backend.registry() }, at: Date())
         }
     }

@@ -27,10 +27,12 @@ public enum ConsoleUpdate {
             return [.load(.registry)]
         case .usersLoaded(let result):
             apply(result, to: &state.users)
-        case .ordersLoaded(let result):
+        case .ordersLoaded(let result, let eventsSeen):
             apply(result, to: &state.orders)
-        case .paymentsLoaded(let result):
+            if case .success = result { replay(state.events, since: eventsSeen, onto: &state.orders.rows, patch: patch) }
+        case .paymentsLoaded(let result, let eventsSeen):
             apply(result, to: &state.payments)
+            if case .success = result { replay(state.events, since: eventsSeen, onto: &state.payments.rows, patch: patch) }
         case .registryLoaded(let result, let at):
             state.registry.loadedAt = at
             switch result {
@@ -133,58 +135,6 @@ public enum ConsoleUpdate {
     static func toast(_ state: inout ConsoleState, _ text: String, error: Bool = false) {
         state.toasts.append(Toast(text: text, isError: error, expires: state.now.addingTimeInterval(toastSeconds)))
         if state.toasts.count > 3 { state.toasts.removeFirst(state.toasts.count - 3) }
-    }
-
-    /// New events: into the ring, and into the rows on screen in place; a new order or payment
-    /// the page does not hold refetches that one page (the runtime coalesces repeated loads).
-    static func absorb(_ batch: [StreamedEvent], into state: inout ConsoleState) -> [Effect] {
-        state.events.append(batch)
-        if state.events.follow { state.events.cursor = max(state.events.firstIndex, state.events.endIndex - 1) }
-        var effects: Set<EffectKey> = []
-        for event in batch {
-            switch event.envelope.payload {
-            case .orderCreated:
-                effects.insert(.counts)
-                if state.orders.page == 0 { effects.insert(.orders) }
-            case .orderStatusUpdated(let update):
-                effects.insert(.counts)
-                if let i = state.orders.rows.firstIndex(where: { $0.id == update.orderId }) {
-                    state.orders.rows[i].status = update.to
-                    state.orders.rows[i].updatedAt = event.envelope.occurredAt
-                    if update.to == .paid { state.orders.rows[i].failureReason = nil }
-                }
-            case .paymentProcessed(let processed):
-                if processed.status == .failed, let i = state.orders.rows.firstIndex(where: { $0.id == processed.orderId }) {
-                    state.orders.rows[i].failureReason = processed.failureReason
-                }
-                if let i = state.payments.rows.firstIndex(where: { $0.id == processed.paymentId }) {
-                    switch processed.status {
-                    case .success: state.payments.rows[i].status = .success; state.payments.rows[i].failureReason = nil
-                    case .failed: state.payments.rows[i].status = .failed; state.payments.rows[i].failureReason = processed.failureReason
-                    case .refunded: state.payments.rows[i].status = .refunded
-                    }
-                    state.payments.rows[i].attempts = max(state.payments.rows[i].attempts, processed.attempt)
-                } else if state.payments.page == 0 {
-                    effects.insert(.payments)
-                }
-            }
-            if case .detail(let detail)? = state.topOverlay, detail.content.orderId == event.envelope.payload.orderId {
-                effects.insert(.detail(detail.content.request!))
-            }
-        }
-        return effects.map(\.effect).sorted { "\($0)" < "\($1)" }
-    }
-
-    enum EffectKey: Hashable {
-        case counts, orders, payments, detail(DetailRequest)
-        var effect: Effect {
-            switch self {
-            case .counts: .loadCounts
-            case .orders: .load(.orders)
-            case .payments: .load(.payments)
-            case .detail(let request): .loadDetail(request)
-            }
-        }
     }
 
     static func finished(_ state: inout ConsoleState, _ action: ConsoleAction, _ result: Result<String, AppError>) -> [Effect] {

@@ -83,8 +83,8 @@ public struct ConsoleBenchmark {
     static func refresh(_ state: inout ConsoleState, _ backend: EmbeddedBackend) async throws {
         func query<Row>(_ table: TableState<Row>) -> ListQuery { ListQuery(page: table.page, size: table.pageSize) }
         _ = ConsoleUpdate.update(&state, .usersLoaded(.success(try await backend.users(query(state.users)))))
-        _ = ConsoleUpdate.update(&state, .ordersLoaded(.success(try await backend.orders(query(state.orders)))))
-        _ = ConsoleUpdate.update(&state, .paymentsLoaded(.success(try await backend.payments(query(state.payments)))))
+        _ = ConsoleUpdate.update(&state, .ordersLoaded(.success(try await backend.orders(query(state.orders))), eventsSeen: state.events.endIndex))
+        _ = ConsoleUpdate.update(&state, .paymentsLoaded(.success(try await backend.payments(query(state.payments))), eventsSeen: state.events.endIndex))
         _ = ConsoleUpdate.update(&state, .registryLoaded(.success(try await backend.registry()), at: Date()))
         _ = ConsoleUpdate.update(&state, .countsLoaded(try await backend.orderCounts()))
     }

@@ -26,6 +26,8 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
     private var answering = false
     /// True from a response's head until its end.
     private var responding = false
+    /// The response in progress is a server-sent event stream.
+    private var streaming = false
     private var parser = ClientRequestParser()
     /// Bytes read but not parsed yet: the rest of a request, or requests pipelined behind the
     /// one being answered.
@@ -133,7 +135,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         guard event is ChannelShouldQuiesceEvent else { return context.fireUserInboundEventTriggered(event) }
         quiescing = true
-        if request == nil && unparsed == nil { context.close(promise: nil) }
+        if request == nil && unparsed == nil { context.close(promise: nil) } else { endStreamIfQuiescing() }
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
@@ -214,6 +216,17 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
         writeHead(HTTPResponseStatus(statusCode: head.status)) { encoding, request, keepAlive, buffer in
             encoding.head(relaying: head, for: request, keepAlive: &keepAlive, into: &buffer)
         }
+        streaming = head.eventStream
+        endStreamIfQuiescing()
+    }
+
+    /// A stopping gateway waits for responses in progress, but an event stream would hold it
+    /// for the whole grace period: it is cut instead, and the client resumes from its last
+    /// event id elsewhere (a partial event at the cut is discarded by SSE clients).
+    private func endStreamIfQuiescing() {
+        guard quiescing, responding, streaming, let context else { return }
+        flush()
+        context.close(promise: nil)
     }
 
     private func writeHead(_ status: HTTPResponseStatus,
@@ -221,6 +234,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
         guard let context, let request else { return }
         self.status = status
         responding = true
+        streaming = false
         if quiescing { keepAlive = false }
         var buffer = allocator.buffer(capacity: 1024)
         encoding = ResponseEncoding()

@@ -9,6 +9,8 @@ struct HeadFields {
     private(set) var transferEncoded = false
     private(set) var chunked = false
     private(set) var keepAlive = true
+    /// `Content-Type: text/event-stream`: a response that never ends by itself.
+    private(set) var eventStream = false
 
     private typealias Malformed = MalformedHTTP
 
@@ -48,6 +50,9 @@ struct HeadFields {
                     keep = !HTTPBytes.matches(bytes, start, "keep-alive")
                 }
             case 11: keep = !HTTPBytes.matches(bytes, start, "traceparent")
+            case 12 where HTTPBytes.matches(bytes, start, "content-type"):
+                keep = true
+                eventStream = HTTPBytes.matches(bytes, value.lowerBound, "text/event-stream")
             case 12: keep = !HTTPBytes.matches(bytes, start, "x-request-id")
             case 14 where HTTPBytes.matches(bytes, start, "content-length"):
                 let length = try HTTPBytes.decimal(bytes, value)

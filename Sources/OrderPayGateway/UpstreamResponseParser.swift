@@ -14,6 +14,8 @@ struct UpstreamHead {
     let sized: Bool
     /// Whether the connection may carry another request after this response.
     let keepAlive: Bool
+    /// Whether the body is a server-sent event stream, which only ends when a side hangs up.
+    let eventStream: Bool
 }
 
 /// Reads HTTP/1.x responses off an upstream connection, one request at a time, in place of NIO's
@@ -119,6 +121,7 @@ struct UpstreamResponseParser {
             keepAlive = false
         }
         return .some(UpstreamHead(status: status, statusText: block.getSlice(at: block.readerIndex + 9, length: statusText)!,
-                                  lines: lines, sized: head.contentLength != nil, keepAlive: keepAlive))
+                                  lines: lines, sized: head.contentLength != nil, keepAlive: keepAlive,
+                                  eventStream: head.eventStream))
     }
 }

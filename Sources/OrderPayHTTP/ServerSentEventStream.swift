@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import OrderPayCore
 import OrderPayServices
+import ServiceLifecycle
 
 /// Streams the live event log as server-sent events: for each event `id: <log sequence>`,
 /// `event: <topic>`, `data: <EventEnvelope JSON>`; a `: keepalive` comment when nothing was sent
@@ -24,8 +25,16 @@ struct ServerSentEventStream: Sendable {
             .cacheControl: "no-cache",
             .accelBuffering: "no",
         ]
+        let signal = events.appended
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-            try await self.run(&writer)
+            // A stream never ends by itself, so a server shutting down gracefully would wait out
+            // its whole grace period for it: the stream ends at once instead, and the client
+            // resumes from its last id on another instance.
+            try await withGracefulShutdownHandler {
+                try await self.run(&writer)
+            } onGracefulShutdown: {
+                signal.notify()
+            }
             try await writer.finish(nil)
         })
     }
@@ -35,7 +44,7 @@ struct ServerSentEventStream: Sendable {
         var last = after
         var sent = 0
         var lastWrite = ContinuousClock.now
-        while !Task.isCancelled {
+        while !Task.isCancelled, !Task.isShuttingDownGracefully {
             let seen = signal.current
             let wanted = limit.map { min(Self.batchSize, $0 - sent) } ?? Self.batchSize
             let batch = try await events.tail(after: last, topics: topics, limit: wanted)

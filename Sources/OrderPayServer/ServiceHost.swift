@@ -79,9 +79,10 @@ public final class ServiceHost: @unchecked Sendable {
         return ServiceHost(system: system, server: server)
     }
 
-    /// Stops accepting requests, lets in-flight events finish, and cancels the registration.
-    public func stop() async {
-        await server.stop()
+    /// Stops accepting requests, lets in-flight requests finish (for up to `grace`) and
+    /// in-flight events too, and cancels the registration.
+    public func stop(grace: Duration = .seconds(5)) async {
+        await server.stop(grace: grace)
         await system.stop()
     }
 

@@ -34,12 +34,23 @@ final class ConsoleInTmuxTests: XCTestCase {
 
     /// Waits until the screen shows `text`; fails with the screen otherwise.
     func waitFor(_ text: String, seconds: Double = 15, file: StaticString = #filePath, line: UInt = #line) {
+        waitFor("\"\(text)\"", seconds: seconds, file: file, line: line) { $0.contains(text) }
+    }
+
+    /// Waits until some line of the screen matches `pattern` (a regular expression).
+    func waitFor(line pattern: String, seconds: Double = 15, file: StaticString = #filePath, line: UInt = #line) {
+        waitFor("a line like /\(pattern)/", seconds: seconds, file: file, line: line) { screen in
+            screen.split(separator: "\n").contains { $0.range(of: pattern, options: .regularExpression) != nil }
+        }
+    }
+
+    func waitFor(_ what: String, seconds: Double, file: StaticString, line: UInt, _ shown: (String) -> Bool) {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
-            if screen.contains(text) { return }
+            if shown(screen) { return }
             Thread.sleep(forTimeInterval: 0.1)
         }
-        XCTFail("\"\(text)\" never appeared; screen:\n\(screen)", file: file, line: line)
+        XCTFail("\(what) never appeared; screen:\n\(screen)", file: file, line: line)
     }
 
     func keys(_ keys: String...) throws {
@@ -60,9 +71,11 @@ final class ConsoleInTmuxTests: XCTestCase {
         try keys("Enter")
         waitFor("Confirm", file: file, line: line)
         try keys("y")
-        waitFor("201 ✗ FAILED", file: file, line: line)
+        // The orders pane (the left one) has the order on its top row, FAILED; the payments
+        // pane may show its payment failed a moment earlier.
+        waitFor(line: "^│[ ›]\\s+201 ✗ FAILED ", file: file, line: line)
         try keys("2", "g", "r")
-        waitFor("Retry payment", file: file, line: line)
+        waitFor("Retry payment #201", file: file, line: line)
         try type("tok_visa")
         try keys("Enter")
         waitFor("Confirm", file: file, line: line)

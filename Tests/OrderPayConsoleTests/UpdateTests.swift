@@ -87,6 +87,31 @@ final class UpdateTests: XCTestCase {
         XCTAssertEqual(Set(ConsoleUpdate.update(&state, .events([created]))), [.loadCounts, .load(.orders)])
     }
 
+    /// The page asked for on `order-created` can come back after the order has already failed:
+    /// the events that arrived meanwhile still show on it.
+    func testAPageFetchedBeforeLaterEventsDoesNotShowAStaleStatus() {
+        var state = Fixtures.state()
+        let created = Fixtures.event(9, .orderCreated(OrderCreated(orderId: 7, orderNumber: "n", userId: 2, totalAmount: Money("179.80")!, paymentMethod: .creditCard, paymentToken: "tok_chargeDeclined")))
+        _ = ConsoleUpdate.update(&state, .events([created]))
+        let askedAt = state.events.endIndex
+        _ = ConsoleUpdate.update(&state, .events([
+            Fixtures.event(10, .paymentProcessed(PaymentProcessed(orderId: 7, paymentId: 7, amount: Money("179.80")!, status: .failed, failureReason: "card declined", attempt: 1))),
+            Fixtures.event(11, .orderStatusUpdated(OrderStatusUpdated(orderId: 7, userId: 2, from: .created, to: .pending, reason: nil))),
+            Fixtures.event(12, .orderStatusUpdated(OrderStatusUpdated(orderId: 7, userId: 2, from: .pending, to: .failed, reason: "card declined"))),
+        ]))
+        // Both pages were read before the payment was processed.
+        let staleOrders = [Fixtures.order(7, .created)] + Fixtures.orders
+        _ = ConsoleUpdate.update(&state, .ordersLoaded(.success(RowPage(rows: staleOrders, page: 0, total: 61)), eventsSeen: askedAt))
+        _ = ConsoleUpdate.update(&state, .paymentsLoaded(.success(RowPage(rows: [Fixtures.payment(7, .processing)] + Fixtures.payments, page: 0, total: 5)), eventsSeen: askedAt))
+        XCTAssertEqual(state.orders.rows.first?.status, .failed)
+        XCTAssertEqual(state.orders.rows.first?.failureReason, "card declined")
+        XCTAssertEqual(state.payments.rows.first?.status, .failed)
+
+        // A page asked for after those events is taken as it is: the server knows best.
+        _ = ConsoleUpdate.update(&state, .ordersLoaded(.success(RowPage(rows: [Fixtures.order(7, .pending)] + Fixtures.orders, page: 0, total: 61)), eventsSeen: state.events.endIndex))
+        XCTAssertEqual(state.orders.rows.first?.status, .pending)
+    }
+
     func testPauseFreezesTheViewportAndCountsNewEvents() {
         var state = Fixtures.state()
         Fixtures.press(&state, .char("4"), .char("p"))
@@ -133,7 +158,7 @@ final class UpdateTests: XCTestCase {
         var state = Fixtures.state()
         var more = Fixtures.payments
         more.append(Fixtures.payment(7, .failed, reason: "insufficient funds"))
-        _ = ConsoleUpdate.update(&state, .paymentsLoaded(.success(RowPage(rows: more, page: 0, total: more.count))))
+        _ = ConsoleUpdate.update(&state, .paymentsLoaded(.success(RowPage(rows: more, page: 0, total: more.count)), eventsSeen: state.events.endIndex))
         Fixtures.press(&state, .char("3"), .char(" "))
         Fixtures.press(&state, .char("G"), .char(" "))
         XCTAssertEqual(state.payments.marked, [6, 7])

@@ -69,6 +69,40 @@ final class GatewayEventStreamTests: XCTestCase {
             try await c.call(.GET, "/api/events/stream?from=0&limit=1", token: kim).problem(403)
         }
     }
+
+    /// A stopping server waits for requests in progress, but an open event stream never ends by
+    /// itself: the gateway cuts the streams it relays and the order service ends its own at
+    /// once, rather than each holding its shutdown for the whole grace period.
+    func testStoppingDoesNotWaitForOpenStreams() async throws {
+        try await GatewayTestCluster.with { c in
+            let admin = try await c.token(c.admin)
+            func openStream(_ baseURL: String) async throws -> HTTPClientResponse {
+                var request = HTTPClientRequest(url: baseURL + "/api/events/stream?from=0")
+                request.headers.add(name: "Authorization", value: "Bearer \(admin)")
+                let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
+                XCTAssertEqual(response.status.code, 200)
+                return response
+            }
+            /// Reads the stream to its end: it must end (cleanly or cut), not hang.
+            func drain(_ response: HTTPClientResponse) async {
+                do { for try await _ in response.body {} } catch {}
+            }
+            let clock = ContinuousClock()
+            let grace = Duration.seconds(60)
+
+            let gateway = try await c.startGateway()
+            let relayed = try await openStream(gateway.baseURL)
+            let gatewayStop = await clock.measure { await c.stopGateway(gateway, grace: grace) }
+            await drain(relayed)
+            XCTAssertLessThan(gatewayStop, grace / 2, "the gateway waited for the event stream it relays")
+
+            let orders = c.host(.orders)
+            let direct = try await openStream(orders.server.baseURL)
+            let serviceStop = await clock.measure { await c.stopService(orders, grace: grace) }
+            await drain(direct)
+            XCTAssertLessThan(serviceStop, grace / 2, "the order service waited for its event stream")
+        }
+    }
 }
 
 /// One server-sent event: complete messages only (a trailing partial one is left out).

@@ -120,9 +120,15 @@ final class GatewayTestCluster: @unchecked Sendable {
     }
 
     /// Stops one service instance (it deregisters on the way out) and forgets it.
-    func stopService(_ host: ServiceHost) async {
+    func stopService(_ host: ServiceHost, grace: Duration = .seconds(5)) async {
         lock.withLock { hosts.removeAll { $0 === host } }
-        await host.stop()
+        await host.stop(grace: grace)
+    }
+
+    /// Stops one gateway and forgets it.
+    func stopGateway(_ gateway: RunningGateway, grace: Duration) async {
+        lock.withLock { gateways.removeAll { $0 === gateway } }
+        await gateway.stop(grace: grace)
     }
 
     func host(_ kind: ServiceKind) -> ServiceHost {
