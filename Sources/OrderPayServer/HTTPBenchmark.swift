@@ -19,11 +19,16 @@ public struct HTTPBenchmark {
         public let path: String
         public let connections: Int
         public let seconds: Int
+        public let rounds: Int
+        /// Mean requests/s over the rounds; p99: the median round's.
         public let direct: Measurement
         public let gateway: Measurement
         public let nginx: Measurement
         public let gatewayOverDirect: Double
         public let gatewayOverNginx: Double
+        /// Each round's ratio, to show how much the machine's noise moves them.
+        public let gatewayOverDirectByRound: [Double]
+        public let gatewayOverNginxByRound: [Double]
         public let orders: Int
         public let ordersPerSecond: Double
         public let orderP99Ms: Double
@@ -32,13 +37,14 @@ public struct HTTPBenchmark {
             func line(_ name: String, _ m: Measurement) -> String {
                 "  \(name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(String(format: "%8.0f", m.requestsPerSecond)) req/s   p99 \(String(format: "%6.2f", m.p99Ms)) ms"
             }
+            func byRound(_ ratios: [Double]) -> String { ratios.map { String(format: "%.2f", $0) }.joined(separator: " ") }
             return """
-                GET \(path), \(connections) connections, \(seconds) s each (wrk):
+                GET \(path), \(connections) connections, \(rounds) rounds of \(seconds) s each (wrk; each round in another order):
                 \(line("order service", direct))
                 \(line("gateway", gateway))
                 \(line("nginx proxy", nginx))
-                  gateway / direct: \(String(format: "%.2f", gatewayOverDirect))  (target ≥ 0.6)
-                  gateway / nginx:  \(String(format: "%.2f", gatewayOverNginx))  (target ≥ 1.0)
+                  gateway / direct: \(String(format: "%.2f", gatewayOverDirect))  (target ≥ 0.6; by round: \(byRound(gatewayOverDirectByRound)))
+                  gateway / nginx:  \(String(format: "%.2f", gatewayOverNginx))  (target ≥ 1.0; by round: \(byRound(gatewayOverNginxByRound)))
                 POST /api/orders through the gateway to PAID: \(orders) orders, \(String(format: "%.0f", ordersPerSecond)) orders/s, p99 \(String(format: "%.1f", orderP99Ms)) ms
                 """
         }
@@ -47,11 +53,13 @@ public struct HTTPBenchmark {
     let executable: URL
     let connections: Int
     let seconds: Int
+    let rounds: Int
     let orders: Int
     let logger: Logger
 
-    public init(executable: URL, connections: Int = 64, seconds: Int = 5, orders: Int = 300, logger: Logger) {
-        self.executable = executable; self.connections = connections; self.seconds = seconds; self.orders = orders; self.logger = logger
+    public init(executable: URL, connections: Int = 64, seconds: Int = 5, rounds: Int = 3, orders: Int = 300, logger: Logger) {
+        self.executable = executable; self.connections = connections; self.seconds = seconds; self.rounds = rounds
+        self.orders = orders; self.logger = logger
     }
 
     public func run(progress: (String) -> Void) async throws -> Report {
@@ -104,16 +112,32 @@ public struct HTTPBenchmark {
         let token = try await client.login(email: "admin@orderpay.dev", password: "orderpay-admin")
         try await Task.sleep(for: .seconds(3))   // the gateway's directory sees every service
         let path = "/api/orders/1"
-        var results: [Measurement] = []
-        for (name, port) in [("order service", ordersPort), ("gateway", gateway), ("nginx", nginx)] {
-            progress("wrk → \(name)…")
-            results.append(try Wrk.run(url: "http://127.0.0.1:\(port)\(path)", token: token, connections: connections, seconds: seconds))
+        // Whichever target runs later meets a warmer order service (and the machine's neighbours
+        // come and go): each round starts with a different target, so each takes every place.
+        let targets = [("order service", ordersPort), ("gateway", gateway), ("nginx", nginx)]
+        var runs = [[Measurement]](repeating: [], count: targets.count)
+        for round in 0..<rounds {
+            for step in 0..<targets.count {
+                let index = (round + step) % targets.count
+                let (name, port) = targets[index]
+                progress("round \(round + 1)/\(rounds): wrk → \(name)…")
+                runs[index].append(try Wrk.run(url: "http://127.0.0.1:\(port)\(path)", token: token, connections: connections, seconds: seconds))
+            }
         }
+        let (direct, viaGateway, viaNginx) = (Self.combined(runs[0]), Self.combined(runs[1]), Self.combined(runs[2]))
+        func ratios(_ a: [Measurement], _ b: [Measurement]) -> [Double] { zip(a, b).map { $0.requestsPerSecond / $1.requestsPerSecond } }
         progress("placing \(orders) orders through the gateway…")
         let (rate, p99) = try await client.placeOrders(count: orders, concurrency: 16, token: token)
-        return Report(path: path, connections: connections, seconds: seconds, direct: results[0], gateway: results[1], nginx: results[2],
-                      gatewayOverDirect: results[1].requestsPerSecond / results[0].requestsPerSecond,
-                      gatewayOverNginx: results[1].requestsPerSecond / results[2].requestsPerSecond,
+        return Report(path: path, connections: connections, seconds: seconds, rounds: rounds, direct: direct, gateway: viaGateway, nginx: viaNginx,
+                      gatewayOverDirect: viaGateway.requestsPerSecond / direct.requestsPerSecond,
+                      gatewayOverNginx: viaGateway.requestsPerSecond / viaNginx.requestsPerSecond,
+                      gatewayOverDirectByRound: ratios(runs[1], runs[0]), gatewayOverNginxByRound: ratios(runs[1], runs[2]),
                       orders: orders, ordersPerSecond: rate, orderP99Ms: p99)
+    }
+
+    /// Runs of equal length: their mean throughput, and the median run's p99.
+    static func combined(_ runs: [Measurement]) -> Measurement {
+        let p99s = runs.map(\.p99Ms).sorted()
+        return Measurement(requestsPerSecond: runs.map(\.requestsPerSecond).reduce(0, +) / Double(runs.count), p99Ms: p99s[p99s.count / 2])
     }
 }

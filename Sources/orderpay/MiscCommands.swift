@@ -88,16 +88,17 @@ struct BenchCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "http", abstract: "GET through the gateway vs direct vs nginx (wrk), and orders POSTed to PAID.")
         @Option(help: "wrk connections.") var connections = 64
         @Option(help: "Seconds per wrk run.") var seconds = 5
+        @Option(help: "Rounds: each runs wrk against all three, starting with a different one.") var rounds = 3
         @Option(help: "Orders to POST through the gateway.") var orders = 300
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            guard connections > 0, seconds > 0, orders > 0 else { CLI.fail("--connections, --seconds and --orders must be positive") }
+            guard connections > 0, seconds > 0, rounds > 0, orders > 0 else { CLI.fail("--connections, --seconds, --rounds and --orders must be positive") }
             var logger = Logger(label: "orderpay.bench")
             logger.logLevel = .warning
             let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
             do {
-                let report = try await HTTPBenchmark(executable: executable, connections: connections, seconds: seconds, orders: orders, logger: logger)
+                let report = try await HTTPBenchmark(executable: executable, connections: connections, seconds: seconds, rounds: rounds, orders: orders, logger: logger)
                     .run { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
                 if json { try CLI.printJSON(report) } else { print(report.text) }
             } catch let error as AppError {
