@@ -2,15 +2,27 @@ import Foundation
 import OrderPayCore
 
 extension ConsoleUpdate {
-    /// New events: into the ring, and into the rows on screen in place; a new order or payment
-    /// the page does not hold refetches that one page (the runtime coalesces repeated loads).
+    /// What an event did to the page on screen.
+    enum Patched {
+        /// The row it names is not on the page.
+        case notShown
+        /// The row took the event.
+        case applied
+        /// The row is not where the event starts from (it is past it, or it missed an earlier
+        /// event): left as it is.
+        case outOfStep
+    }
+
+    /// New events: into the ring, and into the rows on screen in place. A new order or payment
+    /// the page does not hold, or a row out of step with the stream, refetches that one page
+    /// (the runtime coalesces repeated loads).
     static func absorb(_ batch: [StreamedEvent], into state: inout ConsoleState) -> [Effect] {
         state.events.append(batch)
         if state.events.follow { state.events.cursor = max(state.events.firstIndex, state.events.endIndex - 1) }
         var effects: Set<EffectKey> = []
         for event in batch {
-            patch(&state.orders.rows, with: event)
-            let paymentShown = patch(&state.payments.rows, with: event)
+            if patch(&state.orders.rows, with: event) == .outOfStep { effects.insert(.orders) }
+            let payment = patch(&state.payments.rows, with: event)
             switch event.envelope.payload {
             case .orderCreated:
                 effects.insert(.counts)
@@ -18,7 +30,7 @@ extension ConsoleUpdate {
             case .orderStatusUpdated:
                 effects.insert(.counts)
             case .paymentProcessed:
-                if !paymentShown, state.payments.page == 0 { effects.insert(.payments) }
+                if payment == .outOfStep || (payment == .notShown && state.payments.page == 0) { effects.insert(.payments) }
             }
             if case .detail(let detail)? = state.topOverlay, detail.content.orderId == event.envelope.payload.orderId {
                 effects.insert(.detail(detail.content.request!))
@@ -28,45 +40,61 @@ extension ConsoleUpdate {
     }
 
     /// A page fetched while events kept arriving can be older than some of them: the events
-    /// absorbed since the page was asked for are applied to it again, oldest first, so a row
-    /// never goes back to a status the stream has already moved past.
+    /// absorbed since the page was asked for are applied to it again, oldest first, each only
+    /// where the row is at the step the event starts from, so a row the server already moved
+    /// further keeps its newer state. Returns false when some of those events have left the
+    /// ring: the page may then be stale, and is worth fetching again.
     static func replay<Row>(_ ring: EventsState, since eventsSeen: Int, onto rows: inout [Row],
-                            patch: (inout [Row], StreamedEvent) -> Bool) {
+                            patch: (inout [Row], StreamedEvent) -> Patched) -> Bool {
         let start = max(eventsSeen, ring.firstIndex) - ring.firstIndex
-        guard start < ring.events.count else { return }
-        for event in ring.events[start...] { _ = patch(&rows, event) }
+        if start < ring.events.count {
+            for event in ring.events[start...] { _ = patch(&rows, event) }
+        }
+        return eventsSeen >= ring.firstIndex
     }
 
-    /// Applies one event to the order row it names, if the page holds it; true if it did.
+    /// Applies one event to the order row it names.
     @discardableResult
-    static func patch(_ rows: inout [Order], with event: StreamedEvent) -> Bool {
-        switch event.envelope.payload {
-        case .orderCreated: return rows.contains { $0.id == event.envelope.payload.orderId }
+    static func patch(_ rows: inout [Order], with event: StreamedEvent) -> Patched {
+        let payload = event.envelope.payload
+        guard let i = rows.firstIndex(where: { $0.id == payload.orderId }) else { return .notShown }
+        switch payload {
+        case .orderCreated: return .applied
         case .orderStatusUpdated(let update):
-            guard let i = rows.firstIndex(where: { $0.id == update.orderId }) else { return false }
+            // Statuses can repeat (FAILED → PENDING → FAILED on a retry), so a transition is
+            // placed by where it starts, not by where it ends.
+            guard update.from == nil || update.from == rows[i].status else { return rows[i].status == update.to ? .applied : .outOfStep }
             rows[i].status = update.to
             rows[i].updatedAt = event.envelope.occurredAt
             if update.to == .paid { rows[i].failureReason = nil }
-            return true
         case .paymentProcessed(let processed):
-            guard let i = rows.firstIndex(where: { $0.id == processed.orderId }) else { return false }
-            if processed.status == .failed { rows[i].failureReason = processed.failureReason }
-            return true
+            // A decline's reason belongs to an order not paid yet (the outcome comes before the
+            // order's own CREATED → PENDING → FAILED) or failed by it, not to one paid since.
+            if processed.status == .failed, [.created, .pending, .failed].contains(rows[i].status) { rows[i].failureReason = processed.failureReason }
         }
+        return .applied
     }
 
-    /// Applies one payment outcome to the payment row it names, if the page holds it; true if it did.
+    /// Applies one payment outcome to the payment row it names.
     @discardableResult
-    static func patch(_ rows: inout [Payment], with event: StreamedEvent) -> Bool {
-        guard case .paymentProcessed(let processed) = event.envelope.payload,
-              let i = rows.firstIndex(where: { $0.id == processed.paymentId }) else { return false }
+    static func patch(_ rows: inout [Payment], with event: StreamedEvent) -> Patched {
+        guard case .paymentProcessed(let processed) = event.envelope.payload else { return .notShown }
+        guard let i = rows.firstIndex(where: { $0.id == processed.paymentId }) else { return .notShown }
         switch processed.status {
-        case .success: rows[i].status = .success; rows[i].failureReason = nil
-        case .failed: rows[i].status = .failed; rows[i].failureReason = processed.failureReason
-        case .refunded: rows[i].status = .refunded
+        case .success, .failed:
+            // An attempt's outcome: news only for a newer attempt, or for the row's own attempt
+            // while it still waits on it.
+            let waiting = [.pending, .processing].contains(rows[i].status)
+            guard processed.attempt > rows[i].attempts || (processed.attempt == rows[i].attempts && waiting) else {
+                return rows[i].status == PaymentStatus(processed.status) && processed.attempt == rows[i].attempts ? .applied : .outOfStep
+            }
+            rows[i].status = PaymentStatus(processed.status)
+            rows[i].failureReason = processed.status == .failed ? processed.failureReason : nil
+            rows[i].attempts = processed.attempt
+        case .refunded:
+            rows[i].status = .refunded
         }
-        rows[i].attempts = max(rows[i].attempts, processed.attempt)
-        return true
+        return .applied
     }
 
     enum EffectKey: Hashable {
@@ -78,6 +106,17 @@ extension ConsoleUpdate {
             case .payments: .load(.payments)
             case .detail(let request): .loadDetail(request)
             }
+        }
+    }
+}
+
+private extension PaymentStatus {
+    /// The payment's status after an attempt with this outcome.
+    init(_ outcome: PaymentOutcome) {
+        switch outcome {
+        case .success: self = .success
+        case .failed: self = .failed
+        case .refunded: self = .refunded
         }
     }
 }

@@ -29,10 +29,10 @@ public enum ConsoleUpdate {
             apply(result, to: &state.users)
         case .ordersLoaded(let result, let eventsSeen):
             apply(result, to: &state.orders)
-            if case .success = result { replay(state.events, since: eventsSeen, onto: &state.orders.rows, patch: patch) }
+            if case .success = result, !replay(state.events, since: eventsSeen, onto: &state.orders.rows, patch: patch) { return [.load(.orders)] }
         case .paymentsLoaded(let result, let eventsSeen):
             apply(result, to: &state.payments)
-            if case .success = result { replay(state.events, since: eventsSeen, onto: &state.payments.rows, patch: patch) }
+            if case .success = result, !replay(state.events, since: eventsSeen, onto: &state.payments.rows, patch: patch) { return [.load(.payments)] }
         case .registryLoaded(let result, let at):
             state.registry.loadedAt = at
             switch result {

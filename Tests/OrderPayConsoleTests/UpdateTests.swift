@@ -112,6 +112,56 @@ final class UpdateTests: XCTestCase {
         XCTAssertEqual(state.orders.rows.first?.status, .pending)
     }
 
+    /// The opposite race: the page was read after the server moved further than the events that
+    /// arrived meanwhile; replaying them must not take the row back.
+    func testReplayNeverTakesARowBackPastWhatThePageShows() {
+        var state = Fixtures.state()
+        let askedAt = state.events.endIndex
+        _ = ConsoleUpdate.update(&state, .events([
+            Fixtures.event(10, .paymentProcessed(PaymentProcessed(orderId: 4, paymentId: 4, amount: Money("179.80")!, status: .failed, failureReason: "card declined", attempt: 1))),
+            Fixtures.event(11, .orderStatusUpdated(OrderStatusUpdated(orderId: 4, userId: 2, from: .pending, to: .failed, reason: "card declined"))),
+        ]))
+        // Read after the retry succeeded: the order is PAID, its payment SUCCESS on attempt 2.
+        var paid = Fixtures.payment(4, .success)
+        paid.attempts = 2
+        _ = ConsoleUpdate.update(&state, .ordersLoaded(.success(RowPage(rows: [Fixtures.order(4, .paid)], page: 0, total: 1)), eventsSeen: askedAt))
+        _ = ConsoleUpdate.update(&state, .paymentsLoaded(.success(RowPage(rows: [paid], page: 0, total: 1)), eventsSeen: askedAt))
+        XCTAssertEqual(state.orders.rows.first?.status, .paid)
+        XCTAssertNil(state.orders.rows.first?.failureReason)
+        XCTAssertEqual(state.payments.rows.first?.status, .success)
+        XCTAssertEqual(state.payments.rows.first?.attempts, 2)
+
+        // The retry's own events, arriving late, fit the page: nothing to fetch.
+        let late = ConsoleUpdate.update(&state, .events([
+            Fixtures.event(12, .orderStatusUpdated(OrderStatusUpdated(orderId: 4, userId: 2, from: .pending, to: .paid, reason: nil))),
+            Fixtures.event(13, .paymentProcessed(PaymentProcessed(orderId: 4, paymentId: 4, amount: Money("179.80")!, status: .success, failureReason: nil, attempt: 2))),
+        ]))
+        XCTAssertEqual(late, [.loadCounts])
+    }
+
+    /// A row that missed an event (it says CREATED, the stream says PENDING → FAILED) is
+    /// fetched again rather than guessed at.
+    func testARowOutOfStepWithTheStreamIsFetchedAgain() {
+        var state = Fixtures.state()
+        let effects = ConsoleUpdate.update(&state, .events([
+            Fixtures.event(10, .orderStatusUpdated(OrderStatusUpdated(orderId: 3, userId: 2, from: .pending, to: .failed, reason: "card declined"))),
+        ]))
+        XCTAssertEqual(state.orders.rows.first { $0.id == 3 }?.status, .created)
+        XCTAssertEqual(Set(effects), [.loadCounts, .load(.orders)])
+    }
+
+    /// Events that left the ring while a page was on its way cannot be replayed onto it: the
+    /// page is fetched again.
+    func testAPageOlderThanTheRingIsFetchedAgain() {
+        var state = Fixtures.state()   // a ring of 100 events
+        let askedAt = state.events.endIndex
+        let flood = (0..<150).map { Fixtures.event(Int64(100 + $0), .orderStatusUpdated(OrderStatusUpdated(orderId: 999, userId: 2, from: .paid, to: .completed, reason: nil))) }
+        _ = ConsoleUpdate.update(&state, .events(flood))
+        let effects = ConsoleUpdate.update(&state, .ordersLoaded(.success(RowPage(rows: Fixtures.orders, page: 0, total: 60)), eventsSeen: askedAt))
+        XCTAssertEqual(effects, [.load(.orders)])
+        XCTAssertEqual(ConsoleUpdate.update(&state, .ordersLoaded(.success(RowPage(rows: Fixtures.orders, page: 0, total: 60)), eventsSeen: state.events.endIndex)), [])
+    }
+
     func testPauseFreezesTheViewportAndCountsNewEvents() {
         var state = Fixtures.state()
         Fixtures.press(&state, .char("4"), .char("p"))

@@ -88,7 +88,7 @@ final class GatewayEventStreamTests: XCTestCase {
                 do { for try await _ in response.body {} } catch {}
             }
             let clock = ContinuousClock()
-            let grace = Duration.seconds(60)
+            let grace = Duration.seconds(15)
 
             let gateway = try await c.startGateway()
             let relayed = try await openStream(gateway.baseURL)
