@@ -88,7 +88,7 @@ struct BenchCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "http", abstract: "GET through the gateway vs direct vs nginx (wrk), and orders POSTed to PAID.")
         @Option(help: "wrk connections.") var connections = 64
         @Option(help: "Seconds per wrk run.") var seconds = 5
-        @Option(help: "Rounds: each runs wrk against all three, starting with a different one.") var rounds = 3
+        @Option(help: "Rounds: each runs wrk against all three, starting with a different one (a multiple of 3 gives each target every place equally often).") var rounds = 3
         @Option(help: "Orders to POST through the gateway.") var orders = 300
         @Flag(help: "Print JSON.") var json = false
 
