@@ -79,16 +79,6 @@ public enum EventPayload: Equatable, Sendable {
         }
     }
 
-    public func encodedJSON() throws -> String {
-        let data: Data
-        switch self {
-        case .orderCreated(let p): data = try JSONCoding.encoder.encode(p)
-        case .paymentProcessed(let p): data = try JSONCoding.encoder.encode(p)
-        case .orderStatusUpdated(let p): data = try JSONCoding.encoder.encode(p)
-        }
-        return String(decoding: data, as: UTF8.self)
-    }
-
     public static func decode(type: String, json: String) throws -> EventPayload {
         let data = Data(json.utf8)
         switch type {
@@ -183,9 +173,9 @@ public struct SerializedEvent: Equatable, Sendable {
         self.payload = payload; self.occurredAt = occurredAt; self.traceId = traceId
     }
 
-    public init(_ draft: EventDraft) throws {
+    public init(_ draft: EventDraft) {
         self.init(eventId: draft.eventId, topic: draft.topic, type: draft.payload.typeName, key: draft.key,
-                  payload: try draft.payload.encodedJSON(), occurredAt: draft.occurredAt, traceId: draft.traceId)
+                  payload: draft.payload.encodedJSON(), occurredAt: draft.occurredAt, traceId: draft.traceId)
     }
 
     /// The event with its payload decoded.

@@ -90,7 +90,7 @@ public final class PostgresEventLog: EventLog, @unchecked Sendable {
 
     public func append(_ drafts: [EventDraft]) async throws {
         guard !drafts.isEmpty else { return }
-        try await insert(try drafts.map(SerializedEvent.init), cursor: nil)
+        try await insert(drafts.map(SerializedEvent.init), cursor: nil)
     }
 
     public func relay(_ events: [SerializedEvent], from source: String, through outboxId: Int64) async throws {

@@ -31,7 +31,7 @@ struct PostgresOutbox: Sendable {
     /// Call last in the transaction (see the type's comment).
     func enqueue(_ connection: PostgresConnection, _ drafts: [EventDraft], logger: Logger) async throws {
         guard !drafts.isEmpty else { return }
-        let events = try drafts.map(SerializedEvent.init)
+        let events = drafts.map(SerializedEvent.init)
         let head = try await connection.rows(
             "UPDATE \(unescaped: schema).outbox_head SET last_id = last_id + \(events.count) RETURNING last_id", logger: logger)
         let last: Int64 = try head[0].value("last_id")

@@ -36,7 +36,7 @@ enum Outbox {
     static func enqueue(_ db: Database, _ events: [EventDraft]) throws -> [OutboxRow] {
         RecentDrafts.shared.remember(events)
         return try events.map { draft in
-            var event = try SerializedEvent(draft)
+            var event = SerializedEvent(draft)
             try db.run("INSERT INTO outbox (event_id, topic, type, key, payload, occurred_at, trace_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
                        [event.eventId, event.topic.rawValue, event.type, event.key, event.payload, event.occurredAt.storageValue, event.traceId])
             // As a read would return it: the relay may take it from memory instead of the table.

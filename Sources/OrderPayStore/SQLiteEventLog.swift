@@ -85,7 +85,7 @@ public final class SQLiteEventLog: EventLog, @unchecked Sendable {
 
     public func append(_ drafts: [EventDraft]) async throws {
         guard !drafts.isEmpty else { return }
-        let events = try drafts.map(SerializedEvent.init)
+        let events = drafts.map(SerializedEvent.init)
         let stored = try pool.writeNow { db in try Self.insert(db, events) }
         let byId = Dictionary(drafts.map { ($0.eventId, $0) }, uniquingKeysWith: { first, _ in first })
         recent.record(stored.compactMap { stored in

@@ -57,7 +57,7 @@ struct EventsCommand: AsyncParsableCommand {
                 return String(decoding: (try? JSONCoding.encoder.encode(event.envelope)) ?? Data(), as: UTF8.self)
             }
             let e = event.envelope
-            let json = (try? e.payload.encodedJSON()) ?? ""
+            let json = e.payload.encodedJSON()
             return "\(e.occurredAt.short)  #\(event.sequence)  \(e.topic.rawValue)@\(e.offset)  key=\(e.key)  \(json)"
         }
     }

@@ -67,7 +67,7 @@ final class SharedSQLiteLogTests: XCTestCase {
     /// process moved the cursor past its batch, its next batch must still be looked up event by event.
     func testARelayBehindTheCursorLooksItsNextBatchUp() async throws {
         let (a, b) = try twoLogs()
-        let events = try (1...5).map { try SerializedEvent(created(Int64($0))) }
+        let events = (1...5).map { SerializedEvent(created(Int64($0))) }
         try await a.relay(Array(events[0..<2]), from: "orders", through: 2)
         try await b.relay(Array(events[0..<4]), from: "orders", through: 4)   // b copied 3 and 4 too
         try await a.relay([events[2]], from: "orders", through: 3)            // a read 3 before b committed
@@ -84,7 +84,7 @@ final class SharedSQLiteLogTests: XCTestCase {
                 try await a.append([draft])
             } else {
                 RecentDrafts.shared.remember([draft])   // as Outbox.enqueue does: the relay takes the draft, not its JSON
-                try await a.relay([try SerializedEvent(draft)], from: "orders", through: Int64(i))
+                try await a.relay([SerializedEvent(draft)], from: "orders", through: Int64(i))
             }
             let fromWindow = try await a.read(topic: .orderCreated, from: Int64(i), limit: 1)
             let fromSQLite = try await b.read(topic: .orderCreated, from: Int64(i), limit: 1)
@@ -163,7 +163,7 @@ final class SharedSQLiteLogTests: XCTestCase {
 
     func testTwoRelaysOfOneOutboxCopyEachEventOnce() async throws {
         let (a, b) = try twoLogs()
-        let events = try (1...5).map { try SerializedEvent(created(Int64($0))) }
+        let events = (1...5).map { SerializedEvent(created(Int64($0))) }
         try await a.relay(Array(events[0..<2]), from: "orders", through: 2)
         try await b.relay(Array(events[0..<3]), from: "orders", through: 3)   // read the outbox before a's commit
         try await a.relay(Array(events[2..<4]), from: "orders", through: 4)   // event 3 is in the log already

@@ -1,0 +1,83 @@
+import Foundation
+import OrderPayCore
+import XCTest
+
+/// The hand-written payload JSON must be what JSONEncoder writes, byte for byte, and decode back
+/// to the same payload: events written before and after the change read the same.
+final class EventPayloadJSONTests: XCTestCase {
+    /// Seeded, so a failure names a payload that can be reproduced.
+    struct Generator: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    /// Text with what JSON has to escape (quotes, backslashes, every control character), what it
+    /// must not (slashes, DEL, accents, Korean, emoji), and nothing at all.
+    static let pieces = ["", "a", "\"", "\\", "/", "\u{7F}", "é", "김민준", "🙂", " ", "card declined", "\u{2028}"]
+        + (0..<0x20).map { String(UnicodeScalar(UInt8($0))) }
+
+    func text(_ random: inout Generator) -> String {
+        (0..<Int.random(in: 0...6, using: &random)).map { _ in Self.pieces.randomElement(using: &random)! }.joined()
+    }
+
+    func money(_ random: inout Generator) -> Money {
+        let magnitudes: [ClosedRange<Int64>] = [0...0, 1...99, 100...100_000, 1_000_000_000_000...9_999_999_999_999_999]
+        let units = Int64.random(in: magnitudes.randomElement(using: &random)!, using: &random)
+        return Money(minorUnits: Bool.random(using: &random) ? units : -units)
+    }
+
+    func payload(_ random: inout Generator) -> EventPayload {
+        let id = { (random: inout Generator) in Int64.random(in: [0...9, 1...Int64.max].randomElement(using: &random)!, using: &random) }
+        switch Int.random(in: 0..<3, using: &random) {
+        case 0:
+            return .orderCreated(OrderCreated(orderId: id(&random), orderNumber: TimeOrderedID.make(), userId: id(&random),
+                                              totalAmount: money(&random), paymentMethod: PaymentMethod.allCases.randomElement(using: &random)!,
+                                              paymentToken: text(&random)))
+        case 1:
+            return .paymentProcessed(PaymentProcessed(orderId: id(&random), paymentId: id(&random), amount: money(&random),
+                                                      status: [.success, .failed, .refunded].randomElement(using: &random)!,
+                                                      failureReason: Bool.random(using: &random) ? text(&random) : nil,
+                                                      attempt: Int.random(in: 1...1000, using: &random)))
+        default:
+            return .orderStatusUpdated(OrderStatusUpdated(orderId: id(&random), userId: id(&random),
+                                                          from: Bool.random(using: &random) ? OrderStatus.allCases.randomElement(using: &random) : nil,
+                                                          to: OrderStatus.allCases.randomElement(using: &random)!,
+                                                          reason: Bool.random(using: &random) ? text(&random) : nil))
+        }
+    }
+
+    func encodedByFoundation(_ payload: EventPayload) throws -> String {
+        let data: Data
+        switch payload {
+        case .orderCreated(let p): data = try JSONCoding.encoder.encode(p)
+        case .paymentProcessed(let p): data = try JSONCoding.encoder.encode(p)
+        case .orderStatusUpdated(let p): data = try JSONCoding.encoder.encode(p)
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    func testMatchesJSONEncoderByteForByte() throws {
+        var random = Generator(state: 20261126)
+        for index in 0..<5_000 {
+            let payload = payload(&random)
+            let written = payload.encodedJSON()
+            XCTAssertEqual(written, try encodedByFoundation(payload), "payload #\(index): \(payload)")
+            XCTAssertEqual(try EventPayload.decode(type: payload.typeName, json: written), payload, "payload #\(index)")
+        }
+    }
+
+    func testEscapesAndMoney() {
+        let failed = EventPayload.paymentProcessed(PaymentProcessed(orderId: 7, paymentId: 9, amount: Money(minorUnits: -5), status: .failed,
+                                                                     failureReason: "say \"no\"\\\n\u{1}/", attempt: 2))
+        XCTAssertEqual(failed.encodedJSON(),
+                       #"{"amount":-0.05,"attempt":2,"failureReason":"say \"no\"\\\n\u0001/","orderId":7,"paymentId":9,"status":"FAILED"}"#)
+        let created = EventPayload.orderStatusUpdated(OrderStatusUpdated(orderId: 1, userId: 2, from: nil, to: .created, reason: nil))
+        XCTAssertEqual(created.encodedJSON(), #"{"orderId":1,"to":"CREATED","userId":2}"#)
+    }
+}
