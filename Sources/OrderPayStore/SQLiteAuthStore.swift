@@ -124,9 +124,8 @@ public final class SQLiteAuthStore: AuthRepository {
         if let changedAt = changes.lastPasswordChangeAt { set("last_password_change_at", changedAt.storageValue) }
         arguments.append(id)
         let sql = "UPDATE users SET \(assignments.joined(separator: ", ")) WHERE id = ?"
-        let statementArguments = StatementArguments(arguments)
         return try pool.writeNow { db in
-            try db.run(sql, arguments: statementArguments)
+            try db.run(sql, SQLArguments(arguments))
             guard db.changesCount > 0 else { return nil }
             return try Self.fetchUser(db, id: id)?.user
         }

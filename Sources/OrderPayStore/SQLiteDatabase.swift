@@ -62,12 +62,8 @@ func translatingConstraintErrors<T>(_ conflictMessage: String, _ body: () throws
 }
 
 extension Database {
-    /// Executes through GRDB's statement cache: the hot paths run the same few statements
-    /// thousands of times, and re-parsing them showed up in profiles.
-    func run(_ sql: String, _ arguments: StatementArguments = []) throws {
-        try cachedStatement(sql: sql).execute(arguments: arguments)
-    }
-
+    // Reads go through GRDB's statement cache: the hot paths run the same few statements
+    // thousands of times, and re-parsing them showed up in profiles. Writes: `run`.
     func rows(_ sql: String, _ arguments: StatementArguments = []) throws -> [Row] {
         try Row.fetchAll(cachedStatement(sql: sql), arguments: arguments)
     }
@@ -92,7 +88,6 @@ extension Database {
         return try cursor.next().map(decode)
     }
 
-    func run(_ sql: String, arguments: StatementArguments) throws { try run(sql, arguments) }
     func rows(_ sql: String, arguments: StatementArguments) throws -> [Row] { try rows(sql, arguments) }
     func row(_ sql: String, arguments: StatementArguments) throws -> Row? { try row(sql, arguments) }
 }
