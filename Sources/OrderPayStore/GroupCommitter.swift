@@ -45,25 +45,13 @@ final class GroupCommitter: @unchecked Sendable {
         pool.asyncWriteWithoutTransaction { db in
             let jobs = self.nextJobs()
             var results: [Result<Any, Error>] = []
-                do {
-                    try db.inTransaction {
-                        results = jobs.map { job in
-                            var value: Any?
-                            do {
-                                try db.inSavepoint {
-                                    value = try job.work(db)
-                                    return .commit
-                                }
-                                return .success(value as Any)
-                            } catch {
-                                return .failure(error)
-                            }
-                        }
-                        return .commit
-                    }
-                } catch {
-                    results = jobs.map { _ in .failure(error) }   // the commit itself failed: nothing was written
+            do {
+                try db.transaction(immediate: true) {
+                    results = jobs.map { job in Result { try db.savepoint { try job.work(db) } } }
                 }
+            } catch {
+                results = jobs.map { _ in .failure(error) }   // the commit itself failed: nothing was written
+            }
             for (job, result) in zip(jobs, results) { job.finish(result) }
             let more: Bool = self.lock.withLock {
                 if self.queued.isEmpty { self.draining = false }

@@ -92,16 +92,6 @@ extension Database {
     func row(_ sql: String, arguments: StatementArguments) throws -> Row? { try row(sql, arguments) }
 }
 
-extension DatabasePool {
-    /// Runs a short transaction on the calling thread. GRDB's async `write` hops to its writer
-    /// queue and back for every transaction; in profiles those two context switches cost more
-    /// than the SQL. A blocked caller waits at most for one short transaction ahead of it.
-    func writeNow<T>(_ updates: (Database) throws -> T) throws -> T { try write(updates) }
-
-    /// A read on the calling thread, in a snapshot, for the same reason as `writeNow`.
-    func readNow<T>(_ value: (Database) throws -> T) throws -> T { try read(value) }
-}
-
 extension Database {
     /// Rows per status of a table that keeps `StatusCounts`: one small read, however many rows.
     func countByStatus<Status: RawRepresentable & Hashable>(in table: String, as _: Status.Type) throws -> [Status: Int]
