@@ -146,6 +146,10 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         exchange?.clientClosed()
         exchange = nil
+        // A request still open here was cut: the client went away, or a stopping gateway ended
+        // its event stream. It gets its access-log line too: with the status sent, or, when
+        // nothing was, 499 (nginx's "client closed request").
+        if let request { gateway.log(request, status: responding ? status : .init(statusCode: 499)) }
         request = nil
         unparsed = nil
         context.fireChannelInactive()

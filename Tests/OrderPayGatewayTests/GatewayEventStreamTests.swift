@@ -1,8 +1,10 @@
 import AsyncHTTPClient
 import Foundation
+import Logging
 import NIOHTTP1
 import NIOCore
 import OrderPayCore
+import OrderPayTestSupport
 import XCTest
 
 /// Server-sent events from the order service, through the gateway.
@@ -101,6 +103,41 @@ final class GatewayEventStreamTests: XCTestCase {
             let serviceStop = await clock.measure { await c.stopService(orders, grace: grace) }
             await drain(direct)
             XCTAssertLessThan(serviceStop, grace / 2, "the order service waited for its event stream")
+        }
+    }
+}
+
+extension GatewayEventStreamTests {
+    /// An event stream has no end of its own, and one access-log line per request still holds:
+    /// for a stream its client leaves, and for one a stopping gateway cuts.
+    func testCutStreamsGetTheirAccessLogLine() async throws {
+        try await GatewayTestCluster.with { c in
+            let admin = try await c.token(c.admin)
+            let log = CapturedLog()
+            let gateway = try await c.startGateway(logger: Logger(label: "gateway-access") { _ in log })
+            func streamLines() -> [String] { log.messages.map(\.message).filter { $0.hasPrefix("GET /api/events/stream") } }
+            func openStream() async throws -> HTTPClientResponse {
+                var request = HTTPClientRequest(url: gateway.baseURL + "/api/events/stream?from=0")
+                request.headers.add(name: "Authorization", value: "Bearer \(admin)")
+                let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+                XCTAssertEqual(response.status.code, 200)
+                return response
+            }
+            func waitForLines(_ count: Int) async throws {
+                let deadline = ContinuousClock.now + .seconds(10)
+                while streamLines().count < count && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            }
+
+            _ = try await openStream()   // and let go of at once: the client closes the connection
+            try await waitForLines(1)
+            XCTAssertEqual(streamLines().count, 1, "no line for the stream the client left: \(log.messages.map(\.message))")
+            XCTAssertTrue(streamLines().first?.hasSuffix(" 200") == true, streamLines().first ?? "")
+
+            let cut = try await openStream()
+            await c.stopGateway(gateway, grace: .seconds(15))
+            do { for try await _ in cut.body {} } catch {}
+            try await waitForLines(2)
+            XCTAssertEqual(streamLines().count, 2, "no line for the stream the stopping gateway cut: \(log.messages.map(\.message))")
         }
     }
 }

@@ -2,10 +2,10 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
-import NIOConcurrencyHelpers
 import OrderPayCore
 import OrderPayHTTP
 import OrderPayServices
+import OrderPayTestSupport
 import XCTest
 
 /// The same router on a real loopback socket, and the access log it writes.
@@ -48,22 +48,3 @@ final class LiveServerTests: XCTestCase {
     }
 }
 
-/// A log handler that keeps what it is given.
-final class CapturedLog: LogHandler, @unchecked Sendable {
-    struct Entry { let message: String; let metadata: [String: String] }
-    private let entries = NIOLockedValueBox<[Entry]>([])
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .info
-
-    var messages: [Entry] { entries.withLockedValue { $0 } }
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        let merged = metadata.merging(event.metadata ?? [:]) { $1 }.mapValues { "\($0)" }
-        entries.withLockedValue { $0.append(Entry(message: event.message.description, metadata: merged)) }
-    }
-}
