@@ -133,7 +133,8 @@ let package = Package(
                     exclude: ["Snapshots"]),
         .testTarget(
             name: "OrderPayFlowTests",
-            dependencies: ["OrderPayCore", "OrderPayServices", "OrderPayStore", "OrderPayEmbedded", "OrderPayTestSupport"]
+            dependencies: ["OrderPayCore", "OrderPayServices", "OrderPayStore", "OrderPayEmbedded", "OrderPayTestSupport",
+                           .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "OrderPayKafkaTests",

@@ -18,20 +18,33 @@ extension Database {
     /// 11 % of `bench flow`'s CPU. A statement SQLite refuses is run once more through GRDB,
     /// which then reports the failure its usual way (a `DatabaseError` with the SQL, the cache
     /// entry dropped): a failed statement changed nothing, so the second run sees what the first
-    /// saw.
+    /// saw. Except when the database stayed locked for the whole busy timeout: that is reported
+    /// at once, rather than after waiting out the timeout a second time.
     func run(_ sql: String, _ arguments: SQLArguments = []) throws {
         let statement = try cachedStatement(sql: sql)
-        if Self.step(statement.sqliteStatement, arguments.values) { return }
-        try statement.execute(arguments: StatementArguments(arguments.values))
+        switch Self.step(statement.sqliteStatement, arguments.values, connection: sqliteConnection) {
+        case .done:
+            return
+        case .locked(let code, let message):
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: sql)
+        case .refused:
+            try statement.execute(arguments: StatementArguments(arguments.values))
+        }
     }
 
     func run(_ sql: String, arguments: SQLArguments) throws { try run(sql, arguments) }
 
-    /// True when the statement ran to completion; false when SQLite refused a binding or a step.
-    /// Either way the statement is left reset, ready for its next use.
-    private static func step(_ handle: SQLiteStatement, _ values: [(any DatabaseValueConvertible)?]) -> Bool {
+    private enum Outcome {
+        case done
+        case locked(code: Int32, message: String)
+        case refused
+    }
+
+    /// Binds and steps to the end. Either way the statement is left reset, ready for its next use.
+    private static func step(_ handle: SQLiteStatement, _ values: [(any DatabaseValueConvertible)?],
+                             connection: SQLiteConnection?) -> Outcome {
         sqlite3_reset(handle)
-        guard values.count == Int(sqlite3_bind_parameter_count(handle)) else { return false }
+        guard values.count == Int(sqlite3_bind_parameter_count(handle)) else { return .refused }
         for (offset, value) in values.enumerated() {
             let index = Int32(offset + 1)
             let code: Int32
@@ -44,12 +57,18 @@ extension Database {
             case .blob(let data):
                 code = data.withUnsafeBytes { sqlite3_bind_blob(handle, index, $0.baseAddress, Int32($0.count), transient) }
             }
-            guard code == SQLITE_OK else { return false }
+            guard code == SQLITE_OK else { return .refused }
         }
         var code: Int32
         repeat { code = sqlite3_step(handle) } while code == SQLITE_ROW
+        let primary = code & 0xFF
+        let message = primary == SQLITE_BUSY || primary == SQLITE_LOCKED ? String(cString: sqlite3_errmsg(connection)) : ""
         sqlite3_reset(handle)
-        return code == SQLITE_DONE
+        switch primary {
+        case SQLITE_DONE: return .done
+        case SQLITE_BUSY, SQLITE_LOCKED: return .locked(code: code, message: message)
+        default: return .refused
+        }
     }
 }
 

@@ -1,13 +1,51 @@
 import Foundation
+import GRDB
 import OrderPayCore
 import OrderPayServices
 import OrderPayStore
 import XCTest
 
 /// Orders placed at once share one commit; one that fails halfway leaves nothing behind and
-/// does not take the others with it.
+/// does not take the others with it. A write that finds the database locked fails, and leaves
+/// the store usable.
 final class GroupCommitTests: XCTestCase {
     struct Refused: Error {}
+
+    func newOrder(_ number: String, _ product: Product) -> NewOrder {
+        let item = OrderItem(productId: product.id, sku: product.sku, productName: product.name, quantity: 1, unitPrice: product.unitPrice, subtotal: product.unitPrice)
+        return NewOrder(orderNumber: number, userId: 1, totalAmount: product.unitPrice, shippingAddress: "here",
+                        paymentMethod: .creditCard, items: [item], idempotencyKey: nil, createdAt: Date())
+    }
+
+    func testAWriteFindingTheDatabaseLockedFailsAndTheStoreRecovers() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("locked-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("orders.sqlite").path
+        var settings = SQLiteDatabase.Settings()
+        settings.busyTimeout = 0.2
+        let store = try SQLiteOrderStore(path: path, settings: settings)
+        let product = try await store.insertProduct(sku: "A-1", name: "A", unitPrice: Money("19.99")!, active: true)
+        let history = OrderHistoryEntry(from: nil, to: .created, reason: "placed", actor: "test", at: Date())
+
+        // Another process (here: another connection) holds the write lock past the busy timeout.
+        var holding = Configuration()
+        holding.allowsUnsafeTransactions = true   // the lock is held across two accesses
+        let other = try DatabaseQueue(path: path, configuration: holding)
+        try await other.writeWithoutTransaction { try $0.execute(sql: "BEGIN IMMEDIATE") }
+        do {
+            _ = try await store.insert(newOrder("blocked", product), history: history) { _ in [] }
+            XCTFail("the write went through a held lock")
+        } catch let error as DatabaseError {
+            XCTAssertEqual(error.resultCode, .SQLITE_BUSY, "\(error)")
+        }
+        try await other.writeWithoutTransaction { try $0.execute(sql: "COMMIT") }
+
+        let placed = try await store.insert(newOrder("after", product), history: history) { _ in [] }
+        let stored = try await store.list(OrderFilter(), page: PageRequest(page: 0, size: 10))
+        XCTAssertEqual(stored.content.map { $0.orderNumber }, ["after"])
+        XCTAssertEqual(placed.order.orderNumber, "after")
+    }
 
     func testAnOrderFailingHalfwayIsUndoneAloneAndTheOthersCommit() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("group-commit-\(UUID().uuidString)")
