@@ -134,7 +134,7 @@ let package = Package(
         .testTarget(
             name: "OrderPayFlowTests",
             dependencies: ["OrderPayCore", "OrderPayServices", "OrderPayStore", "OrderPayEmbedded", "OrderPayTestSupport",
-                           .product(name: "GRDB", package: "GRDB.swift")]
+                           .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "OrderPayKafkaTests",

@@ -18,14 +18,16 @@ extension Database {
     /// 11 % of `bench flow`'s CPU. A statement SQLite refuses is run once more through GRDB,
     /// which then reports the failure its usual way (a `DatabaseError` with the SQL, the cache
     /// entry dropped): a failed statement changed nothing, so the second run sees what the first
-    /// saw. Except when the database stayed locked for the whole busy timeout: that is reported
-    /// at once, rather than after waiting out the timeout a second time.
+    /// saw. Two failures are reported at once instead: a database locked for the whole busy
+    /// timeout (a second run would wait it out again), and one that made SQLite roll back the
+    /// whole transaction (an I/O error, an interrupt): run again, the statement would commit on
+    /// its own, outside the transaction it belonged to.
     func run(_ sql: String, _ arguments: SQLArguments = []) throws {
         let statement = try cachedStatement(sql: sql)
         switch Self.step(statement.sqliteStatement, arguments.values, connection: sqliteConnection) {
         case .done:
             return
-        case .locked(let code, let message):
+        case .final(let code, let message):
             throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: sql)
         case .refused:
             try statement.execute(arguments: StatementArguments(arguments.values))
@@ -36,7 +38,9 @@ extension Database {
 
     private enum Outcome {
         case done
-        case locked(code: Int32, message: String)
+        /// Reported as it is, not run again.
+        case final(code: Int32, message: String)
+        /// Run again through GRDB, which reports the failure.
         case refused
     }
 
@@ -59,16 +63,18 @@ extension Database {
             }
             guard code == SQLITE_OK else { return .refused }
         }
+        let wasInTransaction = sqlite3_get_autocommit(connection) == 0
         var code: Int32
         repeat { code = sqlite3_step(handle) } while code == SQLITE_ROW
-        let primary = code & 0xFF
-        let message = primary == SQLITE_BUSY || primary == SQLITE_LOCKED ? String(cString: sqlite3_errmsg(connection)) : ""
-        sqlite3_reset(handle)
-        switch primary {
-        case SQLITE_DONE: return .done
-        case SQLITE_BUSY, SQLITE_LOCKED: return .locked(code: code, message: message)
-        default: return .refused
+        if code == SQLITE_DONE {
+            sqlite3_reset(handle)
+            return .done
         }
+        let message = String(cString: sqlite3_errmsg(connection))
+        sqlite3_reset(handle)
+        let primary = code & 0xFF
+        let transactionEnded = wasInTransaction && sqlite3_get_autocommit(connection) != 0
+        return primary == SQLITE_BUSY || primary == SQLITE_LOCKED || transactionEnded ? .final(code: code, message: message) : .refused
     }
 }
 

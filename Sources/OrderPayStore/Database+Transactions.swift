@@ -16,6 +16,7 @@ extension Database {
         let value: T
         do {
             value = try body()
+            guard isInTransaction else { throw Self.rolledBack }
             try run("COMMIT")
         } catch {
             rollBackIfOpen()
@@ -25,24 +26,36 @@ extension Database {
     }
 
     /// A savepoint inside the current transaction: on a throw, `body`'s writes are undone and the
-    /// transaction goes on.
+    /// transaction goes on. When they cannot be undone alone, the whole transaction is rolled
+    /// back, so that none of them commits with the rest.
     func savepoint<T>(_ body: () throws -> T) throws -> T {
+        // Outside a transaction (an earlier error made SQLite roll it back), SAVEPOINT would open
+        // one of its own and RELEASE commit it.
+        guard isInTransaction else { throw Self.rolledBack }
         try run("SAVEPOINT job")
         do {
             let value = try body()
             try run("RELEASE job")
             return value
         } catch {
-            try? run("ROLLBACK TO job")
-            try? run("RELEASE job")
+            if (try? run("ROLLBACK TO job")) != nil {
+                try? run("RELEASE job")
+            } else {
+                rollBackIfOpen()
+            }
             throw error
         }
     }
 
+    private var isInTransaction: Bool { sqlite3_get_autocommit(sqliteConnection) == 0 }
+
+    private static let rolledBack = DatabaseError(resultCode: .SQLITE_ABORT,
+                                                  message: "the transaction was rolled back by an earlier error")
+
     /// SQLite ends a transaction by itself on some errors (a full disk, an I/O error); a ROLLBACK
     /// then would fail, so it is only sent while one is open.
     private func rollBackIfOpen() {
-        guard sqlite3_get_autocommit(sqliteConnection) == 0 else { return }
+        guard isInTransaction else { return }
         if (try? run("ROLLBACK")) == nil {
             // Leaving it open would break the next access on this connection: GRDB's own try.
             try? execute(sql: "ROLLBACK")
