@@ -22,6 +22,9 @@ extension Database {
     /// timeout (a second run would wait it out again), and one that made SQLite roll back the
     /// whole transaction (an I/O error, an interrupt): run again, the statement would commit on
     /// its own, outside the transaction it belonged to.
+    ///
+    /// For INSERT, UPDATE and DELETE: GRDB does not see these statements, so schema changes
+    /// (its schema cache) and database observation (none here) must go through GRDB's `execute`.
     func run(_ sql: String, _ arguments: SQLArguments = []) throws {
         let statement = try cachedStatement(sql: sql)
         switch Self.step(statement.sqliteStatement, arguments.values, connection: sqliteConnection) {
