@@ -57,7 +57,7 @@ public final class IDRandom: @unchecked Sendable {
     }
 
     public func next() -> UInt64 {
-        var z: UInt64 = lock.withLock {
+        let counter: UInt64 = lock.withLock {
             drawn &+= 1
             if drawn & 4095 == 0 {
                 var system = SystemRandomNumberGenerator()
@@ -66,8 +66,6 @@ public final class IDRandom: @unchecked Sendable {
             state &+= 0x9E37_79B9_7F4A_7C15
             return state
         }
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+        return SplitMix64.finalize(counter)
     }
 }

@@ -135,7 +135,7 @@ final class RuntimeTests: XCTestCase {
 
     /// Thousands of random keys in every view: the console never crashes, and the data stays consistent.
     func testKeystrokeFuzzNeverCrashesOrCorrupts() async throws {
-        var generator = SeededGenerator(seed: 20261125)
+        var generator = SplitMix64(seed: 20261125)
         let alphabet: [Key] = "jkgGnrxCRuald/?:1234 5<>IsptwfTA!cyy".map { Key.char($0) }.filter { $0 != .char("q") }
             + [.enter, .escape, .tab, .backTab, .up, .down, .left, .right, .pageUp, .pageDown, .home, .end, .backspace, .ctrl("r"), .ctrl("u")]
         var script = "wait 200ms\n"
@@ -183,15 +183,3 @@ final class RuntimeTests: XCTestCase {
     }
 }
 
-/// SplitMix64: reproducible random keys.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

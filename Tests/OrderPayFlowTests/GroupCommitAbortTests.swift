@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import GRDBSQLite
 @testable import OrderPayStore
+import OrderPayTestSupport
 import XCTest
 
 /// Some errors (an I/O error, an interrupt) make SQLite roll back the whole transaction, not just
@@ -10,9 +11,7 @@ import XCTest
 /// committed has its row, every write reported failed has none.
 final class GroupCommitAbortTests: XCTestCase {
     func testAWriteThatEndsTheTransactionTakesNothingElseAlongSilently() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("group-abort-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let directory = try temporaryDirectory("group-abort")
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in try db.execute(sql: "CREATE TABLE t (n INTEGER NOT NULL)") }
         let pool = try SQLiteDatabase.open(path: directory.appendingPathComponent("t.sqlite").path, migrator: migrator)

@@ -3,6 +3,7 @@ import GRDB
 import OrderPayCore
 import OrderPayServices
 import OrderPayStore
+import OrderPayTestSupport
 import XCTest
 
 /// Orders placed at once share one commit; one that fails halfway leaves nothing behind and
@@ -18,9 +19,7 @@ final class GroupCommitTests: XCTestCase {
     }
 
     func testAWriteFindingTheDatabaseLockedFailsAndTheStoreRecovers() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("locked-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let directory = try temporaryDirectory("locked")
         let path = directory.appendingPathComponent("orders.sqlite").path
         var settings = SQLiteDatabase.Settings()
         settings.busyTimeout = 0.2
@@ -48,9 +47,7 @@ final class GroupCommitTests: XCTestCase {
     }
 
     func testAnOrderFailingHalfwayIsUndoneAloneAndTheOthersCommit() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("group-commit-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let directory = try temporaryDirectory("group-commit")
         let store = try SQLiteOrderStore(path: directory.appendingPathComponent("orders.sqlite").path)
         let product = try await store.insertProduct(sku: "A-1", name: "A", unitPrice: Money("19.99")!, active: true)
         let item = OrderItem(productId: product.id, sku: "A-1", productName: "A", quantity: 1, unitPrice: product.unitPrice, subtotal: product.unitPrice)

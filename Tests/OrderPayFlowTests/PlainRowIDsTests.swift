@@ -3,15 +3,14 @@ import GRDB
 @testable import OrderPayStore
 import OrderPayCore
 import OrderPayServices
+import OrderPayTestSupport
 import XCTest
 
 /// A data dir made before the hot tables dropped AUTOINCREMENT: the migration keeps every row,
 /// id, index and trigger, and ids go on from the largest.
 final class PlainRowIDsTests: XCTestCase {
     func testOldOrdersDatabaseKeepsItsRowsIdsIndexesAndTriggers() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("plain-rowids-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let directory = try temporaryDirectory("plain-rowids")
         let path = directory.appendingPathComponent("orders.sqlite").path
 
         // The schema as it was before "v3-plain-rowids", with rows whose ids have gaps.

@@ -2,6 +2,7 @@ import Foundation
 @testable import OrderPayStore
 import OrderPayCore
 import OrderPayServices
+import OrderPayTestSupport
 import XCTest
 
 /// The relay's memory of committed outbox rows: only ever an unbroken run from the cursor on, and
@@ -37,9 +38,7 @@ final class RecentOutboxTests: XCTestCase {
 /// (a Kafka relay deletes what it sent) are never served again from the other's memory.
 final class SharedOutboxTests: XCTestCase {
     func testRowsAnotherStoreDeletedAreNotServedFromMemory() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("shared-outbox-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let directory = try temporaryDirectory("shared-outbox")
         let path = directory.appendingPathComponent("orders.sqlite").path
         let writer = try SQLiteOrderStore(path: path)
         let other = try SQLiteOrderStore(path: path)

@@ -1,15 +1,14 @@
 import Foundation
 import GRDB
 @testable import OrderPayStore
+import OrderPayTestSupport
 import XCTest
 
 /// Commits leave the write-ahead log to the background checkpointer: the log's pages reach the
 /// database file although no commit pushed the log to SQLite's own (backstop) limit.
 final class WALCheckpointerTests: XCTestCase {
     func testCommittedPagesReachTheDatabaseFileWithoutACommitCheckpointing() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("checkpointer-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let directory = try temporaryDirectory("checkpointer")
         let path = directory.appendingPathComponent("test.sqlite").path
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in try db.execute(sql: "CREATE TABLE t (id INTEGER PRIMARY KEY, payload TEXT NOT NULL)") }
