@@ -11,9 +11,15 @@ import Synchronization
 /// Entries are recorded after their transaction committed, so nothing uncommitted is served.
 final class RecentEvents: Sendable {
     private final class TopicWindow {
-        var byOffset: RecentlyAdded<Int64, LoggedEvent>
-        var offsetBySequence: [Int64: Int64] = [:]
-        init(capacity: Int) { byOffset = RecentlyAdded(capacity: capacity) }
+        var byOffset: RecentRing<LoggedEvent>
+        /// The offset of each event here, by its log sequence (the cursor of a reader that
+        /// follows one topic): sequences interleave across topics, so this ring has room for
+        /// some of the other topics' numbers too.
+        var offsetBySequence: RecentRing<Int64>
+        init(capacity: Int) {
+            byOffset = RecentRing(capacity: capacity)
+            offsetBySequence = RecentRing(capacity: capacity * 4)
+        }
     }
 
     /// One window per topic, made up front: the map itself never changes, only the windows in it.
@@ -29,8 +35,8 @@ final class RecentEvents: Sendable {
             for event in events {
                 let offset = event.envelope.offset
                 guard let window = windows[event.envelope.topic], window.byOffset[offset] == nil else { continue }
-                for gone in window.byOffset.add(event, for: offset) { window.offsetBySequence[gone.sequence] = nil }
-                window.offsetBySequence[event.sequence] = offset
+                window.byOffset.add(event, for: offset)
+                window.offsetBySequence.add(offset, for: event.sequence)
             }
         }
     }
@@ -49,7 +55,9 @@ final class RecentEvents: Sendable {
     /// topic's events still here (the cursor of a reader that follows this topic alone).
     func tail(after sequence: Int64, topic: Topic, limit: Int) -> [LoggedEvent]? {
         windows.withLock { windows in
-            guard let window = windows[topic], let offset = window.offsetBySequence[sequence] else { return nil }
+            // The event itself must still be here: a newer one may have taken its offset's slot.
+            guard let window = windows[topic], let offset = window.offsetBySequence[sequence],
+                  window.byOffset[offset]?.sequence == sequence else { return nil }
             let run = Self.run(in: window, from: offset + 1, limit: limit)
             return run.isEmpty ? nil : run
         }

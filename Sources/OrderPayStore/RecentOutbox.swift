@@ -10,9 +10,9 @@ import Synchronization
 /// aged out. Rows are recorded after their transaction committed; outbox ids are never reused
 /// (AUTOINCREMENT), so an id recorded here names the same row in the database.
 final class RecentOutbox: Sendable {
-    private let rows: Mutex<RecentlyAdded<Int64, SerializedEvent>>
+    private let rows: Mutex<RecentRing<SerializedEvent>>
 
-    init(capacity: Int = 8192) { rows = Mutex(RecentlyAdded(capacity: capacity)) }
+    init(capacity: Int = 8192) { rows = Mutex(RecentRing(capacity: capacity)) }
 
     /// After a commit that enqueued `committed`: keeps the rows and wakes the relay.
     func record(_ committed: [OutboxRow], waking relay: Signal) {
