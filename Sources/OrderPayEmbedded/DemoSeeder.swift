@@ -72,7 +72,7 @@ public struct DemoSeeder {
         }
 
         // Deterministic, so every seeded data dir looks the same.
-        var random = SeededRandom(seed: 2026)
+        var random = SplitMix64(seed: 2026)
         let tokens = ["tok_visa", "tok_visa", "tok_visa", "tok_visa", "tok_mastercard", "tok_chargeDeclined",
                       "tok_insufficientFunds", "tok_processingError"]
         var placed: [Order] = []
@@ -115,16 +115,8 @@ public struct DemoSeeder {
     }
 }
 
-/// SplitMix64: a tiny deterministic generator for demo data.
-struct SeededRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next(_ upperBound: Int) -> Int {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return Int((z ^ (z >> 31)) % UInt64(upperBound))
-    }
+extension SplitMix64 {
+    /// A number in 0..<upperBound, the same for the same seed on every run (the demo data's shape
+    /// is fixed; `Int.random(in:using:)` makes no such promise across Swift versions).
+    mutating func next(_ upperBound: Int) -> Int { Int(next() % UInt64(upperBound)) }
 }

@@ -50,7 +50,10 @@ final class GroupCommitter: @unchecked Sendable {
                     results = jobs.map { job in Result { try db.savepoint { try job.work(db) } } }
                 }
             } catch {
-                results = jobs.map { _ in .failure(error) }   // the commit itself failed: nothing was written
+                // Nothing was written. A job that had failed keeps its own error (the cause, when
+                // it was the one that ended the transaction); the others get the transaction's.
+                results = results.isEmpty ? jobs.map { _ in .failure(error) }
+                    : results.map { result in if case .failure = result { result } else { .failure(error) } }
             }
             for (job, result) in zip(jobs, results) { job.finish(result) }
             let more: Bool = self.lock.withLock {

@@ -13,8 +13,10 @@ final class RecentEvents: Sendable {
     private final class TopicWindow {
         var byOffset: RecentRing<LoggedEvent>
         /// The offset of each event here, by its log sequence (the cursor of a reader that
-        /// follows one topic): sequences interleave across topics, so this ring has room for
-        /// some of the other topics' numbers too.
+        /// follows one topic). Sequences interleave across topics, so slots also go to numbers of
+        /// other topics' events: for a topic with less than a quarter of the events, the oldest
+        /// of its cursors here may be gone from this ring while the event is still in `byOffset`
+        /// (a read from SQLite then, not a wrong answer).
         var offsetBySequence: RecentRing<Int64>
         init(capacity: Int) {
             byOffset = RecentRing(capacity: capacity)

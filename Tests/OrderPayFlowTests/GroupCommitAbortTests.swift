@@ -25,6 +25,8 @@ final class GroupCommitAbortTests: XCTestCase {
         }
         let committer = GroupCommitter(pool: pool)
 
+        let interrupted = NSLock()
+        nonisolated(unsafe) var interruptedError: (any Error)?
         let outcomes = await withTaskGroup(of: (Int, Bool).self) { group in
             // The first write holds the writer while the others queue, so they share the next transaction.
             group.addTask { (0, (try? await committer.write { (db: Database) -> Void in
@@ -34,14 +36,19 @@ final class GroupCommitAbortTests: XCTestCase {
             try? await Task.sleep(for: .milliseconds(50))
             for n in 1...20 {
                 group.addTask {
-                    let ok = (try? await committer.write { (db: Database) -> Void in
-                        if n == 7 {
-                            try db.run("INSERT INTO t SELECT interrupt_now() FROM (SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3)")
-                        } else {
-                            try db.run("INSERT INTO t VALUES (?)", [n])
+                    do {
+                        try await committer.write { (db: Database) -> Void in
+                            if n == 7 {
+                                try db.run("INSERT INTO t SELECT interrupt_now() FROM (SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3)")
+                            } else {
+                                try db.run("INSERT INTO t VALUES (?)", [n])
+                            }
                         }
-                    }) != nil
-                    return (n, ok)
+                        return (n, true)
+                    } catch {
+                        if n == 7 { interrupted.withLock { interruptedError = error } }
+                        return (n, false)
+                    }
                 }
             }
             return await group.reduce(into: [Int: Bool]()) { $0[$1.0] = $1.1 }
@@ -49,6 +56,8 @@ final class GroupCommitAbortTests: XCTestCase {
 
         let stored = Set(try await pool.read { db in try Int.fetchAll(db, sql: "SELECT n FROM t") })
         XCTAssertEqual(outcomes[7], false, "the interrupted write was reported committed")
+        let cause = interrupted.withLock { interruptedError }
+        XCTAssertEqual((cause as? DatabaseError)?.resultCode, .SQLITE_INTERRUPT, "the interrupted write lost its own error: \(String(describing: cause))")
         for (n, committed) in outcomes.sorted(by: { $0.key < $1.key }) where n != 7 {
             XCTAssertEqual(stored.contains(n), committed, "write \(n) reported \(committed ? "committed" : "failed"); rows: \(stored.sorted())")
         }
