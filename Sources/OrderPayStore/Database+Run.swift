@@ -23,8 +23,9 @@ extension Database {
     /// whole transaction (an I/O error, an interrupt): run again, the statement would commit on
     /// its own, outside the transaction it belonged to.
     ///
-    /// For INSERT, UPDATE and DELETE: GRDB does not see these statements, so schema changes
-    /// (its schema cache) and database observation (none here) must go through GRDB's `execute`.
+    /// For INSERT, UPDATE, DELETE and the transaction statements (`Database+Transactions`): GRDB
+    /// does not see these, so schema changes (its schema cache) and database observation (none
+    /// here) must go through GRDB's `execute`.
     func run(_ sql: String, _ arguments: SQLArguments = []) throws {
         let statement = try cachedStatement(sql: sql)
         switch Self.step(statement.sqliteStatement, arguments.values, connection: sqliteConnection) {
