@@ -99,7 +99,9 @@ struct JSONObjectText {
         bytes.append(UInt8(ascii: "\""))
     }
 
-    func finished() -> String {
-        String(decoding: bytes + [UInt8(ascii: "}")], as: UTF8.self)
+    /// The object closed, as text (appending in place: no copy of the bytes written so far).
+    mutating func finished() -> String {
+        bytes.append(UInt8(ascii: "}"))
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
