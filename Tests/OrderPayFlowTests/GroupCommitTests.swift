@@ -50,13 +50,10 @@ final class GroupCommitTests: XCTestCase {
         let directory = try temporaryDirectory("group-commit")
         let store = try SQLiteOrderStore(path: directory.appendingPathComponent("orders.sqlite").path)
         let product = try await store.insertProduct(sku: "A-1", name: "A", unitPrice: Money("19.99")!, active: true)
-        let item = OrderItem(productId: product.id, sku: "A-1", productName: "A", quantity: 1, unitPrice: product.unitPrice, subtotal: product.unitPrice)
 
         /// Order `number` 13 fails after its row, item and history were written (its events cannot be made).
         func place(_ number: Int) async throws -> Order {
-            let new = NewOrder(orderNumber: "order-\(number)", userId: 1, totalAmount: product.unitPrice, shippingAddress: "here",
-                               paymentMethod: .creditCard, items: [item], idempotencyKey: nil, createdAt: Date())
-            return try await store.insert(new, history: OrderHistoryEntry(from: nil, to: .created, reason: "placed", actor: "test", at: Date())) { order in
+            return try await store.insert(newOrder("order-\(number)", product), history: OrderHistoryEntry(from: nil, to: .created, reason: "placed", actor: "test", at: Date())) { order in
                 if number == 13 { throw Refused() }
                 return [EventDraft(occurredAt: Date(), payload: .orderCreated(OrderCreated(
                     orderId: order.id, orderNumber: order.orderNumber, userId: 1, totalAmount: order.totalAmount,
