@@ -27,11 +27,14 @@ public enum SQLiteDatabase {
         config.busyMode = .timeout(settings.busyTimeout)
         let synchronous = settings.synchronous
         config.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
             try db.execute(sql: "PRAGMA wal_autocheckpoint = \(WALCheckpointer.backstopPages)")
         }
         do {
             let pool = try DatabasePool(path: path, configuration: config)
+            // After `prepareDatabase`, DatabasePool switches its writer to WAL and sets it to
+            // synchronous=NORMAL: set here, the level holds. (Set in `prepareDatabase`, it was
+            // silently overridden, and commits were not synced to disk.)
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(synchronous)") }
             try migrator.migrate(pool)
             try WALCheckpointer.shared.watch(pool, path: path, synchronous: synchronous, busyTimeout: settings.busyTimeout)
             return pool
