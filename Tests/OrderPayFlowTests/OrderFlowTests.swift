@@ -162,6 +162,24 @@ final class OrderFlowTests: XCTestCase {
         await t.stop()
     }
 
+    func testCompletingAnOrderWithdrawsItsPendingRefund() async throws {
+        let t = try await TestSystem.make()
+        let paid = try await t.placeAndSettle()
+        let payment = try await t.system.payments.payment(actor: t.customerActor, orderId: paid.id)
+        await t.system.drain()
+        _ = try await t.system.payments.initiateRefund(actor: t.customerActor, id: payment.id, reason: "changed my mind")
+        _ = try await t.system.orders.complete(actor: t.admin, id: paid.id)
+        await t.system.drain()   // the payment service learns the order is COMPLETED
+        await XCTAssertThrowsAppError(.conflict, try await t.system.payments.processRefund(actor: t.admin, id: payment.id),
+                                      containing: "is SUCCESS")
+        let kept = try await t.system.payments.payment(actor: t.admin, id: payment.id)
+        XCTAssertEqual(kept.status, .success)
+        XCTAssertNil(kept.refundReason)
+        await assertEqual(try await t.system.payments.history(actor: t.admin, paymentId: payment.id).last?.reason, "refund withdrawn: order completed")
+        await assertEqual(try await t.system.orders.order(actor: t.admin, id: paid.id).status, .completed)
+        await t.stop()
+    }
+
     func testOperatorActions() async throws {
         let t = try await TestSystem.make()
         let paid = try await t.placeAndSettle()

@@ -86,7 +86,7 @@ extension PaymentService {
     }
 
     /// Follows the orders' status (group `payment-service`): a COMPLETED order is no longer
-    /// refundable, and a cancelled order's payment is settled with it: an open one is cancelled,
+    /// refundable (a refund still pending is withdrawn), and a cancelled order's payment is settled with it: an open one is cancelled,
     /// one that was charged while the order was being cancelled is refunded, and an order cancelled
     /// before its payment was even claimed is remembered so it is never charged. Other steps
     /// (PENDING, FAILED, and PAID, which a SUCCESS payment already implies) change nothing here
@@ -108,6 +108,11 @@ extension PaymentService {
                 var history: [PaymentHistoryEntry] = []
                 var events: [EventDraft] = []
                 record.orderStatus = update.to
+                if update.to == .completed && record.payment.status == .refundPending {
+                    record.payment.refundReason = nil
+                    PaymentRules.step(&record, &history, to: .success, reason: "refund withdrawn: order completed",
+                                      actor: "payment-service", at: now)
+                }
                 if update.to == .cancelled {
                     switch record.payment.status {
                     case .pending, .failed:
