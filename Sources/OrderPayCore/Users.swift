@@ -72,7 +72,8 @@ public struct PageRequest: Sendable, Equatable {
     public let size: Int
 
     public init(page: Int = 0, size: Int = 20) {
-        self.page = max(0, page)
+        // Bounded so that `offset` cannot overflow: a page that far out is simply empty.
+        self.page = min(max(0, page), Int.max / PageRequest.maxSize)
         self.size = min(max(1, size), PageRequest.maxSize)
     }
 

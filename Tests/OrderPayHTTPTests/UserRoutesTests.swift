@@ -21,6 +21,11 @@ final class UserRoutesTests: XCTestCase {
             try await client.call(.get, "/api/users?status=SLEEPING", token: admin).problem(400, containing: "status")
             try await client.call(.get, "/api/users?role=owner", token: admin).problem(400, containing: "role")
             try await client.call(.get, "/api/users?page=two", token: admin).problem(400, containing: "page")
+            for far in ["page=461168601842738791", "page=9223372036854775807&size=200"] {   // page × size past Int.max
+                let beyond = try await client.call(.get, "/api/users?\(far)", token: admin)
+                XCTAssertEqual(beyond.status, .ok, beyond.text)
+                XCTAssertEqual(try beyond.decode(Page<User>.self).content.count, 0)
+            }
 
             let created = try await client.call(.post, "/api/users", token: admin, body: CreateUserRequest(
                 email: "ops@example.com", password: "password-3", name: "Ops", roles: [.admin]))
