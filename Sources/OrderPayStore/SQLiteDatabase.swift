@@ -30,6 +30,10 @@ public enum SQLiteDatabase {
             try db.execute(sql: "PRAGMA wal_autocheckpoint = \(WALCheckpointer.backstopPages)")
         }
         do {
+            // Processes starting together on a new data dir would each see a migration as not yet
+            // applied and run it: one at a time per directory instead.
+            let lock = try DirectoryLock(directory: (path as NSString).deletingLastPathComponent)
+            defer { lock.release() }
             let pool = try DatabasePool(path: path, configuration: config)
             // After `prepareDatabase`, DatabasePool switches its writer to WAL and sets it to
             // synchronous=NORMAL: set here, the level holds. (Set in `prepareDatabase`, it was

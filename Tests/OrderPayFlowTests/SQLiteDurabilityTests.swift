@@ -28,3 +28,29 @@ final class SQLiteDurabilityTests: XCTestCase {
         XCTAssertEqual(try writerLevel(try open(settings)), 1)
     }
 }
+
+/// Processes starting together on a new data dir each open and migrate the same files.
+final class ConcurrentFirstOpenTests: XCTestCase {
+    func testOpeningANewDatabaseFromManyConnectionsAtOnceMigratesItOnce() throws {
+        let path = try temporaryDirectory("first-open").appendingPathComponent("test.sqlite").path
+        var migrator = DatabaseMigrator()
+        for version in 1...5 {
+            migrator.registerMigration("v\(version)") { db in try db.execute(sql: "CREATE TABLE t\(version) (id INTEGER PRIMARY KEY)") }
+        }
+        let failures = NSLock()
+        var errors: [String] = []
+        var pools: [DatabasePool] = []
+        DispatchQueue.concurrentPerform(iterations: 8) { _ in
+            do {
+                let pool = try SQLiteDatabase.open(path: path, migrator: migrator)
+                failures.withLock { pools.append(pool) }
+            } catch {
+                failures.withLock { errors.append("\(error)") }
+            }
+        }
+        XCTAssertEqual(errors, [])
+        XCTAssertEqual(pools.count, 8)
+        let applied = try pools.first.map { pool in try pool.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") } }
+        XCTAssertEqual(applied, ["v1", "v2", "v3", "v4", "v5"])
+    }
+}
