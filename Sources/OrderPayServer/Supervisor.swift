@@ -24,6 +24,9 @@ public final class Supervisor: @unchecked Sendable {
     let logger: Logger
     private let lock = NSLock()
     private var processes: [String: Process] = [:]
+    /// Children being started (by `start` or a restart loop): whoever starts one handles its
+    /// failures, so an exit seen meanwhile starts no second loop.
+    private var starting: Set<String> = []
     private var stopping = false
 
     public init(executable: URL, children: [Child], host: String, logger: Logger) {
@@ -36,10 +39,22 @@ public final class Supervisor: @unchecked Sendable {
     /// Starts every child in order, each once the previous is healthy.
     public func start() async throws {
         for child in children {
+            lock.withLock { _ = starting.insert(child.name) }
             try launch(child)
             try await waitHealthy(child, timeout: .seconds(60))
             logger.notice("\(child.name) is up at http://\(host):\(child.port)")
+            supervise(child)
         }
+    }
+
+    /// From now on an exit of the child's process restarts it, including one that happened
+    /// between its health check and this call.
+    private func supervise(_ child: Child) {
+        let exitedMeanwhile: Process? = lock.withLock {
+            starting.remove(child.name)
+            return processes[child.name].flatMap { $0.isRunning ? nil : $0 }
+        }
+        if let process = exitedMeanwhile { exited(child, process: process) }
     }
 
     func launch(_ child: Child) throws {
@@ -57,35 +72,55 @@ public final class Supervisor: @unchecked Sendable {
                 process.standardError = handle
             }
         }
-        process.terminationHandler = { [weak self] finished in self?.exited(child, status: finished.terminationStatus) }
+        process.terminationHandler = { [weak self] finished in self?.exited(child, process: finished) }
         do { try process.run() } catch {
             throw AppError(.unavailable, "cannot start \(child.name): \(error.localizedDescription)")
         }
-        lock.withLock { processes[child.name] = process }
+        // A stop that began while this one was launching has already sent its signals.
+        let late: Bool = lock.withLock {
+            processes[child.name] = process
+            return stopping
+        }
+        if late { process.terminate() }
     }
 
-    func exited(_ child: Child, status: Int32) {
-        guard !lock.withLock({ stopping }) else { return }
-        logger.error("\(child.name) exited with status \(status); restarting it")
+    /// Restarts the child if `process` is its current, supervised process (not one a start or
+    /// restart is still waiting on, and not one replaced since).
+    func exited(_ child: Child, process: Process) {
+        let restart: Bool = lock.withLock {
+            guard !stopping, processes[child.name] === process, !starting.contains(child.name) else { return false }
+            starting.insert(child.name)
+            return true
+        }
+        guard restart else { return }
+        logger.error("\(child.name) \(Self.describeExit(of: process)); restarting it")
         Task { await self.restart(child) }
+    }
+
+    static func describeExit(of process: Process) -> String {
+        process.terminationReason == .uncaughtSignal
+            ? "was killed by signal \(process.terminationStatus)" : "exited with status \(process.terminationStatus)"
     }
 
     func restart(_ child: Child) async {
         var delay: Duration = .seconds(1)
         while !lock.withLock({ stopping }) {
             try? await Task.sleep(for: delay)
-            guard !lock.withLock({ stopping }) else { return }
+            guard !lock.withLock({ stopping }) else { break }
             do {
                 try launch(child)
                 try await waitHealthy(child, timeout: .seconds(30))
                 logger.notice("\(child.name) restarted and healthy at http://\(host):\(child.port)")
+                supervise(child)
                 return
             } catch {
+                if lock.withLock({ stopping }) { break }
                 logger.error("restarting \(child.name) failed: \(error); retrying in \(delay)")
                 lock.withLock { processes[child.name] }?.terminate()
                 delay = min(delay * 2, .seconds(30))
             }
         }
+        lock.withLock { _ = starting.remove(child.name) }
     }
 
     func waitHealthy(_ child: Child, timeout: Duration) async throws {
@@ -94,7 +129,7 @@ public final class Supervisor: @unchecked Sendable {
         request.method = .GET
         while ContinuousClock.now < deadline {
             if let process = lock.withLock({ processes[child.name] }), !process.isRunning {
-                throw AppError(.unavailable, "\(child.name) exited with status \(process.terminationStatus) while starting (see its error above)")
+                throw AppError(.unavailable, "\(child.name) \(Self.describeExit(of: process)) while starting (see its error above)")
             }
             if let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(2)), response.status == .ok { return }
             try await Task.sleep(for: .milliseconds(200))

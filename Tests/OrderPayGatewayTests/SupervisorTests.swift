@@ -1,0 +1,70 @@
+import Foundation
+import Logging
+import OrderPayServer
+import OrderPayTestSupport
+import XCTest
+
+/// `orderpay up`'s supervisor on real child processes (this package's binary serving a registry).
+final class SupervisorTests: XCTestCase {
+    static var binary: URL { Bundle.main.bundleURL.appendingPathComponent("orderpay") }
+
+    /// Processes of this binary serving on `port`.
+    private func children(on port: Int) -> [pid_t] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { entry -> pid_t? in
+            guard let pid = pid_t(entry),
+                  let raw = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { return nil }
+            let arguments = raw.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            return arguments.contains("serve") && arguments.contains(String(port)) ? pid : nil
+        }
+    }
+
+    /// Listens on `port` (as another program would) until closed.
+    private func occupy(_ port: Int) throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var yes: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0, listen(fd, 8) == 0 else { close(fd); throw XCTSkip("could not take port \(port) back: \(errno)") }
+        return fd
+    }
+
+    func testAChildWhoseRestartsFailForAWhileEndsAsOneSupervisedProcess() async throws {
+        let directory = try temporaryDirectory("supervisor").path
+        let port = FreePort.find()
+        let log = CapturedLog()
+        var registry = Supervisor.Child(name: "registry", arguments: ["serve", "registry", "--port", String(port), "--host", "127.0.0.1",
+                                                                    "--data", directory], port: port)
+        registry.logFile = directory + "/registry.log"
+        let supervisor = Supervisor(executable: Self.binary, children: [registry], host: "127.0.0.1", logger: Logger(label: "supervisor") { _ in log })
+        try await supervisor.start()
+        let first = try XCTUnwrap(children(on: port).first)
+
+        kill(first, SIGKILL)
+        try await Task.sleep(for: .milliseconds(100))
+        // The first restarts (after 1 s, then 2 s) find the port taken and exit at once.
+        let holder = try occupy(port)
+        try await Task.sleep(for: .seconds(3.5))
+        close(holder)
+
+        let deadline = ContinuousClock.now + .seconds(20)
+        while !log.messages.contains(where: { $0.message.contains("restarted and healthy") }), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        try await Task.sleep(for: .seconds(3))   // time for any second restart loop to show itself
+        let messages = log.messages.map(\.message)
+        XCTAssertEqual(messages.filter { $0.contains("restarted and healthy") }.count, 1, "\(messages)")
+        XCTAssertEqual(messages.filter { $0.hasPrefix("registry was killed by signal 9") }.count, 1, "\(messages)")
+        XCTAssertEqual(children(on: port).count, 1, "one registry process, supervised")
+
+        await supervisor.stop()
+        try await Task.sleep(for: .milliseconds(200))
+        XCTAssertEqual(children(on: port), [], "stopping leaves no process behind")
+    }
+}
