@@ -28,6 +28,11 @@ extension Request {
         }
         let data = Data(buffer.readableBytesView)
         if data.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return nil }
+        // SQLite (through GRDB) keeps text only up to its first NUL: a name of "\u0000\u0000" would
+        // pass its length check and be stored empty. No field has a use for one.
+        if Self.containsEscapedNUL(data) {
+            throw HTTPProblem.badRequest("text must not contain NUL characters (\\u0000)")
+        }
         do {
             return try JSONCoding.decoder.decode(T.self, from: data)
         } catch DecodingError.dataCorrupted(let corrupted) where corrupted.codingPath.isEmpty {
@@ -39,5 +44,27 @@ extension Request {
         } catch {
             throw HTTPProblem.badRequest("request body could not be decoded: \(error)")
         }
+    }
+
+    /// Whether a JSON text holds `\u0000` as an escape (not as an escaped backslash followed by
+    /// "u0000"). Raw control characters are invalid JSON, so the escape is the only way in.
+    static func containsEscapedNUL(_ bytes: Data) -> Bool {
+        let escape = Array("u0000".utf8)
+        var backslashes = 0
+        var index = bytes.startIndex
+        while index < bytes.endIndex {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\\") {
+                backslashes += 1
+            } else {
+                if backslashes % 2 == 1, byte == UInt8(ascii: "u"), bytes.endIndex - index >= 5,
+                   bytes[index..<index + 5].elementsEqual(escape) {
+                    return true
+                }
+                backslashes = 0
+            }
+            index += 1
+        }
+        return false
     }
 }

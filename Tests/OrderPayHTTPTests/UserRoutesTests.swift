@@ -84,6 +84,13 @@ final class UserRoutesTests: XCTestCase {
             try await client.call(.put, "/api/users/\(t.other.id)", token: customer, body: UpdateProfileRequest(name: "Hacked")).problem(404)
             let invalid = try await client.call(.put, "/api/users/\(t.customer.id)", token: customer, json: #"{"name":"K"}"#).problem(422)
             XCTAssertEqual(invalid.errors.map(\.field), ["name"])
+            // SQLite would keep the text up to its first NUL: "" and "A", past the length check.
+            for name in [#"\u0000\u0000\u0000"#, #"A\u0000B"#] {
+                try await client.call(.put, "/api/users/\(t.customer.id)", token: customer, json: #"{"name":"\#(name)"}"#)
+                    .problem(400, containing: "NUL")
+            }
+            let backslash = try await client.call(.put, "/api/users/\(t.customer.id)", token: customer, json: #"{"name":"A\\u0000B"}"#)
+            XCTAssertEqual(try backslash.decode(User.self).name, #"A\u0000B"#, "an escaped backslash before u0000 is text")
         }
     }
 
