@@ -4,7 +4,10 @@ import GRDB
 /// Group commit: writes that arrive while a transaction is running are committed together in the
 /// next one, each inside its own savepoint, so one write's failure (a constraint, a validation)
 /// rolls back only that write. Under light load a write runs alone at once, so it adds no latency;
-/// under load, N concurrent writers share one commit instead of paying N.
+/// under load, N concurrent writers share one commit (and its sync to disk) instead of paying N.
+/// The transaction runs on GRDB's writer queue, so no thread of Swift's cooperative pool (one per
+/// core) is held while a commit waits for the disk: blocked there, they stalled every other stage
+/// of the flow, and `bench flow`'s half-rate p99 doubled.
 final class GroupCommitter: @unchecked Sendable {
     private struct Job {
         let work: (Database) throws -> Any

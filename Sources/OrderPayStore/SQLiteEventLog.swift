@@ -15,6 +15,8 @@ public final class SQLiteEventLog: EventLog, @unchecked Sendable {
     private let relayedThrough = Mutex<[String: Int64]>([:])
     private let topicSignals = Dictionary(uniqueKeysWithValues: Topic.allCases.map { ($0, Signal()) })
     let pool: DatabasePool
+    /// Every write: concurrent ones share a commit (and its sync to disk).
+    let writes: GroupCommitter
 
     public func appended(to topic: Topic) -> Signal { topicSignals[topic]! }
 
@@ -27,6 +29,7 @@ public final class SQLiteEventLog: EventLog, @unchecked Sendable {
 
     public init(path: String, settings: SQLiteDatabase.Settings = .init()) throws {
         pool = try SQLiteDatabase.open(path: path, settings: settings, migrator: Self.migrator)
+        writes = GroupCommitter(pool: pool)
         // Other processes on the same data dir (orderpay up, a CLI beside a console) append too:
         // wake this process's consumers when the log's WAL changes, not on their next timed wait.
         let url = URL(fileURLWithPath: path)
@@ -86,7 +89,7 @@ public final class SQLiteEventLog: EventLog, @unchecked Sendable {
     public func append(_ drafts: [EventDraft]) async throws {
         guard !drafts.isEmpty else { return }
         let events = drafts.map(SerializedEvent.init)
-        let stored = try pool.writeNow { db in try Self.insert(db, events) }
+        let stored = try await writes.write { db in try Self.insert(db, events) }
         let byId = Dictionary(drafts.map { ($0.eventId, $0) }, uniquingKeysWith: { first, _ in first })
         recent.record(stored.compactMap { stored in
             byId[stored.event.eventId].map { Self.asStored($0, sequence: stored.sequence, offset: stored.offset) }
@@ -97,7 +100,7 @@ public final class SQLiteEventLog: EventLog, @unchecked Sendable {
     public func relay(_ events: [SerializedEvent], from source: String, through outboxId: Int64) async throws {
         guard !events.isEmpty else { return }
         let expectedCursor = relayedThrough.withLock { $0[source] }
-        let (stored, written) = try pool.writeNow { db in
+        let (stored, written) = try await writes.write { db in
             let cursor = try Int64.fetchOne(db.cachedStatement(sql: "SELECT outbox_id FROM relay_cursors WHERE source = ?"), arguments: [source]) ?? 0
             // The cursor is where this process left it: nobody else copied from this outbox since,
             // so none of these events can be in the log yet and the per-event lookup is skipped.
@@ -181,7 +184,7 @@ public final class SQLiteEventLog: EventLog, @unchecked Sendable {
     }
 
     public func commit(group: String, topic: Topic, offset: Int64) async throws {
-        try pool.writeNow { db in
+        try await writes.write { db in
             // MAX keeps a slow, older writer from moving a group's offset backwards.
             try db.run("""
                 INSERT INTO consumer_offsets (consumer_group, topic, next_offset) VALUES (?, ?, ?)
@@ -191,7 +194,7 @@ public final class SQLiteEventLog: EventLog, @unchecked Sendable {
     }
 
     public func addDeadLetter(group: String, event: EventEnvelope, error: String, attempts: Int) async throws {
-        try pool.writeNow { db in
+        try await writes.write { db in
             guard let seq = try Int64.fetchOne(db, sql: "SELECT seq FROM events WHERE event_id = ?", arguments: [event.eventId]) else { return }
             try db.run("INSERT INTO dead_letters (consumer_group, event_seq, error, attempts, failed_at) VALUES (?, ?, ?, ?, ?)",
                            arguments: [group, seq, error, attempts, Date().storageValue])
@@ -218,7 +221,7 @@ public final class SQLiteEventLog: EventLog, @unchecked Sendable {
     }
 
     public func markReplayed(id: Int64, at date: Date) async throws {
-        try pool.writeNow { db in
+        try await writes.write { db in
             try db.run("UPDATE dead_letters SET replayed_at = ? WHERE id = ?", [date.storageValue, id])
         }
     }

@@ -8,8 +8,8 @@ public final class SQLiteOrderStore: OrderRepository, OutboxSource, @unchecked S
     public let name = "orders"
     public let outboxSignal = Signal()
     let pool: DatabasePool
-    /// Orders are placed one request at a time; concurrent placements share a commit.
-    let placements: GroupCommitter
+    /// Every write: concurrent ones share a commit (and its sync to disk).
+    let writes: GroupCommitter
     /// Every placement prices its items: concurrent placements share one catalog read.
     let catalogReads: CoalescedLookup<Int64, Product>
     let recentOutbox = RecentOutbox()
@@ -17,7 +17,7 @@ public final class SQLiteOrderStore: OrderRepository, OutboxSource, @unchecked S
     public init(path: String, settings: SQLiteDatabase.Settings = .init()) throws {
         let pool = try SQLiteDatabase.open(path: path, settings: settings, migrator: Self.migrator)
         self.pool = pool
-        placements = GroupCommitter(pool: pool)
+        writes = GroupCommitter(pool: pool)
         catalogReads = CoalescedLookup { ids in
             try pool.readNow { db in
                 let products = try db.rows("SELECT * FROM products WHERE id IN (\(databaseQuestionMarks(count: ids.count)))",
@@ -87,7 +87,7 @@ public final class SQLiteOrderStore: OrderRepository, OutboxSource, @unchecked S
     // MARK: Catalog
 
     public func insertProduct(sku: String, name: String, unitPrice: Money, active: Bool) async throws -> Product {
-        try pool.writeNow { db in
+        try await writes.write { db in
             try translatingConstraintErrors("a product with sku \(sku) already exists") {
                 try db.run("INSERT INTO products (sku, name, unit_price_minor, active) VALUES (?, ?, ?, ?)",
                                arguments: [sku, name, unitPrice.minorUnits, active])
@@ -97,7 +97,7 @@ public final class SQLiteOrderStore: OrderRepository, OutboxSource, @unchecked S
     }
 
     public func updateProduct(_ product: Product) async throws -> Product {
-        try pool.writeNow { db in
+        try await writes.write { db in
             try translatingConstraintErrors("a product with sku \(product.sku) already exists") {
                 try db.run("UPDATE products SET sku = ?, name = ?, unit_price_minor = ?, active = ? WHERE id = ?",
                                arguments: [product.sku, product.name, product.unitPrice.minorUnits, product.active, product.id])
@@ -125,7 +125,7 @@ public final class SQLiteOrderStore: OrderRepository, OutboxSource, @unchecked S
 
     public func insert(_ new: NewOrder, history: OrderHistoryEntry,
                        events: @escaping @Sendable (Order) throws -> [EventDraft]) async throws -> (order: Order, created: Bool) {
-        let result: (Order, [OutboxRow]?) = try await placements.write { db in
+        let result: (Order, [OutboxRow]?) = try await writes.write { db in
             if let key = new.idempotencyKey,
                let existing = try db.row("SELECT * FROM orders WHERE user_id = ? AND idempotency_key = ?", [new.userId, key]) {
                 return (try Self.order(db, existing), nil)
@@ -185,7 +185,7 @@ public final class SQLiteOrderStore: OrderRepository, OutboxSource, @unchecked S
     }
 
     public func apply(_ decisions: [OrderDecision], returningItems: Bool) async throws -> [Order] {
-        let (changed, enqueued): ([Order], [OutboxRow]) = try pool.writeNow { db in
+        let (changed, enqueued): ([Order], [OutboxRow]) = try await writes.write { db in
             var changed: [Order] = []
             var enqueued: [OutboxRow] = []
             for decision in decisions {
@@ -275,6 +275,6 @@ public final class SQLiteOrderStore: OrderRepository, OutboxSource, @unchecked S
     }
 
     public func removeEvents(upTo id: Int64) async throws {
-        try pool.writeNow { db in try Outbox.remove(db, upTo: id) }
+        try await writes.write { db in try Outbox.remove(db, upTo: id) }
     }
 }

@@ -9,10 +9,13 @@ public final class SQLitePaymentStore: PaymentRepository, OutboxSource, @uncheck
     public let name = "payments"
     public let outboxSignal = Signal()
     let pool: DatabasePool
+    /// Every write: concurrent ones share a commit (and its sync to disk).
+    let writes: GroupCommitter
     let recentOutbox = RecentOutbox()
 
     public init(path: String, settings: SQLiteDatabase.Settings = .init()) throws {
         pool = try SQLiteDatabase.open(path: path, settings: settings, migrator: Self.migrator)
+        writes = GroupCommitter(pool: pool)
     }
 
     static var migrator: DatabaseMigrator {
@@ -59,7 +62,7 @@ public final class SQLitePaymentStore: PaymentRepository, OutboxSource, @uncheck
 
     /// The unique order_id alone turns a redelivered `order-created` away: no inbox row per claim.
     public func claim(_ claims: [PaymentClaim], group: String) async throws -> [PaymentRecord] {
-        try pool.writeNow { db in
+        try await writes.write { db in
             var claimed: [PaymentRecord] = []
             for claim in claims {
                 let order = claim.order
@@ -90,7 +93,7 @@ public final class SQLitePaymentStore: PaymentRepository, OutboxSource, @uncheck
     }
 
     public func apply(_ decisions: [PaymentDecision]) async throws -> [PaymentRecord] {
-        let (changed, enqueued): ([PaymentRecord], [OutboxRow]) = try pool.writeNow { db in
+        let (changed, enqueued): ([PaymentRecord], [OutboxRow]) = try await writes.write { db in
             var changed: [PaymentRecord] = []
             var enqueued: [OutboxRow] = []
             for decision in decisions {
@@ -159,7 +162,7 @@ public final class SQLitePaymentStore: PaymentRepository, OutboxSource, @uncheck
     }
 
     public func rememberCancelledOrders(_ orderIds: [Int64]) async throws {
-        try pool.writeNow { db in
+        try await writes.write { db in
             for id in orderIds { try db.run("INSERT OR IGNORE INTO cancelled_orders (order_id) VALUES (?)", [id]) }
         }
     }
@@ -195,6 +198,6 @@ public final class SQLitePaymentStore: PaymentRepository, OutboxSource, @uncheck
     }
 
     public func removeEvents(upTo id: Int64) async throws {
-        try pool.writeNow { db in try Outbox.remove(db, upTo: id) }
+        try await writes.write { db in try Outbox.remove(db, upTo: id) }
     }
 }
