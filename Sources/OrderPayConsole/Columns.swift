@@ -9,10 +9,13 @@ public struct Column<Row>: Sendable {
     public let alignRight: Bool
     public let value: @Sendable (Row, Glyphs) -> String
     public let role: @Sendable (Row) -> CellRole
+    /// How `<` `>` order rows by this column when its text does not: a date printed as `11-26 11:44`
+    /// sorts by the date (the text drops the year). Nil: by the text, numerically when it is a number.
+    public let ascending: (@Sendable (Row, Row) -> Bool)?
 
     init(_ title: String, _ width: Int, right: Bool = false, role: @escaping @Sendable (Row) -> CellRole = { _ in .body },
-         _ value: @escaping @Sendable (Row, Glyphs) -> String) {
-        self.title = title; self.width = width; alignRight = right; self.value = value; self.role = role
+         sortedBy ascending: (@Sendable (Row, Row) -> Bool)? = nil, _ value: @escaping @Sendable (Row, Glyphs) -> String) {
+        self.title = title; self.width = width; alignRight = right; self.value = value; self.role = role; self.ascending = ascending
     }
 }
 
@@ -27,7 +30,7 @@ public enum Columns {
         Column("TOTAL", 11, right: true) { o, _ in "\(o.totalAmount)" },
         Column("USER", 5, right: true) { o, _ in "\(o.userId)" },
         Column("ITEMS", 5, right: true) { o, _ in "\(o.orderItems.reduce(0) { $0 + $1.quantity })" },
-        Column("UPDATED", 11) { o, _ in time.string(from: o.updatedAt) },
+        Column("UPDATED", 11, sortedBy: { $0.updatedAt < $1.updatedAt }) { o, _ in time.string(from: o.updatedAt) },
         Column("REASON", 20, role: { _ in .muted }) { o, _ in o.failureReason ?? "" },
     ]
 
@@ -56,14 +59,21 @@ public enum Columns {
         }
         if let sort = table.sortColumn, columns.indices.contains(sort) {
             let column = columns[sort]
-            rows.sort { a, b in
+            let ascending = column.ascending ?? { a, b in
                 let x = column.value(a, glyphs), y = column.value(b, glyphs)
-                let ordered: Bool
-                if let dx = Decimal(string: x), let dy = Decimal(string: y), !x.isEmpty, !y.isEmpty { ordered = dx < dy } else { ordered = x < y }
-                return table.sortDescending ? !ordered && x != y : ordered
+                if let dx = number(x), let dy = number(y) { return dx < dy }
+                return x < y
             }
+            rows.sort { a, b in table.sortDescending ? ascending(b, a) : ascending(a, b) }
         }
         return rows
+    }
+
+    /// The value of a text that is wholly a number (`42`, `-179.80`); `Decimal(string:)` alone
+    /// would also read `11` out of `11-26 11:44`.
+    static func number(_ text: String) -> Decimal? {
+        guard text.range(of: #"^-?[0-9]+(\.[0-9]+)?$"#, options: .regularExpression) != nil else { return nil }
+        return Decimal(string: text)
     }
 }
 

@@ -46,7 +46,10 @@ public struct TableState<Row: ListRow>: Sendable {
     public var filter = RowFilter()
     public var sortColumn: Int?
     public var sortDescending = false
-    public var marked: Set<Int64> = []
+    /// Marked rows (Space) as last seen, kept when their page is not on screen, so a bulk action
+    /// includes every mark the title counts, not only those on the current page.
+    public var markedRows: [Int64: Row] = [:]
+    public var marked: Set<Int64> { Set(markedRows.keys) }
     public var loaded = false
     public var error: String?
 
@@ -137,6 +140,13 @@ public struct ConfirmState: Sendable, Equatable {
     public var action: ConsoleAction
 }
 
+/// The help overlay: longer than a small terminal, so it scrolls.
+public struct HelpState: Sendable, Equatable {
+    /// The first line shown.
+    public var scroll = 0
+    public init() {}
+}
+
 public struct AuditState: Sendable, Equatable {
     public var entries: [AuditEntry] = []
     public var scroll = 0
@@ -150,7 +160,7 @@ public struct DeadLettersState: Sendable, Equatable {
 
 /// What covers the dashboard, innermost last. Esc pops one.
 public enum Overlay: Sendable, Equatable {
-    case help
+    case help(HelpState)
     case detail(DetailState)
     case form(FormState)
     case confirm(ConfirmState)

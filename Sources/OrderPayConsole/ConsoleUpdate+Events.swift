@@ -23,6 +23,11 @@ extension ConsoleUpdate {
         for event in batch {
             if patch(&state.orders.rows, with: event) == .outOfStep { effects.insert(.orders) }
             let payment = patch(&state.payments.rows, with: event)
+            if !state.payments.markedRows.isEmpty {
+                // Marks on other pages follow the stream too, so a bulk retry sees their status.
+                var marked = Array(state.payments.markedRows.values)
+                if patch(&marked, with: event) == .applied { for row in marked { state.payments.markedRows[row.id] = row } }
+            }
             switch event.envelope.payload {
             case .orderCreated:
                 effects.insert(.counts)

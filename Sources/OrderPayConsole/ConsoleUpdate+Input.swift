@@ -44,7 +44,7 @@ extension ConsoleUpdate {
         }
         switch verb {
         case "q", "q!", "quit", "exit": return quit(&state)
-        case "help", "h": state.overlays.append(.help)
+        case "help", "h": state.overlays.append(.help(HelpState()))
         case "refresh", "r": return refreshAll()
         case "audit": return perform(&state, .audit)
         case "dead", "deadletters", "dead-letters", "dlq": return perform(&state, .deadLetters)

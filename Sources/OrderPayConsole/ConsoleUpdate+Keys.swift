@@ -9,10 +9,7 @@ extension ConsoleUpdate {
             switch overlay {
             case .confirm(let confirm): return handleConfirm(&state, confirm, key)
             case .form(let form): return handleForm(&state, form, key)
-            case .help:
-                if key == .char("q") { return quit(&state) }
-                if key == .escape || key == .char("?") || key == .enter { state.overlays.removeLast() }
-                return []
+            case .help(let help): return handleHelp(&state, help, key)
             case .detail(let detail): return handleDetail(&state, detail, key)
             case .audit(let audit): return handleAudit(&state, audit, key)
             case .deadLetters(let letters): return handleDeadLetters(&state, letters, key)
@@ -39,7 +36,7 @@ extension ConsoleUpdate {
     }
 
     static func refuseReadOnly(_ state: inout ConsoleState, _ action: KeyAction) -> [Effect] {
-        toast(&state, "read-only console: \(action.rawValue) is disabled", error: true)
+        toast(&state, "read-only console: \(action.label) is disabled", error: true)
         return []
     }
 
@@ -48,7 +45,7 @@ extension ConsoleUpdate {
         if action.mutates && state.readOnly { return refuseReadOnly(&state, action) }
         switch action {
         case .quit: return quit(&state)
-        case .help: state.overlays.append(.help)
+        case .help: state.overlays.append(.help(HelpState()))
         case .back:
             if state.events.fullscreen && state.focus == .events { state.events.fullscreen = false; return relayout(&state) }
             return clearFilter(&state)
@@ -75,7 +72,7 @@ extension ConsoleUpdate {
         case .sortNext, .sortPrevious, .sortInvert: sort(&state, action)
         case .mark:
             if let payment = state.selectedPayment {
-                if state.payments.marked.remove(payment.id) == nil { state.payments.marked.insert(payment.id) }
+                if state.payments.markedRows.removeValue(forKey: payment.id) == nil { state.payments.markedRows[payment.id] = payment }
                 return move(&state, .down)
             }
         case .newOrder:
@@ -156,7 +153,7 @@ extension ConsoleUpdate {
         if !currentFilter(state).isEmpty { setFilter(&state, ""); return [] }
         func reset<Row>(_ table: inout TableState<Row>, _ pane: PaneID) -> [Effect] {
             guard table.query.status != nil || table.query.text != nil || !table.marked.isEmpty else { return [] }
-            table.query.status = nil; table.query.text = nil; table.page = 0; table.cursor = 0; table.marked = []
+            table.query.status = nil; table.query.text = nil; table.page = 0; table.cursor = 0; table.markedRows = [:]
             return [.load(pane)]
         }
         switch state.focus {
@@ -186,12 +183,19 @@ extension ConsoleUpdate {
     static func startRetry(_ state: inout ConsoleState) -> [Effect] {
         switch state.focus {
         case .payments:
-            let marked = state.payments.rows.filter { state.payments.marked.contains($0.id) }
+            // Every mark counts, on this page or another (as last seen there); the ones that did
+            // not fail are named, not dropped silently.
+            let table = state.payments
+            let marked = table.marked.sorted().compactMap { id in table.rows.first { $0.id == id } ?? table.markedRows[id] }
             let targets = marked.isEmpty ? [state.selectedPayment].compactMap { $0 } : marked
             let failed = targets.filter { $0.status == .failed }
             guard !failed.isEmpty else {
                 toast(&state, targets.isEmpty ? "no payment selected" : "only FAILED payments can be retried", error: true)
                 return []
+            }
+            let skipped = targets.filter { $0.status != .failed }
+            if !skipped.isEmpty {
+                toast(&state, "not retried (not FAILED): " + skipped.map { "#\($0.id) \($0.status.rawValue)" }.joined(separator: ", "), error: true)
             }
             state.overlays.append(.form(.retry(failed.map(\.id))))
         case .orders:

@@ -11,7 +11,7 @@ extension ConsoleUpdate {
         case .char("y"), .char("Y"), .enter:
             state.overlays.removeLast()
             if case .form(var form)? = state.topOverlay { form.submitting = true; replaceTop(&state, .form(form)) }
-            if case .retryPayments = confirm.action { state.payments.marked = [] }
+            if case .retryPayments = confirm.action { state.payments.markedRows = [:] }
             return [.perform(confirm.action)]
         case .char("n"), .char("N"), .escape, .char("q"):
             state.overlays.removeLast()
@@ -45,7 +45,8 @@ extension ConsoleUpdate {
         case .char(let c):
             switch field.kind {
             case .text: field.text.append(c)
-            case .number: if c.isNumber, field.text.count < 6 { field.text.append(c) }
+            // ASCII digits only: `isNumber` would take ٣ or ３, which `Int(_:)` then refuses.
+            case .number: if ("0"..."9").contains(c), field.text.count < 6 { field.text.append(c) }
             case .choice(let options):
                 // Typing jumps to the next option starting with that letter.
                 let lower = String(c).lowercased()
@@ -57,6 +58,8 @@ extension ConsoleUpdate {
             form.fields[form.focus] = field
             switch form.submission(users: state.pickerUsers, catalog: state.catalog) {
             case .submit(let action):
+                // Valid now: errors from an earlier try would otherwise show behind the dialog.
+                form.clearErrors()
                 replaceTop(&state, .form(form))
                 state.overlays.append(.confirm(ConfirmState(question: action.summary.capitalizedFirst + "?", action: action)))
             case .invalid(let marked):
@@ -66,13 +69,42 @@ extension ConsoleUpdate {
         default: return []
         }
         form.fields[index] = field
-        // Picking another customer fills in their address.
-        if field.name == "user", field.choice != original.fields[index].choice, state.pickerUsers.indices.contains(field.choice),
-           let i = form.fields.firstIndex(where: { $0.name == "address" }) {
-            form.fields[i].text = state.pickerUsers[field.choice].address ?? form.fields[i].text
-        }
+        if field.name == "user", field.choice != original.fields[index].choice { changeCustomer(&form, from: original.fields[index].choice, state.pickerUsers) }
         replaceTop(&state, .form(form))
         return []
+    }
+
+    static func handleHelp(_ state: inout ConsoleState, _ original: HelpState, _ key: Key) -> [Effect] {
+        var help = original
+        let page = ConsoleView.helpViewport(state).height
+        // Clamped here, not only when drawn, so `k` after too many `j`s moves at once.
+        let last = max(0, ConsoleView.helpLines(state).count - page)
+        switch key {
+        case .escape, .char("?"), .enter: state.overlays.removeLast(); return []
+        case .char("q"): return quit(&state)
+        case .char("j"), .down: help.scroll += 1
+        case .char("k"), .up: help.scroll -= 1
+        case .pageDown, .ctrl("f"), .char(" "): help.scroll += max(1, page - 1)
+        case .pageUp, .ctrl("b"): help.scroll -= max(1, page - 1)
+        case .char("g"), .home: help.scroll = 0
+        case .char("G"), .end: help.scroll = last
+        default: return []
+        }
+        help.scroll = min(max(0, help.scroll), last)
+        replaceTop(&state, .help(help))
+        return []
+    }
+
+    /// Picking another customer puts their address in "Ship to" — blank when they have none, so the
+    /// form asks for one rather than shipping to the previous customer's address. An address the
+    /// operator typed (anything but the previous customer's own) is theirs and stays; the confirm
+    /// dialog shows it.
+    static func changeCustomer(_ form: inout FormState, from previous: Int, _ users: [User]) {
+        guard let i = form.fields.firstIndex(where: { $0.name == "address" }), users.indices.contains(form.choice("user")) else { return }
+        let filledIn = users.indices.contains(previous) ? users[previous].address ?? "" : ""
+        let current = form.fields[i].text.trimmingCharacters(in: .whitespaces)
+        guard current.isEmpty || current == filledIn.trimmingCharacters(in: .whitespaces) else { return }
+        form.fields[i].text = users[form.choice("user")].address ?? ""
     }
 
     static func handleDetail(_ state: inout ConsoleState, _ original: DetailState, _ key: Key) -> [Effect] {

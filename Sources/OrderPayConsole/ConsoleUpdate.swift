@@ -106,6 +106,7 @@ public enum ConsoleUpdate {
             table.rows = page.rows; table.total = page.total; table.page = page.page
             table.loaded = true; table.error = nil
             table.cursor = min(table.cursor, max(0, page.rows.count - 1))
+            for row in page.rows where table.markedRows[row.rowId] != nil { table.markedRows[row.rowId] = row }
         case .failure(let error):
             table.error = error.message
         }

@@ -6,7 +6,12 @@ extension ConsoleView {
 
     static func drawOverlay(_ screen: inout Screen, _ state: ConsoleState, _ overlay: Overlay, _ body: Rect) {
         switch overlay {
-        case .help: drawLines(&screen, body, "Help — every key", helpLines(state), scroll: 0, glyphs: state.glyphs)
+        case .help(let help):
+            let lines = helpLines(state), height = helpViewport(state).height
+            let start = min(help.scroll, max(0, lines.count - height))
+            // When it does not fit, the title says where the page is (j/k and PgUp/PgDn scroll).
+            let position = lines.count > height ? " \(start + 1)–\(min(lines.count, start + height)) of \(lines.count)" : ""
+            drawLines(&screen, body, "Help — every key" + position, lines, scroll: start, glyphs: state.glyphs)
         case .detail(let detail):
             let (title, lines) = detailLines(detail.content, state)
             drawLines(&screen, body, title, lines, scroll: detail.scroll, glyphs: state.glyphs)
@@ -38,7 +43,16 @@ extension ConsoleView {
         }
     }
 
+    /// The columns and rows inside the help box: the body less the frame and its margins.
+    static func helpViewport(_ state: ConsoleState) -> (width: Int, height: Int) {
+        let body = state.height - Layout(state).bodyTop - 1
+        return (max(1, state.width - 4), max(1, body - 2))
+    }
+
+    /// The help, wrapped to the box's width (a key's description continues under itself) so that
+    /// scrolling reaches every word at any size.
     static func helpLines(_ state: ConsoleState) -> [Line] {
+        let width = helpViewport(state).width
         var lines: [Line] = []
         let sections: [(String, KeyContext)] = [("Everywhere", .global), ("Lists", .list), ("Orders", .orders), ("Payments", .payments),
                                                 ("Users", .users), ("Events", .events), ("Dead letters", .deadLetters), ("Detail", .detail)]
@@ -47,11 +61,25 @@ extension ConsoleView {
             guard !bindings.isEmpty else { continue }
             lines.append((name, .title))
             for b in bindings {
-                lines.append(("  " + TextWidth.fit(b.keys.map(\.description).joined(separator: " "), 14) + b.help, .body))
+                let keys = "  " + TextWidth.fit(b.keys.map(\.description).joined(separator: " "), 14)
+                for (i, part) in wrapWords(b.help, width - TextWidth.of(keys)).enumerated() {
+                    lines.append(((i == 0 ? keys : String(repeating: " ", count: TextWidth.of(keys))) + part, .body))
+                }
             }
         }
-        lines.append(("Esc closes this help. Commands: :orders status=S user=EMAIL · :payments status=S · :user TEXT · :events topic=T · :order ID · :theme NAME · :audit · :q", .muted))
+        let commands = "Esc closes this help. Commands: :orders status=S user=EMAIL · :payments status=S · :user TEXT · :events topic=T · :order ID · :theme NAME · :audit · :q"
+        lines += wrapWords(commands, width).map { ($0, .muted) }
         return lines
+    }
+
+    /// `text` broken at spaces into lines of at most `width` columns (a longer word gets a line to itself).
+    static func wrapWords(_ text: String, _ width: Int) -> [String] {
+        var lines: [String] = [], line = ""
+        for word in text.split(separator: " ") {
+            let longer = line.isEmpty ? String(word) : line + " " + word
+            if line.isEmpty || TextWidth.of(longer) <= width { line = longer } else { lines.append(line); line = String(word) }
+        }
+        return lines + [line]
     }
 
     static func time(_ date: Date) -> String { String(ClockText.text(date, clock).prefix(8)) }
@@ -168,10 +196,11 @@ extension ConsoleView {
 
     static func drawConfirm(_ screen: inout Screen, _ state: ConsoleState, _ confirm: ConfirmState, _ body: Rect) {
         let width = min(72, body.width)
-        let lines = wrap(confirm.question, width - 4)
+        // Broken between words: the question now ends with the order's address, read as a whole.
+        let lines = wrapWords(confirm.question, width - 4)
         let rect = centered(body, width: width, height: lines.count + 4)
         drawBox(&screen, rect, title: "Confirm", focused: true, glyphs: state.glyphs)
-        for (i, line) in lines.enumerated() { screen.put(line, x: rect.x + 2, y: rect.y + 1 + i, role: .body) }
+        for (i, line) in lines.enumerated() { screen.put(TextWidth.truncate(line, to: width - 4), x: rect.x + 2, y: rect.y + 1 + i, role: .body) }
         screen.put("[y] yes   [n] no", x: rect.x + 2, y: rect.y + rect.height - 2, role: .hintKey)
     }
 }

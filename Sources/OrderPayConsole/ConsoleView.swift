@@ -41,10 +41,11 @@ public enum ConsoleView {
     static func drawHeader(_ screen: inout Screen, _ state: ConsoleState) {
         screen.fill(x: 0, y: 0, width: state.width, height: 1, role: .header)
         let sep = " \(state.glyphs.separator) "
-        var x = screen.put(" OrderPay" + sep + state.modeName + sep + state.endpoint + sep + state.operatorName + (state.readOnly ? " (read-only)" : ""),
-                           x: 0, y: 0, role: .header)
         let time = ClockText.text(state.now, clock)
         let limit = state.width - TextWidth.of(time) - 2
+        // Cut to leave the clock a gap: on a narrow terminal the operator ran into the time.
+        let title = " OrderPay" + sep + state.modeName + sep + state.endpoint + sep + state.operatorName + (state.readOnly ? " (read-only)" : "")
+        var x = screen.put(TextWidth.truncate(title, to: limit - 1), x: 0, y: 0, role: .header)
         x += 2
         for status in OrderStatus.allCases {
             let text = "\(status.rawValue) \(state.orderCounts[status] ?? 0)"

@@ -25,8 +25,7 @@ extension FormState {
     /// Checks the fields and turns the form into its action, or returns the form with its errors marked.
     public func submission(users: [User], catalog: [Product]) -> FormOutcome {
         var checked = self
-        checked.error = nil
-        for i in checked.fields.indices { checked.fields[i].error = nil }
+        checked.clearErrors()
         var action: ConsoleAction?
         switch kind {
         case .placeOrder:
@@ -48,7 +47,7 @@ extension FormState {
                 let what = lines.map { "\($0.product.name) ×\($0.quantity)" }.joined(separator: ", ")
                 action = .placeOrder(NewOrder(userId: user.id, items: items, shippingAddress: text("address"), paymentMethod: method,
                                               paymentToken: text("token")),
-                                     summary: "\(user.email): \(what) = \(total) with \(text("token"))")
+                                     summary: "\(user.email): \(what) = \(total) with \(text("token")), ship to \(text("address"))")
             }
         case .createUser:
             let email = text("email"), name = text("name"), password = field("password")?.text ?? ""

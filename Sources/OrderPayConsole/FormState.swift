@@ -68,6 +68,11 @@ public struct FormState: Sendable, Equatable {
         if let i = fields.firstIndex(where: { $0.name == name }) { fields[i].error = message }
     }
 
+    public mutating func clearErrors() {
+        error = nil
+        for i in fields.indices { fields[i].error = nil }
+    }
+
     public static let productLines = 4
 
     public static func placeOrder(users: [User], catalog: [Product]) -> FormState {

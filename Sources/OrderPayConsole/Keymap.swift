@@ -8,6 +8,9 @@ public enum KeyAction: String, Sendable, CaseIterable {
     case newOrder, retry, cancelOrder, completeOrder, refund, deadLetters, replay, newUser, toggleAdmin, toggleLock
     case follow, pause, timestamps, wrap, fullscreen, topic
 
+    /// What the operator calls it: the help text of its first binding ("new order", not `newOrder`).
+    public var label: String { Keymap.bindings.first { $0.action == self }?.help ?? rawValue }
+
     /// Actions that change data: hidden and refused in `--read-only`.
     public var mutates: Bool {
         switch self {

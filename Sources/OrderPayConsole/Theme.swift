@@ -88,10 +88,12 @@ public struct Theme: Equatable, Sendable {
 
     public func style(_ role: CellRole) -> Style { styles[role] ?? styles[.body] ?? Style() }
 
-    /// Without colour, roles that colour alone would set apart get an attribute instead.
+    /// Without colour, roles that colour alone would set apart get an attribute instead. So do they
+    /// when the theme gives them nothing of their own (a role left out, or the empty `fallback`): the
+    /// cursor, the focused pane and the active tab must never look like the body.
     public func style(_ role: CellRole, depth: ColorDepth) -> Style {
         var style = style(role)
-        guard depth == .mono else { return style }
+        guard depth == .mono || (role != .body && style == self.style(.body)) else { return style }
         switch role {
         case .cursor, .header, .banner, .input: style.attributes.insert(.reverse)
         case .focus, .title, .hintKey, .fail, .error, .tableHeader: style.attributes.insert(.bold)
@@ -102,7 +104,8 @@ public struct Theme: Equatable, Sendable {
         return style
     }
 
-    /// Used when no theme file can be found: no colours, attributes only.
+    /// Used when no theme can be loaded at all: no colours; `style(_:depth:)` still sets the cursor,
+    /// focus and failures apart with attributes.
     public static let fallback = Theme(name: "fallback", styles: [:])
 }
 

@@ -37,7 +37,8 @@ public enum ThemeLoader {
     }
 
     /// Folders searched for `NAME.theme`: $ORDERPAY_THEMES, a `themes/` folder beside or above the
-    /// executable (the repository's, for a binary built in place), then ./themes.
+    /// executable (the repository's, for a binary built in place), then ./themes. The shipped themes
+    /// are built in too (`BuiltinThemes`), behind these, so an edited copy wins.
     public static func searchPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> [String] {
         var dirs: [String] = []
         if let custom = environment["ORDERPAY_THEMES"], !custom.isEmpty { dirs.append(custom) }
@@ -50,7 +51,7 @@ public enum ThemeLoader {
         return dirs
     }
 
-    /// A theme by name (searched for) or by path (anything with a `/` or ending in `.theme`).
+    /// A theme by name (searched for, then built in) or by path (anything with a `/` or ending in `.theme`).
     public static func load(_ nameOrPath: String, searchPath: [String] = searchPath()) throws -> Theme {
         let isPath = nameOrPath.contains("/") || nameOrPath.hasSuffix(".theme")
         let candidates = isPath ? [nameOrPath] : searchPath.map { "\($0)/\(nameOrPath).theme" }
@@ -60,14 +61,16 @@ public enum ThemeLoader {
             return try parse(String(decoding: data, as: UTF8.self), name: name, source: path)
         }
         if isPath { throw ThemeError(description: "theme file \(nameOrPath) not found") }
-        let known = available(searchPath: searchPath)
-        throw ThemeError(description: "unknown theme '\(nameOrPath)'" + (known.isEmpty ? " (no themes folder found; set ORDERPAY_THEMES)" : " (themes: \(known.joined(separator: ", ")))"))
+        // No file of that name: a shipped theme still works from a binary copied elsewhere.
+        if let text = BuiltinThemes.sources[nameOrPath] { return try parse(text, name: nameOrPath, source: "built-in \(nameOrPath).theme") }
+        throw ThemeError(description: "unknown theme '\(nameOrPath)' (themes: \(available(searchPath: searchPath).joined(separator: ", ")))")
     }
 
+    /// The themes found on the search path and the built-in ones.
     public static func available(searchPath: [String] = searchPath()) -> [String] {
         let names = searchPath.flatMap { dir in
             ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".theme") }.map { String($0.dropLast(6)) }
         }
-        return Array(Set(names)).sorted()
+        return Array(Set(names).union(BuiltinThemes.sources.keys)).sorted()
     }
 }

@@ -40,12 +40,9 @@ struct ConsoleCommand: AsyncParsableCommand {
             do { consoleOptions.script = try KeyScript.parse(text) } catch { CLI.fail("\(script): \(error)") }
         }
         let themeName = theme ?? environment["ORDERPAY_THEME"].flatMap { $0.isEmpty ? nil : $0 } ?? "default"
+        // The shipped themes are built in, so a binary copied away from its themes folder has them too.
         let loadedTheme: Theme
-        do { loadedTheme = try ThemeLoader.load(themeName) } catch {
-            // Without a themes folder (a binary copied elsewhere) the default falls back to attributes only.
-            guard theme == nil, environment["ORDERPAY_THEME"] == nil, "\(error)".hasPrefix("unknown theme") else { CLI.fail("\(error)") }
-            loadedTheme = .fallback
-        }
+        do { loadedTheme = try ThemeLoader.load(themeName) } catch { CLI.fail("\(error)") }
         let noColor = noColor || !(environment["NO_COLOR"] ?? "").isEmpty
 
         let start: (any Backend) async throws -> Void = { backend in

@@ -51,7 +51,7 @@ final class RuntimeTests: XCTestCase {
         <Enter>
         wait-for "Confirm"
         y
-        wait-for "card declined"
+        wait-for "#201 PENDING → FAILED"
         2
         g
         r

@@ -58,6 +58,42 @@ final class ThemeTests: XCTestCase {
         }
     }
 
+    func testShippedThemesAreBuiltInForACopiedBinary() throws {
+        let names = ["default", "deuteranopia", "high-contrast", "light", "mono"]
+        for name in names {
+            let file = try String(contentsOf: themes.appendingPathComponent("\(name).theme"), encoding: .utf8)
+            XCTAssertEqual(BuiltinThemes.sources[name], file, "BuiltinThemes.swift differs from themes/\(name).theme: copy the file's text into it")
+            // No themes folder anywhere on the search path: the built-in copy loads, the same theme.
+            XCTAssertEqual(try ThemeLoader.load(name, searchPath: ["/nonexistent"]), try ThemeLoader.load(name, searchPath: [themes.path]))
+        }
+        XCTAssertEqual(ThemeLoader.available(searchPath: []), names)
+        XCTAssertThrowsError(try ThemeLoader.load("nope", searchPath: [])) {
+            XCTAssertEqual("\($0)", "unknown theme 'nope' (themes: default, deuteranopia, high-contrast, light, mono)")
+        }
+    }
+
+    func testAThemeFileOnTheSearchPathWinsOverTheBuiltIn() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("themes-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try "body = red default\n".write(to: dir.appendingPathComponent("default.theme"), atomically: true, encoding: .utf8)
+        XCTAssertEqual(try ThemeLoader.load("default", searchPath: [dir.path]).style(.body).foreground, .index(1))
+    }
+
+    func testTheCursorStandsOutInAThemeThatDoesNotStyleIt() throws {
+        let partial = try ThemeLoader.parse("body = default default\nok = green default\n", name: "partial", source: "partial.theme")
+        for theme in [Theme.fallback, partial] {
+            for depth in [ColorDepth.c256, .c8, .mono] {
+                XCTAssertTrue(theme.style(.cursor, depth: depth).attributes.contains(.reverse), "\(theme.name) \(depth) cursor")
+                XCTAssertTrue(theme.style(.focus, depth: depth).attributes.contains(.bold), "\(theme.name) \(depth) focus")
+            }
+        }
+        // A theme that styles its cursor keeps that style in colour.
+        let shipped = try ThemeLoader.load("default", searchPath: [themes.path])
+        XCTAssertEqual(shipped.style(.cursor, depth: .c256), shipped.style(.cursor))
+        XCTAssertEqual(partial.style(.ok, depth: .c256), partial.style(.ok))
+    }
+
     func testBadThemeLineIsNamed() {
         XCTAssertThrowsError(try ThemeLoader.parse("body = default default\nfocus = cyan\n", name: "x", source: "x.theme")) {
             XCTAssertEqual("\($0)", "x.theme:2: 'focus' needs a foreground and a background colour")

@@ -71,6 +71,21 @@ final class UpdateTests: XCTestCase {
         XCTAssertEqual(state.visibleOrders.map(\.id), [6, 5, 4, 3, 2, 1])
     }
 
+    func testSortByUpdatedFollowsTheDateNotItsText() {
+        var state = Fixtures.state()
+        let day = Fixtures.now.addingTimeInterval(-8 * 3600) // 01-15 00:00 UTC
+        func order(_ id: Int64, _ seconds: TimeInterval) -> Order { var o = Fixtures.order(id, .paid); o.updatedAt = day.addingTimeInterval(seconds); return o }
+        // Same day at different times, and one a year earlier that `MM-dd HH:mm` cannot tell apart.
+        let rows = [order(1, 11 * 3600 + 44 * 60), order(2, 9 * 3600 + 5 * 60), order(3, 23 * 3600 + 59 * 60), order(4, -365 * 86_400 + 12 * 3600)]
+        _ = ConsoleUpdate.update(&state, .ordersLoaded(.success(RowPage(rows: rows, page: 0, total: rows.count)), eventsSeen: state.events.endIndex))
+        let updated = Columns.orders.firstIndex { $0.title == "UPDATED" }!
+        for _ in 0...updated { Fixtures.press(&state, .char(">")) }
+        XCTAssertEqual(state.orders.sortColumn, updated)
+        XCTAssertEqual(state.visibleOrders.map(\.id), [4, 2, 1, 3])
+        Fixtures.press(&state, .char("I"))
+        XCTAssertEqual(state.visibleOrders.map(\.id), [3, 1, 2, 4])
+    }
+
     func testEventsUpdateRowsInPlace() {
         var state = Fixtures.state()
         let update = Fixtures.event(9, .orderStatusUpdated(OrderStatusUpdated(orderId: 4, userId: 2, from: .pending, to: .paid, reason: nil)))
@@ -193,6 +208,15 @@ final class UpdateTests: XCTestCase {
         XCTAssertTrue(state.toasts.last!.text.contains("read-only"))
     }
 
+    func testReadOnlyRefusalNamesTheActionAsTheHelpDoes() {
+        var state = Fixtures.state()
+        state.readOnly = true
+        Fixtures.press(&state, .char("n"))
+        XCTAssertEqual(state.toasts.last?.text, "read-only console: new order is disabled")
+        Fixtures.press(&state, .char("3"), .char("R"))
+        XCTAssertEqual(state.toasts.last?.text, "read-only console: refund payment is disabled")
+    }
+
     func testCancelAsksForConfirmationThenPerforms() {
         var state = Fixtures.state()
         Fixtures.press(&state, .char("j"), .char("j"), .char("x"))
@@ -219,6 +243,26 @@ final class UpdateTests: XCTestCase {
         Fixtures.press(&state, .enter)
         XCTAssertEqual(Fixtures.press(&state, .char("y")), [.perform(.retryPayments([6, 7], token: "tok_visa"))])
         XCTAssertTrue(state.payments.marked.isEmpty)
+    }
+
+    func testBulkRetryIncludesMarksOnOtherPages() {
+        var state = Fixtures.state()
+        Fixtures.press(&state, .char("3"))
+        let size = state.payments.pageSize
+        let first = (0..<size).map { Fixtures.payment(Int64(100 - $0), $0 == 0 ? .failed : .success) }
+        let second = [Fixtures.payment(50, .failed), Fixtures.payment(49, .success)]
+        _ = ConsoleUpdate.update(&state, .paymentsLoaded(.success(RowPage(rows: first, page: 0, total: size + 2)), eventsSeen: state.events.endIndex))
+        Fixtures.press(&state, .char(" "))
+        XCTAssertEqual(Fixtures.press(&state, .pageDown), [.load(.payments)])
+        _ = ConsoleUpdate.update(&state, .paymentsLoaded(.success(RowPage(rows: second, page: 1, total: size + 2)), eventsSeen: state.events.endIndex))
+        Fixtures.press(&state, .char("k"), .char(" "), .char(" "))
+        XCTAssertEqual(state.payments.marked, [100, 50, 49])
+        XCTAssertTrue(ConsoleView.render(state).text.contains("3 marked"))
+        // Page 1 is on screen; #100, marked on page 0, is retried too, and #49 (not FAILED) is named.
+        Fixtures.press(&state, .char("r"))
+        guard case .form(let form)? = state.topOverlay else { return XCTFail("no retry form") }
+        XCTAssertEqual(form.kind, .retry([50, 100]))
+        XCTAssertEqual(state.toasts.last?.text, "not retried (not FAILED): #49 SUCCESS")
     }
 
     func testRetryFromTheOrdersPane() {
@@ -265,6 +309,60 @@ final class UpdateTests: XCTestCase {
         _ = ConsoleUpdate.update(&state, .actionFinished(action, .success("user #9 created")))
         XCTAssertTrue(state.overlays.isEmpty)
         XCTAssertEqual(state.toasts.last?.text, "user #9 created")
+    }
+
+    func testErrorsOfAnEarlierTryAreGoneOnceTheFormIsValid() {
+        var state = Fixtures.state()
+        Fixtures.press(&state, .char("1"), .char("u"))
+        Fixtures.type(&state, "new@example.com")
+        Fixtures.press(&state, .tab); Fixtures.type(&state, "New Person")
+        Fixtures.press(&state, .tab); Fixtures.type(&state, "short")
+        Fixtures.press(&state, .enter)
+        guard case .form(let invalid)? = state.topOverlay else { return XCTFail("no form") }
+        XCTAssertEqual(invalid.field("password")?.error, "at least 8 characters")
+        Fixtures.type(&state, "-enough")
+        Fixtures.press(&state, .enter)
+        guard case .confirm? = state.topOverlay, case .form(let behind) = state.overlays[state.overlays.count - 2] else { return XCTFail("no confirm over the form") }
+        XCTAssertNil(behind.error)
+        XCTAssertTrue(behind.fields.allSatisfy { $0.error == nil }, "\(behind.fields.compactMap(\.error))")
+    }
+
+    func testNewOrderFormTakesTheNewCustomersAddress() {
+        var state = Fixtures.state(width: 120, height: 40)
+        Fixtures.press(&state, .char("n"))
+        _ = ConsoleUpdate.update(&state, .catalogLoaded(Fixtures.products))
+        _ = ConsoleUpdate.update(&state, .pickerUsersLoaded(Fixtures.users))
+        func form() -> FormState? { if case .form(let f)? = state.topOverlay { return f }; return nil }
+        // Customers offered: Admin (no address), 김민준, Alice Martin (locked 이서연 is not).
+        XCTAssertEqual(form()?.text("address"), "")
+        Fixtures.press(&state, .right)
+        XCTAssertEqual(form()?.text("address"), "1 Gangnam-daero, Seoul")
+        Fixtures.press(&state, .left)
+        XCTAssertEqual(form()?.text("address"), "", "Admin has no address: 김민준's is not kept")
+        Fixtures.press(&state, .enter)
+        XCTAssertEqual(form()?.field("address")?.error, "a shipping address is required")
+        // An address typed by hand stays when the customer changes; the confirm dialog shows it.
+        Fixtures.press(&state, .ctrl("u"))
+        Fixtures.type(&state, "9 Hand St")
+        Fixtures.press(&state, .tab, .tab, .tab)
+        XCTAssertEqual(form()?.fields[form()!.focus].name, "user")
+        Fixtures.press(&state, .right, .right)
+        XCTAssertEqual(form()?.text("address"), "9 Hand St")
+        Fixtures.press(&state, .enter)
+        guard case .confirm(let confirm)? = state.topOverlay else { return XCTFail("no confirm dialog") }
+        XCTAssertTrue(confirm.question.hasSuffix("ship to 9 Hand St?"), confirm.question)
+        XCTAssertTrue(ConsoleView.render(state).text.contains("9 Hand St?"))
+    }
+
+    func testQuantityTakesOnlyASCIIDigits() {
+        var state = Fixtures.state(width: 120, height: 40)
+        Fixtures.press(&state, .char("n"))
+        _ = ConsoleUpdate.update(&state, .catalogLoaded(Fixtures.products))
+        _ = ConsoleUpdate.update(&state, .pickerUsersLoaded(Fixtures.users))
+        Fixtures.press(&state, .tab, .tab, .backspace)
+        Fixtures.type(&state, "３٣²2")
+        guard case .form(let form)? = state.topOverlay else { return XCTFail("no form") }
+        XCTAssertEqual(form.text("quantity1"), "2")
     }
 
     func testTicksExpireToastsAndRefreshTheRegistryEveryTwoSeconds() {

@@ -88,6 +88,46 @@ final class ViewSnapshotTests: XCTestCase {
         }
     }
 
+    func testHelpScrollsToItsLastLine() {
+        for (width, height) in [(140, 40), (70, 20)] {
+            var state = Fixtures.state(width: width, height: height)
+            Fixtures.press(&state, .char("?"))
+            // The box's inside: rows 2…height-3, columns 2…width-3 (a frame and a margin each side).
+            func inner(_ screen: Screen) -> [String] {
+                (2..<height - 2).map { String(screen.line($0).dropFirst(2).dropLast(2)).trimmingCharacters(in: .whitespaces) }
+            }
+            // Each `j` brings one more line to the top; where it stops, the rest is the last page.
+            var read: [String] = [], screen = ConsoleView.render(state)
+            for _ in 0..<200 {
+                Fixtures.press(&state, .char("j"))
+                let next = ConsoleView.render(state)
+                if next == screen { break }
+                read.append(inner(screen)[0]); screen = next
+            }
+            read += inner(screen)
+            let text = read.joined(separator: " ").split(separator: " ").joined(separator: " ")
+            for binding in Keymap.bindings where !(text.contains(binding.help)) { XCTFail("\(width)×\(height): help never shows \(binding.help)") }
+            XCTAssertTrue(text.hasSuffix(":theme NAME · :audit · :q"), "\(width)×\(height): \(text.suffix(80))")
+            XCTAssertTrue(screen.line(1).contains("of \(read.count)"), screen.line(1))
+            // G and g jump to the ends; k steps back.
+            Fixtures.press(&state, .char("g"), .char("G"))
+            XCTAssertEqual(ConsoleView.render(state), screen)
+            Fixtures.press(&state, .char("k"))
+            XCTAssertEqual(inner(ConsoleView.render(state))[1], inner(screen)[0])
+            Fixtures.press(&state, .pageUp, .pageUp, .pageUp, .pageUp, .pageUp, .pageUp, .pageUp, .pageUp)
+            XCTAssertEqual(inner(ConsoleView.render(state))[0], "Everywhere")
+            Fixtures.press(&state, .escape)
+            XCTAssertTrue(state.overlays.isEmpty)
+        }
+    }
+
+    func testNarrowHeaderLeavesTheClockApart() {
+        var state = Fixtures.state(width: 60, height: 16)
+        state.endpoint = "/tmp/cfix/data"; state.operatorName = "cli:operator@example.com"
+        let header = ConsoleView.render(state).line(0)
+        XCTAssertTrue(header.hasSuffix("…  08:00:00 UTC "), header)
+    }
+
     func testReadOnlyHidesMutatingHints() {
         var state = Fixtures.state()
         state.readOnly = true
