@@ -113,6 +113,18 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(malformed.stderr.contains("PRODUCT_ID:QTY"), malformed.stderr)
     }
 
+    func testLockedAndDeletedAccountsCannotBeOrderedFor() throws {
+        XCTAssertEqual(try run("users", "create", "--email", "dormant@example.com", "--name", "Dormant", "--password", "password-1").status, 0)
+        XCTAssertEqual(try run("users", "lock", "dormant@example.com").status, 0)
+        let locked = try run("orders", "place", "--user", "dormant@example.com", "--item", "1:1")
+        XCTAssertEqual(locked.status, AppError.Kind.conflict.exitCode, locked.stderr)
+        XCTAssertTrue(locked.stderr.contains("is LOCKED; only an ACTIVE user can place orders"), locked.stderr)
+        XCTAssertEqual(try run("users", "delete", "dormant@example.com").status, 0)
+        let deleted = try run("orders", "place", "--user", "dormant@example.com", "--item", "1:1")
+        XCTAssertEqual(deleted.status, AppError.Kind.conflict.exitCode, deleted.stderr)
+        XCTAssertTrue(deleted.stderr.contains("is DELETED"), deleted.stderr)
+    }
+
     func testRefundFromTheCommandLineCancelsTheOrder() throws {
         let placed = try XCTUnwrap(try run("orders", "place", "--user", "carla@example.com", "--item", "3:1", "--wait", "--json").json() as? [String: Any])
         let orderId = try XCTUnwrap(placed["id"] as? Int)
