@@ -48,12 +48,17 @@ public struct DemoSeeder {
     ]
 
     public func seed() async throws -> Summary {
-        let existing = try await system.auth.countUsers()
-        guard existing == 0 else {
+        // Checked before the first write: a seed that stopped halfway (on a product already there,
+        // say) would leave a store that can be neither seeded nor used as a demo.
+        let existing = [(try await system.auth.countUsers(), "users"),
+                        (try await system.orders.products(includeInactive: true).count, "products"),
+                        (try await system.orders.countByStatus().values.reduce(0, +), "orders")].filter { $0.0 > 0 }
+        guard existing.isEmpty else {
             let place = system.configuration.database.map { "database \((try? PostgresLocation(url: $0).redacted) ?? "(given)")" }
                 ?? "data dir \(system.configuration.dataDirectory)"
             let remedy = system.configuration.database == nil ? "use an empty --data dir" : "use an empty --database"
-            throw AppError.conflict("\(place) is already seeded (\(existing) users); \(remedy)")
+            let found = existing.map { "\($0.0) \($0.1)" }.joined(separator: ", ")
+            throw AppError.conflict("\(place) is not empty (\(found)); \(remedy)")
         }
         let operatorActor = Actor.system("seed")
         _ = try await system.auth.createUser(actor: operatorActor, CreateUserRequest(

@@ -47,8 +47,19 @@ final class CLITests: XCTestCase {
     func testSeedingTwiceIsRefused() throws {
         let again = try run("seed")
         XCTAssertEqual(again.status, AppError.Kind.conflict.exitCode)
-        XCTAssertTrue(again.stderr.contains("already seeded"), again.stderr)
+        XCTAssertTrue(again.stderr.contains("is not empty (21 users, 15 products, "), again.stderr)
         XCTAssertTrue(again.stdout.isEmpty)
+    }
+
+    func testSeedingADataDirThatHoldsAProductIsRefusedBeforeWritingAnything() throws {
+        let directory = NSTemporaryDirectory() + "orderpay-cli-partial-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        XCTAssertEqual(try Self.run(["products", "create", "--sku", "KB-001", "--name", "Mine", "--price", "1"], data: directory).status, 0)
+        let seed = try Self.run(["seed"], data: directory)
+        XCTAssertEqual(seed.status, AppError.Kind.conflict.exitCode, seed.stderr)
+        XCTAssertTrue(seed.stderr.contains("is not empty (1 products)"), seed.stderr)
+        let users = try XCTUnwrap(try Self.run(["users", "list", "--json"], data: directory).json() as? [String: Any])
+        XCTAssertEqual(users["totalElements"] as? Int, 0, "nothing was written")
     }
 
     func testSeededDataCoversTheCatalogUsersAndEveryPaymentFailure() throws {
