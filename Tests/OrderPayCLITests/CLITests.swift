@@ -47,7 +47,7 @@ final class CLITests: XCTestCase {
     func testSeedingTwiceIsRefused() throws {
         let again = try run("seed")
         XCTAssertEqual(again.status, AppError.Kind.conflict.exitCode)
-        XCTAssertTrue(again.stderr.contains("is not empty (21 users, 15 products, "), again.stderr)
+        XCTAssertNotNil(again.stderr.range(of: #"is not empty \(\d+ users, \d+ products, \d+ orders\)"#, options: .regularExpression), again.stderr)
         XCTAssertTrue(again.stdout.isEmpty)
     }
 
