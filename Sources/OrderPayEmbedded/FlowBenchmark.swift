@@ -176,11 +176,8 @@ public struct FlowBenchmark {
         let user = try await system.auth.createUser(actor: admin, CreateUserRequest(email: "bench@orderpay.dev", password: "bench-password", name: "Bench"))
         let product = try await system.orders.createProduct(actor: admin, sku: "BENCH-1", name: "Bench item", unitPrice: Money("19.99")!)
         let request = PlaceOrderRequest(items: [.init(productId: product.id, quantity: 2)], shippingAddress: "1 Bench Road")
-        // Only this phase's events: on a Kafka cluster shared by the phases the topics still hold
-        // the previous phase's events, whose order ids repeat in the fresh stores.
-        let watcher = CompletionWatcher(log: system.events, since: Date())
-        let watching = Task { await watcher.run() }
-        defer { watching.cancel() }
+        let watcher = CompletionWatcher(orders: system.orders)
+        defer { watcher.stop() }
         let buyer = Actor(user)
         let orders = self.orders, concurrency = concurrency ?? self.concurrency
 
@@ -255,39 +252,43 @@ public struct FlowBenchmark {
     func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
 }
 
-/// Follows `order-status-updated` and resumes whoever waits for an order to reach PAID or FAILED:
-/// one reader for all orders, instead of every waiter polling its own.
-actor CompletionWatcher {
-    let log: any EventLog
-    let since: Date
+/// Resumes whoever waits for an order to reach PAID or FAILED, the moment the order service
+/// commits that status (its in-process feed): one observer for all orders, instead of every
+/// waiter reading its order back. (The `order-status-updated` event of the change reaches the log
+/// one commit later; a client outside the process sees the order PAID from the commit on.)
+final class CompletionWatcher: @unchecked Sendable {
+    private let feed: OrderStatusFeed
+    private let lock = NSLock()
+    private var token = 0
     private var done: Set<Int64> = []
     private var waiting: [Int64: CheckedContinuation<Void, Never>] = [:]
 
-    init(log: any EventLog, since: Date) { self.log = log; self.since = since }
+    init(orders: OrderService) {
+        feed = orders.statusFeed
+        token = feed.observe { [weak self] changed in self?.settled(changed) }
+    }
+
+    func stop() { feed.stopObserving(token) }
 
     func completion(of orderId: Int64) async {
-        if done.remove(orderId) != nil { return }
-        await withCheckedContinuation { waiting[orderId] = $0 }
-    }
-
-    private func finished(_ orderId: Int64) {
-        if let continuation = waiting.removeValue(forKey: orderId) { continuation.resume() } else { done.insert(orderId) }
-    }
-
-    func run() async {
-        var cursor = (try? await log.latest(count: 1, topics: nil).last?.sequence) ?? 0
-        while !Task.isCancelled {
-            let seen = log.appended(to: .orderStatusUpdated).current
-            guard let batch = try? await log.tail(after: cursor, topics: [.orderStatusUpdated], limit: 1000), !batch.isEmpty else {
-                await log.appended(to: .orderStatusUpdated).wait(after: seen, timeout: .milliseconds(100))
-                continue
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let already: Bool = lock.withLock {
+                if done.remove(orderId) != nil { return true }
+                waiting[orderId] = continuation
+                return false
             }
-            cursor = batch[batch.count - 1].sequence
-            for event in batch where event.envelope.occurredAt >= since {
-                if case .orderStatusUpdated(let update) = event.envelope.payload, update.to == .paid || update.to == .failed {
-                    finished(update.orderId)
-                }
+            if already { continuation.resume() }
+        }
+    }
+
+    private func settled(_ orders: [Order]) {
+        let ready: [CheckedContinuation<Void, Never>] = lock.withLock {
+            orders.filter { $0.status == .paid || $0.status == .failed }.compactMap { order in
+                if let continuation = waiting.removeValue(forKey: order.id) { return continuation }
+                done.insert(order.id)
+                return nil
             }
         }
+        for continuation in ready { continuation.resume() }
     }
 }

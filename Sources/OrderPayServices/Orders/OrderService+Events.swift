@@ -24,7 +24,7 @@ extension OrderService {
             }
         }
         guard !decisions.isEmpty else { return }
-        _ = try await repository.apply(decisions, returningItems: false)
+        statusFeed.publish(try await repository.apply(decisions, returningItems: false))
     }
 
     static func decide(_ order: Order, _ outcome: PaymentProcessed, at now: Date, traceId: String?, logger: Logger) -> OrderChange? {

@@ -8,6 +8,8 @@ public final class OrderService: Sendable {
     public static let maxQuantity = 999
 
     let repository: any OrderRepository
+    /// The status changes this service commits, as they commit.
+    public let statusFeed = OrderStatusFeed()
     let clock: any Clock
     let logger: Logger
 
@@ -159,7 +161,9 @@ public final class OrderService: Sendable {
             }
             return OrderTransitions.change(current, through: [next], reason: reason, actor: actor.email, at: now)
         }
-        guard let updated = try await repository.apply([decision]).first else { throw AppError.notFound("order \(id) not found") }
+        let changed = try await repository.apply([decision])
+        statusFeed.publish(changed)
+        guard let updated = changed.first else { throw AppError.notFound("order \(id) not found") }
         return updated
     }
 }
