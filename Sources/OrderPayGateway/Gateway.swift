@@ -73,27 +73,43 @@ public final class Gateway: @unchecked Sendable {
         let method = request.head.method
         if let own = GatewayEndpoints.Endpoint(method: method, path: request.path) { return .own(own) }
         guard let app = GatewayRoutes.app(for: request.path) else {
-            return .reply(.problem(.notFound, "no route for \(request.path)"))
+            return limitedByAddress(clientIP) ?? .reply(.problem(.notFound, "no route for \(request.path)"))
         }
         if GatewayRoutes.isPublic(method: method.rawValue, path: request.path) {
             return admit(request, app: app, user: nil, clientIP: clientIP)
         }
+        // Requests refused for their token draw on their address's bucket, like anonymous ones: a
+        // flood of them gets 429s. A token yet to be verified (an HMAC) is not checked once the
+        // address is out of tokens; a valid one costs the address nothing (its user pays).
         guard let token = Self.bearer(request.head.headers) else {
-            return .reply(.refused(AppError.unauthorized("missing bearer access token")))
+            return limitedByAddress(clientIP) ?? .reply(.refused(AppError.unauthorized("missing bearer access token")))
         }
         do {
-            guard let user = try tokens.verifiedBefore(token) else { return .verify(token: token, app: app) }
+            guard let user = try tokens.verifiedBefore(token) else {
+                if let limiter, let wait = limiter.wouldRefuse("ip:" + (clientIP ?? "unknown")) { return Self.tooManyRequests(wait) }
+                return .verify(token: token, app: app)
+            }
             return admit(request, app: app, user: user, clientIP: clientIP)
         } catch {
-            return .reply(.refused(error))
+            return limitedByAddress(clientIP) ?? .reply(.refused(error))
         }
+    }
+
+    private func limitedByAddress(_ clientIP: String?) -> Decision? {
+        guard let limiter, let wait = limiter.retryAfter(for: "ip:" + (clientIP ?? "unknown")) else { return nil }
+        return Self.tooManyRequests(wait)
+    }
+
+    private static func tooManyRequests(_ wait: TimeInterval) -> Decision {
+        .reply(.problem(.tooManyRequests, "rate limit exceeded; retry in \(Int(wait.rounded(.up))) s",
+                        headers: ["Retry-After": String(max(1, Int(wait.rounded(.up))))]))
     }
 
     func decide(afterVerifying token: String, app: String, _ request: IncomingRequest, clientIP: String?) async -> Decision {
         do {
             return admit(request, app: app, user: try await tokens.verify(token), clientIP: clientIP)
         } catch {
-            return .reply(.refused(error))
+            return limitedByAddress(clientIP) ?? .reply(.refused(error))
         }
     }
 
@@ -101,8 +117,7 @@ public final class Gateway: @unchecked Sendable {
         // The client's key is only built when there is a limiter to ask.
         if let limiter, let wait = limiter.retryAfter(for: user.map { "user:" + ($0.userId.map(String.init) ?? $0.email) }
                                                       ?? "ip:" + (clientIP ?? "unknown")) {
-            return .reply(.problem(.tooManyRequests, "rate limit exceeded; retry in \(Int(wait.rounded(.up))) s",
-                                   headers: ["Retry-After": String(max(1, Int(wait.rounded(.up))))]))
+            return Self.tooManyRequests(wait)
         }
         if request.bodyTooLarge {
             return .reply(.problem(.payloadTooLarge, "request body larger than \(settings.maxBodySize) bytes"))

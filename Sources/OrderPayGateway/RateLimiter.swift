@@ -26,6 +26,17 @@ public final class RateLimiter: @unchecked Sendable {
         }
     }
 
+    /// Like `retryAfter(for:)`, but an allowed request takes nothing from the bucket: for a check
+    /// before work whose outcome decides whether the request counts.
+    public func wouldRefuse(_ key: String) -> TimeInterval? {
+        let now = clock.now()
+        return lock.withLock {
+            guard let bucket = buckets[key] else { return nil }
+            let tokens = min(burst, bucket.tokens + now.timeIntervalSince(bucket.at) * rate)
+            return tokens >= 1 ? nil : (1 - tokens) / rate
+        }
+    }
+
     private static func take(from bucket: inout (tokens: Double, at: Date), now: Date, rate: Double, burst: Double) -> TimeInterval? {
         bucket.tokens = min(burst, bucket.tokens + now.timeIntervalSince(bucket.at) * rate)
         bucket.at = now

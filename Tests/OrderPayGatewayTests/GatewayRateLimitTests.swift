@@ -39,6 +39,12 @@ final class GatewayRateLimitTests: XCTestCase {
             }
             XCTAssertEqual(anonymous, [401, 401, 401, 429])
 
+            // So are requests with no user to charge: no token, a forged one (each would cost a
+            // signature check), an unknown route. This address's bucket is empty by now.
+            try await c.call(.GET, "/api/orders", on: limited.baseURL).problem(429)
+            try await c.call(.GET, "/api/orders", token: kim + "x", on: limited.baseURL).problem(429)
+            try await c.call(.GET, "/api/nowhere", on: limited.baseURL).problem(429)
+
             // The unlimited gateway still serves the limited users.
             try await c.call(.GET, "/api/products", token: kim).expect(200)
         }
