@@ -24,7 +24,7 @@ public func addAuthRoutes(to api: APIRouter, auth: AuthService, tokens: TokenSer
     api.on(RouteDescriptor(method: .post, path: "/api/auth/logout", tag: tag, summary: "End the session the refresh token belongs to",
                            access: .user(tokens), body: "RefreshTokenRequest", response: .empty())) { request, context in
         let body = try await request.decodeJSON(RefreshTokenRequest.self, context: context)
-        try await auth.logout(refreshToken: body.refreshToken)
+        try await auth.logout(actor: try context.requireActor(), refreshToken: body.refreshToken)
         return .noContent
     }
 }

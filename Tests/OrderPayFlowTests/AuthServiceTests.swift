@@ -307,10 +307,14 @@ final class AuthServiceTests: XCTestCase {
         let user = try await signup()
         let first = try await auth.login(email: user.email, password: "password1")
         let second = try await auth.refresh(refreshToken: first.refreshToken)
-        try await auth.logout(refreshToken: second.refreshToken)
-        await assertFails(.unauthorized, "revoked") { try await self.auth.refresh(refreshToken: second.refreshToken) }
-        try await auth.logout(refreshToken: second.refreshToken) // idempotent
-        await assertFails(.unauthorized, "invalid refresh token") { try await self.auth.logout(refreshToken: "unknown") }
+        // Someone else's access token does not end this session.
+        let mallory = Actor(try await signup("mallory@example.com", name: "Mallory"))
+        await assertFails(.forbidden, "another account") { try await self.auth.logout(actor: mallory, refreshToken: second.refreshToken) }
+        let third = try await auth.refresh(refreshToken: second.refreshToken)
+        try await auth.logout(actor: Actor(user), refreshToken: third.refreshToken)
+        await assertFails(.unauthorized, "revoked") { try await self.auth.refresh(refreshToken: third.refreshToken) }
+        try await auth.logout(actor: Actor(user), refreshToken: third.refreshToken) // idempotent
+        await assertFails(.unauthorized, "invalid refresh token") { try await self.auth.logout(actor: Actor(user), refreshToken: "unknown") }
     }
 
     // MARK: Lockout and status

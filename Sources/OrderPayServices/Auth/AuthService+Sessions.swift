@@ -71,9 +71,13 @@ extension AuthService {
     }
 
     /// Ends the login the token belongs to (every token of its family). Logging out twice is fine.
-    public func logout(refreshToken: String) async throws {
+    /// Ends the caller's session that `refreshToken` belongs to; another account's is refused.
+    public func logout(actor: Actor, refreshToken: String) async throws {
         guard let record = try await repository.refreshToken(hash: Self.hashRefreshToken(refreshToken)) else {
             throw AppError.unauthorized("invalid refresh token")
+        }
+        guard record.userId == actor.userId else {
+            throw AppError.forbidden("the refresh token belongs to another account's session")
         }
         try await repository.revokeRefreshTokenFamily(record.familyId, at: clock.now())
     }
