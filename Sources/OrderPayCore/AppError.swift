@@ -62,8 +62,10 @@ public struct AppError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        guard !fieldErrors.isEmpty else { return message }
-        let fields = fieldErrors.map { "\($0.field): \($0.message)" }.joined(separator: "; ")
+        // A single field's error is usually the message itself: said once.
+        let details = fieldErrors.filter { !message.contains($0.message) }
+        guard !details.isEmpty else { return message }
+        let fields = details.map { "\($0.field): \($0.message)" }.joined(separator: "; ")
         return "\(message) (\(fields))"
     }
 

@@ -119,6 +119,8 @@ final class CLITests: XCTestCase {
             XCTAssertEqual(result.status, status, "\(arguments): \(result.stderr)")
             XCTAssertTrue(result.stderr.contains(message), "\(arguments): '\(result.stderr)' should mention '\(message)'")
         }
+        let status = try run("orders", "list", "--status", "SHIPPED")
+        XCTAssertEqual(status.stderr.components(separatedBy: "not a valid status").count, 2, "said once: \(status.stderr)")
         let malformed = try run("orders", "place", "--user", "bob@example.com", "--item", "abc")
         XCTAssertNotEqual(malformed.status, 0)
         XCTAssertTrue(malformed.stderr.contains("PRODUCT_ID:QTY"), malformed.stderr)
