@@ -121,3 +121,19 @@ public struct RegistryServer: Sendable {
         }
     }
 }
+
+/// The registry's errors as problem+json, like every other OrderPay service's: without it a path
+/// no route matches got a bare 404 with an empty body.
+public struct RegistryProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+    public init() {}
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError {
+            let detail = error.status == .notFound ? "no route for \(request.method.rawValue) \(request.uri.path)"
+                                                   : (error.body ?? error.status.reasonPhrase)
+            return JSONResponses.problem(error.status, detail)
+        }
+    }
+}

@@ -32,6 +32,7 @@ public struct RegistryHost {
                                        renewalInterval: options.renewalInterval)
         let server = RegistryServer(registry: registry)
         let router = Router()
+        router.add(middleware: RegistryProblemMiddleware())
         server.addRoutes(to: router)
         router.get("/health") { _, _ -> Response in
             do {

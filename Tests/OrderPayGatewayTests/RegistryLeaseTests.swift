@@ -34,6 +34,7 @@ final class RegistryLeaseTests: XCTestCase {
 
             // A renewal of the evicted instance is refused with 404, so its client knows to register again.
             try await c.call(.PUT, "/eureka/apps/SILENT-SERVICE/silent-1", on: c.registryURL).problem(404)
+            try await c.call(.GET, "/eureka/nowhere", on: c.registryURL).problem(404, containing: "no route for GET /eureka/nowhere")
             do {
                 try await registry.renew(app: "SILENT-SERVICE", instanceId: "silent-1")
                 XCTFail("renewing an evicted instance should fail")
