@@ -63,9 +63,9 @@ public struct AppError: Error, Equatable, Sendable, CustomStringConvertible {
 
     public var description: String {
         // A single field's error is usually the message itself: said once.
-        let details = fieldErrors.filter { !message.contains($0.message) }
-        guard !details.isEmpty else { return message }
-        let fields = details.map { "\($0.field): \($0.message)" }.joined(separator: "; ")
+        if fieldErrors.count == 1 && message.contains(fieldErrors[0].message) { return message }
+        guard !fieldErrors.isEmpty else { return message }
+        let fields = fieldErrors.map { "\($0.field): \($0.message)" }.joined(separator: "; ")
         return "\(message) (\(fields))"
     }
 

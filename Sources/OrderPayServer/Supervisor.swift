@@ -137,18 +137,21 @@ public final class Supervisor: @unchecked Sendable {
         throw AppError(.unavailable, "\(child.name) did not become healthy within \(timeout)")
     }
 
-    /// SIGTERM to every child, newest first; SIGKILL to any still running after `grace`.
+    /// SIGTERM to every child, newest first; SIGKILL to any still running after `grace`. A second
+    /// pass catches a child a restart was launching meanwhile (it is signalled as it registers).
     public func stop(grace: Duration = .seconds(10)) async {
-        let running: [(String, Process)] = lock.withLock {
-            stopping = true
-            return children.reversed().compactMap { child in processes[child.name].map { (child.name, $0) } }
-        }
-        for (name, process) in running where process.isRunning {
-            logger.notice("stopping \(name)")
-            process.terminate()
-            let deadline = ContinuousClock.now + grace
-            while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        for _ in 0..<2 {
+            let running: [(String, Process)] = lock.withLock {
+                stopping = true
+                return children.reversed().compactMap { child in processes[child.name].map { (child.name, $0) } }
+            }
+            for (name, process) in running where process.isRunning {
+                logger.notice("stopping \(name)")
+                process.terminate()
+                let deadline = ContinuousClock.now + grace
+                while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
+                if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            }
         }
     }
 }

@@ -32,7 +32,7 @@ public enum SQLiteDatabase {
         do {
             // Processes starting together on a new data dir would each see a migration as not yet
             // applied and run it: one at a time per directory instead.
-            let lock = try DirectoryLock(directory: (path as NSString).deletingLastPathComponent)
+            let lock = try DirectoryLock(directory: (path as NSString).deletingLastPathComponent, timeout: settings.busyTimeout)
             defer { lock.release() }
             let pool = try DatabasePool(path: path, configuration: config)
             // After `prepareDatabase`, DatabasePool switches its writer to WAL and sets it to
@@ -45,6 +45,14 @@ public enum SQLiteDatabase {
         } catch let error as DatabaseError {
             throw AppError(.unavailable, "cannot open database \(path): \(error.message ?? error.description)")
         }
+    }
+}
+
+extension SQLiteDatabase {
+    /// A SQLite error no store translated (a read-only data dir, a full disk), as one line.
+    public static func failure(_ error: any Error) -> AppError? {
+        guard let error = error as? DatabaseError else { return nil }
+        return AppError(.unavailable, "storage error: \(error.message ?? "SQLite error \(error.resultCode.rawValue)")")
     }
 }
 

@@ -90,14 +90,11 @@ enum CLI {
             await system.stop()
         } catch let error as AppError {
             fail(error.description, code: error.kind.exitCode)
-        } catch let error as ValidationError {
-            throw error   // a bad argument: the argument parser's usage message and exit code
         } catch {
             // Storage refusing (a read-only data dir, a full disk): one line, like any unavailable
-            // store, without the SQL statement GRDB appends to its errors.
-            let reason = "\(error)".components(separatedBy: " - while executing").first ?? "\(error)"
-            fail("storage error: \(reason.split(separator: "\n").first.map(String.init) ?? reason)",
-                 code: AppError.Kind.unavailable.exitCode)
+            // store, not GRDB's error with its SQL statement.
+            guard let failure = EmbeddedSystem.storageFailure(error) else { throw error }
+            fail(failure.description, code: failure.kind.exitCode)
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
-import OrderPayStore
+@testable import OrderPayStore
+import OrderPayCore
 import OrderPayTestSupport
 import XCTest
 
@@ -52,5 +53,19 @@ final class ConcurrentFirstOpenTests: XCTestCase {
         XCTAssertEqual(pools.count, 8)
         let applied = try pools.first.map { pool in try pool.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") } }
         XCTAssertEqual(applied, ["v1", "v2", "v3", "v4", "v5"])
+    }
+
+    func testAnOpenWaitsForTheDirectoryOnlyAsLongAsTheBusyTimeout() throws {
+        let directory = try temporaryDirectory("first-open-held")
+        let held = try DirectoryLock(directory: directory.path, timeout: 1)
+        defer { held.release() }
+        var settings = SQLiteDatabase.Settings()
+        settings.busyTimeout = 0.2
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in try db.execute(sql: "CREATE TABLE t (id INTEGER PRIMARY KEY)") }
+        XCTAssertThrowsError(try SQLiteDatabase.open(path: directory.appendingPathComponent("test.sqlite").path, settings: settings, migrator: migrator)) { error in
+            XCTAssertEqual((error as? AppError)?.kind, .unavailable)
+            XCTAssertTrue("\(error)".contains("stayed locked"), "\(error)")
+        }
     }
 }
