@@ -67,8 +67,9 @@ extension DatabasePool {
     /// Runs a short transaction on the calling thread. GRDB's async `write` hops to its writer
     /// queue and back for every transaction; in profiles those two context switches cost more
     /// than the SQL. But the caller also waits for the commit's sync to disk (and for the one
-    /// ahead of it): the busy stores write through a `GroupCommitter` instead, which keeps Swift's
-    /// few cooperative threads free meanwhile; this is for rare writes (accounts, the registry).
+    /// ahead of it): the stores write through a `GroupCommitter` instead, which keeps Swift's few
+    /// cooperative threads free meanwhile; this is for the registry (whose commits are not flushed)
+    /// and the baseline probe.
     func writeNow<T>(_ updates: (Database) throws -> T) throws -> T {
         try writeWithoutTransaction { db in try db.transaction(immediate: true) { try updates(db) } }
     }

@@ -6,9 +6,12 @@ import OrderPayServices
 /// The Auth service's SQLite database: users and refresh-token hashes.
 public final class SQLiteAuthStore: AuthRepository {
     private let pool: DatabasePool
+    /// Every write (logins and refreshes write too): concurrent ones share a commit and its flush.
+    private let writes: GroupCommitter
 
     public init(path: String, settings: SQLiteDatabase.Settings = .init()) throws {
         pool = try SQLiteDatabase.open(path: path, settings: settings, migrator: Self.migrator)
+        writes = GroupCommitter(pool: pool)
     }
 
     private static var migrator: DatabaseMigrator {
@@ -52,7 +55,7 @@ public final class SQLiteAuthStore: AuthRepository {
     // MARK: Users
 
     public func insertUser(_ user: NewUser) async throws -> User {
-        try pool.writeNow { db in
+        try await writes.write { db in
             try translatingConstraintErrors("email already registered") {
                 try db.run("""
                         INSERT INTO users (email, password_hash, name, phone_number, address, profile_image_url,
@@ -124,7 +127,7 @@ public final class SQLiteAuthStore: AuthRepository {
         if let changedAt = changes.lastPasswordChangeAt { set("last_password_change_at", changedAt.storageValue) }
         arguments.append(id)
         let sql = "UPDATE users SET \(assignments.joined(separator: ", ")) WHERE id = ?"
-        return try pool.writeNow { db in
+        return try await writes.write { db in
             try db.run(sql, SQLArguments(arguments))
             guard db.changesCount > 0 else { return nil }
             return try Self.fetchUser(db, id: id)?.user
@@ -132,7 +135,7 @@ public final class SQLiteAuthStore: AuthRepository {
     }
 
     public func recordFailedLogin(userId: Int64, lockThreshold: Int, lockUntil: Date) async throws -> Date? {
-        try pool.writeNow { db in
+        try await writes.write { db in
             try db.run("UPDATE users SET failed_login_count = failed_login_count + 1 WHERE id = ?",
                            arguments: [userId])
             let count = try Int.fetchOne(db, sql: "SELECT failed_login_count FROM users WHERE id = ?",
@@ -145,7 +148,7 @@ public final class SQLiteAuthStore: AuthRepository {
     }
 
     public func resetFailedLogins(userId: Int64) async throws {
-        try pool.writeNow { db in
+        try await writes.write { db in
             try db.run("UPDATE users SET failed_login_count = 0, locked_until = NULL WHERE id = ?",
                            arguments: [userId])
         }
@@ -158,7 +161,7 @@ public final class SQLiteAuthStore: AuthRepository {
     // MARK: Refresh tokens
 
     public func insertRefreshToken(_ token: RefreshTokenRecord) async throws {
-        try pool.writeNow { db in
+        try await writes.write { db in
             try translatingConstraintErrors("refresh token already exists") {
                 try db.run("""
                         INSERT INTO refresh_tokens (token_hash, user_id, family_id, issued_at, expires_at, used_at, revoked_at)
@@ -181,7 +184,7 @@ public final class SQLiteAuthStore: AuthRepository {
     }
 
     public func markRefreshTokenUsed(hash: String, at: Date) async throws -> Bool {
-        try pool.writeNow { db in
+        try await writes.write { db in
             try db.run("UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND revoked_at IS NULL",
                 arguments: [at.storageValue, hash])
             return db.changesCount == 1
@@ -189,14 +192,14 @@ public final class SQLiteAuthStore: AuthRepository {
     }
 
     public func revokeRefreshTokenFamily(_ familyId: String, at: Date) async throws {
-        try pool.writeNow { db in
+        try await writes.write { db in
             try db.run("UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL",
                            arguments: [at.storageValue, familyId])
         }
     }
 
     public func revokeRefreshTokens(userId: Int64, at: Date) async throws {
-        try pool.writeNow { db in
+        try await writes.write { db in
             try db.run("UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
                            arguments: [at.storageValue, userId])
         }
