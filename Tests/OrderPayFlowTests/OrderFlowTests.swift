@@ -129,6 +129,17 @@ final class OrderFlowTests: XCTestCase {
         let first = try await t.system.orders.place(actor: t.customerActor, t.order(), idempotencyKey: "checkout-1")
         let again = try await t.system.orders.place(actor: t.customerActor, t.order(), idempotencyKey: "checkout-1")
         XCTAssertEqual(first.id, again.id)
+        // The same lines split differently is the same order; another product or address is not.
+        let split = t.order(items: [.init(productId: t.keyboard.id, quantity: 1), .init(productId: t.mouse.id, quantity: 2),
+                                    .init(productId: t.keyboard.id, quantity: 2)])
+        await assertEqual(try await t.system.orders.place(actor: t.customerActor, split, idempotencyKey: "checkout-1").id, first.id)
+        await XCTAssertThrowsAppError(.validation, try await t.system.orders.place(
+            actor: t.customerActor, t.order(items: [.init(productId: t.keyboard.id, quantity: 4)]), idempotencyKey: "checkout-1"),
+            containing: "already used for a different order")
+        var elsewhere = t.order()
+        elsewhere.shippingAddress = "2 Other Street"
+        await XCTAssertThrowsAppError(.validation, try await t.system.orders.place(actor: t.customerActor, elsewhere, idempotencyKey: "checkout-1"),
+                                      containing: "Idempotency-Key")
         let otherUser = try await t.system.orders.place(actor: t.otherActor, t.order(), idempotencyKey: "checkout-1")
         XCTAssertNotEqual(otherUser.id, first.id)
         await t.system.drain()

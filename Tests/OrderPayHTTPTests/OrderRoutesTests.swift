@@ -55,6 +55,10 @@ final class OrderRoutesTests: XCTestCase {
             let again = try await client.call(.post, "/api/orders", token: customer, body: t.placeRequest(), headers: [.idempotencyKey: "checkout-42"])
             XCTAssertEqual(again.status, .ok, again.text)
             XCTAssertEqual(try again.decode(Order.self).id, try first.decode(Order.self).id)
+            var different = t.placeRequest()
+            different.shippingAddress = "somewhere else"
+            try await client.call(.post, "/api/orders", token: customer, body: different, headers: [.idempotencyKey: "checkout-42"])
+                .problem(422, containing: "already used for a different order")
             let fresh = try await client.call(.post, "/api/orders", token: customer, body: t.placeRequest(), headers: [.idempotencyKey: "checkout-43"])
             XCTAssertEqual(fresh.status, .created)
             XCTAssertNotEqual(try fresh.decode(Order.self).id, try first.decode(Order.self).id)

@@ -107,7 +107,20 @@ public final class OrderService: Sendable {
                 paymentMethod: order.paymentMethod, paymentToken: token)))]
         }
         if result.created { logger.info("order placed", metadata: ["orderId": "\(result.order.id)", "total": "\(result.order.totalAmount)"]) }
+        if !result.created, let key = idempotencyKey, !Self.sameOrder(result.order, items: items, address: address, method: request.paymentMethod) {
+            // Answering with the first order would tell the client its new order was placed.
+            throw AppError.validation("Idempotency-Key \(key) was already used for a different order (\(result.order.id)); use a new key for a new order",
+                                      field: "Idempotency-Key")
+        }
         return result
+    }
+
+    /// Whether a replayed request asks for what the order holds: the same products in the same
+    /// quantities (however the lines are split), address and payment method. Prices may have
+    /// changed since, and the payment token is the payment service's.
+    static func sameOrder(_ order: Order, items: [OrderItem], address: String, method: PaymentMethod) -> Bool {
+        func quantities(_ items: [OrderItem]) -> [Int64: Int] { items.reduce(into: [:]) { $0[$1.productId, default: 0] += $1.quantity } }
+        return quantities(order.orderItems) == quantities(items) && order.shippingAddress == address && order.paymentMethod == method
     }
 
     // MARK: Reading
