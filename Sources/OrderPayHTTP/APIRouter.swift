@@ -23,7 +23,7 @@ public final class APIRouter: HTTPResponderBuilder, @unchecked Sendable {
         router = Router(context: Context.self)
         router.add(middleware: TraceContextMiddleware())
         router.add(middleware: AccessLogMiddleware(metrics: metrics))
-        router.add(middleware: ProblemMiddleware())
+        router.add(middleware: ProblemMiddleware(routes: table))
     }
 
     public var routes: [RouteDescriptor] { table.routes }

@@ -7,4 +7,5 @@ extension HTTPFields.Element.Name {
     static let idempotencyKey = Self("Idempotency-Key")!
     static let lastEventID = Self("Last-Event-ID")!
     static let accelBuffering = Self("X-Accel-Buffering")!
+    static let allow = Self("Allow")!
 }

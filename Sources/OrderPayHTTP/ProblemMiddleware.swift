@@ -8,14 +8,37 @@ import OrderPayCore
 public struct ProblemMiddleware: RouterMiddleware {
     public typealias Context = OrderPayRequestContext
 
-    public init() {}
+    /// The mounted routes, to tell a path served under other methods (405) from an unknown one (404).
+    let routes: RouteTable?
+
+    public init(routes: RouteTable? = nil) { self.routes = routes }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound {
+            let allowed = routes.map { Self.methods(serving: request.uri.path, in: $0.routes) } ?? []
+            guard !allowed.isEmpty else { return Self.response(for: error, request: request, context: context) }
+            let allow = allowed.joined(separator: ", ")
+            return ProblemDetails(HTTPProblem(status: 405, title: "Method not allowed", slug: "method-not-allowed",
+                                              detail: "\(request.method.rawValue) is not allowed on \(request.uri.path) (allowed: \(allow))"))
+                .response(headers: [.allow: allow])
         } catch {
             return Self.response(for: error, request: request, context: context)
         }
+    }
+
+    /// The methods of the routes whose path pattern (`{name}` for one segment) matches `path`.
+    static func methods(serving path: String, in routes: [RouteDescriptor]) -> [String] {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: true)
+        var methods: [String] = []
+        for route in routes {
+            let pattern = route.path.split(separator: "/", omittingEmptySubsequences: true)
+            guard pattern.count == segments.count,
+                  zip(pattern, segments).allSatisfy({ $0.hasPrefix("{") || $0 == $1 }) else { continue }
+            if !methods.contains(route.method.rawValue) { methods.append(route.method.rawValue) }
+        }
+        return methods
     }
 
     static func response(for error: any Error, request: Request, context: Context) -> Response {

@@ -81,6 +81,15 @@ final class OperationsRoutesTests: XCTestCase {
             try missing.problem(404)
             XCTAssertEqual(missing.headers[.requestID], "lost-1")
             XCTAssertNotNil(missing.headers[.traceparent])
+
+            // A path that exists under other methods: 405 naming them, not "no route".
+            let allow = HeaderName("Allow")!
+            let wrongMethod = try await client.call(.delete, "/api/orders/1")
+            try wrongMethod.problem(405, containing: "allowed: GET")
+            XCTAssertEqual(wrongMethod.headers[allow], "GET")
+            let cancel = try await client.call(.get, "/api/orders/1/cancel")
+            XCTAssertEqual(cancel.headers[allow], "POST")
+            try await client.call(.delete, "/api/orders/1/nowhere").problem(404)
         }
     }
 

@@ -143,7 +143,7 @@ final class OrderRoutesTests: XCTestCase {
             try await client.call(.get, "/api/orders?size=lots", token: customer).problem(400, containing: "size")
             try await client.call(.post, "/api/orders/1/cancel", token: customer, json: #"{"reason":5}"#).problem(400, containing: "reason")
             try await client.call(.get, "/api/nothing-here", token: customer).problem(404, containing: "/api/nothing-here")
-            try await client.call(.delete, "/api/orders", token: customer).problem(404)
+            try await client.call(.delete, "/api/orders", token: customer).problem(405, containing: "allowed: POST, GET")
         }
     }
 
