@@ -36,6 +36,8 @@ extension ConsoleUpdate {
                 effects.insert(.counts)
             case .paymentProcessed:
                 if payment == .outOfStep || (payment == .notShown && state.payments.page == 0) { effects.insert(.payments) }
+            case .undecodable:
+                break   // shown in the events pane; nothing this build can apply to a row
             }
             if case .detail(let detail)? = state.topOverlay, detail.content.orderId == event.envelope.payload.orderId {
                 effects.insert(.detail(detail.content.request!))
@@ -76,6 +78,8 @@ extension ConsoleUpdate {
             // A decline's reason belongs to an order not paid yet (the outcome comes before the
             // order's own CREATED → PENDING → FAILED) or failed by it, not to one paid since.
             if processed.status == .failed, [.created, .pending, .failed].contains(rows[i].status) { rows[i].failureReason = processed.failureReason }
+        case .undecodable:
+            return .notShown
         }
         return .applied
     }

@@ -86,6 +86,7 @@ extension ConsoleView {
             "payment #\(p.paymentId) \(p.status.rawValue) \(p.amount) order #\(p.orderId) try \(p.attempt)" + (p.failureReason.map { ": \($0)" } ?? "")
         case .orderStatusUpdated(let p):
             "order #\(p.orderId) \(p.from?.rawValue ?? "—") → \(p.to.rawValue)" + (p.reason.map { " (\($0))" } ?? "")
+        case .undecodable(let u): "unreadable \(u.type) event (key \(u.key)): \(u.reason)"
         }
     }
 

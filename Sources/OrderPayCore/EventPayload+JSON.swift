@@ -30,6 +30,8 @@ extension EventPayload {
             json.field("reason", p.reason)
             json.field("to", p.to.rawValue)
             json.field("userId", p.userId)
+        case .undecodable(let e):
+            return e.json   // as it was stored
         }
         return json.finished()
     }

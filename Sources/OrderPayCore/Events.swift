@@ -50,16 +50,34 @@ public struct OrderStatusUpdated: Codable, Equatable, Sendable {
     }
 }
 
+/// An event this build cannot read: a type it does not know or a payload that does not decode
+/// (written by a newer version during an upgrade, say). It is carried as it was, so a consumer
+/// sets it aside as a dead letter instead of stopping at it for good, and readers still show it.
+public struct UndecodableEvent: Equatable, Sendable {
+    public var topic: Topic
+    public var type: String
+    /// The payload's text as stored (empty when it came through a decoder that does not keep it).
+    public var json: String
+    public var key: String
+    public var reason: String
+
+    public init(topic: Topic, type: String, json: String, key: String, reason: String) {
+        self.topic = topic; self.type = type; self.json = json; self.key = key; self.reason = reason
+    }
+}
+
 public enum EventPayload: Equatable, Sendable {
     case orderCreated(OrderCreated)
     case paymentProcessed(PaymentProcessed)
     case orderStatusUpdated(OrderStatusUpdated)
+    case undecodable(UndecodableEvent)
 
     public var topic: Topic {
         switch self {
         case .orderCreated: .orderCreated
         case .paymentProcessed: .paymentProcessed
         case .orderStatusUpdated: .orderStatusUpdated
+        case .undecodable(let e): e.topic
         }
     }
 
@@ -68,6 +86,7 @@ public enum EventPayload: Equatable, Sendable {
         case .orderCreated: "OrderCreated"
         case .paymentProcessed: "PaymentProcessed"
         case .orderStatusUpdated: "OrderStatusUpdated"
+        case .undecodable(let e): e.type
         }
     }
 
@@ -76,6 +95,17 @@ public enum EventPayload: Equatable, Sendable {
         case .orderCreated(let p): p.orderId
         case .paymentProcessed(let p): p.orderId
         case .orderStatusUpdated(let p): p.orderId
+        case .undecodable(let e): Int64(e.key) ?? 0
+        }
+    }
+
+    /// `decode`, or the event as it is when it cannot be: for readers of a log, which must get
+    /// past it (see `UndecodableEvent`).
+    public static func decodeOrKeep(topic: Topic, type: String, json: String, key: String) -> EventPayload {
+        do {
+            return try decode(type: type, json: json)
+        } catch {
+            return .undecodable(UndecodableEvent(topic: topic, type: type, json: json, key: key, reason: "\(error)"))
         }
     }
 
@@ -132,13 +162,21 @@ public struct EventEnvelope: Equatable, Sendable, Codable {
         offset = try c.decode(Int64.self, forKey: .offset)
         occurredAt = try c.decode(Date.self, forKey: .occurredAt)
         traceId = try c.decodeIfPresent(String.self, forKey: .traceId)
-        switch try c.decode(String.self, forKey: .type) {
-        case "OrderCreated": payload = .orderCreated(try c.decode(OrderCreated.self, forKey: .payload))
-        case "PaymentProcessed": payload = .paymentProcessed(try c.decode(PaymentProcessed.self, forKey: .payload))
-        case "OrderStatusUpdated": payload = .orderStatusUpdated(try c.decode(OrderStatusUpdated.self, forKey: .payload))
-        case let other: throw DecodingError.dataCorruptedError(forKey: .type, in: c, debugDescription: "unknown event type \(other)")
+        let type = try c.decode(String.self, forKey: .type)
+        do {
+            switch type {
+            case "OrderCreated": payload = .orderCreated(try c.decode(OrderCreated.self, forKey: .payload))
+            case "PaymentProcessed": payload = .paymentProcessed(try c.decode(PaymentProcessed.self, forKey: .payload))
+            case "OrderStatusUpdated": payload = .orderStatusUpdated(try c.decode(OrderStatusUpdated.self, forKey: .payload))
+            default: throw DecodingError.dataCorruptedError(forKey: .type, in: c, debugDescription: "unknown event type \(type)")
+            }
+        } catch {
+            let reason = (try? c.nestedContainer(keyedBy: UndecodableKeys.self, forKey: .payload).decode(String.self, forKey: .undecodable))
+            payload = .undecodable(UndecodableEvent(topic: topic, type: type, json: "", key: key, reason: reason ?? "\(error)"))
         }
     }
+
+    enum UndecodableKeys: String, CodingKey { case undecodable, raw }
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -153,6 +191,22 @@ public struct EventEnvelope: Equatable, Sendable, Codable {
         case .orderCreated(let p): try c.encode(p, forKey: .payload)
         case .paymentProcessed(let p): try c.encode(p, forKey: .payload)
         case .orderStatusUpdated(let p): try c.encode(p, forKey: .payload)
+        case .undecodable(let e):
+            var raw = c.nestedContainer(keyedBy: UndecodableKeys.self, forKey: .payload)
+            try raw.encode(e.reason, forKey: .undecodable)
+            try raw.encode(e.json, forKey: .raw)
+        }
+    }
+}
+
+extension Collection where Element == EventEnvelope {
+    /// Throws for an event this build cannot read, so the consumer retries it alone and then sets
+    /// it aside as a dead letter, instead of a handler skipping what it does not recognise.
+    public func throwIfUndecodable() throws {
+        for event in self {
+            if case .undecodable(let e) = event.payload {
+                throw AppError(.internal, "event \(event.eventId) (\(e.type) on \(e.topic.rawValue)) cannot be read by this version: \(e.reason)")
+            }
         }
     }
 }

@@ -229,7 +229,9 @@ public final class PostgresEventLog: EventLog, @unchecked Sendable {
     }
 
     static func logged(_ row: PostgresRandomAccessRow) throws -> LoggedEvent {
-        let payload = try EventPayload.decode(type: try row.value("type"), json: try row.value("payload"))
+        let topicName: String = try row.value("topic")
+        guard let topic = Topic(rawValue: topicName) else { throw AppError(.internal, "event on unknown topic \(topicName)") }
+        let payload = EventPayload.decodeOrKeep(topic: topic, type: try row.value("type"), json: try row.value("payload"), key: try row.value("key"))
         let draft = EventDraft(eventId: try row.value("event_id"), occurredAt: try row.value("occurred_at"),
                                traceId: try row.optional("trace_id"), payload: payload)
         return LoggedEvent(sequence: try row.value("seq"), envelope: EventEnvelope(draft: draft, offset: try row.value("topic_offset")))

@@ -249,7 +249,9 @@ public final class SQLiteEventLog: EventLog, @unchecked Sendable {
     }
 
     static func logged(_ row: Row) throws -> LoggedEvent {
-        let payload = try EventPayload.decode(type: row["type"], json: row["payload"])
+        let topicName: String = row["topic"]
+        guard let topic = Topic(rawValue: topicName) else { throw AppError(.internal, "event \(row["event_id"] as String) is on unknown topic \(topicName)") }
+        let payload = EventPayload.decodeOrKeep(topic: topic, type: row["type"], json: row["payload"], key: row["key"])
         let draft = EventDraft(eventId: row["event_id"], occurredAt: row.date("occurred_at"), traceId: row["trace_id"], payload: payload)
         return LoggedEvent(sequence: row["seq"], envelope: EventEnvelope(draft: draft, offset: row["topic_offset"]))
     }

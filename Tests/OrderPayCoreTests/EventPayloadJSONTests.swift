@@ -46,6 +46,7 @@ final class EventPayloadJSONTests: XCTestCase {
         case .orderCreated(let p): data = try JSONCoding.encoder.encode(p)
         case .paymentProcessed(let p): data = try JSONCoding.encoder.encode(p)
         case .orderStatusUpdated(let p): data = try JSONCoding.encoder.encode(p)
+        case .undecodable(let e): return e.json
         }
         return String(decoding: data, as: UTF8.self)
     }

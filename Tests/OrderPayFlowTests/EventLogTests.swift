@@ -58,6 +58,34 @@ final class EventLogTests: XCTestCase {
         await assertEqual(try await log.committedOffset(group: "test-group", topic: .orderCreated), 3)
     }
 
+    /// An event this version cannot read (a newer producer's, say) is set aside as a dead letter;
+    /// the payment service does not stop at it, and readers of the log still list it.
+    func testAnUnreadableEventIsDeadLetteredAndTheFlowGoesOn() async throws {
+        let t = try await TestSystem.make()
+        let unreadable = [
+            SerializedEvent(eventId: "future-1", topic: .orderCreated, type: "OrderCreatedV2", key: "77", payload: #"{"orderId":77}"#,
+                            occurredAt: Date(), traceId: nil),
+            SerializedEvent(eventId: "future-2", topic: .orderCreated, type: "OrderCreated", key: "78", payload: #"{"orderId":"seventy-eight"}"#,
+                            occurredAt: Date(), traceId: nil),
+        ]
+        try await t.system.events.relay(unreadable, from: "a-newer-service", through: 2)
+        let order = try await t.system.orders.place(actor: t.customerActor, t.order())
+        await assertEqual(try await t.system.waitForOrder(id: order.id, actor: t.admin).status, .paid)
+
+        let letters = try await t.system.events.deadLetters(includeReplayed: false)
+        XCTAssertEqual(letters.map(\.event.eventId).sorted(), ["future-1", "future-2"])
+        XCTAssertTrue(letters.allSatisfy { $0.group == PaymentService.consumerGroup && $0.error.contains("cannot be read by this version") },
+                      "\(letters.map(\.error))")
+        guard case .undecodable(let kept)? = letters.first(where: { $0.event.eventId == "future-1" })?.event.payload else {
+            return XCTFail("the dead letter keeps the event as it was")
+        }
+        XCTAssertEqual(kept.json, #"{"orderId":77}"#)
+        XCTAssertEqual(kept.type, "OrderCreatedV2")
+        let listed = try await t.system.events.latest(count: 50, topics: [.orderCreated])
+        XCTAssertEqual(listed.filter { if case .undecodable = $0.envelope.payload { true } else { false } }.count, 2)
+        await t.stop()
+    }
+
     func testDeadLetterReplayReachesTheHandlerAgain() async throws {
         let t = try await TestSystem.make()
         let order = try await t.system.orders.place(actor: t.customerActor, t.order())

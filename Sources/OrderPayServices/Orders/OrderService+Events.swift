@@ -10,6 +10,7 @@ extension OrderService {
     /// step in its history. Duplicates and stale attempts are ignored by the order's own state (the
     /// attempt it last recorded, its status), so no inbox row is written per event.
     public func handlePaymentProcessed(_ events: [EventEnvelope]) async throws {
+        try events.throwIfUndecodable()
         let now = clock.now()
         let logger = self.logger
         let decisions: [OrderDecision] = events.compactMap { envelope in

@@ -93,6 +93,7 @@ extension PaymentService {
     /// and are skipped without a write: every order would otherwise cost this service a second
     /// transaction.
     public func handleOrderStatusUpdated(_ events: [EventEnvelope]) async throws {
+        try events.throwIfUndecodable()
         let now = clock.now()
         let relevant: Set<OrderStatus> = [.completed, .cancelled]
         let updates: [(EventEnvelope, OrderStatusUpdated)] = events.compactMap { envelope in

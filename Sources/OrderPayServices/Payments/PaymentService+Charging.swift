@@ -14,6 +14,7 @@ extension PaymentService {
     /// reach for the same window at once (in step, the slower one would wait on the other's
     /// claim and find it taken, window after window), and one that does moves straight on.
     public func handleOrderCreated(_ events: [EventEnvelope]) async throws {
+        try events.throwIfUndecodable()
         let now = clock.now()
         let claims: [PaymentClaim] = events.compactMap { envelope in
             guard case .orderCreated(let order) = envelope.payload else { return nil }
