@@ -54,6 +54,15 @@ enum Fixtures {
     }
 
     /// A console with everything loaded, as the runtime would have it after start-up.
+    /// `n` on a fresh console, with the catalog and the customers loaded: the new-order form open.
+    static func newOrderForm(width: Int = 120, height: Int = 40) -> ConsoleState {
+        var state = Self.state(width: width, height: height)
+        press(&state, .char("n"))
+        _ = ConsoleUpdate.update(&state, .catalogLoaded(products))
+        _ = ConsoleUpdate.update(&state, .pickerUsersLoaded(users))
+        return state
+    }
+
     static func state(width: Int = 160, height: Int = 45, ascii: Bool = false) -> ConsoleState {
         var state = ConsoleState(eventCapacity: 100)
         state.modeName = "embedded"; state.endpoint = ".orderpay"; state.operatorName = "cli:ops"

@@ -328,10 +328,7 @@ final class UpdateTests: XCTestCase {
     }
 
     func testNewOrderFormTakesTheNewCustomersAddress() {
-        var state = Fixtures.state(width: 120, height: 40)
-        Fixtures.press(&state, .char("n"))
-        _ = ConsoleUpdate.update(&state, .catalogLoaded(Fixtures.products))
-        _ = ConsoleUpdate.update(&state, .pickerUsersLoaded(Fixtures.users))
+        var state = Fixtures.newOrderForm()
         func form() -> FormState? { if case .form(let f)? = state.topOverlay { return f }; return nil }
         // Customers offered: Admin (no address), 김민준, Alice Martin (locked 이서연 is not).
         XCTAssertEqual(form()?.text("address"), "")
@@ -355,10 +352,7 @@ final class UpdateTests: XCTestCase {
     }
 
     func testQuantityTakesOnlyASCIIDigits() {
-        var state = Fixtures.state(width: 120, height: 40)
-        Fixtures.press(&state, .char("n"))
-        _ = ConsoleUpdate.update(&state, .catalogLoaded(Fixtures.products))
-        _ = ConsoleUpdate.update(&state, .pickerUsersLoaded(Fixtures.users))
+        var state = Fixtures.newOrderForm()
         Fixtures.press(&state, .tab, .tab, .backspace)
         Fixtures.type(&state, "３٣²2")
         guard case .form(let form)? = state.topOverlay else { return XCTFail("no form") }

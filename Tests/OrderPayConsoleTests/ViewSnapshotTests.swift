@@ -64,10 +64,7 @@ final class ViewSnapshotTests: XCTestCase {
     }
 
     func testPlaceOrderFormShowsLiveTotalAndErrors() {
-        var state = Fixtures.state(width: 120, height: 40)
-        Fixtures.press(&state, .char("n"))
-        _ = ConsoleUpdate.update(&state, .catalogLoaded(Fixtures.products))
-        _ = ConsoleUpdate.update(&state, .pickerUsersLoaded(Fixtures.users))
+        var state = Fixtures.newOrderForm()
         Fixtures.press(&state, .tab, .tab, .backspace)
         Fixtures.type(&state, "3")
         XCTAssertTrue(ConsoleView.render(state).text.contains("Total 269.70"))

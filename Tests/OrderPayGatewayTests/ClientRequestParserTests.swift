@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 @testable import OrderPayGateway
+import OrderPayTestSupport
 import XCTest
 
 /// The gateway reads client requests with its own parser (ClientRequestParser): heads, both body
@@ -108,10 +109,7 @@ final class ClientRequestParserTests: XCTestCase {
                 defer { close(fd) }
                 var timeout = timeval(tv_sec: 10, tv_usec: 0)
                 setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-                var address = sockaddr_in()
-                address.sin_family = sa_family_t(AF_INET)
-                address.sin_addr.s_addr = inet_addr("127.0.0.1")
-                address.sin_port = in_port_t(UInt16(port).bigEndian)
+                var address = loopbackAddress(port: port)
                 let connected = withUnsafePointer(to: &address) {
                     $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
                 }
