@@ -74,6 +74,8 @@ public enum OpenAPIDocument {
         }
         if !route.pathParameters.isEmpty { problems.append("404") }
         if route.body != nil { problems += ["413", "415", "422"] }
+        // Any write can meet a state that refuses it (a status, a duplicate) or a concurrent change.
+        if route.method != .get { problems.append("409") }
         for code in problems { responses[code] = ["$ref": "#/components/responses/Problem"] }
         return responses
     }

@@ -45,6 +45,11 @@ final class OpenAPIRouteTests: XCTestCase {
             let requestBody = try XCTUnwrap(orders["requestBody"] as? [String: Any])
             XCTAssertTrue("\(requestBody)".contains("#/components/schemas/PlaceOrderRequest"))
             XCTAssertNotNil((orders["responses"] as? [String: Any])?["201"])
+            // Writes may be refused for the state they meet (409); reads are not.
+            let cancel = try XCTUnwrap(paths["/api/orders/{id}/cancel"]?["post"] as? [String: Any])
+            XCTAssertNotNil((cancel["responses"] as? [String: Any])?["409"])
+            let list = try XCTUnwrap(paths["/api/orders"]?["get"] as? [String: Any])
+            XCTAssertNil((list["responses"] as? [String: Any])?["409"])
             let upload = try XCTUnwrap(paths["/api/users/{id}/profile-image"]?["post"] as? [String: Any])
             let uploadContent = try XCTUnwrap((upload["requestBody"] as? [String: Any])?["content"] as? [String: Any])
             XCTAssertEqual(Array(uploadContent.keys), ["multipart/form-data"])
