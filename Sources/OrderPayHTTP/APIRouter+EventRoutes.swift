@@ -17,7 +17,7 @@ public func addEventRoutes(to api: APIRouter, events: any EventLog, tokens: Toke
 
     api.on(RouteDescriptor(method: .get, path: "/api/events", tag: tag, summary: "A page of one topic's history, by offset",
                            access: admin, response: .json("EventPage"), query: [
-                               ParameterDoc("topic", "the topic (required)", allowed: topics),
+                               ParameterDoc("topic", "the topic", allowed: topics, required: true),
                                ParameterDoc("from", .integer, "first offset (default 0)"),
                                ParameterDoc("limit", .integer, "events per page, 1–1000 (default 100)"),
                            ])) { request, _ in

@@ -26,13 +26,14 @@ public struct ParameterDoc: Sendable {
     public var kind: Kind
     public var description: String
     public var allowed: [String]
+    public var required: Bool
 
-    public init(_ name: String, _ kind: Kind, _ description: String, allowed: [String] = []) {
-        self.name = name; self.kind = kind; self.description = description; self.allowed = allowed
+    public init(_ name: String, _ kind: Kind, _ description: String, allowed: [String] = [], required: Bool = false) {
+        self.name = name; self.kind = kind; self.description = description; self.allowed = allowed; self.required = required
     }
 
-    public init(_ name: String, _ description: String, allowed: [String] = []) {
-        self.init(name, .string, description, allowed: allowed)
+    public init(_ name: String, _ description: String, allowed: [String] = [], required: Bool = false) {
+        self.init(name, .string, description, allowed: allowed, required: required)
     }
 
     public static let page = ParameterDoc("page", .integer, "page number, from 0")

@@ -45,6 +45,9 @@ final class OpenAPIRouteTests: XCTestCase {
             let requestBody = try XCTUnwrap(orders["requestBody"] as? [String: Any])
             XCTAssertTrue("\(requestBody)".contains("#/components/schemas/PlaceOrderRequest"))
             XCTAssertNotNil((orders["responses"] as? [String: Any])?["201"])
+            let history = try XCTUnwrap(paths["/api/events"]?["get"] as? [String: Any])
+            let topic = try XCTUnwrap((history["parameters"] as? [[String: Any]])?.first { $0["name"] as? String == "topic" })
+            XCTAssertEqual(topic["required"] as? Bool, true, "the route refuses a request without it")
             // Writes may be refused for the state they meet (409); reads are not.
             let cancel = try XCTUnwrap(paths["/api/orders/{id}/cancel"]?["post"] as? [String: Any])
             XCTAssertNotNil((cancel["responses"] as? [String: Any])?["409"])
