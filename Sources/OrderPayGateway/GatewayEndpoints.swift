@@ -85,6 +85,9 @@ enum GatewayEndpoints {
                 break
             }
         }
+        // The gateway's own route: no service documents it.
+        paths["/api/registry"] = registryPathItem
+        components["securitySchemes", default: [:]]["bearerAuth"] = ["type": "http", "scheme": "bearer", "bearerFormat": "JWT"]
         let combined: [String: Any] = [
             "openapi": "3.1.0",
             "info": ["title": "OrderPay API (through the gateway)", "version": "1.0.0"],
@@ -93,6 +96,27 @@ enum GatewayEndpoints {
         ]
         return .json(try JSONSerialization.data(withJSONObject: combined, options: [.sortedKeys]))
     }
+
+    static let registryPathItem: [String: Any] = {
+        let problem: [String: Any] = ["description": "problem", "content": ["application/problem+json": ["schema": ["type": "object"]]]]
+        let number: [String: Any] = ["type": ["number", "null"]]
+        let instance: [String: Any] = [
+            "type": "object",
+            "required": ["app", "instanceId", "status", "address"],
+            "properties": ["app": ["type": "string"], "instanceId": ["type": "string"], "status": ["type": "string"],
+                           "address": ["type": "string", "description": "host:port"],
+                           "lastHeartbeatAgeSeconds": number, "leaseExpiresInSeconds": number],
+        ]
+        return ["get": [
+            "operationId": "getApiRegistry", "tags": ["registry"],
+            "summary": "Every registered instance: app, status, address, seconds since its last heartbeat, lease left (admin)",
+            "security": [["bearerAuth": [String]()]],
+            "responses": [
+                "200": ["description": "success", "content": ["application/json": ["schema": ["type": "array", "items": instance]]]],
+                "401": problem, "403": problem, "503": problem,
+            ] as [String: Any],
+        ] as [String: Any]]
+    }()
 
     static func fetchDocument(_ endpoint: ServiceDirectory.Endpoint) async -> [String: Any]? {
         var request = HTTPClientRequest(url: endpoint.baseURL + "/openapi.json")

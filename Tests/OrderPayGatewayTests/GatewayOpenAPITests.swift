@@ -31,7 +31,8 @@ final class GatewayOpenAPITests: XCTestCase {
                 }
             }
             XCTAssertGreaterThan(expected, 30)
-            for prefix in ["/api/auth/login", "/api/users/{id}", "/api/orders", "/api/products", "/api/payments/{id}", "/api/events/stream"] {
+            for prefix in ["/api/auth/login", "/api/users/{id}", "/api/orders", "/api/products", "/api/payments/{id}", "/api/events/stream",
+                           "/api/registry"] {
                 XCTAssertNotNil(paths[prefix], prefix)
             }
 
