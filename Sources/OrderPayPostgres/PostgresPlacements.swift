@@ -99,17 +99,6 @@ final class PostgresPlacements: @unchecked Sendable {
                 results[index] = (order, true)
                 created.append((index, order))
             }
-            // Placements that met an existing key get that order.
-            for (index, job) in jobs.enumerated() where results[index] == nil {
-                let existing = try await connection.rows("""
-                    SELECT \(unescaped: PostgresOrderStore.orderColumns) FROM orders.orders
-                    WHERE user_id = \(job.order.userId) AND idempotency_key = \(job.order.idempotencyKey)
-                    """, logger: logger)
-                guard let order = try await PostgresOrderStore.orders(connection, existing, logger: logger).first else {
-                    throw AppError(.unavailable, "order \(job.order.orderNumber) was neither inserted nor found")
-                }
-                results[index] = (order, false)
-            }
             let items = created.flatMap { entry in entry.order.orderItems.map { (entry.order.id, $0) } }
             if !items.isEmpty {
                 let rows = items.map(\.1)
@@ -121,6 +110,18 @@ final class PostgresPlacements: @unchecked Sendable {
                          WITH ORDINALITY AS i(order_id, product_id, sku, product_name, quantity, unit_price, subtotal, n)
                     ORDER BY n
                     """, logger: logger)
+            }
+            // Placements that met an existing key get that order, read after the items above: the
+            // order may be one this batch just created, and its items are part of the answer.
+            for (index, job) in jobs.enumerated() where results[index] == nil {
+                let existing = try await connection.rows("""
+                    SELECT \(unescaped: PostgresOrderStore.orderColumns) FROM orders.orders
+                    WHERE user_id = \(job.order.userId) AND idempotency_key = \(job.order.idempotencyKey)
+                    """, logger: logger)
+                guard let order = try await PostgresOrderStore.orders(connection, existing, logger: logger).first else {
+                    throw AppError(.unavailable, "order \(job.order.orderNumber) was neither inserted nor found")
+                }
+                results[index] = (order, false)
             }
             try await PostgresOrderStore.appendHistory(connection, created.map { ($0.order.id, jobs[$0.index].history) }, logger: logger)
             try await outbox.enqueue(connection, try created.flatMap { try jobs[$0.index].events($0.order) }, logger: logger)

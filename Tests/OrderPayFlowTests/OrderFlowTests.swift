@@ -147,6 +147,20 @@ final class OrderFlowTests: XCTestCase {
         await t.stop()
     }
 
+    /// A double submit: concurrent placements with one key share a commit (a batch), and every one
+    /// of them gets the one order, items and all, not a "different order" refusal.
+    func testConcurrentPlacementsWithOneKeyAllGetTheOneOrder() async throws {
+        let t = try await TestSystem.make()
+        let ids = try await withThrowingTaskGroup(of: Int64.self) { group in
+            for _ in 0..<20 {
+                group.addTask { try await t.system.orders.place(actor: t.customerActor, t.order(), idempotencyKey: "double-submit").id }
+            }
+            return try await group.reduce(into: Set<Int64>()) { $0.insert($1) }
+        }
+        XCTAssertEqual(ids.count, 1)
+        await t.stop()
+    }
+
     func testRefundCancelsThePaidOrder() async throws {
         let t = try await TestSystem.make()
         let paid = try await t.placeAndSettle()
