@@ -18,7 +18,11 @@ public struct ProblemMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let error as HTTPError where error.status == .notFound {
             let allowed = routes.map { Self.methods(serving: request.uri.path, in: $0.routes) } ?? []
-            guard !allowed.isEmpty else { return Self.response(for: error, request: request, context: context) }
+            // A pattern with this very method matched too (`/api/users/{id}` for PUT /api/users/me,
+            // which the router gave to the fixed `/me`): not a method problem, a 404.
+            guard !allowed.isEmpty, !allowed.contains(request.method.rawValue) else {
+                return Self.response(for: error, request: request, context: context)
+            }
             let allow = allowed.joined(separator: ", ")
             return ProblemDetails(HTTPProblem(status: 405, title: "Method not allowed", slug: "method-not-allowed",
                                               detail: "\(request.method.rawValue) is not allowed on \(request.uri.path) (allowed: \(allow))"))

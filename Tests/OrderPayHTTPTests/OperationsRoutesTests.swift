@@ -90,6 +90,8 @@ final class OperationsRoutesTests: XCTestCase {
             let cancel = try await client.call(.get, "/api/orders/1/cancel")
             XCTAssertEqual(cancel.headers[allow], "POST")
             try await client.call(.delete, "/api/orders/1/nowhere").problem(404)
+            // PUT is served on /api/users/{id}, but the router gives /api/users/me to the GET route.
+            try await client.call(.put, "/api/users/me").problem(404)
         }
     }
 
