@@ -230,9 +230,10 @@ public final class SQLiteEventLog: EventLog, @unchecked Sendable {
         try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(topic_offset) + 1 FROM events WHERE topic = ?"), arguments: [topic.rawValue]) ?? 0
     }
 
+    /// Every topic this build knows when none are named: a topic added by a newer version has no
+    /// reader here, and its rows would stop every read across topics.
     static func topicClause(_ topics: Set<Topic>?) -> (String, StatementArguments) {
-        guard let topics, !topics.isEmpty else { return ("", []) }
-        let names = topics.map(\.rawValue).sorted()
+        let names = (topics.flatMap { $0.isEmpty ? nil : $0 } ?? Set(Topic.allCases)).map(\.rawValue).sorted()
         // `+topic`: keeps SQLite off the (topic, topic_offset) index here. With it, "after seq N" or
         // "the latest N" of a topic walked every event the topic ever had and sorted them by seq,
         // a cost that grew with the log (40 % of `bench flow`'s CPU after a few thousand orders,

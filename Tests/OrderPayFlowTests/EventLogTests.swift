@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import OrderPayCore
 import OrderPayServices
 import OrderPayStore
@@ -84,6 +85,26 @@ final class EventLogTests: XCTestCase {
         let listed = try await t.system.events.latest(count: 50, topics: [.orderCreated])
         XCTAssertEqual(listed.filter { if case .undecodable = $0.envelope.payload { true } else { false } }.count, 2)
         await t.stop()
+    }
+
+    /// A topic a newer version added has no reader here; its rows must not stop reads across topics
+    /// (the SSE stream, `events tail`, the console). SQLite only: the API cannot write such a row.
+    func testReadsAcrossTopicsPassOverATopicThisVersionDoesNotKnow() async throws {
+        try XCTSkipIf(TestEngine.isPostgres, "writes the row with SQL on the SQLite file")
+        let directory = try temporaryDirectory("unknown-topic")
+        let path = directory.appendingPathComponent("events.sqlite").path
+        let log = try SQLiteEventLog(path: path)
+        try await log.append([created(1)])
+        let raw = try DatabaseQueue(path: path)
+        try raw.inDatabase { db in
+            try db.execute(sql: """
+                INSERT INTO events (topic, topic_offset, event_id, type, key, payload, occurred_at)
+                VALUES ('refunds-v2', 0, 'future-topic-1', 'RefundRequested', '1', '{}', 0)
+                """)
+        }
+        try await log.append([created(2)])
+        await assertEqual(try await log.tail(after: 0, topics: nil, limit: 10).map(\.envelope.payload.orderId), [1, 2])
+        await assertEqual(try await log.latest(count: 10, topics: nil).map(\.envelope.payload.orderId), [1, 2])
     }
 
     func testDeadLetterReplayReachesTheHandlerAgain() async throws {
