@@ -132,7 +132,10 @@ public struct EventDraft: Equatable, Sendable {
     }
 
     public var topic: Topic { payload.topic }
-    public var key: String { String(payload.orderId) }
+    public var key: String {
+        if case .undecodable(let e) = payload { return e.key }   // as it was, numeric or not
+        return String(payload.orderId)
+    }
 }
 
 /// An event as the log holds it: {eventId, topic, type, key, offset, occurredAt, traceId, payload}.
@@ -171,8 +174,11 @@ public struct EventEnvelope: Equatable, Sendable, Codable {
             default: throw DecodingError.dataCorruptedError(forKey: .type, in: c, debugDescription: "unknown event type \(type)")
             }
         } catch {
-            let reason = (try? c.nestedContainer(keyedBy: UndecodableKeys.self, forKey: .payload).decode(String.self, forKey: .undecodable))
-            payload = .undecodable(UndecodableEvent(topic: topic, type: type, json: "", key: key, reason: reason ?? "\(error)"))
+            // An unreadable event passed on by another OrderPay process keeps its reason and text.
+            let passedOn = try? c.nestedContainer(keyedBy: UndecodableKeys.self, forKey: .payload)
+            let reason = try? passedOn?.decode(String.self, forKey: .undecodable)
+            let raw = try? passedOn?.decode(String.self, forKey: .raw)
+            payload = .undecodable(UndecodableEvent(topic: topic, type: type, json: raw ?? "", key: key, reason: reason ?? "\(error)"))
         }
     }
 

@@ -1,6 +1,5 @@
 import OrderPayCore
 import OrderPayServices
-import OrderPayStore
 
 extension EmbeddedSystem {
     /// An operator's order on a customer's behalf (the CLI and the embedded console). Over HTTP a
@@ -14,9 +13,4 @@ extension EmbeddedSystem {
         }
         return try await orders.place(actor: actor, forUser: userId, request, idempotencyKey: idempotencyKey)
     }
-}
-
-extension EmbeddedSystem {
-    /// A storage error that reached the caller untranslated, as an `AppError` (nil for any other error).
-    public static func storageFailure(_ error: any Error) -> AppError? { SQLiteDatabase.failure(error) }
 }

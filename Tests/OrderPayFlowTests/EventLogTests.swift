@@ -82,6 +82,12 @@ final class EventLogTests: XCTestCase {
         }
         XCTAssertEqual(kept.json, #"{"orderId":77}"#)
         XCTAssertEqual(kept.type, "OrderCreatedV2")
+        // Passed on as JSON (the SSE stream, Kafka), it keeps its text, reason and key.
+        let passedOn = try JSONCoding.decoder.decode(EventEnvelope.self, from: JSONCoding.encoder.encode(
+            try XCTUnwrap(letters.first { $0.event.eventId == "future-2" }?.event)))
+        guard case .undecodable(let relayed) = passedOn.payload else { return XCTFail("decoded as \(passedOn.payload)") }
+        XCTAssertEqual(relayed.json, #"{"orderId":"seventy-eight"}"#)
+        XCTAssertEqual(passedOn.key, "78")
         let listed = try await t.system.events.latest(count: 50, topics: [.orderCreated])
         XCTAssertEqual(listed.filter { if case .undecodable = $0.envelope.payload { true } else { false } }.count, 2)
         await t.stop()

@@ -86,9 +86,10 @@ extension PaymentService {
     }
 
     /// Follows the orders' status (group `payment-service`): a COMPLETED order is no longer
-    /// refundable (a refund still pending is withdrawn), and a cancelled order's payment is settled with it: an open one is cancelled,
-    /// one that was charged while the order was being cancelled is refunded, and an order cancelled
-    /// before its payment was even claimed is remembered so it is never charged. Other steps
+    /// refundable (a refund still pending is withdrawn), and a cancelled order's payment is settled
+    /// with it: an open one is cancelled, one that was charged while the order was being cancelled
+    /// is refunded, and an order cancelled before its payment was even claimed is remembered so it
+    /// is never charged. Other steps
     /// (PENDING, FAILED, and PAID, which a SUCCESS payment already implies) change nothing here
     /// and are skipped without a write: every order would otherwise cost this service a second
     /// transaction.
