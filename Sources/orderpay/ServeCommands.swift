@@ -49,6 +49,8 @@ struct ServeCommand: AsyncParsableCommand {
             Gateway.runConcurrencyOnEventLoops()
             // Same line format as swift-log's default handler, cheaper per access-log line.
             LoggingSystem.bootstrap { GatewayLogHandler(label: $0) }
+        } else {
+            ServiceHost.runConcurrencyOnEventLoops()
         }
         var logger = Logger(label: "orderpay.\(component.rawValue)")
         logger.logLevel = Logger.Level(rawValue: ProcessInfo.processInfo.environment["ORDERPAY_LOG_LEVEL"] ?? "") ?? .info

@@ -1,6 +1,5 @@
 import Crypto
 import Foundation
-import HummingbirdBcrypt
 import OrderPayCore
 
 /// Sessions: login, refresh-token rotation with reuse detection, logout.
@@ -17,7 +16,7 @@ extension AuthService {
     public func login(email: String, password: String) async throws -> TokenPair {
         let now = clock.now()
         guard let stored = try await repository.user(email: Self.normalizedEmail(email)) else {
-            _ = Bcrypt.verify(password, hash: dummyPasswordHash)
+            _ = await PasswordHashing.verify(password, hash: dummyPasswordHash)
             throw AppError.unauthorized("invalid email or password")
         }
         let user = stored.user
@@ -25,7 +24,7 @@ extension AuthService {
         if let lockedUntil = user.lockedUntil, lockedUntil > now {
             throw Self.temporarilyLocked(until: lockedUntil, now: now)
         }
-        guard Bcrypt.verify(password, hash: stored.passwordHash) else {
+        guard await PasswordHashing.verify(password, hash: stored.passwordHash) else {
             let lock = try await repository.recordFailedLogin(
                 userId: user.id, lockThreshold: Self.maxFailedLogins, lockUntil: now + Self.lockoutDuration)
             if let lock { throw Self.temporarilyLocked(until: lock, now: now) }

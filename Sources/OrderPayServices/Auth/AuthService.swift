@@ -156,12 +156,12 @@ public final class AuthService: Sendable {
         v.check(r.confirmPassword == r.newPassword, "confirmPassword", "password confirmation does not match")
         v.check(r.newPassword != r.currentPassword, "newPassword", "new password must differ from the current one")
         try v.throwIfInvalid()
-        guard Bcrypt.verify(r.currentPassword, hash: stored.passwordHash) else {
+        guard await PasswordHashing.verify(r.currentPassword, hash: stored.passwordHash) else {
             throw AppError.validation("current password is incorrect", field: "currentPassword")
         }
 
         let now = clock.now()
-        let hash = Bcrypt.hash(r.newPassword, cost: bcryptCost)
+        let hash = await PasswordHashing.hash(r.newPassword, cost: bcryptCost)
         _ = try await update(id, UserChanges(updatedAt: now, passwordHash: hash, lastPasswordChangeAt: now))
         try await repository.revokeRefreshTokens(userId: id, at: now)
     }
@@ -218,7 +218,7 @@ public final class AuthService: Sendable {
 
         // Fails fast before the slow hash; the store's unique index still decides races.
         if try await repository.user(email: email) != nil { throw AppError.conflict("email already registered") }
-        let hash = Bcrypt.hash(password, cost: bcryptCost)
+        let hash = await PasswordHashing.hash(password, cost: bcryptCost)
         return try await repository.insertUser(NewUser(
             email: email, passwordHash: hash, name: name, phoneNumber: phone, address: address,
             status: status, roles: Self.canonical(roles), createdAt: clock.now()))
