@@ -22,11 +22,11 @@ public struct BearerAuthMiddleware: RouterMiddleware {
             throw AppError.unauthorized("missing bearer token")
         }
         let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+        guard parts.count == 2, parts[0].equalsIgnoringASCIICase("bearer") else {
             throw AppError.unauthorized("the Authorization header must be 'Bearer <token>'")
         }
         var context = context
-        context.actor = try await tokens.verify(String(parts[1]).trimmingCharacters(in: .whitespaces), requiring: role)
+        context.actor = try await tokens.verify(String(parts[1].trimmingHTTPWhitespace()), requiring: role)
         if let actor = context.actor { context.logger[metadataKey: "actor"] = .string(actor.email) }
         return try await next(request, context)
     }

@@ -38,7 +38,7 @@ public struct TraceContext: Sendable, Equatable {
 
     /// Parses a traceparent; nil when malformed (per the spec, such a header is ignored).
     public static func parse(_ header: String) -> TraceContext? {
-        let parts = header.trimmingCharacters(in: .whitespaces).split(separator: "-", omittingEmptySubsequences: false)
+        let parts = header.trimmingHTTPWhitespace().split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count >= 4, parts[0].count == 2, isHex(parts[0]), parts[0] != "ff" else { return nil }
         // Version 00 has exactly four fields; later versions may append more.
         if parts[0] == "00", parts.count != 4 { return nil }

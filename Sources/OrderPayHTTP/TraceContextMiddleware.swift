@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import OrderPayCore
 
 /// Gives every request its correlation ids and echoes them on the response:
 /// `X-Request-Id` (the caller's when it is a sane token, else a new one) and the W3C `traceparent`
@@ -29,7 +30,7 @@ public struct TraceContextMiddleware: RouterMiddleware {
         response.headers[.requestID] = context.requestId
         // Echo the caller's traceparent when we continued it; otherwise tell the caller the new trace.
         if let incoming, parent != nil {
-            response.headers[.traceparent] = incoming.trimmingCharacters(in: .whitespaces)
+            response.headers[.traceparent] = String(incoming.trimmingHTTPWhitespace())
         } else {
             response.headers[.traceparent] = context.trace.traceparent
         }
