@@ -5,38 +5,23 @@ import XCTest
 /// The hand-written payload JSON must be what JSONEncoder writes, byte for byte, and decode back
 /// to the same payload: events written before and after the change read the same.
 final class EventPayloadJSONTests: XCTestCase {
-    /// Text with what JSON has to escape (quotes, backslashes, every control character), what it
-    /// must not (slashes, DEL, accents, Korean, emoji), and nothing at all.
-    static let pieces = ["", "a", "\"", "\\", "/", "\u{7F}", "é", "김민준", "🙂", " ", "card declined", "\u{2028}"]
-        + (0..<0x20).map { String(UnicodeScalar(UInt8($0))) }
-
-    func text(_ random: inout SplitMix64) -> String {
-        (0..<Int.random(in: 0...6, using: &random)).map { _ in Self.pieces.randomElement(using: &random)! }.joined()
-    }
-
-    func money(_ random: inout SplitMix64) -> Money {
-        let magnitudes: [ClosedRange<Int64>] = [0...0, 1...99, 100...100_000, 1_000_000_000_000...9_999_999_999_999_999, Int64.max / 2...Int64.max]
-        let units = Int64.random(in: magnitudes.randomElement(using: &random)!, using: &random)
-        return Money(minorUnits: Bool.random(using: &random) ? units : -units)
-    }
-
     func payload(_ random: inout SplitMix64) -> EventPayload {
         let id = { (random: inout SplitMix64) in Int64.random(in: [0...9, 1...Int64.max].randomElement(using: &random)!, using: &random) }
         switch Int.random(in: 0..<3, using: &random) {
         case 0:
             return .orderCreated(OrderCreated(orderId: id(&random), orderNumber: TimeOrderedID.make(), userId: id(&random),
-                                              totalAmount: money(&random), paymentMethod: PaymentMethod.allCases.randomElement(using: &random)!,
-                                              paymentToken: text(&random)))
+                                              totalAmount: RandomJSONValues.money(&random), paymentMethod: PaymentMethod.allCases.randomElement(using: &random)!,
+                                              paymentToken: RandomJSONValues.text(&random)))
         case 1:
-            return .paymentProcessed(PaymentProcessed(orderId: id(&random), paymentId: id(&random), amount: money(&random),
+            return .paymentProcessed(PaymentProcessed(orderId: id(&random), paymentId: id(&random), amount: RandomJSONValues.money(&random),
                                                       status: [.success, .failed, .refunded].randomElement(using: &random)!,
-                                                      failureReason: Bool.random(using: &random) ? text(&random) : nil,
+                                                      failureReason: Bool.random(using: &random) ? RandomJSONValues.text(&random) : nil,
                                                       attempt: Int.random(in: 1...1000, using: &random)))
         default:
             return .orderStatusUpdated(OrderStatusUpdated(orderId: id(&random), userId: id(&random),
                                                           from: Bool.random(using: &random) ? OrderStatus.allCases.randomElement(using: &random) : nil,
                                                           to: OrderStatus.allCases.randomElement(using: &random)!,
-                                                          reason: Bool.random(using: &random) ? text(&random) : nil))
+                                                          reason: Bool.random(using: &random) ? RandomJSONValues.text(&random) : nil))
         }
     }
 
