@@ -72,9 +72,18 @@ enum CLI {
 
     /// Runs `body` against the embedded services, maps errors to a message on stderr and an exit
     /// code, and stops the workers (letting in-flight events finish) before returning.
-    static func run(_ options: GlobalOptions, workers: Bool = true,
+    ///
+    /// - Parameter createsDataDirectory: whether the command may start a new data dir (seed, the
+    ///   console, creating a user or product). Any other command refuses a data dir that does not
+    ///   exist (a mistyped `--data`) rather than create it and report it empty.
+    static func run(_ options: GlobalOptions, workers: Bool = true, createsDataDirectory: Bool = false,
                     configure: (inout EmbeddedConfiguration) -> Void = { _ in },
                     _ body: (EmbeddedSystem) async throws -> Void) async throws {
+        let directory = options.dataDirectory
+        if !createsDataDirectory && options.engines.databaseURL == nil && !FileManager.default.fileExists(atPath: directory) {
+            fail("no data directory at \(directory) (`orderpay seed --data \(directory)` creates one with demo data)",
+                 code: AppError.Kind.notFound.exitCode)
+        }
         var configuration = EmbeddedConfiguration(dataDirectory: options.dataDirectory)
         configuration.startWorkers = workers
         options.engines.apply(to: &configuration)
@@ -97,6 +106,9 @@ enum CLI {
             fail(failure.description, code: failure.kind.exitCode)
         }
     }
+
+    /// `orders place --wait`: the order was placed, but its payment failed.
+    static let orderFailedExitCode: Int32 = 7
 
     static func fail(_ message: String, code: Int32 = 2) -> Never {
         FileHandle.standardError.write(Data("error: \(message)\n".utf8))

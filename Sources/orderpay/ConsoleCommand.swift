@@ -64,7 +64,7 @@ struct ConsoleCommand: AsyncParsableCommand {
             }
             return
         }
-        try await CLI.run(options) { system in
+        try await CLI.run(options, createsDataDirectory: true) { system in
             if try await system.auth.countUsers() == 0 && !empty {
                 FileHandle.standardError.write(Data("nothing in \(options.engines.databaseURL == nil ? "data dir " + options.dataDirectory : "the database") yet: seeding demo data…\n".utf8))
                 _ = try await DemoSeeder(system: system).seed()

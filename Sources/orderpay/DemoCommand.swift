@@ -11,7 +11,7 @@ struct DemoCommand: AsyncParsableCommand {
     @OptionGroup var options: GlobalOptions
 
     func run() async throws {
-        try await CLI.run(options) { system in
+        try await CLI.run(options, createsDataDirectory: true) { system in
             if try await system.auth.countUsers() == 0 {
                 print("nothing in \(options.engines.databaseURL == nil ? "data dir " + options.dataDirectory : "the database") yet: seeding demo data…")
                 print(try await DemoSeeder(system: system).seed().text)

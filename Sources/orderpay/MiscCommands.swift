@@ -37,7 +37,7 @@ struct ProductsCommand: AsyncParsableCommand {
         @Option(help: "Unit price, e.g. 19.99.") var price: String
 
         func run() async throws {
-            try await CLI.run(options, workers: false) { system in
+            try await CLI.run(options, workers: false, createsDataDirectory: true) { system in
                 let product = try await system.orders.createProduct(actor: cliOperator, sku: sku, name: name,
                                                                     unitPrice: try parseMoney(price, field: "price"))
                 try CLI.emit(product, options) { "product \(product.id)  \(product.sku)  \(product.name)  \(product.unitPrice)" }
@@ -76,7 +76,7 @@ struct SeedCommand: AsyncParsableCommand {
     @OptionGroup var options: GlobalOptions
 
     func run() async throws {
-        try await CLI.run(options) { system in
+        try await CLI.run(options, createsDataDirectory: true) { system in
             let summary = try await DemoSeeder(system: system).seed()
             try CLI.emit(summary, options) { summary.text }
         }

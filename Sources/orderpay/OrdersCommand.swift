@@ -18,11 +18,12 @@ struct OrdersCommand: AsyncParsableCommand {
         @Option(help: "CREDIT_CARD, DEBIT_CARD, BANK_TRANSFER or PAYPAL.") var method = "CREDIT_CARD"
         @Option(help: "Payment token (tok_visa, tok_chargeDeclined, tok_insufficientFunds, tok_processingError).") var token = "tok_visa"
         @Option(help: "Idempotency key: placing again with the same key returns the same order.") var idempotencyKey: String?
-        @Flag(help: "Wait until the order is PAID or FAILED and print it.") var wait = false
+        @Flag(help: "Wait until the order is PAID or FAILED and print it; exit 7 when it FAILED.") var wait = false
         @Option(help: "Seconds --wait waits at most.") var timeout = 10
 
         func run() async throws {
             let parsedItems = try items.map(parseItem)
+            var failure: String?
             try await CLI.run(options) { system in
                 let method = try parseEnum(self.method, PaymentMethod.self, field: "method")
                 guard let owner = try await system.auth.user(email: user) else { throw AppError.notFound("no user with email \(user)") }
@@ -30,7 +31,11 @@ struct OrdersCommand: AsyncParsableCommand {
                 var order = try await system.placeOrder(by: cliOperator, forCustomer: owner.id, request, idempotencyKey: idempotencyKey)
                 if wait { order = try await system.waitForOrder(id: order.id, actor: cliOperator, timeout: .seconds(timeout)) }
                 try CLI.emit(order, options) { OrderText.detail(order) }
+                if wait, order.status == .failed { failure = "order \(order.id) FAILED: \(order.failureReason ?? "payment failed")" }
             }
+            // After the system has stopped: a script waiting on the order learns from the exit
+            // code, as from any other failure, that the payment did not go through.
+            if let failure { CLI.fail(failure, code: CLI.orderFailedExitCode) }
         }
 
         func parseItem(_ text: String) throws -> PlaceOrderRequest.Item {

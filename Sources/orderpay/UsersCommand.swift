@@ -79,7 +79,7 @@ struct UsersCommand: AsyncParsableCommand {
         @Option(help: "user or admin (repeatable).") var role: [String] = []
 
         func run() async throws {
-            try await CLI.run(options, workers: false) { system in
+            try await CLI.run(options, workers: false, createsDataDirectory: true) { system in
                 let roles = try role.map(UsersCommand.parseRole)
                 let user = try await system.auth.createUser(actor: cliOperator, CreateUserRequest(
                     email: email, password: password, name: name, phoneNumber: phone, address: address, roles: roles.isEmpty ? nil : roles))

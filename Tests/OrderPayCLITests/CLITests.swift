@@ -86,6 +86,9 @@ final class CLITests: XCTestCase {
 
     func testDeclinedPaymentRetriedFromTheCommandLine() throws {
         let placed = try run("orders", "place", "--user", "alice@example.com", "--item", "2:1", "--token", "tok_chargeDeclined", "--wait", "--json")
+        // The order is printed, and the exit code says that its payment failed.
+        XCTAssertEqual(placed.status, 7, placed.stderr)
+        XCTAssertTrue(placed.stderr.contains("FAILED: card declined"), placed.stderr)
         let order = try XCTUnwrap(try placed.json() as? [String: Any])
         XCTAssertEqual(order["status"] as? String, "FAILED")
         let orderId = try XCTUnwrap(order["id"] as? Int)
@@ -124,6 +127,21 @@ final class CLITests: XCTestCase {
         let malformed = try run("orders", "place", "--user", "bob@example.com", "--item", "abc")
         XCTAssertNotEqual(malformed.status, 0)
         XCTAssertTrue(malformed.stderr.contains("PRODUCT_ID:QTY"), malformed.stderr)
+    }
+
+    func testAMistypedDataDirIsReportedNotCreated() throws {
+        let missing = NSTemporaryDirectory() + "orderpay-no-such-dir-\(UUID().uuidString)"
+        for arguments in [["orders", "list"], ["users", "get", "1"], ["events", "tail", "--topic", "order-created"]] {
+            let result = try Self.run(arguments, data: missing)
+            XCTAssertEqual(result.status, AppError.Kind.notFound.exitCode, "\(arguments): \(result.stderr)")
+            XCTAssertTrue(result.stderr.contains("no data directory at \(missing)"), result.stderr)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: missing))
+        // Creating the first user starts a data dir.
+        XCTAssertEqual(try Self.run(["users", "create", "--email", "first@example.com", "--name", "First", "--password", "password-1"],
+                                    data: missing).status, 0)
+        XCTAssertEqual(try Self.run(["users", "get", "first@example.com"], data: missing).status, 0)
+        try? FileManager.default.removeItem(atPath: missing)
     }
 
     func testLockedAndDeletedAccountsCannotBeOrderedFor() throws {
