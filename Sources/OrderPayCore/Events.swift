@@ -238,6 +238,12 @@ public struct SerializedEvent: Equatable, Sendable {
                   payload: draft.payload.encodedJSON(), occurredAt: draft.occurredAt, traceId: draft.traceId)
     }
 
+    /// A delivered event as text again (an unreadable one as it was kept).
+    public init(_ envelope: EventEnvelope) {
+        self.init(eventId: envelope.eventId, topic: envelope.topic, type: envelope.payload.typeName, key: envelope.key,
+                  payload: envelope.payload.encodedJSON(), occurredAt: envelope.occurredAt, traceId: envelope.traceId)
+    }
+
     /// The event with its payload decoded.
     public func draft() throws -> EventDraft {
         EventDraft(eventId: eventId, occurredAt: occurredAt, traceId: traceId, payload: try EventPayload.decode(type: type, json: payload))

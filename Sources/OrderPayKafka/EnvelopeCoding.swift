@@ -5,7 +5,9 @@ import OrderPayCore
 /// produced): readers take the message's own partition offset instead.
 enum EnvelopeCoding {
     static func message(_ event: SerializedEvent) throws -> OutgoingMessage {
-        let payload = try EventPayload.decode(type: event.type, json: event.payload)
+        // An event this version cannot read (from an outbox a newer version wrote) travels as it
+        // is: its consumers set it aside as a dead letter, where failing here would hold the relay.
+        let payload = EventPayload.decodeOrKeep(topic: event.topic, type: event.type, json: event.payload, key: event.key)
         let draft = EventDraft(eventId: event.eventId, occurredAt: event.occurredAt, traceId: event.traceId, payload: payload)
         return try message(draft)
     }

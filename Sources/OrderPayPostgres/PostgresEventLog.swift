@@ -43,6 +43,16 @@ public final class PostgresEventLog: EventLog, @unchecked Sendable {
                 error TEXT NOT NULL, attempts INTEGER NOT NULL, failed_at TIMESTAMPTZ NOT NULL, replayed_at TIMESTAMPTZ)
             """,
         ])
+        // A dead letter whose event is not in this log (it came through Kafka) keeps a copy of it.
+        migrations.add("v2-dead-letters-keep-their-event", [
+            """
+            ALTER TABLE events.dead_letters ALTER COLUMN event_seq DROP NOT NULL,
+                ADD COLUMN topic TEXT, ADD COLUMN topic_offset BIGINT, ADD COLUMN event_id TEXT, ADD COLUMN type TEXT,
+                ADD COLUMN key TEXT, ADD COLUMN payload TEXT, ADD COLUMN occurred_at TIMESTAMPTZ, ADD COLUMN trace_id TEXT,
+                ADD CHECK (event_seq IS NOT NULL OR (topic IS NOT NULL AND topic_offset IS NOT NULL AND event_id IS NOT NULL
+                    AND type IS NOT NULL AND key IS NOT NULL AND payload IS NOT NULL AND occurred_at IS NOT NULL))
+            """,
+        ])
         try await migrations.apply(on: database)
         let log = PostgresEventLog(database: database)
         log.listen()
@@ -197,16 +207,30 @@ public final class PostgresEventLog: EventLog, @unchecked Sendable {
             """)
     }
 
+    /// Refers to the event in this log; an event that is not in it (it came through Kafka) is
+    /// copied into the dead letter instead.
     public func addDeadLetter(group: String, event: EventEnvelope, error: String, attempts: Int) async throws {
+        let copy = SerializedEvent(event)
         try await database.execute("""
-            INSERT INTO events.dead_letters (consumer_group, event_seq, error, attempts, failed_at)
-            SELECT \(group), seq, \(error), \(attempts), now() FROM events.events WHERE event_id = \(event.eventId)
+            INSERT INTO events.dead_letters (consumer_group, event_seq, error, attempts, failed_at,
+                topic, topic_offset, event_id, type, key, payload, occurred_at, trace_id)
+            SELECT \(group), NULL, \(error), \(attempts), now(), \(copy.topic.rawValue), \(event.offset), \(copy.eventId), \(copy.type),
+                \(copy.key), \(copy.payload), \(copy.occurredAt), \(copy.traceId)
+            WHERE NOT EXISTS (SELECT 1 FROM events.events WHERE event_id = \(event.eventId))
+            UNION ALL
+            SELECT \(group), seq, \(error), \(attempts), now(), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+            FROM events.events WHERE event_id = \(event.eventId)
             """)
     }
 
+    /// The dead letter's event: from this log, or the copy it keeps (`seq` 0).
     static let deadLetterSelect = """
-        SELECT d.id AS dead_letter_id, d.consumer_group, d.error, d.attempts, d.failed_at, d.replayed_at, e.*
-        FROM events.dead_letters d JOIN events.events e ON e.seq = d.event_seq
+        SELECT d.id AS dead_letter_id, d.consumer_group, d.error, d.attempts, d.failed_at, d.replayed_at,
+            COALESCE(e.seq, 0) AS seq, COALESCE(e.topic, d.topic) AS topic, COALESCE(e.topic_offset, d.topic_offset) AS topic_offset,
+            COALESCE(e.event_id, d.event_id) AS event_id, COALESCE(e.type, d.type) AS type, COALESCE(e.key, d.key) AS key,
+            COALESCE(e.payload, d.payload) AS payload, COALESCE(e.occurred_at, d.occurred_at) AS occurred_at,
+            CASE WHEN e.seq IS NULL THEN d.trace_id ELSE e.trace_id END AS trace_id
+        FROM events.dead_letters d LEFT JOIN events.events e ON e.seq = d.event_seq
         """
 
     public func deadLetters(includeReplayed: Bool) async throws -> [DeadLetter] {

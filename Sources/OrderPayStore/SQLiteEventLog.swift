@@ -83,6 +83,28 @@ public final class SQLiteEventLog: EventLog, @unchecked Sendable {
         }
         // Events are never deleted: the sequence needs no AUTOINCREMENT to stay increasing.
         migrator.registerMigration("v2-plain-rowids") { db in try PlainRowIDs.migrate(db, tables: ["events"]) }
+        // A dead letter whose event is not in this log (it came through Kafka) keeps a copy of it.
+        migrator.registerMigration("v3-dead-letters-keep-their-event") { db in
+            try db.execute(sql: """
+                CREATE TABLE dead_letters_new (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    consumer_group TEXT NOT NULL,
+                    event_seq INTEGER REFERENCES events(seq),
+                    error TEXT NOT NULL,
+                    attempts INTEGER NOT NULL,
+                    failed_at REAL NOT NULL,
+                    replayed_at REAL,
+                    topic TEXT, topic_offset INTEGER, event_id TEXT, type TEXT, key TEXT, payload TEXT,
+                    occurred_at REAL, trace_id TEXT,
+                    CHECK (event_seq IS NOT NULL OR (topic IS NOT NULL AND topic_offset IS NOT NULL AND event_id IS NOT NULL
+                        AND type IS NOT NULL AND key IS NOT NULL AND payload IS NOT NULL AND occurred_at IS NOT NULL))
+                );
+                INSERT INTO dead_letters_new (id, consumer_group, event_seq, error, attempts, failed_at, replayed_at)
+                    SELECT id, consumer_group, event_seq, error, attempts, failed_at, replayed_at FROM dead_letters;
+                DROP TABLE dead_letters;
+                ALTER TABLE dead_letters_new RENAME TO dead_letters;
+                """)
+        }
         return migrator
     }
 
@@ -193,30 +215,45 @@ public final class SQLiteEventLog: EventLog, @unchecked Sendable {
         }
     }
 
+    /// Refers to the event in this log; an event that is not in it (it came through Kafka) is
+    /// copied into the dead letter instead.
     public func addDeadLetter(group: String, event: EventEnvelope, error: String, attempts: Int) async throws {
         try await writes.write { db in
-            guard let seq = try Int64.fetchOne(db, sql: "SELECT seq FROM events WHERE event_id = ?", arguments: [event.eventId]) else { return }
-            try db.run("INSERT INTO dead_letters (consumer_group, event_seq, error, attempts, failed_at) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [group, seq, error, attempts, Date().storageValue])
+            let now = Date().storageValue
+            if let seq = try Int64.fetchOne(db, sql: "SELECT seq FROM events WHERE event_id = ?", arguments: [event.eventId]) {
+                try db.run("INSERT INTO dead_letters (consumer_group, event_seq, error, attempts, failed_at) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [group, seq, error, attempts, now])
+            } else {
+                let copy = SerializedEvent(event)
+                try db.run("""
+                    INSERT INTO dead_letters (consumer_group, error, attempts, failed_at,
+                        topic, topic_offset, event_id, type, key, payload, occurred_at, trace_id)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [group, error, attempts, now, copy.topic.rawValue, event.offset, copy.eventId, copy.type,
+                                    copy.key, copy.payload, copy.occurredAt.storageValue, copy.traceId])
+            }
         }
     }
 
+    /// The dead letter's event: from this log, or the copy it keeps (`seq` 0).
+    static let deadLetterSelect = """
+        SELECT d.id AS dead_letter_id, d.consumer_group, d.error, d.attempts, d.failed_at, d.replayed_at,
+            COALESCE(e.seq, 0) AS seq, COALESCE(e.topic, d.topic) AS topic, COALESCE(e.topic_offset, d.topic_offset) AS topic_offset,
+            COALESCE(e.event_id, d.event_id) AS event_id, COALESCE(e.type, d.type) AS type, COALESCE(e.key, d.key) AS key,
+            COALESCE(e.payload, d.payload) AS payload, COALESCE(e.occurred_at, d.occurred_at) AS occurred_at,
+            CASE WHEN e.seq IS NULL THEN d.trace_id ELSE e.trace_id END AS trace_id
+        FROM dead_letters d LEFT JOIN events e ON e.seq = d.event_seq
+        """
+
     public func deadLetters(includeReplayed: Bool) async throws -> [DeadLetter] {
         try pool.readNow { db in
-            try db.rows("""
-                SELECT d.id AS dead_letter_id, d.consumer_group, d.error, d.attempts, d.failed_at, d.replayed_at, e.*
-                FROM dead_letters d JOIN events e ON e.seq = d.event_seq
-                \(includeReplayed ? "" : "WHERE d.replayed_at IS NULL") ORDER BY d.id
-                """).map(Self.deadLetter)
+            try db.rows("\(Self.deadLetterSelect) \(includeReplayed ? "" : "WHERE d.replayed_at IS NULL") ORDER BY d.id").map(Self.deadLetter)
         }
     }
 
     public func deadLetter(id: Int64) async throws -> DeadLetter? {
         try pool.readNow { db in
-            try db.row("""
-                SELECT d.id AS dead_letter_id, d.consumer_group, d.error, d.attempts, d.failed_at, d.replayed_at, e.*
-                FROM dead_letters d JOIN events e ON e.seq = d.event_seq WHERE d.id = ?
-                """, [id]).map(Self.deadLetter)
+            try db.row("\(Self.deadLetterSelect) WHERE d.id = ?", [id]).map(Self.deadLetter)
         }
     }
 

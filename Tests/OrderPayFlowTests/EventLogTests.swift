@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import OrderPayCore
 import OrderPayServices
-import OrderPayStore
+@testable import OrderPayStore
 @testable import OrderPayEmbedded
 import OrderPayTestSupport
 import XCTest
@@ -111,6 +111,42 @@ final class EventLogTests: XCTestCase {
         try await log.append([created(2)])
         await assertEqual(try await log.tail(after: 0, topics: nil, limit: 10).map(\.envelope.payload.orderId), [1, 2])
         await assertEqual(try await log.latest(count: 10, topics: nil).map(\.envelope.payload.orderId), [1, 2])
+    }
+
+    /// Dead letters kept a reference to their event only, before they could keep a copy of one that
+    /// came through Kafka: the upgrade keeps them, and they read as before.
+    func testDeadLettersFromBeforeTheUpgradeAreKept() async throws {
+        try XCTSkipIf(TestEngine.isPostgres, "builds the old SQLite schema")
+        let directory = try temporaryDirectory("dead-letter-upgrade")
+        let path = directory.appendingPathComponent("events.sqlite").path
+        let old = try DatabaseQueue(path: path)
+        try SQLiteEventLog.migrator.migrate(old, upTo: "v2-plain-rowids")
+        let event = SerializedEvent(created(5))
+        try await old.write { db in
+            try db.execute(sql: """
+                INSERT INTO events (seq, topic, topic_offset, event_id, type, key, payload, occurred_at)
+                VALUES (1, ?, 0, ?, ?, ?, ?, 1790000000)
+                """, arguments: [event.topic.rawValue, event.eventId, event.type, event.key, event.payload])
+            try db.execute(sql: """
+                INSERT INTO dead_letters (consumer_group, event_seq, error, attempts, failed_at) VALUES ('payment-service', 1, 'boom', 5, 1790000001)
+                """)
+        }
+        try old.close()
+
+        let log = try SQLiteEventLog(path: path)
+        let letters = try await log.deadLetters(includeReplayed: true)
+        XCTAssertEqual(letters.map(\.event.eventId), [event.eventId])
+        XCTAssertEqual(letters.first?.event.payload.orderId, 5)
+        XCTAssertEqual(letters.first?.error, "boom")
+        // New dead letters, by reference or by copy, are numbered after it.
+        try await log.addDeadLetter(group: "payment-service", event: letters[0].event, error: "again", attempts: 5)
+        var carried = letters[0].event
+        carried.eventId = "from-kafka-1"
+        try await log.addDeadLetter(group: "payment-service", event: carried, error: "via kafka", attempts: 5)
+        let all = try await log.deadLetters(includeReplayed: true)
+        XCTAssertEqual(all.map(\.id), [letters[0].id, letters[0].id + 1, letters[0].id + 2])
+        XCTAssertEqual(all.map(\.event.eventId), [event.eventId, event.eventId, "from-kafka-1"])
+        XCTAssertEqual(all.last?.event.payload, letters[0].event.payload)
     }
 
     func testDeadLetterReplayReachesTheHandlerAgain() async throws {

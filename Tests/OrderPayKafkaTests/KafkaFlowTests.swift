@@ -183,6 +183,45 @@ final class KafkaFlowTests: XCTestCase {
         }
     }
 
+    /// An event that came through Kafka is not in the SQL log: its dead letter keeps a copy of it,
+    /// so it is listed (and can be looked at and replayed) like any other.
+    func testAnUnreadableEventThroughKafkaIsKeptAsADeadLetter() async throws {
+        let kafka = try await KafkaTestSystems.make()
+        defer { kafka.remove() }
+        let system = try await kafka.start()
+        let (customer, product) = try await kafka.customer(on: system)
+        let sent = Date(timeIntervalSince1970: 1_790_000_000.25)
+        let unreadable = SerializedEvent(eventId: "future-1", topic: .orderCreated, type: "OrderCreatedV2", key: "77",
+                                         payload: #"{"orderId":77}"#, occurredAt: sent, traceId: "4bf92f3577b34da6a3ce929d0e0e4736")
+        // From an outbox a newer version wrote: relayed as it is, not held back.
+        try await system.events.relay([unreadable], from: "a-newer-service", through: 1)
+        let placed = try await system.orders.place(actor: customer, kafka.order(product))
+        let settled = try await system.waitForOrder(id: placed.id, actor: kafka.admin, timeout: .seconds(30))
+        XCTAssertEqual(settled.status, .paid, "the flow goes on past the unreadable event")
+
+        let deadline = ContinuousClock.now + .seconds(30)
+        var letters: [DeadLetter] = []
+        while letters.isEmpty && ContinuousClock.now < deadline {
+            letters = try await system.events.deadLetters(includeReplayed: false)
+            if letters.isEmpty { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        let letter = try XCTUnwrap(letters.first, "the dead letter is stored")
+        XCTAssertEqual(letters.count, 1)
+        XCTAssertEqual(letter.group, PaymentService.consumerGroup)
+        XCTAssertTrue(letter.error.contains("cannot be read by this version"), letter.error)
+        XCTAssertEqual(letter.event.eventId, "future-1")
+        XCTAssertEqual(letter.event.topic, .orderCreated)
+        XCTAssertEqual(letter.event.key, "77")
+        XCTAssertEqual(letter.event.traceId, "4bf92f3577b34da6a3ce929d0e0e4736")
+        XCTAssertEqual(letter.event.occurredAt.timeIntervalSince1970, sent.timeIntervalSince1970, accuracy: 0.001)
+        guard case .undecodable(let kept) = letter.event.payload else { return XCTFail("kept as it was: \(letter.event.payload)") }
+        XCTAssertEqual(kept.type, "OrderCreatedV2")
+        XCTAssertEqual(kept.json, #"{"orderId":77}"#)
+        let looked = try await system.events.deadLetter(id: letter.id)
+        XCTAssertEqual(looked?.event.eventId, "future-1")
+        await system.stop()
+    }
+
     private func waitForEvents(_ system: EmbeddedSystem, orderId: Int64, count: Int) async throws -> [LoggedEvent] {
         let deadline = ContinuousClock.now + .seconds(30)
         while true {
