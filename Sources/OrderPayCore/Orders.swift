@@ -16,7 +16,10 @@ public enum OrderStatus: String, Codable, CaseIterable, Sendable {
     case created = "CREATED", pending = "PENDING", paid = "PAID", completed = "COMPLETED"
     case failed = "FAILED", cancelled = "CANCELLED"
 
-    /// Why a transition happens matters: PAID → CANCELLED is legal only as the result of a refund.
+    /// Why a transition happens matters: PAID → CANCELLED is legal only as the result of a refund,
+    /// and so is COMPLETED → CANCELLED: a refund asked for while the order was PAID and processed
+    /// before the payment service learnt of its completion (which would have withdrawn it). The
+    /// money went back, so the order follows it rather than stay COMPLETED.
     public enum Cause: Sendable { case normal, refund }
 
     public func canMove(to next: OrderStatus, cause: Cause = .normal) -> Bool {
@@ -25,7 +28,7 @@ public enum OrderStatus: String, Codable, CaseIterable, Sendable {
              (.pending, .failed), (.failed, .pending),
              (.created, .cancelled), (.pending, .cancelled), (.failed, .cancelled):
             return true
-        case (.paid, .cancelled):
+        case (.paid, .cancelled), (.completed, .cancelled):
             return cause == .refund
         default:
             return false

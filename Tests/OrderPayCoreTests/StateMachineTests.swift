@@ -12,10 +12,12 @@ final class StateMachineTests: XCTestCase {
         }
     }
 
-    func testPaidOrdersAreCancelledOnlyThroughARefund() {
+    func testPaidAndCompletedOrdersAreCancelledOnlyThroughARefund() {
         XCTAssertFalse(OrderStatus.paid.canMove(to: .cancelled))
         XCTAssertTrue(OrderStatus.paid.canMove(to: .cancelled, cause: .refund))
-        XCTAssertFalse(OrderStatus.completed.canMove(to: .cancelled, cause: .refund))
+        XCTAssertFalse(OrderStatus.completed.canMove(to: .cancelled))
+        XCTAssertTrue(OrderStatus.completed.canMove(to: .cancelled, cause: .refund))
+        XCTAssertFalse(OrderStatus.failed.canMove(to: .paid, cause: .refund))
     }
 
     func testEventEnvelopeRoundTripsThroughJSON() throws {

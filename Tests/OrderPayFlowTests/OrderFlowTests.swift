@@ -205,6 +205,32 @@ final class OrderFlowTests: XCTestCase {
         await t.stop()
     }
 
+    /// The other way round: the refund was processed before the payment service learnt of the
+    /// completion, so its REFUNDED outcome reaches a COMPLETED order. The money went back: the
+    /// order is cancelled, as for a PAID one, and the payment service hears of it.
+    func testARefundProcessedBeforeTheCompletionWasKnownCancelsTheCompletedOrder() async throws {
+        let t = try await TestSystem.make()
+        let paid = try await t.placeAndSettle()
+        let payment = try await t.system.payments.payment(actor: t.customerActor, orderId: paid.id)
+        await t.system.drain()
+        _ = try await t.system.orders.complete(actor: t.admin, id: paid.id)
+        await t.system.drain()
+        // The outcome as the payment service publishes it when an admin processes the refund.
+        let refunded = EventEnvelope(draft: EventDraft(occurredAt: Date(), traceId: nil, payload: .paymentProcessed(PaymentProcessed(
+            orderId: paid.id, paymentId: payment.id, amount: payment.amount, status: .refunded, failureReason: nil, attempt: payment.attempts))),
+            offset: 0)
+        try await t.system.orders.handlePaymentProcessed([refunded])
+        let cancelled = try await t.system.orders.order(actor: t.admin, id: paid.id)
+        XCTAssertEqual(cancelled.status, .cancelled)
+        let history = try await t.system.orders.history(actor: t.admin, orderId: paid.id)
+        XCTAssertEqual(history.suffix(2).map(\.to), [.completed, .cancelled])
+        XCTAssertEqual(history.last?.reason, "payment refunded")
+        // Delivered again, it changes nothing.
+        try await t.system.orders.handlePaymentProcessed([refunded])
+        await assertEqual(try await t.system.orders.history(actor: t.admin, orderId: paid.id).count, history.count)
+        await t.stop()
+    }
+
     func testOperatorActions() async throws {
         let t = try await TestSystem.make()
         let paid = try await t.placeAndSettle()

@@ -34,7 +34,7 @@ extension OrderService {
         case .refunded:
             if order.status == .cancelled { return nil }   // a redelivered refund
             guard order.status.canMove(to: .cancelled, cause: .refund) else {
-                logger.warning("refund for order not PAID ignored", metadata: ["orderId": "\(order.id)", "status": "\(order.status.rawValue)"])
+                logger.warning("refund for an order neither PAID nor COMPLETED ignored", metadata: ["orderId": "\(order.id)", "status": "\(order.status.rawValue)"])
                 return nil
             }
             return OrderTransitions.change(order, through: [.cancelled], cause: .refund, reason: "payment refunded",
