@@ -174,11 +174,16 @@ public struct EventEnvelope: Equatable, Sendable, Codable {
             default: throw DecodingError.dataCorruptedError(forKey: .type, in: c, debugDescription: "unknown event type \(type)")
             }
         } catch {
-            // An unreadable event passed on by another OrderPay process keeps its reason and text.
+            // An event another OrderPay process could not read, passed on with its reason and
+            // text: read here if this version knows it, else kept as it came.
             let passedOn = try? c.nestedContainer(keyedBy: UndecodableKeys.self, forKey: .payload)
             let reason = try? passedOn?.decode(String.self, forKey: .undecodable)
             let raw = try? passedOn?.decode(String.self, forKey: .raw)
-            payload = .undecodable(UndecodableEvent(topic: topic, type: type, json: raw ?? "", key: key, reason: reason ?? "\(error)"))
+            if let raw, let known = try? EventPayload.decode(type: type, json: raw) {
+                payload = known
+            } else {
+                payload = .undecodable(UndecodableEvent(topic: topic, type: type, json: raw ?? "", key: key, reason: reason ?? "\(error)"))
+            }
         }
     }
 

@@ -20,6 +20,13 @@ enum EnvelopeCoding {
     static func decode(_ message: ReceivedMessage) throws -> EventEnvelope {
         var envelope = try JSONCoding.decoder.decode(EventEnvelope.self, from: message.value)
         envelope.offset = message.offset
+        // A payload this version cannot read (a newer producer's) is kept as the producer wrote
+        // it, so its dead letter can be replayed once this service understands it.
+        if case .undecodable(var unreadable) = envelope.payload, unreadable.json.isEmpty,
+           let text = JSONMemberText.value(of: "payload", in: message.value) {
+            unreadable.json = text
+            envelope.payload = .undecodable(unreadable)
+        }
         return envelope
     }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import OrderPayKafka
+@testable import OrderPayKafka
 import OrderPayCore
 import OrderPayEmbedded
 import OrderPayServices
@@ -219,6 +219,35 @@ final class KafkaFlowTests: XCTestCase {
         XCTAssertEqual(kept.json, #"{"orderId":77}"#)
         let looked = try await system.events.deadLetter(id: letter.id)
         XCTAssertEqual(looked?.event.eventId, "future-1")
+        await system.stop()
+    }
+
+    /// A newer producer's event type, straight on the topic: its dead letter keeps the payload as
+    /// the producer wrote it, so it can be replayed once this service understands it.
+    func testANewerProducersEventIsDeadLetteredWithItsPayload() async throws {
+        let kafka = try await KafkaTestSystems.make()
+        defer { kafka.remove() }
+        let system = try await kafka.start([.payments])
+        var config = KafkaConfig(bootstrapServers: kafka.cluster.bootstraps)
+        config.overrides = KafkaMockCluster.clientProperties
+        let producer = try KafkaProducer(config: config)
+        let payload = #"{"orderId":88,"lines":[{"sku":"KB","quantity":2}],"total":{"amount":"19.99","currency":"EUR"}}"#
+        let message = #"{"eventId":"v3-88","key":"88","occurredAt":"2026-11-26T10:00:00.000Z","offset":-1,"topic":"order-created","#
+            + #""type":"OrderCreatedV3","payload":"# + payload + "}"
+        try await producer.send([OutgoingMessage(topic: Topic.orderCreated.rawValue, key: "88", value: Data(message.utf8))])
+        producer.close()
+
+        let deadline = ContinuousClock.now + .seconds(30)
+        var letters: [DeadLetter] = []
+        while letters.isEmpty && ContinuousClock.now < deadline {
+            letters = try await system.events.deadLetters(includeReplayed: false)
+            if letters.isEmpty { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        let letter = try XCTUnwrap(letters.first, "the dead letter is stored")
+        guard case .undecodable(let kept) = letter.event.payload else { return XCTFail("kept as it was: \(letter.event.payload)") }
+        XCTAssertEqual(kept.type, "OrderCreatedV3")
+        XCTAssertEqual(kept.json, payload)
+        XCTAssertEqual(letter.event.key, "88")
         await system.stop()
     }
 
