@@ -80,7 +80,12 @@ enum CLI {
                     configure: (inout EmbeddedConfiguration) -> Void = { _ in },
                     _ body: (EmbeddedSystem) async throws -> Void) async throws {
         let directory = options.dataDirectory
-        if !createsDataDirectory && options.engines.databaseURL == nil && !FileManager.default.fileExists(atPath: directory) {
+        var isDirectory: ObjCBool = false
+        let exists = FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory)
+        if exists && !isDirectory.boolValue {
+            fail("--data \(directory) is a file, not a data directory", code: AppError.Kind.validation.exitCode)
+        }
+        if !exists && !createsDataDirectory && options.engines.databaseURL == nil {
             fail("no data directory at \(directory) (`orderpay seed --data \(directory)` creates one with demo data)",
                  code: AppError.Kind.notFound.exitCode)
         }

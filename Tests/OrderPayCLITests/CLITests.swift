@@ -142,6 +142,12 @@ final class CLITests: XCTestCase {
                                     data: missing).status, 0)
         XCTAssertEqual(try Self.run(["users", "get", "first@example.com"], data: missing).status, 0)
         try? FileManager.default.removeItem(atPath: missing)
+        // A file where the data dir should be: said so, for every command.
+        FileManager.default.createFile(atPath: missing, contents: Data("not a dir".utf8))
+        let file = try Self.run(["seed"], data: missing)
+        XCTAssertEqual(file.status, AppError.Kind.validation.exitCode, file.stderr)
+        XCTAssertTrue(file.stderr.contains("is a file, not a data directory"), file.stderr)
+        try? FileManager.default.removeItem(atPath: missing)
     }
 
     func testLockedAndDeletedAccountsCannotBeOrderedFor() throws {
