@@ -84,7 +84,7 @@ let package = Package(
         .target(
             name: "OrderPayGateway",
             dependencies: [
-                "OrderPayCore", "OrderPayServices",
+                "OrderPayCore", "OrderPayServices", "OrderPayHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

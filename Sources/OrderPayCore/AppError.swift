@@ -3,7 +3,7 @@ import Foundation
 /// The one error type of OrderPay. Its `kind` decides how it is shown: an HTTP status and
 /// problem+json, a CLI exit code, an inline console message.
 public struct AppError: Error, Equatable, Sendable, CustomStringConvertible {
-    public enum Kind: String, Sendable, Codable {
+    public enum Kind: String, Sendable, Codable, CaseIterable {
         case validation, notFound, forbidden, conflict, unauthorized, rateLimited, unavailable, `internal`
 
         public var httpStatus: Int {

@@ -4,6 +4,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import OrderPayCore
+import OrderPayHTTP
 import OrderPayServices
 
 /// The API gateway: authenticates at the edge, rate-limits per client, and proxies to a service
@@ -29,6 +30,8 @@ public final class Gateway: @unchecked Sendable {
     let tokens: TokenService
     let limiter: RateLimiter?
     let settings: Settings
+    /// Request counts and latencies, served at `GET /metrics`.
+    let metrics = MetricsRegistry()
     let logger: Logger
 
     public init(directory: ServiceDirectory, tokens: TokenService, settings: Settings = Settings(), logger: Logger) {
@@ -125,6 +128,11 @@ public final class Gateway: @unchecked Sendable {
         return .forward(app: app)
     }
 
+    static func routeLabel(_ request: IncomingRequest) -> String {
+        if GatewayEndpoints.Endpoint(method: request.head.method, path: request.path) != nil { return request.path }
+        return GatewayRoutes.route(for: request.path).map { $0.prefix + "/**" } ?? "unmatched"
+    }
+
     /// The token of `Authorization: Bearer <token>` (on every request: no Foundation string calls).
     static func bearer(_ headers: HTTPHeaders) -> String? {
         guard let value = headers.first(name: "authorization"), value.utf8.count > 7 else { return nil }
@@ -135,8 +143,13 @@ public final class Gateway: @unchecked Sendable {
     }
 
     /// One access-log line per request, whoever answered it.
+    /// The request's access-log line and its metrics (until the response's end), labelled by the
+    /// route it took: a service's prefix (`/api/orders/**`), one of the gateway's own paths, or
+    /// `unmatched`, never the raw path.
     func log(_ request: IncomingRequest, status: HTTPResponseStatus) {
         let micros = (NIODeadline.now().uptimeNanoseconds &- request.started.uptimeNanoseconds) / 1000
+        metrics.recordRequest(method: request.head.method.rawValue, route: Self.routeLabel(request), status: Int(status.code),
+                              seconds: Double(micros) / 1e6)
         logger.info("\(request.head.method.rawValue) \(request.path) \(status.code)", metadata: [
             "requestId": "\(request.trace.requestId)", "ms": "\(micros / 1000)",
         ])

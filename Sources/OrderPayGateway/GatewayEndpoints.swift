@@ -9,7 +9,7 @@ import OrderPayServices
 /// Rare, so they are plain async code; proxied requests never come here.
 enum GatewayEndpoints {
     enum Endpoint {
-        case health, openAPI, registry
+        case health, openAPI, registry, metrics
 
         init?(method: HTTPMethod, path: String) {
             guard method == .GET else { return nil }
@@ -17,6 +17,7 @@ enum GatewayEndpoints {
             case "/health": self = .health
             case "/openapi.json": self = .openAPI
             case "/api/registry": self = .registry
+            case "/metrics": self = .metrics
             default: return nil
             }
         }
@@ -28,6 +29,10 @@ enum GatewayEndpoints {
             case .health: return try await health(gateway)
             case .openAPI: return try await openAPI(gateway)
             case .registry: return try await registry(gateway, request)
+            case .metrics:
+                let text = await gateway.metrics.render(gauges: [])
+                return GatewayReply(status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8"],
+                                    body: ByteBuffer(string: text))
             }
         } catch {
             return .problem(.internalServerError, "\(error)")
@@ -46,7 +51,8 @@ enum GatewayEndpoints {
     /// Every instance with app, status, address, age of its last heartbeat and time left on its lease (admin).
     static func registry(_ gateway: Gateway, _ request: IncomingRequest) async throws -> GatewayReply {
         do {
-            let actor = try await gateway.tokens.verify(Gateway.bearer(request.head.headers) ?? "")
+            guard let token = Gateway.bearer(request.head.headers) else { throw AppError.unauthorized("missing bearer access token") }
+            let actor = try await gateway.tokens.verify(token)
             guard actor.isAdmin else { return .problem(.forbidden, "only an admin can see the registry") }
         } catch {
             return .refused(error)

@@ -9,9 +9,12 @@ public enum GatewayRoutes {
         ("/api/events", "ORDER-SERVICE"),
     ]
 
-    public static func app(for path: String) -> String? {
-        // The prefix, then the end of the path or a slash (no "prefix/" string built per entry).
-        table.first { path.hasPrefix($0.prefix) && path.utf8.dropFirst($0.prefix.utf8.count).first.map { $0 == UInt8(ascii: "/") } ?? true }?.app
+    public static func app(for path: String) -> String? { route(for: path)?.app }
+
+    /// The table's entry for `path`: its prefix, then the end of the path or a slash (no
+    /// "prefix/" string built per entry).
+    static func route(for path: String) -> (prefix: String, app: String)? {
+        table.first { path.hasPrefix($0.prefix) && path.utf8.dropFirst($0.prefix.utf8.count).first.map { $0 == UInt8(ascii: "/") } ?? true }
     }
 
     /// Signup, login and refresh are public (the refresh token is the credential); so are

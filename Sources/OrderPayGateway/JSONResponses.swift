@@ -16,17 +16,32 @@ public enum JSONResponses {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
-    /// An RFC 9457 problem document; the gateway's own errors use it too.
-    static func problemData(status: Int, title: String, detail: String) -> Data {
-        let body: [String: Any] = ["type": "about:blank", "title": title, "status": status, "detail": detail]
+    /// An RFC 9457 problem document in the services' shape ({type, title, status, detail,
+    /// errors[]}, the type a `urn:orderpay:problem:` URN), for the gateway's and the registry's
+    /// own errors: a client reads one format whoever answered.
+    static func problemData(status: Int, title: String, detail: String, errors: [AppError.FieldError] = []) -> Data {
+        let kind = AppError.Kind.allCases.first { $0.httpStatus == status }
+        let body: [String: Any] = [
+            "type": "urn:orderpay:problem:" + (kind?.rawValue ?? slug(status)), "title": kind?.title ?? title,
+            "status": status, "detail": detail, "errors": errors.map { ["field": $0.field, "message": $0.message] },
+        ]
         return (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
+    }
+
+    /// The services' names for statuses that no AppError kind has.
+    private static func slug(_ status: Int) -> String {
+        switch status {
+        case 400: "bad-request"
+        case 405: "method-not-allowed"
+        case 413: "content-too-large"
+        case 415: "unsupported-media-type"
+        default: "http-\(status)"
+        }
     }
 
     public static func problem(_ error: AppError) -> Response {
         let status = HTTPResponse.Status(code: error.kind.httpStatus)
-        var body: [String: Any] = ["type": "about:blank", "title": error.kind.title, "status": status.code, "detail": error.message]
-        if !error.fieldErrors.isEmpty { body["errors"] = error.fieldErrors.map { ["field": $0.field, "message": $0.message] } }
-        let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
+        let data = problemData(status: status.code, title: error.kind.title, detail: error.message, errors: error.fieldErrors)
         return Response(status: status, headers: [.contentType: "application/problem+json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

@@ -29,6 +29,17 @@ extension MetricGauge {
         }
     }
 
+    /// `orderpay_registered_instances{app="ORDER-SERVICE",status="UP"} 2`: the registry's leases.
+    public static func registeredInstances(_ registry: RegistryService) -> MetricGauge {
+        MetricGauge(name: "orderpay_registered_instances", help: "Registered instances by app and status.") {
+            let counts = Dictionary(grouping: try await registry.instances(), by: { "\($0.app)\u{0}\($0.status.rawValue)" }).mapValues(\.count)
+            return counts.sorted { $0.key < $1.key }.map { key, count in
+                let parts = key.split(separator: "\u{0}", omittingEmptySubsequences: false)
+                return Sample(labels: ["app": String(parts[0]), "status": String(parts[1])], value: Double(count))
+            }
+        }
+    }
+
     /// `orderpay_consumer_lag{group="payment-service",topic="order-created"} 0`: events not yet consumed.
     public static func consumerLag(_ events: any EventLog, consumers: [(group: String, topic: Topic)]) -> MetricGauge {
         let pairs = consumers.map { ConsumerKey(group: $0.group, topic: $0.topic) }

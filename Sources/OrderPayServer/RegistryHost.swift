@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import OrderPayCore
 import OrderPayGateway
+import OrderPayHTTP
 import OrderPayPostgres
 import OrderPayServices
 import OrderPayStore
@@ -32,8 +33,15 @@ public struct RegistryHost {
                                        renewalInterval: options.renewalInterval)
         let server = RegistryServer(registry: registry)
         let router = Router()
+        let metrics = MetricsRegistry()
+        router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
         router.add(middleware: RegistryProblemMiddleware())
         server.addRoutes(to: router)
+        router.get("/metrics") { _, _ -> Response in
+            let text = await metrics.render(gauges: [MetricGauge.registeredInstances(registry)])
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
         router.get("/health") { _, _ -> Response in
             do {
                 _ = try await registry.instances()

@@ -113,7 +113,34 @@ final class RegistryLeaseTests: XCTestCase {
             XCTAssertEqual(view.status, 200, view.text)
             XCTAssertTrue(view.text.contains("PAYMENT-SERVICE"), view.text)
             try await c.call(.GET, "/api/registry", token: try await c.token(c.customer)).problem(403)
-            try await c.call(.GET, "/api/registry").problem(401)
+            try await c.call(.GET, "/api/registry").problem(401, containing: "missing bearer access token")
+        }
+    }
+
+    /// The gateway and the registry serve /metrics like the services: request counts and
+    /// latencies by route pattern (never a raw path), and the registry's leases.
+    func testGatewayAndRegistryServeMetrics() async throws {
+        try await GatewayTestCluster.with { c in
+            let token = try await c.token(c.customer)
+            _ = try await c.call(.GET, "/api/orders/424242", token: token).expect(404)
+            _ = try await c.call(.GET, "/api/users/me", token: token).expect(200)
+            _ = try await c.call(.GET, "/nowhere").expect(404)
+            let gateway = try await c.call(.GET, "/metrics")
+            XCTAssertEqual(gateway.status, 200, gateway.text)
+            XCTAssertEqual(gateway.headers.first(name: "Content-Type"), "text/plain; version=0.0.4; charset=utf-8")
+            for line in [#"http_requests_total{method="GET",route="/api/orders/**",status="404"} 1"#,
+                         #"http_requests_total{method="GET",route="/api/users/**",status="200"} 1"#,
+                         #"http_requests_total{method="GET",route="unmatched",status="404"} 1"#,
+                         #"http_request_duration_seconds_count{method="GET",route="/api/users/**",status="200"} 1"#] {
+                XCTAssertTrue(gateway.text.contains(line), "missing \(line) in\n\(gateway.text)")
+            }
+            XCTAssertFalse(gateway.text.contains("424242"), "no raw paths as labels")
+
+            _ = try await c.call(.GET, "/eureka/apps", headers: Self.json, on: c.registryURL).expect(200)
+            let registry = try await c.call(.GET, "/metrics", on: c.registryURL)
+            XCTAssertEqual(registry.status, 200, registry.text)
+            XCTAssertTrue(registry.text.contains(#"http_requests_total{method="GET",route="/eureka/apps",status="200"}"#), registry.text)
+            XCTAssertTrue(registry.text.contains(#"orderpay_registered_instances{app="ORDER-SERVICE",status="UP"} 1"#), registry.text)
         }
     }
 

@@ -64,6 +64,9 @@ struct Reply {
         let problem = try json(file: file, line: line)
         XCTAssertEqual(problem["status"] as? Int, expected, text, file: file, line: line)
         XCTAssertFalse((problem["title"] as? String ?? "").isEmpty, text, file: file, line: line)
+        // One shape whoever answered (a service, the gateway, the registry).
+        XCTAssertTrue((problem["type"] as? String ?? "").hasPrefix("urn:orderpay:problem:"), text, file: file, line: line)
+        XCTAssertNotNil(problem["errors"] as? [Any], text, file: file, line: line)
         let detail = problem["detail"] as? String ?? ""
         if let containing {
             XCTAssertTrue(detail.contains(containing), "'\(detail)' should mention '\(containing)'", file: file, line: line)
