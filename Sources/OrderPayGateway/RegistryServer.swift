@@ -28,6 +28,9 @@ public struct RegistryServer: Sendable {
         }
         eureka.put(":app/:id/status") { request, context in try await self.overrideStatus(request, context, remove: false) }
         eureka.delete(":app/:id/status") { request, context in try await self.overrideStatus(request, context, remove: true) }
+        router.get("openapi.json") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: RegistryOpenAPI.json)))
+        }
     }
 
     /// Evicts expired leases until cancelled.

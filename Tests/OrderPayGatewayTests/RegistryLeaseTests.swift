@@ -117,6 +117,29 @@ final class RegistryLeaseTests: XCTestCase {
         }
     }
 
+    /// The registry documents exactly the routes it serves: every operation in its OpenAPI document
+    /// is routed (no "no route" 404), and a path it does not serve is not in the document.
+    func testRegistryOpenAPIMatchesItsRoutes() async throws {
+        try await GatewayTestCluster.with { c in
+            let reply = try await c.call(.GET, "/openapi.json", on: c.registryURL).expect(200)
+            let document = try reply.json()
+            XCTAssertEqual(document["openapi"] as? String, "3.1.0")
+            let paths = try XCTUnwrap(document["paths"] as? [String: [String: Any]])
+            var operations = 0
+            for (path, item) in paths {
+                let concrete = path.replacingOccurrences(of: "{app}", with: "ORDER-SERVICE").replacingOccurrences(of: "{id}", with: "nobody")
+                for method in ["get", "post", "put", "delete"] where item[method] != nil {
+                    operations += 1
+                    let reply = try await c.call(HTTPMethod(rawValue: method.uppercased()), concrete + (path.hasSuffix("/status") ? "?value=UP" : ""),
+                                                 json: method == "post" ? "{}" : nil, on: c.registryURL)
+                    XCTAssertFalse(reply.text.contains("no route for"), "\(method) \(path) is documented but not routed: \(reply.text)")
+                }
+            }
+            XCTAssertEqual(operations, 11)
+            XCTAssertNil(paths["/eureka/v2/apps"])
+        }
+    }
+
     /// The gateway and the registry serve /metrics like the services: request counts and
     /// latencies by route pattern (never a raw path), and the registry's leases.
     func testGatewayAndRegistryServeMetrics() async throws {

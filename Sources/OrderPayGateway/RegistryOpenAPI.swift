@@ -1,0 +1,137 @@
+import Foundation
+
+/// `GET /openapi.json` of the registry: its Eureka REST API as `RegistryServer` serves it, plus
+/// the health and metrics endpoints every OrderPay service has. Written out by hand because the
+/// registry's routes are Eureka's, not described by `APIRouter`; `RegistryLeaseTests` checks that
+/// every route it calls is in here.
+enum RegistryOpenAPI {
+    static let document: [String: Any] = [
+        "openapi": "3.1.0",
+        "info": ["title": "OrderPay registry (Eureka REST API)", "version": "1.0.0"],
+        "paths": paths,
+        "components": ["schemas": schemas],
+    ]
+
+    static var json: Data { (try? JSONSerialization.data(withJSONObject: document, options: [.sortedKeys])) ?? Data() }
+
+    private static let problem: [String: Any] = [
+        "description": "problem", "content": ["application/problem+json": ["schema": ["$ref": "#/components/schemas/Problem"]]],
+    ]
+    private static let ok: [String: Any] = ["description": "done (empty body)"]
+
+    private static func parameter(_ name: String, _ description: String, in place: String = "path") -> [String: Any] {
+        ["name": name, "in": place, "required": place == "path", "description": description, "schema": ["type": "string"]]
+    }
+
+    private static func json(_ ref: String, _ description: String) -> [String: Any] {
+        ["description": description, "content": ["application/json": ["schema": ["$ref": "#/components/schemas/\(ref)"]]]]
+    }
+
+    private static let app = parameter("app", "application name, any case (ORDER-SERVICE)")
+    private static let id = parameter("id", "instance id")
+
+    private static let paths: [String: Any] = [
+        "/eureka/apps": ["get": [
+            "operationId": "listApplications", "summary": "Every registered application with its instances",
+            "responses": ["200": json("Applications", "the applications")],
+        ]],
+        "/eureka/apps/{app}": [
+            "parameters": [app],
+            "post": [
+                "operationId": "registerInstance", "summary": "Registers (or re-registers) an instance; its lease starts now",
+                "requestBody": ["required": true, "content": ["application/json": ["schema": ["$ref": "#/components/schemas/InstanceEnvelope"]]]],
+                "responses": ["204": ["description": "registered"], "400": problem, "422": problem],
+            ] as [String: Any],
+            "get": [
+                "operationId": "getApplication", "summary": "One application's instances",
+                "responses": ["200": json("ApplicationEnvelope", "the application"), "404": problem],
+            ] as [String: Any],
+        ],
+        "/eureka/apps/{app}/{id}": [
+            "parameters": [app, id],
+            "get": [
+                "operationId": "getInstance", "summary": "One instance",
+                "responses": ["200": json("InstanceEnvelope", "the instance"), "404": problem],
+            ] as [String: Any],
+            "put": [
+                "operationId": "renewLease", "summary": "Renews the instance's lease (a heartbeat); 404 tells the client to register again",
+                "responses": ["200": ok, "404": problem],
+            ] as [String: Any],
+            "delete": [
+                "operationId": "cancelLease", "summary": "Cancels the instance's lease: it leaves the registry",
+                "responses": ["200": ok, "404": problem],
+            ] as [String: Any],
+        ],
+        "/eureka/apps/{app}/{id}/status": [
+            "parameters": [app, id],
+            "put": [
+                "operationId": "overrideStatus", "summary": "Overrides the instance's status",
+                "parameters": [["name": "value", "in": "query", "required": true, "schema": ["$ref": "#/components/schemas/Status"]]],
+                "responses": ["200": ok, "400": problem, "404": problem],
+            ] as [String: Any],
+            "delete": [
+                "operationId": "removeStatusOverride", "summary": "Removes the override: the instance is UP again",
+                "responses": ["200": ok, "404": problem],
+            ] as [String: Any],
+        ],
+        "/health": ["get": [
+            "operationId": "health", "summary": "Liveness and readiness (the registry's database)",
+            "responses": [
+                "200": ["description": "UP", "content": ["application/json": ["schema": ["type": "object"]]]],
+                "503": ["description": "DOWN", "content": ["application/json": ["schema": ["type": "object"]]]],
+            ] as [String: Any],
+        ]],
+        "/metrics": ["get": [
+            "operationId": "metrics", "summary": "Prometheus metrics: requests by route, method and status; instances by app and status",
+            "responses": ["200": ["description": "Prometheus text exposition format",
+                                  "content": ["text/plain; version=0.0.4": ["schema": ["type": "string"]]]]],
+        ]],
+        "/openapi.json": ["get": [
+            "operationId": "openAPI", "summary": "This document",
+            "responses": ["200": ["description": "OpenAPI 3.1", "content": ["application/json": ["schema": ["type": "object"]]]]],
+        ]],
+    ]
+
+    private static let port: [String: Any] = [
+        "type": "object", "required": ["$"],
+        "properties": ["$": ["type": ["integer", "string"]], "@enabled": ["type": ["boolean", "string"]]],
+    ]
+
+    private static let schemas: [String: Any] = [
+        "Status": ["type": "string", "enum": ["STARTING", "UP", "DOWN", "OUT_OF_SERVICE"]],
+        "Instance": [
+            "type": "object", "required": ["hostName", "app", "status"],
+            "description": "Eureka's instance JSON; a registration needs port.$ too, and fields not listed are ignored",
+            "properties": [
+                "instanceId": ["type": "string"], "hostName": ["type": "string"], "app": ["type": "string"],
+                "ipAddr": ["type": "string"], "status": ["type": "string"], "overriddenStatus": ["type": "string"],
+                "port": port, "securePort": port, "vipAddress": ["type": "string"],
+                "homePageUrl": ["type": "string"], "statusPageUrl": ["type": "string"], "healthCheckUrl": ["type": "string"],
+                "dataCenterInfo": ["type": "object", "properties": ["@class": ["type": "string"], "name": ["type": "string"]]],
+                "leaseInfo": ["type": "object", "properties": [
+                    "renewalIntervalInSecs": ["type": "integer"], "durationInSecs": ["type": "integer"],
+                    "registrationTimestamp": ["type": "integer"], "lastRenewalTimestamp": ["type": "integer"],
+                    "evictionTimestamp": ["type": "integer"], "serviceUpTimestamp": ["type": "integer"],
+                ] as [String: Any]],
+                "lastUpdatedTimestamp": ["type": "string"], "lastDirtyTimestamp": ["type": "string"], "actionType": ["type": "string"],
+            ] as [String: Any],
+        ] as [String: Any],
+        "InstanceEnvelope": ["type": "object", "required": ["instance"], "properties": ["instance": ["$ref": "#/components/schemas/Instance"]]],
+        "Application": [
+            "type": "object", "required": ["name", "instance"],
+            "properties": ["name": ["type": "string"], "instance": ["type": "array", "items": ["$ref": "#/components/schemas/Instance"]]],
+        ] as [String: Any],
+        "ApplicationEnvelope": ["type": "object", "required": ["application"],
+                                "properties": ["application": ["$ref": "#/components/schemas/Application"]]],
+        "Applications": ["type": "object", "required": ["applications"], "properties": ["applications": [
+            "type": "object", "required": ["versions__delta", "apps__hashcode", "application"],
+            "properties": ["versions__delta": ["type": "string"], "apps__hashcode": ["type": "string"],
+                           "application": ["type": "array", "items": ["$ref": "#/components/schemas/Application"]]] as [String: Any],
+        ] as [String: Any]]],
+        "Problem": [
+            "type": "object", "required": ["type", "title", "status", "detail", "errors"],
+            "properties": ["type": ["type": "string"], "title": ["type": "string"], "status": ["type": "integer"],
+                           "detail": ["type": "string"], "errors": ["type": "array", "items": ["type": "object"]]] as [String: Any],
+        ] as [String: Any],
+    ]
+}
