@@ -76,9 +76,17 @@ enum CLI {
     /// - Parameter createsDataDirectory: whether the command may start a new data dir (seed, the
     ///   console, creating a user or product). Any other command refuses a data dir that does not
     ///   exist (a mistyped `--data`) rather than create it and report it empty.
+    /// - Parameter validate: checks of the command's input that need no data, run first: a
+    ///   refused input neither starts a data dir nor opens one.
     static func run(_ options: GlobalOptions, workers: Bool = true, createsDataDirectory: Bool = false,
+                    validate: () throws -> Void = {},
                     configure: (inout EmbeddedConfiguration) -> Void = { _ in },
                     _ body: (EmbeddedSystem) async throws -> Void) async throws {
+        do {
+            try validate()
+        } catch let error as AppError {
+            fail(error.description, code: error.kind.exitCode)
+        }
         let directory = options.dataDirectory
         var isDirectory: ObjCBool = false
         let exists = FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory)

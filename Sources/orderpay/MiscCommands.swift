@@ -37,7 +37,9 @@ struct ProductsCommand: AsyncParsableCommand {
         @Option(help: "Unit price, e.g. 19.99.") var price: String
 
         func run() async throws {
-            try await CLI.run(options, workers: false, createsDataDirectory: true) { system in
+            try await CLI.run(options, workers: false, createsDataDirectory: true, validate: {
+                try OrderService.validateProduct(sku: sku, name: name, unitPrice: try parseMoney(price, field: "price"))
+            }) { system in
                 let product = try await system.orders.createProduct(actor: cliOperator, sku: sku, name: name,
                                                                     unitPrice: try parseMoney(price, field: "price"))
                 try CLI.emit(product, options) { "product \(product.id)  \(product.sku)  \(product.name)  \(product.unitPrice)" }

@@ -79,7 +79,10 @@ struct UsersCommand: AsyncParsableCommand {
         @Option(help: "user or admin (repeatable).") var role: [String] = []
 
         func run() async throws {
-            try await CLI.run(options, workers: false, createsDataDirectory: true) { system in
+            try await CLI.run(options, workers: false, createsDataDirectory: true, validate: {
+                try AuthService.validateNewUser(email: email, password: password, name: name, phoneNumber: phone, address: address)
+                _ = try role.map(UsersCommand.parseRole)
+            }) { system in
                 let roles = try role.map(UsersCommand.parseRole)
                 let user = try await system.auth.createUser(actor: cliOperator, CreateUserRequest(
                     email: email, password: password, name: name, phoneNumber: phone, address: address, roles: roles.isEmpty ? nil : roles))

@@ -137,6 +137,12 @@ final class CLITests: XCTestCase {
             XCTAssertTrue(result.stderr.contains("no data directory at \(missing)"), result.stderr)
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: missing))
+        // Refused input starts nothing either.
+        let refused = try Self.run(["users", "create", "--email", "a@example.com", "--name", "A", "--password", "password-123"], data: missing)
+        XCTAssertEqual(refused.status, AppError.Kind.validation.exitCode, refused.stderr)
+        XCTAssertEqual(try Self.run(["products", "create", "--sku", "X", "--name", "X", "--price", "0"], data: missing).status,
+                       AppError.Kind.validation.exitCode)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: missing))
         // Creating the first user starts a data dir.
         XCTAssertEqual(try Self.run(["users", "create", "--email", "first@example.com", "--name", "First", "--password", "password-1"],
                                     data: missing).status, 0)

@@ -201,20 +201,27 @@ public final class AuthService: Sendable {
 
     // MARK: - Helpers shared with the session half
 
+    /// The checks a new account's fields must pass, without the store: the CLI asks before it
+    /// starts a data dir for the account, so a refused one leaves nothing behind.
+    public static func validateNewUser(email: String, password: String, name: String, phoneNumber: String?, address: String?) throws {
+        let phone = phoneNumber.map(trimmed).flatMap(nilIfEmpty)
+        let address = address.map(trimmed).flatMap(nilIfEmpty)
+        var v = Validator()
+        checkEmail(normalizedEmail(email), &v)
+        checkPassword(password, field: "password", &v)
+        checkName(trimmed(name), &v)
+        v.check((phone?.count ?? 0) <= 20, "phoneNumber", "phone number must be at most 20 characters")
+        v.check((address?.count ?? 0) <= 500, "address", "address must be at most 500 characters")
+        try v.throwIfInvalid()
+    }
+
     private func insert(email: String, password: String, name: String, phoneNumber: String?, address: String?,
                         roles: [Role], status: UserStatus) async throws -> User {
+        try Self.validateNewUser(email: email, password: password, name: name, phoneNumber: phoneNumber, address: address)
         let email = Self.normalizedEmail(email)
         let name = Self.trimmed(name)
         let phone = phoneNumber.map(Self.trimmed).flatMap(Self.nilIfEmpty)
         let address = address.map(Self.trimmed).flatMap(Self.nilIfEmpty)
-
-        var v = Validator()
-        Self.checkEmail(email, &v)
-        Self.checkPassword(password, field: "password", &v)
-        Self.checkName(name, &v)
-        v.check((phone?.count ?? 0) <= 20, "phoneNumber", "phone number must be at most 20 characters")
-        v.check((address?.count ?? 0) <= 500, "address", "address must be at most 500 characters")
-        try v.throwIfInvalid()
 
         // Fails fast before the slow hash; the store's unique index still decides races.
         if try await repository.user(email: email) != nil { throw AppError.conflict("email already registered") }

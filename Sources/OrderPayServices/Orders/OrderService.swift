@@ -45,7 +45,7 @@ public final class OrderService: Sendable {
         return try await repository.updateProduct(product)
     }
 
-    static func validateProduct(sku: String, name: String, unitPrice: Money) throws {
+    public static func validateProduct(sku: String, name: String, unitPrice: Money) throws {
         var v = Validator()
         v.check(!sku.trimmingCharacters(in: .whitespaces).isEmpty && sku.count <= 64, "sku", "sku must be 1–64 characters")
         v.check(!name.trimmingCharacters(in: .whitespaces).isEmpty && name.count <= 200, "name", "name must be 1–200 characters")
