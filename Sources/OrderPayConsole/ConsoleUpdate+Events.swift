@@ -102,6 +102,8 @@ extension ConsoleUpdate {
             rows[i].attempts = processed.attempt
         case .refunded:
             rows[i].status = .refunded
+        case .cancelled:
+            rows[i].status = .cancelled
         }
         return .applied
     }
@@ -126,6 +128,7 @@ private extension PaymentStatus {
         case .success: self = .success
         case .failed: self = .failed
         case .refunded: self = .refunded
+        case .cancelled: self = .cancelled
         }
     }
 }

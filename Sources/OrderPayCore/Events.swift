@@ -21,7 +21,11 @@ public struct OrderCreated: Codable, Equatable, Sendable {
     }
 }
 
-public enum PaymentOutcome: String, Codable, Sendable { case success = "SUCCESS", failed = "FAILED", refunded = "REFUNDED" }
+public enum PaymentOutcome: String, Codable, Sendable {
+    case success = "SUCCESS", failed = "FAILED", refunded = "REFUNDED"
+    /// An operator gave up collecting the payment (it was PENDING or FAILED): the order is cancelled.
+    case cancelled = "CANCELLED"
+}
 
 public struct PaymentProcessed: Codable, Equatable, Sendable {
     public var orderId: Int64

@@ -14,7 +14,7 @@ final class EventPayloadJSONTests: XCTestCase {
                                               paymentToken: RandomJSONValues.text(&random)))
         case 1:
             return .paymentProcessed(PaymentProcessed(orderId: id(&random), paymentId: id(&random), amount: RandomJSONValues.money(&random),
-                                                      status: [.success, .failed, .refunded].randomElement(using: &random)!,
+                                                      status: [.success, .failed, .refunded, .cancelled].randomElement(using: &random)!,
                                                       failureReason: Bool.random(using: &random) ? RandomJSONValues.text(&random) : nil,
                                                       attempt: Int.random(in: 1...1000, using: &random)))
         default:

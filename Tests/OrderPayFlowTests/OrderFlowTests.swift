@@ -231,6 +231,24 @@ final class OrderFlowTests: XCTestCase {
         await t.stop()
     }
 
+    /// An operator who cancels a failed payment gives up collecting it: the order is cancelled too,
+    /// rather than left FAILED with a payment that can no longer be retried.
+    func testCancellingAFailedPaymentCancelsItsOrder() async throws {
+        let t = try await TestSystem.make()
+        let failed = try await t.placeAndSettle(token: "tok_chargeDeclined")
+        XCTAssertEqual(failed.status, .failed)
+        let payment = try await t.system.payments.payment(actor: t.admin, orderId: failed.id)
+        _ = try await t.system.payments.cancel(actor: t.admin, id: payment.id)
+        let cancelled = try await t.system.waitForOrder(id: failed.id, actor: t.admin, until: { $0.status == .cancelled })
+        XCTAssertEqual(cancelled.status, .cancelled)
+        await assertEqual(try await t.system.orders.history(actor: t.admin, orderId: failed.id).last?.reason,
+                          "payment cancelled by \(t.admin.email)")
+        await t.system.drain()
+        await assertEqual(try await t.system.payments.payment(actor: t.admin, id: payment.id).status, .cancelled)
+        await XCTAssertThrowsAppError(.conflict, try await t.system.payments.retry(actor: t.admin, id: payment.id, paymentToken: "tok_visa"))
+        await t.stop()
+    }
+
     func testOperatorActions() async throws {
         let t = try await TestSystem.make()
         let paid = try await t.placeAndSettle()

@@ -5,7 +5,8 @@ import OrderPayCore
 extension OrderService {
     /// Handles a batch of `payment-processed` events (group `order-service`) in one transaction.
     ///
-    /// SUCCESS → PAID, FAILED → FAILED (with the reason), REFUNDED → CANCELLED. The order passes
+    /// SUCCESS → PAID, FAILED → FAILED (with the reason), REFUNDED → CANCELLED, CANCELLED (an
+    /// operator gave up on the payment) → CANCELLED. The order passes
     /// through PENDING on the way (CREATED → PENDING → PAID; a retry FAILED → PENDING → …), each
     /// step in its history. Duplicates and stale attempts are ignored by the order's own state (the
     /// attempt it last recorded, its status), so no inbox row is written per event.
@@ -38,6 +39,14 @@ extension OrderService {
                 return nil
             }
             return OrderTransitions.change(order, through: [.cancelled], cause: .refund, reason: "payment refunded",
+                                           actor: actor, at: now, traceId: traceId)
+        case .cancelled:
+            if order.status == .cancelled { return nil }   // cancelled already, or a redelivery
+            guard order.status.canMove(to: .cancelled) else {
+                logger.warning("payment cancellation for an order past payment ignored", metadata: ["orderId": "\(order.id)", "status": "\(order.status.rawValue)"])
+                return nil
+            }
+            return OrderTransitions.change(order, through: [.cancelled], reason: outcome.failureReason ?? "payment cancelled",
                                            actor: actor, at: now, traceId: traceId)
         case .success, .failed:
             guard outcome.attempt > order.paymentAttempt else { return nil }   // stale or duplicate attempt

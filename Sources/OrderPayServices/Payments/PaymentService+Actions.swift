@@ -34,7 +34,11 @@ extension PaymentService {
                 throw AppError.conflict("payment \(id) is \(record.payment.status.rawValue); only PENDING or FAILED payments can be cancelled")
             }
             PaymentRules.step(&record, &history, to: .cancelled, reason: "cancelled by \(actor.email)", actor: actor.email, at: now)
-            return []
+            // Nothing will be collected for the order any more: the order service cancels it.
+            let p = record.payment
+            return [EventDraft(occurredAt: now, traceId: nil, payload: .paymentProcessed(PaymentProcessed(
+                orderId: p.orderId, paymentId: p.id, amount: p.amount, status: .cancelled,
+                failureReason: "payment cancelled by \(actor.email)", attempt: p.attempts)))]
         }
     }
 
