@@ -21,6 +21,9 @@ struct OrdersCommand: AsyncParsableCommand {
         @Flag(help: "Wait until the order is PAID or FAILED and print it; exit 7 when it FAILED.") var wait = false
         @Option(help: "Seconds --wait waits at most.") var timeout = 10
 
+        /// Here rather than in `run`: a malformed item then gets this command's usage, not the root's.
+        func validate() throws { _ = try items.map(parseItem) }
+
         func run() async throws {
             let parsedItems = try items.map(parseItem)
             var failure: String?
