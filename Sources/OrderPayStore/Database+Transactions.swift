@@ -78,4 +78,12 @@ extension DatabasePool {
     func readNow<T>(_ value: (Database) throws -> T) throws -> T {
         try unsafeRead { db in try db.transaction(immediate: false) { try value(db) } }
     }
+
+    /// A read that may take long (a page of a list, `OFFSET` deep in a large table) on one of
+    /// GRDB's reader threads, awaited: the calling thread, an HTTP service's event loop, goes on
+    /// serving its other connections meanwhile. A point lookup uses `readNow`: the hop there and
+    /// back would cost more than the read.
+    func readAwaited<T: Sendable>(_ value: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await read { db in try value(db) }
+    }
 }

@@ -100,7 +100,7 @@ public final class SQLiteAuthStore: AuthRepository {
         }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let filterArguments = arguments
-        return try pool.readNow { db in
+        return try await pool.readAwaited { db in
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users \(whereClause)", arguments: filterArguments) ?? 0
             let pageArguments = filterArguments + [page.size, page.offset]
             let rows = try Row.fetchAll(

@@ -164,7 +164,7 @@ public final class SQLiteOrderStore: OrderRepository, OutboxSource, @unchecked S
     }
 
     public func list(_ filter: OrderFilter, page: PageRequest) async throws -> Page<Order> {
-        try pool.readNow { db in
+        try await pool.readAwaited { db in
             let (rows, total) = try db.page(of: "orders", userId: filter.userId, status: filter.status?.rawValue, page: page)
             return Page(content: try Self.orders(db, rows), request: page, total: total)
         }

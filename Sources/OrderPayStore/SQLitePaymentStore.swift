@@ -135,7 +135,7 @@ public final class SQLitePaymentStore: PaymentRepository, OutboxSource, @uncheck
     }
 
     public func list(_ filter: PaymentFilter, page: PageRequest) async throws -> Page<Payment> {
-        try pool.readNow { db in
+        try await pool.readAwaited { db in
             let (rows, total) = try db.page(of: "payments", userId: filter.userId, status: filter.status?.rawValue, page: page)
             return Page(content: rows.map { Self.record($0).payment }, request: page, total: total)
         }
