@@ -27,7 +27,8 @@ public func addProfileImageRoutes(to api: APIRouter, auth: AuthService, tokens: 
                               detail: "the file\(upload.fileName.map { " '\($0)'" } ?? "") is not a PNG, JPEG or GIF image "
                                   + "(judged by its content, not its name or declared type)")
         }
-        try store.save(userId: id, bytes: upload.bytes, format: format)
+        let bytes = upload.bytes
+        try await Offload.run { try store.save(userId: id, bytes: bytes, format: format) }
         let url = "/api/users/\(id)/profile-image"
         return try .json(try await auth.updateProfile(actor: actor, id: id, UpdateProfileRequest(profileImageUrl: url)))
     }
@@ -36,7 +37,7 @@ public func addProfileImageRoutes(to api: APIRouter, auth: AuthService, tokens: 
                            response: .binary(contentTypes: ImageFormat.allCases.map(\.contentType), description: "the image as uploaded"))) { _, context in
         let id = try context.pathID()
         _ = try await auth.user(actor: try context.requireActor(), id: id)
-        guard let image = try store.load(userId: id) else { throw AppError.notFound("user \(id) has no profile image") }
+        guard let image = try await Offload.run({ try store.load(userId: id) }) else { throw AppError.notFound("user \(id) has no profile image") }
         return Response(status: .ok, headers: [.contentType: image.format.contentType, .contentLength: String(image.bytes.count),
                                                .cacheControl: "private, no-cache"],
                         body: .init(byteBuffer: ByteBuffer(bytes: image.bytes)))
