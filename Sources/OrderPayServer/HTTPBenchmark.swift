@@ -13,6 +13,13 @@ public struct HTTPBenchmark {
     public struct Measurement: Codable, Sendable {
         public let requestsPerSecond: Double
         public let p99Ms: Double
+        /// CPU per request (from /proc, over the run) of the proxy (0 for direct) and of the order
+        /// service, and the share of the machine's CPU time left idle meanwhile.
+        public var proxyMicrosPerRequest = 0.0
+        public var serviceMicrosPerRequest = 0.0
+        public var idlePercent = 0.0
+
+        init(requestsPerSecond: Double, p99Ms: Double) { self.requestsPerSecond = requestsPerSecond; self.p99Ms = p99Ms }
     }
 
     public struct Report: Codable, Sendable {
@@ -38,11 +45,20 @@ public struct HTTPBenchmark {
                 "  \(name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(String(format: "%8.0f", m.requestsPerSecond)) req/s   p99 \(String(format: "%6.2f", m.p99Ms)) ms"
             }
             func byRound(_ ratios: [Double]) -> String { ratios.map { String(format: "%.2f", $0) }.joined(separator: " ") }
+            func cpu(_ name: String, _ m: Measurement) -> String {
+                let proxy = m.proxyMicrosPerRequest > 0 ? String(format: "%5.1f", m.proxyMicrosPerRequest) : "    –"
+                return "    \(name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(proxy) + \(String(format: "%5.1f", m.serviceMicrosPerRequest))"
+                    + "     idle \(String(format: "%4.1f", m.idlePercent)) %"
+            }
             return """
                 GET \(path), \(connections) connections, \(rounds) rounds of \(seconds) s each (wrk; each round in another order):
                 \(line("order service", direct))
                 \(line("gateway", gateway))
                 \(line("nginx proxy", nginx))
+                  CPU per request (µs): the proxy + the order service; the machine's idle share meanwhile
+                \(cpu("order service", direct))
+                \(cpu("gateway", gateway))
+                \(cpu("nginx proxy", nginx))
                   gateway / direct: \(String(format: "%.2f", gatewayOverDirect))  (target ≥ 0.6; by round: \(byRound(gatewayOverDirectByRound)))
                   gateway / nginx:  \(String(format: "%.2f", gatewayOverNginx))  (target ≥ 1.0; by round: \(byRound(gatewayOverNginxByRound)))
                 POST /api/orders through the gateway to PAID: \(orders) orders, \(String(format: "%.0f", ordersPerSecond)) orders/s, p99 \(String(format: "%.1f", orderP99Ms)) ms
@@ -96,7 +112,8 @@ public struct HTTPBenchmark {
         try await supervisor.start()
         let nginx = try Nginx.start(directory: directory, port: nginxPort, upstreamPort: orders)
         do {
-            let report = try await measure(gateway: gateway, orders: orders, nginx: nginxPort, progress: progress)
+            let processes = [supervisor.processID(of: "orders"), nil, supervisor.processID(of: "gateway"), nginx.process.processIdentifier]
+            let report = try await measure(gateway: gateway, orders: orders, nginx: nginxPort, processes: processes, progress: progress)
             nginx.stop()
             await supervisor.stop()
             return report
@@ -107,7 +124,9 @@ public struct HTTPBenchmark {
         }
     }
 
-    func measure(gateway: Int, orders ordersPort: Int, nginx: Int, progress: (String) -> Void) async throws -> Report {
+    /// - Parameter processes: the order service's pid, then each target's proxy's (nil for none);
+    ///   nginx's workers are its master's children.
+    func measure(gateway: Int, orders ordersPort: Int, nginx: Int, processes: [Int32?], progress: (String) -> Void) async throws -> Report {
         let client = BenchClient(base: "http://127.0.0.1:\(gateway)")
         let token = try await client.login(email: "admin@orderpay.dev", password: "orderpay-admin")
         try await Task.sleep(for: .seconds(3))   // the gateway's directory sees every service
@@ -121,7 +140,18 @@ public struct HTTPBenchmark {
                 let index = (round + step) % targets.count
                 let (name, port) = targets[index]
                 progress("round \(round + 1)/\(rounds): wrk → \(name)…")
-                runs[index].append(try Wrk.run(url: "http://127.0.0.1:\(port)\(path)", token: token, connections: connections, seconds: seconds))
+                let proxy = processes[index + 1]
+                let before = (MachineCPU.ticks(ofProcessAndChildren: processes[0] ?? 0), proxy.map(MachineCPU.ticks(ofProcessAndChildren:)) ?? 0,
+                              MachineCPU.machineTicks())
+                var run = try Wrk.run(url: "http://127.0.0.1:\(port)\(path)", token: token, connections: connections, seconds: seconds)
+                let requests = run.requestsPerSecond * Double(seconds)
+                let micros = { (ticks: Int) in Double(ticks) / MachineCPU.ticksPerSecond * 1e6 / max(requests, 1) }
+                let machine = MachineCPU.machineTicks()
+                run.serviceMicrosPerRequest = micros(MachineCPU.ticks(ofProcessAndChildren: processes[0] ?? 0) - before.0)
+                run.proxyMicrosPerRequest = proxy.map { micros(MachineCPU.ticks(ofProcessAndChildren: $0) - before.1) } ?? 0
+                let total = machine.total - before.2.total
+                run.idlePercent = total > 0 ? 100 * Double(total - (machine.busy - before.2.busy)) / Double(total) : 0
+                runs[index].append(run)
             }
         }
         let (direct, viaGateway, viaNginx) = (Self.combined(runs[0]), Self.combined(runs[1]), Self.combined(runs[2]))
@@ -135,9 +165,14 @@ public struct HTTPBenchmark {
                       orders: orders, ordersPerSecond: rate, orderP99Ms: p99)
     }
 
-    /// Runs of equal length: their mean throughput, and the median run's p99.
+    /// Runs of equal length: their mean throughput and CPU figures, and the median run's p99.
     static func combined(_ runs: [Measurement]) -> Measurement {
         let p99s = runs.map(\.p99Ms).sorted()
-        return Measurement(requestsPerSecond: runs.map(\.requestsPerSecond).reduce(0, +) / Double(runs.count), p99Ms: p99s[p99s.count / 2])
+        func mean(_ value: (Measurement) -> Double) -> Double { runs.map(value).reduce(0, +) / Double(runs.count) }
+        var combined = Measurement(requestsPerSecond: mean(\.requestsPerSecond), p99Ms: p99s[p99s.count / 2])
+        combined.proxyMicrosPerRequest = mean(\.proxyMicrosPerRequest)
+        combined.serviceMicrosPerRequest = mean(\.serviceMicrosPerRequest)
+        combined.idlePercent = mean(\.idlePercent)
+        return combined
     }
 }

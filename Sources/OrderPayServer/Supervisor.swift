@@ -137,6 +137,11 @@ public final class Supervisor: @unchecked Sendable {
         throw AppError(.unavailable, "\(child.name) did not become healthy within \(timeout)")
     }
 
+    /// The process running the child of this name, if one is.
+    public func processID(of name: String) -> Int32? {
+        lock.withLock { processes[name]?.processIdentifier }
+    }
+
     /// SIGTERM to every child, newest first; SIGKILL to any still running after `grace`. A second
     /// pass catches a child a restart was launching meanwhile (it is signalled as it registers).
     public func stop(grace: Duration = .seconds(10)) async {
