@@ -5,6 +5,7 @@
 public enum JSONMemberText {
     public static func value(of name: String, in json: some Collection<UInt8>) -> String? {
         let bytes = Array(json)
+        let quotedName = Array("\"\(name)\"".utf8)
         var index = 0
         skipSpace(bytes, &index)
         guard index < bytes.count, bytes[index] == UInt8(ascii: "{") else { return nil }
@@ -22,7 +23,7 @@ public enum JSONMemberText {
             let valueStart = index
             guard skipValue(bytes, &index) else { return nil }
             // Keys with escapes are compared as written: event envelopes use plain ASCII names.
-            if key.elementsEqual(Array("\"\(name)\"".utf8)) {
+            if key.elementsEqual(quotedName) {
                 return String(decoding: bytes[valueStart..<index], as: UTF8.self)
             }
             skipSpace(bytes, &index)

@@ -32,10 +32,9 @@ extension MetricGauge {
     /// `orderpay_registered_instances{app="ORDER-SERVICE",status="UP"} 2`: the registry's leases.
     public static func registeredInstances(_ registry: RegistryService) -> MetricGauge {
         MetricGauge(name: "orderpay_registered_instances", help: "Registered instances by app and status.") {
-            let counts = Dictionary(grouping: try await registry.instances(), by: { "\($0.app)\u{0}\($0.status.rawValue)" }).mapValues(\.count)
-            return counts.sorted { $0.key < $1.key }.map { key, count in
-                let parts = key.split(separator: "\u{0}", omittingEmptySubsequences: false)
-                return Sample(labels: ["app": String(parts[0]), "status": String(parts[1])], value: Double(count))
+            let counts = Dictionary(grouping: try await registry.instances(), by: { [$0.app, $0.status.rawValue] }).mapValues(\.count)
+            return counts.sorted { $0.key.lexicographicallyPrecedes($1.key) }.map { key, count in
+                Sample(labels: ["app": key[0], "status": key[1]], value: Double(count))
             }
         }
     }

@@ -20,11 +20,9 @@ public struct AccessLogMiddleware: RouterMiddleware {
         } catch {
             response = ProblemMiddleware.response(for: error, request: request, context: context)
         }
-        let elapsed = ContinuousClock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let route = context.endpointPath ?? "NotFound"
         let status = response.status.code
-        metrics.recordRequest(method: request.method.rawValue, route: route, status: status, seconds: seconds)
+        let seconds = metrics.recordRequest(method: request.method.rawValue, route: route, status: status, since: start)
         let milliseconds = (seconds * 10_000).rounded() / 10
         context.logger.info("\(request.method.rawValue) \(request.uri.path) \(status) \(milliseconds)ms", metadata: [
             "method": .string(request.method.rawValue),

@@ -32,6 +32,16 @@ public final class MetricsRegistry: @unchecked Sendable {
 
     public init() {}
 
+    /// Records a request that started at `start` (route nil: no route matched) and returns how
+    /// long it took, in seconds, for a log line.
+    @discardableResult
+    public func recordRequest(method: String, route: String?, status: Int, since start: ContinuousClock.Instant) -> Double {
+        let elapsed = ContinuousClock.now - start
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        recordRequest(method: method, route: route ?? "NotFound", status: status, seconds: seconds)
+        return seconds
+    }
+
     public func recordRequest(method: String, route: String, status: Int, seconds: Double) {
         let key = RequestKey(route: route, method: method, status: status)
         lock.withLock {

@@ -14,17 +14,11 @@ public struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddlewar
         do {
             response = try await next(request, context)
         } catch {
-            let status = (error as? HTTPResponseError)?.status.code ?? 500
-            record(request, context, status: status, since: start)
+            metrics.recordRequest(method: request.method.rawValue, route: context.endpointPath,
+                                  status: (error as? HTTPResponseError)?.status.code ?? 500, since: start)
             throw error
         }
-        record(request, context, status: response.status.code, since: start)
+        metrics.recordRequest(method: request.method.rawValue, route: context.endpointPath, status: response.status.code, since: start)
         return response
-    }
-
-    private func record(_ request: Request, _ context: Context, status: Int, since start: ContinuousClock.Instant) {
-        let elapsed = ContinuousClock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        metrics.recordRequest(method: request.method.rawValue, route: context.endpointPath ?? "NotFound", status: status, seconds: seconds)
     }
 }
