@@ -28,6 +28,8 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
     private var responding = false
     /// The response in progress is a server-sent event stream.
     private var streaming = false
+    /// The stream's last bytes relayed, so a stopping gateway can end it where an event ends.
+    private var streamTail = EventStreamTail()
     private var parser = ClientRequestParser()
     /// Bytes read but not parsed yet: the rest of a request, or requests pipelined behind the
     /// one being answered.
@@ -221,21 +223,29 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
             encoding.head(relaying: head, for: request, keepAlive: &keepAlive, into: &buffer)
         }
         streaming = head.eventStream
+        streamTail = EventStreamTail()
         endStreamIfQuiescing()
     }
 
     /// A stopping gateway waits for responses in progress, but an event stream would hold it
-    /// for the whole grace period: it is cut instead, and the client resumes from its last
-    /// event id elsewhere (a partial event at the cut is discarded by SSE clients).
+    /// for the whole grace period: it ends instead, properly (with the chunked body's last
+    /// chunk), once the event being relayed is through, and the client resumes from its last
+    /// event id elsewhere.
     private func endStreamIfQuiescing() {
-        guard quiescing, responding, streaming, let context else { return }
-        flush()
-        context.close(promise: nil)
+        guard quiescing, responding, streaming, streamTail.atEventBoundary else { return }
+        endStream()
+    }
+
+    /// The service's response has not ended, so its connection is not reused.
+    private func endStream() {
+        exchange?.clientClosed()
+        keepAlive = false
+        finishResponse()
     }
 
     private func writeHead(_ status: HTTPResponseStatus,
                            _ encode: (inout ResponseEncoding, IncomingRequest, inout Bool, inout ByteBuffer) -> Void) {
-        guard let context, let request else { return }
+        guard context != nil, let request else { return }
         self.status = status
         responding = true
         streaming = false
@@ -250,7 +260,21 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
     private static let coalesceLimit = 4096
 
     func writeBody(_ chunk: ByteBuffer) {
+        guard streaming && quiescing else {
+            if streaming { streamTail.append(chunk) }
+            return relay(chunk)
+        }
+        guard let length = streamTail.appendToEventEnd(chunk) else { return relay(chunk) }
+        relay(chunk.getSlice(at: chunk.readerIndex, length: length)!)
+        endStream()
+    }
+
+    private func relay(_ chunk: ByteBuffer) {
         guard let context, let bytes = encoding.body(chunk, allocator: allocator) else { return }
+        write(bytes, context: context)
+    }
+
+    private func write(_ bytes: ByteBuffer, context: ChannelHandlerContext) {
         if var head = pendingHead {
             pendingHead = nil   // so the buffer is not shared while it grows
             if bytes.readableBytes <= Self.coalesceLimit {

@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import NIOConcurrencyHelpers
 import NIOPosix
 
 /// A loopback TCP server that accepts connections and closes each one as soon as the request
@@ -40,5 +41,62 @@ private final class CloseOnRead: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         context.close(promise: nil)
+    }
+}
+
+/// A loopback "service" that answers every request with a server-sent event stream it writes
+/// as the test says: the response head and some bytes at once, more bytes on `send`. The stream
+/// never ends by itself.
+final class EventStreamUpstream: @unchecked Sendable {
+    let channel: Channel
+    let port: Int
+    private let streams: NIOLockedValueBox<[Channel]>
+
+    private init(channel: Channel, streams: NIOLockedValueBox<[Channel]>) {
+        self.channel = channel
+        self.streams = streams
+        port = channel.localAddress?.port ?? 0
+    }
+
+    static func start(first: String) async throws -> EventStreamUpstream {
+        let streams = NIOLockedValueBox([Channel]())
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.pipeline.addHandler(AnswerWithStream(first: first) { streams.withLockedValue { $0.append(channel) } })
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        return EventStreamUpstream(channel: channel, streams: streams)
+    }
+
+    /// Writes `text` as one chunk on every stream answered so far.
+    func send(_ text: String) async throws {
+        for stream in streams.withLockedValue({ $0 }) {
+            try await stream.writeAndFlush(ByteBuffer(string: EventStreamUpstream.chunk(text))).get()
+        }
+    }
+
+    func stop() async {
+        for stream in streams.withLockedValue({ $0 }) { try? await stream.close() }
+        try? await channel.close()
+    }
+
+    static func chunk(_ text: String) -> String { String(text.utf8.count, radix: 16) + "\r\n" + text + "\r\n" }
+}
+
+private final class AnswerWithStream: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    let first: String
+    let answered: () -> Void
+    private var answering = false
+
+    init(first: String, answered: @escaping () -> Void) { self.first = first; self.answered = answered }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !answering else { return }
+        answering = true
+        let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+        context.writeAndFlush(NIOAny(ByteBuffer(string: head + EventStreamUpstream.chunk(first))), promise: nil)
+        answered()
     }
 }

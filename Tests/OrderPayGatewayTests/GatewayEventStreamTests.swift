@@ -4,6 +4,7 @@ import Logging
 import NIOHTTP1
 import NIOCore
 import OrderPayCore
+import OrderPayGateway
 import OrderPayTestSupport
 import XCTest
 
@@ -73,8 +74,8 @@ final class GatewayEventStreamTests: XCTestCase {
     }
 
     /// A stopping server waits for requests in progress, but an open event stream never ends by
-    /// itself: the gateway cuts the streams it relays and the order service ends its own at
-    /// once, rather than each holding its shutdown for the whole grace period.
+    /// itself: the gateway ends the streams it relays and the order service its own at once,
+    /// rather than each holding its shutdown for the whole grace period.
     func testStoppingDoesNotWaitForOpenStreams() async throws {
         try await GatewayTestCluster.with { c in
             let admin = try await c.token(c.admin)
@@ -85,9 +86,10 @@ final class GatewayEventStreamTests: XCTestCase {
                 XCTAssertEqual(response.status.code, 200)
                 return response
             }
-            /// Reads the stream to its end: it must end (cleanly or cut), not hang.
-            func drain(_ response: HTTPClientResponse) async {
-                do { for try await _ in response.body {} } catch {}
+            /// Reads the stream to its end: it must end properly (the chunked body's last chunk),
+            /// not hang and not be cut off.
+            func drain(_ response: HTTPClientResponse, _ who: String) async {
+                do { for try await _ in response.body {} } catch { XCTFail("\(who) cut the stream off: \(error)") }
             }
             let clock = ContinuousClock()
             let grace = Duration.seconds(15)
@@ -95,19 +97,56 @@ final class GatewayEventStreamTests: XCTestCase {
             let gateway = try await c.startGateway()
             let relayed = try await openStream(gateway.baseURL)
             let gatewayStop = await clock.measure { await c.stopGateway(gateway, grace: grace) }
-            await drain(relayed)
+            await drain(relayed, "the gateway")
             XCTAssertLessThan(gatewayStop, grace / 2, "the gateway waited for the event stream it relays")
 
             let orders = c.host(.orders)
             let direct = try await openStream(orders.server.baseURL)
             let serviceStop = await clock.measure { await c.stopService(orders, grace: grace) }
-            await drain(direct)
+            await drain(direct, "the order service")
             XCTAssertLessThan(serviceStop, grace / 2, "the order service waited for its event stream")
         }
     }
 }
 
 extension GatewayEventStreamTests {
+    /// A stopping gateway ends a relayed stream between two events, never inside one: caught
+    /// halfway through an event, it relays the rest first. The client sees a proper end.
+    func testAStoppingGatewayEndsAStreamAfterTheEventInProgress() async throws {
+        var options = GatewayTestCluster.Options()
+        options.services = [.auth]
+        try await GatewayTestCluster.with(options) { c in
+            let admin = try await c.token(c.admin)
+            let first = "id: 1\nevent: order-created\ndata: {\"orderId\":1}\n\n"
+            let upstream = try await EventStreamUpstream.start(first: first + "id: 2\nevent: order-cre")
+            defer { Task { await upstream.stop() } }
+            try await EurekaClient(baseURL: c.registryURL).register(app: "ORDER-SERVICE", instanceId: "streamer",
+                                                                     host: "127.0.0.1", port: upstream.port)
+            let gateway = try await c.startGateway()
+            try await c.refreshGateway(gateway)
+
+            var request = HTTPClientRequest(url: gateway.baseURL + "/api/events/stream")
+            request.headers.add(name: "Authorization", value: "Bearer \(admin)")
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+            XCTAssertEqual(response.status.code, 200)
+            var body = response.body.makeAsyncIterator()
+            var text = ""
+            while !text.hasSuffix("event: order-cre"), let part = try await body.next() { text += String(buffer: part) }
+
+            let stopped = Task { await c.stopGateway(gateway, grace: .seconds(30)) }
+            try await Task.sleep(for: .milliseconds(300))   // the stop has reached the connection
+            try await upstream.send("ated\ndata: {\"orderId\":2}\n\nid: 3\nevent: order-created\n")
+            do {
+                while let part = try await body.next() { text += String(buffer: part) }
+            } catch {
+                XCTFail("the stream was cut off: \(error)")
+            }
+            await stopped.value
+            XCTAssertEqual(SSEEvent.parse(text).map(\.id), ["1", "2"], text)
+            XCTAssertTrue(text.hasSuffix("data: {\"orderId\":2}\n\n"), "the stream ends after the second event: \(text)")
+        }
+    }
+
     /// An event stream has no end of its own, and one access-log line per request still holds:
     /// for a stream its client leaves, and for one a stopping gateway cuts.
     func testCutStreamsGetTheirAccessLogLine() async throws {
