@@ -122,6 +122,9 @@ public protocol Backend: AnyObject, Sendable {
     func setRoles(userId: Int64, roles: [OrderPayCore.Role]) async throws -> User
     func setLocked(userId: Int64, locked: Bool) async throws -> User
 
+    /// The topic's last `count` events, oldest first (a filtered events pane's history).
+    func recentEvents(topic: Topic, count: Int) async throws -> [StreamedEvent]
+
     /// The live log: the last `backlog` events, then every new one as it is appended, until the
     /// task is cancelled. Reconnects by itself (remote), reporting trouble through `onStatus`
     /// (nil when healthy again).

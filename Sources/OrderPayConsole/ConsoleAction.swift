@@ -39,6 +39,8 @@ public enum Effect: Sendable, Hashable {
     case loadPickerUsers
     case loadDeadLetters
     case loadAudit
+    /// The filtered topic's latest events, for the events pane.
+    case loadTopicHistory(Topic)
     case perform(ConsoleAction)
     /// Put text on the clipboard of the operator's terminal (OSC 52: works over SSH).
     case copy(String)
@@ -63,6 +65,7 @@ public enum Message: Sendable {
     case registryLoaded(Result<[ServiceInstance], AppError>, at: Date)
     case countsLoaded([OrderStatus: Int])
     case events([StreamedEvent])
+    case topicHistoryLoaded(Topic, Result<[StreamedEvent], AppError>)
     case streamStatus(String?)
     case detailLoaded(Result<DetailContent, AppError>)
     case catalogLoaded([Product])

@@ -152,6 +152,11 @@ public final class ConsoleRuntime: @unchecked Sendable {
                     let page = try? await backend.users(ListQuery(page: 0, size: 200, status: UserStatus.active.rawValue))
                     return .pickerUsersLoaded(page?.rows ?? [])
                 }
+            case .loadTopicHistory(let topic):
+                // As many as the stream's backlog: a filter shows the topic's last `backlog` events.
+                let count = options.backlog
+                guard count > 0 else { continue }
+                spawn { [backend] in .topicHistoryLoaded(topic, await Self.capture { try await backend.recentEvents(topic: topic, count: count) }) }
             case .loadDeadLetters: spawn { [backend] in .deadLettersLoaded(await Self.capture { try await backend.deadLetters() }) }
             case .loadAudit:
                 let entries = audit?.recent() ?? []

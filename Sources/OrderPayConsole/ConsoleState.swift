@@ -56,51 +56,6 @@ public struct TableState<Row: ListRow>: Sendable {
     public init() {}
 }
 
-/// The live event stream: a bounded ring, with an absolute index for each event so a paused
-/// viewport stays put while new events arrive.
-public struct EventsState: Sendable {
-    public var capacity: Int
-    public private(set) var events: [StreamedEvent] = []
-    /// Absolute index of `events[0]`.
-    public private(set) var firstIndex = 0
-    public var follow = true
-    /// The absolute end index frozen by `p`; nil when live.
-    public var pausedAt: Int?
-    public var showTimestamps = true
-    public var wrap = false
-    public var fullscreen = false
-    public var topic: Topic?
-    /// Absolute index of the selected event when not following.
-    public var cursor = 0
-    public var connection: String?
-
-    public init(capacity: Int) { self.capacity = max(1, capacity) }
-
-    public var endIndex: Int { firstIndex + events.count }
-    public var newWhilePaused: Int { pausedAt.map { endIndex - $0 } ?? 0 }
-
-    public mutating func append(_ batch: [StreamedEvent]) {
-        events.append(contentsOf: batch)
-        if events.count > capacity {
-            let drop = events.count - capacity
-            events.removeFirst(drop)
-            firstIndex += drop
-        }
-        cursor = max(cursor, firstIndex)
-    }
-
-    /// The events a viewport may show (topic filter applied, up to the pause point), oldest first.
-    public var shown: [(index: Int, event: StreamedEvent)] {
-        let end = pausedAt ?? endIndex
-        var out: [(Int, StreamedEvent)] = []
-        for (offset, event) in events.enumerated() where firstIndex + offset < end {
-            if let topic, event.envelope.topic != topic { continue }
-            out.append((firstIndex + offset, event))
-        }
-        return out
-    }
-}
-
 public struct RegistryState: Sendable {
     public var instances: [ServiceInstance] = []
     public var loadedAt: Date?

@@ -18,7 +18,7 @@ extension ConsoleUpdate {
     /// (the runtime coalesces repeated loads).
     static func absorb(_ batch: [StreamedEvent], into state: inout ConsoleState) -> [Effect] {
         state.events.append(batch)
-        if state.events.follow { state.events.cursor = max(state.events.firstIndex, state.events.endIndex - 1) }
+        if state.events.follow { state.events.cursor = max(state.events.visibleFirst, state.events.visibleEnd - 1) }
         var effects: Set<EffectKey> = []
         for event in batch {
             if patch(&state.orders.rows, with: event) == .outOfStep { effects.insert(.orders) }

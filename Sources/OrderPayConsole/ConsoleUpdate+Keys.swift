@@ -99,9 +99,9 @@ extension ConsoleUpdate {
             state.overlays.append(.confirm(ConfirmState(question: action.summary.capitalizedFirst + "?", action: action)))
         case .follow:
             state.events.follow.toggle()
-            if state.events.follow { state.events.pausedAt = nil; state.events.cursor = max(state.events.firstIndex, state.events.endIndex - 1) }
+            if state.events.follow { state.events.pausedAt = nil; state.events.cursor = max(state.events.visibleFirst, state.events.visibleEnd - 1) }
         case .pause:
-            state.events.pausedAt = state.events.pausedAt == nil ? state.events.endIndex : nil
+            state.events.pausedAt = state.events.pausedAt == nil ? state.events.visibleEnd : nil
         case .timestamps: state.events.showTimestamps.toggle()
         case .wrap: state.events.wrap.toggle()
         case .fullscreen:

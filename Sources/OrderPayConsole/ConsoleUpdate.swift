@@ -14,6 +14,15 @@ public enum ConsoleUpdate {
     }
 
     public static func update(_ state: inout ConsoleState, _ message: Message) -> [Effect] {
+        // However the events pane's topic filter changed (key, `/`, `:events`, Esc), the
+        // topic's history is asked for.
+        let topic = state.events.topic
+        let effects = handle(&state, message)
+        guard let filtered = state.events.topic, filtered != topic else { return effects }
+        return effects + [.loadTopicHistory(filtered)]
+    }
+
+    private static func handle(_ state: inout ConsoleState, _ message: Message) -> [Effect] {
         switch message {
         case .key(let key):
             return handleKey(&state, key)
@@ -46,6 +55,11 @@ public enum ConsoleUpdate {
             state.orderCounts = counts
         case .events(let batch):
             return absorb(batch, into: &state)
+        case .topicHistoryLoaded(let topic, let result):
+            switch result {
+            case .success(let history): state.events.mergeHistory(history, of: topic)
+            case .failure(let error): toast(&state, "\(topic.rawValue) history: \(error.message)", error: true)
+            }
         case .streamStatus(let status):
             state.events.connection = status
             let hadBanner = state.banner != nil

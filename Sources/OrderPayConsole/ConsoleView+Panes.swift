@@ -94,7 +94,7 @@ extension ConsoleView {
         let events = state.events
         var title = "4 Events \(events.endIndex)"
         if let topic = events.topic { title += " topic=\(topic.rawValue)" }
-        if let paused = events.pausedAt { title += " PAUSED +\(events.endIndex - paused) new" } else { title += events.follow ? " following" : " scrolled" }
+        if events.pausedAt != nil { title += " PAUSED +\(events.newWhilePaused) new" } else { title += events.follow ? " following" : " scrolled" }
         if let connection = events.connection { title += " (\(connection))" }
         drawBox(&screen, rect, title: title, focused: focused, glyphs: state.glyphs)
         let inner = Rect(x: rect.x + 1, y: rect.y + 1, width: rect.width - 2, height: rect.height - 2)

@@ -36,6 +36,10 @@ struct EventPageHead: Decodable {
     var endOffset: Int64
 }
 
+struct EventPageEvents: Decodable {
+    var events: [EventEnvelope]
+}
+
 struct CreateUserBody: Encodable {
     var email: String
     var password: String

@@ -29,8 +29,10 @@ final class RuntimeTests: XCTestCase {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    func runtime(_ script: String, width: Int = 160, height: Int = 45, readOnly: Bool = false) throws -> (ConsoleRuntime, HeadlessTerminal) {
+    func runtime(_ script: String, width: Int = 160, height: Int = 45, readOnly: Bool = false,
+                 backlog: Int = ConsoleOptions().backlog) throws -> (ConsoleRuntime, HeadlessTerminal) {
         var options = ConsoleOptions()
+        options.backlog = backlog
         options.script = try KeyScript.parse(script)
         options.speed = 20
         options.readOnly = readOnly
@@ -110,6 +112,22 @@ final class RuntimeTests: XCTestCase {
         runtime.inject([.key(.ctrl("c"))])
         _ = try await task.value
         XCTAssertGreaterThan(terminal.frames, 1)
+    }
+
+    /// The stream's backlog is the last 6 events of all topics; a topic filter shows that
+    /// topic's last 6 (the seed's newest orders, 195–200), fetched from the log.
+    func testATopicFilterShowsTheTopicsLastEventsFromTheLog() async throws {
+        let (runtime, terminal) = try runtime("""
+        wait-for "Events"
+        :events topic=order-created<Enter>
+        wait-for "topic=order-created"
+        wait-for "order #195 created"
+        :q<Enter>
+        """, backlog: 6)
+        let failure = try await runtime.run()
+        XCTAssertNil(failure, terminal.lastScreen?.text ?? "")
+        let screen = terminal.lastScreen?.text ?? ""
+        for id in 195...200 { XCTAssertTrue(screen.contains("order #\(id) created"), "order #\(id):\n\(screen)") }
     }
 
     func testReadOnlyConsoleChangesNothing() async throws {

@@ -72,6 +72,21 @@ final class EventStreamTests: XCTestCase {
         }
     }
 
+    /// A filtered events pane's history: the topic's last events from its history pages, oldest first.
+    func testRecentEventsOfATopic() async throws {
+        try await withLiveSystem { system in
+            let backend = try await system.backend()
+            var ids: [Int64] = []
+            for _ in 0..<3 { ids.append(try await backend.placeOrder(system.newOrder()).id) }
+            let created = try await backend.recentEvents(topic: .orderCreated, count: 2)
+            XCTAssertEqual(created.map(\.envelope.key), ids.suffix(2).map(String.init))
+            XCTAssertTrue(created.allSatisfy { $0.envelope.topic == .orderCreated })
+            let all = try await backend.recentEvents(topic: .orderCreated, count: 5000)
+            XCTAssertEqual(all.map(\.envelope.offset), Array(0..<Int64(all.count)), "from the topic's first event, in order")
+            XCTAssertEqual(all.suffix(3).map(\.envelope.key), ids.map(String.init))
+        }
+    }
+
     func testReconnectsAfterTheGatewayRestartsAndResumesWithoutGapsOrRepeats() async throws {
         try await withLiveSystem { system in
             var options = RemoteBackend.Options()
