@@ -16,6 +16,8 @@ public struct HTTPBenchmark {
         /// CPU per request (from /proc, over the run) of the proxy (0 for direct) and of the order
         /// service, and the share of the machine's CPU time left idle meanwhile.
         public var proxyMicrosPerRequest = 0.0
+        /// The part of it in user space (the rest is the kernel's: the socket calls).
+        public var proxyUserMicrosPerRequest = 0.0
         public var serviceMicrosPerRequest = 0.0
         public var idlePercent = 0.0
 
@@ -46,7 +48,8 @@ public struct HTTPBenchmark {
             }
             func byRound(_ ratios: [Double]) -> String { ratios.map { String(format: "%.2f", $0) }.joined(separator: " ") }
             func cpu(_ name: String, _ m: Measurement) -> String {
-                let proxy = m.proxyMicrosPerRequest > 0 ? String(format: "%5.1f", m.proxyMicrosPerRequest) : "    –"
+                let proxy = m.proxyMicrosPerRequest > 0
+                    ? String(format: "%5.1f (user %4.1f)", m.proxyMicrosPerRequest, m.proxyUserMicrosPerRequest) : "    –            "
                 return "    \(name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(proxy) + \(String(format: "%5.1f", m.serviceMicrosPerRequest))"
                     + "     idle \(String(format: "%4.1f", m.idlePercent)) %"
             }
@@ -55,7 +58,7 @@ public struct HTTPBenchmark {
                 \(line("order service", direct))
                 \(line("gateway", gateway))
                 \(line("nginx proxy", nginx))
-                  CPU per request (µs): the proxy + the order service; the machine's idle share meanwhile
+                  CPU per request (µs): the proxy (its user-space part) + the order service; the machine's idle share meanwhile
                 \(cpu("order service", direct))
                 \(cpu("gateway", gateway))
                 \(cpu("nginx proxy", nginx))
@@ -141,14 +144,18 @@ public struct HTTPBenchmark {
                 let (name, port) = targets[index]
                 progress("round \(round + 1)/\(rounds): wrk → \(name)…")
                 let proxy = processes[index + 1]
-                let before = (MachineCPU.ticks(ofProcessAndChildren: processes[0] ?? 0), proxy.map(MachineCPU.ticks(ofProcessAndChildren:)) ?? 0,
-                              MachineCPU.machineTicks())
+                let before = (MachineCPU.ticks(ofProcessAndChildren: processes[0] ?? 0),
+                              proxy.map(MachineCPU.ticks(ofProcessAndChildren:)) ?? MachineCPU.Ticks(), MachineCPU.machineTicks())
                 var run = try Wrk.run(url: "http://127.0.0.1:\(port)\(path)", token: token, connections: connections, seconds: seconds)
                 let requests = run.requestsPerSecond * Double(seconds)
                 let micros = { (ticks: Int) in Double(ticks) / MachineCPU.ticksPerSecond * 1e6 / max(requests, 1) }
                 let machine = MachineCPU.machineTicks()
-                run.serviceMicrosPerRequest = micros(MachineCPU.ticks(ofProcessAndChildren: processes[0] ?? 0) - before.0)
-                run.proxyMicrosPerRequest = proxy.map { micros(MachineCPU.ticks(ofProcessAndChildren: $0) - before.1) } ?? 0
+                run.serviceMicrosPerRequest = micros((MachineCPU.ticks(ofProcessAndChildren: processes[0] ?? 0) - before.0).total)
+                if let proxy {
+                    let ticks = MachineCPU.ticks(ofProcessAndChildren: proxy) - before.1
+                    run.proxyMicrosPerRequest = micros(ticks.total)
+                    run.proxyUserMicrosPerRequest = micros(ticks.user)
+                }
                 let total = machine.total - before.2.total
                 run.idlePercent = total > 0 ? 100 * Double(total - (machine.busy - before.2.busy)) / Double(total) : 0
                 runs[index].append(run)
@@ -171,6 +178,7 @@ public struct HTTPBenchmark {
         func mean(_ value: (Measurement) -> Double) -> Double { runs.map(value).reduce(0, +) / Double(runs.count) }
         var combined = Measurement(requestsPerSecond: mean(\.requestsPerSecond), p99Ms: p99s[p99s.count / 2])
         combined.proxyMicrosPerRequest = mean(\.proxyMicrosPerRequest)
+        combined.proxyUserMicrosPerRequest = mean(\.proxyUserMicrosPerRequest)
         combined.serviceMicrosPerRequest = mean(\.serviceMicrosPerRequest)
         combined.idlePercent = mean(\.idlePercent)
         return combined

@@ -4,12 +4,25 @@ import Foundation
 /// and the order service's time per request, and the share of the machine left idle. On a shared
 /// machine the throughput ratio moves with the neighbours; these say why one proxy is ahead.
 struct MachineCPU {
+    /// Clock ticks in user space and in the kernel.
+    struct Ticks: Equatable {
+        var user = 0
+        var system = 0
+        var total: Int { user + system }
+
+        static func - (a: Ticks, b: Ticks) -> Ticks { Ticks(user: a.user - b.user, system: a.system - b.system) }
+    }
+
     /// Clock ticks of a process (all its threads) and of every direct child it has.
-    static func ticks(ofProcessAndChildren pid: Int32) -> Int {
-        guard pid > 0 else { return 0 }   // no process (the children of "0" would be init's)
-        var total = processTicks(pid) ?? 0
-        for child in children(of: pid) { total += processTicks(child) ?? 0 }
-        return total
+    static func ticks(ofProcessAndChildren pid: Int32) -> Ticks {
+        guard pid > 0 else { return Ticks() }   // no process (the children of "0" would be init's)
+        var sum = processTicks(pid) ?? Ticks()
+        for child in children(of: pid) {
+            guard let ticks = processTicks(child) else { continue }
+            sum.user += ticks.user
+            sum.system += ticks.system
+        }
+        return sum
     }
 
     /// (busy, total) clock ticks of the whole machine since boot.
@@ -23,10 +36,10 @@ struct MachineCPU {
 
     static let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
 
-    /// utime + stime: fields 14 and 15 of /proc/<pid>/stat, counted after the command's ")".
-    private static func processTicks(_ pid: Int32) -> Int? {
+    /// utime and stime: fields 14 and 15 of /proc/<pid>/stat, counted after the command's ")".
+    private static func processTicks(_ pid: Int32) -> Ticks? {
         guard let stat = statFields(pid), stat.count > 12, let user = Int(stat[11]), let system = Int(stat[12]) else { return nil }
-        return user + system
+        return Ticks(user: user, system: system)
     }
 
     private static func statFields(_ pid: Int32) -> [Substring]? {

@@ -78,7 +78,11 @@ final class EventStreamTests: XCTestCase {
             let backend = try await system.backend()
             var ids: [Int64] = []
             for _ in 0..<3 { ids.append(try await backend.placeOrder(system.newOrder()).id) }
-            let created = try await backend.recentEvents(topic: .orderCreated, count: 2)
+            // The events reach the log through the outbox, after the orders are placed.
+            let created = try await eventually("the third order's event") { () -> [StreamedEvent]? in
+                let events = try await backend.recentEvents(topic: .orderCreated, count: 2)
+                return events.last?.envelope.key == String(ids[2]) ? events : nil
+            }
             XCTAssertEqual(created.map(\.envelope.key), ids.suffix(2).map(String.init))
             XCTAssertTrue(created.allSatisfy { $0.envelope.topic == .orderCreated })
             let all = try await backend.recentEvents(topic: .orderCreated, count: 5000)
