@@ -48,8 +48,7 @@ public struct EventsState: Sendable {
             firstIndex += drop
         }
         if let topic {
-            let last = topicEvents.last?.envelope.offset ?? -1
-            topicEvents.append(contentsOf: batch.filter { $0.envelope.topic == topic && $0.envelope.offset > last })
+            topicEvents.append(contentsOf: batch.filter { $0.envelope.topic == topic })
             if topicEvents.count > capacity {
                 let drop = topicEvents.count - capacity
                 topicEvents.removeFirst(drop)
@@ -59,17 +58,20 @@ public struct EventsState: Sendable {
         cursor = max(cursor, visibleFirst)
     }
 
-    /// The topic's latest events as the backend had them: those older than the filtered ring's
-    /// first go in front of it, as many as there is room for (the newest of them). Indices on
-    /// screen stay as they were.
+    /// The topic's latest events as the backend had them, in its order. The filtered ring holds
+    /// every event of the topic since some point, so those of the history it lacks (matched by
+    /// event id: with Kafka, offsets count per partition) are older: they go in front of it, as
+    /// many as there is room for (the newest of them). Indices on screen stay as they were.
     public mutating func mergeHistory(_ history: [StreamedEvent], of topic: Topic) {
         guard topic == self.topic else { return }
-        let first = topicEvents.first?.envelope.offset ?? .max
-        let older = history.filter { $0.envelope.topic == topic && $0.envelope.offset < first }
-            .sorted { $0.envelope.offset < $1.envelope.offset }
+        let wasEmpty = topicEvents.isEmpty
+        let known = Set(topicEvents.map(\.envelope.eventId))
+        let older = history.filter { $0.envelope.topic == topic && !known.contains($0.envelope.eventId) }
             .suffix(max(0, capacity - topicEvents.count))
         topicEvents.insert(contentsOf: older, at: 0)
         topicFirstIndex -= older.count
+        // Nothing was on screen to stay on: the selection goes to the newest, as a new filter's does.
+        if wasEmpty { cursor = max(visibleFirst, visibleEnd - 1) }
     }
 
     /// The events a viewport may show (topic filter applied, up to the pause point), oldest first.

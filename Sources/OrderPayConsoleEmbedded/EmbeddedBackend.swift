@@ -113,12 +113,12 @@ public final class EmbeddedBackend: Backend, @unchecked Sendable {
         try await system.auth.setStatus(actor: actor, id: userId, status: locked ? .locked : .active)
     }
 
-    /// The last `backlog` events, then each append as it happens: this process's appends wake the
-    /// stream at once, another process's through the log's file watch.
     public func recentEvents(topic: Topic, count: Int) async throws -> [StreamedEvent] {
         try await system.events.latest(count: count, topics: [topic]).map { StreamedEvent(cursor: $0.sequence, envelope: $0.envelope) }
     }
 
+    /// The last `backlog` events, then each append as it happens: this process's appends wake the
+    /// stream at once, another process's through the log's file watch.
     public func streamEvents(backlog: Int, onStatus: @escaping @Sendable (String?) -> Void) -> AsyncStream<[StreamedEvent]> {
         let log = system.events
         return AsyncStream { continuation in

@@ -148,8 +148,8 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         exchange?.clientClosed()
         exchange = nil
-        // A request still open here was cut: the client went away, or a stopping gateway ended
-        // its event stream. It gets its access-log line too: with the status sent, or, when
+        // A request still open here was cut: the client went away, or a stopping gateway's grace
+        // period ended first. It gets its access-log line too: with the status sent, or, when
         // nothing was, 499 (nginx's "client closed request").
         if let request { gateway.log(request, status: responding ? status : .init(statusCode: 499)) }
         request = nil
@@ -230,9 +230,10 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
     /// A stopping gateway waits for responses in progress, but an event stream would hold it
     /// for the whole grace period: it ends instead, properly (with the chunked body's last
     /// chunk), once the event being relayed is through, and the client resumes from its last
-    /// event id elsewhere.
+    /// event id elsewhere. (A stream stalled inside an event, or one with a Content-Length, is
+    /// cut when the grace period ends.)
     private func endStreamIfQuiescing() {
-        guard quiescing, responding, streaming, streamTail.atEventBoundary else { return }
+        guard quiescing, responding, streaming, encoding.canEndEarly, streamTail.atEventBoundary else { return }
         endStream()
     }
 
@@ -260,7 +261,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
     private static let coalesceLimit = 4096
 
     func writeBody(_ chunk: ByteBuffer) {
-        guard streaming && quiescing else {
+        guard streaming && quiescing && encoding.canEndEarly else {
             if streaming { streamTail.append(chunk) }
             return relay(chunk)
         }

@@ -103,6 +103,10 @@ struct ResponseEncoding {
     /// The bytes that end the body, if its framing has any.
     var end: StaticString? { framing == .chunked ? "0\r\n\r\n" : nil }
 
+    /// Whether the body may end before the service's does and still end properly: not a sized
+    /// one (the client would see it cut short).
+    var canEndEarly: Bool { framing != .sized }
+
     private static func write(_ name: String, _ value: String, into buffer: inout ByteBuffer) {
         buffer.writeString(name)
         buffer.writeStaticString(": ")

@@ -15,14 +15,18 @@ public func addEventRoutes(to api: APIRouter, events: any EventLog, tokens: Toke
     let tag = "events", admin = RouteAccess.admin(tokens)
     let topics = Topic.allCases.map(\.rawValue)
 
-    api.on(RouteDescriptor(method: .get, path: "/api/events", tag: tag, summary: "A page of one topic's history, by offset",
+    api.on(RouteDescriptor(method: .get, path: "/api/events", tag: tag, summary: "A page of one topic's history, by offset, or its last events",
                            access: admin, response: .json("EventPage"), query: [
                                ParameterDoc("topic", "the topic", allowed: topics, required: true),
                                ParameterDoc("from", .integer, "first offset (default 0)"),
                                ParameterDoc("limit", .integer, "events per page, 1–1000 (default 100)"),
+                               ParameterDoc("last", .integer, "instead of from and limit: the topic's last N events, 1–1000, in log order"),
                            ])) { request, _ in
         guard let topic = try request.queryEnum("topic", as: Topic.self) else {
             throw HTTPProblem.badRequest("query parameter 'topic' is required: one of \(topics.joined(separator: ", "))", field: "topic")
+        }
+        if let last = try request.queryInt("last") {
+            return try .json(try await lastEvents(of: topic, count: last, request: request, events: events))
         }
         let from = max(0, try request.queryInt64("from") ?? 0)
         let limit = min(max(1, try request.queryInt("limit") ?? 100), 1000)
@@ -65,6 +69,18 @@ public func addEventRoutes(to api: APIRouter, events: any EventLog, tokens: Toke
                            response: .json("DeadLetter"))) { _, context in
         try .json(try await replay(try context.pathID()))
     }
+}
+
+/// `?last=N`: the newest events of a topic, whatever its offsets are (with Kafka they count per
+/// partition, so "the end minus N" is no page of the last N).
+private func lastEvents(of topic: Topic, count: Int, request: Request, events: any EventLog) async throws -> EventPage {
+    guard (1...1000).contains(count) else { throw HTTPProblem.badRequest("query parameter 'last' must be 1–1000", field: "last") }
+    guard request.query("from") == nil, request.query("limit") == nil else {
+        throw HTTPProblem.badRequest("query parameter 'last' takes the place of 'from' and 'limit'", field: "last")
+    }
+    let latest = try await events.latest(count: count, topics: [topic]).map(\.envelope)
+    let end = try await events.endOffset(topic: topic)
+    return EventPage(topic: topic, from: latest.first?.offset ?? end, limit: count, nextOffset: end, endOffset: end, events: latest)
 }
 
 private func streamTopics(_ text: String?) throws -> Set<Topic>? {

@@ -26,13 +26,11 @@ extension RemoteBackend {
         return stream
     }
 
-    /// The topic's last `count` events (up to the API's 1,000 a page), from its history pages.
-    /// Their log sequences are not in a page: `cursor` is 0 (nothing resumes from them).
+    /// The topic's last `count` events (up to the API's 1,000), oldest first. A page does not
+    /// carry log sequences: `cursor` is 0 (nothing resumes from them).
     public func recentEvents(topic: Topic, count: Int) async throws -> [StreamedEvent] {
-        let limit = min(max(1, count), 1000)
-        let end = try await get(EventPageHead.self, "/api/events", query: [("topic", topic.rawValue), ("limit", "1")]).endOffset
         let page = try await get(EventPageEvents.self, "/api/events", query: [
-            ("topic", topic.rawValue), ("from", String(max(0, end - Int64(limit)))), ("limit", String(limit)),
+            ("topic", topic.rawValue), ("last", String(min(max(1, count), 1000))),
         ])
         return page.events.map { StreamedEvent(cursor: 0, envelope: $0) }
     }

@@ -62,6 +62,36 @@ final class EventsFilterTests: XCTestCase {
         XCTAssertEqual(offsets(state), [10, 12], "paused: the new event waits (the oldest made room for it)")
     }
 
+    /// With Kafka, offsets count per partition: an event with a lower offset can be newer. Live
+    /// events are never dropped for it, and history is matched to the ring by event id.
+    func testPartitionOffsetsNeitherDropNorDuplicateEvents() {
+        func processed(_ offset: Int64, _ id: String) -> StreamedEvent {
+            var event = Self.processed(offset)
+            event.envelope.eventId = id
+            return event
+        }
+        var state = ConsoleState(eventCapacity: 10)
+        _ = ConsoleUpdate.update(&state, .events([processed(120, "p3-120")]))
+        _ = filter(&state, "payment-processed")
+        _ = ConsoleUpdate.update(&state, .events([processed(40, "p0-40")]))
+        XCTAssertEqual(state.events.shown.map(\.event.envelope.eventId), ["p3-120", "p0-40"])
+        let history = [processed(119, "p3-119"), processed(39, "p0-39"), processed(120, "p3-120")]
+        _ = ConsoleUpdate.update(&state, .topicHistoryLoaded(.paymentProcessed, .success(history)))
+        XCTAssertEqual(state.events.shown.map(\.event.envelope.eventId), ["p3-119", "p0-39", "p3-120", "p0-40"])
+    }
+
+    /// Scrolled (not following) onto a topic with nothing in the live ring: once its history
+    /// arrives, the newest is selected.
+    func testHistoryOnAnEmptyFilterSelectsTheNewest() {
+        var state = ConsoleState(eventCapacity: 10)
+        _ = ConsoleUpdate.update(&state, .events((1...3).map(Self.created)))
+        Fixtures.press(&state, .char("4"), .up)
+        XCTAssertFalse(state.events.follow)
+        _ = filter(&state, "payment-processed")
+        _ = ConsoleUpdate.update(&state, .topicHistoryLoaded(.paymentProcessed, .success([Self.processed(0), Self.processed(4)])))
+        XCTAssertEqual(state.events.shown.first { $0.index == state.events.cursor }?.event.envelope.offset, 4)
+    }
+
     func testHistoryForAnEarlierFilterIsIgnoredAndAFailedLoadIsSaid() {
         var state = ConsoleState(eventCapacity: 10)
         _ = ConsoleUpdate.update(&state, .tick(Fixtures.now))

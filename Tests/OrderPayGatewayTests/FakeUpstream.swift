@@ -46,33 +46,38 @@ private final class CloseOnRead: ChannelInboundHandler {
 
 /// A loopback "service" that answers every request with a server-sent event stream it writes
 /// as the test says: the response head and some bytes at once, more bytes on `send`. The stream
-/// never ends by itself.
+/// never ends by itself: it is chunked, or has a Content-Length the test decides to reach or not.
 final class EventStreamUpstream: @unchecked Sendable {
     let channel: Channel
     let port: Int
+    private let sized: Bool
     private let streams: NIOLockedValueBox<[Channel]>
 
-    private init(channel: Channel, streams: NIOLockedValueBox<[Channel]>) {
+    private init(channel: Channel, sized: Bool, streams: NIOLockedValueBox<[Channel]>) {
         self.channel = channel
+        self.sized = sized
         self.streams = streams
         port = channel.localAddress?.port ?? 0
     }
 
-    static func start(first: String) async throws -> EventStreamUpstream {
+    static func start(first: String, contentLength: Int? = nil) async throws -> EventStreamUpstream {
         let streams = NIOLockedValueBox([Channel]())
+        let framing = contentLength.map { "Content-Length: \($0)" } ?? "Transfer-Encoding: chunked"
+        let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\(framing)\r\n\r\n"
+        let opening = head + (contentLength == nil ? chunk(first) : first)
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                channel.pipeline.addHandler(AnswerWithStream(first: first) { streams.withLockedValue { $0.append(channel) } })
+                channel.pipeline.addHandler(AnswerWithStream(opening: opening) { streams.withLockedValue { $0.append(channel) } })
             }
             .bind(host: "127.0.0.1", port: 0).get()
-        return EventStreamUpstream(channel: channel, streams: streams)
+        return EventStreamUpstream(channel: channel, sized: contentLength != nil, streams: streams)
     }
 
-    /// Writes `text` as one chunk on every stream answered so far.
+    /// Writes `text` (as one chunk, when chunked) on every stream answered so far.
     func send(_ text: String) async throws {
         for stream in streams.withLockedValue({ $0 }) {
-            try await stream.writeAndFlush(ByteBuffer(string: EventStreamUpstream.chunk(text))).get()
+            try await stream.writeAndFlush(ByteBuffer(string: sized ? text : EventStreamUpstream.chunk(text))).get()
         }
     }
 
@@ -86,17 +91,16 @@ final class EventStreamUpstream: @unchecked Sendable {
 
 private final class AnswerWithStream: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
-    let first: String
+    let opening: String
     let answered: () -> Void
     private var answering = false
 
-    init(first: String, answered: @escaping () -> Void) { self.first = first; self.answered = answered }
+    init(opening: String, answered: @escaping () -> Void) { self.opening = opening; self.answered = answered }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !answering else { return }
         answering = true
-        let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
-        context.writeAndFlush(NIOAny(ByteBuffer(string: head + EventStreamUpstream.chunk(first))), promise: nil)
+        context.writeAndFlush(NIOAny(ByteBuffer(string: opening)), promise: nil)
         answered()
     }
 }

@@ -26,6 +26,17 @@ final class EventRoutesTests: XCTestCase {
             guard case .orderStatusUpdated(let update) = second.events[0].payload else { return XCTFail("wrong payload") }
             XCTAssertEqual(update.to, .paid)
 
+            // ?last=N: the newest N, in log order (offsets count per partition with Kafka, so
+            // no from/limit page is "the last N" there).
+            let last = try await client.call(.get, "/api/events?topic=order-status-updated&last=1", token: admin).decode(EventPage.self)
+            XCTAssertEqual(last.events.map(\.offset), [1])
+            XCTAssertEqual(last.endOffset, 2)
+            let all = try await client.call(.get, "/api/events?topic=order-status-updated&last=1000", token: admin).decode(EventPage.self)
+            XCTAssertEqual(all.events.map(\.offset), [0, 1])
+            try await client.call(.get, "/api/events?topic=order-created&last=0", token: admin).problem(400, containing: "last")
+            try await client.call(.get, "/api/events?topic=order-created&last=1001", token: admin).problem(400, containing: "last")
+            try await client.call(.get, "/api/events?topic=order-created&last=2&from=0", token: admin).problem(400, containing: "from")
+
             try await client.call(.get, "/api/events", token: admin).problem(400, containing: "topic")
             try await client.call(.get, "/api/events?topic=orders", token: admin).problem(400, containing: "order-created")
             try await client.call(.get, "/api/events?topic=order-created&limit=many", token: admin).problem(400, containing: "limit")
