@@ -87,9 +87,23 @@ public struct Validator {
         if !condition { errors.append(.init(field: field, message: message)) }
     }
 
+    /// Refuses control characters (C0, DEL, C1) in text people read: stored, they would reach
+    /// terminals and logs as escape sequences.
+    public mutating func checkPrintable(_ text: String?, _ field: String) {
+        guard let text else { return }
+        check(!text.containsControlCharacters, field, "\(field) must not contain control characters")
+    }
+
     public func throwIfInvalid(_ summary: String = "the request has invalid fields") throws {
         guard !errors.isEmpty else { return }
         let message = errors.count == 1 ? errors[0].message : summary
         throw AppError(.validation, errors.count == 1 ? "\(errors[0].field): \(message)" : summary, fieldErrors: errors)
+    }
+}
+
+extension StringProtocol {
+    /// Whether any scalar is a control character (Unicode category Cc: U+0000–001F, U+007F–009F).
+    public var containsControlCharacters: Bool {
+        unicodeScalars.contains { $0.properties.generalCategory == .control }
     }
 }

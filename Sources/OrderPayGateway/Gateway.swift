@@ -16,6 +16,9 @@ public final class Gateway: @unchecked Sendable {
         /// From sending a request upstream (connecting included) to the response head; a response
         /// that has started (a server-sent event stream, say) is not cut off afterwards.
         public var upstreamTimeout: TimeAmount = .seconds(30)
+        /// How long a client connection may sit idle between requests, and how long a request's
+        /// head (or each piece of its body) may take to arrive, before the connection closes.
+        public var clientTimeout: TimeAmount = .seconds(60)
         /// How long to wait for an instance to accept a connection before trying the next one.
         public var connectTimeout: TimeAmount = .seconds(2)
         public var maxBodySize = 10 << 20

@@ -12,13 +12,24 @@ import OrderPayCore
 /// stops reading while each response is pending and starts again after it, two epoll_ctl calls
 /// per request on every keep-alive connection. Here the bytes of a pipelined request wait unparsed
 /// until the response before it has ended, and reading only stops when a client actually pipelines.
-final class GatewayConnectionHandler: ChannelInboundHandler {
+///
+/// A connection waiting for a request (new, between requests, or part way through one) has
+/// `Gateway.Settings.clientTimeout` to send it: the whole head, and each piece of a body, must come
+/// within that time, or the connection closes, with a 408 when a request had begun. So a client
+/// that trickles a head (slowloris) or holds connections open cannot use them up.
+final class GatewayConnectionHandler: ChannelInboundHandler, LoopDeadlines.Waiter {
     typealias InboundIn = ByteBuffer
     /// Response bytes: `ResponseEncoding` does the encoder's job (see there why).
     typealias OutboundOut = ByteBuffer
 
     private let gateway: Gateway
     private let pool: UpstreamPool
+    /// This loop's client timeouts.
+    private let clientDeadlines: LoopDeadlines
+    /// When the client's time to send the request runs out (see above); kept by `clientDeadlines`
+    /// while no request is being answered.
+    private(set) var deadline = NIODeadline.distantFuture
+    var deadlineSlot = -1
     private var context: ChannelHandlerContext?
     /// The request being read or answered.
     private var request: IncomingRequest?
@@ -49,9 +60,10 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
     /// The client's address as text, looked up once per connection, not per request.
     private var clientIP: String?
 
-    init(gateway: Gateway, pool: UpstreamPool) {
+    init(gateway: Gateway, pool: UpstreamPool, clientDeadlines: LoopDeadlines) {
         self.gateway = gateway
         self.pool = pool
+        self.clientDeadlines = clientDeadlines
     }
 
     /// The channel's, kept: `context.channel` costs a retain and release on every use.
@@ -61,8 +73,32 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
         self.context = context
         clientIP = context.channel.remoteAddress?.ipAddress
         allocator = context.channel.allocator
+        awaitRequest()
     }
-    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+    func handlerRemoved(context: ChannelHandlerContext) {
+        clientDeadlines.remove(self)
+        self.context = nil
+    }
+
+    /// Gives the client its time, from now, to send (the rest of) a request.
+    private func awaitRequest() {
+        deadline = .now() + gateway.settings.clientTimeout
+        clientDeadlines.add(self)
+    }
+
+    /// The client took too long: a request it began gets 408 (and its access-log line); an idle
+    /// connection just closes.
+    func deadlinePassed() {
+        guard let context, !answering, !closing else { return }
+        if request != nil || unparsed != nil {
+            if let request { gateway.log(request, status: .requestTimeout) }
+            request = nil
+            closeWithProblem(.requestTimeout, "the request did not arrive within \(gateway.settings.clientTimeout.nanoseconds / 1_000_000_000) s",
+                             context: context)
+        } else {
+            context.close(promise: nil)
+        }
+    }
 
     var isWritable: Bool { context?.channel.isWritable ?? false }
 
@@ -101,9 +137,11 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
             }
         case .body(let chunk):
             request?.append(chunk, limit: gateway.settings.maxBodySize)
+            deadline = .now() + gateway.settings.clientTimeout
         case .end:
             if let request {
                 answering = true
+                clientDeadlines.remove(self)
                 handle(request)
             }
         }
@@ -121,13 +159,28 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
     /// read and write: a request that does not parse gets 400 unless a response has started; the
     /// connection closes.
     private func refuse(context: ChannelHandlerContext) {
-        if !responding {
-            let bytes = ByteBuffer(staticString: "HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
-            context.writeAndFlush(wrapOutboundOut(bytes), promise: nil)
+        guard !responding else {
+            unparsed = nil
+            request = nil
+            return context.close(promise: nil)
         }
+        closeWithProblem(.badRequest, "the request is not well-formed HTTP (a head over \(ClientRequestParser.maxHeadSize >> 10) KB, "
+                         + "a bad request line or header, or conflicting body lengths)", context: context)
+    }
+
+    /// A problem+json answer to a request that cannot be read (so it has no head to answer), and
+    /// the connection's end.
+    private func closeWithProblem(_ status: HTTPResponseStatus, _ detail: String, context: ChannelHandlerContext) {
+        let problem = GatewayReply.problem(status, detail)
+        var bytes = allocator.buffer(capacity: 256 + problem.body.readableBytes)
+        bytes.writeString("HTTP/1.1 \(status.code) \(status.reasonPhrase)\r\nConnection: close\r\n"
+                          + "Content-Type: application/problem+json\r\nContent-Length: \(problem.body.readableBytes)\r\n\r\n")
+        bytes.writeImmutableBuffer(problem.body)
         unparsed = nil
         request = nil
-        context.close(promise: nil)
+        closing = true
+        clientDeadlines.remove(self)
+        context.writeAndFlush(wrapOutboundOut(bytes)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
@@ -146,6 +199,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        clientDeadlines.remove(self)
         exchange?.clientClosed()
         exchange = nil
         // A request still open here was cut: the client went away, or a stopping gateway's grace
@@ -318,6 +372,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler {
         if keepAlive && !quiescing {
             writePendingHead(context)
             context.flush()
+            awaitRequest()
             if unparsed != nil {
                 // Not from inside this call: it may be deep in the previous response's callbacks.
                 let handler = NIOLoopBound(self, eventLoop: context.eventLoop)

@@ -25,12 +25,16 @@ public final class GatewayServer: @unchecked Sendable {
     public static func start(_ gateway: Gateway, host: String, port: Int,
                              group: MultiThreadedEventLoopGroup = .singleton) async throws -> GatewayServer {
         var pools: [ObjectIdentifier: UpstreamPool] = [:]
+        var clientDeadlines: [ObjectIdentifier: LoopDeadlines] = [:]
+        let clientTimeout = gateway.settings.clientTimeout
         for loop in group.makeIterator() {
             pools[ObjectIdentifier(loop)] = UpstreamPool(eventLoop: loop, connectTimeout: gateway.settings.connectTimeout,
                                                          upstreamTimeout: gateway.settings.upstreamTimeout,
                                                          maxIdlePerInstance: gateway.settings.maxIdleConnectionsPerInstance)
+            // A tenth of the timeout, at most a second late.
+            clientDeadlines[ObjectIdentifier(loop)] = LoopDeadlines(eventLoop: loop, tick: min(.seconds(1), .nanoseconds(clientTimeout.nanoseconds / 10)))
         }
-        let poolsByLoop = pools
+        let poolsByLoop = pools, clientDeadlinesByLoop = clientDeadlines
         let connections = ConnectionSet()
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 1024)
@@ -42,7 +46,9 @@ public final class GatewayServer: @unchecked Sendable {
                     // No HTTP codec handlers: GatewayConnectionHandler parses requests and writes
                     // response bytes itself, and handles pipelining and protocol errors (see there,
                     // ClientRequestParser and ResponseEncoding why).
-                    try channel.pipeline.syncOperations.addHandler(GatewayConnectionHandler(gateway: gateway, pool: poolsByLoop[ObjectIdentifier(channel.eventLoop)]!))
+                    let loop = ObjectIdentifier(channel.eventLoop)
+                    try channel.pipeline.syncOperations.addHandler(GatewayConnectionHandler(gateway: gateway, pool: poolsByLoop[loop]!,
+                                                                                            clientDeadlines: clientDeadlinesByLoop[loop]!))
                     return channel.eventLoop.makeSucceededVoidFuture()
                 } catch {
                     return channel.eventLoop.makeFailedFuture(error)

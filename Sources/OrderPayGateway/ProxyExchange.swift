@@ -10,7 +10,7 @@ import NIOHTTP1
 /// method; a connection lost after the request went out (reset, closed before a response) is
 /// retried only for idempotent requests, else 502. No response head within the upstream timeout
 /// is 504. Once a response has started, a lost upstream can only end the client connection too.
-final class ProxyExchange: HeadDeadlines.Waiter {
+final class ProxyExchange: LoopDeadlines.Waiter {
     private enum Phase { case connecting, awaitingHead, relaying, finished }
 
     private let client: GatewayConnectionHandler
@@ -26,8 +26,8 @@ final class ProxyExchange: HeadDeadlines.Waiter {
     private var upstream: UpstreamConnection?
     private var upstreamKeepAlive = true
     private var readingPaused = false
-    /// The upstream timeout, kept by the pool's `HeadDeadlines` until the response head arrives.
-    private(set) var headDeadline = NIODeadline.distantFuture
+    /// The upstream timeout, kept by the pool's `LoopDeadlines` until the response head arrives.
+    private(set) var deadline = NIODeadline.distantFuture
     var deadlineSlot = -1
 
     init(client: GatewayConnectionHandler, gateway: Gateway, pool: UpstreamPool, request: IncomingRequest, app: String,
@@ -43,7 +43,7 @@ final class ProxyExchange: HeadDeadlines.Waiter {
 
     func start() {
         // From now, not from the request's start: a slow upload is not the service's delay.
-        headDeadline = .now() + gateway.settings.upstreamTimeout
+        deadline = .now() + gateway.settings.upstreamTimeout
         pool.deadlines.add(self)
         tryNextInstance()
     }
@@ -151,7 +151,7 @@ final class ProxyExchange: HeadDeadlines.Waiter {
         upstream = nil
     }
 
-    func headDeadlinePassed() {
+    func deadlinePassed() {
         guard phase == .connecting || phase == .awaitingHead else { return }
         upstream?.abandon()
         upstream = nil

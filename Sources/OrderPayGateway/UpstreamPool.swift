@@ -12,7 +12,7 @@ final class UpstreamPool: @unchecked Sendable {
     let maxIdlePerInstance: Int
     let allocator = ByteBufferAllocator()
     /// The upstream timeouts of this loop's exchanges.
-    let deadlines: HeadDeadlines
+    let deadlines: LoopDeadlines
     /// Idle connections by instance address, most recently used last.
     private var idle: [String: [UpstreamConnection]] = [:]
     private var closed = false
@@ -20,16 +20,27 @@ final class UpstreamPool: @unchecked Sendable {
     init(eventLoop: EventLoop, connectTimeout: TimeAmount, upstreamTimeout: TimeAmount, maxIdlePerInstance: Int) {
         self.eventLoop = eventLoop
         // A tenth of the timeout, at most 100 ms late.
-        deadlines = HeadDeadlines(eventLoop: eventLoop, tick: min(.milliseconds(100), .nanoseconds(upstreamTimeout.nanoseconds / 10)))
+        deadlines = LoopDeadlines(eventLoop: eventLoop, tick: min(.milliseconds(100), .nanoseconds(upstreamTimeout.nanoseconds / 10)))
         self.connectTimeout = connectTimeout
         self.maxIdlePerInstance = maxIdlePerInstance
     }
 
-    /// An idle connection to `endpoint`, if there is one still open.
+    /// How long a connection may have been idle and still carry a request. Services close
+    /// connections idle for their idle timeout (at least 10 s, `orderpay serve --idle-timeout`);
+    /// a request sent just as the service closes its connection would be lost on the way (a 502
+    /// for a POST), so connections are retired well before.
+    static let maxIdleAge = TimeAmount.seconds(5)
+
+    /// An idle connection to `endpoint`, if there is one still open and recently used.
     func take(_ endpoint: ServiceDirectory.Endpoint) -> UpstreamConnection? {
         eventLoop.assertInEventLoop()
+        let now = NIODeadline.now()
         while let connection = idle[endpoint.authority]?.popLast() {
-            if connection.isOpen { return connection }
+            guard connection.isOpen else { continue }
+            if now < connection.idleSince + Self.maxIdleAge { return connection }
+            // The most recently used one is too old, so are the others.
+            connection.close()
+            for stale in idle.removeValue(forKey: endpoint.authority) ?? [] { stale.close() }
         }
         return nil
     }
@@ -61,6 +72,7 @@ final class UpstreamPool: @unchecked Sendable {
             connection.close()
             return
         }
+        connection.idleSince = .now()
         idle[connection.key, default: []].append(connection)
     }
 
@@ -88,6 +100,8 @@ final class UpstreamConnection: ChannelInboundHandler {
 
     let pool: UpstreamPool
     let key: String
+    /// When it went back to the pool.
+    var idleSince = NIODeadline.uptimeNanoseconds(0)
     /// The exchange whose response this connection is reading; nil while idle.
     private var exchange: ProxyExchange?
     private var context: ChannelHandlerContext?

@@ -44,7 +44,7 @@ public func addEventRoutes(to api: APIRouter, events: any EventLog, tokens: Toke
                                ParameterDoc("limit", .integer, "close the stream after this many events"),
                            ],
                            headers: [ParameterDoc("Last-Event-ID", .integer, "resume after this sequence (wins over from)")])) { request, _ in
-        let filter = try streamTopics(request.query("topic"))
+        let filter = try streamTopics(try request.query("topic"))
         let limit = try request.queryInt("limit")
         if let limit, limit < 1 { throw HTTPProblem.badRequest("query parameter 'limit' must be at least 1", field: "limit") }
         let after: Int64
@@ -75,7 +75,7 @@ public func addEventRoutes(to api: APIRouter, events: any EventLog, tokens: Toke
 /// partition, so "the end minus N" is no page of the last N).
 private func lastEvents(of topic: Topic, count: Int, request: Request, events: any EventLog) async throws -> EventPage {
     guard (1...1000).contains(count) else { throw HTTPProblem.badRequest("query parameter 'last' must be 1–1000", field: "last") }
-    guard request.query("from") == nil, request.query("limit") == nil else {
+    guard try request.query("from") == nil, try request.query("limit") == nil else {
         throw HTTPProblem.badRequest("query parameter 'last' takes the place of 'from' and 'limit'", field: "last")
     }
     let latest = try await events.latest(count: count, topics: [topic]).map(\.envelope)

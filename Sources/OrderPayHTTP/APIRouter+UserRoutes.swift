@@ -12,7 +12,7 @@ public func addUserRoutes(to api: APIRouter, auth: AuthService, tokens: TokenSer
                                .page, .size,
                                ParameterDoc("status", "filter by status", allowed: UserStatus.allCases.map(\.rawValue)),
                                ParameterDoc("role", "filter by role (ROLE_ADMIN or admin)", allowed: Role.allCases.map(\.rawValue)),
-                               ParameterDoc("q", "substring of the name or email, any case"),
+                               ParameterDoc("q", "substring of the name or email, any case", maxLength: AuthService.maxSearchLength),
                            ])) { request, context in
         let role = try request.query("role").map { text in
             guard let role = Role(loose: text) else {
@@ -20,7 +20,7 @@ public func addUserRoutes(to api: APIRouter, auth: AuthService, tokens: TokenSer
             }
             return role
         }
-        let filter = UserFilter(status: try request.queryEnum("status", as: UserStatus.self), role: role, text: request.query("q"))
+        let filter = UserFilter(status: try request.queryEnum("status", as: UserStatus.self), role: role, text: try request.query("q"))
         return try .json(try await auth.listUsers(actor: try context.requireActor(), filter: filter, page: try request.pageRequest()))
     }
     api.on(RouteDescriptor(method: .get, path: "\(base)/me", tag: tag, summary: "The caller's own account", access: user,

@@ -83,6 +83,7 @@ public enum OpenAPIDocument {
     static func parameter(_ doc: ParameterDoc, in location: String) -> JSONValue {
         var schema: [String: JSONValue] = ["type": .string(doc.kind.rawValue)]
         if !doc.allowed.isEmpty { schema["enum"] = .array(doc.allowed.map(JSONValue.string)) }
+        if let maxLength = doc.maxLength { schema["maxLength"] = .number(Double(maxLength)) }
         return ["name": .string(doc.name), "in": .string(location), "required": .bool(doc.required),
                 "description": .string(doc.description), "schema": .object(schema)]
     }

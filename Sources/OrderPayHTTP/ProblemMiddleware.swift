@@ -18,8 +18,7 @@ public struct ProblemMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let error as HTTPError where error.status == .notFound {
             let allowed = routes.map { Self.methods(serving: request.uri.path, in: $0.routes) } ?? []
-            // A pattern with this very method matched too (`/api/users/{id}` for PUT /api/users/me,
-            // which the router gave to the fixed `/me`): not a method problem, a 404.
+            // The path is served under this very method, so the route itself answered 404.
             guard !allowed.isEmpty, !allowed.contains(request.method.rawValue) else {
                 return Self.response(for: error, request: request, context: context)
             }
@@ -32,16 +31,19 @@ public struct ProblemMiddleware: RouterMiddleware {
         }
     }
 
-    /// The methods of the routes whose path pattern (`{name}` for one segment) matches `path`.
+    /// The methods of the routes that serve `path` the way the router picks one: segment by
+    /// segment, a literal beats a `{capture}` (so `/api/users/me` is served by `/me` alone, never by
+    /// `/{id}`).
     static func methods(serving path: String, in routes: [RouteDescriptor]) -> [String] {
         let segments = path.split(separator: "/", omittingEmptySubsequences: true)
-        var methods: [String] = []
-        for route in routes {
-            let pattern = route.path.split(separator: "/", omittingEmptySubsequences: true)
-            guard pattern.count == segments.count,
-                  zip(pattern, segments).allSatisfy({ $0.hasPrefix("{") || $0 == $1 }) else { continue }
-            if !methods.contains(route.method.rawValue) { methods.append(route.method.rawValue) }
+        var candidates = routes.map { (method: $0.method.rawValue, pattern: $0.path.split(separator: "/", omittingEmptySubsequences: true)) }
+            .filter { $0.pattern.count == segments.count }
+        for (index, segment) in segments.enumerated() {
+            let literal = candidates.filter { $0.pattern[index] == segment }
+            candidates = literal.isEmpty ? candidates.filter { $0.pattern[index].hasPrefix("{") } : literal
         }
+        var methods: [String] = []
+        for candidate in candidates where !methods.contains(candidate.method) { methods.append(candidate.method) }
         return methods
     }
 

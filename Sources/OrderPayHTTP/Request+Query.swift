@@ -3,26 +3,30 @@ import Hummingbird
 import OrderPayCore
 
 extension Request {
-    /// A query parameter, nil when absent or empty.
-    func query(_ name: String) -> String? {
+    /// A query parameter, nil when absent or empty. No parameter takes control characters: a NUL
+    /// would cut a value short on its way to SQL, and others end up in logs and terminals.
+    func query(_ name: String) throws -> String? {
         guard let value = uri.queryParameters.get(name), !value.isEmpty else { return nil }
+        guard !value.containsControlCharacters else {
+            throw HTTPProblem.badRequest("query parameter '\(name)' must not contain control characters", field: name)
+        }
         return value
     }
 
     func queryInt(_ name: String) throws -> Int? {
-        guard let text = query(name) else { return nil }
+        guard let text = try query(name) else { return nil }
         guard let value = Int(text) else { throw HTTPProblem.badRequest("query parameter '\(name)' must be an integer", field: name) }
         return value
     }
 
     func queryInt64(_ name: String) throws -> Int64? {
-        guard let text = query(name) else { return nil }
+        guard let text = try query(name) else { return nil }
         guard let value = Int64(text) else { throw HTTPProblem.badRequest("query parameter '\(name)' must be an integer", field: name) }
         return value
     }
 
     func queryBool(_ name: String) throws -> Bool? {
-        guard let text = query(name)?.lowercased() else { return nil }
+        guard let text = try query(name)?.lowercased() else { return nil }
         switch text {
         case "true", "1", "yes": return true
         case "false", "0", "no": return false
@@ -31,7 +35,7 @@ extension Request {
     }
 
     func queryEnum<E: RawRepresentable & CaseIterable>(_ name: String, as type: E.Type) throws -> E? where E.RawValue == String {
-        guard let text = query(name) else { return nil }
+        guard let text = try query(name) else { return nil }
         return try parseEnum(text, as: type, name: "query parameter '\(name)'", field: name)
     }
 

@@ -27,13 +27,16 @@ public struct ParameterDoc: Sendable {
     public var description: String
     public var allowed: [String]
     public var required: Bool
+    /// The longest value accepted (the rule itself is the service's).
+    public var maxLength: Int?
 
-    public init(_ name: String, _ kind: Kind, _ description: String, allowed: [String] = [], required: Bool = false) {
+    public init(_ name: String, _ kind: Kind, _ description: String, allowed: [String] = [], required: Bool = false, maxLength: Int? = nil) {
         self.name = name; self.kind = kind; self.description = description; self.allowed = allowed; self.required = required
+        self.maxLength = maxLength
     }
 
-    public init(_ name: String, _ description: String, allowed: [String] = [], required: Bool = false) {
-        self.init(name, .string, description, allowed: allowed, required: required)
+    public init(_ name: String, _ description: String, allowed: [String] = [], required: Bool = false, maxLength: Int? = nil) {
+        self.init(name, .string, description, allowed: allowed, required: required, maxLength: maxLength)
     }
 
     public static let page = ParameterDoc("page", .integer, "page number, from 0")

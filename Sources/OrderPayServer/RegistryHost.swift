@@ -18,6 +18,8 @@ public struct RegistryHost {
         public var database: String?
         public var leaseDuration: TimeInterval = 90
         public var renewalInterval: TimeInterval = 30
+        /// See `RunningServer.start`.
+        public var idleTimeout: Duration = .seconds(60)
         public init(dataDirectory: String) { self.dataDirectory = dataDirectory }
     }
 
@@ -51,7 +53,7 @@ public struct RegistryHost {
             }
         }
         let running = try await RunningServer.start(responder: router.buildResponder(), host: options.host, port: options.port,
-                                                    name: "orderpay-registry", logger: logger)
+                                                    name: "orderpay-registry", idleTimeout: options.idleTimeout, logger: logger)
         let eviction = Task { await server.runEviction(every: .seconds(max(1, options.leaseDuration / 3)), logger: logger) }
         return (running, eviction)
     }

@@ -19,11 +19,16 @@ public final class RunningServer: @unchecked Sendable {
 
     public var baseURL: String { "http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)" }
 
+    /// - Parameter idleTimeout: a connection that has not sent a whole request head (or a piece
+    ///   of its body) for this long, between requests or part way through one, is closed, so a
+    ///   client trickling bytes (slowloris) or holding idle connections cannot use them all up.
     public static func start<Responder: HTTPResponder>(responder: Responder, host: String, port: Int, name: String,
+                                                       idleTimeout: Duration = .seconds(60),
                                                        logger: Logger) async throws -> RunningServer
     where Responder.Context: RequestContext, Responder.Context.Source == ApplicationRequestContextSource {
         let (bound, boundContinuation) = AsyncStream<Int>.makeStream()
-        let app = Application(responder: responder, configuration: .init(address: .hostname(host, port: port), serverName: name),
+        let app = Application(responder: responder, server: .http1(configuration: .init(idleTimeout: .init(idleTimeout))),
+                              configuration: .init(address: .hostname(host, port: port), serverName: name),
                               onServerRunning: { channel in
                                   boundContinuation.yield(channel.localAddress?.port ?? port)
                                   boundContinuation.finish()

@@ -18,6 +18,8 @@ public final class ServiceHost: @unchecked Sendable {
         public var registryURL: String? = "http://127.0.0.1:8761"
         public var renewalInterval: TimeInterval = 30
         public var bcryptCost: UInt8 = 10
+        /// See `RunningServer.start`.
+        public var idleTimeout: Duration = .seconds(60)
         /// PostgreSQL URL and Kafka brokers (nil: SQLite and the SQL event log in the data dir).
         public var database: String?
         public var kafka: String?
@@ -69,7 +71,7 @@ public final class ServiceHost: @unchecked Sendable {
         let api = APIRouter()
         mount(options.service, system: system, tokens: tokens, on: api)
         let server = try await RunningServer.start(responder: api.buildResponder(), host: options.host, port: options.port,
-                                                   name: "orderpay-\(options.service.rawValue)", logger: logger)
+                                                   name: "orderpay-\(options.service.rawValue)", idleTimeout: options.idleTimeout, logger: logger)
         do {
             try await system.startWorkers(advertisingPort: server.port)
         } catch {

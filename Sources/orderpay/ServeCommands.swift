@@ -33,12 +33,20 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds between lease renewals.") var renewSeconds: Double = 30
     @Option(help: "Gateway: requests per second allowed per client (0 turns limiting off).") var rateLimit: Double = 200
     @Option(help: "Gateway: burst size per client.") var burst: Double = 400
+    @Option(help: "Seconds a client connection may stay idle, or take to send a request's head (or a piece of its body), before it is closed (at least 10).") var idleTimeout: Int = 60
     @OptionGroup var engines: EngineOptions
 
     func validate() throws {
         if let port, !(0...65535).contains(port) { throw ValidationError("--port must be 0–65535") }
+        try Self.validate(idleTimeout: idleTimeout)
         guard leaseSeconds > 0, renewSeconds > 0 else { throw ValidationError("--lease-seconds and --renew-seconds must be positive") }
         guard renewSeconds < leaseSeconds else { throw ValidationError("--renew-seconds must be shorter than --lease-seconds") }
+    }
+
+    /// Not under 10 s: the gateway reuses a connection to a service only within 5 s of its last
+    /// response, so a service never closes one the gateway is about to send a request on.
+    static func validate(idleTimeout: Int) throws {
+        guard (10...86_400).contains(idleTimeout) else { throw ValidationError("--idle-timeout must be 10–86400 seconds") }
     }
 
     var dataDirectory: String { data ?? EmbeddedConfiguration.defaultDataDirectory() }
@@ -64,6 +72,7 @@ struct ServeCommand: AsyncParsableCommand {
                 options.database = engines.databaseURL
                 options.host = host; options.port = port
                 options.leaseDuration = leaseSeconds; options.renewalInterval = renewSeconds
+                options.idleTimeout = .seconds(idleTimeout)
                 let (server, eviction) = try await RegistryHost.start(options, logger: logger)
                 url = server.baseURL
                 stop = { eviction.cancel(); await server.stop() }
@@ -71,13 +80,14 @@ struct ServeCommand: AsyncParsableCommand {
                 var options = GatewayHost.Options(jwtSecret: try EmbeddedConfiguration(dataDirectory: dataDirectory).resolveJWTSecret())
                 options.host = host; options.port = port; options.registryURL = registryURL
                 options.settings.rateLimit = rateLimit; options.settings.rateBurst = burst
+                options.settings.clientTimeout = .seconds(Int64(idleTimeout))
                 let gateway = try await GatewayHost.start(options, logger: logger)
                 url = gateway.baseURL
                 stop = { await gateway.stop() }
             case .auth, .orders, .payments:
                 var options = ServiceHost.Options(service: ServiceKind(rawValue: component.rawValue)!, dataDirectory: dataDirectory)
                 options.host = host; options.port = port; options.registryURL = registryURL
-                options.renewalInterval = renewSeconds
+                options.renewalInterval = renewSeconds; options.idleTimeout = .seconds(idleTimeout)
                 options.database = engines.databaseURL; options.kafka = engines.kafkaBrokers
                 options.kafkaProperties = engines.kafkaPropertyMap
                 let service = try await ServiceHost.start(options, logger: logger)
@@ -104,7 +114,10 @@ struct UpCommand: AsyncParsableCommand {
     @Option(help: "Registry lease length in seconds.") var leaseSeconds: Double = 90
     @Option(help: "Gateway: requests per second allowed per client (0 turns limiting off).") var rateLimit: Double = 200
     @Option(help: "Gateway: burst size per client.") var burst: Double = 400
+    @Option(help: "Seconds a client connection may stay idle, or take to send a request's head (or a piece of its body), before it is closed (at least 10).") var idleTimeout: Int = 60
     @OptionGroup var engines: EngineOptions
+
+    func validate() throws { try ServeCommand.validate(idleTimeout: idleTimeout) }
 
     func run() async throws {
         var logger = Logger(label: "orderpay.up")
@@ -115,7 +128,7 @@ struct UpCommand: AsyncParsableCommand {
         let order: [ServedComponent] = [.registry, .auth, .orders, .payments, .gateway]
         let children = order.map { component in
             var arguments = ["serve", component.rawValue, "--port", String(ports[component]!), "--host", host, "--data", dataDirectory,
-                             "--renew-seconds", String(renewSeconds)]
+                             "--renew-seconds", String(renewSeconds), "--idle-timeout", String(idleTimeout)]
             if component == .registry { arguments += ["--lease-seconds", String(leaseSeconds)] } else { arguments += ["--registry", registryURL] }
             if component == .gateway { arguments += ["--rate-limit", String(rateLimit), "--burst", String(burst)] }
             if component != .gateway { arguments += engines.childArguments }

@@ -120,6 +120,14 @@ final class AuthServiceTests: XCTestCase {
             try await self.auth.signup(SignupRequest(email: "a@example.com", password: "password1", name: "Al",
                                                      address: String(repeating: "a", count: 501)))
         }
+        // Control characters would reach terminals and logs as escape sequences.
+        await assertFails(.validation, field: "name") { try await self.signup(name: "Eve\u{1B}[2J") }
+        await assertFails(.validation, field: "address") {
+            try await self.auth.signup(SignupRequest(email: "a@example.com", password: "password1", name: "Al", address: "Elm St\u{7}"))
+        }
+        await assertFails(.validation, field: "phoneNumber") {
+            try await self.auth.signup(SignupRequest(email: "a@example.com", password: "password1", name: "Al", phoneNumber: "12\u{0}34"))
+        }
         // Every problem is reported at once.
         do {
             _ = try await auth.signup(SignupRequest(email: "bad", password: "x", name: "A"))
@@ -140,6 +148,10 @@ final class AuthServiceTests: XCTestCase {
         }
         await assertFails(.validation, field: "address") {
             try await self.auth.updateProfile(actor: me, id: user.id, UpdateProfileRequest(address: String(repeating: "a", count: 501)))
+        }
+        await assertFails(.validation, field: "name") { try await self.auth.updateProfile(actor: me, id: user.id, UpdateProfileRequest(name: "Al\u{9B}31m")) }
+        await assertFails(.validation, field: "profileImageUrl") {
+            try await self.auth.updateProfile(actor: me, id: user.id, UpdateProfileRequest(profileImageUrl: "https://x/\u{7F}.png"))
         }
 
         clock.advance(by: 10)
@@ -430,6 +442,13 @@ final class AuthServiceTests: XCTestCase {
         XCTAssertEqual(admins.totalElements, 2)
         let inactive = try await auth.listUsers(actor: admin, filter: UserFilter(status: .inactive), page: PageRequest())
         XCTAssertEqual(inactive.content.map(\.id), [created.id])
+        // Search text is bounded (SQL LIKE refuses very long patterns) and printable.
+        let longest = try await auth.listUsers(actor: admin, filter: UserFilter(text: String(repeating: "%", count: 100)), page: PageRequest())
+        XCTAssertEqual(longest.totalElements, 0)
+        await assertFails(.validation, field: "q") {
+            try await self.auth.listUsers(actor: admin, filter: UserFilter(text: String(repeating: "_", count: 101)), page: PageRequest())
+        }
+        await assertFails(.validation, field: "q") { try await self.auth.listUsers(actor: admin, filter: UserFilter(text: "da\u{0}ve"), page: PageRequest()) }
 
         await assertFails(.validation, field: "roles") { try await self.auth.changeRoles(actor: admin, id: dave.id, roles: []) }
         let promoted = try await auth.changeRoles(actor: admin, id: dave.id, roles: [.user, .admin, .user])

@@ -20,6 +20,14 @@ final class ValidationTests: XCTestCase {
         await XCTAssertThrowsAppError(.validation, try await orders.place(actor: me, noAddress), containing: "shippingAddress")
         await XCTAssertThrowsAppError(.validation, try await orders.place(actor: me, t.order(token: "4242 4242 4242 4242")), containing: "paymentToken")
         await XCTAssertThrowsAppError(.forbidden, try await orders.place(actor: me, forUser: t.other.id, t.order()))
+        var escaped = t.order()
+        escaped.shippingAddress = "Elm St 1\u{1B}]0;owned\u{7}"
+        await XCTAssertThrowsAppError(.validation, try await orders.place(actor: me, escaped), containing: "shippingAddress must not contain control characters")
+        // Idempotency keys are visible ASCII: other header bytes decode lossily, so two different
+        // keys could collide.
+        for key in ["", String(repeating: "k", count: 201), "clé-1", "two words", "k\u{FFFD}"] {
+            await XCTAssertThrowsAppError(.validation, try await orders.place(actor: me, t.order(), idempotencyKey: key), containing: "Idempotency-Key")
+        }
 
         var everything = t.order(items: [.init(productId: t.keyboard.id, quantity: 0), .init(productId: t.mouse.id, quantity: -1)])
         everything.shippingAddress = ""
@@ -56,6 +64,8 @@ final class ValidationTests: XCTestCase {
         await XCTAssertThrowsAppError(.conflict, try await t.system.payments.retry(actor: t.admin, id: payment.id), containing: "only a FAILED payment")
         await XCTAssertThrowsAppError(.validation, try await t.system.payments.retry(actor: t.admin, id: payment.id, paymentToken: "bad token"))
         await XCTAssertThrowsAppError(.validation, try await t.system.payments.initiateRefund(actor: t.admin, id: payment.id, reason: " "))
+        await XCTAssertThrowsAppError(.validation, try await t.system.payments.initiateRefund(actor: t.admin, id: payment.id, reason: "broken\u{1B}[1m"),
+                                      containing: "control characters")
         await XCTAssertThrowsAppError(.conflict, try await t.system.payments.processRefund(actor: t.admin, id: payment.id), containing: "REFUND_PENDING")
         await XCTAssertThrowsAppError(.conflict, try await t.system.payments.cancel(actor: t.admin, id: payment.id))
         await XCTAssertThrowsAppError(.notFound, try await t.system.payments.payment(actor: t.admin, id: 424242))
@@ -68,6 +78,10 @@ final class ValidationTests: XCTestCase {
         await XCTAssertThrowsAppError(.forbidden, try await t.system.orders.createProduct(actor: t.customerActor, sku: "X", name: "X", unitPrice: Money("1.00")!))
         await XCTAssertThrowsAppError(.conflict, try await t.system.orders.createProduct(actor: t.admin, sku: "kb", name: "Dup", unitPrice: Money("1.00")!))
         await XCTAssertThrowsAppError(.validation, try await t.system.orders.createProduct(actor: t.admin, sku: "Z", name: "Free", unitPrice: .zero))
+        await XCTAssertThrowsAppError(.validation, try await t.system.orders.createProduct(actor: t.admin, sku: "Z\t1", name: "Tab", unitPrice: Money("1.00")!),
+                                      containing: "sku must not contain control characters")
+        await XCTAssertThrowsAppError(.validation, try await t.system.orders.createProduct(actor: t.admin, sku: "Z", name: "Bell\u{7}", unitPrice: Money("1.00")!),
+                                      containing: "name must not contain control characters")
         await t.stop()
     }
 }

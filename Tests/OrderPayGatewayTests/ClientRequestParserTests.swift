@@ -98,33 +98,13 @@ final class ClientRequestParserTests: XCTestCase {
 
             let refused = try await Self.exchange(port, "GET /health HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n")
             XCTAssertTrue(refused.hasPrefix("HTTP/1.1 400 Bad Request"), refused)
+            XCTAssertTrue(refused.contains("Content-Type: application/problem+json"), refused)
+            XCTAssertTrue(refused.contains("not well-formed HTTP ("), refused)
         }
     }
 
     /// Writes `request` to the gateway and reads until the connection closes.
     private static func exchange(_ port: Int, _ request: String) async throws -> String {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread {
-                let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-                defer { close(fd) }
-                var timeout = timeval(tv_sec: 10, tv_usec: 0)
-                setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-                var address = loopbackAddress(port: port)
-                let connected = withUnsafePointer(to: &address) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-                }
-                guard connected == 0 else { return continuation.resume(throwing: POSIXError(.ECONNREFUSED)) }
-                let bytes = Array(request.utf8)
-                _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
-                var received: [UInt8] = []
-                var chunk = [UInt8](repeating: 0, count: 65536)
-                while true {
-                    let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-                    if count <= 0 { break }
-                    received.append(contentsOf: chunk[0..<count])
-                }
-                continuation.resume(returning: String(decoding: received, as: UTF8.self))
-            }
-        }
+        try await RawSocketClient.exchange(port: port, [request]).text
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Hummingbird
 import HummingbirdTesting
 import OrderPayCore
 import OrderPayHTTP
@@ -65,6 +66,12 @@ final class OrderRoutesTests: XCTestCase {
             let tooLong = String(repeating: "k", count: 201)
             try await client.call(.post, "/api/orders", token: customer, body: t.placeRequest(), headers: [.idempotencyKey: tooLong])
                 .problem(422, containing: "Idempotency-Key")
+            // Bytes that are not UTF-8 decode lossily ("k\u{FFFD}" for both of these), so they are refused, not matched.
+            for bytes: [UInt8] in [[0x6B, 0xFF], [0x6B, 0xFE]] {
+                let raw = HTTPFields([HTTPFields.Element(name: .idempotencyKey, lenientValue: bytes)])
+                try await client.call(.post, "/api/orders", token: customer, body: t.placeRequest(), headers: raw)
+                    .problem(422, containing: "visible ASCII")
+            }
         }
     }
 

@@ -21,6 +21,10 @@ final class UserRoutesTests: XCTestCase {
             try await client.call(.get, "/api/users?status=SLEEPING", token: admin).problem(400, containing: "status")
             try await client.call(.get, "/api/users?role=owner", token: admin).problem(400, containing: "role")
             try await client.call(.get, "/api/users?page=two", token: admin).problem(400, containing: "page")
+            // A NUL would cut the pattern short on its way to SQL; a very long one SQLite refuses.
+            try await client.call(.get, "/api/users?q=KIM%00xyz", token: admin).problem(400, containing: "'q' must not contain control characters")
+            try await client.call(.get, "/api/users?q=" + String(repeating: "_", count: 30_000), token: admin)
+                .problem(422, containing: "at most 100 characters")
             for far in ["page=461168601842738791", "page=9223372036854775807&size=200"] {   // page × size past Int.max
                 let beyond = try await client.call(.get, "/api/users?\(far)", token: admin)
                 XCTAssertEqual(beyond.status, .ok, beyond.text)

@@ -116,11 +116,19 @@ public final class AuthService: Sendable {
         try await repository.user(email: Self.normalizedEmail(email))?.user
     }
 
+    /// The longest search text `listUsers` accepts.
+    public static let maxSearchLength = 100
+
     public func listUsers(actor: Actor, filter: UserFilter, page: PageRequest) async throws -> Page<User> {
         try requireAdmin(actor, "list users")
         var filter = filter
         filter.text = filter.text?.trimmingCharacters(in: .whitespacesAndNewlines)
         if filter.text?.isEmpty == true { filter.text = nil }
+        var v = Validator()
+        // Longer than any name or email could match; SQL LIKE also refuses very long patterns.
+        v.check((filter.text?.count ?? 0) <= Self.maxSearchLength, "q", "search text must be at most \(Self.maxSearchLength) characters")
+        v.checkPrintable(filter.text, "q")
+        try v.throwIfInvalid()
         return try await repository.listUsers(filter: filter, page: page)
     }
 
@@ -137,6 +145,9 @@ public final class AuthService: Sendable {
         if let phone { v.check(phone.count <= 20, "phoneNumber", "phone number must be at most 20 characters") }
         if let address { v.check(address.count <= 500, "address", "address must be at most 500 characters") }
         if let image { v.check(image.count <= 2048, "profileImageUrl", "profile image URL must be at most 2048 characters") }
+        v.checkPrintable(phone, "phoneNumber")
+        v.checkPrintable(address, "address")
+        v.checkPrintable(image, "profileImageUrl")
         try v.throwIfInvalid()
 
         let changes = UserChanges(updatedAt: clock.now(), name: name, phoneNumber: phone.map(Self.nilIfEmpty),
@@ -212,6 +223,8 @@ public final class AuthService: Sendable {
         checkName(trimmed(name), &v)
         v.check((phone?.count ?? 0) <= 20, "phoneNumber", "phone number must be at most 20 characters")
         v.check((address?.count ?? 0) <= 500, "address", "address must be at most 500 characters")
+        v.checkPrintable(phone, "phoneNumber")
+        v.checkPrintable(address, "address")
         try v.throwIfInvalid()
     }
 
@@ -289,5 +302,6 @@ public final class AuthService: Sendable {
 
     private static func checkName(_ name: String, _ v: inout Validator) {
         v.check((2...100).contains(name.count), "name", "name must be 2 to 100 characters")
+        v.checkPrintable(name, "name")
     }
 }

@@ -50,6 +50,8 @@ public final class OrderService: Sendable {
         v.check(!sku.trimmingCharacters(in: .whitespaces).isEmpty && sku.count <= 64, "sku", "sku must be 1–64 characters")
         v.check(!name.trimmingCharacters(in: .whitespaces).isEmpty && name.count <= 200, "name", "name must be 1–200 characters")
         v.check(unitPrice > .zero, "unitPrice", "unitPrice must be greater than 0")
+        v.checkPrintable(sku, "sku")
+        v.checkPrintable(name, "name")
         try v.throwIfInvalid()
     }
 
@@ -77,8 +79,15 @@ public final class OrderService: Sendable {
         let address = request.shippingAddress.trimmingCharacters(in: .whitespacesAndNewlines)
         v.check(!address.isEmpty, "shippingAddress", "shippingAddress must not be empty")
         v.check(address.count <= 500, "shippingAddress", "shippingAddress must be at most 500 characters")
+        v.checkPrintable(address, "shippingAddress")
         v.check(SimulatedPaymentProcessor.isWellFormed(request.paymentToken), "paymentToken", "paymentToken must look like tok_… (letters, digits, _)")
-        if let key = idempotencyKey { v.check(!key.isEmpty && key.count <= 200, "Idempotency-Key", "Idempotency-Key must be 1–200 characters") }
+        if let key = idempotencyKey {
+            // Visible ASCII only: a header's other bytes decode lossily, so two different keys
+            // could become one and the second order would be taken for a retry of the first.
+            let visibleASCII = key.unicodeScalars.allSatisfy { (0x21...0x7E).contains($0.value) }
+            v.check(visibleASCII && (1...200).contains(key.count), "Idempotency-Key",
+                    "Idempotency-Key must be 1–200 visible ASCII characters (no spaces)")
+        }
         try v.throwIfInvalid()
 
         let catalog = try await repository.products(ids: request.items.map(\.productId))

@@ -46,6 +46,7 @@ extension PaymentService {
     public func initiateRefund(actor: Actor, id: Int64, reason: String) async throws -> Payment {
         let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty, trimmed.count <= 500 else { throw AppError.validation("reason must be 1–500 characters", field: "reason") }
+        guard !trimmed.containsControlCharacters else { throw AppError.validation("reason must not contain control characters", field: "reason") }
         return try await change(actor: actor, id: id) { record, history, now in
             guard record.payment.status == .success else {
                 throw AppError.conflict("payment \(id) is \(record.payment.status.rawValue); only a SUCCESS payment can be refunded")

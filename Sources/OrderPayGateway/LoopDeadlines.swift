@@ -1,17 +1,18 @@
 import NIOCore
 
-/// The upstream timeout of every exchange on one event loop that is still waiting for its response
-/// head, checked by one timer per loop instead of a timer per request: arming and cancelling a
-/// scheduled callback for each request (a priority-queue insert and a linear-search removal)
-/// showed up in profiles, while adding to and removing from this list is O(1). A deadline fires
-/// at most one `tick` late. The timer only runs while something is waiting, so an idle gateway
-/// does not wake up. Only its own loop touches it (hence `@unchecked Sendable`).
-final class HeadDeadlines: NIOScheduledCallbackHandler, @unchecked Sendable {
+/// Timeouts on one event loop (the upstream timeout of every exchange waiting for its response
+/// head; the client timeout of every connection waiting for a request), checked by one timer per
+/// loop instead of a timer per request: arming and cancelling a scheduled callback for each
+/// request (a priority-queue insert and a linear-search removal) showed up in profiles, while
+/// adding to and removing from this list is O(1). A deadline fires at most one `tick` late. The
+/// timer only runs while something is waiting, so a gateway without connections does not wake
+/// up. Only its own loop touches it (hence `@unchecked Sendable`).
+final class LoopDeadlines: NIOScheduledCallbackHandler, @unchecked Sendable {
     /// Something with a deadline; `deadlineSlot` is this list's bookkeeping.
     protocol Waiter: AnyObject {
         var deadlineSlot: Int { get set }
-        var headDeadline: NIODeadline { get }
-        func headDeadlinePassed()
+        var deadline: NIODeadline { get }
+        func deadlinePassed()
     }
 
     let eventLoop: EventLoop
@@ -45,10 +46,10 @@ final class HeadDeadlines: NIOScheduledCallbackHandler, @unchecked Sendable {
     func handleScheduledCallback(eventLoop: some EventLoop) {
         timer = nil
         let now = NIODeadline.now()
-        let expired = waiting.filter { $0.headDeadline <= now }
+        let expired = waiting.filter { $0.deadline <= now }
         for waiter in expired {
             remove(waiter)
-            waiter.headDeadlinePassed()
+            waiter.deadlinePassed()
         }
         if !waiting.isEmpty && timer == nil { timer = try? self.eventLoop.assumeIsolated().scheduleCallback(in: tick, handler: self) }
     }
