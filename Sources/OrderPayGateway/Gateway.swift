@@ -77,7 +77,13 @@ public final class Gateway: @unchecked Sendable {
     /// verified-token cache), rate limit, body size.
     func decide(_ request: IncomingRequest, clientIP: String?) -> Decision {
         let method = request.head.method
-        if let own = GatewayEndpoints.Endpoint(method: method, path: request.path) { return .own(own) }
+        if let own = GatewayEndpoints.Endpoint(path: request.path) {
+            guard method == .GET else {
+                return limitedByAddress(clientIP) ?? .reply(.problem(.methodNotAllowed, "\(method.rawValue) is not allowed on \(request.path) (allowed: GET)",
+                                                                     headers: ["Allow": "GET"]))
+            }
+            return .own(own)
+        }
         guard let app = GatewayRoutes.app(for: request.path) else {
             return limitedByAddress(clientIP) ?? .reply(.problem(.notFound, "no route for \(request.path)"))
         }

@@ -13,6 +13,11 @@ enum GatewayEndpoints {
 
         init?(method: HTTPMethod, path: String) {
             guard method == .GET else { return nil }
+            self.init(path: path)
+        }
+
+        /// The endpoint at `path`, whatever the method (they all answer GET only).
+        init?(path: String) {
             switch path {
             case "/health": self = .health
             case "/openapi.json": self = .openAPI

@@ -15,8 +15,9 @@ public func addOrderRoutes(to api: APIRouter, orders: OrderService, tokens: Toke
     api.on(RouteDescriptor(method: .post, path: base, tag: tag,
                            summary: "Place an order (priced by the server); repeating an Idempotency-Key returns the first order with 200",
                            access: user, body: "PlaceOrderRequest", response: .json("Order", status: 201),
+                           alsoAnswers: (200, "the order placed earlier with this Idempotency-Key (nothing new was placed)"),
                            query: [ParameterDoc("userId", .integer, "admins: place the order for this user (default: the caller)")],
-                           headers: [ParameterDoc("Idempotency-Key", "makes retries of this request safe (1–200 characters)")])) { request, context in
+                           headers: [ParameterDoc("Idempotency-Key", "makes retries of this request safe (1–200 visible ASCII characters)")])) { request, context in
         let body = try await request.decodeJSON(PlaceOrderRequest.self, context: context)
         let placed = try await orders.placeWithOutcome(actor: try context.requireActor(), forUser: try request.queryInt64("userId"), body,
                                                        idempotencyKey: request.headers[.idempotencyKey], traceId: context.traceId)

@@ -39,7 +39,7 @@ public func addProfileImageRoutes(to api: APIRouter, auth: AuthService, tokens: 
         _ = try await auth.user(actor: try context.requireActor(), id: id)
         guard let image = try await Offload.run({ try store.load(userId: id) }) else { throw AppError.notFound("user \(id) has no profile image") }
         return Response(status: .ok, headers: [.contentType: image.format.contentType, .contentLength: String(image.bytes.count),
-                                               .cacheControl: "private, no-cache"],
+                                               .cacheControl: "private, no-cache", .contentTypeOptions: "nosniff"],
                         body: .init(byteBuffer: ByteBuffer(bytes: image.bytes)))
     }
 }

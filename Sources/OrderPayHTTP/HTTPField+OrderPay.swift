@@ -8,4 +8,5 @@ extension HTTPFields.Element.Name {
     static let lastEventID = Self("Last-Event-ID")!
     static let accelBuffering = Self("X-Accel-Buffering")!
     static let allow = Self("Allow")!
+    static let contentTypeOptions = Self("X-Content-Type-Options")!
 }

@@ -27,10 +27,10 @@ struct MultipartUpload {
         let parts = try parse(buffer, boundary: boundary, limit: limit)
         let named = parts.filter { $0.fieldName == field }
         if named.count > 1 { throw HTTPProblem.badRequest("send exactly one '\(field)' field, not \(named.count)", field: field) }
-        let files = parts.filter { $0.fileName != nil }
-        guard let part = named.first ?? (files.count == 1 ? files.first : nil) else {
+        guard let part = named.first else {
+            let others = parts.map { "'\($0.fieldName)'" }.joined(separator: ", ")
             throw HTTPProblem.badRequest(parts.isEmpty ? "the multipart body has no complete part"
-                                                       : "expected one file field named '\(field)'", field: field)
+                                                       : "expected one file field named '\(field)', not \(others)", field: field)
         }
         guard !part.oversized else { throw tooLarge(limit) }
         guard !part.bytes.isEmpty else { throw HTTPProblem.badRequest("the uploaded file is empty", field: field) }

@@ -59,11 +59,17 @@ public enum OpenAPIDocument {
         case .empty:
             responses[status] = ["description": "done, no content"]
         case .text(let contentType, let description):
-            responses[status] = ["description": .string(description), "content": [contentType: ["schema": ["type": "string"]]]]
+            // A JSON document without a component schema of its own (this API's description) is an object.
+            let type: JSONValue = contentType.hasSuffix("json") ? "object" : "string"
+            responses[status] = ["description": .string(description), "content": [contentType: ["schema": ["type": type]]]]
         case .binary(let contentTypes, let description):
             let binary: JSONValue = ["schema": ["type": "string", "format": "binary"]]
             responses[status] = ["description": .string(description),
                                  "content": .object(Dictionary(uniqueKeysWithValues: contentTypes.map { ($0, binary) }))]
+        }
+        if let also = route.alsoAnswers, case .object(var alternative) = responses[status] {
+            alternative["description"] = .string(also.description)
+            responses[String(also.status)] = .object(alternative)
         }
         var problems: [String] = []
         if route.body != nil || !route.pathParameters.isEmpty || !route.query.isEmpty { problems.append("400") }

@@ -33,8 +33,9 @@ extension Request {
         if Self.containsEscapedNUL(data) {
             throw HTTPProblem.badRequest("text must not contain NUL characters (\\u0000)")
         }
+        let value: T
         do {
-            return try JSONCoding.decoder.decode(T.self, from: data)
+            value = try JSONCoding.decoder.decode(T.self, from: data)
         } catch DecodingError.dataCorrupted(let corrupted) where corrupted.codingPath.isEmpty {
             throw JSONNumberProbe.diagnose(T.self, data: data)
         } catch let error as DecodingError {
@@ -44,6 +45,10 @@ extension Request {
         } catch {
             throw HTTPProblem.badRequest("request body could not be decoded: \(error)")
         }
+        if let key = JSONDuplicateKeys.first(in: data) {
+            throw HTTPProblem.badRequest("field '\(key)' appears twice in one object; send each field once", field: key)
+        }
+        return value
     }
 
     /// Whether a JSON text holds `\u0000` as an escape (not as an escaped backslash followed by

@@ -82,13 +82,17 @@ public struct RouteDescriptor: Sendable {
     public var headers: [ParameterDoc]
     /// The accepted values of path captures that are not ids (`{status}`); other captures are integers.
     public var pathValues: [String: [String]]
+    /// Another success status with the same body, and when it is answered (an order placed
+    /// again with its Idempotency-Key: 200 instead of 201).
+    public var alsoAnswers: (status: Int, description: String)?
 
     public init(method: HTTPRequest.Method, path: String, tag: String, summary: String, access: RouteAccess,
                 body: String? = nil, bodyRequired: Bool = true, bodyContentType: String = "application/json", response: ResponseDoc,
+                alsoAnswers: (status: Int, description: String)? = nil,
                 query: [ParameterDoc] = [], headers: [ParameterDoc] = [], pathValues: [String: [String]] = [:]) {
         self.method = method; self.path = path; self.tag = tag; self.summary = summary; self.access = access
         self.body = body; self.bodyRequired = bodyRequired; self.bodyContentType = bodyContentType; self.response = response; self.query = query; self.headers = headers
-        self.pathValues = pathValues
+        self.pathValues = pathValues; self.alsoAnswers = alsoAnswers
     }
 
     /// The `{name}` captures of the path, in order.

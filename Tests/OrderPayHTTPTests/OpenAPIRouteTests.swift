@@ -45,6 +45,16 @@ final class OpenAPIRouteTests: XCTestCase {
             let requestBody = try XCTUnwrap(orders["requestBody"] as? [String: Any])
             XCTAssertTrue("\(requestBody)".contains("#/components/schemas/PlaceOrderRequest"))
             XCTAssertNotNil((orders["responses"] as? [String: Any])?["201"])
+            // A repeated Idempotency-Key answers 200 with the same Order body.
+            let replay = try XCTUnwrap((orders["responses"] as? [String: Any])?["200"] as? [String: Any])
+            XCTAssertTrue("\(replay)".contains("#/components/schemas/Order"), "\(replay)")
+            let users = try XCTUnwrap(paths["/api/users"]?["get"] as? [String: Any])
+            let search = try XCTUnwrap((users["parameters"] as? [[String: Any]])?.first { $0["name"] as? String == "q" })
+            XCTAssertEqual((search["schema"] as? [String: Any])?["maxLength"] as? Int, 100)
+            let describing = try XCTUnwrap(paths["/openapi.json"]?["get"] as? [String: Any])
+            let documentOK = (describing["responses"] as? [String: Any])?["200"] as? [String: Any]
+            let documentSchema = ((documentOK?["content"] as? [String: Any])?["application/json"] as? [String: Any])?["schema"] as? [String: Any]
+            XCTAssertEqual(documentSchema?["type"] as? String, "object", "the document is a JSON object, not a string")
             let history = try XCTUnwrap(paths["/api/events"]?["get"] as? [String: Any])
             let topic = try XCTUnwrap((history["parameters"] as? [[String: Any]])?.first { $0["name"] as? String == "topic" })
             XCTAssertEqual(topic["required"] as? Bool, true, "the route refuses a request without it")

@@ -120,6 +120,11 @@ final class OrderRoutesTests: XCTestCase {
                 (#"{"items":[\#(item)],"shippingAddress":null,"paymentMethod":"PAYPAL","paymentToken":"tok_visa"}"#, 400, "shippingAddress"),
                 (#"{"items":[{"productId":\#(t.keyboard.id),"quantity":1.5}],"shippingAddress":"x","paymentMethod":"PAYPAL","paymentToken":"tok_visa"}"#,
                  400, "items[0].quantity"),
+                // One parser keeps the first value, another the last: neither is guessed.
+                (#"{"items":[\#(item),{"productId":\#(t.keyboard.id),"quantity":1,"quantity":900}],"shippingAddress":"x","paymentMethod":"PAYPAL","paymentToken":"tok_visa"}"#,
+                 400, "field 'items[1].quantity' appears twice"),
+                (#"{"items":[\#(item)],"shippingAddress":"x","shipping\u0041ddress":"y","paymentMethod":"PAYPAL","paymentToken":"tok_visa"}"#,
+                 400, "field 'shippingAddress' appears twice"),
             ]
             for (body, status, detail) in cases {
                 let response = try await client.call(.post, "/api/orders", token: customer, json: body)

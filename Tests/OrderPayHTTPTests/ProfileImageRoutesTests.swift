@@ -29,6 +29,7 @@ final class ProfileImageRoutesTests: XCTestCase {
             let served = try await client.call(.get, "/api/users/\(id)/profile-image", token: kim)
             XCTAssertEqual(served.status, .ok)
             XCTAssertEqual(served.headers[.contentType], "image/png")
+            XCTAssertEqual(served.headers[HTTPFields.Element.Name("X-Content-Type-Options")!], "nosniff")   // browsers must not second-guess the type
             XCTAssertEqual(Data(served.body.readableBytesView), Self.png, "served back byte for byte")
             let me = try await client.call(.get, "/api/users/me", token: kim).decode(User.self)
             XCTAssertEqual(me.profileImageUrl, "/api/users/\(id)/profile-image")
@@ -89,6 +90,7 @@ final class ProfileImageRoutesTests: XCTestCase {
             try await client.raw(path, token: kim, contentType: "multipart/form-data; boundary=abc", body: textField)
                 .problem(400, containing: "'file'")
             try await client.upload(path, token: kim, file: Data()).problem(400, containing: "empty")
+            try await client.upload(path, token: kim, file: Self.png, field: "avatar").problem(400, containing: "named 'file', not 'note', 'avatar'")
             let twice = "--abc\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n\r\nA\r\n"
                 + "--abc\r\nContent-Disposition: form-data; name=\"file\"; filename=\"b.png\"\r\n\r\nB\r\n--abc--\r\n"
             try await client.raw(path, token: kim, contentType: "multipart/form-data; boundary=abc", body: twice)

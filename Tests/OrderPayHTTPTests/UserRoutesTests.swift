@@ -20,6 +20,9 @@ final class UserRoutesTests: XCTestCase {
             XCTAssertEqual(search.content.map(\.id), [t.customer.id])
             try await client.call(.get, "/api/users?status=SLEEPING", token: admin).problem(400, containing: "status")
             try await client.call(.get, "/api/users?role=owner", token: admin).problem(400, containing: "role")
+            let huge = try await client.call(.get, "/api/users?status=" + String(repeating: "Z", count: 5000), token: admin)
+                .problem(400, containing: "not '" + String(repeating: "Z", count: 64) + "…'")
+            XCTAssertLessThan(huge.detail.count, 200, "a refused value is quoted, not echoed whole")
             try await client.call(.get, "/api/users?page=two", token: admin).problem(400, containing: "page")
             // A NUL would cut the pattern short on its way to SQL; a very long one SQLite refuses.
             try await client.call(.get, "/api/users?q=KIM%00xyz", token: admin).problem(400, containing: "'q' must not contain control characters")
