@@ -26,6 +26,8 @@ public struct EmbeddedConfiguration: Sendable {
     /// Processor calls in flight per payment-service instance (ORDERPAY_CHARGE_CONCURRENCY, default 64).
     public var chargeConcurrency = ProcessInfo.processInfo.environment["ORDERPAY_CHARGE_CONCURRENCY"].flatMap(Int.init).map { max(1, $0) } ?? 64
     public var bcryptCost: UInt8 = 10
+    /// How many password hashes may run or wait at once (nil: the process's shared gate).
+    public var passwordGate: AdmissionGate?
     public var synchronous = "FULL"
     public var leaseDuration: TimeInterval = 90
     public var renewalInterval: TimeInterval = 30

@@ -39,7 +39,7 @@ public final class EmbeddedSystem: @unchecked Sendable {
         let clock = configuration.clock
 
         auth = AuthService(repository: stores.auth, tokens: TokenService(secret: try configuration.resolveJWTSecret(), clock: clock),
-                           clock: clock, bcryptCost: configuration.bcryptCost)
+                           clock: clock, bcryptCost: configuration.bcryptCost, passwordGate: configuration.passwordGate)
         orders = OrderService(repository: stores.orders, clock: clock, logger: logger)
         payments = PaymentService(repository: stores.payments, processor: configuration.processor, clock: clock,
                                   chargeConcurrency: configuration.chargeConcurrency, logger: logger)

@@ -69,6 +69,8 @@ public struct ProblemMiddleware: RouterMiddleware {
         }
         var headers: HTTPFields = [:]
         if problem.status == 401 { headers[.wwwAuthenticate] = Self.challenge(problem, request: request) }
+        // Unavailable for now (too many password checks at once, a store out of reach): worth a retry.
+        if problem.status == 503 { headers[.retryAfter] = "1" }
         return problem.response(headers: headers)
     }
 

@@ -59,6 +59,36 @@ final class AuthRoutesTests: XCTestCase {
         }
     }
 
+    /// With every place for password checks taken, a login is refused at once with 503 and
+    /// Retry-After, not queued; once a place frees up, it goes through.
+    func testLoginsBeyondThePasswordCheckLimitGet503() async throws {
+        struct Busy: Error {}
+        let gate = AdmissionGate(limit: 1)
+        let t = try await HTTPTestSystem.make(passwordGate: gate)
+        try await t.test { client in
+            let (release, releaser) = AsyncStream<Void>.makeStream()
+            let (held, holder) = AsyncStream<Void>.makeStream()
+            let holding = Task {
+                try await gate.run(refusal: { Busy() }) {
+                    holder.yield()
+                    for await _ in release { break }
+                }
+            }
+            for await _ in held { break }
+            let refused = try await client.call(.post, "/api/auth/login", body: LoginRequest(email: t.customer.email, password: HTTPTestSystem.password))
+            try refused.problem(503, containing: "too many password checks")
+            XCTAssertEqual(refused.headers[.retryAfter], "1")
+            // Unknown emails take the same path (a dummy check), so they are refused alike.
+            try await client.call(.post, "/api/auth/login", body: LoginRequest(email: "nobody@example.com", password: "whatever1"))
+                .problem(503)
+
+            releaser.yield()
+            try await holding.value
+            let pair = try await client.login(t.customer.email)
+            XCTAssertFalse(pair.accessToken.isEmpty)
+        }
+    }
+
     func testRefreshRotatesAndReuseRevokesTheFamily() async throws {
         let t = try await HTTPTestSystem.make()
         try await t.test { client in

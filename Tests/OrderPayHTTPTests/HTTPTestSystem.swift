@@ -41,11 +41,13 @@ struct HTTPTestSystem {
         return logger
     }
 
-    static func make(keepAlive: Duration = .seconds(15), health: [HealthCheck]? = nil) async throws -> HTTPTestSystem {
+    static func make(keepAlive: Duration = .seconds(15), health: [HealthCheck]? = nil,
+                     passwordGate: AdmissionGate? = nil) async throws -> HTTPTestSystem {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("orderpay-http-\(UUID().uuidString)").path
         var configuration = EmbeddedConfiguration(dataDirectory: directory)
         configuration.bcryptCost = 4
         configuration.jwtSecret = jwtSecret
+        configuration.passwordGate = passwordGate
         configuration.database = try await TestEngine.freshDatabase()
         let system = try await EmbeddedSystem.start(configuration, logger: quietLogger())
         let root = Actor.system("test-setup")

@@ -16,7 +16,7 @@ extension AuthService {
     public func login(email: String, password: String) async throws -> TokenPair {
         let now = clock.now()
         guard let stored = try await repository.user(email: Self.normalizedEmail(email)) else {
-            _ = await PasswordHashing.verify(password, hash: dummyPasswordHash)
+            _ = try await PasswordHashing.verify(password, hash: dummyPasswordHash, gate: passwordGate)
             throw AppError.unauthorized("invalid email or password")
         }
         let user = stored.user
@@ -24,7 +24,7 @@ extension AuthService {
         if let lockedUntil = user.lockedUntil, lockedUntil > now {
             throw Self.temporarilyLocked(until: lockedUntil, now: now)
         }
-        guard await PasswordHashing.verify(password, hash: stored.passwordHash) else {
+        guard try await PasswordHashing.verify(password, hash: stored.passwordHash, gate: passwordGate) else {
             let lock = try await repository.recordFailedLogin(
                 userId: user.id, lockThreshold: Self.maxFailedLogins, lockUntil: now + Self.lockoutDuration)
             if let lock { throw Self.temporarilyLocked(until: lock, now: now) }

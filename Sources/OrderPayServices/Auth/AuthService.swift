@@ -79,12 +79,17 @@ public final class AuthService: Sendable {
     public let tokens: TokenService
     let clock: any Clock
     let bcryptCost: UInt8
+    /// Admits the password hashes and checks (see `PasswordHashing`).
+    let passwordGate: AdmissionGate
     /// Checked against when the email is unknown, so that answer takes as long as a wrong password
     /// and response times do not reveal which emails are registered.
     let dummyPasswordHash: String
 
-    public init(repository: any AuthRepository, tokens: TokenService, clock: any Clock, bcryptCost: UInt8 = 10) {
+    /// - Parameter passwordGate: nil shares the process's (tests pass their own to fill it).
+    public init(repository: any AuthRepository, tokens: TokenService, clock: any Clock, bcryptCost: UInt8 = 10,
+                passwordGate: AdmissionGate? = nil) {
         precondition((4...31).contains(bcryptCost), "bcrypt cost must be between 4 and 31")
+        self.passwordGate = passwordGate ?? PasswordHashing.processGate
         self.repository = repository
         self.tokens = tokens
         self.clock = clock
@@ -167,12 +172,12 @@ public final class AuthService: Sendable {
         v.check(r.confirmPassword == r.newPassword, "confirmPassword", "password confirmation does not match")
         v.check(r.newPassword != r.currentPassword, "newPassword", "new password must differ from the current one")
         try v.throwIfInvalid()
-        guard await PasswordHashing.verify(r.currentPassword, hash: stored.passwordHash) else {
+        guard try await PasswordHashing.verify(r.currentPassword, hash: stored.passwordHash, gate: passwordGate) else {
             throw AppError.validation("current password is incorrect", field: "currentPassword")
         }
 
         let now = clock.now()
-        let hash = await PasswordHashing.hash(r.newPassword, cost: bcryptCost)
+        let hash = try await PasswordHashing.hash(r.newPassword, cost: bcryptCost, gate: passwordGate)
         _ = try await update(id, UserChanges(updatedAt: now, passwordHash: hash, lastPasswordChangeAt: now))
         try await repository.revokeRefreshTokens(userId: id, at: now)
     }
@@ -238,7 +243,7 @@ public final class AuthService: Sendable {
 
         // Fails fast before the slow hash; the store's unique index still decides races.
         if try await repository.user(email: email) != nil { throw AppError.conflict("email already registered") }
-        let hash = await PasswordHashing.hash(password, cost: bcryptCost)
+        let hash = try await PasswordHashing.hash(password, cost: bcryptCost, gate: passwordGate)
         return try await repository.insertUser(NewUser(
             email: email, passwordHash: hash, name: name, phoneNumber: phone, address: address,
             status: status, roles: Self.canonical(roles), createdAt: clock.now()))
