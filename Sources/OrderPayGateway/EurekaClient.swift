@@ -12,7 +12,14 @@ public final class EurekaClient: ServiceRegistrar, @unchecked Sendable {
     let http: HTTPClient
     let timeout: TimeAmount
 
-    public init(baseURL: String, renewalInterval: TimeInterval = 30, http: HTTPClient = .shared, timeout: TimeAmount = .seconds(5)) {
+    /// Keeps a connection to the registry at most 5 s idle: well inside the registry's own idle
+    /// timeout (at least 10 s), so a renewal is never sent on a connection the registry is
+    /// closing. (The shared client keeps them 60 s, as long as the registry's default timeout.)
+    public static let registryHTTP = HTTPClient(eventLoopGroupProvider: .singleton,
+                                                configuration: .init(connectionPool: .init(idleTimeout: .seconds(5))))
+
+    public init(baseURL: String, renewalInterval: TimeInterval = 30, http: HTTPClient = EurekaClient.registryHTTP,
+                timeout: TimeAmount = .seconds(5)) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.renewalInterval = renewalInterval
         self.http = http

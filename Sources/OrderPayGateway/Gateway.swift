@@ -78,9 +78,9 @@ public final class Gateway: @unchecked Sendable {
     func decide(_ request: IncomingRequest, clientIP: String?) -> Decision {
         let method = request.head.method
         if let own = GatewayEndpoints.Endpoint(path: request.path) {
-            guard method == .GET else {
-                return limitedByAddress(clientIP) ?? .reply(.problem(.methodNotAllowed, "\(method.rawValue) is not allowed on \(request.path) (allowed: GET)",
-                                                                     headers: ["Allow": "GET"]))
+            guard method == .GET || method == .HEAD else {
+                return limitedByAddress(clientIP) ?? .reply(.problem(.methodNotAllowed, "\(method.rawValue) is not allowed on \(request.path) (allowed: GET, HEAD)",
+                                                                     headers: ["Allow": "GET, HEAD"]))
             }
             return .own(own)
         }

@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import NIOHTTP1
 import OrderPayCore
@@ -15,8 +16,9 @@ import OrderPayCore
 ///
 /// A connection waiting for a request (new, between requests, or part way through one) has
 /// `Gateway.Settings.clientTimeout` to send it: the whole head, and each piece of a body, must come
-/// within that time, or the connection closes, with a 408 when a request had begun. So a client
-/// that trickles a head (slowloris) or holds connections open cannot use them up.
+/// within that time, or the connection closes, with a 408 when a request had begun. A client that
+/// takes none of a response's bytes for as long is cut off too. So a client that trickles a head
+/// (slowloris), stops reading or holds connections open cannot use them up.
 final class GatewayConnectionHandler: ChannelInboundHandler, LoopDeadlines.Waiter {
     typealias InboundIn = ByteBuffer
     /// Response bytes: `ResponseEncoding` does the encoder's job (see there why).
@@ -26,8 +28,8 @@ final class GatewayConnectionHandler: ChannelInboundHandler, LoopDeadlines.Waite
     private let pool: UpstreamPool
     /// This loop's client timeouts.
     private let clientDeadlines: LoopDeadlines
-    /// When the client's time to send the request runs out (see above); kept by `clientDeadlines`
-    /// while no request is being answered.
+    /// When the client's time runs out (see above); kept by `clientDeadlines` while no request is
+    /// being answered, or while the response waits for the client to read.
     private(set) var deadline = NIODeadline.distantFuture
     var deadlineSlot = -1
     private var context: ChannelHandlerContext?
@@ -87,17 +89,25 @@ final class GatewayConnectionHandler: ChannelInboundHandler, LoopDeadlines.Waite
     }
 
     /// The client took too long: a request it began gets 408 (and its access-log line); an idle
-    /// connection just closes.
+    /// connection, or one whose client stopped reading the response, just closes (the cut
+    /// response gets its access-log line as the connection ends).
     func deadlinePassed() {
-        guard let context, !answering, !closing else { return }
-        if request != nil || unparsed != nil {
+        guard let context else { return }
+        if answering || closing {
+            if !context.channel.isWritable { context.close(promise: nil) }
+        } else if request != nil || unparsed != nil {
             if let request { gateway.log(request, status: .requestTimeout) }
             request = nil
-            closeWithProblem(.requestTimeout, "the request did not arrive within \(gateway.settings.clientTimeout.nanoseconds / 1_000_000_000) s",
+            closeWithProblem(.requestTimeout, "the request did not arrive within \(Self.seconds(gateway.settings.clientTimeout)) s",
                              context: context)
         } else {
             context.close(promise: nil)
         }
+    }
+
+    private static func seconds(_ time: TimeAmount) -> String {
+        let seconds = Double(time.nanoseconds) / 1e9
+        return seconds == seconds.rounded() ? String(Int(seconds)) : String(format: "%.1f", seconds)
     }
 
     var isWritable: Bool { context?.channel.isWritable ?? false }
@@ -131,6 +141,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler, LoopDeadlines.Waite
         switch part {
         case .head(let head):
             request = IncomingRequest(head: head)
+            deadline = .now() + gateway.settings.clientTimeout   // the body's first piece gets the full time
             if head.version == .http1_1, let expect = head.headers.first(name: "expect"), HeaderName.equals(expect, "100-continue") {
                 // The body is collected before anything else happens: ask for it now.
                 context.writeAndFlush(wrapOutboundOut(ByteBuffer(staticString: "HTTP/1.1 100 Continue\r\n\r\n")), promise: nil)
@@ -194,7 +205,14 @@ final class GatewayConnectionHandler: ChannelInboundHandler, LoopDeadlines.Waite
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable { exchange?.clientWritable() }
+        if context.channel.isWritable {
+            if answering || closing { clientDeadlines.remove(self) }
+            exchange?.clientWritable()
+        } else if answering || closing {
+            // The client is not taking the response: it has the client timeout to start again.
+            deadline = .now() + gateway.settings.clientTimeout
+            clientDeadlines.add(self)
+        }
         context.fireChannelWritabilityChanged()
     }
 

@@ -12,11 +12,11 @@ enum GatewayEndpoints {
         case health, openAPI, registry, metrics
 
         init?(method: HTTPMethod, path: String) {
-            guard method == .GET else { return nil }
+            guard method == .GET || method == .HEAD else { return nil }
             self.init(path: path)
         }
 
-        /// The endpoint at `path`, whatever the method (they all answer GET only).
+        /// The endpoint at `path`, whatever the method (they all answer GET and HEAD only).
         init?(path: String) {
             switch path {
             case "/health": self = .health

@@ -31,8 +31,9 @@ public final class GatewayServer: @unchecked Sendable {
             pools[ObjectIdentifier(loop)] = UpstreamPool(eventLoop: loop, connectTimeout: gateway.settings.connectTimeout,
                                                          upstreamTimeout: gateway.settings.upstreamTimeout,
                                                          maxIdlePerInstance: gateway.settings.maxIdleConnectionsPerInstance)
-            // A tenth of the timeout, at most a second late.
-            clientDeadlines[ObjectIdentifier(loop)] = LoopDeadlines(eventLoop: loop, tick: min(.seconds(1), .nanoseconds(clientTimeout.nanoseconds / 10)))
+            // A tenth of the timeout, at most a second late (and no busy loop for a tiny timeout).
+            let tick: TimeAmount = max(.milliseconds(10), min(.seconds(1), .nanoseconds(clientTimeout.nanoseconds / 10)))
+            clientDeadlines[ObjectIdentifier(loop)] = LoopDeadlines(eventLoop: loop, tick: tick)
         }
         let poolsByLoop = pools, clientDeadlinesByLoop = clientDeadlines
         let connections = ConnectionSet()

@@ -10,9 +10,14 @@ enum JSONDuplicateKeys {
         data.withUnsafeBytes { first(in: $0) }
     }
 
-    private enum Container {
-        case object(keys: Set<String>, path: String, expectingKey: Bool)
-        case array(index: Int, path: String)
+    /// An object or array being read. A struct changed in place on the stack: copying a key set
+    /// out and back for each key would make a body of many keys cost their square.
+    private struct Container {
+        let isObject: Bool
+        let path: String
+        var keys: Set<String> = []
+        var expectingKey: Bool
+        var index = 0
     }
 
     private static func first(in bytes: UnsafeRawBufferPointer) -> String? {
@@ -24,25 +29,23 @@ enum JSONDuplicateKeys {
             switch byte {
             case UInt8(ascii: "\""):
                 let end = stringEnd(bytes, from: index)
-                if case .object(var keys, let path, true) = stack.last {
+                if let top = stack.indices.last, stack[top].isObject, stack[top].expectingKey {
                     let key = decodeString(bytes, index, end)
-                    guard keys.insert(key).inserted else { return join(path, key) }
-                    stack[stack.count - 1] = .object(keys: keys, path: path, expectingKey: false)
+                    guard stack[top].keys.insert(key).inserted else { return join(stack[top].path, key) }
+                    stack[top].expectingKey = false
                     lastKey = key
                 }
                 index = end
             case UInt8(ascii: "{"), UInt8(ascii: "["):
-                let path = childPath(stack, lastKey)
-                stack.append(byte == UInt8(ascii: "{") ? .object(keys: [], path: path, expectingKey: true) : .array(index: 0, path: path))
+                let isObject = byte == UInt8(ascii: "{")
+                stack.append(Container(isObject: isObject, path: childPath(stack.last, lastKey), expectingKey: isObject))
                 index += 1
             case UInt8(ascii: "}"), UInt8(ascii: "]"):
                 if !stack.isEmpty { stack.removeLast() }
                 index += 1
             case UInt8(ascii: ","):
-                switch stack.last {
-                case .object(let keys, let path, _): stack[stack.count - 1] = .object(keys: keys, path: path, expectingKey: true)
-                case .array(let position, let path): stack[stack.count - 1] = .array(index: position + 1, path: path)
-                case nil: break
+                if let top = stack.indices.last {
+                    if stack[top].isObject { stack[top].expectingKey = true } else { stack[top].index += 1 }
                 }
                 index += 1
             default:
@@ -53,12 +56,9 @@ enum JSONDuplicateKeys {
     }
 
     /// The path of a value that starts now: the key just read in an object, the position in an array.
-    private static func childPath(_ stack: [Container], _ lastKey: String?) -> String {
-        switch stack.last {
-        case .object(_, let path, _): return join(path, lastKey ?? "")
-        case .array(let position, let path): return "\(path)[\(position)]"
-        case nil: return ""
-        }
+    private static func childPath(_ parent: Container?, _ lastKey: String?) -> String {
+        guard let parent else { return "" }
+        return parent.isObject ? join(parent.path, lastKey ?? "") : "\(parent.path)[\(parent.index)]"
     }
 
     private static func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }

@@ -31,19 +31,24 @@ public struct ProblemMiddleware: RouterMiddleware {
         }
     }
 
-    /// The methods of the routes that serve `path` the way the router picks one: segment by
-    /// segment, a literal beats a `{capture}` (so `/api/users/me` is served by `/me` alone, never by
-    /// `/{id}`).
+    /// The methods of the route pattern the router picks for `path`: of the patterns that match
+    /// (`{name}` for any one segment), the one with a literal where the others have a capture, at
+    /// the first segment where they differ (so `/api/users/me` is served by `/me` alone, never by
+    /// `/{id}`). The router answers only that pattern's methods.
     static func methods(serving path: String, in routes: [RouteDescriptor]) -> [String] {
         let segments = path.split(separator: "/", omittingEmptySubsequences: true)
-        var candidates = routes.map { (method: $0.method.rawValue, pattern: $0.path.split(separator: "/", omittingEmptySubsequences: true)) }
-            .filter { $0.pattern.count == segments.count }
-        for (index, segment) in segments.enumerated() {
-            let literal = candidates.filter { $0.pattern[index] == segment }
-            candidates = literal.isEmpty ? candidates.filter { $0.pattern[index].hasPrefix("{") } : literal
-        }
+        // Per pattern, 0 for a literal segment and 1 for a capture: the smallest sequence wins.
+        var best: [Int]?
         var methods: [String] = []
-        for candidate in candidates where !methods.contains(candidate.method) { methods.append(candidate.method) }
+        for route in routes {
+            let pattern = route.path.split(separator: "/", omittingEmptySubsequences: true)
+            guard pattern.count == segments.count, zip(pattern, segments).allSatisfy({ $0.hasPrefix("{") || $0 == $1 }) else { continue }
+            let rank = pattern.map { $0.hasPrefix("{") ? 1 : 0 }
+            if let current = best, current.lexicographicallyPrecedes(rank) { continue }
+            if best != rank { methods = [] }
+            best = rank
+            if !methods.contains(route.method.rawValue) { methods.append(route.method.rawValue) }
+        }
         return methods
     }
 

@@ -12,24 +12,32 @@ public enum RawSocketClient {
 
     /// Connects to 127.0.0.1:`port`, writes `pieces` with `pause` between them, then reads until
     /// the server closes the connection or nothing arrives for `readTimeout`.
-    public static func exchange(port: Int, _ pieces: [String], pause: Duration = .zero,
-                                readTimeout: Int = 10) async throws -> Outcome {
+    /// - Parameters:
+    ///   - stall: how long to wait before reading anything (a client that stops reading).
+    ///   - receiveBuffer: SO_RCVBUF, small so that a stalled client's window closes early.
+    public static func exchange(port: Int, _ pieces: [String], pause: Duration = .zero, stall: Duration = .zero,
+                                receiveBuffer: Int32? = nil, readTimeout: Int = 10) async throws -> Outcome {
         try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread {
                 let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
                 defer { close(fd) }
                 var timeout = timeval(tv_sec: readTimeout, tv_usec: 0)
                 setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+                if var size = receiveBuffer { setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size)) }
                 var address = loopbackAddress(port: port)
                 let connected = withUnsafePointer(to: &address) {
                     $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
                 }
                 guard connected == 0 else { return continuation.resume(throwing: POSIXError(.ECONNREFUSED)) }
+                func sleep(_ duration: Duration) {
+                    Thread.sleep(forTimeInterval: Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
+                }
                 for (index, piece) in pieces.enumerated() {
-                    if index > 0 { Thread.sleep(forTimeInterval: Double(pause.components.seconds) + Double(pause.components.attoseconds) / 1e18) }
+                    if index > 0 { sleep(pause) }
                     let bytes = Array(piece.utf8)
                     _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
                 }
+                sleep(stall)
                 var received: [UInt8] = []
                 var chunk = [UInt8](repeating: 0, count: 65536)
                 var closed = false

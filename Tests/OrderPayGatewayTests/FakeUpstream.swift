@@ -74,6 +74,9 @@ final class EventStreamUpstream: @unchecked Sendable {
         return EventStreamUpstream(channel: channel, sized: contentLength != nil, streams: streams)
     }
 
+    /// How many streams it has answered.
+    var streamCount: Int { streams.withLockedValue { $0.count } }
+
     /// Writes `text` (as one chunk, when chunked) on every stream answered so far.
     func send(_ text: String) async throws {
         for stream in streams.withLockedValue({ $0 }) {

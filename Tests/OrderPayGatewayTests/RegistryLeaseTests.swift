@@ -114,11 +114,14 @@ final class RegistryLeaseTests: XCTestCase {
             XCTAssertTrue(view.text.contains("PAYMENT-SERVICE"), view.text)
             try await c.call(.GET, "/api/registry", token: try await c.token(c.customer)).problem(403)
             try await c.call(.GET, "/api/registry").problem(401, containing: "missing bearer access token")
-            // The gateway's own paths answer GET only, and say so.
+            let head = try await c.call(.HEAD, "/health")
+            XCTAssertEqual(head.status, 200)
+            XCTAssertTrue(head.body.isEmpty, "HEAD has no body")
+            // The gateway's own paths answer GET and HEAD only, and say so.
             for (method, path) in [(HTTPMethod.POST, "/api/registry"), (.DELETE, "/health")] {
                 let refused = try await c.call(method, path, token: admin)
-                _ = try refused.problem(405, containing: "allowed: GET")
-                XCTAssertEqual(refused.headers.first(name: "Allow"), "GET")
+                _ = try refused.problem(405, containing: "allowed: GET, HEAD")
+                XCTAssertEqual(refused.headers.first(name: "Allow"), "GET, HEAD")
             }
         }
     }

@@ -56,6 +56,28 @@ final class SlowClientTests: XCTestCase {
             let thirds = [login.prefix(10), login.dropFirst(10).prefix(10), login.dropFirst(20)].map(String.init)
             let slowBody = try await RawSocketClient.exchange(port: port, [head] + thirds, pause: .milliseconds(450))
             XCTAssertTrue(slowBody.text.hasPrefix("HTTP/1.1 200 OK"), slowBody.text)
+
+            // A client that stops reading a response is cut off, with the response's access-log
+            // line: here an event stream that a scripted service keeps writing to.
+            let admin = try await c.token(c.admin)
+            let upstream = try await EventStreamUpstream.start(first: "id: 1\ndata: {}\n\n")
+            try await EurekaClient(baseURL: c.registryURL).register(app: "ORDER-SERVICE", instanceId: "firehose",
+                                                                     host: "127.0.0.1", port: upstream.port)
+            try await c.refreshGateway(gateway)
+            let event = "id: 2\ndata: " + String(repeating: "x", count: 64 << 10) + "\n\n"
+            let firehose = Task {
+                while upstream.streamCount == 0 { try await Task.sleep(for: .milliseconds(10)) }
+                // Until the gateway lets go of the stream (or 32 MB, far more than socket buffers hold).
+                for _ in 0..<512 { try await upstream.send(event) }
+            }
+            let stream = "GET /api/events/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(admin)\r\n\r\n"
+            let stalled = try await RawSocketClient.exchange(port: port, [stream], stall: .seconds(3), receiveBuffer: 4096)
+            firehose.cancel()
+            await upstream.stop()
+            XCTAssertTrue(stalled.closedByServer, "the stalled client's connection was closed")
+            XCTAssertTrue(stalled.text.hasPrefix("HTTP/1.1 200 OK"), String(stalled.text.prefix(200)))
+            XCTAssertLessThan(stalled.text.utf8.count, 16 << 20)
+            XCTAssertTrue(log.messages.contains { $0.message.hasPrefix("GET /api/events/stream 200") }, "\(log.messages.map(\.message))")
         }
     }
 
