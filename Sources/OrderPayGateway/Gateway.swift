@@ -26,6 +26,11 @@ public final class Gateway: @unchecked Sendable {
         public var rateBurst: Double = 400
         /// Idle keep-alive connections kept per instance on each event loop.
         public var maxIdleConnectionsPerInstance = 256
+        /// How long a connection to a service may have been idle and still carry a request.
+        /// Services close connections idle for their idle timeout (at least 10 s, `orderpay serve
+        /// --idle-timeout`); a request sent just as the service closes its connection would be
+        /// lost on the way (a 502 for a POST), so connections are retired well before.
+        public var upstreamIdleReuse: TimeAmount = .seconds(5)
         public init() {}
     }
 

@@ -30,7 +30,8 @@ public final class GatewayServer: @unchecked Sendable {
         for loop in group.makeIterator() {
             pools[ObjectIdentifier(loop)] = UpstreamPool(eventLoop: loop, connectTimeout: gateway.settings.connectTimeout,
                                                          upstreamTimeout: gateway.settings.upstreamTimeout,
-                                                         maxIdlePerInstance: gateway.settings.maxIdleConnectionsPerInstance)
+                                                         maxIdlePerInstance: gateway.settings.maxIdleConnectionsPerInstance,
+                                                         maxIdleAge: gateway.settings.upstreamIdleReuse)
             // A tenth of the timeout, at most a second late (and no busy loop for a tiny timeout).
             let tick: TimeAmount = max(.milliseconds(10), min(.seconds(1), .nanoseconds(clientTimeout.nanoseconds / 10)))
             clientDeadlines[ObjectIdentifier(loop)] = LoopDeadlines(eventLoop: loop, tick: tick)

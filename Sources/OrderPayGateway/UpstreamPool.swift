@@ -10,6 +10,8 @@ final class UpstreamPool: @unchecked Sendable {
     let eventLoop: EventLoop
     let connectTimeout: TimeAmount
     let maxIdlePerInstance: Int
+    /// See `Gateway.Settings.upstreamIdleReuse`.
+    let maxIdleAge: TimeAmount
     let allocator = ByteBufferAllocator()
     /// The upstream timeouts of this loop's exchanges.
     let deadlines: LoopDeadlines
@@ -17,7 +19,9 @@ final class UpstreamPool: @unchecked Sendable {
     private var idle: [String: [UpstreamConnection]] = [:]
     private var closed = false
 
-    init(eventLoop: EventLoop, connectTimeout: TimeAmount, upstreamTimeout: TimeAmount, maxIdlePerInstance: Int) {
+    init(eventLoop: EventLoop, connectTimeout: TimeAmount, upstreamTimeout: TimeAmount, maxIdlePerInstance: Int,
+         maxIdleAge: TimeAmount) {
+        self.maxIdleAge = maxIdleAge
         self.eventLoop = eventLoop
         // A tenth of the timeout, at most 100 ms late.
         deadlines = LoopDeadlines(eventLoop: eventLoop, tick: min(.milliseconds(100), .nanoseconds(upstreamTimeout.nanoseconds / 10)))
@@ -25,11 +29,6 @@ final class UpstreamPool: @unchecked Sendable {
         self.maxIdlePerInstance = maxIdlePerInstance
     }
 
-    /// How long a connection may have been idle and still carry a request. Services close
-    /// connections idle for their idle timeout (at least 10 s, `orderpay serve --idle-timeout`);
-    /// a request sent just as the service closes its connection would be lost on the way (a 502
-    /// for a POST), so connections are retired well before.
-    static let maxIdleAge = TimeAmount.seconds(5)
 
     /// An idle connection to `endpoint`, if there is one still open and recently used.
     func take(_ endpoint: ServiceDirectory.Endpoint) -> UpstreamConnection? {
@@ -37,7 +36,7 @@ final class UpstreamPool: @unchecked Sendable {
         let now = NIODeadline.now()
         while let connection = idle[endpoint.authority]?.popLast() {
             guard connection.isOpen else { continue }
-            if now < connection.idleSince + Self.maxIdleAge { return connection }
+            if now < connection.idleSince + maxIdleAge { return connection }
             // The most recently used one is too old, so are the others.
             connection.close()
             for stale in idle.removeValue(forKey: endpoint.authority) ?? [] { stale.close() }

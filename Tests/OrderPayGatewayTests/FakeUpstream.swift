@@ -44,6 +44,44 @@ private final class CloseOnRead: ChannelInboundHandler {
     }
 }
 
+/// A loopback "service" that answers every request (one per read) with 200 "ok" on a keep-alive
+/// connection, and counts the connections it accepted.
+final class CountingUpstream: @unchecked Sendable {
+    let channel: Channel
+    let port: Int
+    private let accepted: NIOLockedValueBox<Int>
+
+    private init(channel: Channel, accepted: NIOLockedValueBox<Int>) {
+        self.channel = channel
+        self.accepted = accepted
+        port = channel.localAddress?.port ?? 0
+    }
+
+    static func start() async throws -> CountingUpstream {
+        let accepted = NIOLockedValueBox(0)
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                accepted.withLockedValue { $0 += 1 }
+                return channel.pipeline.addHandler(AnswerOK())
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        return CountingUpstream(channel: channel, accepted: accepted)
+    }
+
+    var connections: Int { accepted.withLockedValue { $0 } }
+
+    func stop() async { try? await channel.close() }
+}
+
+private final class AnswerOK: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        context.writeAndFlush(NIOAny(ByteBuffer(string: "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")), promise: nil)
+    }
+}
+
 /// A loopback "service" that answers every request with a server-sent event stream it writes
 /// as the test says: the response head and some bytes at once, more bytes on `send`. The stream
 /// never ends by itself: it is chunked, or has a Content-Length the test decides to reach or not.

@@ -107,7 +107,8 @@ final class GatewayTestCluster: @unchecked Sendable {
 
     /// Another gateway on the same registry (e.g. with its own rate limit).
     func startGateway(rateLimit: Double? = nil, burst: Double? = nil, upstreamTimeout: TimeAmount = .seconds(10),
-                      clientTimeout: TimeAmount = .seconds(60), logger: Logger? = nil) async throws -> RunningGateway {
+                      clientTimeout: TimeAmount = .seconds(60), upstreamIdleReuse: TimeAmount = .seconds(5),
+                      logger: Logger? = nil) async throws -> RunningGateway {
         var gatewayOptions = GatewayHost.Options(jwtSecret: jwtSecret)
         gatewayOptions.port = 0
         gatewayOptions.registryURL = registryURL
@@ -116,6 +117,7 @@ final class GatewayTestCluster: @unchecked Sendable {
         gatewayOptions.settings.rateBurst = burst ?? options.burst
         gatewayOptions.settings.upstreamTimeout = upstreamTimeout
         gatewayOptions.settings.clientTimeout = clientTimeout
+        gatewayOptions.settings.upstreamIdleReuse = upstreamIdleReuse
         let gateway = try await GatewayHost.start(gatewayOptions, logger: logger ?? self.logger)
         lock.withLock { gateways.append(gateway) }
         return gateway

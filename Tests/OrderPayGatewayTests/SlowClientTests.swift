@@ -81,6 +81,31 @@ final class SlowClientTests: XCTestCase {
         }
     }
 
+    /// The gateway sends a request on a pooled connection to a service only while the connection
+    /// is fresh, so it never races the service's own idle timeout.
+    func testTheGatewayRetiresUpstreamConnectionsIdleTooLong() async throws {
+        var options = GatewayTestCluster.Options()
+        options.services = [.auth]
+        try await GatewayTestCluster.with(options) { c in
+            let upstream = try await CountingUpstream.start()
+            defer { Task { await upstream.stop() } }
+            try await EurekaClient(baseURL: c.registryURL).register(app: "ORDER-SERVICE", instanceId: "counter",
+                                                                     host: "127.0.0.1", port: upstream.port)
+            let gateway = try await c.startGateway(upstreamIdleReuse: .milliseconds(500))
+            try await c.refreshGateway(gateway)
+            let token = try await c.token(c.customer)
+            for _ in 0..<3 {
+                let reply = try await c.call(.GET, "/api/products", token: token, on: gateway.baseURL)
+                XCTAssertEqual(reply.status, 200, reply.text)
+            }
+            XCTAssertEqual(upstream.connections, 1, "back to back, one connection is reused")
+            try await Task.sleep(for: .milliseconds(800))
+            let later = try await c.call(.GET, "/api/products", token: token, on: gateway.baseURL)
+            XCTAssertEqual(later.status, 200, later.text)
+            XCTAssertEqual(upstream.connections, 2, "after the reuse window, a new connection")
+        }
+    }
+
     func testServicesCloseConnectionsWhoseClientIsTooSlow() async throws {
         do {
             var options = RegistryHost.Options(dataDirectory: try temporaryDirectory("slow-client").path)
