@@ -75,17 +75,23 @@ final class GatewayConnectionHandler: ChannelInboundHandler, LoopDeadlines.Waite
         self.context = context
         clientIP = context.channel.remoteAddress?.ipAddress
         allocator = context.channel.allocator
-        awaitRequest()
+        armClientTimeout()
     }
     func handlerRemoved(context: ChannelHandlerContext) {
         clientDeadlines.remove(self)
         self.context = nil
     }
 
-    /// Gives the client its time, from now, to send (the rest of) a request.
-    private func awaitRequest() {
-        deadline = .now() + gateway.settings.clientTimeout
+    /// Gives the client its time, from now: to send (the rest of) a request, or to take bytes of
+    /// the response.
+    private func armClientTimeout() {
+        restartClock()
         clientDeadlines.add(self)
+    }
+
+    /// The client's time starts again from now.
+    private func restartClock() {
+        deadline = .now() + gateway.settings.clientTimeout
     }
 
     /// The client took too long: a request it began gets 408 (and its access-log line); an idle
@@ -141,14 +147,14 @@ final class GatewayConnectionHandler: ChannelInboundHandler, LoopDeadlines.Waite
         switch part {
         case .head(let head):
             request = IncomingRequest(head: head)
-            deadline = .now() + gateway.settings.clientTimeout   // the body's first piece gets the full time
+            restartClock()   // the body's first piece gets the full time
             if head.version == .http1_1, let expect = head.headers.first(name: "expect"), HeaderName.equals(expect, "100-continue") {
                 // The body is collected before anything else happens: ask for it now.
                 context.writeAndFlush(wrapOutboundOut(ByteBuffer(staticString: "HTTP/1.1 100 Continue\r\n\r\n")), promise: nil)
             }
         case .body(let chunk):
             request?.append(chunk, limit: gateway.settings.maxBodySize)
-            deadline = .now() + gateway.settings.clientTimeout
+            restartClock()
         case .end:
             if let request {
                 answering = true
@@ -210,8 +216,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler, LoopDeadlines.Waite
             exchange?.clientWritable()
         } else if answering || closing {
             // The client is not taking the response: it has the client timeout to start again.
-            deadline = .now() + gateway.settings.clientTimeout
-            clientDeadlines.add(self)
+            armClientTimeout()
         }
         context.fireChannelWritabilityChanged()
     }
@@ -390,7 +395,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler, LoopDeadlines.Waite
         if keepAlive && !quiescing {
             writePendingHead(context)
             context.flush()
-            awaitRequest()
+            armClientTimeout()
             if unparsed != nil {
                 // Not from inside this call: it may be deep in the previous response's callbacks.
                 let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
