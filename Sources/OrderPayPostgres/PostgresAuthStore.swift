@@ -52,11 +52,11 @@ public final class PostgresAuthStore: AuthRepository, @unchecked Sendable {
     }
 
     public func user(id: Int64) async throws -> StoredUser? {
-        try await database.rows("SELECT * FROM auth.users WHERE id = \(id)").first.map(Self.storedUser)
+        try await database.read("SELECT * FROM auth.users WHERE id = \(id)").first.map(Self.storedUser)
     }
 
     public func user(email: String) async throws -> StoredUser? {
-        try await database.rows("SELECT * FROM auth.users WHERE lower(email) = lower(\(email))").first.map(Self.storedUser)
+        try await database.read("SELECT * FROM auth.users WHERE lower(email) = lower(\(email))").first.map(Self.storedUser)
     }
 
     public func listUsers(filter: UserFilter, page: PageRequest) async throws -> Page<User> {
@@ -65,7 +65,7 @@ public final class PostgresAuthStore: AuthRepository, @unchecked Sendable {
         let role = filter.role.map { "%,\($0.rawValue),%" }
         let text = filter.text.flatMap { $0.isEmpty ? nil : "%" + Self.escapeLike($0) + "%" }
         let logger = database.logger
-        return try await database.withConnection { connection in
+        return try await database.withConnection(rerun: .ifDropped) { connection in
             let total: Int64 = try await connection.rows("""
                 SELECT COUNT(*)::bigint AS total FROM auth.users
                 WHERE (\(status)::text IS NULL OR status = \(status)) AND (\(role)::text IS NULL OR (',' || roles || ',') LIKE \(role))
@@ -121,7 +121,7 @@ public final class PostgresAuthStore: AuthRepository, @unchecked Sendable {
     }
 
     public func countUsers() async throws -> Int {
-        Int(try await database.rows("SELECT COUNT(*)::bigint AS n FROM auth.users")[0].value("n", as: Int64.self))
+        Int(try await database.read("SELECT COUNT(*)::bigint AS n FROM auth.users")[0].value("n", as: Int64.self))
     }
 
     // MARK: Refresh tokens
@@ -137,7 +137,7 @@ public final class PostgresAuthStore: AuthRepository, @unchecked Sendable {
     }
 
     public func refreshToken(hash: String) async throws -> RefreshTokenRecord? {
-        try await database.rows("SELECT * FROM auth.refresh_tokens WHERE token_hash = \(hash)").first.map { row in
+        try await database.read("SELECT * FROM auth.refresh_tokens WHERE token_hash = \(hash)").first.map { row in
             RefreshTokenRecord(tokenHash: try row.value("token_hash"), userId: try row.value("user_id"), familyId: try row.value("family_id"),
                                issuedAt: try row.value("issued_at"), expiresAt: try row.value("expires_at"),
                                usedAt: try row.optional("used_at"), revokedAt: try row.optional("revoked_at"))

@@ -80,61 +80,105 @@ public final class PostgresDatabase: @unchecked Sendable {
         }
     }
 
-    /// How long one transaction or statement may take before its connection is given up. A
-    /// connection the server dropped while it sat in the pool can leave a query waiting forever
-    /// (seen with pg_terminate_backend); closing it fails that query, and the caller retries on a
-    /// fresh one.
+    /// How long one transaction or statement may take before its connection is given up and the
+    /// caller gets a 503: a server that stopped answering, or a statement left waiting by a
+    /// connection that closed at the instant it was sent (see `queryIfOpen`).
     public var statementDeadline: Duration = .seconds(5)
 
     /// Runs `body` in a transaction; errors are translated (unique violations → conflict,
     /// an unreachable server → unavailable).
     public func transaction<T>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
-        try await withConnection { connection in
-            try await connection.withTransaction(logger: self.logger) { connection in try await body(connection) }
-        }
-    }
-
-    /// Several reads on one pooled connection (autocommit), under the statement deadline.
-    public func withConnection<T>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
-        let client = self.client
-        let leased = LeasedConnection()
-        do {
-            return try await Deadline.run(statementDeadline, onExpiry: { [weak self] in
-                // Both: the held connection may be dead, and a pool that hands out dead ones is reset.
-                if let connection = leased.connection { let closing: EventLoopFuture<Void> = connection.close(); _ = closing }
-                self?.resetPool(ifStill: client)
-            }) {
-                try await client.withConnection { connection in
-                    leased.connection = connection
-                    defer { leased.connection = nil }
-                    return try await body(connection)
-                }
+        let logger = self.logger
+        return try await withConnection(rerun: .ifUncommitted) { connection in
+            // Not PostgresNIO's withTransaction: after a failed statement it sends ROLLBACK even on a
+            // connection that has just closed (see `queryIfOpen`).
+            do { try await connection.queryIfOpen("BEGIN", logger: logger) } catch { throw TransactionFailure.begin(error) }
+            let value: T
+            do {
+                value = try await body(connection)
+            } catch {
+                // A connection that dropped needs none (the server rolled back), and may be
+                // closing already.
+                if !connection.isClosed && !Self.isConnectionLoss(error) { _ = try? await connection.queryIfOpen("ROLLBACK", logger: logger) }
+                throw TransactionFailure.body(error)
             }
-        } catch let error as AppError {
-            throw error
-        } catch is TimeoutError {
-            throw AppError(.unavailable, "PostgreSQL did not answer within \(statementDeadline); the connection was dropped")
-        } catch let error as PostgresTransactionError {
-            throw PostgresErrors.translate(error.closureError ?? error.beginError ?? error.commitError ?? error)
-        } catch {
-            throw PostgresErrors.translate(error)
+            do { try await connection.queryIfOpen("COMMIT", logger: logger) } catch { throw TransactionFailure.commit(error) }
+            return value
         }
     }
 
-    /// One statement outside a transaction, its rows collected.
+    /// Several statements on one pooled connection (autocommit), under the statement deadline;
+    /// run again on another connection as `rerun` allows, up to once per connection the pool
+    /// may hold (after a restart of the server each of them may be found dead only when used).
+    public func withConnection<T>(rerun: Rerun = .ifNeverSent,
+                                  _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        var reruns = 0
+        while true {
+            let client = self.client
+            do {
+                return try await lease(client, body)
+            } catch let error where reruns <= maximumConnections && Self.mayRerun(after: error, rerun) && isCurrent(client) {
+                // The pool hears of a closed connection on its own task: give it a moment, or
+                // it may hand the same one over again.
+                try await Task.sleep(for: .milliseconds(min(50, 1 << reruns)))
+                reruns += 1
+            } catch let error as AppError {
+                throw error
+            } catch is ClosedBeforeSending {
+                throw AppError(.unavailable, "PostgreSQL unreachable: the pool's connections keep closing")
+            } catch is TimeoutError {
+                throw AppError(.unavailable, "PostgreSQL did not answer within \(statementDeadline); the connection was dropped")
+            } catch let error as TransactionFailure {
+                throw PostgresErrors.translate(error.cause)
+            } catch {
+                throw PostgresErrors.translate(error)
+            }
+        }
+    }
+
+    private func lease<T>(_ client: PostgresClient, _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        let leased = LeasedConnection()
+        return try await Deadline.run(statementDeadline, onExpiry: { [weak self] in
+            // A statement stuck on its connection: close that one. Still waiting for a connection:
+            // a pool that hands out none (the server restarted under it) is replaced. Not both:
+            // replacing the pool fails every statement in flight on it.
+            if let connection = leased.connection {
+                let closing: EventLoopFuture<Void> = connection.close(); _ = closing
+            } else {
+                self?.resetPool(ifStill: client)
+            }
+        }) {
+            try await client.withConnection { connection in
+                leased.connection = connection
+                defer { leased.connection = nil }
+                return try await body(connection)
+            }
+        }
+    }
+
+    /// Still the pool in use: a reset or a close fails in-flight statements with errors that
+    /// look like a dropped connection, and those must not run again.
+    private func isCurrent(_ client: PostgresClient) -> Bool {
+        lock.withLock { !closed && pool?.client === client }
+    }
+
+    /// One statement outside a transaction, its rows collected; run again on another connection
+    /// only if a dropped one never sent it (a write may have been applied).
     public func rows(_ query: PostgresQuery) async throws -> [PostgresRandomAccessRow] {
         let logger = self.logger
         return try await withConnection { connection in try await connection.rows(query, logger: logger) }
     }
 
+    /// A query that changes nothing (no side-effecting function either), its rows collected; run
+    /// again on another connection whenever its connection dropped.
+    public func read(_ query: PostgresQuery) async throws -> [PostgresRandomAccessRow] {
+        let logger = self.logger
+        return try await withConnection(rerun: .ifDropped) { connection in try await connection.rows(query, logger: logger) }
+    }
+
+    /// A statement whose rows are not needed, as `rows`.
     public func execute(_ query: PostgresQuery) async throws {
         _ = try await rows(query)
-    }
-}
-
-extension PostgresConnection {
-    func rows(_ query: PostgresQuery, logger: Logger) async throws -> [PostgresRandomAccessRow] {
-        try await self.query(query, logger: logger).collect().map { $0.makeRandomAccess() }
     }
 }
 

@@ -132,7 +132,7 @@ public final class PostgresEventLog: EventLog, @unchecked Sendable {
             }
             if !rows.seq.isEmpty {
                 let batch = rows.event
-                try await connection.query("""
+                try await connection.queryIfOpen("""
                     INSERT INTO events.events (seq, topic, topic_offset, event_id, type, key, payload, occurred_at, trace_id)
                     SELECT seq, topic, topic_offset, event_id, type, key, payload, occurred_at, NULLIF(trace_id, '')
                     FROM unnest(\(rows.seq), \(rows.topic), \(rows.offset), \(batch.map(\.eventId)), \(batch.map(\.type)),
@@ -142,22 +142,22 @@ public final class PostgresEventLog: EventLog, @unchecked Sendable {
             }
             if !topics.isEmpty {
                 let names = topics.map(\.rawValue), offsets = topics.map { next[$0]! }
-                try await connection.query("""
+                try await connection.queryIfOpen("""
                     INSERT INTO events.topic_heads (topic, next_offset) SELECT * FROM unnest(\(names), \(offsets))
                     ON CONFLICT (topic) DO UPDATE SET next_offset = excluded.next_offset
                     """, logger: logger)
             }
-            try await connection.query("UPDATE events.log_head SET last_seq = \(seq)", logger: logger)
+            try await connection.queryIfOpen("UPDATE events.log_head SET last_seq = \(seq)", logger: logger)
             if let cursor {
                 // GREATEST: two processes relaying one outbox never move its cursor backwards.
-                try await connection.query("""
+                try await connection.queryIfOpen("""
                     INSERT INTO events.relay_cursors (source, outbox_id) VALUES (\(cursor.source), \(cursor.outboxId))
                     ON CONFLICT (source) DO UPDATE SET outbox_id = GREATEST(events.relay_cursors.outbox_id, excluded.outbox_id)
                     """, logger: logger)
             }
             if !topics.isEmpty {
                 let payload = topics.map(\.rawValue).sorted().joined(separator: ",")
-                try await connection.query("SELECT pg_notify(\(Self.channel), \(payload))", logger: logger)
+                try await connection.queryIfOpen("SELECT pg_notify(\(Self.channel), \(payload))", logger: logger)
             }
             return topics
         }
@@ -165,18 +165,18 @@ public final class PostgresEventLog: EventLog, @unchecked Sendable {
     }
 
     public func relayCursor(source: String) async throws -> Int64 {
-        try await database.rows("SELECT outbox_id FROM events.relay_cursors WHERE source = \(source)").first?.value("outbox_id") ?? 0
+        try await database.read("SELECT outbox_id FROM events.relay_cursors WHERE source = \(source)").first?.value("outbox_id") ?? 0
     }
 
     public func read(topic: Topic, from offset: Int64, limit: Int) async throws -> [EventEnvelope] {
-        try await database.rows("""
+        try await database.read("""
             SELECT * FROM events.events WHERE topic = \(topic.rawValue) AND topic_offset >= \(offset) ORDER BY topic_offset LIMIT \(limit)
             """).map { try Self.logged($0).envelope }
     }
 
     public func tail(after sequence: Int64, topics: Set<Topic>?, limit: Int) async throws -> [LoggedEvent] {
         let names = Self.names(topics)
-        return try await database.rows("""
+        return try await database.read("""
             SELECT * FROM events.events WHERE seq > \(sequence) AND (\(names)::text[] IS NULL OR topic = ANY(\(names)))
             ORDER BY seq LIMIT \(limit)
             """).map(Self.logged)
@@ -184,17 +184,17 @@ public final class PostgresEventLog: EventLog, @unchecked Sendable {
 
     public func latest(count: Int, topics: Set<Topic>?) async throws -> [LoggedEvent] {
         let names = Self.names(topics)
-        return try await database.rows("""
+        return try await database.read("""
             SELECT * FROM events.events WHERE (\(names)::text[] IS NULL OR topic = ANY(\(names))) ORDER BY seq DESC LIMIT \(count)
             """).map(Self.logged).reversed()
     }
 
     public func endOffset(topic: Topic) async throws -> Int64 {
-        try await database.rows("SELECT next_offset FROM events.topic_heads WHERE topic = \(topic.rawValue)").first?.value("next_offset") ?? 0
+        try await database.read("SELECT next_offset FROM events.topic_heads WHERE topic = \(topic.rawValue)").first?.value("next_offset") ?? 0
     }
 
     public func committedOffset(group: String, topic: Topic) async throws -> Int64 {
-        try await database.rows("""
+        try await database.read("""
             SELECT next_offset FROM events.consumer_offsets WHERE consumer_group = \(group) AND topic = \(topic.rawValue)
             """).first?.value("next_offset") ?? 0
     }
@@ -234,13 +234,13 @@ public final class PostgresEventLog: EventLog, @unchecked Sendable {
         """
 
     public func deadLetters(includeReplayed: Bool) async throws -> [DeadLetter] {
-        try await database.rows("""
+        try await database.read("""
             \(unescaped: Self.deadLetterSelect) \(unescaped: includeReplayed ? "" : "WHERE d.replayed_at IS NULL") ORDER BY d.id
             """).map(Self.deadLetter)
     }
 
     public func deadLetter(id: Int64) async throws -> DeadLetter? {
-        try await database.rows("\(unescaped: Self.deadLetterSelect) WHERE d.id = \(id)").first.map(Self.deadLetter)
+        try await database.read("\(unescaped: Self.deadLetterSelect) WHERE d.id = \(id)").first.map(Self.deadLetter)
     }
 
     public func markReplayed(id: Int64, at date: Date) async throws {

@@ -24,9 +24,9 @@ public struct PostgresMigrations: Sendable {
     func apply(on database: PostgresDatabase) async throws {
         let schema = self.schema, migrations = self.migrations, logger = database.logger
         try await database.transaction { connection in
-            try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\("orderpay-migrate-" + schema)))", logger: logger)
-            try await connection.query("CREATE SCHEMA IF NOT EXISTS \(unescaped: schema)", logger: logger)
-            try await connection.query("""
+            try await connection.queryIfOpen("SELECT pg_advisory_xact_lock(hashtext(\("orderpay-migrate-" + schema)))", logger: logger)
+            try await connection.queryIfOpen("CREATE SCHEMA IF NOT EXISTS \(unescaped: schema)", logger: logger)
+            try await connection.queryIfOpen("""
                 CREATE TABLE IF NOT EXISTS \(unescaped: schema).schema_migrations (
                     version TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())
                 """, logger: logger)
@@ -34,9 +34,9 @@ public struct PostgresMigrations: Sendable {
                 .map { try $0.value("version", as: String.self) })
             for migration in migrations where !applied.contains(migration.version) {
                 for statement in migration.statements {
-                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                    try await connection.queryIfOpen(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
-                try await connection.query("INSERT INTO \(unescaped: schema).schema_migrations (version) VALUES (\(migration.version))",
+                try await connection.queryIfOpen("INSERT INTO \(unescaped: schema).schema_migrations (version) VALUES (\(migration.version))",
                                            logger: logger)
             }
         }

@@ -30,7 +30,7 @@ public final class PostgresOrderStore: OrderRepository, OutboxSource, @unchecked
         placements = PostgresPlacements(database: database, outbox: outbox)
         catalogReads = CoalescedLookup { [database] ids in
             var found: [Int64: Product] = [:]
-            for row in try await database.rows("""
+            for row in try await database.read("""
                 SELECT id, sku, name, unit_price::text AS unit_price, active FROM orders.products WHERE id = ANY(\(ids))
                 """) {
                 let product = try PostgresOrderStore.product(row)
@@ -108,7 +108,7 @@ public final class PostgresOrderStore: OrderRepository, OutboxSource, @unchecked
     }
 
     public func listProducts(includeInactive: Bool) async throws -> [Product] {
-        try await database.rows("""
+        try await database.read("""
             SELECT id, sku, name, unit_price::text AS unit_price, active FROM orders.products
             \(unescaped: includeInactive ? "" : "WHERE active") ORDER BY id
             """).map(Self.product)
@@ -130,7 +130,7 @@ public final class PostgresOrderStore: OrderRepository, OutboxSource, @unchecked
 
     public func order(id: Int64) async throws -> Order? {
         let logger = self.logger
-        return try await database.withConnection { connection in
+        return try await database.withConnection(rerun: .ifDropped) { connection in
             let rows = try await connection.rows("SELECT \(unescaped: Self.orderColumns) FROM orders.orders WHERE id = \(id)", logger: logger)
             return try await Self.orders(connection, rows, logger: logger).first
         }
@@ -138,7 +138,7 @@ public final class PostgresOrderStore: OrderRepository, OutboxSource, @unchecked
 
     public func list(_ filter: OrderFilter, page: PageRequest) async throws -> Page<Order> {
         let logger = self.logger
-        return try await database.withConnection { connection in
+        return try await database.withConnection(rerun: .ifDropped) { connection in
             let (rows, total) = try await PostgresPaging.page(connection, table: "orders.orders", columns: Self.orderColumns,
                                                               userId: filter.userId, status: filter.status?.rawValue, page: page, logger: logger)
             return Page(content: try await Self.orders(connection, rows, logger: logger), request: page, total: total)
@@ -146,7 +146,7 @@ public final class PostgresOrderStore: OrderRepository, OutboxSource, @unchecked
     }
 
     public func history(orderId: Int64) async throws -> [OrderHistoryEntry] {
-        try await database.rows("SELECT * FROM orders.order_history WHERE order_id = \(orderId) ORDER BY id").map { row in
+        try await database.read("SELECT * FROM orders.order_history WHERE order_id = \(orderId) ORDER BY id").map { row in
             OrderHistoryEntry(from: try row.optional("from_status", as: String.self).flatMap(OrderStatus.init(rawValue:)),
                               to: try row.status("to_status", as: OrderStatus.self, default: .created),
                               reason: try row.optional("reason"), actor: try row.value("actor"), at: try row.value("at"))
@@ -188,7 +188,7 @@ public final class PostgresOrderStore: OrderRepository, OutboxSource, @unchecked
             }
             let changed = changedIds.compactMap { current[$0] }
             if !changed.isEmpty {
-                try await connection.query("""
+                try await connection.queryIfOpen("""
                     UPDATE orders.orders o SET status = c.status, failure_reason = NULLIF(c.failure_reason, ''),
                         payment_attempt = c.payment_attempt, updated_at = c.updated_at
                     FROM unnest(\(changed.map(\.id)), \(changed.map(\.status.rawValue)), \(changed.map { $0.failureReason ?? "" }),
@@ -214,7 +214,7 @@ public final class PostgresOrderStore: OrderRepository, OutboxSource, @unchecked
                               logger: Logger) async throws {
         guard !entries.isEmpty else { return }
         let rows = entries.map(\.entry)
-        try await connection.query("""
+        try await connection.queryIfOpen("""
             INSERT INTO orders.order_history (order_id, from_status, to_status, reason, actor, at)
             SELECT order_id, NULLIF(from_status, ''), to_status, NULLIF(reason, ''), actor, at
             FROM unnest(\(entries.map(\.orderId)), \(rows.map { $0.from?.rawValue ?? "" }), \(rows.map(\.to.rawValue)),

@@ -37,7 +37,7 @@ struct PostgresOutbox: Sendable {
         let last: Int64 = try head[0].value("last_id")
         let first = last - Int64(events.count) + 1
         // One statement for the whole batch: round trips, not rows, are what a batch costs here.
-        try await connection.query("""
+        try await connection.queryIfOpen("""
             INSERT INTO \(unescaped: schema).outbox (id, event_id, topic, type, key, payload, occurred_at, trace_id)
             SELECT id, event_id, topic, type, key, payload, occurred_at, NULLIF(trace_id, '')
             FROM unnest(\(Array(first...last)), \(events.map(\.eventId)), \(events.map(\.topic.rawValue)), \(events.map(\.type)),
@@ -72,7 +72,7 @@ struct PostgresOutbox: Sendable {
     }
 
     func pending(_ database: PostgresDatabase, after id: Int64, limit: Int) async throws -> [(id: Int64, event: SerializedEvent)] {
-        try await database.rows("""
+        try await database.read("""
             SELECT * FROM \(unescaped: schema).outbox WHERE id > \(id) ORDER BY id LIMIT \(limit)
             """).compactMap { row in
             guard let topic = Topic(rawValue: try row.value("topic")) else { return nil }
@@ -83,7 +83,7 @@ struct PostgresOutbox: Sendable {
     }
 
     func newest(_ database: PostgresDatabase) async throws -> Int64 {
-        try await database.rows("SELECT COALESCE(MAX(id), 0) AS newest FROM \(unescaped: schema).outbox")[0].value("newest")
+        try await database.read("SELECT COALESCE(MAX(id), 0) AS newest FROM \(unescaped: schema).outbox")[0].value("newest")
     }
 
     func remove(_ database: PostgresDatabase, upTo id: Int64) async throws {

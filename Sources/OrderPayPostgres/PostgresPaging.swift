@@ -26,7 +26,7 @@ enum PostgresPaging {
                                                                    as _: Status.Type) async throws -> [Status: Int]
     where Status.RawValue == String {
         var counts: [Status: Int] = [:]
-        for row in try await database.rows("SELECT status, COUNT(*)::bigint AS n FROM \(unescaped: table) GROUP BY status") {
+        for row in try await database.read("SELECT status, COUNT(*)::bigint AS n FROM \(unescaped: table) GROUP BY status") {
             if let status = Status(rawValue: try row.value("status")) { counts[status] = Int(try row.value("n", as: Int64.self)) }
         }
         return counts

@@ -144,7 +144,7 @@ public final class PostgresPaymentStore: PaymentRepository, OutboxSource, @unche
             let changed = changedIds.compactMap { current[$0] }
             if !changed.isEmpty {
                 let payments = changed.map(\.payment)
-                try await connection.query("""
+                try await connection.queryIfOpen("""
                     UPDATE payments.payments p SET status = c.status, payment_token = c.payment_token, order_status = c.order_status,
                         attempts = c.attempts, failure_reason = NULLIF(c.failure_reason, ''), transaction_id = NULLIF(c.transaction_id, ''),
                         refund_reason = NULLIF(c.refund_reason, ''), updated_at = c.updated_at
@@ -164,16 +164,16 @@ public final class PostgresPaymentStore: PaymentRepository, OutboxSource, @unche
     }
 
     public func record(id: Int64) async throws -> PaymentRecord? {
-        try await database.rows("SELECT \(unescaped: Self.columns) FROM payments.payments WHERE id = \(id)").first.map(Self.record)
+        try await database.read("SELECT \(unescaped: Self.columns) FROM payments.payments WHERE id = \(id)").first.map(Self.record)
     }
 
     public func record(orderId: Int64) async throws -> PaymentRecord? {
-        try await database.rows("SELECT \(unescaped: Self.columns) FROM payments.payments WHERE order_id = \(orderId)").first.map(Self.record)
+        try await database.read("SELECT \(unescaped: Self.columns) FROM payments.payments WHERE order_id = \(orderId)").first.map(Self.record)
     }
 
     public func list(_ filter: PaymentFilter, page: PageRequest) async throws -> Page<Payment> {
         let logger = self.logger
-        return try await database.withConnection { connection in
+        return try await database.withConnection(rerun: .ifDropped) { connection in
             let (rows, total) = try await PostgresPaging.page(connection, table: "payments.payments", columns: Self.columns,
                                                               userId: filter.userId, status: filter.status?.rawValue, page: page, logger: logger)
             return Page(content: try rows.map { try Self.record($0).payment }, request: page, total: total)
@@ -181,7 +181,7 @@ public final class PostgresPaymentStore: PaymentRepository, OutboxSource, @unche
     }
 
     public func history(paymentId: Int64) async throws -> [PaymentHistoryEntry] {
-        try await database.rows("SELECT * FROM payments.payment_history WHERE payment_id = \(paymentId) ORDER BY id").map { row in
+        try await database.read("SELECT * FROM payments.payment_history WHERE payment_id = \(paymentId) ORDER BY id").map { row in
             PaymentHistoryEntry(from: try row.optional("from_status", as: String.self).flatMap(PaymentStatus.init(rawValue:)),
                                 to: try row.status("to_status", as: PaymentStatus.self, default: .pending), attempt: try row.value("attempt"),
                                 reason: try row.optional("reason"), actor: try row.value("actor"), at: try row.value("at"))
@@ -197,7 +197,7 @@ public final class PostgresPaymentStore: PaymentRepository, OutboxSource, @unche
     /// one charge, and only the first outcome recorded moves the payment (the row lock and the
     /// status/attempt check in the service's decision).
     public func processing() async throws -> [PaymentRecord] {
-        try await database.rows("""
+        try await database.read("""
             SELECT \(unescaped: Self.columns) FROM payments.payments WHERE status = \(PaymentStatus.processing.rawValue) ORDER BY id
             """).map(Self.record)
     }
@@ -207,7 +207,7 @@ public final class PostgresPaymentStore: PaymentRepository, OutboxSource, @unche
         let logger = self.logger
         try await database.transaction { connection in
             try await Self.lockOrders(connection, orderIds, logger: logger)
-            try await connection.query("""
+            try await connection.queryIfOpen("""
                 INSERT INTO payments.cancelled_orders (order_id) SELECT unnest(\(orderIds)::bigint[]) ON CONFLICT DO NOTHING
                 """, logger: logger)
         }
@@ -222,7 +222,7 @@ public final class PostgresPaymentStore: PaymentRepository, OutboxSource, @unche
     static func lockOrders(_ connection: PostgresConnection, _ orderIds: [Int64], logger: Logger) async throws {
         let keys = Array(Set(orderIds.map { Int32(truncatingIfNeeded: $0 % Int64(Int32.max)) })).sorted()
         guard !keys.isEmpty else { return }
-        try await connection.query("""
+        try await connection.queryIfOpen("""
             SELECT pg_advisory_xact_lock(\(Self.orderLockSpace), key) FROM unnest(\(keys)::int[]) AS key ORDER BY key
             """, logger: logger)
     }
@@ -246,7 +246,7 @@ public final class PostgresPaymentStore: PaymentRepository, OutboxSource, @unche
                               logger: Logger) async throws {
         guard !entries.isEmpty else { return }
         let rows = entries.map(\.entry)
-        try await connection.query("""
+        try await connection.queryIfOpen("""
             INSERT INTO payments.payment_history (payment_id, from_status, to_status, attempt, reason, actor, at)
             SELECT payment_id, NULLIF(from_status, ''), to_status, attempt, NULLIF(reason, ''), actor, at
             FROM unnest(\(entries.map(\.paymentId)), \(rows.map { $0.from?.rawValue ?? "" }), \(rows.map(\.to.rawValue)),

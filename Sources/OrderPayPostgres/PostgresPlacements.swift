@@ -102,7 +102,7 @@ final class PostgresPlacements: @unchecked Sendable {
             let items = created.flatMap { entry in entry.order.orderItems.map { (entry.order.id, $0) } }
             if !items.isEmpty {
                 let rows = items.map(\.1)
-                try await connection.query("""
+                try await connection.queryIfOpen("""
                     INSERT INTO orders.order_items (order_id, product_id, sku, product_name, quantity, unit_price, subtotal)
                     SELECT order_id, product_id, sku, product_name, quantity, unit_price::numeric, subtotal::numeric
                     FROM unnest(\(items.map(\.0)), \(rows.map(\.productId)), \(rows.map(\.sku)), \(rows.map(\.productName)),

@@ -12,7 +12,7 @@ public enum PostgresRawCommitProbe {
             let start = clock.now
             var commits = 0
             while clock.now - start < duration {
-                try await connection.query("INSERT INTO public.raw_commit_probe (payload, at) VALUES (\("order-\(commits)"), \(Date()))",
+                try await connection.queryIfOpen("INSERT INTO public.raw_commit_probe (payload, at) VALUES (\("order-\(commits)"), \(Date()))",
                                            logger: logger)
                 commits += 1
             }
