@@ -9,7 +9,7 @@ import PostgresNIO
 public final class PostgresDatabase: @unchecked Sendable {
     public let location: PostgresLocation
     let logger: Logger
-    let maximumConnections: Int
+    public let maximumConnections: Int
     private let lock = NSLock()
     private var pool: (client: PostgresClient, run: Task<Void, Never>)?
     private var closed = false
@@ -124,8 +124,6 @@ public final class PostgresDatabase: @unchecked Sendable {
                 reruns += 1
             } catch let error as AppError {
                 throw error
-            } catch is ClosedBeforeSending {
-                throw AppError(.unavailable, "PostgreSQL unreachable: the pool's connections keep closing")
             } catch is TimeoutError {
                 throw AppError(.unavailable, "PostgreSQL did not answer within \(statementDeadline); the connection was dropped")
             } catch let error as TransactionFailure {
@@ -235,6 +233,7 @@ enum PostgresErrors {
 
     /// Unique violations are conflicts; losing the server is unavailable; the rest stay as they are.
     static func translate(_ error: Error) -> Error {
+        if error is ClosedBeforeSending { return AppError(.unavailable, "PostgreSQL unreachable: the connection closed") }
         guard let psql = error as? PSQLError else { return error }
         if let state = psql.serverInfo?[.sqlState] {
             if state == "23505" { return AppError.conflict(psql.serverInfo?[.detail] ?? "duplicate value") }

@@ -115,6 +115,19 @@ final class PostgresEngineTests: XCTestCase {
         XCTAssertEqual(stored, 0)
     }
 
+    func testABodyThatKeepsLosingItsConnectionEndsInAClearErrorAfterBoundedReruns() async throws {
+        let (database, admin) = try await scratchDatabases()
+        defer { database.close(); admin.close() }
+        let attempts = NIOLockedValueBox(0)
+        let logger = TestSystem.quietLogger()
+        await XCTAssertThrowsAppError(.unavailable, try await database.transaction { connection in
+            attempts.withLockedValue { $0 += 1 }
+            try await connection.close()
+            return try await connection.rows("SELECT 1", logger: logger)
+        }, containing: "PostgreSQL unreachable")
+        XCTAssertEqual(attempts.withLockedValue { $0 }, database.maximumConnections + 2, "one run, then one rerun per pooled connection")
+    }
+
     /// A fresh database for `PostgresDatabase` itself, and a second pool on it to end sessions with.
     private func scratchDatabases() async throws -> (PostgresDatabase, admin: PostgresDatabase) {
         let fresh = try await TestEngine.freshDatabase()
