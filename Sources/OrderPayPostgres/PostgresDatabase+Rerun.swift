@@ -29,10 +29,19 @@ extension PostgresDatabase {
             case .commit(let cause): return rule == .ifUncommitted && cause is ClosedBeforeSending
             }
         }
-        guard let psql = error as? PSQLError else { return false }
-        // Raised when a statement is handed to a connection already closing: it was never sent.
-        if psql.code == .clientClosedConnection { return true }
-        return rule != .ifNeverSent && isConnectionLoss(psql)
+        // Not PSQLError.clientClosedConnection for writes: besides a statement handed to a
+        // connection already closing, it is what one in flight gets when its connection is closed
+        // under it, and that one may have been applied.
+        return rule != .ifNeverSent && isConnectionLoss(error)
+    }
+
+    /// Failed before anything reached the server.
+    static func neverSent(_ error: Error) -> Bool {
+        switch error {
+        case is ClosedBeforeSending, is NoConnection: return true
+        case TransactionFailure.begin(let cause), TransactionFailure.commit(let cause): return cause is ClosedBeforeSending
+        default: return false
+        }
     }
 
     static func isConnectionLoss(_ error: Error) -> Bool {
@@ -64,6 +73,11 @@ extension PostgresConnection {
 
 /// A statement not sent because its connection had closed.
 struct ClosedBeforeSending: Error {}
+
+/// The pool gave no connection at all.
+struct NoConnection: Error {
+    let underlying: Error
+}
 
 /// Which step of a transaction failed, which decides whether it can have committed.
 enum TransactionFailure: Error {

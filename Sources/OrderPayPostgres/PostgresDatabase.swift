@@ -9,7 +9,7 @@ import PostgresNIO
 public final class PostgresDatabase: @unchecked Sendable {
     public let location: PostgresLocation
     let logger: Logger
-    public let maximumConnections: Int
+    let maximumConnections: Int
     private let lock = NSLock()
     private var pool: (client: PostgresClient, run: Task<Void, Never>)?
     private var closed = false
@@ -97,9 +97,13 @@ public final class PostgresDatabase: @unchecked Sendable {
             do {
                 value = try await body(connection)
             } catch {
-                // A connection that dropped needs none (the server rolled back), and may be
-                // closing already.
-                if !connection.isClosed && !Self.isConnectionLoss(error) { _ = try? await connection.queryIfOpen("ROLLBACK", logger: logger) }
+                if connection.isClosed || Self.isConnectionLoss(error) {
+                    // No ROLLBACK on a dropped connection (the server rolled back); closed for
+                    // good, so it never goes back to the pool mid-transaction.
+                    let closing: EventLoopFuture<Void> = connection.close(); _ = closing
+                } else {
+                    _ = try? await connection.queryIfOpen("ROLLBACK", logger: logger)
+                }
                 throw TransactionFailure.body(error)
             }
             do { try await connection.queryIfOpen("COMMIT", logger: logger) } catch { throw TransactionFailure.commit(error) }
@@ -112,15 +116,16 @@ public final class PostgresDatabase: @unchecked Sendable {
     /// may hold (after a restart of the server each of them may be found dead only when used).
     public func withConnection<T>(rerun: Rerun = .ifNeverSent,
                                   _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
-        var reruns = 0
+        var reruns = 0, lostMidStatement = 0
         while true {
             let client = self.client
             do {
                 return try await lease(client, body)
-            } catch let error where reruns <= maximumConnections && Self.mayRerun(after: error, rerun) && isCurrent(client) {
+            } catch let error where reruns <= maximumConnections && mayRerun(after: error, rerun, on: client, lostMidStatement: lostMidStatement) {
+                if !Self.neverSent(error) { lostMidStatement += 1 }
                 // The pool hears of a closed connection on its own task: give it a moment, or
                 // it may hand the same one over again.
-                try await Task.sleep(for: .milliseconds(min(50, 1 << reruns)))
+                try? await Task.sleep(for: .milliseconds(min(50, 1 << reruns)))
                 reruns += 1
             } catch let error as AppError {
                 throw error
@@ -140,22 +145,35 @@ public final class PostgresDatabase: @unchecked Sendable {
             // A statement stuck on its connection: close that one. Still waiting for a connection:
             // a pool that hands out none (the server restarted under it) is replaced. Not both:
             // replacing the pool fails every statement in flight on it.
-            if let connection = leased.connection {
-                let closing: EventLoopFuture<Void> = connection.close(); _ = closing
-            } else {
-                self?.resetPool(ifStill: client)
-            }
+            if leased.everHeld { leased.closeIfHeld() } else { self?.resetPool(ifStill: client) }
         }) {
-            try await client.withConnection { connection in
-                leased.connection = connection
-                defer { leased.connection = nil }
-                return try await body(connection)
+            do {
+                return try await client.withConnection { connection in
+                    leased.hold(connection)
+                    defer { leased.release() }
+                    return try await body(connection)
+                }
+            } catch where !leased.everHeld {
+                // The pool's own refusal (shut down by a reset, or no connection for a minute).
+                throw NoConnection(underlying: error)
             }
         }
     }
 
-    /// Still the pool in use: a reset or a close fails in-flight statements with errors that
-    /// look like a dropped connection, and those must not run again.
+    /// Whether a failed body may run again on a fresh connection from `client`'s pool.
+    private func mayRerun(after error: Error, _ rule: Rerun, on client: PostgresClient, lostMidStatement: Int) -> Bool {
+        if error is NoConnection {
+            // Nothing was sent; worth another try only if the pool was replaced meanwhile.
+            return lock.withLock { !closed && pool?.client !== client }
+        }
+        // A reset or a close fails in-flight statements with errors that look like a dropped
+        // connection, and those must not run again.
+        guard isCurrent(client), Self.mayRerun(after: error, rule) else { return false }
+        // A statement that ended its own session (crashing the server, say) is not sent a fourth time.
+        return Self.neverSent(error) || lostMidStatement < 3
+    }
+
+    /// Still the pool in use.
     private func isCurrent(_ client: PostgresClient) -> Bool {
         lock.withLock { !closed && pool?.client === client }
     }
@@ -234,6 +252,7 @@ enum PostgresErrors {
     /// Unique violations are conflicts; losing the server is unavailable; the rest stay as they are.
     static func translate(_ error: Error) -> Error {
         if error is ClosedBeforeSending { return AppError(.unavailable, "PostgreSQL unreachable: the connection closed") }
+        if let refused = error as? NoConnection { return AppError(.unavailable, "PostgreSQL unreachable: no connection (\(describe(refused.underlying)))") }
         guard let psql = error as? PSQLError else { return error }
         if let state = psql.serverInfo?[.sqlState] {
             if state == "23505" { return AppError.conflict(psql.serverInfo?[.detail] ?? "duplicate value") }
@@ -304,10 +323,19 @@ final class OnceResult<T>: @unchecked Sendable {
 /// The connection a deadline-bound call holds, if it got one yet.
 final class LeasedConnection: @unchecked Sendable {
     private let lock = NSLock()
-    private var value: PostgresConnection?
-    var connection: PostgresConnection? {
-        get { lock.withLock { value } }
-        set { lock.withLock { value = newValue } }
+    private var held: PostgresConnection?
+    private var heldOnce = false
+
+    func hold(_ connection: PostgresConnection) { lock.withLock { held = connection; heldOnce = true } }
+    func release() { lock.withLock { held = nil } }
+    var everHeld: Bool { lock.withLock { heldOnce } }
+
+    /// Closes the held connection, if still held. Under the lock: once the call has handed it
+    /// back to the pool, another caller's statement on it must not be cut off.
+    func closeIfHeld() {
+        lock.withLock {
+            if let held { let closing: EventLoopFuture<Void> = held.close(); _ = closing }
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import NIOConcurrencyHelpers
+import NIOCore
 import OrderPayCore
 import OrderPayEmbedded
 import OrderPayPostgres
@@ -125,7 +126,45 @@ final class PostgresEngineTests: XCTestCase {
             try await connection.close()
             return try await connection.rows("SELECT 1", logger: logger)
         }, containing: "PostgreSQL unreachable")
-        XCTAssertEqual(attempts.withLockedValue { $0 }, database.maximumConnections + 2, "one run, then one rerun per pooled connection")
+        XCTAssertEqual(attempts.withLockedValue { $0 }, 4, "one run, then three more for a connection lost mid-transaction")
+    }
+
+    func testAWriteWhoseConnectionIsClosedUnderItIsNotRunAgain() async throws {
+        let (database, admin) = try await scratchDatabases()
+        defer { database.close(); admin.close() }
+        try await database.execute("CREATE TABLE notes (id SERIAL PRIMARY KEY)")
+        // Closing a connection fails the statement in flight on it with the same error as one
+        // handed to a connection already closed; but this one was sent, and the server applies it.
+        await XCTAssertThrowsAppError(.unavailable, try await database.withConnection { connection in
+            connection.eventLoop.scheduleTask(in: .milliseconds(200)) { let closing: EventLoopFuture<Void> = connection.close(); _ = closing }
+            return try await connection.rows("INSERT INTO notes SELECT FROM pg_sleep(0.5)", logger: TestSystem.quietLogger())
+        })
+        try await Task.sleep(for: .seconds(1))   // the server finishes the statement on its own
+        let stored = try await database.read("SELECT count(*)::int AS n FROM notes")[0].value("n", as: Int.self)
+        XCTAssertEqual(stored, 1, "applied once, not run again")
+    }
+
+    func testCallersWaitingOnAReplacedPoolAreServedByTheNewOne() async throws {
+        let fresh = try await TestEngine.freshDatabase()
+        let url = try XCTUnwrap(fresh)
+        let database = try await PostgresDatabase.connect(url, logger: TestSystem.quietLogger(), maximumConnections: 1)
+        defer { database.close() }
+        database.statementDeadline = .seconds(1)
+        // The only connection is held (outside any deadline); one caller waits for it past its
+        // deadline, whose expiry replaces the pool; another has just started waiting then.
+        let holder = Task {
+            try await database.client.withConnection { connection in
+                _ = try await connection.rows("SELECT pg_sleep(3)", logger: TestSystem.quietLogger())
+            }
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        let firstWaiter = Task { try await database.read("SELECT 1 AS one") }
+        try await Task.sleep(for: .milliseconds(800))
+        let lateWaiter = Task { try await database.read("SELECT 1 AS one")[0].value("one", as: Int.self) }
+        await XCTAssertThrowsAppError(.unavailable, try await firstWaiter.value, containing: "did not answer")
+        let one = try await lateWaiter.value
+        XCTAssertEqual(one, 1)
+        _ = try? await holder.value
     }
 
     /// A fresh database for `PostgresDatabase` itself, and a second pool on it to end sessions with.
