@@ -16,7 +16,7 @@ extension PostgresDatabase {
         case ifUncommitted
     }
 
-    static func mayRerun(after error: Error, _ rule: Rerun) -> Bool {
+    static func ruleAllowsRerun(after error: Error, _ rule: Rerun) -> Bool {
         // The statement never left: whatever ran before it on that connection either was a read,
         // or is in a transaction the server rolled back, or (the only multi-statement body outside
         // a transaction, the raw-commit benchmark) may start over.

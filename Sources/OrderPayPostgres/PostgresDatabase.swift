@@ -168,7 +168,7 @@ public final class PostgresDatabase: @unchecked Sendable {
         }
         // A reset or a close fails in-flight statements with errors that look like a dropped
         // connection, and those must not run again.
-        guard isCurrent(client), Self.mayRerun(after: error, rule) else { return false }
+        guard isCurrent(client), Self.ruleAllowsRerun(after: error, rule) else { return false }
         // A statement that ended its own session (crashing the server, say) is not sent a fourth time.
         return Self.neverSent(error) || lostMidStatement < 3
     }
