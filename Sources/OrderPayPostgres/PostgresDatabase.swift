@@ -127,12 +127,8 @@ public final class PostgresDatabase: @unchecked Sendable {
                 // it may hand the same one over again.
                 try? await Task.sleep(for: .milliseconds(min(50, 1 << reruns)))
                 reruns += 1
-            } catch let error as AppError {
-                throw error
             } catch is TimeoutError {
                 throw AppError(.unavailable, "PostgreSQL did not answer within \(statementDeadline); the connection was dropped")
-            } catch let error as TransactionFailure {
-                throw PostgresErrors.translate(error.cause)
             } catch {
                 throw PostgresErrors.translate(error)
             }
@@ -251,6 +247,7 @@ enum PostgresErrors {
 
     /// Unique violations are conflicts; losing the server is unavailable; the rest stay as they are.
     static func translate(_ error: Error) -> Error {
+        if let failed = error as? TransactionFailure { return translate(failed.cause) }
         if error is ClosedBeforeSending { return AppError(.unavailable, "PostgreSQL unreachable: the connection closed") }
         if let refused = error as? NoConnection { return AppError(.unavailable, "PostgreSQL unreachable: no connection (\(describe(refused.underlying)))") }
         guard let psql = error as? PSQLError else { return error }
