@@ -15,8 +15,13 @@ final class UpstreamPool: @unchecked Sendable {
     let allocator = ByteBufferAllocator()
     /// The upstream timeouts of this loop's exchanges.
     let deadlines: LoopDeadlines
-    /// Idle connections by instance address, most recently used last.
-    private var idle: [String: [UpstreamConnection]] = [:]
+    /// Idle connections by instance address, most recently used last. A class per instance, so
+    /// taking and returning one changes its list in place: through the dictionary's modify
+    /// accessor each `popLast` and `append` cost heap allocations, on every proxied request.
+    private final class IdleList {
+        var connections: [UpstreamConnection] = []
+    }
+    private var idle: [String: IdleList] = [:]
     private var closed = false
 
     init(eventLoop: EventLoop, connectTimeout: TimeAmount, upstreamTimeout: TimeAmount, maxIdlePerInstance: Int,
@@ -34,12 +39,14 @@ final class UpstreamPool: @unchecked Sendable {
     func take(_ endpoint: ServiceDirectory.Endpoint) -> UpstreamConnection? {
         eventLoop.assertInEventLoop()
         let now = NIODeadline.now()
-        while let connection = idle[endpoint.authority]?.popLast() {
+        guard let list = idle[endpoint.authority] else { return nil }
+        while let connection = list.connections.popLast() {
             guard connection.isOpen else { continue }
             if now < connection.idleSince + maxIdleAge { return connection }
             // The most recently used one is too old, so are the others.
             connection.close()
-            for stale in idle.removeValue(forKey: endpoint.authority) ?? [] { stale.close() }
+            for stale in list.connections { stale.close() }
+            list.connections.removeAll()
         }
         return nil
     }
@@ -67,24 +74,29 @@ final class UpstreamPool: @unchecked Sendable {
     /// Keeps a connection whose response ended for the next request, unless enough are idle.
     func release(_ connection: UpstreamConnection) {
         eventLoop.assertInEventLoop()
-        guard !closed, connection.isOpen, idle[connection.key, default: []].count < maxIdlePerInstance else {
+        let list = idle[connection.key] ?? {
+            let list = IdleList()
+            idle[connection.key] = list
+            return list
+        }()
+        guard !closed, connection.isOpen, list.connections.count < maxIdlePerInstance else {
             connection.close()
             return
         }
         connection.idleSince = .now()
-        idle[connection.key, default: []].append(connection)
+        list.connections.append(connection)
     }
 
     /// An idle connection the instance closed (it stopped, or timed the connection out).
     func forget(_ connection: UpstreamConnection) {
-        idle[connection.key]?.removeAll { $0 === connection }
+        idle[connection.key]?.connections.removeAll { $0 === connection }
     }
 
     /// Closes the idle connections; connections in use close when their exchange ends.
     func close() {
         eventLoop.assertInEventLoop()
         closed = true
-        let all = idle.values.flatMap { $0 }
+        let all = idle.values.flatMap(\.connections)
         idle = [:]
         for connection in all { connection.close() }
     }

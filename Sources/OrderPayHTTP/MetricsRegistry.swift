@@ -27,8 +27,14 @@ public final class MetricsRegistry: @unchecked Sendable {
         var sum = 0.0
     }
 
+    /// A key's histogram, changed in place under the lock: copied out of the dictionary and
+    /// stored back, its bucket array was copied too, a heap allocation on every request.
+    private final class HistogramCell {
+        var histogram = Histogram()
+    }
+
     private let lock = NSLock()
-    private var requests: [RequestKey: Histogram] = [:]
+    private var requests: [RequestKey: HistogramCell] = [:]
 
     public init() {}
 
@@ -45,18 +51,21 @@ public final class MetricsRegistry: @unchecked Sendable {
     public func recordRequest(method: String, route: String, status: Int, seconds: Double) {
         let key = RequestKey(route: route, method: method, status: status)
         lock.withLock {
-            var histogram = requests[key] ?? Histogram()
-            histogram.count += 1
-            histogram.sum += seconds
-            for (index, bound) in Self.latencyBuckets.enumerated() where seconds <= bound { histogram.buckets[index] += 1 }
-            requests[key] = histogram
+            let cell = requests[key] ?? {
+                let cell = HistogramCell()
+                requests[key] = cell
+                return cell
+            }()
+            cell.histogram.count += 1
+            cell.histogram.sum += seconds
+            for (index, bound) in Self.latencyBuckets.enumerated() where seconds <= bound { cell.histogram.buckets[index] += 1 }
         }
     }
 
     /// The request families followed by every gauge (a gauge that fails to read is reported as a
     /// comment, so one broken source does not hide the rest).
     public func render(gauges: [MetricGauge]) async -> String {
-        let snapshot = lock.withLock { requests }.sorted { $0.key < $1.key }
+        let snapshot = lock.withLock { requests.map { (key: $0.key, value: $0.value.histogram) } }.sorted { $0.key < $1.key }
         var out = "# HELP http_requests_total HTTP requests handled, by route, method and status.\n"
         out += "# TYPE http_requests_total counter\n"
         for (key, histogram) in snapshot { out += "http_requests_total{\(key.labels)} \(histogram.count)\n" }
