@@ -84,7 +84,7 @@ public final class EmbeddedBackend: Backend, @unchecked Sendable {
     public func placeOrder(_ order: OrderPayConsole.NewOrder) async throws -> Order {
         let request = PlaceOrderRequest(items: order.items, shippingAddress: order.shippingAddress,
                                         paymentMethod: order.paymentMethod, paymentToken: order.paymentToken)
-        return try await system.placeOrder(by: actor, forCustomer: order.userId, request)
+        return try await system.orders.place(actor: actor, forUser: order.userId, request)
     }
 
     public func retryPayment(id: Int64, token: String?) async throws -> Payment {

@@ -94,6 +94,15 @@ public struct Validator {
         check(!text.containsControlCharacters, field, "\(field) must not contain control characters")
     }
 
+    /// A reason people will read (an order's history, its events, the console): trimmed,
+    /// 1–500 characters, no control characters.
+    public static func reason(_ text: String) throws -> String {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty, trimmed.count <= 500 else { throw AppError.validation("reason must be 1–500 characters", field: "reason") }
+        guard !trimmed.containsControlCharacters else { throw AppError.validation("reason must not contain control characters", field: "reason") }
+        return trimmed
+    }
+
     public func throwIfInvalid(_ summary: String = "the request has invalid fields") throws {
         guard !errors.isEmpty else { return }
         let message = errors.count == 1 ? errors[0].message : summary
@@ -106,4 +115,13 @@ extension StringProtocol {
     public var containsControlCharacters: Bool {
         unicodeScalars.contains { $0.properties.generalCategory == .control }
     }
+}
+
+extension String {
+    /// The string as an error message quotes a refused value: at most 64 characters (then "…"),
+    /// so a huge value does not come back whole.
+    public var echoed: String { clipped(to: 64) }
+
+    /// At most `limit` characters, then "…" if there was more.
+    public func clipped(to limit: Int) -> String { count <= limit ? self : prefix(limit) + "…" }
 }

@@ -73,14 +73,14 @@ extension Money: Codable {
         // A string such as "19.99" is accepted too, so clients that avoid JSON numbers for money work.
         if let text = try? container.decode(String.self) {
             guard let money = Money(text) else {
-                throw DecodingError.dataCorruptedError(in: container, debugDescription: "'\(text)' is not an amount with at most two decimals")
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "'\(text.echoed)' is not an amount with at most two decimals")
             }
             self = money
             return
         }
         let decimal = try container.decode(Decimal.self)
         guard let money = Money(exactly: decimal) else {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: "\(decimal) is not an amount with at most two decimals")
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "\(decimal.description.echoed) is not an amount with at most two decimals")
         }
         self = money
     }

@@ -11,6 +11,19 @@ public enum Role: String, Codable, CaseIterable, Sendable, Comparable {
         let upper = text.uppercased()
         self.init(rawValue: upper.hasPrefix("ROLE_") ? upper : "ROLE_" + upper)
     }
+
+    /// Loosely, as `init(loose:)`, wherever a role is read (a new user's roles, a roles change);
+    /// written always as `ROLE_…`.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let text = try container.decode(String.self)
+        guard let role = Role(loose: text) else {
+            // Worded as Foundation words an unknown case, which the HTTP layer turns into
+            // "unknown value '…'; expected one of …".
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "Cannot initialize Role from invalid String value \(text)")
+        }
+        self = role
+    }
 }
 
 public enum UserStatus: String, Codable, CaseIterable, Sendable {

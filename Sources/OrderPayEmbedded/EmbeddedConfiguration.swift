@@ -38,6 +38,9 @@ public struct EmbeddedConfiguration: Sendable {
     public var services: Set<ServiceKind> = Set(ServiceKind.allCases)
     /// Where registration goes; nil: the registry in the data dir.
     public var registrar: (any ServiceRegistrar)?
+    /// Where the order service checks the account an admin places an order for; nil: the auth
+    /// store in this process (`orderpay serve orders` asks the auth service instead).
+    public var accounts: (any AccountDirectory)?
     /// The address this process's services are reachable at, as registered.
     public var advertisedHost = "in-process"
     public var advertisedPort = 0

@@ -40,7 +40,8 @@ public final class EmbeddedSystem: @unchecked Sendable {
 
         auth = AuthService(repository: stores.auth, tokens: TokenService(secret: try configuration.resolveJWTSecret(), clock: clock),
                            clock: clock, bcryptCost: configuration.bcryptCost, passwordGate: configuration.passwordGate)
-        orders = OrderService(repository: stores.orders, clock: clock, logger: logger)
+        orders = OrderService(repository: stores.orders, accounts: configuration.accounts ?? LocalAccountDirectory(stores.auth),
+                              clock: clock, logger: logger)
         payments = PaymentService(repository: stores.payments, processor: configuration.processor, clock: clock,
                                   chargeConcurrency: configuration.chargeConcurrency, logger: logger)
         registry = RegistryService(repository: stores.registry, clock: clock, leaseDuration: configuration.leaseDuration,

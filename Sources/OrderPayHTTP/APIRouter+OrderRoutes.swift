@@ -20,7 +20,8 @@ public func addOrderRoutes(to api: APIRouter, orders: OrderService, tokens: Toke
                            headers: [ParameterDoc("Idempotency-Key", "makes retries of this request safe (1–200 visible ASCII characters)")])) { request, context in
         let body = try await request.decodeJSON(PlaceOrderRequest.self, context: context)
         let placed = try await orders.placeWithOutcome(actor: try context.requireActor(), forUser: try request.queryInt64("userId"), body,
-                                                       idempotencyKey: request.headers[.idempotencyKey], traceId: context.traceId)
+                                                       idempotencyKey: request.headers[.idempotencyKey], traceId: context.traceId,
+                                                       callerToken: context.bearerToken)
         return try .json(placed.order, status: placed.created ? .created : .ok)
     }
     api.on(RouteDescriptor(method: .get, path: base, tag: tag, summary: "The caller's orders, newest first (admins: everyone's)",

@@ -16,7 +16,7 @@ public func addUserRoutes(to api: APIRouter, auth: AuthService, tokens: TokenSer
                            ])) { request, context in
         let role = try request.query("role").map { text in
             guard let role = Role(loose: text) else {
-                throw HTTPProblem.badRequest("query parameter 'role' must be one of ROLE_USER, ROLE_ADMIN, not '\(echo(text))'", field: "role")
+                throw HTTPProblem.badRequest("query parameter 'role' must be one of ROLE_USER, ROLE_ADMIN, not '\(text.echoed)'", field: "role")
             }
             return role
         }

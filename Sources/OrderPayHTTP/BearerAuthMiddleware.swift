@@ -26,7 +26,9 @@ public struct BearerAuthMiddleware: RouterMiddleware {
             throw AppError.unauthorized("the Authorization header must be 'Bearer <token>'")
         }
         var context = context
-        context.actor = try await tokens.verify(String(parts[1].trimmingHTTPWhitespace()), requiring: role)
+        let token = String(parts[1].trimmingHTTPWhitespace())
+        context.actor = try await tokens.verify(token, requiring: role)
+        context.bearerToken = token
         if let actor = context.actor { context.logger[metadataKey: "actor"] = .string(actor.email) }
         return try await next(request, context)
     }

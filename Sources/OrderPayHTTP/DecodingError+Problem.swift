@@ -55,11 +55,11 @@ extension DecodingError {
     /// Foundation's wording for an unknown enum case names the Swift type; say the value and the
     /// accepted ones instead.
     private static func readable(_ text: String) -> String {
-        guard let range = text.range(of: " from invalid String value ") else { return text }
+        guard let range = text.range(of: " from invalid String value ") else { return text.clipped(to: 200) }
         let value = text[range.upperBound...]
         let typeName = text[..<range.lowerBound].replacingOccurrences(of: "Cannot initialize ", with: "")
-        guard let allowed = allowedValues[typeName] else { return "unknown value '\(value)'" }
-        return "unknown value '\(value)'; expected one of \(allowed.joined(separator: ", "))"
+        guard let allowed = allowedValues[typeName] else { return "unknown value '\(String(value).echoed)'" }
+        return "unknown value '\(String(value).echoed)'; expected one of \(allowed.joined(separator: ", "))"
     }
 
     static let allowedValues: [String: [String]] = [
@@ -73,8 +73,8 @@ extension DecodingError {
 
     private static func underlying(_ context: Context) -> String {
         if let error = context.underlyingError as NSError?, let text = error.userInfo[NSDebugDescriptionErrorKey] as? String {
-            return text
+            return text.clipped(to: 200)
         }
-        return context.debugDescription
+        return context.debugDescription.clipped(to: 200)
     }
 }

@@ -16,7 +16,8 @@ enum JSONNumberProbe {
             tree = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
         } catch {
             let reason = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "malformed"
-            return .badRequest("request body is not valid JSON: \(reason)")
+            // The parser's message can quote a whole number or string of the body.
+            return .badRequest("request body is not valid JSON: \(reason.clipped(to: 200))")
         }
         for path in suspiciousNumbers(in: tree, at: []).prefix(20) {
             guard let patched = try? JSONSerialization.data(withJSONObject: replacing(tree, at: path[...]), options: [.fragmentsAllowed])

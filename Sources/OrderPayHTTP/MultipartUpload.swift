@@ -28,7 +28,7 @@ struct MultipartUpload {
         let named = parts.filter { $0.fieldName == field }
         if named.count > 1 { throw HTTPProblem.badRequest("send exactly one '\(field)' field, not \(named.count)", field: field) }
         guard let part = named.first else {
-            let others = parts.map { "'\($0.fieldName)'" }.joined(separator: ", ")
+            let others = parts.prefix(5).map { "'\($0.fieldName.echoed)'" }.joined(separator: ", ") + (parts.count > 5 ? ", …" : "")
             throw HTTPProblem.badRequest(parts.isEmpty ? "the multipart body has no complete part"
                                                        : "expected one file field named '\(field)', not \(others)", field: field)
         }
@@ -94,7 +94,7 @@ struct MultipartUpload {
         do {
             try parser.execute(buffer)
         } catch {
-            throw HTTPProblem.badRequest("the multipart body is malformed (boundary '\(boundary)')")
+            throw HTTPProblem.badRequest("the multipart body is malformed (boundary '\(boundary.echoed)')")
         }
         if parts.count > maxParts { throw HTTPProblem.badRequest("the multipart body has more than \(maxParts) parts") }
         return parts

@@ -8,6 +8,8 @@ public struct OrderPayRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The verified caller; nil on public routes.
     public var actor: Actor?
+    /// The caller's bearer token, passed on when this service asks another on the caller's behalf.
+    public var bearerToken: String?
     /// `X-Request-Id`: the caller's if it sent a sane one, else generated.
     public var requestId: String
     /// W3C trace context of this request (the caller's trace, or a new one).
@@ -16,6 +18,7 @@ public struct OrderPayRequestContext: RequestContext {
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         actor = nil
+        bearerToken = nil
         requestId = ""
         trace = TraceContext.generate()
     }

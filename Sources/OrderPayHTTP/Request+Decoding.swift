@@ -46,7 +46,7 @@ extension Request {
             throw HTTPProblem.badRequest("request body could not be decoded: \(error)")
         }
         if let key = JSONDuplicateKeys.first(in: data) {
-            throw HTTPProblem.badRequest("field '\(key)' appears twice in one object; send each field once", field: key)
+            throw HTTPProblem.badRequest("field '\(key.echoed)' appears twice in one object; send each field once", field: key.echoed)
         }
         return value
     }

@@ -50,7 +50,7 @@ extension OrderPayRequestContext {
     func pathID(_ name: String = "id") throws -> Int64 {
         let text = parameters.get(name) ?? ""
         guard let value = Int64(text), value > 0 else {
-            throw HTTPProblem.badRequest("path parameter '\(name)' must be a positive integer, not '\(echo(text))'", field: name)
+            throw HTTPProblem.badRequest("path parameter '\(name)' must be a positive integer, not '\(text.echoed)'", field: name)
         }
         return value
     }
@@ -67,11 +67,5 @@ where E.RawValue == String {
         return value
     }
     let allowed = E.allCases.map(\.rawValue).joined(separator: ", ")
-    throw HTTPProblem.badRequest("\(name) must be one of \(allowed), not '\(echo(text))'", field: field)
-}
-
-/// A refused value as an error message quotes it: at most 64 characters, so a huge value does
-/// not come back whole.
-func echo(_ value: String) -> String {
-    value.count <= 64 ? value : value.prefix(64) + "…"
+    throw HTTPProblem.badRequest("\(name) must be one of \(allowed), not '\(text.echoed)'", field: field)
 }

@@ -15,32 +15,10 @@ public struct RefreshTokenRequest: Codable, Sendable, Equatable {
     public init(refreshToken: String) { self.refreshToken = refreshToken }
 }
 
-/// Roles as `ROLE_ADMIN` or the short `admin`; an unknown role is a 400 naming `roles[i]`.
+/// Roles as `ROLE_ADMIN` or the short `admin` (see `Role`); an unknown role is a 400 naming `roles[i]`.
 public struct ChangeRolesRequest: Codable, Sendable, Equatable {
     public var roles: [Role]
     public init(roles: [Role]) { self.roles = roles }
-
-    enum CodingKeys: String, CodingKey { case roles }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        let names = try container.decode([String].self, forKey: .roles)
-        roles = try names.enumerated().map { index, text in
-            guard let role = Role(loose: text) else {
-                throw DecodingError.dataCorrupted(.init(codingPath: container.codingPath + [CodingKeys.roles, IndexKey(index)],
-                                                        debugDescription: "Cannot initialize Role from invalid String value \(text)"))
-            }
-            return role
-        }
-    }
-
-    private struct IndexKey: CodingKey {
-        let intValue: Int?
-        var stringValue: String { "Index \(intValue ?? 0)" }
-        init(_ index: Int) { intValue = index }
-        init?(intValue: Int) { self.intValue = intValue }
-        init?(stringValue: String) { nil }
-    }
 }
 
 public struct ChangeStatusRequest: Codable, Sendable, Equatable {

@@ -61,6 +61,7 @@ extension PostgresConnection {
     /// channel without a promise, so one written after the channel closed (the server ended the
     /// session between two statements, and SwiftNIO saw the socket close) never completes and
     /// would hold its caller and its pooled connection until the statement deadline.
+    @discardableResult
     public func queryIfOpen(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence {
         guard !isClosed else { throw ClosedBeforeSending() }
         return try await self.query(query, logger: logger)

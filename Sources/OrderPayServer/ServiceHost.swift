@@ -65,6 +65,7 @@ public final class ServiceHost: @unchecked Sendable {
                 throw AppError(.unavailable, "registry at \(url) is unreachable; start it first (orderpay serve registry) or pass --registry URL")
             }
             configuration.registrar = client
+            configuration.accounts = RemoteAccountDirectory(registry: client)
         }
         let system = try await EmbeddedSystem.start(configuration, logger: logger)
         let tokens = TokenService(secret: try configuration.resolveJWTSecret(), clock: configuration.clock)

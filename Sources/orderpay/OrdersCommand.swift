@@ -31,7 +31,7 @@ struct OrdersCommand: AsyncParsableCommand {
                 let method = try parseEnum(self.method, PaymentMethod.self, field: "method")
                 guard let owner = try await system.auth.user(email: user) else { throw AppError.notFound("no user with email \(user)") }
                 let request = PlaceOrderRequest(items: parsedItems, shippingAddress: address, paymentMethod: method, paymentToken: token)
-                var order = try await system.placeOrder(by: cliOperator, forCustomer: owner.id, request, idempotencyKey: idempotencyKey)
+                var order = try await system.orders.place(actor: cliOperator, forUser: owner.id, request, idempotencyKey: idempotencyKey)
                 if wait { order = try await system.waitForOrder(id: order.id, actor: cliOperator, timeout: .seconds(timeout)) }
                 try CLI.emit(order, options) { OrderText.detail(order) }
                 if wait, order.status == .failed { failure = "order \(order.id) FAILED: \(order.failureReason ?? "payment failed")" }

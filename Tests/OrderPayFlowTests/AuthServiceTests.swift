@@ -153,6 +153,14 @@ final class AuthServiceTests: XCTestCase {
         await assertFails(.validation, field: "profileImageUrl") {
             try await self.auth.updateProfile(actor: me, id: user.id, UpdateProfileRequest(profileImageUrl: "https://x/\u{7F}.png"))
         }
+        // A link a client may render as an image: http(s) with a host, or a path on this server.
+        for link in ["javascript:alert(1)", "data:text/html,<b>x</b>", "//evil.example/a.png", "https://", "ftp://x/a.png", "/a b.png"] {
+            await assertFails(.validation, field: "profileImageUrl") {
+                try await self.auth.updateProfile(actor: me, id: user.id, UpdateProfileRequest(profileImageUrl: link))
+            }
+        }
+        let own = try await auth.updateProfile(actor: me, id: user.id, UpdateProfileRequest(profileImageUrl: "/api/users/\(user.id)/profile-image"))
+        XCTAssertEqual(own.profileImageUrl, "/api/users/\(user.id)/profile-image")
 
         clock.advance(by: 10)
         let updated = try await auth.updateProfile(actor: me, id: user.id, UpdateProfileRequest(

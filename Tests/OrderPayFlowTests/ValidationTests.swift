@@ -6,6 +6,41 @@ import XCTest
 
 /// Every bad input gets a clear error of the right kind, and nothing is written.
 final class ValidationTests: XCTestCase {
+    /// An admin may place an order for another user only if that user has an active account: an
+    /// order for an id nobody has, or for a deleted or deactivated account, would be charged and
+    /// belong to no one who can see it.
+    func testAnAdminPlacesOrdersOnlyForActiveAccounts() async throws {
+        let t = try await TestSystem.make()
+        let orders = t.system.orders, auth = t.system.auth
+        for id: Int64 in [424_242, 0, -1] {
+            await XCTAssertThrowsAppError(.validation, try await orders.place(actor: t.admin, forUser: id, t.order()), containing: "user \(id) does not exist")
+        }
+        let placed = try await orders.place(actor: t.admin, forUser: t.other.id, t.order())
+        XCTAssertEqual(placed.userId, t.other.id)
+
+        _ = try await auth.setStatus(actor: t.admin, id: t.other.id, status: .inactive)
+        await XCTAssertThrowsAppError(.conflict, try await orders.place(actor: t.admin, forUser: t.other.id, t.order()), containing: "is INACTIVE")
+        try await auth.deleteUser(actor: t.admin, id: t.other.id)
+        await XCTAssertThrowsAppError(.conflict, try await orders.place(actor: t.admin, forUser: t.other.id, t.order()), containing: "is DELETED")
+        await assertEqual(try await orders.list(actor: t.admin).totalElements, 1)
+    }
+
+    /// A cancellation's reason is read by people (the history, the event, the console): the
+    /// same rule as a refund's.
+    func testACancellationReasonIsCheckedLikeARefundReason() async throws {
+        let t = try await TestSystem.make()
+        let order = try await t.system.orders.place(actor: t.customerActor, t.order(token: "tok_chargeDeclined"))
+        for reason in ["", "   ", "\u{1B}[31mred\u{1B}[0m", String(repeating: "r", count: 501)] {
+            await XCTAssertThrowsAppError(.validation, try await t.system.orders.cancel(actor: t.customerActor, id: order.id, reason: reason),
+                                          containing: "reason")
+        }
+        let cancelled = try await t.system.orders.cancel(actor: t.customerActor, id: order.id, reason: "  changed my mind  ")
+        XCTAssertEqual(cancelled.status, .cancelled)
+        let history = try await t.system.orders.history(actor: t.customerActor, orderId: order.id)
+        XCTAssertEqual(history.last?.reason, "changed my mind")
+        await t.stop()
+    }
+
     func testBadOrdersAreRefusedWithFieldErrors() async throws {
         let t = try await TestSystem.make()
         let orders = t.system.orders
@@ -82,6 +117,14 @@ final class ValidationTests: XCTestCase {
                                       containing: "sku must not contain control characters")
         await XCTAssertThrowsAppError(.validation, try await t.system.orders.createProduct(actor: t.admin, sku: "Z", name: "Bell\u{7}", unitPrice: Money("1.00")!),
                                       containing: "name must not contain control characters")
+        // A replaced product is trimmed as a new one is, so a padded SKU cannot pass as another.
+        var padded = t.mouse
+        padded.sku = " KB "
+        await XCTAssertThrowsAppError(.conflict, try await t.system.orders.updateProduct(actor: t.admin, padded))
+        padded.sku = " MS-2 "
+        padded.name = " Mouse 2 "
+        let renamed = try await t.system.orders.updateProduct(actor: t.admin, padded)
+        XCTAssertEqual([renamed.sku, renamed.name], ["MS-2", "Mouse 2"])
         await t.stop()
     }
 }

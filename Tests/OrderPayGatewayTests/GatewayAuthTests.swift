@@ -119,6 +119,29 @@ final class GatewayAuthTests: XCTestCase {
         }
     }
 
+    /// The order service keeps no accounts: it asks the auth service (found in the registry, with
+    /// the admin's own token) whether the user an admin orders for has an active account.
+    func testAnAdminsOrderForAnotherUserIsCheckedWithTheAuthService() async throws {
+        try await GatewayTestCluster.with { c in
+            let admin = try await c.token(c.admin)
+            let body = PlaceOrderRequest(items: [.init(productId: c.keyboard.id, quantity: 1)], shippingAddress: "1 Gateway Street")
+            try await c.call(.POST, "/api/orders?userId=999999", token: admin, body: body).problem(422, containing: "user 999999 does not exist")
+            let placed = try await c.call(.POST, "/api/orders?userId=\(c.other.id)", token: admin, body: body)
+            XCTAssertEqual(placed.status, 201, placed.text)
+            XCTAssertEqual(try placed.decode(Order.self).userId, c.other.id)
+
+            _ = try await c.host(.auth).system.auth.setStatus(actor: .system("test"), id: c.other.id, status: .locked)
+            try await c.call(.POST, "/api/orders?userId=\(c.other.id)", token: admin, body: body).problem(409, containing: "is LOCKED")
+
+            // Without the auth service the account cannot be checked, so nothing is placed.
+            await c.stopService(c.host(.auth))
+            try await c.call(.POST, "/api/orders?userId=\(c.customer.id)", token: admin, body: body)
+                .problem(503, containing: "no auth-service instance is up")
+            let orders = try await c.call(.GET, "/api/orders", token: admin).decode(Page<Order>.self)
+            XCTAssertEqual(orders.totalElements, 1)
+        }
+    }
+
     func testRefreshTokenReuseRevokesTheFamily() async throws {
         try await GatewayTestCluster.with { c in
             let first = try await c.login(c.customer)

@@ -130,6 +130,16 @@ final class OrderRoutesTests: XCTestCase {
                 let response = try await client.call(.post, "/api/orders", token: customer, json: body)
                 try response.problem(status, containing: detail)
             }
+            // A huge refused value is quoted, not echoed whole, wherever in the body it is.
+            let huge = String(repeating: "X", count: 100_000)
+            let digits = "1" + String(repeating: "0", count: 100_000)
+            for body in [#"{"items":[\#(item)],"shippingAddress":"x","paymentMethod":"\#(huge)","paymentToken":"tok_visa"}"#,
+                         #"{"items":[\#(item)],"shippingAddress":"x","paymentMethod":"PAYPAL","paymentToken":"tok_visa","\#(huge)":1,"\#(huge)":2}"#,
+                         #"{"items":[{"productId":\#(t.keyboard.id),"quantity":\#(digits)}],"shippingAddress":"x"}"#] {
+                let response = try await client.call(.post, "/api/orders", token: customer, json: body)
+                let problem = try response.problem(400)
+                XCTAssertLessThan(response.text.utf8.count, 2_000, String(problem.detail.prefix(300)))
+            }
             let enumProblem = try await client.call(.post, "/api/orders", token: customer,
                 json: #"{"items":[\#(item)],"shippingAddress":"x","paymentMethod":"BITCOIN","paymentToken":"tok_visa"}"#).problem(400)
             XCTAssertEqual(enumProblem.errors.map(\.field), ["paymentMethod"])

@@ -39,6 +39,11 @@ final class UserRoutesTests: XCTestCase {
             XCTAssertEqual(created.status, .created, created.text)
             let ops = try created.decode(User.self)
             XCTAssertEqual(ops.roles, [.admin])
+            // The short role names are accepted here too, as on the roles change.
+            let short = try await client.call(.post, "/api/users", token: admin,
+                                              json: #"{"email":"ops2@example.com","password":"password-4","name":"Ops Two","roles":["admin","user"]}"#)
+            XCTAssertEqual(short.status, .created, short.text)
+            XCTAssertEqual(try short.decode(User.self).roles, [.admin, .user])
 
             let roles = try await client.call(.put, "/api/users/\(ops.id)/roles", token: admin, json: #"{"roles":["user","ROLE_ADMIN"]}"#)
             XCTAssertEqual(try roles.decode(User.self).roles, [.admin, .user])

@@ -149,7 +149,11 @@ public final class AuthService: Sendable {
         if let name { Self.checkName(name, &v) }
         if let phone { v.check(phone.count <= 20, "phoneNumber", "phone number must be at most 20 characters") }
         if let address { v.check(address.count <= 500, "address", "address must be at most 500 characters") }
-        if let image { v.check(image.count <= 2048, "profileImageUrl", "profile image URL must be at most 2048 characters") }
+        if let image {
+            v.check(image.count <= 2048, "profileImageUrl", "profile image URL must be at most 2048 characters")
+            v.check(image.isEmpty || Self.isImageLink(image), "profileImageUrl",
+                    "profile image URL must be an http(s) URL or a path on this server (such as /api/users/\(id)/profile-image)")
+        }
         v.checkPrintable(phone, "phoneNumber")
         v.checkPrintable(address, "address")
         v.checkPrintable(image, "profileImageUrl")
@@ -158,6 +162,19 @@ public final class AuthService: Sendable {
         let changes = UserChanges(updatedAt: clock.now(), name: name, phoneNumber: phone.map(Self.nilIfEmpty),
                                   address: address.map(Self.nilIfEmpty), profileImageUrl: image.map(Self.nilIfEmpty))
         return try await update(id, changes)
+    }
+
+    /// A link a client may show as an image: http or https with a host, or a path on this server.
+    /// Not `javascript:`, `data:` or the like, which a client that renders it would run or embed.
+    static func isImageLink(_ text: String) -> Bool {
+        guard !text.contains(where: \.isWhitespace) else { return false }
+        if text.hasPrefix("/") { return !text.hasPrefix("//") }
+        let lowered = text.lowercased()
+        for scheme in ["https://", "http://"] where lowered.hasPrefix(scheme) {
+            let host = lowered.dropFirst(scheme.count).prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+            return !host.isEmpty
+        }
+        return false
     }
 
     /// Only the owner, who must prove they know the current password. Every refresh token of the

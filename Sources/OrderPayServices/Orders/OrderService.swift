@@ -8,13 +8,17 @@ public final class OrderService: Sendable {
     public static let maxQuantity = 999
 
     let repository: any OrderRepository
+    /// Who may own an order an admin places for someone else.
+    let accounts: any AccountDirectory
     /// The status changes this service commits, as they commit.
     public let statusFeed = OrderStatusFeed()
     let clock: any Clock
     let logger: Logger
 
-    public init(repository: any OrderRepository, clock: any Clock, logger: Logger = Logger(label: "orderpay.orders")) {
+    public init(repository: any OrderRepository, accounts: any AccountDirectory, clock: any Clock,
+                logger: Logger = Logger(label: "orderpay.orders")) {
         self.repository = repository
+        self.accounts = accounts
         self.clock = clock
         self.logger = logger
     }
@@ -42,6 +46,10 @@ public final class OrderService: Sendable {
         guard actor.isAdmin else { throw AppError.forbidden("only an admin can change products") }
         _ = try await self.product(id: product.id)
         try Self.validateProduct(sku: product.sku, name: product.name, unitPrice: product.unitPrice)
+        var product = product
+        // Trimmed as on create: " MS-002 " would otherwise slip past the SKU's uniqueness.
+        product.sku = product.sku.trimmingCharacters(in: .whitespaces)
+        product.name = product.name.trimmingCharacters(in: .whitespaces)
         return try await repository.updateProduct(product)
     }
 
@@ -60,14 +68,18 @@ public final class OrderService: Sendable {
     /// Validates, prices every item from the catalog (a client never sends a price) and writes the
     /// order with its `order-created` event in one transaction.
     public func place(actor: Actor, forUser userId: Int64? = nil, _ request: PlaceOrderRequest,
-                      idempotencyKey: String? = nil, traceId: String? = nil) async throws -> Order {
-        try await placeWithOutcome(actor: actor, forUser: userId, request, idempotencyKey: idempotencyKey, traceId: traceId).order
+                      idempotencyKey: String? = nil, traceId: String? = nil, callerToken: String? = nil) async throws -> Order {
+        try await placeWithOutcome(actor: actor, forUser: userId, request, idempotencyKey: idempotencyKey, traceId: traceId,
+                                   callerToken: callerToken).order
     }
 
     /// `place`, also saying whether the order was created now (false: an earlier order with the same
     /// idempotency key was returned), so HTTP can answer 201 or 200.
+    /// - Parameter callerToken: the caller's bearer token, for checking another user's account
+    ///   with the auth service (distributed mode).
     public func placeWithOutcome(actor: Actor, forUser userId: Int64? = nil, _ request: PlaceOrderRequest,
-                                 idempotencyKey: String? = nil, traceId: String? = nil) async throws -> (order: Order, created: Bool) {
+                                 idempotencyKey: String? = nil, traceId: String? = nil,
+                                 callerToken: String? = nil) async throws -> (order: Order, created: Bool) {
         guard let ownerId = userId ?? actor.userId else { throw AppError.validation("an order needs a user", field: "userId") }
         guard ownerId == actor.userId || actor.isAdmin else { throw AppError.forbidden("only an admin can place an order for another user") }
 
@@ -89,6 +101,7 @@ public final class OrderService: Sendable {
                     "Idempotency-Key must be 1–200 visible ASCII characters (no spaces)")
         }
         try v.throwIfInvalid()
+        if ownerId != actor.userId { try await checkOwner(ownerId, callerToken: callerToken) }
 
         let catalog = try await repository.products(ids: request.items.map(\.productId))
         var items: [OrderItem] = []
@@ -118,10 +131,20 @@ public final class OrderService: Sendable {
         if result.created { logger.info("order placed", metadata: ["orderId": "\(result.order.id)", "total": "\(result.order.totalAmount)"]) }
         if !result.created, let key = idempotencyKey, !Self.sameOrder(result.order, items: items, address: address, method: request.paymentMethod) {
             // Answering with the first order would tell the client its new order was placed.
-            throw AppError.validation("Idempotency-Key \(key) was already used for a different order (\(result.order.id)); use a new key for a new order",
+            throw AppError.validation("Idempotency-Key \(key.echoed) was already used for a different order (\(result.order.id)); use a new key for a new order",
                                       field: "Idempotency-Key")
         }
         return result
+    }
+
+    /// An order placed for someone else (an admin's, the CLI's, the console's) needs an account to
+    /// belong to, and an active one: a user placing their own order is vouched for by their token,
+    /// which a locked or deleted account cannot get.
+    private func checkOwner(_ id: Int64, callerToken: String?) async throws {
+        guard id > 0, let status = try await accounts.status(ofUser: id, callerToken: callerToken) else {
+            throw AppError.validation("user \(id) does not exist", field: "userId")
+        }
+        guard status == .active else { throw AppError.conflict("user \(id) is \(status.rawValue); only an ACTIVE user can place orders") }
     }
 
     /// Whether a replayed request asks for what the order holds: the same products in the same
@@ -161,6 +184,7 @@ public final class OrderService: Sendable {
     // MARK: Operator actions
 
     public func cancel(actor: Actor, id: Int64, reason: String? = nil) async throws -> Order {
+        let reason = try reason.map(Validator.reason)
         let order = try await order(actor: actor, id: id)
         if order.status == .paid {
             throw AppError.conflict("order \(id) is PAID: cancel it by refunding its payment")

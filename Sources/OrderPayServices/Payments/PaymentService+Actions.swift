@@ -44,9 +44,7 @@ extension PaymentService {
 
     /// Asks for a refund of a successful payment of a PAID order; an admin then processes it.
     public func initiateRefund(actor: Actor, id: Int64, reason: String) async throws -> Payment {
-        let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !trimmed.isEmpty, trimmed.count <= 500 else { throw AppError.validation("reason must be 1–500 characters", field: "reason") }
-        guard !trimmed.containsControlCharacters else { throw AppError.validation("reason must not contain control characters", field: "reason") }
+        let trimmed = try Validator.reason(reason)
         return try await change(actor: actor, id: id) { record, history, now in
             guard record.payment.status == .success else {
                 throw AppError.conflict("payment \(id) is \(record.payment.status.rawValue); only a SUCCESS payment can be refunded")
