@@ -20,23 +20,11 @@ public enum JSONResponses {
     /// errors[]}, the type a `urn:orderpay:problem:` URN), for the gateway's and the registry's
     /// own errors: a client reads one format whoever answered.
     static func problemData(status: Int, title: String, detail: String, errors: [AppError.FieldError] = []) -> Data {
-        let kind = AppError.Kind.allCases.first { $0.httpStatus == status }
         let body: [String: Any] = [
-            "type": "urn:orderpay:problem:" + (kind?.rawValue ?? slug(status)), "title": kind?.title ?? title,
+            "type": "urn:orderpay:problem:" + ProblemNames.slug(status: status), "title": ProblemNames.title(status: status, fallback: title),
             "status": status, "detail": detail, "errors": errors.map { ["field": $0.field, "message": $0.message] },
         ]
         return (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
-    }
-
-    /// The services' names for statuses that no AppError kind has.
-    private static func slug(_ status: Int) -> String {
-        switch status {
-        case 400: "bad-request"
-        case 405: "method-not-allowed"
-        case 413: "content-too-large"
-        case 415: "unsupported-media-type"
-        default: "http-\(status)"
-        }
     }
 
     public static func problem(_ error: AppError) -> Response {

@@ -23,8 +23,7 @@ public func addProfileImageRoutes(to api: APIRouter, auth: AuthService, tokens: 
         if current.status == .deleted { throw AppError.conflict("user \(id) is deleted") }
         let upload = try await MultipartUpload.file(named: "file", from: request, limit: store.maxBytes)
         guard let format = ImageFormat.detect(upload.bytes) else {
-            throw HTTPProblem(status: 415, title: "Unsupported media type", slug: "unsupported-media-type",
-                              detail: "the file\(upload.fileName.map { " '\($0.echoed)'" } ?? "") is not a PNG, JPEG or GIF image "
+            throw HTTPProblem(status: 415, detail: "the file\(upload.fileName.map { " '\($0.echoed)'" } ?? "") is not a PNG, JPEG or GIF image "
                                   + "(judged by its content, not its name or declared type)")
         }
         let bytes = upload.bytes

@@ -38,20 +38,17 @@ struct MultipartUpload {
     }
 
     static func tooLarge(_ limit: Int) -> HTTPProblem {
-        HTTPProblem(status: 413, title: "Content too large", slug: "content-too-large",
-                    detail: "the image must be at most \(limit) bytes (\(limit >> 20) MiB)")
+        HTTPProblem(status: 413, detail: "the image must be at most \(limit) bytes (\(limit >> 20) MiB)")
     }
 
     /// `multipart/form-data; boundary=…` (quoted or not), else 415 / 400.
     static func boundary(_ contentType: String?) throws -> String {
         guard let contentType else {
-            throw HTTPProblem(status: 415, title: "Unsupported media type", slug: "unsupported-media-type",
-                              detail: "request body must be multipart/form-data with a file field")
+            throw HTTPProblem(status: 415, detail: "request body must be multipart/form-data with a file field")
         }
         let parameters = contentType.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
         guard parameters.first?.lowercased() == "multipart/form-data" else {
-            throw HTTPProblem(status: 415, title: "Unsupported media type", slug: "unsupported-media-type",
-                              detail: "request body must be multipart/form-data, not \(contentType)")
+            throw HTTPProblem(status: 415, detail: "request body must be multipart/form-data, not \(contentType.echoed)")
         }
         let value = parameters.dropFirst().lazy.compactMap(Self.parameter).first { $0.name == "boundary" }?.value
         guard let value, !value.isEmpty, value.utf8.count <= 70 else {

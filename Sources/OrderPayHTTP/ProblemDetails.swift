@@ -16,11 +16,12 @@ public struct ProblemDetails: Codable, Sendable, Equatable {
 
     public static let contentType = "application/problem+json"
 
-    /// Problem types are URNs named after the error kind (`urn:orderpay:problem:validation`).
+    /// Problem types are URNs named after the error kind or status (`urn:orderpay:problem:validation`,
+    /// `…:not-found`; see `ProblemNames`).
     static func typeURI(_ slug: String) -> String { "urn:orderpay:problem:\(slug)" }
 
     public init(_ error: AppError) {
-        self.init(type: Self.typeURI(error.kind.rawValue), title: error.kind.title, status: error.kind.httpStatus,
+        self.init(type: Self.typeURI(error.kind.slug), title: error.kind.title, status: error.kind.httpStatus,
                   detail: error.message, errors: error.fieldErrors)
     }
 
@@ -51,14 +52,19 @@ public struct HTTPProblem: Error, Sendable, CustomStringConvertible {
         self.status = status; self.title = title; self.slug = slug; self.detail = detail; self.errors = errors
     }
 
+    /// Named as every OrderPay server names the status (`ProblemNames`).
+    public init(status: Int, detail: String, errors: [AppError.FieldError] = [], reasonPhrase: String = "") {
+        self.init(status: status, title: ProblemNames.title(status: status, fallback: reasonPhrase),
+                  slug: ProblemNames.slug(status: status), detail: detail, errors: errors)
+    }
+
     /// 400, naming the offending field both in the detail and in `errors`.
     public static func badRequest(_ detail: String, field: String? = nil) -> HTTPProblem {
-        HTTPProblem(status: 400, title: "Bad request", slug: "bad-request", detail: detail,
-                    errors: field.map { [AppError.FieldError(field: $0, message: detail)] } ?? [])
+        HTTPProblem(status: 400, detail: detail, errors: field.map { [AppError.FieldError(field: $0, message: detail)] } ?? [])
     }
 
     public static func notFound(_ detail: String) -> HTTPProblem {
-        HTTPProblem(status: 404, title: AppError.Kind.notFound.title, slug: AppError.Kind.notFound.rawValue, detail: detail)
+        HTTPProblem(status: 404, detail: detail)
     }
 
     public var description: String { "\(status) \(title): \(detail)" }

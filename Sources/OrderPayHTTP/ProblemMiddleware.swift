@@ -23,8 +23,7 @@ public struct ProblemMiddleware: RouterMiddleware {
                 return Self.response(for: error, request: request, context: context)
             }
             let allow = allowed.joined(separator: ", ")
-            return ProblemDetails(HTTPProblem(status: 405, title: "Method not allowed", slug: "method-not-allowed",
-                                              detail: "\(request.method.rawValue) is not allowed on \(request.uri.path) (allowed: \(allow))"))
+            return ProblemDetails(HTTPProblem(status: 405, detail: "\(request.method.rawValue) is not allowed on \(request.uri.path) (allowed: \(allow))"))
                 .response(headers: [.allow: allow])
         } catch {
             return Self.response(for: error, request: request, context: context)
@@ -65,11 +64,10 @@ public struct ProblemMiddleware: RouterMiddleware {
             problem = ProblemDetails(Self.problem(for: error, request: request))
         case let error as any HTTPResponseError:
             let status = error.status
-            problem = ProblemDetails(type: ProblemDetails.typeURI("http-\(status.code)"), title: status.reasonPhrase,
-                                     status: status.code, detail: status.reasonPhrase)
+            problem = ProblemDetails(HTTPProblem(status: status.code, detail: status.reasonPhrase, reasonPhrase: status.reasonPhrase))
         default:
             context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
-            problem = ProblemDetails(type: ProblemDetails.typeURI(AppError.Kind.internal.rawValue), title: AppError.Kind.internal.title,
+            problem = ProblemDetails(type: ProblemDetails.typeURI(AppError.Kind.internal.slug), title: AppError.Kind.internal.title,
                                      status: 500, detail: "an unexpected error occurred (request \(context.requestId))")
         }
         var headers: HTTPFields = [:]
@@ -85,10 +83,9 @@ public struct ProblemMiddleware: RouterMiddleware {
         case 404:
             return .notFound("no route for \(request.method.rawValue) \(request.uri.path)")
         case 413:
-            return HTTPProblem(status: 413, title: "Content too large", slug: "content-too-large", detail: error.body ?? "request body is too large")
+            return HTTPProblem(status: 413, detail: error.body ?? "request body is too large")
         default:
-            return HTTPProblem(status: status.code, title: status.reasonPhrase, slug: "http-\(status.code)",
-                               detail: error.body ?? status.reasonPhrase)
+            return HTTPProblem(status: status.code, detail: error.body ?? status.reasonPhrase, reasonPhrase: status.reasonPhrase)
         }
     }
 

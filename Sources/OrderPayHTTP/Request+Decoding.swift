@@ -15,16 +15,14 @@ extension Request {
     /// Like `decodeJSON`, but an empty body is nil (for routes whose body is optional).
     func decodeJSONIfPresent<T: Decodable>(_ type: T.Type, context: OrderPayRequestContext) async throws -> T? {
         if let contentType = headers[.contentType], !contentType.lowercased().contains("json") {
-            throw HTTPProblem(status: 415, title: "Unsupported media type", slug: "unsupported-media-type",
-                              detail: "request body must be application/json, not \(contentType)")
+            throw HTTPProblem(status: 415, detail: "request body must be application/json, not \(contentType.echoed)")
         }
         var request = self
         let buffer: ByteBuffer
         do {
             buffer = try await request.collectBody(upTo: context.maxUploadSize)
         } catch {
-            throw HTTPProblem(status: 413, title: "Content too large", slug: "content-too-large",
-                              detail: "request body is larger than \(context.maxUploadSize) bytes")
+            throw HTTPProblem(status: 413, detail: "request body is larger than \(context.maxUploadSize) bytes")
         }
         let data = Data(buffer.readableBytesView)
         if data.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return nil }

@@ -91,6 +91,26 @@ final class GatewayAuthTests: XCTestCase {
         }
     }
 
+    /// A status is named the same whoever answers it: the gateway's own 404 and 405 and a
+    /// service's, proxied, have one type and one title.
+    func testProblemsAreNamedAlikeByTheGatewayAndTheServices() async throws {
+        try await GatewayTestCluster.with { c in
+            let admin = try await c.token(c.admin)
+            let pairs: [(gateway: Reply, service: Reply)] = [
+                (try await c.call(.GET, "/nowhere"), try await c.call(.GET, "/api/orders/999999", token: admin)),
+                (try await c.call(.POST, "/health"), try await c.call(.DELETE, "/api/orders", token: admin)),
+            ]
+            for (gateway, service) in pairs {
+                let (g, s) = (try gateway.json(), try service.json())
+                XCTAssertEqual(gateway.status, service.status, "\(gateway.text) / \(service.text)")
+                XCTAssertEqual(g["type"] as? String, s["type"] as? String, "\(gateway.text) / \(service.text)")
+                XCTAssertEqual(g["title"] as? String, s["title"] as? String, "\(gateway.text) / \(service.text)")
+            }
+            XCTAssertEqual(try pairs[0].gateway.json()["type"] as? String, "urn:orderpay:problem:not-found")
+            XCTAssertEqual(try pairs[1].service.json()["title"] as? String, "Method not allowed")
+        }
+    }
+
     func testUsersCannotReadEachOthersOrdersOrPayments() async throws {
         try await GatewayTestCluster.with { c in
             let kim = try await c.token(c.customer)
