@@ -10,7 +10,9 @@ import NIOHTTP1
 /// Strict where laxness lets requests be smuggled or misread: CRLF line ends only, no line
 /// folding, header names must be tokens and values free of control characters, Content-Length
 /// digits only and never two different ones, Transfer-Encoding only when it ends in chunked and
-/// never together with Content-Length. Anything else throws `MalformedHTTP` (400, then close).
+/// never together with Content-Length. Anything else throws `MalformedHTTP` (400, then close);
+/// a coding besides chunked, `UnsupportedTransferCoding` (501). A request-target in absolute
+/// form (`http://host/path`, as a client speaking to a proxy sends it) is read as its path.
 struct ClientRequestParser {
     private enum State { case head, sized(Int), chunked(ChunkedDecoder) }
 
@@ -86,7 +88,7 @@ struct ClientRequestParser {
         else { throw MalformedHTTP() }
         let version = bytes[lineEnd - 1] == UInt8(ascii: "1") ? HTTPVersion.http1_1 : HTTPVersion.http1_0
         let method = HTTPMethod(rawValue: string(bytes, 0..<methodEnd))
-        let uri = string(bytes, targetStart..<targetEnd)
+        let uri = Self.originForm(string(bytes, targetStart..<targetEnd))
 
         var fields: [(String, String)] = []
         fields.reserveCapacity(8)
@@ -109,6 +111,7 @@ struct ClientRequestParser {
             case 17 where HTTPBytes.matches(bytes, start, "transfer-encoding"):
                 // A request whose last coding is not chunked has no knowable end (RFC 9112 §6.3).
                 guard !transferEncoded, HTTPBytes.endsChunked(bytes, value) else { throw MalformedHTTP() }
+                guard HTTPBytes.tokenCount(bytes, value) == 1 else { throw UnsupportedTransferCoding() }
                 transferEncoded = true
             default:
                 break
@@ -120,6 +123,18 @@ struct ClientRequestParser {
         let head = HTTPRequestHead(version: version, method: method, uri: uri, headers: HTTPHeaders(fields))
         if transferEncoded { return (head, .chunked(ChunkedDecoder())) }
         return (head, .sized(contentLength ?? 0))
+    }
+
+    /// `http://host:port/path?query` as `/path?query` (RFC 9112 §3.2.2: a server must accept the
+    /// absolute form; the gateway routes by path alone). Anything else is left as it is.
+    static func originForm(_ target: String) -> String {
+        guard target.utf8.first != UInt8(ascii: "/") else { return target }
+        let lowered = target.lowercased()
+        guard let scheme = ["http://", "https://"].first(where: { lowered.hasPrefix($0) }) else { return target }
+        let rest = target.dropFirst(scheme.count)
+        guard let pathStart = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) else { return "/" }
+        let origin = rest[pathStart...]
+        return origin.first == "?" ? "/" + origin : String(origin)
     }
 
     private static func string(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> String {

@@ -133,7 +133,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler, LoopDeadlines.Waite
             do {
                 part = try parser.next(&buffer)
             } catch {
-                return refuse(context: context)
+                return refuse(error, context: context)
             }
             guard let part else { break }
             receive(part, context: context)
@@ -175,11 +175,14 @@ final class GatewayConnectionHandler: ChannelInboundHandler, LoopDeadlines.Waite
     /// What NIO's HTTPServerProtocolErrorHandler would do, without a handler in the path of every
     /// read and write: a request that does not parse gets 400 unless a response has started; the
     /// connection closes.
-    private func refuse(context: ChannelHandlerContext) {
+    private func refuse(_ error: Error, context: ChannelHandlerContext) {
         guard !responding else {
             unparsed = nil
             request = nil
             return context.close(promise: nil)
+        }
+        if error is UnsupportedTransferCoding {
+            return closeWithProblem(.notImplemented, "the request body's Transfer-Encoding may only be chunked", context: context)
         }
         closeWithProblem(.badRequest, "the request is not well-formed HTTP (a head over \(ClientRequestParser.maxHeadSize >> 10) KB, "
                          + "a bad request line or header, or conflicting body lengths)", context: context)

@@ -4,6 +4,10 @@ import NIOCore
 /// refuse: a request gets 400, a service's response drops its connection.
 struct MalformedHTTP: Error {}
 
+/// A request body in a transfer coding besides chunked (`gzip, chunked`): readable, but the
+/// gateway would hand the service bytes it cannot decode, so 501 (RFC 9112 §6.1).
+struct UnsupportedTransferCoding: Error {}
+
 /// Byte-level helpers shared by the gateway's HTTP/1.x parsers.
 enum HTTPBytes {
     /// Puts the bytes an earlier read left unparsed in front of `buffer`, and forgets them.
@@ -73,6 +77,13 @@ enum HTTPBytes {
             if low < high { body(low..<high) }
             start = end + 1
         }
+    }
+
+    /// How many codings a Transfer-Encoding value lists.
+    static func tokenCount(_ bytes: UnsafeRawBufferPointer, _ value: Range<Int>) -> Int {
+        var count = 0
+        forEachToken(bytes, value) { _ in count += 1 }
+        return count
     }
 
     /// Whether the last coding of a Transfer-Encoding value is chunked.

@@ -20,7 +20,8 @@ public final class APIRouter: HTTPResponderBuilder, @unchecked Sendable {
 
     public init(metrics: MetricsRegistry = MetricsRegistry()) {
         self.metrics = metrics
-        router = Router(context: Context.self)
+        // HEAD wherever GET is, as HTTP asks: the GET route's response (its checks included), without the body.
+        router = Router(context: Context.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: TraceContextMiddleware())
         router.add(middleware: AccessLogMiddleware(metrics: metrics))
         router.add(middleware: ProblemMiddleware(routes: table))

@@ -48,6 +48,8 @@ public struct ProblemMiddleware: RouterMiddleware {
             best = rank
             if !methods.contains(route.method.rawValue) { methods.append(route.method.rawValue) }
         }
+        // HEAD is answered wherever GET is (APIRouter).
+        if let get = methods.firstIndex(of: "GET"), !methods.contains("HEAD") { methods.insert("HEAD", at: get + 1) }
         return methods
     }
 

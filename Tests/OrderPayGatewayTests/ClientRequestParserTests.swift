@@ -74,6 +74,20 @@ final class ClientRequestParserTests: XCTestCase {
         }
     }
 
+    /// A request-target in absolute form, as clients speaking to a proxy send it, is routed by
+    /// its path; a body coding besides chunked is refused for what it is.
+    func testAbsoluteFormTargetsAndOtherTransferCodings() throws {
+        let absolute = try parse("GET http://example.com:8000/api/orders/1?x=1 HTTP/1.1\r\nHost: example.com\r\n\r\n"
+            + "GET HTTPS://example.com HTTP/1.1\r\n\r\nGET http://example.com?q=1 HTTP/1.1\r\n\r\nOPTIONS * HTTP/1.1\r\n\r\n")
+        XCTAssertEqual(absolute.map(\.head.uri), ["/api/orders/1?x=1", "/", "/?q=1", "*"])
+        XCTAssertThrowsError(try parse("POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n")) { error in
+            XCTAssertTrue(error is UnsupportedTransferCoding, "\(error)")
+        }
+        XCTAssertThrowsError(try parse("POST / HTTP/1.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n")) { error in
+            XCTAssertTrue(error is MalformedHTTP, "\(error)")
+        }
+    }
+
     func testPipelinedChunkedAndMalformedRequestsOnARealGateway() async throws {
         try await GatewayTestCluster.with { c in
             let token = try await c.token(c.customer)
@@ -100,6 +114,21 @@ final class ClientRequestParserTests: XCTestCase {
             XCTAssertTrue(refused.hasPrefix("HTTP/1.1 400 Bad Request"), refused)
             XCTAssertTrue(refused.contains("Content-Type: application/problem+json"), refused)
             XCTAssertTrue(refused.contains("not well-formed HTTP ("), refused)
+
+            let gzipped = try await Self.exchange(port, "POST /api/auth/login HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n")
+            XCTAssertTrue(gzipped.hasPrefix("HTTP/1.1 501 Not Implemented"), gzipped)
+            XCTAssertTrue(gzipped.contains("may only be chunked"), gzipped)
+
+            // HEAD wherever GET is, through the gateway to a service: the GET's head, no body.
+            let head = try await Self.exchange(port, "HEAD /api/orders/\(order.id) HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(token)\r\n"
+                + "Connection: close\r\n\r\n")
+            XCTAssertTrue(head.hasPrefix("HTTP/1.1 200 OK"), head)
+            XCTAssertTrue(head.contains("Content-Length: "), head)
+            XCTAssertTrue(head.hasSuffix("\r\n\r\n"), "no body after the head: \(head)")
+            let absolute = try await Self.exchange(port, "GET http://elsewhere.example/api/orders/\(order.id) HTTP/1.1\r\nHost: elsewhere.example\r\n"
+                + "Authorization: Bearer \(token)\r\nConnection: close\r\n\r\n")
+            XCTAssertTrue(absolute.hasPrefix("HTTP/1.1 200 OK"), absolute)
+            XCTAssertTrue(absolute.contains(order.orderNumber), absolute)
         }
     }
 

@@ -86,20 +86,20 @@ final class OperationsRoutesTests: XCTestCase {
             let allow = HeaderName("Allow")!
             let wrongMethod = try await client.call(.delete, "/api/orders/1")
             try wrongMethod.problem(405, containing: "allowed: GET")
-            XCTAssertEqual(wrongMethod.headers[allow], "GET")
+            XCTAssertEqual(wrongMethod.headers[allow], "GET, HEAD")
             let cancel = try await client.call(.get, "/api/orders/1/cancel")
             XCTAssertEqual(cancel.headers[allow], "POST")
             try await client.call(.delete, "/api/orders/1/nowhere").problem(404)
             // PUT is served on /api/users/{id}, but the router gives /api/users/me to the GET route
-            // alone, and the 405 says so: Allow names GET only, for OPTIONS too.
+            // alone, and the 405 says so: Allow names GET (and HEAD) only, for OPTIONS too.
             let putMe = try await client.call(.put, "/api/users/me")
             try putMe.problem(405, containing: "allowed: GET")
-            XCTAssertEqual(putMe.headers[allow], "GET")
+            XCTAssertEqual(putMe.headers[allow], "GET, HEAD")
             let optionsMe = try await client.call(.options, "/api/users/me")
-            XCTAssertEqual(optionsMe.headers[allow], "GET")
+            XCTAssertEqual(optionsMe.headers[allow], "GET, HEAD")
             // A literal segment does not hide a capture the path does not take: /api/users/7 is PUT too.
             let postUser = try await client.call(.post, "/api/users/7")
-            XCTAssertEqual(postUser.headers[allow], "GET, PUT, DELETE")
+            XCTAssertEqual(postUser.headers[allow], "GET, HEAD, PUT, DELETE")
         }
     }
 
