@@ -33,7 +33,7 @@ public func addOrderRoutes(to api: APIRouter, orders: OrderService, tokens: Toke
                            access: user, response: .json("Order"))) { _, context in
         try .json(try await orders.order(actor: try context.requireActor(), id: try context.pathID()))
     }
-    api.on(RouteDescriptor(method: .get, path: "\(base)/status/{status}", tag: tag, summary: "The caller's orders in one status",
+    api.on(RouteDescriptor(method: .get, path: "\(base)/status/{status}", tag: tag, summary: "The caller's orders in one status (admins: everyone's)",
                            access: user, response: .json("OrderPage"), query: [.page, .size],
                            pathValues: ["status": OrderStatus.allCases.map(\.rawValue)])) { request, context in
         let filter = OrderFilter(status: try context.pathEnum("status", as: OrderStatus.self))

@@ -46,6 +46,8 @@ final class ValidationTests: XCTestCase {
         let orders = t.system.orders
         let me = t.customerActor
         await XCTAssertThrowsAppError(.validation, try await orders.place(actor: me, t.order(items: [])), containing: "at least one item")
+        let basket = [PlaceOrderRequest.Item](repeating: .init(productId: t.keyboard.id, quantity: 1), count: 101)
+        await XCTAssertThrowsAppError(.validation, try await orders.place(actor: me, t.order(items: basket)), containing: "at most 100 items")
         await XCTAssertThrowsAppError(.validation, try await orders.place(actor: me, t.order(items: [.init(productId: t.keyboard.id, quantity: 0)])), containing: "quantity")
         await XCTAssertThrowsAppError(.validation, try await orders.place(actor: me, t.order(items: [.init(productId: t.keyboard.id, quantity: 1000)])), containing: "between 1 and 999")
         await XCTAssertThrowsAppError(.validation, try await orders.place(actor: me, t.order(items: [.init(productId: 9999, quantity: 1)])), containing: "does not exist")

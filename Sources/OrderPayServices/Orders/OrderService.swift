@@ -6,6 +6,9 @@ import OrderPayCore
 public final class OrderService: Sendable {
     public static let consumerGroup = "order-service"
     public static let maxQuantity = 999
+    /// Lines per order: enough for any basket, and a bound on what one request can make the
+    /// services store, relay and show.
+    public static let maxItems = 100
 
     let repository: any OrderRepository
     /// Who may own an order an admin places for someone else.
@@ -85,6 +88,7 @@ public final class OrderService: Sendable {
 
         var v = Validator()
         v.check(!request.items.isEmpty, "items", "an order needs at least one item")
+        v.check(request.items.count <= Self.maxItems, "items", "an order has at most \(Self.maxItems) items, not \(request.items.count)")
         for (index, item) in request.items.enumerated() {
             v.check((1...Self.maxQuantity).contains(item.quantity), "items[\(index)].quantity", "quantity must be between 1 and \(Self.maxQuantity)")
         }
