@@ -1,6 +1,7 @@
 import Foundation
 import OrderPayCore
 import NIOHTTP1
+import OrderPayHTTP
 
 /// X-Request-Id and W3C traceparent: propagated when valid, generated when absent.
 public struct TraceHeaders: Sendable {
@@ -18,10 +19,11 @@ public struct TraceHeaders: Sendable {
     }
 
     /// - Parameters:
-    ///   - requestId: the incoming X-Request-Id, kept when it is 1–200 characters.
+    ///   - requestId: the incoming X-Request-Id, kept when the services would keep it too (1–128
+    ///     letters, digits and `-_.:`: nothing that could forge a log line or a header).
     ///   - traceparent: the incoming traceparent, continued (same trace, new span) when valid.
     public init(requestId incoming: String?, traceparent parent: String?) {
-        requestId = incoming.flatMap { $0.count <= 200 && !$0.isEmpty ? $0 : nil } ?? RandomHex.string(bytes: 16)
+        requestId = incoming.flatMap { TraceContextMiddleware.isAcceptableRequestID($0) ? $0 : nil } ?? RandomHex.string(bytes: 16)
         if let parent, Self.isValid(parent) {
             // Same trace, a new span for this hop.
             let parts = parent.split(separator: "-")
@@ -45,8 +47,9 @@ public struct TraceHeaders: Sendable {
         }
     }
 
-    /// `version-traceid-spanid-flags`, lowercase hex, the trace id not all zeros (a byte loop:
-    /// a regular expression per request cost more than the rest of this type together).
+    /// `version-traceid-spanid-flags`, lowercase hex, neither id all zeros, the version not ff
+    /// (W3C Trace Context, as the services check it; a byte loop: a regular expression per
+    /// request cost more than the rest of this type together).
     static func isValid(_ value: String) -> Bool {
         if let valid = value.utf8.withContiguousStorageIfAvailable(isValid) { return valid }
         return Array(value.utf8).withUnsafeBufferPointer(isValid)
@@ -54,12 +57,14 @@ public struct TraceHeaders: Sendable {
 
     private static func isValid(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard bytes.count == 55, bytes[2] == UInt8(ascii: "-"), bytes[35] == UInt8(ascii: "-"), bytes[52] == UInt8(ascii: "-") else { return false }
-        var traceIdIsZero = true
+        guard !(bytes[0] == UInt8(ascii: "f") && bytes[1] == UInt8(ascii: "f")) else { return false }
+        var traceIdIsZero = true, parentIdIsZero = true
         for index in 0..<55 where index != 2 && index != 35 && index != 52 {
             let byte = bytes[index]
             guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte) else { return false }
             if (3..<35).contains(index) && byte != UInt8(ascii: "0") { traceIdIsZero = false }
+            if (36..<52).contains(index) && byte != UInt8(ascii: "0") { parentIdIsZero = false }
         }
-        return !traceIdIsZero
+        return !traceIdIsZero && !parentIdIsZero
     }
 }

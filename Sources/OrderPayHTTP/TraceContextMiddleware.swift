@@ -40,10 +40,13 @@ public struct TraceContextMiddleware: RouterMiddleware {
     /// Accepts up to 128 characters of letters, digits and `-_.:`; anything else could forge log
     /// lines or headers, so it is replaced.
     static func requestID(from header: String?) -> String {
-        if let header, (1...128).contains(header.utf8.count), header.utf8.allSatisfy(isRequestIdByte) {
-            return header
-        }
+        if let header, isAcceptableRequestID(header) { return header }
         return UUID().uuidString.lowercased()
+    }
+
+    /// The rule for a caller's X-Request-Id, shared with the gateway so both keep the same ids.
+    public static func isAcceptableRequestID(_ header: String) -> Bool {
+        (1...128).contains(header.utf8.count) && header.utf8.allSatisfy(isRequestIdByte)
     }
 
     private static func isRequestIdByte(_ byte: UInt8) -> Bool {

@@ -17,6 +17,8 @@ final class GatewayHotPathTests: XCTestCase {
         XCTAssertFalse(TraceHeaders.isValid("00_4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"))
         XCTAssertFalse(TraceHeaders.isValid("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902g7-01"))
         XCTAssertFalse(TraceHeaders.isValid(""))
+        XCTAssertFalse(TraceHeaders.isValid("ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"), "version ff")
+        XCTAssertFalse(TraceHeaders.isValid("00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01"), "all-zero parent id")
         // Not contiguous UTF-8 (bridged/substring-backed strings take the copying path).
         XCTAssertTrue(TraceHeaders.isValid(String(Substring(valid))))
     }
@@ -29,6 +31,18 @@ final class GatewayHotPathTests: XCTestCase {
         XCTAssertTrue(TraceHeaders.isValid(trace.traceparent))
         XCTAssertNotEqual(trace.traceparent, parent)
         XCTAssertTrue(trace.traceparent.hasSuffix("-01"))
+    }
+
+    /// The gateway keeps a caller's X-Request-Id only when the services would keep it too, so one
+    /// id runs through every log; anything that could forge a log line is replaced.
+    func testRequestIdsAreKeptByTheServicesRule() {
+        XCTAssertEqual(TraceHeaders(requestId: "req-1.a:b_c", traceparent: nil).requestId, "req-1.a:b_c")
+        for forged in ["abc [OrderPayGateway] DELETE /api/users/1 204", "tab\there", String(repeating: "a", count: 129),
+                       "a" + String(repeating: "\u{301}", count: 3000), ""] {
+            let kept = TraceHeaders(requestId: forged, traceparent: nil).requestId
+            XCTAssertNotEqual(kept, forged)
+            XCTAssertEqual(kept.count, 32)
+        }
     }
 
     func testGeneratedIdsAreWellFormedAndDistinct() {
