@@ -29,6 +29,9 @@ public final class EmbeddedSystem: @unchecked Sendable {
     let logger: Logger
     let transport: any EventTransport
     private var tasks: [Task<Void, Never>] = []
+    /// Renews this process's registry leases (and registers again after losing one).
+    private var heartbeat: Task<Void, Never>?
+    private var registered = false
     private var transportClosed = false
     let registrar: any ServiceRegistrar
     var apps: [String] { ServiceKind.allCases.filter(configuration.services.contains).map(\.appName) }
@@ -99,9 +102,10 @@ public final class EmbeddedSystem: @unchecked Sendable {
         if configuration.services.contains(.payments) { try await payments.resumeInterruptedCharges() }
         for worker in workers { tasks.append(Task { await worker.run() }) }
         try await register()
+        registered = true
         let registrar = self.registrar, instanceId = self.instanceId, logger = self.logger, apps = self.apps
         let host = configuration.advertisedHost, port = configuration.advertisedPort
-        tasks.append(Task {
+        heartbeat = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(registrar.renewalInterval))
                 if Task.isCancelled { break }
@@ -117,7 +121,18 @@ public final class EmbeddedSystem: @unchecked Sendable {
                     }
                 }
             }
-        })
+        }
+    }
+
+    /// Gives up this process's registry leases (first stopping the renewals, which would register
+    /// it again): gateways stop sending it requests once they refresh. Stopping does it too.
+    public func deregister() async {
+        heartbeat?.cancel()
+        await heartbeat?.value
+        heartbeat = nil
+        guard registered else { return }
+        registered = false
+        for app in apps { try? await registrar.cancel(app: app, instanceId: instanceId) }
     }
 
     func register() async throws {
@@ -155,8 +170,8 @@ public final class EmbeddedSystem: @unchecked Sendable {
             tasks.forEach { $0.cancel() }
             for task in tasks { await task.value }
             tasks.removeAll()
-            for app in apps { try? await registrar.cancel(app: app, instanceId: instanceId) }
         }
+        await deregister()
         // After the workers: a relay may still be flushing through the transport's producer.
         if !transportClosed {
             transportClosed = true

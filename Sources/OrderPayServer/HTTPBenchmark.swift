@@ -107,9 +107,11 @@ public struct HTTPBenchmark {
         var gatewayChild = serve("gateway", gateway, ["--registry", registryURL, "--rate-limit", "1000000", "--burst", "1000000"])
         gatewayChild.environment = ["ORDERPAY_LOG_LEVEL": "info"]
         gatewayChild.logFile = (directory as NSString).appendingPathComponent("gateway.log")
+        // The supervisor stops the gateway first: the services need not wait for gateways to forget them.
+        let service = ["--registry", registryURL, "--drain-seconds", "0"]
         let supervisor = Supervisor(executable: executable, children: [
-            serve("registry", registry), serve("auth", auth, ["--registry", registryURL]), serve("orders", orders, ["--registry", registryURL]),
-            serve("payments", payments, ["--registry", registryURL]), gatewayChild,
+            serve("registry", registry), serve("auth", auth, service), serve("orders", orders, service),
+            serve("payments", payments, service), gatewayChild,
         ], host: "127.0.0.1", logger: logger)
         progress("starting registry, services and gateway…")
         try await supervisor.start()

@@ -20,6 +20,10 @@ public final class ServiceHost: @unchecked Sendable {
         public var bcryptCost: UInt8 = 10
         /// See `RunningServer.start`.
         public var idleTimeout: Duration = .seconds(60)
+        /// How long a stopping service keeps serving after leaving the registry, so gateways
+        /// (which refresh every 2 s by default) stop sending it requests before it closes its
+        /// connections: a request sent on a connection being closed would be lost (a 502).
+        public var drainDelay: Duration = .seconds(3)
         /// PostgreSQL URL and Kafka brokers (nil: SQLite and the SQL event log in the data dir).
         public var database: String?
         public var kafka: String?
@@ -42,10 +46,12 @@ public final class ServiceHost: @unchecked Sendable {
 
     public let system: EmbeddedSystem
     public let server: RunningServer
+    let drainDelay: Duration
 
-    init(system: EmbeddedSystem, server: RunningServer) {
+    init(system: EmbeddedSystem, server: RunningServer, drainDelay: Duration) {
         self.system = system
         self.server = server
+        self.drainDelay = drainDelay
     }
 
     public static func start(_ options: Options, logger: Logger) async throws -> ServiceHost {
@@ -79,12 +85,15 @@ public final class ServiceHost: @unchecked Sendable {
             await server.stop()
             throw error
         }
-        return ServiceHost(system: system, server: server)
+        return ServiceHost(system: system, server: server, drainDelay: options.drainDelay)
     }
 
-    /// Stops accepting requests, lets in-flight requests finish (for up to `grace`) and
-    /// in-flight events too, and cancels the registration.
+    /// Leaves the registry and keeps serving for the drain delay, so gateways stop routing here;
+    /// then stops accepting requests, lets in-flight requests finish (for up to `grace`) and
+    /// in-flight events too.
     public func stop(grace: Duration = .seconds(5)) async {
+        await system.deregister()
+        if drainDelay > .zero { try? await Task.sleep(for: drainDelay) }
         await server.stop(grace: grace)
         await system.stop()
     }

@@ -34,13 +34,26 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Gateway: requests per second allowed per client (0 turns limiting off).") var rateLimit: Double = 200
     @Option(help: "Gateway: burst size per client.") var burst: Double = 400
     @Option(help: "Seconds a client connection may stay idle, or take to send a request's head (or a piece of its body), before it is closed (at least 10).") var idleTimeout: Int = 60
+    @Option(help: "Services: seconds a stopping service keeps serving after leaving the registry, so gateways stop routing to it first (0–60).") var drainSeconds: Double = 3
     @OptionGroup var engines: EngineOptions
 
     func validate() throws {
         if let port, !(0...65535).contains(port) { throw ValidationError("--port must be 0–65535") }
         try Self.validate(idleTimeout: idleTimeout)
-        guard leaseSeconds > 0, renewSeconds > 0 else { throw ValidationError("--lease-seconds and --renew-seconds must be positive") }
+        try Self.validate(leaseSeconds: leaseSeconds, renewSeconds: renewSeconds, rateLimit: rateLimit, burst: burst)
+        guard drainSeconds.isFinite, (0...60).contains(drainSeconds) else { throw ValidationError("--drain-seconds must be 0–60") }
+    }
+
+    /// Finite, in range, and a renewal inside the lease (a huge or infinite value used to pass
+    /// here and crash the registry converting it).
+    static func validate(leaseSeconds: Double, renewSeconds: Double, rateLimit: Double, burst: Double) throws {
+        guard leaseSeconds.isFinite, renewSeconds.isFinite, (0.1...86_400).contains(leaseSeconds), (0.1...86_400).contains(renewSeconds) else {
+            throw ValidationError("--lease-seconds and --renew-seconds must be 0.1–86400 seconds")
+        }
         guard renewSeconds < leaseSeconds else { throw ValidationError("--renew-seconds must be shorter than --lease-seconds") }
+        guard rateLimit.isFinite, burst.isFinite, rateLimit >= 0, burst >= 0, rateLimit <= 1e9, burst <= 1e9 else {
+            throw ValidationError("--rate-limit and --burst must be 0–1000000000")
+        }
     }
 
     /// Not under 10 s: the gateway reuses a connection to a service only within 5 s of its last
@@ -88,6 +101,7 @@ struct ServeCommand: AsyncParsableCommand {
                 var options = ServiceHost.Options(service: ServiceKind(rawValue: component.rawValue)!, dataDirectory: dataDirectory)
                 options.host = host; options.port = port; options.registryURL = registryURL
                 options.renewalInterval = renewSeconds; options.idleTimeout = .seconds(idleTimeout)
+                options.drainDelay = .milliseconds(Int64(drainSeconds * 1000))
                 options.database = engines.databaseURL; options.kafka = engines.kafkaBrokers
                 options.kafkaProperties = engines.kafkaPropertyMap
                 let service = try await ServiceHost.start(options, logger: logger)
@@ -117,7 +131,10 @@ struct UpCommand: AsyncParsableCommand {
     @Option(help: "Seconds a client connection may stay idle, or take to send a request's head (or a piece of its body), before it is closed (at least 10).") var idleTimeout: Int = 60
     @OptionGroup var engines: EngineOptions
 
-    func validate() throws { try ServeCommand.validate(idleTimeout: idleTimeout) }
+    func validate() throws {
+        try ServeCommand.validate(idleTimeout: idleTimeout)
+        try ServeCommand.validate(leaseSeconds: leaseSeconds, renewSeconds: renewSeconds, rateLimit: rateLimit, burst: burst)
+    }
 
     func run() async throws {
         var logger = Logger(label: "orderpay.up")
@@ -132,6 +149,8 @@ struct UpCommand: AsyncParsableCommand {
             if component == .registry { arguments += ["--lease-seconds", String(leaseSeconds)] } else { arguments += ["--registry", registryURL] }
             if component == .gateway { arguments += ["--rate-limit", String(rateLimit), "--burst", String(burst)] }
             if component != .gateway { arguments += engines.childArguments }
+            // `up` stops its gateway first, so no gateway is left to route to a stopping service.
+            if ![.gateway, .registry].contains(component) { arguments += ["--drain-seconds", "0"] }
             return Supervisor.Child(name: component.rawValue, arguments: arguments, port: ports[component]!)
         }
         let supervisor = Supervisor(executable: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath(),

@@ -122,6 +122,17 @@ final class CLITests: XCTestCase {
             XCTAssertEqual(result.status, status, "\(arguments): \(result.stderr)")
             XCTAssertTrue(result.stderr.contains(message), "\(arguments): '\(result.stderr)' should mention '\(message)'")
         }
+        // Flags that would have crashed a server (an infinite lease) or been taken silently: a
+        // usage error before anything starts.
+        for (arguments, message) in [(["serve", "registry", "--port", "0", "--lease-seconds", "inf"], "--lease-seconds"),
+                                      (["serve", "registry", "--port", "0", "--lease-seconds", "1e20"], "--lease-seconds"),
+                                      (["serve", "gateway", "--port", "0", "--rate-limit", "-1"], "--rate-limit"),
+                                      (["up", "--renew-seconds", "100", "--lease-seconds", "90"], "--renew-seconds must be shorter"),
+                                      (["serve", "orders", "--port", "0", "--drain-seconds", "-2"], "--drain-seconds")] {
+            let result = try Self.run(arguments)
+            XCTAssertEqual(result.status, 64, "\(arguments): \(result.stderr)")
+            XCTAssertTrue(result.stderr.contains(message), "\(arguments): \(result.stderr)")
+        }
         let status = try run("orders", "list", "--status", "SHIPPED")
         XCTAssertEqual(status.stderr.components(separatedBy: "not a valid status").count, 2, "said once: \(status.stderr)")
         let malformed = try run("orders", "place", "--user", "bob@example.com", "--item", "abc")

@@ -57,6 +57,44 @@ final class GatewayFailoverTests: XCTestCase {
         }
     }
 
+    /// A service stopped cleanly leaves the registry first and serves on until the gateway has
+    /// seen that, so POSTs (which the gateway must not retry) sent meanwhile all succeed: none
+    /// goes out on a connection the stopping service is closing.
+    func testACleanStopDrainsSoNoPostIsLost() async throws {
+        var options = GatewayTestCluster.Options()
+        options.drainDelay = options.refreshInterval * 3
+        try await GatewayTestCluster.with(options) { c in
+            let token = try await c.token(c.customer)
+            let second = try await c.startService(.orders)
+            try await c.refreshGateway()
+            let body = PlaceOrderRequest(items: [.init(productId: c.keyboard.id, quantity: 1)], shippingAddress: "1 Gateway Street")
+            let state = NIOLockedValueBox(LoopState())
+            let stopper = Task {
+                while state.withLockedValue({ $0.sent }) < 40 { try? await Task.sleep(for: .milliseconds(5)) }
+                await c.stopService(second)
+                state.withLockedValue { $0.sentWhenStopped = $0.sent }
+            }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<8 {
+                    group.addTask {
+                        while !state.withLockedValue({ s in s.sentWhenStopped.map { s.sent - $0 >= 40 } ?? false }) {
+                            let reply = try await c.call(.POST, "/api/orders", token: token, body: body)
+                            state.withLockedValue { s in
+                                s.sent += 1
+                                if reply.status != 201 { s.failures.append("\(reply.status) \(reply.text)") }
+                            }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            await stopper.value
+            XCTAssertEqual(state.withLockedValue { $0.failures }, [], "orders lost while an instance stopped")
+            let listed = try await Self.listed(second, in: c)
+            XCTAssertFalse(listed, "a stopped instance deregisters")
+        }
+    }
+
     /// Four clients, each sending at most 600 GETs; all stop once 80 requests went through after
     /// `sentWhenStopped` was set.
     static func hammer(_ c: GatewayTestCluster, state: NIOLockedValueBox<LoopState>, token: String, order: Order) async throws {

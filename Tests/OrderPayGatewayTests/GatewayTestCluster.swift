@@ -23,6 +23,9 @@ final class GatewayTestCluster: @unchecked Sendable {
         var rateLimit: Double = 0
         var burst: Double = 1
         var refreshInterval: Duration = .milliseconds(200)
+        /// How long a stopping service keeps serving after leaving the registry (none by default:
+        /// most tests stop services only at their end).
+        var drainDelay: Duration = .zero
         var services: [ServiceKind] = [.auth, .orders, .payments]
     }
 
@@ -99,6 +102,7 @@ final class GatewayTestCluster: @unchecked Sendable {
         serviceOptions.registryURL = registryURL
         serviceOptions.renewalInterval = options.renewSeconds
         serviceOptions.bcryptCost = 4
+        serviceOptions.drainDelay = options.drainDelay
         serviceOptions.database = lock.withLock { database }
         let host = try await ServiceHost.start(serviceOptions, logger: logger)
         lock.withLock { hosts.append(host) }
