@@ -33,6 +33,7 @@ public struct RegistryHost {
         }
         let registry = RegistryService(repository: store, clock: SystemClock(), leaseDuration: options.leaseDuration,
                                        renewalInterval: options.renewalInterval)
+        try await registry.extendLeasesAfterRestart()
         let server = RegistryServer(registry: registry)
         let router = Router()
         let metrics = MetricsRegistry()

@@ -32,6 +32,27 @@ final class RegistryTests: XCTestCase {
         await XCTAssertThrowsAppError(.validation, try await registry.register(app: "bad app!", instanceId: "x", host: "h", port: 1))
     }
 
+    /// A registry restarted after its instances' leases ran out gives them a lease to renew in
+    /// instead of evicting them on its first listing; one that does not renew goes a lease later.
+    func testARestartedRegistryGivesStoredLeasesTimeToRenew() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("orderpay-reg-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let clock = ManualClock()
+        let stores = try await TestEngine.stores(directory: directory)
+        let before = RegistryService(repository: stores.registry, clock: clock, leaseDuration: 20)
+        try await before.register(app: "ORDER-SERVICE", instanceId: "live", host: "127.0.0.1", port: 8082)
+        try await before.register(app: "ORDER-SERVICE", instanceId: "gone", host: "127.0.0.1", port: 8092)
+
+        clock.advance(by: 25)   // the registry was down past both leases
+        let restarted = RegistryService(repository: stores.registry, clock: clock, leaseDuration: 20)
+        try await restarted.extendLeasesAfterRestart()
+        await assertEqual(try await restarted.instances().map(\.instanceId), ["gone", "live"])
+        clock.advance(by: 10)
+        try await restarted.renew(app: "ORDER-SERVICE", instanceId: "live")
+        clock.advance(by: 15)
+        await assertEqual(try await restarted.instances().map(\.instanceId), ["live"])
+    }
+
     func testEmbeddedServicesRegisterWhileRunning() async throws {
         let t = try await TestSystem.make()
         let apps = try await t.system.registry.instances().map(\.app)

@@ -74,6 +74,19 @@ public final class RegistryService: Sendable {
         return all.filter { $0.app == app.uppercased() }
     }
 
+    /// For a registry that starts on leases stored before it stopped: every one gets a full lease
+    /// from now to be renewed in. While the registry was down no instance could renew, so leases
+    /// that ran out meanwhile say nothing about the instance; evicting them at once would empty
+    /// every gateway's directory until the instances' next renewals (up to 30 s). Instances that
+    /// are really gone are evicted a lease later. (Eureka's self-preservation, kept simple.)
+    public func extendLeasesAfterRestart() async throws {
+        let renewBy = clock.now() + leaseDuration
+        for var instance in try await repository.all() where instance.leaseExpiresAt < renewBy {
+            instance.leaseExpiresAt = renewBy
+            try await repository.upsert(instance)
+        }
+    }
+
     public func evictExpired() async throws -> [ServiceInstance] {
         try await repository.evict(expiredBefore: clock.now())
     }
