@@ -87,7 +87,9 @@ public final class Gateway: @unchecked Sendable {
                 return limitedByAddress(clientIP) ?? .reply(.problem(.methodNotAllowed, "\(method.rawValue) is not allowed on \(request.path) (allowed: GET, HEAD)",
                                                                      headers: ["Allow": "GET, HEAD"]))
             }
-            return .own(own)
+            // Its own endpoints draw on the address's bucket too: /health asks the registry and
+            // /openapi.json every service, so an unlimited flood of them would reach past the gateway.
+            return limitedByAddress(clientIP) ?? .own(own)
         }
         guard let app = GatewayRoutes.app(for: request.path) else {
             return limitedByAddress(clientIP) ?? .reply(.problem(.notFound, "no route for \(request.path)"))
