@@ -22,6 +22,8 @@ final class ProxyExchange: LoopDeadlines.Waiter {
     private let clientIP: String?
     private var attempt = 0
     private var lastFailure = "no instance answered"
+    /// 503 when the last instance tried could not be reached; 502 when it dropped the request.
+    private var lastFailureStatus = HTTPResponseStatus.serviceUnavailable
     private var phase = Phase.connecting
     private var upstream: UpstreamConnection?
     private var upstreamKeepAlive = true
@@ -49,7 +51,7 @@ final class ProxyExchange: LoopDeadlines.Waiter {
     }
 
     private func tryNextInstance() {
-        guard attempt < candidates.count else { return fail(.serviceUnavailable, lastFailure) }
+        guard attempt < candidates.count else { return fail(lastFailureStatus, lastFailure) }
         let endpoint = candidates[attempt]
         attempt += 1
         if let idle = pool.take(endpoint) { return send(on: idle, to: endpoint) }
@@ -62,6 +64,7 @@ final class ProxyExchange: LoopDeadlines.Waiter {
             case .failure(let error):
                 guard phase == .connecting else { return }
                 lastFailure = "\(app) instance \(endpoint.instanceId) refused the connection"
+                lastFailureStatus = .serviceUnavailable
                 gateway.logger.warning("upstream refused; trying the next instance",
                                        metadata: ["instance": "\(endpoint.instanceId)", "error": "\(error)"])
                 tryNextInstance()
@@ -120,6 +123,7 @@ final class ProxyExchange: LoopDeadlines.Waiter {
         switch phase {
         case .awaitingHead where request.isIdempotent:
             lastFailure = "\(app) instance \(candidates[attempt - 1].instanceId) dropped the connection"
+            lastFailureStatus = .badGateway
             connection?.close()
             tryNextInstance()
         case .awaitingHead:

@@ -160,6 +160,12 @@ final class GatewayFailoverTests: XCTestCase {
                 let reply = try await c.call(.POST, "/api/orders", token: token, body: Self.order(c))
                 XCTAssertEqual(reply.status, 201, reply.text)
             }
+
+            // When the only instance drops a GET, that is a bad gateway (502), not "no instance" (503).
+            await c.stopService(c.host(.payments))
+            try await registry.register(app: "PAYMENT-SERVICE", instanceId: "only-dropper", host: "127.0.0.1", port: dropper.port)
+            try await c.refreshGateway()
+            try await c.call(.GET, "/api/payments", token: token).problem(502, containing: "dropped the connection")
         }
     }
 
