@@ -162,6 +162,13 @@ public final class Gateway: @unchecked Sendable {
     /// The request's access-log line and its metrics (until the response's end), labelled by the
     /// route it took: a service's prefix (`/api/orders/**`), one of the gateway's own paths, or
     /// `unmatched`, never the raw path.
+    /// The line and metrics of a request refused before it could be read (no method or path to
+    /// name): a smuggling attempt or a broken client shows up in the log too.
+    func logUnreadable(status: HTTPResponseStatus) {
+        metrics.recordRequest(method: "-", route: "unreadable", status: Int(status.code), seconds: 0)
+        logger.info("- - \(status.code)", metadata: ["requestId": "-", "ms": "0"])
+    }
+
     func log(_ request: IncomingRequest, status: HTTPResponseStatus) {
         let micros = (NIODeadline.now().uptimeNanoseconds &- request.started.uptimeNanoseconds) / 1000
         metrics.recordRequest(method: request.head.method.rawValue, route: Self.routeLabel(request), status: Int(status.code),

@@ -181,6 +181,8 @@ final class GatewayConnectionHandler: ChannelInboundHandler, LoopDeadlines.Waite
             request = nil
             return context.close(promise: nil)
         }
+        let status: HTTPResponseStatus = error is UnsupportedTransferCoding ? .notImplemented : .badRequest
+        gateway.logUnreadable(status: status)
         if error is UnsupportedTransferCoding {
             return closeWithProblem(.notImplemented, "the request body's Transfer-Encoding may only be chunked", context: context)
         }

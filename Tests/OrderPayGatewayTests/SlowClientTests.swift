@@ -35,6 +35,11 @@ final class SlowClientTests: XCTestCase {
             XCTAssertTrue(partialBody.text.hasPrefix("HTTP/1.1 408 Request Timeout\r\n"), partialBody.text)
             XCTAssertTrue(log.messages.contains { $0.message.hasPrefix("POST /api/auth/login 408") }, "\(log.messages.map(\.message))")
 
+            // A request that cannot be read gets its line too, with no method or path to name.
+            let smuggled = try await RawSocketClient.exchange(port: port, ["POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"])
+            XCTAssertTrue(smuggled.text.hasPrefix("HTTP/1.1 400 Bad Request\r\n"), smuggled.text)
+            XCTAssertTrue(log.messages.contains { $0.message == "- - 400" }, "\(log.messages.map(\.message))")
+
             // A connection that never sends anything, and one idle after its response: closed
             // without a word.
             let silent = try await RawSocketClient.exchange(port: port, [])
