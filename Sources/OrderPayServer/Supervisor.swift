@@ -28,6 +28,12 @@ public final class Supervisor: @unchecked Sendable {
     /// failures, so an exit seen meanwhile starts no second loop.
     private var starting: Set<String> = []
     private var stopping = false
+    /// Each child's last restart delay and when it was last healthy: the delay doubles for a
+    /// child that dies again soon after coming back, and starts over after a while up.
+    private var restartDelays: [String: Duration] = [:]
+    private var healthySince: [String: ContinuousClock.Instant] = [:]
+    /// How long a restarted child must stay up before its next death starts the backoff over.
+    static let stableAfter: Duration = .seconds(30)
 
     public init(executable: URL, children: [Child], host: String, logger: Logger) {
         self.executable = executable
@@ -103,8 +109,14 @@ public final class Supervisor: @unchecked Sendable {
     }
 
     func restart(_ child: Child) async {
-        var delay: Duration = .seconds(1)
+        var delay: Duration = lock.withLock {
+            // Up for a while: start over at 1 s. Died again soon after coming back: wait longer.
+            let stable = healthySince[child.name].map { ContinuousClock.now - $0 >= Self.stableAfter } ?? true
+            return stable ? .seconds(1) : min((restartDelays[child.name] ?? .seconds(1)) * 2, .seconds(30))
+        }
+        if delay > .seconds(1) { logger.notice("\(child.name) died again soon after its restart; waiting \(delay)") }
         while !lock.withLock({ stopping }) {
+            lock.withLock { restartDelays[child.name] = delay }
             try? await Task.sleep(for: delay)
             guard !lock.withLock({ stopping }) else { break }
             do {
@@ -115,23 +127,30 @@ public final class Supervisor: @unchecked Sendable {
                 return
             } catch {
                 if lock.withLock({ stopping }) { break }
-                logger.error("restarting \(child.name) failed: \(error); retrying in \(delay)")
                 lock.withLock { processes[child.name] }?.terminate()
                 delay = min(delay * 2, .seconds(30))
+                logger.error("restarting \(child.name) failed: \(error); retrying in \(delay)")
             }
         }
         lock.withLock { _ = starting.remove(child.name) }
     }
 
+    /// Healthy: the child's own process listens on its port and answers /health with 200 (a
+    /// port answered by something else, such as a leftover process, does not count).
     func waitHealthy(_ child: Child, timeout: Duration) async throws {
         let deadline = ContinuousClock.now + timeout
         var request = HTTPClientRequest(url: "http://\(host):\(child.port)/health")
         request.method = .GET
         while ContinuousClock.now < deadline {
-            if let process = lock.withLock({ processes[child.name] }), !process.isRunning {
+            guard let process = lock.withLock({ processes[child.name] }) else { break }
+            if !process.isRunning {
                 throw AppError(.unavailable, "\(child.name) \(Self.describeExit(of: process)) while starting (see its error above)")
             }
-            if let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(2)), response.status == .ok { return }
+            if ListeningSocket.isOwned(by: process.processIdentifier, port: child.port),
+               let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(2)), response.status == .ok {
+                lock.withLock { healthySince[child.name] = .now }
+                return
+            }
             try await Task.sleep(for: .milliseconds(200))
         }
         throw AppError(.unavailable, "\(child.name) did not become healthy within \(timeout)")

@@ -156,11 +156,22 @@ struct UpCommand: AsyncParsableCommand {
         let supervisor = Supervisor(executable: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath(),
                                     children: children, host: host, logger: logger)
         let signals = Task { await TerminationSignal.wait() }
+        // Ctrl-C while the children are still coming up stops them at once, not after a timeout.
+        let starting = Task { try await supervisor.start() }
+        let interrupt = Task {
+            _ = await signals.value
+            starting.cancel()
+        }
         do {
-            try await supervisor.start()
+            try await starting.value
         } catch let error as AppError {
+            interrupt.cancel()
             await supervisor.stop()
             CLI.fail(error.description, code: error.kind.exitCode)
+        } catch {
+            logger.notice("interrupted while starting; stopping")
+            await supervisor.stop()
+            return
         }
         print("OrderPay is up (data dir \(dataDirectory)):")
         for component in order { print("  \(component.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) http://\(host):\(ports[component]!)") }

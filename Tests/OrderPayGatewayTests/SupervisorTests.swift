@@ -32,6 +32,28 @@ final class SupervisorTests: XCTestCase {
         return fd
     }
 
+    /// A port answered by another process (here a registry in this test's own process) is not the
+    /// child's health: the child cannot bind it and exits, and the start says so.
+    func testAPortAnsweredBySomethingElseIsNotTheChildsHealth() async throws {
+        let directory = try temporaryDirectory("supervisor-squat").path
+        var options = RegistryHost.Options(dataDirectory: directory)
+        options.port = FreePort.find()
+        let (squatter, eviction) = try await RegistryHost.start(options, logger: Logger(label: "squatter"))
+        defer { eviction.cancel() }
+        XCTAssertTrue(ListeningSocket.isOwned(by: getpid(), port: squatter.port))
+        let child = Supervisor.Child(name: "registry", arguments: ["serve", "registry", "--port", String(squatter.port), "--host", "127.0.0.1",
+                                                                 "--data", directory + "/child"], port: squatter.port)
+        let supervisor = Supervisor(executable: Self.binary, children: [child], host: "127.0.0.1", logger: Logger(label: "supervisor"))
+        do {
+            try await supervisor.start()
+            XCTFail("the squatter's /health was taken for the child's")
+        } catch {
+            XCTAssertTrue("\(error)".contains("while starting"), "\(error)")
+        }
+        await supervisor.stop()
+        await squatter.stop()
+    }
+
     func testAChildWhoseRestartsFailForAWhileEndsAsOneSupervisedProcess() async throws {
         let directory = try temporaryDirectory("supervisor").path
         let port = FreePort.find()
