@@ -66,9 +66,25 @@ public struct EurekaInstance: Codable, Equatable, Sendable {
     public var healthCheckUrl: String?
     public var dataCenterInfo: DataCenterInfo?
     public var leaseInfo: LeaseInfo?
-    public var lastUpdatedTimestamp: String?
-    public var lastDirtyTimestamp: String?
+    public var lastUpdatedTimestamp: Timestamp?
+    public var lastDirtyTimestamp: Timestamp?
     public var actionType: String?
+
+    /// Milliseconds since 1970, which Eureka writes as a string and its clients send either way.
+    public struct Timestamp: Codable, Equatable, Sendable {
+        public var millis: String
+        public init(_ millis: Int64) { self.millis = String(millis) }
+
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.singleValueContainer()
+            if let number = try? c.decode(Int64.self) { millis = String(number) } else { millis = try c.decode(String.self) }
+        }
+
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.singleValueContainer()
+            try c.encode(millis)
+        }
+    }
 
     /// The instance as our registry keeps it, shown the way Eureka shows one.
     public init(_ i: ServiceInstance, renewalInterval: TimeInterval, leaseDuration: TimeInterval) {
@@ -90,7 +106,7 @@ public struct EurekaInstance: Codable, Equatable, Sendable {
                               registrationTimestamp: Int64(i.registeredAt.timeIntervalSince1970 * 1000),
                               lastRenewalTimestamp: Int64(i.lastRenewedAt.timeIntervalSince1970 * 1000),
                               evictionTimestamp: 0, serviceUpTimestamp: Int64(i.registeredAt.timeIntervalSince1970 * 1000))
-        lastUpdatedTimestamp = String(Int64(i.lastRenewedAt.timeIntervalSince1970 * 1000))
+        lastUpdatedTimestamp = Timestamp(Int64(i.lastRenewedAt.timeIntervalSince1970 * 1000))
         lastDirtyTimestamp = lastUpdatedTimestamp
         actionType = "ADDED"
     }

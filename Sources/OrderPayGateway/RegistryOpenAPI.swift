@@ -35,6 +35,11 @@ enum RegistryOpenAPI {
             "operationId": "listApplications", "summary": "Every registered application with its instances",
             "responses": ["200": json("Applications", "the applications")],
         ]],
+        "/eureka/apps/delta": ["get": [
+            "operationId": "listDelta",
+            "summary": "The changes Eureka clients poll for between full fetches: none listed, with the full list's apps__hashcode",
+            "responses": ["200": json("Applications", "no applications, and the hash of the full list")],
+        ]],
         "/eureka/apps/{app}": [
             "parameters": [app],
             "post": [

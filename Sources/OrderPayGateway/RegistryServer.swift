@@ -15,6 +15,7 @@ public struct RegistryServer: Sendable {
     public func addRoutes<Context: RequestContext>(to router: Router<Context>) {
         let eureka = router.group("eureka/apps")
         eureka.get { _, _ in try await self.applications() }
+        eureka.get("delta") { _, _ in try await self.delta() }
         eureka.post(":app") { request, context in try await self.register(request, context) }
         eureka.get(":app") { _, context in try await self.application(try context.parameters.require("app")) }
         eureka.get(":app/:id") { _, context in
@@ -33,15 +34,11 @@ public struct RegistryServer: Sendable {
         }
     }
 
-    /// Evicts expired leases until cancelled.
-    public func runEviction(every interval: Duration, logger: Logger) async {
+    /// Evicts expired leases until cancelled (listings evict too; either logs each eviction).
+    public func runEviction(every interval: Duration) async {
         while !Task.isCancelled {
             try? await Task.sleep(for: interval)
-            if let evicted = try? await registry.evictExpired(), !evicted.isEmpty {
-                for instance in evicted {
-                    logger.info("lease expired; instance evicted", metadata: ["app": "\(instance.app)", "instanceId": "\(instance.instanceId)"])
-                }
-            }
+            _ = try? await registry.evictExpired()
         }
     }
 
@@ -84,6 +81,15 @@ public struct RegistryServer: Sendable {
             EurekaApplication(name: name, instance: grouped[name, default: []].map(eureka))
         }
         return try JSONResponses.json(EurekaApplications(apps))
+    }
+
+    /// `GET /eureka/apps/delta`, which Eureka clients poll between full fetches: no changes listed,
+    /// with the hash of the full list, so a client whose copy differs fetches it whole.
+    func delta() async throws -> Response {
+        let full = EurekaApplications(try await registry.instances().map { EurekaApplication(name: $0.app, instance: [eureka($0)]) })
+        var empty = EurekaApplications([])
+        empty.applications.appsHashcode = full.applications.appsHashcode
+        return try JSONResponses.json(empty)
     }
 
     func application(_ app: String) async throws -> Response {

@@ -32,7 +32,7 @@ public struct RegistryHost {
             store = try SQLiteRegistryStore(path: (options.dataDirectory as NSString).appendingPathComponent("registry.sqlite"))
         }
         let registry = RegistryService(repository: store, clock: SystemClock(), leaseDuration: options.leaseDuration,
-                                       renewalInterval: options.renewalInterval)
+                                       renewalInterval: options.renewalInterval, logger: logger)
         try await registry.extendLeasesAfterRestart()
         let server = RegistryServer(registry: registry)
         let router = Router()
@@ -55,7 +55,7 @@ public struct RegistryHost {
         }
         let running = try await RunningServer.start(responder: router.buildResponder(), host: options.host, port: options.port,
                                                     name: "orderpay-registry", idleTimeout: options.idleTimeout, logger: logger)
-        let eviction = Task { await server.runEviction(every: .seconds(max(1, options.leaseDuration / 3)), logger: logger) }
+        let eviction = Task { await server.runEviction(every: .seconds(max(1, options.leaseDuration / 3))) }
         return (running, eviction)
     }
 }

@@ -80,10 +80,19 @@ final class RegistryLeaseTests: XCTestCase {
             XCTAssertEqual((instance["dataCenterInfo"] as? [String: Any])?["name"] as? String, "MyOwn")
             XCTAssertEqual(instance["healthCheckUrl"] as? String, "http://127.0.0.1:\(port)/health")
 
-            // A registration as Spring Cloud sends it: port as a string, no instanceId.
+            // The delta Eureka clients poll between full fetches: nothing listed, the full list's hash.
+            let delta = try await c.call(.GET, "/eureka/apps/delta", headers: Self.json, on: c.registryURL)
+            XCTAssertEqual(delta.status, 200, delta.text)
+            let deltaBody = try XCTUnwrap(try delta.json()["applications"] as? [String: Any])
+            XCTAssertEqual(deltaBody["apps__hashcode"] as? String, "UP_3_")
+            XCTAssertEqual((deltaBody["application"] as? [Any])?.count, 0)
+
+            // A registration as Spring Cloud sends it: port as a string, no instanceId, timestamps
+            // as numbers.
             let spring = #"""
             {"instance":{"hostName":"127.0.0.1","app":"BILLING","ipAddr":"127.0.0.1","status":"UP",
-             "port":{"$":"9090","@enabled":"true"},"dataCenterInfo":{"@class":"com.netflix.appinfo.InstanceInfo$DefaultDataCenterInfo","name":"MyOwn"}}}
+             "port":{"$":"9090","@enabled":"true"},"dataCenterInfo":{"@class":"com.netflix.appinfo.InstanceInfo$DefaultDataCenterInfo","name":"MyOwn"},
+             "lastUpdatedTimestamp":1795754537000,"lastDirtyTimestamp":"1795754537000"}}
             """#
             let registered = try await c.call(.POST, "/eureka/apps/BILLING", json: spring, on: c.registryURL)
             XCTAssertEqual(registered.status, 204, registered.text)

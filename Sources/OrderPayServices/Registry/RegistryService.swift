@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import OrderPayCore
 
 public protocol RegistryRepository: Sendable {
@@ -16,10 +17,13 @@ public final class RegistryService: Sendable {
     public let renewalInterval: TimeInterval
     let repository: any RegistryRepository
     let clock: any Clock
+    let logger: Logger
 
-    public init(repository: any RegistryRepository, clock: any Clock, leaseDuration: TimeInterval = 90, renewalInterval: TimeInterval = 30) {
+    public init(repository: any RegistryRepository, clock: any Clock, leaseDuration: TimeInterval = 90, renewalInterval: TimeInterval = 30,
+                logger: Logger = Logger(label: "orderpay.registry")) {
         self.repository = repository
         self.clock = clock
+        self.logger = logger
         self.leaseDuration = leaseDuration
         self.renewalInterval = renewalInterval
     }
@@ -88,6 +92,10 @@ public final class RegistryService: Sendable {
     }
 
     public func evictExpired() async throws -> [ServiceInstance] {
-        try await repository.evict(expiredBefore: clock.now())
+        let evicted = try await repository.evict(expiredBefore: clock.now())
+        for instance in evicted {
+            logger.info("lease expired; instance evicted", metadata: ["app": "\(instance.app)", "instanceId": "\(instance.instanceId)"])
+        }
+        return evicted
     }
 }
