@@ -153,7 +153,7 @@ final class RegistryLeaseTests: XCTestCase {
                     XCTAssertFalse(reply.text.contains("no route for"), "\(method) \(path) is documented but not routed: \(reply.text)")
                 }
             }
-            XCTAssertEqual(operations, 11)
+            XCTAssertEqual(operations, 12)
             XCTAssertNil(paths["/eureka/v2/apps"])
         }
     }
