@@ -36,6 +36,8 @@ struct HeadFields {
             if lineEnd == start { break }   // the blank line
             guard bytes[start] != 32 && bytes[start] != 9 else { throw Malformed() }   // obsolete line folding
             let (colon, value) = try HTTPBytes.field(bytes, start, lineEnd)
+            // Relayed as they are, so held to the rule client requests are: no control characters.
+            for position in value where bytes[position] < 0x20 && bytes[position] != 9 || bytes[position] == 0x7F { throw Malformed() }
             var keep = false
             switch colon - start {
             case 2: keep = !HTTPBytes.matches(bytes, start, "te")

@@ -107,6 +107,8 @@ final class UpstreamResponseParserTests: XCTestCase {
             "HTTP/1.1 200 OK\r\nFolded: a\r\n b\r\nContent-Length: 0\r\n\r\n",
             "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
             "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabX\r\n",
+            "HTTP/1.1 200 OK\r\nX-Odd: a\u{1}b\r\nContent-Length: 0\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nX-Odd: a\u{7F}\r\nContent-Length: 0\r\n\r\n",
         ] {
             XCTAssertThrowsError(try parse(text), text)
         }
