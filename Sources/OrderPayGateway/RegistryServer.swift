@@ -111,7 +111,8 @@ public struct RegistryServer: Sendable {
         guard let status = InstanceStatus(rawValue: value.uppercased()) else {
             return JSONResponses.problem(.badRequest, "value must be one of \(InstanceStatus.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        return try await respond { _ = try await registry.setStatus(app: app, instanceId: id, status: remove ? .up : status) }
+        // Removing the override: the status given with it (Eureka's `value`), else UP.
+        return try await respond { _ = try await registry.setStatus(app: app, instanceId: id, status: status) }
     }
 
     func eureka(_ instance: ServiceInstance) -> EurekaInstance {

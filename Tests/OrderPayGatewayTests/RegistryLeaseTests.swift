@@ -108,6 +108,17 @@ final class RegistryLeaseTests: XCTestCase {
             let billing = try await c.call(.GET, "/eureka/apps/BILLING", headers: Self.json, on: c.registryURL)
             XCTAssertTrue(billing.text.contains(#""status":"OUT_OF_SERVICE""#), billing.text)
             try await c.call(.PUT, "/eureka/apps/BILLING/\(id)/status?value=SIDEWAYS", on: c.registryURL).problem(400)
+            // The override outlives the instance registering again (say, after a restart)...
+            try await c.call(.POST, "/eureka/apps/BILLING", json: spring, on: c.registryURL).expect(204)
+            let again = try await c.call(.GET, "/eureka/apps/BILLING/\(id)", headers: Self.json, on: c.registryURL)
+            XCTAssertTrue(again.text.contains(#""status":"OUT_OF_SERVICE""#), again.text)
+            // ...and removing it sets the status given with the removal (else UP).
+            try await c.call(.DELETE, "/eureka/apps/BILLING/\(id)/status?value=STARTING", on: c.registryURL).expect(200)
+            let starting = try await c.call(.GET, "/eureka/apps/BILLING/\(id)", headers: Self.json, on: c.registryURL)
+            XCTAssertTrue(starting.text.contains(#""status":"STARTING""#), starting.text)
+            try await c.call(.DELETE, "/eureka/apps/BILLING/\(id)/status", on: c.registryURL).expect(200)
+            let up = try await c.call(.GET, "/eureka/apps/BILLING/\(id)", headers: Self.json, on: c.registryURL)
+            XCTAssertTrue(up.text.contains(#""status":"UP""#), up.text)
 
             try await c.call(.DELETE, "/eureka/apps/BILLING/\(id)", on: c.registryURL).expect(200)
             try await c.call(.DELETE, "/eureka/apps/BILLING/\(id)", on: c.registryURL).problem(404)
