@@ -87,9 +87,10 @@ public final class Gateway: @unchecked Sendable {
                 return limitedByAddress(clientIP) ?? .reply(.problem(.methodNotAllowed, "\(method.rawValue) is not allowed on \(request.path) (allowed: GET, HEAD)",
                                                                      headers: ["Allow": "GET, HEAD"]))
             }
-            // Its own endpoints draw on the address's bucket too: /health asks the registry and
-            // /openapi.json every service, so an unlimited flood of them would reach past the gateway.
-            return limitedByAddress(clientIP) ?? .own(own)
+            // Its own endpoints draw on the address's bucket too (/openapi.json asks every service),
+            // except /health: a load balancer's checks share an address with the traffic it
+            // forwards, and a 429 there would take the gateway out of rotation.
+            return own == .health ? .own(own) : limitedByAddress(clientIP) ?? .own(own)
         }
         guard let app = GatewayRoutes.app(for: request.path) else {
             return limitedByAddress(clientIP) ?? .reply(.problem(.notFound, "no route for \(request.path)"))

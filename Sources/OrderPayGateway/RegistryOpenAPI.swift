@@ -37,8 +37,9 @@ enum RegistryOpenAPI {
         ]],
         "/eureka/apps/delta": ["get": [
             "operationId": "listDelta",
-            "summary": "The changes Eureka clients poll for between full fetches: none listed, with the full list's apps__hashcode",
-            "responses": ["200": json("Applications", "no applications, and the hash of the full list")],
+            "summary": "The changes Eureka clients poll for between full fetches: not kept (403, as Eureka with deltas disabled), so clients fetch the full list",
+            "responses": ["403": ["description": "deltas are not kept; fetch /eureka/apps",
+                                  "content": ["application/problem+json": ["schema": ["type": "object"]]]]],
         ]],
         "/eureka/apps/{app}": [
             "parameters": [app],

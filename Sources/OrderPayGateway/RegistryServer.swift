@@ -15,7 +15,7 @@ public struct RegistryServer: Sendable {
     public func addRoutes<Context: RequestContext>(to router: Router<Context>) {
         let eureka = router.group("eureka/apps")
         eureka.get { _, _ in try await self.applications() }
-        eureka.get("delta") { _, _ in try await self.delta() }
+        eureka.get("delta") { _, _ in self.delta() }
         eureka.post(":app") { request, context in try await self.register(request, context) }
         eureka.get(":app") { _, context in try await self.application(try context.parameters.require("app")) }
         eureka.get(":app/:id") { _, context in
@@ -83,13 +83,12 @@ public struct RegistryServer: Sendable {
         return try JSONResponses.json(EurekaApplications(apps))
     }
 
-    /// `GET /eureka/apps/delta`, which Eureka clients poll between full fetches: no changes listed,
-    /// with the hash of the full list, so a client whose copy differs fetches it whole.
-    func delta() async throws -> Response {
-        let full = EurekaApplications(try await registry.instances().map { EurekaApplication(name: $0.app, instance: [eureka($0)]) })
-        var empty = EurekaApplications([])
-        empty.applications.appsHashcode = full.applications.appsHashcode
-        return try JSONResponses.json(empty)
+    /// `GET /eureka/apps/delta`, which Eureka clients poll between full fetches: 403, as a Eureka
+    /// server with deltas disabled answers, and the client fetches the full list instead. (An
+    /// empty delta would be wrong: `apps__hashcode` only counts instances by status, so a client
+    /// would not notice an instance replaced by another.)
+    func delta() -> Response {
+        JSONResponses.problem(.forbidden, "deltas are not kept; fetch /eureka/apps")
     }
 
     func application(_ app: String) async throws -> Response {

@@ -74,12 +74,13 @@ final class UpstreamPool: @unchecked Sendable {
     /// Keeps a connection whose response ended for the next request, unless enough are idle.
     func release(_ connection: UpstreamConnection) {
         eventLoop.assertInEventLoop()
+        guard !closed, connection.isOpen else { return connection.close() }
         let list = idle[connection.key] ?? {
             let list = IdleList()
             idle[connection.key] = list
             return list
         }()
-        guard !closed, connection.isOpen, list.connections.count < maxIdlePerInstance else {
+        guard list.connections.count < maxIdlePerInstance else {
             connection.close()
             return
         }

@@ -163,6 +163,8 @@ public final class Supervisor: @unchecked Sendable {
 
     /// SIGTERM to every child, newest first; SIGKILL to any still running after `grace`. A second
     /// pass catches a child a restart was launching meanwhile (it is signalled as it registers).
+    /// SIGTERM is sent again every second: a child still starting up has it ignored (inherited
+    /// from this process, which waits for signals itself) until it installs its own handling.
     public func stop(grace: Duration = .seconds(10)) async {
         for _ in 0..<2 {
             let running: [(String, Process)] = lock.withLock {
@@ -173,7 +175,14 @@ public final class Supervisor: @unchecked Sendable {
                 logger.notice("stopping \(name)")
                 process.terminate()
                 let deadline = ContinuousClock.now + grace
-                while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
+                var resend = ContinuousClock.now + .seconds(1)
+                while process.isRunning && ContinuousClock.now < deadline {
+                    try? await Task.sleep(for: .milliseconds(50))
+                    if ContinuousClock.now >= resend, process.isRunning {
+                        process.terminate()
+                        resend = ContinuousClock.now + .seconds(1)
+                    }
+                }
                 if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             }
         }

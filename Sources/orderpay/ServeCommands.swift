@@ -66,6 +66,10 @@ struct ServeCommand: AsyncParsableCommand {
     var registryURL: String { registry ?? ProcessInfo.processInfo.environment["ORDERPAY_REGISTRY"] ?? "http://127.0.0.1:8761" }
 
     func run() async throws {
+        // `up` (TerminationSignal) ignores SIGINT and SIGTERM, and a spawned child inherits that:
+        // until this server waits for them itself, a stop would be ignored and end in SIGKILL.
+        signal(SIGINT, SIG_DFL)
+        signal(SIGTERM, SIG_DFL)
         if component == .gateway {
             Gateway.runConcurrencyOnEventLoops()
             // Same line format as swift-log's default handler, cheaper per access-log line.

@@ -36,10 +36,6 @@ public final class RegistryService: Sendable {
         v.check((0...65535).contains(port), "port", "port must be 0–65535")
         try v.throwIfInvalid()
         let now = clock.now()
-        // An operator's OUT_OF_SERVICE outlives the instance registering again (after a restart or
-        // a lost lease), as Eureka's status override does; only removing it or a cancel ends it.
-        var status = status
-        if try await repository.instance(app: app.uppercased(), instanceId: instanceId)?.status == .outOfService { status = .outOfService }
         let instance = ServiceInstance(app: app.uppercased(), instanceId: instanceId, host: host, port: port, status: status,
                                        registeredAt: now, lastRenewedAt: now, leaseExpiresAt: now + leaseDuration)
         try await repository.upsert(instance)
