@@ -181,11 +181,11 @@ final class GatewayConnectionHandler: ChannelInboundHandler, LoopDeadlines.Waite
             request = nil
             return context.close(promise: nil)
         }
-        let status: HTTPResponseStatus = error is UnsupportedTransferCoding ? .notImplemented : .badRequest
-        gateway.logUnreadable(status: status)
         if error is UnsupportedTransferCoding {
+            gateway.logUnreadable(status: .notImplemented)
             return closeWithProblem(.notImplemented, "the request body's Transfer-Encoding may only be chunked", context: context)
         }
+        gateway.logUnreadable(status: .badRequest)
         closeWithProblem(.badRequest, "the request is not well-formed HTTP (a head over \(ClientRequestParser.maxHeadSize >> 10) KB, "
                          + "a bad request line or header, or conflicting body lengths)", context: context)
     }

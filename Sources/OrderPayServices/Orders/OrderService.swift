@@ -71,9 +71,8 @@ public final class OrderService: Sendable {
     /// Validates, prices every item from the catalog (a client never sends a price) and writes the
     /// order with its `order-created` event in one transaction.
     public func place(actor: Actor, forUser userId: Int64? = nil, _ request: PlaceOrderRequest,
-                      idempotencyKey: String? = nil, traceId: String? = nil, callerToken: String? = nil) async throws -> Order {
-        try await placeWithOutcome(actor: actor, forUser: userId, request, idempotencyKey: idempotencyKey, traceId: traceId,
-                                   callerToken: callerToken).order
+                      idempotencyKey: String? = nil, traceId: String? = nil) async throws -> Order {
+        try await placeWithOutcome(actor: actor, forUser: userId, request, idempotencyKey: idempotencyKey, traceId: traceId).order
     }
 
     /// `place`, also saying whether the order was created now (false: an earlier order with the same
