@@ -136,6 +136,16 @@ public final class PostgresOrderStore: OrderRepository, OutboxSource, @unchecked
         }
     }
 
+    public func order(userId: Int64, idempotencyKey: String) async throws -> Order? {
+        let logger = self.logger
+        return try await database.withConnection(rerun: .ifDropped) { connection in
+            let rows = try await connection.rows("""
+                SELECT \(unescaped: Self.orderColumns) FROM orders.orders WHERE user_id = \(userId) AND idempotency_key = \(idempotencyKey)
+                """, logger: logger)
+            return try await Self.orders(connection, rows, logger: logger).first
+        }
+    }
+
     public func list(_ filter: OrderFilter, page: PageRequest) async throws -> Page<Order> {
         let logger = self.logger
         return try await database.withConnection(rerun: .ifDropped) { connection in

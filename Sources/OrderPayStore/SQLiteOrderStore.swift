@@ -163,6 +163,12 @@ public final class SQLiteOrderStore: OrderRepository, OutboxSource, @unchecked S
         }
     }
 
+    public func order(userId: Int64, idempotencyKey: String) async throws -> Order? {
+        try pool.readNow { db in
+            try db.row("SELECT * FROM orders WHERE user_id = ? AND idempotency_key = ?", [userId, idempotencyKey]).map { try Self.order(db, $0) }
+        }
+    }
+
     public func list(_ filter: OrderFilter, page: PageRequest) async throws -> Page<Order> {
         try await pool.readAwaited { db in
             let (rows, total) = try db.page(of: "orders", userId: filter.userId, status: filter.status?.rawValue, page: page)

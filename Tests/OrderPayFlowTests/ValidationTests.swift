@@ -18,11 +18,16 @@ final class ValidationTests: XCTestCase {
         let placed = try await orders.place(actor: t.admin, forUser: t.other.id, t.order())
         XCTAssertEqual(placed.userId, t.other.id)
 
+        let keyed = try await orders.place(actor: t.admin, forUser: t.other.id, t.order(), idempotencyKey: "admin-1")
+
         _ = try await auth.setStatus(actor: t.admin, id: t.other.id, status: .inactive)
         await XCTAssertThrowsAppError(.conflict, try await orders.place(actor: t.admin, forUser: t.other.id, t.order()), containing: "is INACTIVE")
+        // A retry of an order already placed is answered with it, whatever the account's state now.
+        let retried = try await orders.place(actor: t.admin, forUser: t.other.id, t.order(), idempotencyKey: "admin-1")
+        XCTAssertEqual(retried.id, keyed.id)
         try await auth.deleteUser(actor: t.admin, id: t.other.id)
         await XCTAssertThrowsAppError(.conflict, try await orders.place(actor: t.admin, forUser: t.other.id, t.order()), containing: "is DELETED")
-        await assertEqual(try await orders.list(actor: t.admin).totalElements, 1)
+        await assertEqual(try await orders.list(actor: t.admin).totalElements, 2)
     }
 
     /// A cancellation's reason is read by people (the history, the event, the console): the

@@ -61,6 +61,8 @@ public protocol OrderRepository: Sendable {
                 events: @escaping @Sendable (Order) throws -> [EventDraft]) async throws -> (order: Order, created: Bool)
 
     func order(id: Int64) async throws -> Order?
+    /// The user's order placed with this idempotency key, if any.
+    func order(userId: Int64, idempotencyKey: String) async throws -> Order?
     func list(_ filter: OrderFilter, page: PageRequest) async throws -> Page<Order>
     func history(orderId: Int64) async throws -> [OrderHistoryEntry]
     func countByStatus() async throws -> [OrderStatus: Int]

@@ -104,7 +104,12 @@ public final class OrderService: Sendable {
                     "Idempotency-Key must be 1–200 visible ASCII characters (no spaces)")
         }
         try v.throwIfInvalid()
-        if ownerId != actor.userId { try await checkOwner(ownerId, callerToken: callerToken) }
+        // The account is checked for a new order only: a retry of one already placed (same key) is
+        // answered with it, even if the account changed or cannot be checked meanwhile.
+        if ownerId != actor.userId {
+            let placedBefore: Order? = if let key = idempotencyKey { try await repository.order(userId: ownerId, idempotencyKey: key) } else { nil }
+            if placedBefore == nil { try await checkOwner(ownerId, callerToken: callerToken) }
+        }
 
         let catalog = try await repository.products(ids: request.items.map(\.productId))
         var items: [OrderItem] = []
