@@ -18,6 +18,9 @@ struct ClientRequestParser {
 
     /// NIO's default limit for a request head.
     static let maxHeadSize = 80 << 10
+    /// Header lines per request: well beyond any real client, and under what the services'
+    /// HTTP decoder takes (it refuses about a thousand with a bare 400 the gateway would relay).
+    static let maxHeaderFields = 256
 
     private var state = State.head
     /// How far the current head has been searched for its end already.
@@ -38,6 +41,8 @@ struct ClientRequestParser {
                 return nil
             }
             scanned = 0
+            // The same limit when the whole head came in one read: it is the head's size that counts.
+            guard length <= Self.maxHeadSize else { throw MalformedHTTP() }
             let (head, framing) = try buffer.readSlice(length: length)!.withUnsafeReadableBytes(Self.parseHead)
             state = framing
             return .head(head)
@@ -116,6 +121,7 @@ struct ClientRequestParser {
             default:
                 break
             }
+            guard fields.count < Self.maxHeaderFields else { throw MalformedHTTP() }
             fields.append((string(bytes, start..<colon), string(bytes, value)))
             start = end + 2
         }

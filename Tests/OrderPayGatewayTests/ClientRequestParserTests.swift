@@ -69,6 +69,8 @@ final class ClientRequestParserTests: XCTestCase {
             "POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n",
             "POST / HTTP/1.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n",
             "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+            "GET / HTTP/1.1\r\nX-Big: " + String(repeating: "a", count: 90 << 10) + "\r\n\r\n",   // over 80 KB, whole
+            "GET / HTTP/1.1\r\n" + String(repeating: "X-A: 1\r\n", count: 257) + "\r\n",                  // 257 header lines
         ] {
             XCTAssertThrowsError(try parse(text), text.debugDescription)
         }
