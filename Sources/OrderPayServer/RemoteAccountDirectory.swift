@@ -7,9 +7,9 @@ import OrderPayServices
 
 /// The accounts as the auth service knows them, for `orderpay serve orders`, which keeps none of
 /// its own: `GET /api/users/{id}` with the admin's own token (the auth service checks it again),
-/// at each instance the registry lists as UP until one answers.
+/// at each instance the registry lists as UP (read as the gateway reads it) until one answers.
 struct RemoteAccountDirectory: AccountDirectory {
-    let registry: EurekaClient
+    let services: ServiceDirectory
     var http: HTTPClient = .shared
     var timeout: TimeAmount = .seconds(5)
 
@@ -19,13 +19,12 @@ struct RemoteAccountDirectory: AccountDirectory {
 
     func status(ofUser id: Int64, callerToken: String?) async throws -> UserStatus? {
         guard let callerToken else { throw AppError(.unavailable, "cannot check user \(id) with the auth service: no caller token") }
-        let instances = try await registry.instances().filter {
-            $0.app.uppercased() == ServiceKind.auth.appName && $0.status == InstanceStatus.up.rawValue && $0.port != nil
-        }
+        try await services.refresh()
+        let instances = services.candidates(for: ServiceKind.auth.appName)
         guard !instances.isEmpty else { throw AppError(.unavailable, "cannot check user \(id): no auth-service instance is up") }
         var failure = ""
-        for instance in instances.shuffled() {
-            var request = HTTPClientRequest(url: "http://\(instance.ipAddr ?? instance.hostName):\(instance.port!.value)/api/users/\(id)")
+        for instance in instances {
+            var request = HTTPClientRequest(url: instance.baseURL + "/api/users/\(id)")
             request.headers.add(name: "Authorization", value: "Bearer \(callerToken)")
             request.headers.add(name: "Accept", value: "application/json")
             do {

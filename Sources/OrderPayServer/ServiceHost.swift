@@ -71,7 +71,7 @@ public final class ServiceHost: @unchecked Sendable {
                 throw AppError(.unavailable, "registry at \(url) is unreachable; start it first (orderpay serve registry) or pass --registry URL")
             }
             configuration.registrar = client
-            configuration.accounts = RemoteAccountDirectory(registry: client)
+            configuration.accounts = RemoteAccountDirectory(services: ServiceDirectory(client: client, logger: logger))
         }
         let system = try await EmbeddedSystem.start(configuration, logger: logger)
         let tokens = TokenService(secret: try configuration.resolveJWTSecret(), clock: configuration.clock)
