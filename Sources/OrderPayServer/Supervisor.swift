@@ -67,9 +67,9 @@ public final class Supervisor: @unchecked Sendable {
         let process = Process()
         process.executableURL = executable
         process.arguments = child.arguments
-        if !child.environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(child.environment) { $1 }
-        }
+        var environment = ProcessInfo.processInfo.environment.merging(child.environment) { $1 }
+        environment[SupervisorWatch.environmentKey] = String(getpid())
+        process.environment = environment
         if let logFile = child.logFile {
             if !FileManager.default.fileExists(atPath: logFile) { FileManager.default.createFile(atPath: logFile, contents: nil) }
             if let handle = FileHandle(forWritingAtPath: logFile) {

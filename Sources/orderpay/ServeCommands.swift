@@ -113,6 +113,7 @@ struct ServeCommand: AsyncParsableCommand {
                 stop = { await service.stop() }
             }
             logger.notice("\(component.rawValue) listening on \(url)")
+            SupervisorWatch.start(logger: logger)
             let signal = await TerminationSignal.wait()
             logger.notice("signal \(signal): shutting down \(component.rawValue)")
             await stop()

@@ -86,4 +86,53 @@ final class SupervisorTests: XCTestCase {
         try await Task.sleep(for: .milliseconds(200))
         XCTAssertEqual(children(on: port), [], "stopping leaves no process behind")
     }
+
+    /// `kill -9` on `orderpay up` leaves no orphans: each child sees its supervisor gone and
+    /// stops itself (else they keep the ports, and the next `up` fails with "port in use").
+    func testChildrenOfAKilledUpStopByThemselves() async throws {
+        let directory = try temporaryDirectory("supervisor-orphans").path
+        let logPath = directory + "/up.log"
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        let up = Process()
+        up.executableURL = Self.binary
+        up.arguments = ["up", "--random-ports", "--data", directory + "/data"]
+        up.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        up.standardError = up.standardOutput
+        try up.run()
+        let started = ContinuousClock.now + .seconds(120)
+        while !(try String(contentsOfFile: logPath, encoding: .utf8)).contains("gateway is up"), ContinuousClock.now < started, up.isRunning {
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        let children = childProcesses(of: up.processIdentifier)
+        let startLog = try String(contentsOfFile: logPath, encoding: .utf8)
+        XCTAssertEqual(children.count, 5, startLog)
+
+        kill(up.processIdentifier, SIGKILL)
+        let deadline = ContinuousClock.now + .seconds(20)
+        while children.contains(where: isRunning), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        let orphans = children.filter(isRunning)
+        orphans.forEach { kill($0, SIGKILL) }
+        XCTAssertEqual(orphans, [], "children still serving after their supervisor was killed")
+        let log = try String(contentsOfFile: logPath, encoding: .utf8)
+        XCTAssertEqual(log.components(separatedBy: "is gone; stopping").count - 1, 5, log)
+    }
+
+    private func childProcesses(of parent: pid_t) -> [pid_t] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap(pid_t.init).filter { statusField("PPid", of: $0) == String(parent) }
+    }
+
+    /// Alive and not a zombie waiting for its new parent to reap it.
+    private func isRunning(_ pid: pid_t) -> Bool {
+        guard let state = statusField("State", of: pid) else { return false }
+        return !state.hasPrefix("Z") && !state.hasPrefix("X")
+    }
+
+    private func statusField(_ name: String, of pid: pid_t) -> String? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+        return status.split(separator: "\n").first { $0.hasPrefix(name + ":") }
+            .map { $0.dropFirst(name.count + 1).trimmingCharacters(in: .whitespaces) }
+    }
 }

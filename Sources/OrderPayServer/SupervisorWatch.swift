@@ -1,0 +1,29 @@
+import Foundation
+import Logging
+
+/// A child of `orderpay up` stops by itself when `up` is gone without stopping it (`kill -9`, an
+/// out-of-memory kill, a crash), instead of serving on as an orphan that holds its port and
+/// makes the next `up` fail with "port in use".
+///
+/// `up` names itself in the child's environment; the child checks once a second whether its
+/// parent is still that process (an orphan is adopted by init or a subreaper) and, if not,
+/// raises SIGTERM on itself, so it stops through the same graceful path as a stop from `up`.
+/// Not `PR_SET_PDEATHSIG`: that signal follows the *thread* that forked the child, and `up`
+/// forks from Swift concurrency's pool threads, which come and go.
+public enum SupervisorWatch {
+    public static let environmentKey = "ORDERPAY_SUPERVISOR_PID"
+
+    /// Starts watching if this process was started by a supervisor (does nothing otherwise); call it
+    /// just before waiting for SIGTERM (`TerminationSignal.wait`).
+    public static func start(logger: Logger, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        guard let supervisor = environment[environmentKey].flatMap(pid_t.init), supervisor > 0 else { return }
+        Task.detached {
+            // Sleeps first: the caller installs its SIGTERM handler right after this call.
+            repeat {
+                try? await Task.sleep(for: .seconds(1))
+            } while getppid() == supervisor
+            logger.error("the supervisor (pid \(supervisor)) is gone; stopping")
+            kill(getpid(), SIGTERM)
+        }
+    }
+}
