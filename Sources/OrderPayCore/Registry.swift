@@ -27,7 +27,7 @@ public struct RegistryInstanceView: Codable, Equatable, Sendable {
     public let app: String
     public let instanceId: String
     public let status: String
-    /// host:port
+    /// host:port (`[::1]:8082` for an IPv6 address)
     public let address: String
     public let lastHeartbeatAgeSeconds: Double?
     public let leaseExpiresInSeconds: Double?

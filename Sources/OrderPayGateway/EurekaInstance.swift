@@ -88,7 +88,7 @@ public struct EurekaInstance: Codable, Equatable, Sendable {
 
     /// The instance as our registry keeps it, shown the way Eureka shows one.
     public init(_ i: ServiceInstance, renewalInterval: TimeInterval, leaseDuration: TimeInterval) {
-        let base = "http://\(i.host):\(i.port)"
+        let base = "http://" + HostAddress.authority(i.host, port: i.port)
         instanceId = i.instanceId
         hostName = i.host
         app = i.app
@@ -120,9 +120,10 @@ public struct EurekaInstance: Codable, Equatable, Sendable {
         self.port = Port(value: port, enabled: true)
         securePort = Port(value: 443, enabled: false)
         vipAddress = app.lowercased()
-        homePageUrl = "http://\(host):\(port)/"
-        statusPageUrl = "http://\(host):\(port)/health"
-        healthCheckUrl = "http://\(host):\(port)/health"
+        let base = "http://" + HostAddress.authority(host, port: port)
+        homePageUrl = base + "/"
+        statusPageUrl = base + "/health"
+        healthCheckUrl = base + "/health"
         dataCenterInfo = DataCenterInfo(className: "com.netflix.appinfo.InstanceInfo$DefaultDataCenterInfo", name: "MyOwn")
         leaseInfo = LeaseInfo(renewalIntervalInSecs: 30, durationInSecs: 90)
     }

@@ -71,7 +71,7 @@ enum GatewayEndpoints {
         let views = gateway.directory.instances.map { i -> RegistryInstanceView in
             let renewed = i.leaseInfo?.lastRenewalTimestamp.map { Double($0) / 1000 }
             return RegistryInstanceView(app: i.app, instanceId: i.resolvedInstanceId, status: i.status,
-                                        address: "\(i.ipAddr ?? i.hostName):\(i.port?.value ?? 0)",
+                                        address: HostAddress.authority(i.ipAddr ?? i.hostName, port: i.port?.value ?? 0),
                                         lastHeartbeatAgeSeconds: renewed.map { max(0, now - $0) },
                                         leaseExpiresInSeconds: renewed.map { $0 + Double(i.leaseInfo?.durationInSecs ?? 90) - now })
         }

@@ -3,6 +3,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import OrderPayCore
 
 /// The gateway's HTTP server on SwiftNIO: one pipeline per client connection (only
 /// `GatewayConnectionHandler`, which reads HTTP/1.x itself) and one upstream pool per
@@ -19,7 +20,7 @@ public final class GatewayServer: @unchecked Sendable {
         self.host = host; self.port = port; self.channel = channel; self.pools = pools; self.connections = connections
     }
 
-    public var baseURL: String { "http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)" }
+    public var baseURL: String { HostAddress.httpURL(host, port: port) }
 
     /// Listens on `host:port` (port 0 picks a free one) on NIO's shared event loops.
     public static func start(_ gateway: Gateway, host: String, port: Int,

@@ -20,7 +20,7 @@ public final class ServiceDirectory: @unchecked Sendable {
 
         public init(instanceId: String, host: String, port: Int) {
             self.instanceId = instanceId; self.host = host; self.port = port
-            authority = "\(host):\(port)"
+            authority = HostAddress.authority(host, port: port)
             baseURL = "http://" + authority
             socketAddress = try? SocketAddress(ipAddress: host, port: port)
         }

@@ -17,7 +17,7 @@ public final class RunningServer: @unchecked Sendable {
         self.host = host; self.port = port; self.group = group; self.task = task
     }
 
-    public var baseURL: String { "http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)" }
+    public var baseURL: String { HostAddress.httpURL(host, port: port) }
 
     /// - Parameter idleTimeout: a connection that has not sent a whole request head (or a piece
     ///   of its body) for this long, between requests or part way through one, is closed, so a
@@ -41,7 +41,7 @@ public final class RunningServer: @unchecked Sendable {
         var iterator = bound.makeAsyncIterator()
         guard let actualPort = await iterator.next() else {
             do { try await task.value } catch { throw Self.explain(error, host: host, port: port) }
-            throw AppError(.unavailable, "the server on \(host):\(port) stopped before it started")
+            throw AppError(.unavailable, "the server on \(HostAddress.authority(host, port: port)) stopped before it started")
         }
         return RunningServer(host: host, port: actualPort, group: group, task: task)
     }
@@ -66,9 +66,9 @@ public final class RunningServer: @unchecked Sendable {
         let text = "\(error)"
         if text.contains("Address already in use") { return AppError(.unavailable, "port \(port) on \(host) is already in use") }
         if text.contains("Cannot assign requested address") || text.contains("resolve") {
-            return AppError(.unavailable, "cannot listen on \(host):\(port): no such local address")
+            return AppError(.unavailable, "cannot listen on \(HostAddress.authority(host, port: port)): no such local address")
         }
-        if text.contains("Permission denied") { return AppError(.unavailable, "no permission to listen on \(host):\(port)") }
-        return AppError(.unavailable, "cannot listen on \(host):\(port): \(text)")
+        if text.contains("Permission denied") { return AppError(.unavailable, "no permission to listen on \(HostAddress.authority(host, port: port))") }
+        return AppError(.unavailable, "cannot listen on \(HostAddress.authority(host, port: port)): \(text)")
     }
 }

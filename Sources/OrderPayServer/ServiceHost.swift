@@ -62,7 +62,7 @@ public final class ServiceHost: @unchecked Sendable {
         configuration.database = options.database
         configuration.kafka = options.kafka
         configuration.kafkaProperties = options.kafkaProperties
-        configuration.advertisedHost = options.host == "0.0.0.0" ? "127.0.0.1" : options.host
+        configuration.advertisedHost = HostAddress.reachable(options.host)
         if let url = options.registryURL {
             let client = EurekaClient(baseURL: url, renewalInterval: options.renewalInterval)
             do {

@@ -48,7 +48,7 @@ public final class Supervisor: @unchecked Sendable {
             lock.withLock { _ = starting.insert(child.name) }
             try launch(child)
             try await waitHealthy(child, timeout: .seconds(60))
-            logger.notice("\(child.name) is up at http://\(host):\(child.port)")
+            logger.notice("\(child.name) is up at \(HostAddress.httpURL(host, port: child.port))")
             supervise(child)
         }
     }
@@ -122,7 +122,7 @@ public final class Supervisor: @unchecked Sendable {
             do {
                 try launch(child)
                 try await waitHealthy(child, timeout: .seconds(30))
-                logger.notice("\(child.name) restarted and healthy at http://\(host):\(child.port)")
+                logger.notice("\(child.name) restarted and healthy at \(HostAddress.httpURL(host, port: child.port))")
                 supervise(child)
                 return
             } catch {
@@ -139,7 +139,7 @@ public final class Supervisor: @unchecked Sendable {
     /// port answered by something else, such as a leftover process, does not count).
     func waitHealthy(_ child: Child, timeout: Duration) async throws {
         let deadline = ContinuousClock.now + timeout
-        var request = HTTPClientRequest(url: "http://\(host):\(child.port)/health")
+        var request = HTTPClientRequest(url: HostAddress.httpURL(host, port: child.port) + "/health")
         request.method = .GET
         while ContinuousClock.now < deadline {
             guard let process = lock.withLock({ processes[child.name] }) else { break }

@@ -146,7 +146,7 @@ struct UpCommand: AsyncParsableCommand {
         logger.logLevel = .info
         let dataDirectory = data ?? EmbeddedConfiguration.defaultDataDirectory()
         let ports = Dictionary(uniqueKeysWithValues: ServedComponent.allCases.map { ($0, randomPorts ? FreePort.find() : $0.defaultPort) })
-        let registryURL = "http://\(host):\(ports[.registry]!)"
+        let registryURL = HostAddress.httpURL(host, port: ports[.registry]!)
         let order: [ServedComponent] = [.registry, .auth, .orders, .payments, .gateway]
         let children = order.map { component in
             var arguments = ["serve", component.rawValue, "--port", String(ports[component]!), "--host", host, "--data", dataDirectory,
@@ -179,8 +179,8 @@ struct UpCommand: AsyncParsableCommand {
             return
         }
         print("OrderPay is up (data dir \(dataDirectory)):")
-        for component in order { print("  \(component.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) http://\(host):\(ports[component]!)") }
-        print("console: orderpay console --remote http://\(host):\(ports[.gateway]!)   ·   Ctrl-C stops everything")
+        for component in order { print("  \(component.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(HostAddress.httpURL(host, port: ports[component]!))") }
+        print("console: orderpay console --remote \(HostAddress.httpURL(host, port: ports[.gateway]!))   ·   Ctrl-C stops everything")
         fflush(stdout)
         _ = await signals.value
         await supervisor.stop()

@@ -27,6 +27,8 @@ final class GatewayTestCluster: @unchecked Sendable {
         /// most tests stop services only at their end).
         var drainDelay: Duration = .zero
         var services: [ServiceKind] = [.auth, .orders, .payments]
+        /// The address every server listens on.
+        var host = "127.0.0.1"
     }
 
     static let password = "password-1"
@@ -86,6 +88,7 @@ final class GatewayTestCluster: @unchecked Sendable {
         var registryOptions = RegistryHost.Options(dataDirectory: directory)
         registryOptions.database = database
         registryOptions.port = 0
+        registryOptions.host = options.host
         registryOptions.leaseDuration = options.leaseSeconds
         registryOptions.renewalInterval = options.renewSeconds
         let (server, eviction) = try await RegistryHost.start(registryOptions, logger: logger)
@@ -99,6 +102,7 @@ final class GatewayTestCluster: @unchecked Sendable {
     func startService(_ kind: ServiceKind) async throws -> ServiceHost {
         var serviceOptions = ServiceHost.Options(service: kind, dataDirectory: directory)
         serviceOptions.port = 0
+        serviceOptions.host = options.host
         serviceOptions.registryURL = registryURL
         serviceOptions.renewalInterval = options.renewSeconds
         serviceOptions.bcryptCost = 4
@@ -115,6 +119,7 @@ final class GatewayTestCluster: @unchecked Sendable {
                       logger: Logger? = nil) async throws -> RunningGateway {
         var gatewayOptions = GatewayHost.Options(jwtSecret: jwtSecret)
         gatewayOptions.port = 0
+        gatewayOptions.host = options.host
         gatewayOptions.registryURL = registryURL
         gatewayOptions.refreshInterval = options.refreshInterval
         gatewayOptions.settings.rateLimit = rateLimit ?? options.rateLimit
