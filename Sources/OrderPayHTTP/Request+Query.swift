@@ -49,7 +49,9 @@ extension OrderPayRequestContext {
     /// An integer path capture; anything else is a 400, never a 404 or a 500.
     func pathID(_ name: String = "id") throws -> Int64 {
         let text = parameters.get(name) ?? ""
-        guard let value = Int64(text), value > 0 else {
+        // Digits only, no leading zero or sign: one resource, one path (`+1` and `01` are not 1).
+        guard text.first != "0", text.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
+              let value = Int64(text), value > 0 else {
             throw HTTPProblem.badRequest("path parameter '\(name)' must be a positive integer, not '\(text.echoed)'", field: name)
         }
         return value

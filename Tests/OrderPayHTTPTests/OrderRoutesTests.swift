@@ -161,6 +161,8 @@ final class OrderRoutesTests: XCTestCase {
             try await client.call(.get, "/api/orders/abc", token: customer).problem(400, containing: "'id'")
             try await client.call(.get, "/api/orders/99999999999999999999", token: customer).problem(400)
             try await client.call(.get, "/api/orders/-4", token: customer).problem(400)
+            try await client.call(.get, "/api/orders/%2B1", token: customer).problem(400)
+            try await client.call(.get, "/api/orders/01", token: customer).problem(400)
             try await client.call(.get, "/api/orders/12345", token: customer).problem(404)
             try await client.call(.get, "/api/orders?size=lots", token: customer).problem(400, containing: "size")
             try await client.call(.post, "/api/orders/1/cancel", token: customer, json: #"{"reason":5}"#).problem(400, containing: "reason")

@@ -308,12 +308,33 @@ public final class AuthService: Sendable {
     private static func canonical(_ roles: [Role]) -> [Role] { Array(Set(roles)).sorted() }
 
     /// A shape check only: whether the mailbox exists is for a verification email to find out.
+    /// The rules of an unquoted address (RFC 5322 dot-atom, as Spring's `@Email` takes it), with
+    /// letters and digits of any script allowed (RFC 6531): so no `<`, `>`, quotes, spaces,
+    /// control or invisible formatting characters (bidi overrides), which would only ever come
+    /// back to confuse a screen or a log.
     private static func checkEmail(_ email: String, _ v: inout Validator) {
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
-        let shaped = parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".")
-            && !parts[1].hasPrefix(".") && !parts[1].hasSuffix(".")
-            && !email.contains(where: { $0.isWhitespace || $0 == "," })
-        v.check(shaped && email.count <= 254, "email", "email must be a valid address")
+        let shaped = parts.count == 2 && isDotAtom(parts[0], allowing: localPunctuation)
+            && parts[1].split(separator: ".", omittingEmptySubsequences: false).count >= 2
+            && parts[1].split(separator: ".", omittingEmptySubsequences: false).allSatisfy(isDomainLabel)
+        v.check(shaped && email.count <= 254 && parts[0].utf8.count <= 64, "email", "email must be a valid address")
+    }
+
+    private static let localPunctuation = Set("!#$%&'*+/=?^_`{|}~-")
+
+    private static func isLetterOrDigit(_ c: Character) -> Bool {
+        c.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || $0.properties.numericType == .decimal || $0.properties.isDiacritic }
+            && !c.unicodeScalars.contains { $0.properties.generalCategory == .format }
+    }
+
+    private static func isDotAtom(_ text: Substring, allowing punctuation: Set<Character>) -> Bool {
+        let atoms = text.split(separator: ".", omittingEmptySubsequences: false)
+        return atoms.allSatisfy { atom in !atom.isEmpty && atom.allSatisfy { isLetterOrDigit($0) || punctuation.contains($0) } }
+    }
+
+    private static func isDomainLabel(_ label: Substring) -> Bool {
+        (1...63).contains(label.count) && label.first != "-" && label.last != "-"
+            && label.allSatisfy { isLetterOrDigit($0) || $0 == "-" }
     }
 
     private static func checkPassword(_ password: String, field: String, _ v: inout Validator) {
