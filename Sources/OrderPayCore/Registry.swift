@@ -13,11 +13,18 @@ public struct ServiceInstance: Codable, Equatable, Sendable {
     public var registeredAt: Date
     public var lastRenewedAt: Date
     public var leaseExpiresAt: Date
+    /// The lease the instance asked for (Eureka's `leaseInfo.durationInSecs`); nil: the registry's.
+    public var leaseDuration: TimeInterval?
+    /// The instance's own description as it registered it (Eureka's instance JSON: its URLs,
+    /// metadata, secure port, data center), so a listing gives other clients what it said.
+    public var descriptor: String?
 
     public init(app: String, instanceId: String, host: String, port: Int, status: InstanceStatus,
-                registeredAt: Date, lastRenewedAt: Date, leaseExpiresAt: Date) {
+                registeredAt: Date, lastRenewedAt: Date, leaseExpiresAt: Date,
+                leaseDuration: TimeInterval? = nil, descriptor: String? = nil) {
         self.app = app; self.instanceId = instanceId; self.host = host; self.port = port; self.status = status
         self.registeredAt = registeredAt; self.lastRenewedAt = lastRenewedAt; self.leaseExpiresAt = leaseExpiresAt
+        self.leaseDuration = leaseDuration; self.descriptor = descriptor
     }
 }
 

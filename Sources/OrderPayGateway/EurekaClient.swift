@@ -27,7 +27,8 @@ public final class EurekaClient: ServiceRegistrar, @unchecked Sendable {
     }
 
     public func register(app: String, instanceId: String, host: String, port: Int) async throws {
-        let body = try JSONEncoder().encode(EurekaInstanceEnvelope(instance: EurekaInstance(app: app, instanceId: instanceId, host: host, port: port)))
+        let body = try JSONEncoder().encode(EurekaInstanceEnvelope(instance: EurekaInstance(app: app, instanceId: instanceId, host: host, port: port,
+                                                                                                    renewalInterval: renewalInterval)))
         let status = try await send(.POST, "/eureka/apps/\(app)", body: body).status
         guard status == .noContent || status == .ok else {
             throw AppError(.unavailable, "registry at \(baseURL) refused the registration of \(app) (HTTP \(status.code))")

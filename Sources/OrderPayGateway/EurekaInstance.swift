@@ -61,10 +61,14 @@ public struct EurekaInstance: Codable, Equatable, Sendable {
     public var port: Port?
     public var securePort: Port?
     public var vipAddress: String?
+    public var secureVipAddress: String?
     public var homePageUrl: String?
     public var statusPageUrl: String?
     public var healthCheckUrl: String?
+    public var secureHealthCheckUrl: String?
     public var dataCenterInfo: DataCenterInfo?
+    /// The instance's own key-value pairs (Spring puts zone, version, management port here).
+    public var metadata: [String: String]?
     public var leaseInfo: LeaseInfo?
     public var lastUpdatedTimestamp: Timestamp?
     public var lastDirtyTimestamp: Timestamp?
@@ -86,8 +90,20 @@ public struct EurekaInstance: Codable, Equatable, Sendable {
         }
     }
 
-    /// The instance as our registry keeps it, shown the way Eureka shows one.
+    /// The instance as our registry keeps it, shown the way Eureka shows one: what the instance
+    /// said about itself when it registered, with the registry's own fields (status, lease,
+    /// timestamps) filled in by the registry.
     public init(_ i: ServiceInstance, renewalInterval: TimeInterval, leaseDuration: TimeInterval) {
+        if let described = i.descriptor.flatMap({ try? JSONDecoder().decode(EurekaInstance.self, from: Data($0.utf8)) }) {
+            self = described
+            instanceId = i.instanceId
+            app = i.app
+            status = i.status.rawValue
+            overriddenStatus = i.status == .outOfService ? InstanceStatus.outOfService.rawValue : "UNKNOWN"
+            let interval = described.leaseInfo?.renewalIntervalInSecs.flatMap { $0 > 0 ? $0 : nil } ?? Int(renewalInterval)
+            setLease(i, renewalInterval: interval, leaseDuration: Int(i.leaseDuration ?? leaseDuration))
+            return
+        }
         let base = "http://" + HostAddress.authority(i.host, port: i.port)
         instanceId = i.instanceId
         hostName = i.host
@@ -102,7 +118,11 @@ public struct EurekaInstance: Codable, Equatable, Sendable {
         statusPageUrl = base + "/health"
         healthCheckUrl = base + "/health"
         dataCenterInfo = DataCenterInfo(className: "com.netflix.appinfo.InstanceInfo$DefaultDataCenterInfo", name: "MyOwn")
-        leaseInfo = LeaseInfo(renewalIntervalInSecs: Int(renewalInterval), durationInSecs: Int(leaseDuration),
+        setLease(i, renewalInterval: Int(renewalInterval), leaseDuration: Int(i.leaseDuration ?? leaseDuration))
+    }
+
+    private mutating func setLease(_ i: ServiceInstance, renewalInterval: Int, leaseDuration: Int) {
+        leaseInfo = LeaseInfo(renewalIntervalInSecs: renewalInterval, durationInSecs: leaseDuration,
                               registrationTimestamp: Int64(i.registeredAt.timeIntervalSince1970 * 1000),
                               lastRenewalTimestamp: Int64(i.lastRenewedAt.timeIntervalSince1970 * 1000),
                               evictionTimestamp: 0, serviceUpTimestamp: Int64(i.registeredAt.timeIntervalSince1970 * 1000))
@@ -111,7 +131,9 @@ public struct EurekaInstance: Codable, Equatable, Sendable {
         actionType = "ADDED"
     }
 
-    public init(app: String, instanceId: String, host: String, port: Int, status: InstanceStatus = .up) {
+    /// An instance as OrderPay's services register it: no lease duration of its own, so the
+    /// registry's (`--lease-seconds`) applies.
+    public init(app: String, instanceId: String, host: String, port: Int, status: InstanceStatus = .up, renewalInterval: TimeInterval = 30) {
         self.instanceId = instanceId
         hostName = host
         self.app = app
@@ -125,7 +147,7 @@ public struct EurekaInstance: Codable, Equatable, Sendable {
         statusPageUrl = base + "/health"
         healthCheckUrl = base + "/health"
         dataCenterInfo = DataCenterInfo(className: "com.netflix.appinfo.InstanceInfo$DefaultDataCenterInfo", name: "MyOwn")
-        leaseInfo = LeaseInfo(renewalIntervalInSecs: 30, durationInSecs: 90)
+        leaseInfo = LeaseInfo(renewalIntervalInSecs: max(1, Int(renewalInterval.rounded(.up))))
     }
 
     /// The id Eureka clients use: their own, else host:app:port as Spring Cloud builds it.

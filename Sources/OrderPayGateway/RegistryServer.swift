@@ -66,8 +66,12 @@ public struct RegistryServer: Sendable {
         }
         do {
             let status = InstanceStatus(rawValue: instance.status.uppercased()) ?? .up
+            // Eureka's rule: a duration of 0 or less (or none) means the server's own.
+            let ownLease = instance.leaseInfo?.durationInSecs.flatMap { $0 > 0 ? TimeInterval($0) : nil }
+            let descriptor = try JSONEncoder().encode(instance)
             try await registry.register(app: app, instanceId: instance.resolvedInstanceId, host: instance.ipAddr ?? instance.hostName,
-                                        port: port, status: status)
+                                        port: port, status: status, leaseDuration: ownLease,
+                                        descriptor: String(decoding: descriptor, as: UTF8.self))
             return Response(status: .noContent)
         } catch let error as AppError {
             return JSONResponses.problem(error)

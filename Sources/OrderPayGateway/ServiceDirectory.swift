@@ -58,9 +58,10 @@ public final class ServiceDirectory: @unchecked Sendable {
         let fetched = try await client.instances()
         var grouped: [String: [Endpoint]] = [:]
         for instance in fetched where instance.status == InstanceStatus.up.rawValue {
-            guard let port = instance.port?.value else { continue }
+            // Plain HTTP only: an instance that turned its HTTP port off (HTTPS only) cannot be proxied to.
+            guard let port = instance.port, port.enabled else { continue }
             grouped[instance.app.uppercased(), default: []].append(
-                Endpoint(instanceId: instance.resolvedInstanceId, host: instance.ipAddr ?? instance.hostName, port: port))
+                Endpoint(instanceId: instance.resolvedInstanceId, host: instance.ipAddr ?? instance.hostName, port: port.value))
         }
         for key in grouped.keys { grouped[key]?.sort { $0.instanceId < $1.instanceId } }
         lock.withLock {

@@ -15,6 +15,7 @@ public final class PostgresRegistryStore: RegistryRepository, @unchecked Sendabl
                 registered_at TIMESTAMPTZ NOT NULL, last_renewed_at TIMESTAMPTZ NOT NULL, lease_expires_at TIMESTAMPTZ NOT NULL,
                 PRIMARY KEY (app, instance_id))
             """])
+        migrations.add("v2", ["ALTER TABLE registry.instances ADD COLUMN lease_duration DOUBLE PRECISION, ADD COLUMN descriptor TEXT"])
         try await migrations.apply(on: database)
         return PostgresRegistryStore(database: database)
     }
@@ -23,10 +24,13 @@ public final class PostgresRegistryStore: RegistryRepository, @unchecked Sendabl
 
     public func upsert(_ i: ServiceInstance) async throws {
         try await database.execute("""
-            INSERT INTO registry.instances (app, instance_id, host, port, status, registered_at, last_renewed_at, lease_expires_at)
-            VALUES (\(i.app), \(i.instanceId), \(i.host), \(i.port), \(i.status.rawValue), \(i.registeredAt), \(i.lastRenewedAt), \(i.leaseExpiresAt))
+            INSERT INTO registry.instances (app, instance_id, host, port, status, registered_at, last_renewed_at, lease_expires_at,
+                                            lease_duration, descriptor)
+            VALUES (\(i.app), \(i.instanceId), \(i.host), \(i.port), \(i.status.rawValue), \(i.registeredAt), \(i.lastRenewedAt), \(i.leaseExpiresAt),
+                    \(i.leaseDuration), \(i.descriptor))
             ON CONFLICT (app, instance_id) DO UPDATE SET host = excluded.host, port = excluded.port, status = excluded.status,
-                last_renewed_at = excluded.last_renewed_at, lease_expires_at = excluded.lease_expires_at
+                last_renewed_at = excluded.last_renewed_at, lease_expires_at = excluded.lease_expires_at,
+                lease_duration = excluded.lease_duration, descriptor = excluded.descriptor
             """)
     }
 
@@ -52,6 +56,7 @@ public final class PostgresRegistryStore: RegistryRepository, @unchecked Sendabl
         ServiceInstance(app: try row.value("app"), instanceId: try row.value("instance_id"), host: try row.value("host"),
                         port: try row.value("port"), status: try row.status("status", as: InstanceStatus.self, default: .down),
                         registeredAt: try row.value("registered_at"), lastRenewedAt: try row.value("last_renewed_at"),
-                        leaseExpiresAt: try row.value("lease_expires_at"))
+                        leaseExpiresAt: try row.value("lease_expires_at"),
+                        leaseDuration: try row.value("lease_duration"), descriptor: try row.value("descriptor"))
     }
 }

@@ -30,18 +30,23 @@ public final class SQLiteRegistryStore: RegistryRepository, @unchecked Sendable 
                 );
                 """)
         }
+        migrator.registerMigration("v2: an instance's own lease and description") { db in
+            try db.execute(sql: "ALTER TABLE instances ADD COLUMN lease_duration REAL; ALTER TABLE instances ADD COLUMN descriptor TEXT;")
+        }
         return migrator
     }
 
     public func upsert(_ i: ServiceInstance) async throws {
         try pool.writeNow { db in
             try db.run("""
-                INSERT INTO instances (app, instance_id, host, port, status, registered_at, last_renewed_at, lease_expires_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO instances (app, instance_id, host, port, status, registered_at, last_renewed_at, lease_expires_at,
+                                       lease_duration, descriptor)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (app, instance_id) DO UPDATE SET host = excluded.host, port = excluded.port, status = excluded.status,
-                    last_renewed_at = excluded.last_renewed_at, lease_expires_at = excluded.lease_expires_at
+                    last_renewed_at = excluded.last_renewed_at, lease_expires_at = excluded.lease_expires_at,
+                    lease_duration = excluded.lease_duration, descriptor = excluded.descriptor
                 """, [i.app, i.instanceId, i.host, i.port, i.status.rawValue, i.registeredAt.storageValue,
-                                 i.lastRenewedAt.storageValue, i.leaseExpiresAt.storageValue])
+                                 i.lastRenewedAt.storageValue, i.leaseExpiresAt.storageValue, i.leaseDuration, i.descriptor])
         }
     }
 
@@ -73,6 +78,7 @@ public final class SQLiteRegistryStore: RegistryRepository, @unchecked Sendable 
     static func instance(_ row: Row) -> ServiceInstance {
         ServiceInstance(app: row["app"], instanceId: row["instance_id"], host: row["host"], port: row["port"],
                         status: InstanceStatus(rawValue: row["status"]) ?? .down, registeredAt: row.date("registered_at"),
-                        lastRenewedAt: row.date("last_renewed_at"), leaseExpiresAt: row.date("lease_expires_at"))
+                        lastRenewedAt: row.date("last_renewed_at"), leaseExpiresAt: row.date("lease_expires_at"),
+                        leaseDuration: row["lease_duration"], descriptor: row["descriptor"])
     }
 }

@@ -139,6 +139,58 @@ final class RegistryLeaseTests: XCTestCase {
         }
     }
 
+    /// What an instance says about itself when it registers (URLs, metadata, an HTTPS port, its
+    /// own lease) is what other clients get when they list it, and its lease is the one it asked
+    /// for; the gateway never routes to an instance whose plain HTTP port is off.
+    func testAnInstancesOwnDescriptionAndLeaseAreKept() async throws {
+        try await GatewayTestCluster.with { c in
+            let secure = #"""
+            {"instance":{"instanceId":"billing-tls","hostName":"billing.internal","app":"ORDER-SERVICE","ipAddr":"127.0.0.1","status":"UP",
+             "port":{"$":9,"@enabled":"false"},"securePort":{"$":8443,"@enabled":"true"},
+             "homePageUrl":"https://billing.internal:8443/","healthCheckUrl":"https://billing.internal:8443/actuator/health",
+             "secureVipAddress":"billing","metadata":{"zone":"eu-1","management.port":"8444"},
+             "leaseInfo":{"renewalIntervalInSecs":10,"durationInSecs":40},
+             "dataCenterInfo":{"@class":"com.netflix.appinfo.AmazonInfo","name":"Amazon"}}}
+            """#
+            try await c.call(.POST, "/eureka/apps/ORDER-SERVICE", json: secure, on: c.registryURL).expect(204)
+            let listed = try await c.call(.GET, "/eureka/apps/ORDER-SERVICE/billing-tls", headers: Self.json, on: c.registryURL)
+            XCTAssertEqual(listed.status, 200, listed.text)
+            let instance = try XCTUnwrap(try listed.json()["instance"] as? [String: Any])
+            XCTAssertEqual(instance["hostName"] as? String, "billing.internal")
+            XCTAssertEqual(instance["homePageUrl"] as? String, "https://billing.internal:8443/")
+            XCTAssertEqual(instance["healthCheckUrl"] as? String, "https://billing.internal:8443/actuator/health")
+            XCTAssertEqual(instance["metadata"] as? [String: String], ["zone": "eu-1", "management.port": "8444"])
+            XCTAssertEqual((instance["securePort"] as? [String: Any])?["@enabled"] as? String, "true")
+            XCTAssertEqual((instance["port"] as? [String: Any])?["@enabled"] as? String, "false")
+            XCTAssertEqual((instance["dataCenterInfo"] as? [String: Any])?["name"] as? String, "Amazon")
+            let lease = try XCTUnwrap(instance["leaseInfo"] as? [String: Any])
+            XCTAssertEqual(lease["durationInSecs"] as? Int, 40)
+            XCTAssertEqual(lease["renewalIntervalInSecs"] as? Int, 10)
+            XCTAssertNotNil(lease["lastRenewalTimestamp"] as? Int, "the registry's own fields are filled in")
+            XCTAssertEqual(instance["status"] as? String, "UP")
+
+            // Its own 40 s lease outlives the registry's 3 s one; OrderPay's services ask for none.
+            try await Task.sleep(for: .seconds(c.options.leaseSeconds + 1.5))
+            try await c.call(.GET, "/eureka/apps/ORDER-SERVICE/billing-tls", headers: Self.json, on: c.registryURL).expect(200)
+            let ours = try await c.call(.GET, "/eureka/apps/ORDER-SERVICE/\(c.host(.orders).system.instanceId)", headers: Self.json,
+                                        on: c.registryURL)
+            XCTAssertEqual(((try ours.json()["instance"] as? [String: Any])?["leaseInfo"] as? [String: Any])?["durationInSecs"] as? Int,
+                           Int(c.options.leaseSeconds))
+
+            // HTTPS only: listed, but not a place the gateway sends requests to.
+            let directory = ServiceDirectory(client: EurekaClient(baseURL: c.registryURL), logger: c.logger)
+            try await directory.refresh()
+            XCTAssertTrue(directory.instances.contains { $0.instanceId == "billing-tls" })
+            XCTAssertEqual(directory.candidates(for: "ORDER-SERVICE").map(\.instanceId), [c.host(.orders).system.instanceId])
+
+            // A lease out of range is refused; a description too large to keep as well.
+            let forever = secure.replacingOccurrences(of: #""durationInSecs":40"#, with: #""durationInSecs":9999999"#)
+            try await c.call(.POST, "/eureka/apps/ORDER-SERVICE", json: forever, on: c.registryURL).problem(422, containing: "durationInSecs")
+            let padded = secure.replacingOccurrences(of: #""zone":"eu-1""#, with: #""zone":"\#(String(repeating: "z", count: 20_000))""#)
+            try await c.call(.POST, "/eureka/apps/ORDER-SERVICE", json: padded, on: c.registryURL).problem(422, containing: "16 KB")
+        }
+    }
+
     /// The registry documents exactly the routes it serves: every operation in its OpenAPI document
     /// is routed (no "no route" 404), and a path it does not serve is not in the document.
     func testRegistryOpenAPIMatchesItsRoutes() async throws {

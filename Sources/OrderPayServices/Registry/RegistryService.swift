@@ -28,16 +28,27 @@ public final class RegistryService: Sendable {
         self.renewalInterval = renewalInterval
     }
 
+    /// The longest description an instance may register with (Spring's is about 1.5 KB).
+    public static let maxDescriptorBytes = 16 * 1024
+
+    /// Registers (or re-registers) an instance. `leaseDuration`: the lease it asks for, 1 s to a
+    /// day (nil: the registry's); `descriptor`: its own description, kept for listings.
     @discardableResult
-    public func register(app: String, instanceId: String, host: String, port: Int, status: InstanceStatus = .up) async throws -> ServiceInstance {
+    public func register(app: String, instanceId: String, host: String, port: Int, status: InstanceStatus = .up,
+                         leaseDuration ownLease: TimeInterval? = nil, descriptor: String? = nil) async throws -> ServiceInstance {
         var v = Validator()
+        if let ownLease {
+            v.check(ownLease.isFinite && (1...86_400).contains(ownLease), "leaseInfo.durationInSecs", "leaseInfo.durationInSecs must be 1–86400")
+        }
+        v.check((descriptor?.utf8.count ?? 0) <= Self.maxDescriptorBytes, "instance", "instance JSON must be at most 16 KB")
         v.check(app.range(of: #"^[A-Za-z0-9._-]{1,64}$"#, options: .regularExpression) != nil, "app", "app must be 1–64 letters, digits, '.', '_' or '-'")
         v.check(!instanceId.isEmpty && instanceId.count <= 200, "instanceId", "instanceId must be 1–200 characters")
         v.check((0...65535).contains(port), "port", "port must be 0–65535")
         try v.throwIfInvalid()
         let now = clock.now()
         let instance = ServiceInstance(app: app.uppercased(), instanceId: instanceId, host: host, port: port, status: status,
-                                       registeredAt: now, lastRenewedAt: now, leaseExpiresAt: now + leaseDuration)
+                                       registeredAt: now, lastRenewedAt: now, leaseExpiresAt: now + (ownLease ?? leaseDuration),
+                                       leaseDuration: ownLease, descriptor: descriptor)
         try await repository.upsert(instance)
         return instance
     }
@@ -50,7 +61,7 @@ public final class RegistryService: Sendable {
         }
         let now = clock.now()
         instance.lastRenewedAt = now
-        instance.leaseExpiresAt = now + leaseDuration
+        instance.leaseExpiresAt = now + lease(of: instance)
         try await repository.upsert(instance)
         return instance
     }
@@ -84,12 +95,15 @@ public final class RegistryService: Sendable {
     /// every gateway's directory until the instances' next renewals (up to 30 s). Instances that
     /// are really gone are evicted a lease later. (Eureka's self-preservation, kept simple.)
     public func extendLeasesAfterRestart() async throws {
-        let renewBy = clock.now() + leaseDuration
-        for var instance in try await repository.all() where instance.leaseExpiresAt < renewBy {
-            instance.leaseExpiresAt = renewBy
+        let now = clock.now()
+        for var instance in try await repository.all() where instance.leaseExpiresAt < now + lease(of: instance) {
+            instance.leaseExpiresAt = now + lease(of: instance)
             try await repository.upsert(instance)
         }
     }
+
+    /// The instance's own lease if it asked for one, else the registry's.
+    public func lease(of instance: ServiceInstance) -> TimeInterval { instance.leaseDuration ?? leaseDuration }
 
     public func evictExpired() async throws -> [ServiceInstance] {
         let evicted = try await repository.evict(expiredBefore: clock.now())
