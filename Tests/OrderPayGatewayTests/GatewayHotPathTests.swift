@@ -2,25 +2,29 @@ import Foundation
 import NIOHTTP1
 import Logging
 @testable import OrderPayGateway
+import OrderPayHTTP
 import XCTest
 
 /// The pieces of the proxy path made cheaper for throughput keep their behaviour: traceparent
 /// validation and propagation, id generation, and the access-log line format.
 final class GatewayHotPathTests: XCTestCase {
-    func testTraceparentValidationMatchesTheW3CShape() {
+    /// The gateway continues exactly the traceparents the services would (one rule,
+    /// `TraceContext.parse`), and starts a new trace for the rest.
+    func testTheGatewayContinuesTheTracesTheServicesWould() {
         let valid = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
-        XCTAssertTrue(TraceHeaders.isValid(valid))
-        XCTAssertFalse(TraceHeaders.isValid("00-00000000000000000000000000000000-00f067aa0ba902b7-01"), "all-zero trace id")
-        XCTAssertFalse(TraceHeaders.isValid("00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01"), "uppercase hex")
-        XCTAssertFalse(TraceHeaders.isValid("00-4bf92f3577b34da6a3ce929d0e0e473-00f067aa0ba902b7-01"), "short trace id")
-        XCTAssertFalse(TraceHeaders.isValid(valid + "0"))
-        XCTAssertFalse(TraceHeaders.isValid("00_4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"))
-        XCTAssertFalse(TraceHeaders.isValid("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902g7-01"))
-        XCTAssertFalse(TraceHeaders.isValid(""))
-        XCTAssertFalse(TraceHeaders.isValid("ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"), "version ff")
-        XCTAssertFalse(TraceHeaders.isValid("00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01"), "all-zero parent id")
-        // Not contiguous UTF-8 (bridged/substring-backed strings take the copying path).
-        XCTAssertTrue(TraceHeaders.isValid(String(Substring(valid))))
+        let futureVersion = "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra"
+        for kept in [valid, futureVersion, String(Substring(valid))] {
+            XCTAssertEqual(TraceHeaders(requestId: nil, traceparent: kept).traceId, "4bf92f3577b34da6a3ce929d0e0e4736", kept)
+        }
+        for refused in ["00-00000000000000000000000000000000-00f067aa0ba902b7-01", "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",
+                        "00-4bf92f3577b34da6a3ce929d0e0e473-00f067aa0ba902b7-01", valid + "0",
+                        "00_4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902g7-01",
+                        "", "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01"] {
+            XCTAssertNil(TraceContext.parse(refused), refused)
+            let fresh = TraceHeaders(requestId: nil, traceparent: refused)
+            XCTAssertNotEqual(fresh.traceId, "4bf92f3577b34da6a3ce929d0e0e4736", refused)
+            XCTAssertNotNil(TraceContext.parse(fresh.traceparent), "a new trace is itself valid")
+        }
     }
 
     func testKeepsTheTraceAndRequestIdAndMakesANewSpan() {
@@ -28,7 +32,7 @@ final class GatewayHotPathTests: XCTestCase {
         let trace = TraceHeaders([TraceHeaders.traceparentName: parent, TraceHeaders.requestIdName: "req-1"])
         XCTAssertEqual(trace.requestId, "req-1")
         XCTAssertEqual(trace.traceId, "4bf92f3577b34da6a3ce929d0e0e4736")
-        XCTAssertTrue(TraceHeaders.isValid(trace.traceparent))
+        XCTAssertNotNil(TraceContext.parse(trace.traceparent))
         XCTAssertNotEqual(trace.traceparent, parent)
         XCTAssertTrue(trace.traceparent.hasSuffix("-01"))
     }
@@ -51,7 +55,7 @@ final class GatewayHotPathTests: XCTestCase {
             let trace = TraceHeaders([:])
             XCTAssertEqual(trace.requestId.count, 32)
             XCTAssertTrue(trace.requestId.allSatisfy { $0.isHexDigit && !$0.isUppercase })
-            XCTAssertTrue(TraceHeaders.isValid(trace.traceparent), trace.traceparent)
+            XCTAssertNotNil(TraceContext.parse(trace.traceparent), trace.traceparent)
             XCTAssertTrue(seen.insert(trace.requestId).inserted)
             XCTAssertTrue(seen.insert(trace.traceId).inserted)
         }
