@@ -112,11 +112,14 @@ public struct Validator {
 
 extension StringProtocol {
     /// Whether any scalar is a control character (Unicode category Cc: U+0000–001F, U+007F–009F)
-    /// or a bidirectional control (U+202A–202E, U+2066–2069, U+200E/200F, U+061C): those reorder
-    /// the text after them on screen, so a name could make a console line or a log read otherwise
-    /// than it is. Joiners such as U+200D (emoji, some scripts) are allowed.
+    /// or a bidirectional embedding, override or isolate (U+202A–202E, U+2066–2069): those
+    /// reorder the text after them on screen, so a name could make a console line or a log read
+    /// otherwise than it is. The direction marks of Arabic and Hebrew text (U+200E/200F, U+061C)
+    /// and joiners such as U+200D (emoji, some scripts) are allowed.
     public var containsControlCharacters: Bool {
-        unicodeScalars.contains { $0.properties.generalCategory == .control || $0.properties.isBidiControl }
+        unicodeScalars.contains { scalar in
+            scalar.properties.generalCategory == .control || (0x202A...0x202E).contains(scalar.value) || (0x2066...0x2069).contains(scalar.value)
+        }
     }
 }
 

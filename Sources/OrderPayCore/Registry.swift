@@ -19,6 +19,12 @@ public struct ServiceInstance: Codable, Equatable, Sendable {
     /// metadata, secure port, data center), so a listing gives other clients what it said.
     public var descriptor: String?
 
+    /// The descriptor stays out of this type's JSON (`orderpay registry list --json`): up to 16 KB
+    /// per instance, and shown in Eureka's own shape by the registry's listings.
+    enum CodingKeys: String, CodingKey {
+        case app, instanceId, host, port, status, registeredAt, lastRenewedAt, leaseExpiresAt, leaseDuration
+    }
+
     public init(app: String, instanceId: String, host: String, port: Int, status: InstanceStatus,
                 registeredAt: Date, lastRenewedAt: Date, leaseExpiresAt: Date,
                 leaseDuration: TimeInterval? = nil, descriptor: String? = nil) {

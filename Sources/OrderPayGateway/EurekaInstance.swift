@@ -49,7 +49,53 @@ public struct EurekaInstance: Codable, Equatable, Sendable {
     public struct DataCenterInfo: Codable, Equatable, Sendable {
         public var className: String
         public var name: String
-        enum CodingKeys: String, CodingKey { case className = "@class", name }
+        /// AWS instance data (`instance-id`, `availability-zone`, …) on an AmazonInfo.
+        public var metadata: StringMap?
+        enum CodingKeys: String, CodingKey { case className = "@class", name, metadata }
+
+        public init(className: String, name: String, metadata: StringMap? = nil) {
+            self.className = className; self.name = name; self.metadata = metadata
+        }
+    }
+
+    /// Eureka's string-to-string maps, decoded leniently: clients written in other languages
+    /// send numbers and booleans as such, and Java's maps can hold null (dropped).
+    public struct StringMap: Codable, Equatable, Sendable {
+        public var values: [String: String]
+
+        public init(_ values: [String: String]) { self.values = values }
+
+        struct Key: CodingKey {
+            var stringValue: String
+            var intValue: Int? { nil }
+            init(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { nil }
+        }
+
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: Key.self)
+            var values: [String: String] = [:]
+            for key in c.allKeys where try !c.decodeNil(forKey: key) {
+                if let text = try? c.decode(String.self, forKey: key) {
+                    values[key.stringValue] = text
+                } else if let flag = try? c.decode(Bool.self, forKey: key) {
+                    values[key.stringValue] = String(flag)
+                } else if let whole = try? c.decode(Int64.self, forKey: key) {
+                    values[key.stringValue] = String(whole)
+                } else if let number = try? c.decode(Double.self, forKey: key) {
+                    values[key.stringValue] = String(number)
+                } else {
+                    throw DecodingError.typeMismatch(String.self, .init(codingPath: c.codingPath + [key],
+                                                                         debugDescription: "metadata values must be strings, numbers or booleans"))
+                }
+            }
+            self.values = values
+        }
+
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: Key.self)
+            for (key, value) in values { try c.encode(value, forKey: Key(stringValue: key)) }
+        }
     }
 
     public var instanceId: String?
@@ -68,7 +114,10 @@ public struct EurekaInstance: Codable, Equatable, Sendable {
     public var secureHealthCheckUrl: String?
     public var dataCenterInfo: DataCenterInfo?
     /// The instance's own key-value pairs (Spring puts zone, version, management port here).
-    public var metadata: [String: String]?
+    public var metadata: StringMap?
+    public var appGroupName: String?
+    public var asgName: String?
+    public var countryId: Int?
     public var leaseInfo: LeaseInfo?
     public var lastUpdatedTimestamp: Timestamp?
     public var lastDirtyTimestamp: Timestamp?
@@ -91,13 +140,16 @@ public struct EurekaInstance: Codable, Equatable, Sendable {
     }
 
     /// The instance as our registry keeps it, shown the way Eureka shows one: what the instance
-    /// said about itself when it registered, with the registry's own fields (status, lease,
-    /// timestamps) filled in by the registry.
+    /// said about itself when it registered (its URLs, host name, metadata, secure port, data
+    /// center), with the registry's own fields filled in by the registry: id, app, status, lease,
+    /// timestamps, and the address and port it routes to (the stored row's, should the two differ).
     public init(_ i: ServiceInstance, renewalInterval: TimeInterval, leaseDuration: TimeInterval) {
         if let described = i.descriptor.flatMap({ try? JSONDecoder().decode(EurekaInstance.self, from: Data($0.utf8)) }) {
             self = described
             instanceId = i.instanceId
             app = i.app
+            ipAddr = i.host
+            port = Port(value: i.port, enabled: described.port?.enabled ?? true)
             status = i.status.rawValue
             overriddenStatus = i.status == .outOfService ? InstanceStatus.outOfService.rawValue : "UNKNOWN"
             let interval = described.leaseInfo?.renewalIntervalInSecs.flatMap { $0 > 0 ? $0 : nil } ?? Int(renewalInterval)

@@ -103,17 +103,27 @@ enum RegistryOpenAPI {
         "properties": ["$": ["type": ["integer", "string"]], "@enabled": ["type": ["boolean", "string"]]],
     ]
 
+    /// Eureka's string maps; numbers and booleans are taken as their text, nulls dropped.
+    private static let stringMap: [String: Any] = [
+        "type": "object", "additionalProperties": ["type": ["string", "number", "boolean", "null"]],
+    ]
+
     private static let schemas: [String: Any] = [
         "Status": ["type": "string", "enum": ["STARTING", "UP", "DOWN", "OUT_OF_SERVICE"]],
         "Instance": [
             "type": "object", "required": ["hostName", "app", "status"],
-            "description": "Eureka's instance JSON; a registration needs port.$ too, and fields not listed are ignored",
+            "description": "Eureka's instance JSON; a registration needs port.$ too. The fields listed are kept and listed back (at most 16 KB in all; others are dropped); the registry sets instanceId, app, ipAddr, port.$, status, overriddenStatus, the lease's timestamps and actionType itself",
             "properties": [
                 "instanceId": ["type": "string"], "hostName": ["type": "string"], "app": ["type": "string"],
                 "ipAddr": ["type": "string"], "status": ["type": "string"], "overriddenStatus": ["type": "string"],
                 "port": port, "securePort": port, "vipAddress": ["type": "string"],
+                "secureVipAddress": ["type": "string"], "appGroupName": ["type": "string"], "asgName": ["type": "string"],
+                "countryId": ["type": "integer"],
                 "homePageUrl": ["type": "string"], "statusPageUrl": ["type": "string"], "healthCheckUrl": ["type": "string"],
-                "dataCenterInfo": ["type": "object", "properties": ["@class": ["type": "string"], "name": ["type": "string"]]],
+                "secureHealthCheckUrl": ["type": "string"],
+                "metadata": stringMap,
+                "dataCenterInfo": ["type": "object", "properties": ["@class": ["type": "string"], "name": ["type": "string"],
+                                                                   "metadata": stringMap] as [String: Any]],
                 "leaseInfo": ["type": "object", "properties": [
                     "renewalIntervalInSecs": ["type": "integer"], "durationInSecs": ["type": "integer"],
                     "registrationTimestamp": ["type": "integer"], "lastRenewalTimestamp": ["type": "integer"],

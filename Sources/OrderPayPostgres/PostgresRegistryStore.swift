@@ -42,6 +42,20 @@ public final class PostgresRegistryStore: RegistryRepository, @unchecked Sendabl
         try await database.read("SELECT * FROM registry.instances ORDER BY app, instance_id").map(Self.instance)
     }
 
+    public func renew(app: String, instanceId: String, at now: Date, defaultLease: TimeInterval) async throws -> ServiceInstance? {
+        try await database.rows("""
+            UPDATE registry.instances SET last_renewed_at = \(now),
+                lease_expires_at = \(now) + make_interval(secs => COALESCE(lease_duration, \(defaultLease)))
+            WHERE app = \(app) AND instance_id = \(instanceId) RETURNING *
+            """).first.map(Self.instance)
+    }
+
+    public func setStatus(app: String, instanceId: String, status: InstanceStatus) async throws -> ServiceInstance? {
+        try await database.rows("""
+            UPDATE registry.instances SET status = \(status.rawValue) WHERE app = \(app) AND instance_id = \(instanceId) RETURNING *
+            """).first.map(Self.instance)
+    }
+
     public func remove(app: String, instanceId: String) async throws -> Bool {
         !(try await database.rows("""
             DELETE FROM registry.instances WHERE app = \(app) AND instance_id = \(instanceId) RETURNING app

@@ -7,18 +7,19 @@ import Logging
 ///
 /// `up` names itself in the child's environment; the child checks once a second whether its
 /// parent is still that process (an orphan is adopted by init or a subreaper) and, if not,
-/// raises SIGTERM on itself, so it stops through the same graceful path as a stop from `up`.
+/// raises SIGTERM on itself: a child already serving stops through the same graceful path as a
+/// stop from `up` (finishing requests in flight, leaving the registry); one still starting ends
+/// at once (SIGTERM's default action), having served nothing yet.
 /// Not `PR_SET_PDEATHSIG`: that signal follows the *thread* that forked the child, and `up`
 /// forks from Swift concurrency's pool threads, which come and go.
 public enum SupervisorWatch {
     public static let environmentKey = "ORDERPAY_SUPERVISOR_PID"
 
     /// Starts watching if this process was started by a supervisor (does nothing otherwise); call it
-    /// just before waiting for SIGTERM (`TerminationSignal.wait`).
+    /// first thing, after resetting SIGTERM to its default action.
     public static func start(logger: Logger, environment: [String: String] = ProcessInfo.processInfo.environment) {
         guard let supervisor = environment[environmentKey].flatMap(pid_t.init), supervisor > 0 else { return }
         Task.detached {
-            // Sleeps first: the caller installs its SIGTERM handler right after this call.
             repeat {
                 try? await Task.sleep(for: .seconds(1))
             } while getppid() == supervisor

@@ -60,6 +60,23 @@ public final class SQLiteRegistryStore: RegistryRepository, @unchecked Sendable 
         try pool.readNow { db in try db.rows("SELECT * FROM instances ORDER BY app, instance_id").map(Self.instance) }
     }
 
+    public func renew(app: String, instanceId: String, at now: Date, defaultLease: TimeInterval) async throws -> ServiceInstance? {
+        try pool.writeNow { db in
+            try db.run("""
+                UPDATE instances SET last_renewed_at = ?, lease_expires_at = ? + COALESCE(lease_duration, ?)
+                WHERE app = ? AND instance_id = ?
+                """, [now.storageValue, now.storageValue, defaultLease, app, instanceId])
+            return try db.row("SELECT * FROM instances WHERE app = ? AND instance_id = ?", [app, instanceId]).map(Self.instance)
+        }
+    }
+
+    public func setStatus(app: String, instanceId: String, status: InstanceStatus) async throws -> ServiceInstance? {
+        try pool.writeNow { db in
+            try db.run("UPDATE instances SET status = ? WHERE app = ? AND instance_id = ?", [status.rawValue, app, instanceId])
+            return try db.row("SELECT * FROM instances WHERE app = ? AND instance_id = ?", [app, instanceId]).map(Self.instance)
+        }
+    }
+
     public func remove(app: String, instanceId: String) async throws -> Bool {
         try pool.writeNow { db in
             try db.run("DELETE FROM instances WHERE app = ? AND instance_id = ?", [app, instanceId])

@@ -79,6 +79,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         var logger = Logger(label: "orderpay.\(component.rawValue)")
         logger.logLevel = Logger.Level(rawValue: ProcessInfo.processInfo.environment["ORDERPAY_LOG_LEVEL"] ?? "") ?? .info
+        SupervisorWatch.start(logger: logger)
         let port = self.port ?? component.defaultPort
         do {
             let stop: () async -> Void
@@ -113,7 +114,6 @@ struct ServeCommand: AsyncParsableCommand {
                 stop = { await service.stop() }
             }
             logger.notice("\(component.rawValue) listening on \(url)")
-            SupervisorWatch.start(logger: logger)
             let signal = await TerminationSignal.wait()
             logger.notice("signal \(signal): shutting down \(component.rawValue)")
             await stop()

@@ -119,8 +119,13 @@ final class AuthServiceTests: XCTestCase {
         for accepted in ["o'brien+tag@example.co.uk", "user_1@sub-domain.example.org", "josé@exämple.de", "用户@例子.中国"] {
             _ = try await signup(accepted)
         }
-        // Bidirectional overrides would reorder what a console or a log shows after them.
+        // Bidirectional overrides would reorder what a console or a log shows after them; the
+        // direction marks of right-to-left text are fine.
         await assertFails(.validation, field: "name") { try await self.signup(name: "Eve\u{202E}nimda") }
+        await assertFails(.validation, field: "name") { try await self.signup(name: "Eve\u{2066}x") }
+        _ = try await signup("rtl@example.com", name: "\u{5E9}\u{5DC}\u{5D5}\u{5DD}\u{200F} 2")
+        // One account however the é was typed (composed or e + combining accent).
+        await assertFails(.conflict, "email already registered") { try await self.signup("jose\u{301}@ex\u{E4}mple.de") }
         await assertFails(.validation, field: "phoneNumber") {
             try await self.auth.signup(SignupRequest(email: "a@example.com", password: "password1", name: "Al",
                                                      phoneNumber: String(repeating: "1", count: 21)))
@@ -145,7 +150,7 @@ final class AuthServiceTests: XCTestCase {
             XCTAssertEqual(Set(error.fieldErrors.map(\.field)), ["email", "password", "name"])
         }
         let count = try await auth.countUsers()
-        XCTAssertEqual(count, 4, "only the four accepted addresses")
+        XCTAssertEqual(count, 5, "only the accepted addresses")
     }
 
     func testUpdateProfile() async throws {

@@ -4,6 +4,7 @@ import OrderPayServices
 import OrderPayStore
 import OrderPayEmbedded
 import OrderPayTestSupport
+import GRDB
 import XCTest
 
 final class RegistryTests: XCTestCase {
@@ -51,6 +52,65 @@ final class RegistryTests: XCTestCase {
         try await restarted.renew(app: "ORDER-SERVICE", instanceId: "live")
         clock.advance(by: 15)
         await assertEqual(try await restarted.instances().map(\.instanceId), ["live"])
+    }
+
+    /// An instance's own lease (Eureka's `leaseInfo.durationInSecs`) is the one it gets at
+    /// registration, at each renewal and after a restart; a request beyond a day is capped.
+    func testAnInstancesOwnLeaseIsKeptThroughRenewalsAndRestarts() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("orderpay-reg-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let clock = ManualClock()
+        let stores = try await TestEngine.stores(directory: directory)
+        let registry = RegistryService(repository: stores.registry, clock: clock, leaseDuration: 90)
+        try await registry.register(app: "BILLING", instanceId: "long", host: "10.0.0.1", port: 1, leaseDuration: 300,
+                                    descriptor: #"{"hostName":"billing"}"#)
+        try await registry.register(app: "BILLING", instanceId: "default", host: "10.0.0.2", port: 1)
+        let capped = try await registry.register(app: "BILLING", instanceId: "forever", host: "10.0.0.3", port: 1, leaseDuration: 1e9)
+        XCTAssertEqual(capped.leaseDuration, RegistryService.longestLease)
+
+        clock.advance(by: 200)
+        let renewed = try await registry.renew(app: "BILLING", instanceId: "long")
+        XCTAssertEqual(renewed.leaseExpiresAt, clock.now() + 300)
+        XCTAssertEqual(renewed.descriptor, #"{"hostName":"billing"}"#, "a renewal keeps the description")
+        await assertEqual(try await registry.instances().map(\.instanceId), ["forever", "long"])
+
+        clock.advance(by: 250)   // down past "long"'s 300 s lease: a restart gives it 300 s again
+        let restarted = RegistryService(repository: stores.registry, clock: clock, leaseDuration: 90)
+        try await restarted.extendLeasesAfterRestart()
+        clock.advance(by: 200)
+        await assertEqual(try await restarted.instances().map(\.instanceId), ["forever", "long"])
+    }
+
+    /// A data dir from before instances kept their own lease and description: its registry
+    /// opens, its leases stay, and they renew and list as before.
+    func testARegistryFromBeforeOwnLeasesOpensAndRenews() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("orderpay-reg-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/registry.sqlite"
+        // What the earlier version created: its one migration, and a lease in it.
+        let old = try DatabaseQueue(path: path)
+        var v1 = DatabaseMigrator()
+        v1.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE instances (app TEXT NOT NULL, instance_id TEXT NOT NULL, host TEXT NOT NULL, port INTEGER NOT NULL,
+                    status TEXT NOT NULL, registered_at REAL NOT NULL, last_renewed_at REAL NOT NULL, lease_expires_at REAL NOT NULL,
+                    PRIMARY KEY (app, instance_id));
+                INSERT INTO instances VALUES ('ORDER-SERVICE', 'old', '127.0.0.1', 8082, 'UP', 1000, 1000, 1090);
+                """)
+        }
+        try v1.migrate(old)
+        try old.close()
+
+        let clock = ManualClock(Date(timeIntervalSince1970: 1050))
+        let registry = RegistryService(repository: try SQLiteRegistryStore(path: path), clock: clock, leaseDuration: 90)
+        let listed = try await registry.instances()
+        let kept = try XCTUnwrap(listed.first)
+        XCTAssertEqual(kept.instanceId, "old")
+        XCTAssertNil(kept.leaseDuration)
+        XCTAssertNil(kept.descriptor)
+        let renewed = try await registry.renew(app: "ORDER-SERVICE", instanceId: "old")
+        XCTAssertEqual(renewed.leaseExpiresAt, clock.now() + 90)
     }
 
     func testEmbeddedServicesRegisterWhileRunning() async throws {

@@ -148,9 +148,10 @@ final class RegistryLeaseTests: XCTestCase {
             {"instance":{"instanceId":"billing-tls","hostName":"billing.internal","app":"ORDER-SERVICE","ipAddr":"127.0.0.1","status":"UP",
              "port":{"$":9,"@enabled":"false"},"securePort":{"$":8443,"@enabled":"true"},
              "homePageUrl":"https://billing.internal:8443/","healthCheckUrl":"https://billing.internal:8443/actuator/health",
-             "secureVipAddress":"billing","metadata":{"zone":"eu-1","management.port":"8444"},
+             "secureVipAddress":"billing","metadata":{"zone":"eu-1","management.port":8444,"secure":true,"gone":null},
+             "overriddenStatus":"OUT_OF_SERVICE","actionType":"DELETED","asgName":"billing-asg",
              "leaseInfo":{"renewalIntervalInSecs":10,"durationInSecs":40},
-             "dataCenterInfo":{"@class":"com.netflix.appinfo.AmazonInfo","name":"Amazon"}}}
+             "dataCenterInfo":{"@class":"com.netflix.appinfo.AmazonInfo","name":"Amazon","metadata":{"availability-zone":"eu-west-1a"}}}}
             """#
             try await c.call(.POST, "/eureka/apps/ORDER-SERVICE", json: secure, on: c.registryURL).expect(204)
             let listed = try await c.call(.GET, "/eureka/apps/ORDER-SERVICE/billing-tls", headers: Self.json, on: c.registryURL)
@@ -159,7 +160,12 @@ final class RegistryLeaseTests: XCTestCase {
             XCTAssertEqual(instance["hostName"] as? String, "billing.internal")
             XCTAssertEqual(instance["homePageUrl"] as? String, "https://billing.internal:8443/")
             XCTAssertEqual(instance["healthCheckUrl"] as? String, "https://billing.internal:8443/actuator/health")
-            XCTAssertEqual(instance["metadata"] as? [String: String], ["zone": "eu-1", "management.port": "8444"])
+            XCTAssertEqual(instance["metadata"] as? [String: String], ["zone": "eu-1", "management.port": "8444", "secure": "true"])
+            XCTAssertEqual(instance["asgName"] as? String, "billing-asg")
+            XCTAssertEqual(((instance["dataCenterInfo"] as? [String: Any])?["metadata"] as? [String: String])?["availability-zone"], "eu-west-1a")
+            // The registry's own fields are the registry's, whatever the description said.
+            XCTAssertEqual(instance["overriddenStatus"] as? String, "UNKNOWN")
+            XCTAssertEqual(instance["actionType"] as? String, "ADDED")
             XCTAssertEqual((instance["securePort"] as? [String: Any])?["@enabled"] as? String, "true")
             XCTAssertEqual((instance["port"] as? [String: Any])?["@enabled"] as? String, "false")
             XCTAssertEqual((instance["dataCenterInfo"] as? [String: Any])?["name"] as? String, "Amazon")
@@ -183,12 +189,30 @@ final class RegistryLeaseTests: XCTestCase {
             XCTAssertTrue(directory.instances.contains { $0.instanceId == "billing-tls" })
             XCTAssertEqual(directory.candidates(for: "ORDER-SERVICE").map(\.instanceId), [c.host(.orders).system.instanceId])
 
-            // A lease out of range is refused; a description too large to keep as well.
+            // A lease beyond a day is capped (refusing it would keep that client out for good); a
+            // description too large to keep is refused.
             let forever = secure.replacingOccurrences(of: #""durationInSecs":40"#, with: #""durationInSecs":9999999"#)
-            try await c.call(.POST, "/eureka/apps/ORDER-SERVICE", json: forever, on: c.registryURL).problem(422, containing: "durationInSecs")
+            try await c.call(.POST, "/eureka/apps/ORDER-SERVICE", json: forever, on: c.registryURL).expect(204)
+            let capped = try await c.call(.GET, "/eureka/apps/ORDER-SERVICE/billing-tls", headers: Self.json, on: c.registryURL)
+            XCTAssertEqual(((try capped.json()["instance"] as? [String: Any])?["leaseInfo"] as? [String: Any])?["durationInSecs"] as? Int,
+                           86_400)
             let padded = secure.replacingOccurrences(of: #""zone":"eu-1""#, with: #""zone":"\#(String(repeating: "z", count: 20_000))""#)
             try await c.call(.POST, "/eureka/apps/ORDER-SERVICE", json: padded, on: c.registryURL).problem(422, containing: "16 KB")
         }
+    }
+
+    /// Listed at the address it is stored under (the one the gateway routes to), even if its
+    /// description says otherwise.
+    func testAListingTakesTheAddressFromTheStoredInstance() throws {
+        let stored = ServiceInstance(app: "BILLING", instanceId: "b", host: "10.0.0.2", port: 9002, status: .up,
+                                     registeredAt: Date(), lastRenewedAt: Date(), leaseExpiresAt: Date() + 90,
+                                     descriptor: #"{"hostName":"billing","app":"OTHER","status":"DOWN","ipAddr":"10.0.0.1","port":{"$":9001,"@enabled":"true"}}"#)
+        let listed = EurekaInstance(stored, renewalInterval: 30, leaseDuration: 90)
+        XCTAssertEqual(listed.ipAddr, "10.0.0.2")
+        XCTAssertEqual(listed.port?.value, 9002)
+        XCTAssertEqual(listed.app, "BILLING")
+        XCTAssertEqual(listed.status, "UP")
+        XCTAssertEqual(listed.hostName, "billing")
     }
 
     /// The registry documents exactly the routes it serves: every operation in its OpenAPI document

@@ -299,8 +299,10 @@ public final class AuthService: Sendable {
         if user.status == .deleted { throw AppError.conflict("user \(user.id) is deleted") }
     }
 
+    /// Trimmed, lowercased and in Unicode's composed form (NFC), so `josé` typed with a composed
+    /// or a decomposed `é` is one account, and a login finds it either way.
     static func normalizedEmail(_ email: String) -> String {
-        email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased().precomposedStringWithCanonicalMapping
     }
 
     private static func trimmed(_ s: String) -> String { s.trimmingCharacters(in: .whitespacesAndNewlines) }

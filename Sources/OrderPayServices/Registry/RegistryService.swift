@@ -6,6 +6,11 @@ public protocol RegistryRepository: Sendable {
     func upsert(_ instance: ServiceInstance) async throws
     func instance(app: String, instanceId: String) async throws -> ServiceInstance?
     func all() async throws -> [ServiceInstance]
+    /// Renews in one statement (a re-registration meanwhile is not undone by a stale copy):
+    /// renewed now, for the instance's own lease or else `defaultLease`. Nil: not registered.
+    func renew(app: String, instanceId: String, at now: Date, defaultLease: TimeInterval) async throws -> ServiceInstance?
+    /// Sets the status in one statement. Nil: not registered.
+    func setStatus(app: String, instanceId: String, status: InstanceStatus) async throws -> ServiceInstance?
     func remove(app: String, instanceId: String) async throws -> Bool
     /// Removes every instance whose lease ended before `now`; returns them.
     func evict(expiredBefore now: Date) async throws -> [ServiceInstance]
@@ -30,16 +35,18 @@ public final class RegistryService: Sendable {
 
     /// The longest description an instance may register with (Spring's is about 1.5 KB).
     public static let maxDescriptorBytes = 16 * 1024
+    /// The longest lease an instance may ask for.
+    public static let longestLease: TimeInterval = 86_400
 
     /// Registers (or re-registers) an instance. `leaseDuration`: the lease it asks for, 1 s to a
     /// day (nil: the registry's); `descriptor`: its own description, kept for listings.
     @discardableResult
     public func register(app: String, instanceId: String, host: String, port: Int, status: InstanceStatus = .up,
                          leaseDuration ownLease: TimeInterval? = nil, descriptor: String? = nil) async throws -> ServiceInstance {
+        // A lease asked for is kept to 1 s – 1 day: refusing a longer one would keep that client
+        // from registering at all (Eureka takes any), and a dead instance still goes within a day.
+        let ownLease = ownLease.map { $0.isFinite ? min(max($0, 1), Self.longestLease) : Self.longestLease }
         var v = Validator()
-        if let ownLease {
-            v.check(ownLease.isFinite && (1...86_400).contains(ownLease), "leaseInfo.durationInSecs", "leaseInfo.durationInSecs must be 1–86400")
-        }
         v.check((descriptor?.utf8.count ?? 0) <= Self.maxDescriptorBytes, "instance", "instance JSON must be at most 16 KB")
         v.check(app.range(of: #"^[A-Za-z0-9._-]{1,64}$"#, options: .regularExpression) != nil, "app", "app must be 1–64 letters, digits, '.', '_' or '-'")
         v.check(!instanceId.isEmpty && instanceId.count <= 200, "instanceId", "instanceId must be 1–200 characters")
@@ -56,22 +63,17 @@ public final class RegistryService: Sendable {
     /// Renews a lease; an unknown (e.g. evicted) instance gets notFound so its client re-registers.
     @discardableResult
     public func renew(app: String, instanceId: String) async throws -> ServiceInstance {
-        guard var instance = try await repository.instance(app: app.uppercased(), instanceId: instanceId) else {
+        guard let instance = try await repository.renew(app: app.uppercased(), instanceId: instanceId, at: clock.now(),
+                                                        defaultLease: leaseDuration) else {
             throw AppError.notFound("instance \(instanceId) of \(app.uppercased()) is not registered")
         }
-        let now = clock.now()
-        instance.lastRenewedAt = now
-        instance.leaseExpiresAt = now + lease(of: instance)
-        try await repository.upsert(instance)
         return instance
     }
 
     public func setStatus(app: String, instanceId: String, status: InstanceStatus) async throws -> ServiceInstance {
-        guard var instance = try await repository.instance(app: app.uppercased(), instanceId: instanceId) else {
+        guard let instance = try await repository.setStatus(app: app.uppercased(), instanceId: instanceId, status: status) else {
             throw AppError.notFound("instance \(instanceId) of \(app.uppercased()) is not registered")
         }
-        instance.status = status
-        try await repository.upsert(instance)
         return instance
     }
 
