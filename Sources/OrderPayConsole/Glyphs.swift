@@ -59,7 +59,7 @@ public struct Glyphs: Sendable {
         switch s {
         case .up: .ok
         case .starting: .pending
-        case .outOfService: .warn
+        case .outOfService, .unknown: .warn
         case .down: .fail
         }
     }

@@ -1,7 +1,8 @@
 import Foundation
 
+/// Eureka's instance statuses. Only UP instances are routed to.
 public enum InstanceStatus: String, Codable, CaseIterable, Sendable {
-    case starting = "STARTING", up = "UP", down = "DOWN", outOfService = "OUT_OF_SERVICE"
+    case starting = "STARTING", up = "UP", down = "DOWN", outOfService = "OUT_OF_SERVICE", unknown = "UNKNOWN"
 }
 
 public struct ServiceInstance: Codable, Equatable, Sendable {

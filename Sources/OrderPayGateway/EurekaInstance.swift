@@ -44,6 +44,56 @@ public struct EurekaInstance: Codable, Equatable, Sendable {
         public var lastRenewalTimestamp: Int64?
         public var evictionTimestamp: Int64?
         public var serviceUpTimestamp: Int64?
+
+        enum CodingKeys: String, CodingKey {
+            case renewalIntervalInSecs, durationInSecs, registrationTimestamp, lastRenewalTimestamp, evictionTimestamp, serviceUpTimestamp
+        }
+
+        public init(renewalIntervalInSecs: Int? = nil, durationInSecs: Int? = nil, registrationTimestamp: Int64? = nil,
+                    lastRenewalTimestamp: Int64? = nil, evictionTimestamp: Int64? = nil, serviceUpTimestamp: Int64? = nil) {
+            self.renewalIntervalInSecs = renewalIntervalInSecs; self.durationInSecs = durationInSecs
+            self.registrationTimestamp = registrationTimestamp; self.lastRenewalTimestamp = lastRenewalTimestamp
+            self.evictionTimestamp = evictionTimestamp; self.serviceUpTimestamp = serviceUpTimestamp
+        }
+
+        /// Numbers as numbers or numeric strings, as Eureka's clients send them either way.
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            renewalIntervalInSecs = try WholeNumber.decode(Int.self, c, .renewalIntervalInSecs)
+            durationInSecs = try WholeNumber.decode(Int.self, c, .durationInSecs)
+            registrationTimestamp = try WholeNumber.decode(Int64.self, c, .registrationTimestamp)
+            lastRenewalTimestamp = try WholeNumber.decode(Int64.self, c, .lastRenewalTimestamp)
+            evictionTimestamp = try WholeNumber.decode(Int64.self, c, .evictionTimestamp)
+            serviceUpTimestamp = try WholeNumber.decode(Int64.self, c, .serviceUpTimestamp)
+        }
+    }
+
+    /// A whole number sent as a JSON number or a numeric string (`30`, `"30"`, `30.0`); anything
+    /// else is refused naming the field, not as "not valid JSON".
+    public struct WholeNumber: Codable, Equatable, Sendable {
+        public var value: Int
+        public init(_ value: Int) { self.value = value }
+
+        public init(from decoder: Decoder) throws {
+            value = try Self.decode(Int.self, from: decoder.singleValueContainer())
+        }
+
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.singleValueContainer()
+            try c.encode(value)
+        }
+
+        static func decode<T: FixedWidthInteger & Decodable, Key: CodingKey>(_: T.Type, _ c: KeyedDecodingContainer<Key>, _ key: Key) throws -> T? {
+            guard c.contains(key), try !c.decodeNil(forKey: key) else { return nil }
+            return try decode(T.self, from: c.superDecoder(forKey: key).singleValueContainer())
+        }
+
+        static func decode<T: FixedWidthInteger & Decodable>(_: T.Type, from c: SingleValueDecodingContainer) throws -> T {
+            if let whole = try? c.decode(T.self) { return whole }
+            if let text = try? c.decode(String.self), let whole = T(text.trimmingCharacters(in: .whitespaces)) { return whole }
+            if let number = try? c.decode(Double.self), number.rounded() == number, let whole = T(exactly: number) { return whole }
+            throw DecodingError.dataCorruptedError(in: c, debugDescription: "must be a whole number within range")
+        }
     }
 
     public struct DataCenterInfo: Codable, Equatable, Sendable {
@@ -80,10 +130,9 @@ public struct EurekaInstance: Codable, Equatable, Sendable {
                     values[key.stringValue] = text
                 } else if let flag = try? c.decode(Bool.self, forKey: key) {
                     values[key.stringValue] = String(flag)
-                } else if let whole = try? c.decode(Int64.self, forKey: key) {
-                    values[key.stringValue] = String(whole)
-                } else if let number = try? c.decode(Double.self, forKey: key) {
-                    values[key.stringValue] = String(number)
+                } else if let number = try? c.decode(Decimal.self, forKey: key) {
+                    // Decimal keeps every digit of a long number (12345678901234567890), as sent.
+                    values[key.stringValue] = number.description
                 } else {
                     throw DecodingError.typeMismatch(String.self, .init(codingPath: c.codingPath + [key],
                                                                          debugDescription: "metadata values must be strings, numbers or booleans"))
@@ -117,7 +166,7 @@ public struct EurekaInstance: Codable, Equatable, Sendable {
     public var metadata: StringMap?
     public var appGroupName: String?
     public var asgName: String?
-    public var countryId: Int?
+    public var countryId: WholeNumber?
     public var leaseInfo: LeaseInfo?
     public var lastUpdatedTimestamp: Timestamp?
     public var lastDirtyTimestamp: Timestamp?
@@ -174,9 +223,13 @@ public struct EurekaInstance: Codable, Equatable, Sendable {
     }
 
     private mutating func setLease(_ i: ServiceInstance, renewalInterval: Int, leaseDuration: Int) {
+        // As Eureka reads a lease: it ends `durationInSecs` after the last renewal. A lease the
+        // registry extended after a restart counts as renewed then, so readers (the gateway's
+        // /api/registry) see when it really ends.
+        let renewed = max(i.lastRenewedAt, i.leaseExpiresAt - TimeInterval(leaseDuration))
         leaseInfo = LeaseInfo(renewalIntervalInSecs: renewalInterval, durationInSecs: leaseDuration,
                               registrationTimestamp: Int64(i.registeredAt.timeIntervalSince1970 * 1000),
-                              lastRenewalTimestamp: Int64(i.lastRenewedAt.timeIntervalSince1970 * 1000),
+                              lastRenewalTimestamp: Int64(renewed.timeIntervalSince1970 * 1000),
                               evictionTimestamp: 0, serviceUpTimestamp: Int64(i.registeredAt.timeIntervalSince1970 * 1000))
         lastUpdatedTimestamp = Timestamp(Int64(i.lastRenewedAt.timeIntervalSince1970 * 1000))
         lastDirtyTimestamp = lastUpdatedTimestamp
@@ -200,6 +253,22 @@ public struct EurekaInstance: Codable, Equatable, Sendable {
         healthCheckUrl = base + "/health"
         dataCenterInfo = DataCenterInfo(className: "com.netflix.appinfo.InstanceInfo$DefaultDataCenterInfo", name: "MyOwn")
         leaseInfo = LeaseInfo(renewalIntervalInSecs: max(1, Int(renewalInterval.rounded(.up))))
+    }
+
+    /// The first text field holding a control character (an escape sequence, a line break, NUL),
+    /// which would reach the terminals and logs that list instances; nil when there is none.
+    public var fieldWithControlCharacters: String? {
+        let texts: [(String, String?)] = [
+            ("instanceId", instanceId), ("hostName", hostName), ("app", app), ("ipAddr", ipAddr), ("vipAddress", vipAddress),
+            ("secureVipAddress", secureVipAddress), ("homePageUrl", homePageUrl), ("statusPageUrl", statusPageUrl),
+            ("healthCheckUrl", healthCheckUrl), ("secureHealthCheckUrl", secureHealthCheckUrl), ("appGroupName", appGroupName),
+            ("asgName", asgName),
+        ]
+        if let (field, _) = texts.first(where: { $0.1?.containsControlCharacters ?? false }) { return field }
+        for (name, map) in [("metadata", metadata), ("dataCenterInfo.metadata", dataCenterInfo?.metadata)] {
+            if map?.values.contains(where: { $0.key.containsControlCharacters || $0.value.containsControlCharacters }) ?? false { return name }
+        }
+        return nil
     }
 
     /// The id Eureka clients use: their own, else host:app:port as Spring Cloud builds it.

@@ -19,19 +19,26 @@ public struct RegistryServer: Sendable {
         eureka.post(":app") { request, context in try await self.register(request, context) }
         eureka.get(":app") { _, context in try await self.application(try context.parameters.require("app")) }
         eureka.get(":app/:id") { _, context in
-            try await self.instance(app: try context.parameters.require("app"), id: try context.parameters.require("id"))
+            try await self.instance(app: try context.parameters.require("app"), id: try Self.instanceID(context))
         }
         eureka.put(":app/:id") { _, context in
-            try await self.respond { try await registry.renew(app: try context.parameters.require("app"), instanceId: try context.parameters.require("id")) }
+            try await self.respond { try await registry.renew(app: try context.parameters.require("app"), instanceId: try Self.instanceID(context)) }
         }
         eureka.delete(":app/:id") { _, context in
-            try await self.respond { try await registry.cancel(app: try context.parameters.require("app"), instanceId: try context.parameters.require("id")) }
+            try await self.respond { try await registry.cancel(app: try context.parameters.require("app"), instanceId: try Self.instanceID(context)) }
         }
         eureka.put(":app/:id/status") { request, context in try await self.overrideStatus(request, context, remove: false) }
         eureka.delete(":app/:id/status") { request, context in try await self.overrideStatus(request, context, remove: true) }
         router.get("openapi.json") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: RegistryOpenAPI.json)))
         }
+    }
+
+    /// The `{id}` path segment as the instance registered it: clients percent-encode ids with
+    /// spaces, slashes or non-ASCII letters, and the router hands the segment over still encoded.
+    static func instanceID<Context: RequestContext>(_ context: Context) throws -> String {
+        let raw = try context.parameters.require("id")
+        return raw.removingPercentEncoding ?? raw
     }
 
     /// Evicts expired leases until cancelled (listings evict too; either logs each eviction).
@@ -51,9 +58,16 @@ public struct RegistryServer: Sendable {
         }
     }
 
+    static let maxRegistrationBytes = 256 * 1024
+
     func register<Context: RequestContext>(_ request: Request, _ context: Context) async throws -> Response {
         let app = try context.parameters.require("app")
-        let body = try await request.body.collect(upTo: 256 * 1024)
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: Self.maxRegistrationBytes)
+        } catch is NIOTooManyBytesError {
+            return JSONResponses.problem(.contentTooLarge, "a registration is at most \(Self.maxRegistrationBytes / 1024) KB")
+        }
         let envelope: EurekaInstanceEnvelope
         do {
             envelope = try JSONDecoder().decode(EurekaInstanceEnvelope.self, from: Data(buffer: body))
@@ -64,8 +78,13 @@ public struct RegistryServer: Sendable {
         guard let port = instance.port?.value else {
             return JSONResponses.problem(.badRequest, "instance.port.$ is required")
         }
+        guard let status = InstanceStatus(rawValue: instance.status.uppercased()) else {
+            return JSONResponses.problem(.badRequest, "instance.status must be one of \(InstanceStatus.allCases.map(\.rawValue).joined(separator: ", ")), not '\(instance.status.echoed)'")
+        }
+        if let field = instance.fieldWithControlCharacters {
+            return JSONResponses.problem(.badRequest, "instance.\(field) must not contain control characters")
+        }
         do {
-            let status = InstanceStatus(rawValue: instance.status.uppercased()) ?? .up
             // Eureka's rule: a duration of 0 or less (or none) means the server's own.
             let ownLease = instance.leaseInfo?.durationInSecs.flatMap { $0 > 0 ? TimeInterval($0) : nil }
             let descriptor = try JSONEncoder().encode(instance)
@@ -109,7 +128,7 @@ public struct RegistryServer: Sendable {
     }
 
     func overrideStatus<Context: RequestContext>(_ request: Request, _ context: Context, remove: Bool) async throws -> Response {
-        let app = try context.parameters.require("app"), id = try context.parameters.require("id")
+        let app = try context.parameters.require("app"), id = try Self.instanceID(context)
         let value = request.uri.queryParameters.get("value").map { String($0) } ?? (remove ? "UP" : "")
         guard let status = InstanceStatus(rawValue: value.uppercased()) else {
             return JSONResponses.problem(.badRequest, "value must be one of \(InstanceStatus.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -135,18 +154,53 @@ public struct RegistryServer: Sendable {
     }
 }
 
-/// The registry's errors as problem+json, like every other OrderPay service's: without it a path
-/// no route matches got a bare 404 with an empty body.
+/// The registry's errors as problem+json, like every other OrderPay service's (without it a path
+/// no route matches got a bare 404 with an empty body), and its content negotiation: it speaks
+/// Eureka's JSON only, so a client asking for XML alone gets 406 and an XML body 415, instead of
+/// JSON it cannot read or a "not valid JSON" 400.
 public struct RegistryProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     public init() {}
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if let accept = request.headers[.accept], !Self.acceptsJSON(accept) {
+            return JSONResponses.problem(.notAcceptable, "the registry answers JSON only (Accept: application/json), not \(accept.echoed)")
+        }
+        if request.method == .post, let type = request.headers[.contentType], !type.lowercased().contains("json") {
+            return JSONResponses.problem(.unsupportedMediaType, "a registration is Eureka's instance JSON (Content-Type: application/json), not \(type.echoed)")
+        }
         do {
             return try await next(request, context)
         } catch let error as HTTPError {
+            let allowed = Self.methods(serving: request.uri.path)
+            if error.status == .notFound, !allowed.isEmpty, !allowed.contains(request.method.rawValue) {
+                let allow = allowed.joined(separator: ", ")
+                return JSONResponses.problem(.methodNotAllowed, "\(request.method.rawValue) is not allowed on \(request.uri.path) (allowed: \(allow))",
+                                             headers: [.allow: allow])
+            }
             let detail = error.status == .notFound ? "no route for \(request.method.rawValue) \(request.uri.path)"
                                                    : (error.body ?? error.status.reasonPhrase)
             return JSONResponses.problem(error.status, detail)
         }
+    }
+
+    static func acceptsJSON(_ accept: String) -> Bool {
+        let types = accept.lowercased().split(separator: ",").map { $0.split(separator: ";")[0].trimmingCharacters(in: .whitespaces) }
+        return types.isEmpty || types.contains { $0.contains("json") || $0 == "*/*" || $0 == "application/*" || $0.isEmpty }
+    }
+
+    /// The registry's routes (`*`: any one segment) and their methods, as its OpenAPI document
+    /// lists them (a test holds the two together).
+    static var routes: [(pattern: [String], methods: [String])] { [
+        (["eureka", "apps"], ["GET"]), (["eureka", "apps", "delta"], ["GET"]), (["eureka", "apps", "*"], ["GET", "POST"]),
+        (["eureka", "apps", "*", "*"], ["GET", "PUT", "DELETE"]), (["eureka", "apps", "*", "*", "status"], ["PUT", "DELETE"]),
+        (["openapi.json"], ["GET"]), (["health"], ["GET"]), (["metrics"], ["GET"]),
+    ] }
+
+    /// The methods of the route the router picks for `path`: a literal segment beats a capture.
+    static func methods(serving path: String) -> [String] {
+        let segments = path.split(separator: "/").map(String.init)
+        let rank = { (pattern: [String]) in pattern.map { $0 == "*" ? 1 : 0 } }
+        return routes.filter { $0.pattern.count == segments.count && zip($0.pattern, segments).allSatisfy { $0 == "*" || $0 == $1 } }
+            .min { rank($0.pattern).lexicographicallyPrecedes(rank($1.pattern)) }?.methods ?? []
     }
 }

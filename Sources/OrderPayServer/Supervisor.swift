@@ -111,7 +111,8 @@ public final class Supervisor: @unchecked Sendable {
     func restart(_ child: Child) async {
         var delay: Duration = lock.withLock {
             // Up for a while: start over at 1 s. Died again soon after coming back: wait longer.
-            let stable = healthySince[child.name].map { ContinuousClock.now - $0 >= Self.stableAfter } ?? true
+            // A first death (never restarted before) waits 1 s however soon it came after the start.
+            let stable = restartDelays[child.name] == nil || healthySince[child.name].map { ContinuousClock.now - $0 >= Self.stableAfter } ?? true
             return stable ? .seconds(1) : min((restartDelays[child.name] ?? .seconds(1)) * 2, .seconds(30))
         }
         if delay > .seconds(1) { logger.notice("\(child.name) died again soon after its restart; waiting \(delay)") }

@@ -16,14 +16,19 @@ public enum SupervisorWatch {
     public static let environmentKey = "ORDERPAY_SUPERVISOR_PID"
 
     /// Starts watching if this process was started by a supervisor (does nothing otherwise); call it
-    /// first thing, after resetting SIGTERM to its default action.
-    public static func start(logger: Logger, environment: [String: String] = ProcessInfo.processInfo.environment) {
+    /// first thing, after resetting SIGTERM to its default action. `lingering`: how long to serve
+    /// on once the supervisor is gone: the registry's, so the services, which notice at the same
+    /// time, can still leave it (else their entries outlive them, and a registry started again on
+    /// the same data dir renews them).
+    public static func start(logger: Logger, lingering: Duration = .zero,
+                             environment: [String: String] = ProcessInfo.processInfo.environment) {
         guard let supervisor = environment[environmentKey].flatMap(pid_t.init), supervisor > 0 else { return }
         Task.detached {
             repeat {
                 try? await Task.sleep(for: .seconds(1))
             } while getppid() == supervisor
-            logger.error("the supervisor (pid \(supervisor)) is gone; stopping")
+            logger.error("the supervisor (pid \(supervisor)) is gone; stopping\(lingering > .zero ? " in \(lingering)" : "")")
+            try? await Task.sleep(for: lingering)
             kill(getpid(), SIGTERM)
         }
     }

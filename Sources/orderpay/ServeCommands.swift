@@ -79,7 +79,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         var logger = Logger(label: "orderpay.\(component.rawValue)")
         logger.logLevel = Logger.Level(rawValue: ProcessInfo.processInfo.environment["ORDERPAY_LOG_LEVEL"] ?? "") ?? .info
-        SupervisorWatch.start(logger: logger)
+        SupervisorWatch.start(logger: logger, lingering: component == .registry ? .seconds(3) : .zero)
         let port = self.port ?? component.defaultPort
         do {
             let stop: () async -> Void

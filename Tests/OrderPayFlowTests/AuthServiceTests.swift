@@ -126,6 +126,8 @@ final class AuthServiceTests: XCTestCase {
         _ = try await signup("rtl@example.com", name: "\u{5E9}\u{5DC}\u{5D5}\u{5DD}\u{200F} 2")
         // One account however the é was typed (composed or e + combining accent).
         await assertFails(.conflict, "email already registered") { try await self.signup("jose\u{301}@ex\u{E4}mple.de") }
+        // A fullwidth look-alike is the same address, not a second account that looks like it.
+        await assertFails(.conflict, "email already registered") { try await self.signup("o'brien+tag@ｅxample.co.uk") }
         await assertFails(.validation, field: "phoneNumber") {
             try await self.auth.signup(SignupRequest(email: "a@example.com", password: "password1", name: "Al",
                                                      phoneNumber: String(repeating: "1", count: 21)))

@@ -119,6 +119,7 @@ final class RegistryLeaseTests: XCTestCase {
             try await c.call(.POST, "/eureka/apps/BILLING", json: #"{"instance":{"app":"BILLING"}}"#, on: c.registryURL)
                 .problem(400, containing: "hostName")
             try await c.call(.POST, "/eureka/apps/BILLING", json: "not json", on: c.registryURL).problem(400)
+            try await Self.registryRefusals(c)
 
             // The gateway's view of the same registry (admin only).
             let admin = try await c.token(c.admin)
@@ -201,6 +202,51 @@ final class RegistryLeaseTests: XCTestCase {
         }
     }
 
+    /// Input the registry refuses, each with a problem naming why (never a 5xx or a bare status),
+    /// and odd but valid input it takes.
+    static func registryRefusals(_ c: GatewayTestCluster) async throws {
+        func instance(_ fields: String) -> String {
+            #"{"instance":{"hostName":"h","app":"ODD","ipAddr":"127.0.0.1","status":"UP","port":{"$":9},"# + fields + "}}"
+        }
+        let url = c.registryURL
+        // JSON only: XML asked for or sent is said so.
+        try await c.call(.GET, "/eureka/apps", headers: [("Accept", "application/xml")], on: url).problem(406, containing: "JSON only")
+        try await c.call(.POST, "/eureka/apps/ODD", json: "<instance/>", headers: [("Content-Type", "application/xml")], on: url)
+            .problem(415, containing: "Content-Type: application/json")
+        try await c.call(.GET, "/eureka/apps", headers: [("Accept", "application/xml, application/json;q=0.9")], on: url).expect(200)
+        // Statuses are Eureka's; control characters would reach terminals and logs.
+        try await c.call(.POST, "/eureka/apps/ODD", json: instance(#""instanceId":"x""#).replacingOccurrences(of: #""UP""#, with: #""SIDEWAYS""#),
+                         on: url).problem(400, containing: "instance.status")
+        for (field, json) in [("instanceId", #""instanceId":"esc\u001b[31mRED""#), ("instanceId", #""instanceId":"a\u0000b""#),
+                              ("homePageUrl", #""instanceId":"x","homePageUrl":"http://h/\r\nX: y""#),
+                              ("metadata", #""instanceId":"x","metadata":{"k":"v\n"}"#)] {
+            try await c.call(.POST, "/eureka/apps/ODD", json: instance(json), on: url).problem(400, containing: "instance.\(field)")
+        }
+        try await c.call(.POST, "/eureka/apps/ODD", json: instance(#""instanceId":"x""#).replacingOccurrences(of: #""ipAddr":"127.0.0.1""#, with: #""ipAddr":"a b""#),
+                         on: url).problem(422, containing: "address")
+        // Numbers: a whole number as a number or a string; anything else names the field.
+        try await c.call(.POST, "/eureka/apps/ODD", json: instance(#""instanceId":"x","leaseInfo":{"durationInSecs":5.5}"#), on: url)
+            .problem(400, containing: "leaseInfo.durationInSecs")
+        try await c.call(.POST, "/eureka/apps/ODD", json: instance(#""instanceId":"x","countryId":"one""#), on: url).problem(400, containing: "countryId")
+        // Too large to read: a problem, not a bare 413.
+        let huge = instance(#""instanceId":"x","asgName":""# + "\"" + String(repeating: "a", count: 300_000) + "\"")
+        try await c.call(.POST, "/eureka/apps/ODD", json: huge, on: url).problem(413, containing: "at most 256 KB")
+
+        // An id that needs percent-encoding is reachable under its encoded form; UNKNOWN is a
+        // status of its own (listed, not routed); numbers may come as strings; long numbers keep
+        // their digits.
+        try await c.call(.POST, "/eureka/apps/ODD", json: instance(#""instanceId":"has space/ü","status":"UNKNOWN","leaseInfo":{"durationInSecs":"30"},"metadata":{"big":12345678901234567890}"#)
+            .replacingOccurrences(of: #""status":"UP","#, with: ""), on: url).expect(204)
+        let odd = try await c.call(.GET, "/eureka/apps/ODD/has%20space%2F%C3%BC", headers: Self.json, on: url)
+        XCTAssertEqual(odd.status, 200, odd.text)
+        let listed = try XCTUnwrap(try odd.json()["instance"] as? [String: Any])
+        XCTAssertEqual(listed["status"] as? String, "UNKNOWN")
+        XCTAssertEqual((listed["leaseInfo"] as? [String: Any])?["durationInSecs"] as? Int, 30)
+        XCTAssertEqual((listed["metadata"] as? [String: String])?["big"], "12345678901234567890")
+        try await c.call(.PUT, "/eureka/apps/ODD/has%20space%2F%C3%BC", on: url).expect(200)
+        try await c.call(.DELETE, "/eureka/apps/ODD/has%20space%2F%C3%BC", on: url).expect(200)
+    }
+
     /// Listed at the address it is stored under (the one the gateway routes to), even if its
     /// description says otherwise.
     func testAListingTakesTheAddressFromTheStoredInstance() throws {
@@ -213,6 +259,14 @@ final class RegistryLeaseTests: XCTestCase {
         XCTAssertEqual(listed.app, "BILLING")
         XCTAssertEqual(listed.status, "UP")
         XCTAssertEqual(listed.hostName, "billing")
+
+        // A lease the registry extended after a restart reads as renewed then: it ends
+        // `durationInSecs` after `lastRenewalTimestamp`, as Eureka's clients compute it.
+        let renewed = Date(timeIntervalSince1970: 1_800_000_000)
+        let extended = ServiceInstance(app: "BILLING", instanceId: "b", host: "10.0.0.2", port: 9002, status: .up, registeredAt: renewed,
+                                       lastRenewedAt: renewed, leaseExpiresAt: renewed + 200)
+        let lease = try XCTUnwrap(EurekaInstance(extended, renewalInterval: 30, leaseDuration: 90).leaseInfo)
+        XCTAssertEqual(lease.lastRenewalTimestamp, Int64((renewed + 110).timeIntervalSince1970 * 1000))
     }
 
     /// The registry documents exactly the routes it serves: every operation in its OpenAPI document
@@ -231,6 +285,13 @@ final class RegistryLeaseTests: XCTestCase {
                     let reply = try await c.call(HTTPMethod(rawValue: method.uppercased()), concrete + (path.hasSuffix("/status") ? "?value=UP" : ""),
                                                  json: method == "post" ? "{}" : nil, on: c.registryURL)
                     XCTAssertFalse(reply.text.contains("no route for"), "\(method) \(path) is documented but not routed: \(reply.text)")
+                }
+                // Any other method: 405, naming exactly the documented ones.
+                let documented = ["get", "post", "put", "delete"].filter { item[$0] != nil }.map { $0.uppercased() }
+                for method in ["GET", "POST", "PUT", "DELETE", "PATCH"] where !documented.contains(method) {
+                    let refused = try await c.call(HTTPMethod(rawValue: method), concrete, on: c.registryURL)
+                    _ = try refused.problem(405, containing: "allowed: \(documented.joined(separator: ", "))")
+                    XCTAssertEqual(refused.headers.first(name: "Allow"), documented.joined(separator: ", "), "\(method) \(path)")
                 }
             }
             XCTAssertEqual(operations, 12)

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import OrderPayServer
+import OrderPayStore
 import OrderPayTestSupport
 import XCTest
 
@@ -79,6 +80,8 @@ final class SupervisorTests: XCTestCase {
         try await Task.sleep(for: .seconds(3))   // time for any second restart loop to show itself
         let messages = log.messages.map(\.message)
         XCTAssertEqual(messages.filter { $0.contains("restarted and healthy") }.count, 1, "\(messages)")
+        // Its first death waits the first delay (1 s), however soon it came after the start.
+        XCTAssertFalse(messages.contains { $0.contains("died again soon") }, "\(messages)")
         XCTAssertEqual(messages.filter { $0.hasPrefix("registry was killed by signal 9") }.count, 1, "\(messages)")
         XCTAssertEqual(children(on: port).count, 1, "one registry process, supervised")
 
@@ -117,6 +120,9 @@ final class SupervisorTests: XCTestCase {
         XCTAssertEqual(orphans, [], "children still serving after their supervisor was killed")
         let log = try String(contentsOfFile: logPath, encoding: .utf8)
         XCTAssertEqual(log.components(separatedBy: "is gone; stopping").count - 1, 5, log)
+        // The registry served on until the services had left it: nothing stale for the next `up`.
+        let left = try await SQLiteRegistryStore(path: directory + "/data/registry.sqlite").all()
+        XCTAssertEqual(left.map(\.instanceId), [], log)
     }
 
     private func childProcesses(of parent: pid_t) -> [pid_t] {

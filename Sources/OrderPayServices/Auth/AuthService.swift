@@ -299,10 +299,11 @@ public final class AuthService: Sendable {
         if user.status == .deleted { throw AppError.conflict("user \(user.id) is deleted") }
     }
 
-    /// Trimmed, lowercased and in Unicode's composed form (NFC), so `josé` typed with a composed
-    /// or a decomposed `é` is one account, and a login finds it either way.
+    /// Trimmed, lowercased and in Unicode's compatibility-composed form (NFKC), so `josé` typed
+    /// with a composed or a decomposed `é` is one account, a login finds it either way, and a
+    /// fullwidth `ａdmin@…` is the same address as `admin@…`, not a look-alike second account.
     static func normalizedEmail(_ email: String) -> String {
-        email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased().precomposedStringWithCanonicalMapping
+        email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased().precomposedStringWithCompatibilityMapping
     }
 
     private static func trimmed(_ s: String) -> String { s.trimmingCharacters(in: .whitespacesAndNewlines) }
