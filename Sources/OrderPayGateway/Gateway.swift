@@ -41,6 +41,9 @@ public final class Gateway: @unchecked Sendable {
     /// Request counts and latencies, served at `GET /metrics`.
     let metrics = MetricsRegistry()
     let logger: Logger
+    /// The logger's own handler when it can write access lines directly (`orderpay serve
+    /// gateway`'s), else nil and lines go through `logger`.
+    let accessLog: GatewayLogHandler?
 
     public init(directory: ServiceDirectory, tokens: TokenService, settings: Settings = Settings(), logger: Logger) {
         self.directory = directory
@@ -48,6 +51,7 @@ public final class Gateway: @unchecked Sendable {
         self.settings = settings
         self.limiter = settings.rateLimit > 0 ? RateLimiter(rate: settings.rateLimit, burst: settings.rateBurst) : nil
         self.logger = logger
+        accessLog = (logger.handler as? GatewayLogHandler).flatMap { $0.writesAccessLinesDirectly ? $0 : nil }
     }
 
     /// Sets up the process's event loops for `orderpay serve gateway` (process-wide and once
@@ -159,10 +163,6 @@ public final class Gateway: @unchecked Sendable {
         return token.isEmpty ? nil : String(token)
     }
 
-    /// One access-log line per request, whoever answered it.
-    /// The request's access-log line and its metrics (until the response's end), labelled by the
-    /// route it took: a service's prefix (`/api/orders/**`), one of the gateway's own paths, or
-    /// `unmatched`, never the raw path.
     /// The line and metrics of a request refused before it could be read (no method or path to
     /// name): a smuggling attempt or a broken client shows up in the log too.
     func logUnreadable(status: HTTPResponseStatus) {
@@ -170,13 +170,21 @@ public final class Gateway: @unchecked Sendable {
         logger.info("- - \(status.code)", metadata: ["requestId": "-", "ms": "0"])
     }
 
+    /// One access-log line per request, whoever answered it, and its metrics (until the
+    /// response's end), labelled by the route it took: a service's prefix (`/api/orders/**`), one
+    /// of the gateway's own paths, or `unmatched`, never the raw path.
     func log(_ request: IncomingRequest, status: HTTPResponseStatus) {
         let micros = (NIODeadline.now().uptimeNanoseconds &- request.started.uptimeNanoseconds) / 1000
         metrics.recordRequest(method: request.head.method.rawValue, route: Self.routeLabel(request), status: Int(status.code),
                               seconds: Double(micros) / 1e6)
-        logger.info("\(request.head.method.rawValue) \(request.path) \(status.code)", metadata: [
-            "requestId": "\(request.trace.requestId)", "ms": "\(micros / 1000)",
-        ])
+        if let accessLog {
+            accessLog.logAccess(method: request.head.method.rawValue, path: request.path, status: status.code,
+                                requestId: request.trace.requestId, milliseconds: micros / 1000, source: "OrderPayGateway")
+        } else {
+            logger.info("\(request.head.method.rawValue) \(request.path) \(status.code)", metadata: [
+                "requestId": "\(request.trace.requestId)", "ms": "\(micros / 1000)",
+            ])
+        }
     }
 }
 

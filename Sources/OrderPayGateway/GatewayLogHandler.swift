@@ -67,26 +67,67 @@ public struct GatewayLogHandler: LogHandler {
         let timestamp = Self.clock.timestamp()
         // The pieces go straight into the output buffer: no line String built and grown first.
         output.append(deferrable: event.level <= .info) { bytes in
-            bytes.append(contentsOf: timestamp.utf8)
-            bytes.append(UInt8(ascii: " "))
-            bytes.append(contentsOf: event.level.rawValue.utf8)
-            if !label.isEmpty {
-                bytes.append(UInt8(ascii: " "))
-                bytes.append(contentsOf: label.utf8)
+            appendLine(timestamp: timestamp, level: event.level, source: event.source, into: &bytes) { bytes in
+                if let direct {
+                    Self.write(direct, into: &bytes)
+                } else if let pretty {
+                    bytes.append(UInt8(ascii: " "))
+                    bytes.append(contentsOf: pretty.utf8)
+                }
+            } message: { bytes in
+                bytes.append(contentsOf: event.message.description.utf8)
             }
-            bytes.append(UInt8(ascii: ":"))
-            if let direct {
-                Self.write(direct, into: &bytes)
-            } else if let pretty {
-                bytes.append(UInt8(ascii: " "))
-                bytes.append(contentsOf: pretty.utf8)
-            }
-            bytes.append(contentsOf: " [".utf8)
-            bytes.append(contentsOf: event.source.utf8)
-            bytes.append(contentsOf: "] ".utf8)
-            bytes.append(contentsOf: event.message.description.utf8)
-            bytes.append(UInt8(ascii: "\n"))
         }
+    }
+
+    /// Whether `logAccess` writes what `log(event:)` would: no metadata of the handler's own or
+    /// from a provider to merge in, and info lines on.
+    var writesAccessLinesDirectly: Bool { metadata.isEmpty && metadataProvider == nil && logLevel <= .info }
+
+    /// The line of `logger.info("\(method) \(path) \(status)", metadata: ["ms": …, "requestId": …])`,
+    /// written straight into the output. Building that message, its metadata dictionary and the
+    /// `LogEvent` first cost about 0.8 µs of the gateway's 10 µs of user-space time per request.
+    func logAccess(method: String, path: String, status: UInt, requestId: String, milliseconds: UInt64, source: String) {
+        let timestamp = Self.clock.timestamp()
+        output.append(deferrable: true) { bytes in
+            appendLine(timestamp: timestamp, level: .info, source: source, into: &bytes) { bytes in
+                bytes.append(contentsOf: " ms=".utf8)
+                Self.appendDecimal(milliseconds, into: &bytes)
+                bytes.append(contentsOf: " requestId=".utf8)
+                bytes.append(contentsOf: requestId.utf8)
+            } message: { bytes in
+                bytes.append(contentsOf: method.utf8)
+                bytes.append(UInt8(ascii: " "))
+                bytes.append(contentsOf: path.utf8)
+                bytes.append(UInt8(ascii: " "))
+                Self.appendDecimal(UInt64(status), into: &bytes)
+            }
+        }
+    }
+
+    /// `<timestamp> <level> <label>:<metadata> [<source>] <message>` and a newline: swift-log's
+    /// StreamLogHandler's line.
+    private func appendLine(timestamp: String, level: Logger.Level, source: String, into bytes: inout [UInt8],
+                            metadata: (inout [UInt8]) -> Void, message: (inout [UInt8]) -> Void) {
+        bytes.append(contentsOf: timestamp.utf8)
+        bytes.append(UInt8(ascii: " "))
+        bytes.append(contentsOf: level.rawValue.utf8)
+        if !label.isEmpty {
+            bytes.append(UInt8(ascii: " "))
+            bytes.append(contentsOf: label.utf8)
+        }
+        bytes.append(UInt8(ascii: ":"))
+        metadata(&bytes)
+        bytes.append(contentsOf: " [".utf8)
+        bytes.append(contentsOf: source.utf8)
+        bytes.append(contentsOf: "] ".utf8)
+        message(&bytes)
+        bytes.append(UInt8(ascii: "\n"))
+    }
+
+    private static func appendDecimal(_ value: UInt64, into bytes: inout [UInt8]) {
+        if value >= 10 { appendDecimal(value / 10, into: &bytes) }
+        bytes.append(UInt8(ascii: "0") + UInt8(value % 10))
     }
 
     /// ` key=value` for each entry, sorted by key, as `prettify` would have it.

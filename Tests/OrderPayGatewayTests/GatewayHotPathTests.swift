@@ -78,4 +78,31 @@ final class GatewayHotPathTests: XCTestCase {
         XCTAssertNotNil(line.range(of: #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4} info orderpay\.gateway: base=1 ms=3 requestId=abc \[OrderPayGatewayTests\] GET /api/orders/1 200$"#,
                                    options: .regularExpression), String(line))
     }
+
+    /// The access log's direct path writes the very line swift-log's path writes.
+    func testAccessLinesWrittenDirectlyMatchTheLoggersOwn() throws {
+        var fds: [Int32] = [0, 0]
+        XCTAssertEqual(pipe(&fds), 0)
+        defer { close(fds[0]) }
+        var handler = GatewayLogHandler(label: "orderpay.gateway", fileDescriptor: fds[1])
+        handler.logLevel = .info
+        XCTAssertTrue(handler.writesAccessLinesDirectly)
+        let logger = Logger(label: "orderpay.gateway") { _ in handler }
+        logger.info("POST /api/orders 201", metadata: ["requestId": "req-7", "ms": "1234"], source: "OrderPayGateway")
+        handler.logAccess(method: "POST", path: "/api/orders", status: 201, requestId: "req-7", milliseconds: 1234, source: "OrderPayGateway")
+        handler.logAccess(method: "GET", path: "/health", status: 200, requestId: "r", milliseconds: 0, source: "OrderPayGateway")
+        close(fds[1])
+        let text = String(decoding: FileHandle(fileDescriptor: fds[0]).readDataToEndOfFile(), as: UTF8.self)
+        let lines = text.split(separator: "\n").map { $0.split(separator: " ", maxSplits: 1)[1] }   // without the timestamp
+        XCTAssertEqual(lines.count, 3, text)
+        XCTAssertEqual(lines[0], lines[1])
+        XCTAssertEqual(lines[2], "info orderpay.gateway: ms=0 requestId=r [OrderPayGateway] GET /health 200")
+
+        // Metadata of the handler's own would have to be merged in: the logger's path then.
+        handler.metadata = ["base": "1"]
+        XCTAssertFalse(handler.writesAccessLinesDirectly)
+        handler.metadata = [:]
+        handler.logLevel = .notice
+        XCTAssertFalse(handler.writesAccessLinesDirectly)
+    }
 }
