@@ -15,13 +15,10 @@ public struct EurekaInstance: Codable, Equatable, Sendable {
 
         public init(from decoder: Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
-            if let number = try? c.decode(Int.self, forKey: .value) {
-                value = number
-            } else if let text = try? c.decode(String.self, forKey: .value), let number = Int(text) {
-                value = number
-            } else {
-                throw DecodingError.dataCorruptedError(forKey: .value, in: c, debugDescription: "port.$ must be a number")
+            guard let number = try WholeNumber.decode(Int.self, c, .value) else {
+                throw DecodingError.keyNotFound(CodingKeys.value, .init(codingPath: c.codingPath, debugDescription: "port.$ is required"))
             }
+            value = number
             if let flag = try? c.decode(Bool.self, forKey: .enabled) {
                 enabled = flag
             } else {
