@@ -162,7 +162,8 @@ public struct RegistryProblemMiddleware<Context: RequestContext>: RouterMiddlewa
     public init() {}
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if let accept = request.headers[.accept], !Self.acceptsJSON(accept) {
+        // Eureka's API only: /metrics is Prometheus text, whatever a scraper says it accepts.
+        if request.uri.path.hasPrefix("/eureka/"), let accept = request.headers[.accept], !Self.acceptsJSON(accept) {
             return JSONResponses.problem(.notAcceptable, "the registry answers JSON only (Accept: application/json), not \(accept.echoed)")
         }
         if request.method == .post, let type = request.headers[.contentType], !type.lowercased().contains("json") {

@@ -319,7 +319,8 @@ final class RegistryLeaseTests: XCTestCase {
             XCTAssertFalse(gateway.text.contains("424242"), "no raw paths as labels")
 
             _ = try await c.call(.GET, "/eureka/apps", headers: Self.json, on: c.registryURL).expect(200)
-            let registry = try await c.call(.GET, "/metrics", on: c.registryURL)
+            // A scraper asking for text only gets it: the registry's JSON-only rule is Eureka's API's.
+            let registry = try await c.call(.GET, "/metrics", headers: [("Accept", "text/plain;version=0.0.4")], on: c.registryURL)
             XCTAssertEqual(registry.status, 200, registry.text)
             XCTAssertTrue(registry.text.contains(#"http_requests_total{method="GET",route="/eureka/apps",status="200"}"#), registry.text)
             XCTAssertTrue(registry.text.contains(#"orderpay_registered_instances{app="ORDER-SERVICE",status="UP"} 1"#), registry.text)
