@@ -34,10 +34,6 @@ public final class PostgresRegistryStore: RegistryRepository, @unchecked Sendabl
             """)
     }
 
-    public func instance(app: String, instanceId: String) async throws -> ServiceInstance? {
-        try await database.read("SELECT * FROM registry.instances WHERE app = \(app) AND instance_id = \(instanceId)").first.map(Self.instance)
-    }
-
     public func all() async throws -> [ServiceInstance] {
         try await database.read("SELECT * FROM registry.instances ORDER BY app, instance_id").map(Self.instance)
     }

@@ -50,12 +50,6 @@ public final class SQLiteRegistryStore: RegistryRepository, @unchecked Sendable 
         }
     }
 
-    public func instance(app: String, instanceId: String) async throws -> ServiceInstance? {
-        try pool.readNow { db in
-            try db.row("SELECT * FROM instances WHERE app = ? AND instance_id = ?", [app, instanceId]).map(Self.instance)
-        }
-    }
-
     public func all() async throws -> [ServiceInstance] {
         try pool.readNow { db in try db.rows("SELECT * FROM instances ORDER BY app, instance_id").map(Self.instance) }
     }

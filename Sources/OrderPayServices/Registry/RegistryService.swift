@@ -4,7 +4,6 @@ import OrderPayCore
 
 public protocol RegistryRepository: Sendable {
     func upsert(_ instance: ServiceInstance) async throws
-    func instance(app: String, instanceId: String) async throws -> ServiceInstance?
     func all() async throws -> [ServiceInstance]
     /// Renews in one statement (a re-registration meanwhile is not undone by a stale copy):
     /// renewed now, for the instance's own lease or else `defaultLease`. Nil: not registered.
