@@ -85,8 +85,10 @@ public struct GatewayLogHandler: LogHandler {
     var writesAccessLinesDirectly: Bool { metadata.isEmpty && metadataProvider == nil && logLevel <= .info }
 
     /// The line of `logger.info("\(method) \(path) \(status)", metadata: ["ms": …, "requestId": …])`,
-    /// written straight into the output. Building that message, its metadata dictionary and the
-    /// `LogEvent` first cost about 0.8 µs of the gateway's 10 µs of user-space time per request.
+    /// written straight into the output. Through `Logger.info`, building that message, its
+    /// metadata dictionary and the `LogEvent` first, the line took about 0.8 µs of the gateway's
+    /// 10 µs of user-space time per request; written directly, about 0.45 µs less (measured as
+    /// the share of samples in `Gateway.log`: 4.7 % before, 2.7 % after).
     func logAccess(method: String, path: String, status: UInt, requestId: String, milliseconds: UInt64, source: String) {
         let timestamp = Self.clock.timestamp()
         output.append(deferrable: true) { bytes in
