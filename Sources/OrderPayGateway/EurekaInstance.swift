@@ -190,33 +190,18 @@ public struct EurekaInstance: Codable, Equatable, Sendable {
     /// center), with the registry's own fields filled in by the registry: id, app, status, lease,
     /// timestamps, and the address and port it routes to (the stored row's, should the two differ).
     public init(_ i: ServiceInstance, renewalInterval: TimeInterval, leaseDuration: TimeInterval) {
-        if let described = i.descriptor.flatMap({ try? JSONDecoder().decode(EurekaInstance.self, from: Data($0.utf8)) }) {
-            self = described
-            instanceId = i.instanceId
-            app = i.app
-            ipAddr = i.host
-            port = Port(value: i.port, enabled: described.port?.enabled ?? true)
-            status = i.status.rawValue
-            overriddenStatus = i.status == .outOfService ? InstanceStatus.outOfService.rawValue : "UNKNOWN"
-            let interval = described.leaseInfo?.renewalIntervalInSecs.flatMap { $0 > 0 ? $0 : nil } ?? Int(renewalInterval)
-            setLease(i, renewalInterval: interval, leaseDuration: Int(i.leaseDuration ?? leaseDuration))
-            return
-        }
-        let base = "http://" + HostAddress.authority(i.host, port: i.port)
+        // One registered in-process (no description of its own) is described as OrderPay's
+        // services describe themselves.
+        let described = i.descriptor.flatMap { try? JSONDecoder().decode(EurekaInstance.self, from: Data($0.utf8)) }
+        self = described ?? EurekaInstance(app: i.app, instanceId: i.instanceId, host: i.host, port: i.port)
         instanceId = i.instanceId
-        hostName = i.host
         app = i.app
         ipAddr = i.host
+        port = Port(value: i.port, enabled: described?.port?.enabled ?? true)
         status = i.status.rawValue
         overriddenStatus = i.status == .outOfService ? InstanceStatus.outOfService.rawValue : "UNKNOWN"
-        port = Port(value: i.port, enabled: true)
-        securePort = Port(value: 443, enabled: false)
-        vipAddress = i.app.lowercased()
-        homePageUrl = base + "/"
-        statusPageUrl = base + "/health"
-        healthCheckUrl = base + "/health"
-        dataCenterInfo = DataCenterInfo(className: "com.netflix.appinfo.InstanceInfo$DefaultDataCenterInfo", name: "MyOwn")
-        setLease(i, renewalInterval: Int(renewalInterval), leaseDuration: Int(i.leaseDuration ?? leaseDuration))
+        let interval = described?.leaseInfo?.renewalIntervalInSecs.flatMap { $0 > 0 ? $0 : nil } ?? Int(renewalInterval)
+        setLease(i, renewalInterval: interval, leaseDuration: Int(i.leaseDuration ?? leaseDuration))
     }
 
     private mutating func setLease(_ i: ServiceInstance, renewalInterval: Int, leaseDuration: Int) {
