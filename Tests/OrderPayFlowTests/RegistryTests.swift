@@ -8,11 +8,16 @@ import GRDB
 import XCTest
 
 final class RegistryTests: XCTestCase {
-    func testLeasesRenewExpireAndEvict() async throws {
+    /// Stores on a data dir of their own (removed after the test) and a clock the test moves.
+    private func freshStores() async throws -> (ServiceStores, ManualClock) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("orderpay-reg-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let clock = ManualClock()
-        let registry = RegistryService(repository: try await TestEngine.stores(directory: directory).registry, clock: clock, leaseDuration: 90)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: directory) }
+        return (try await TestEngine.stores(directory: directory), ManualClock())
+    }
+
+    func testLeasesRenewExpireAndEvict() async throws {
+        let (stores, clock) = try await freshStores()
+        let registry = RegistryService(repository: stores.registry, clock: clock, leaseDuration: 90)
 
         try await registry.register(app: "order-service", instanceId: "a", host: "127.0.0.1", port: 8082)
         try await registry.register(app: "ORDER-SERVICE", instanceId: "b", host: "127.0.0.1", port: 8092)
@@ -36,10 +41,7 @@ final class RegistryTests: XCTestCase {
     /// A registry restarted after its instances' leases ran out gives them a lease to renew in
     /// instead of evicting them on its first listing; one that does not renew goes a lease later.
     func testARestartedRegistryGivesStoredLeasesTimeToRenew() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("orderpay-reg-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let clock = ManualClock()
-        let stores = try await TestEngine.stores(directory: directory)
+        let (stores, clock) = try await freshStores()
         let before = RegistryService(repository: stores.registry, clock: clock, leaseDuration: 20)
         try await before.register(app: "ORDER-SERVICE", instanceId: "live", host: "127.0.0.1", port: 8082)
         try await before.register(app: "ORDER-SERVICE", instanceId: "gone", host: "127.0.0.1", port: 8092)
@@ -57,10 +59,7 @@ final class RegistryTests: XCTestCase {
     /// An instance's own lease (Eureka's `leaseInfo.durationInSecs`) is the one it gets at
     /// registration, at each renewal and after a restart; a request beyond a day is capped.
     func testAnInstancesOwnLeaseIsKeptThroughRenewalsAndRestarts() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("orderpay-reg-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let clock = ManualClock()
-        let stores = try await TestEngine.stores(directory: directory)
+        let (stores, clock) = try await freshStores()
         let registry = RegistryService(repository: stores.registry, clock: clock, leaseDuration: 90)
         try await registry.register(app: "BILLING", instanceId: "long", host: "10.0.0.1", port: 1, leaseDuration: 300,
                                     descriptor: #"{"hostName":"billing"}"#)
