@@ -24,7 +24,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler, LoopDeadlines.Waite
     /// Response bytes: `ResponseEncoding` does the encoder's job (see there why).
     typealias OutboundOut = ByteBuffer
 
-    private let gateway: Gateway
+    let gateway: Gateway
     private let pool: UpstreamPool
     /// This loop's client timeouts.
     private let clientDeadlines: LoopDeadlines
@@ -32,33 +32,33 @@ final class GatewayConnectionHandler: ChannelInboundHandler, LoopDeadlines.Waite
     /// being answered, or while the response waits for the client to read.
     private(set) var deadline = NIODeadline.distantFuture
     var deadlineSlot = -1
-    private var context: ChannelHandlerContext?
+    var context: ChannelHandlerContext?
     /// The request being read or answered.
-    private var request: IncomingRequest?
+    var request: IncomingRequest?
     /// True from a request's end until its response's end.
-    private var answering = false
+    var answering = false
     /// True from a response's head until its end.
-    private var responding = false
+    var responding = false
     /// The response in progress is a server-sent event stream.
-    private var streaming = false
+    var streaming = false
     /// The stream's last bytes relayed, so a stopping gateway can end it where an event ends.
-    private var streamTail = EventStreamTail()
+    var streamTail = EventStreamTail()
     private var parser = ClientRequestParser()
     /// Bytes read but not parsed yet: the rest of a request, or requests pipelined behind the
     /// one being answered.
-    private var unparsed: ByteBuffer?
+    var unparsed: ByteBuffer?
     /// Shutting down: the connection closes after the response in progress.
-    private var quiescing = false
-    private var exchange: ProxyExchange?
-    private var status = HTTPResponseStatus.ok
-    private var encoding = ResponseEncoding()
+    var quiescing = false
+    var exchange: ProxyExchange?
+    var status = HTTPResponseStatus.ok
+    var encoding = ResponseEncoding()
     /// The response's head, held back until the body's first part can go in the same buffer (a
     /// small response then leaves in one write(2) of one buffer, not a writev of two), or until
     /// a flush.
-    private var pendingHead: ByteBuffer?
-    private var keepAlive = true
+    var pendingHead: ByteBuffer?
+    var keepAlive = true
     /// The last response ends the connection: nothing after it is read.
-    private var closing = false
+    var closing = false
     /// The client's address as text, looked up once per connection, not per request.
     private var clientIP: String?
 
@@ -69,7 +69,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler, LoopDeadlines.Waite
     }
 
     /// The channel's, kept: `context.channel` costs a retain and release on every use.
-    private var allocator = ByteBufferAllocator()
+    var allocator = ByteBufferAllocator()
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
@@ -84,7 +84,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler, LoopDeadlines.Waite
 
     /// Gives the client its time, from now: to send (the rest of) a request, or to take bytes of
     /// the response.
-    private func armClientTimeout() {
+    func armClientTimeout() {
         restartClock()
         clientDeadlines.add(self)
     }
@@ -165,7 +165,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler, LoopDeadlines.Waite
     }
 
     /// Goes on with the requests pipelined behind the one just answered.
-    private func receivePipelined() {
+    func receivePipelined() {
         guard let context, !answering, var buffer = unparsed else { return }
         unparsed = nil
         _ = try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: true)
@@ -280,155 +280,5 @@ final class GatewayConnectionHandler: ChannelInboundHandler, LoopDeadlines.Waite
             let reply = await produce()
             loop.execute { handler.value.reply(reply) }
         }
-    }
-
-    // MARK: - Writing the response
-
-    /// A whole response from the gateway: written and flushed at once.
-    func reply(_ reply: GatewayReply) {
-        var headers = reply.headers
-        headers.add(name: "Content-Length", value: String(reply.body.readableBytes))
-        startResponse(reply.status, headers: headers)
-        writeBody(reply.body)
-        finishResponse()
-    }
-
-    /// Writes (without flushing) the head of the gateway's own response to the current request.
-    func startResponse(_ status: HTTPResponseStatus, headers: HTTPHeaders) {
-        writeHead(status) { encoding, request, keepAlive, buffer in
-            encoding.head(status, headers: headers, for: request, keepAlive: &keepAlive, into: &buffer)
-        }
-    }
-
-    /// Writes (without flushing) the head of a service's response to the current request.
-    func startResponse(relaying head: UpstreamHead) {
-        writeHead(HTTPResponseStatus(statusCode: head.status)) { encoding, request, keepAlive, buffer in
-            encoding.head(relaying: head, for: request, keepAlive: &keepAlive, into: &buffer)
-        }
-        streaming = head.eventStream
-        streamTail = EventStreamTail()
-        endStreamIfQuiescing()
-    }
-
-    /// A stopping gateway waits for responses in progress, but an event stream would hold it
-    /// for the whole grace period: it ends instead, properly (with the chunked body's last
-    /// chunk), once the event being relayed is through, and the client resumes from its last
-    /// event id elsewhere. (A stream stalled inside an event, or one with a Content-Length, is
-    /// cut when the grace period ends.)
-    private func endStreamIfQuiescing() {
-        guard quiescing, responding, streaming, encoding.canEndEarly, streamTail.atEventBoundary else { return }
-        endStream()
-    }
-
-    /// The service's response has not ended, so its connection is not reused.
-    private func endStream() {
-        exchange?.clientClosed()
-        keepAlive = false
-        finishResponse()
-    }
-
-    private func writeHead(_ status: HTTPResponseStatus,
-                           _ encode: (inout ResponseEncoding, IncomingRequest, inout Bool, inout ByteBuffer) -> Void) {
-        guard context != nil, let request else { return }
-        self.status = status
-        responding = true
-        streaming = false
-        if quiescing { keepAlive = false }
-        var buffer = allocator.buffer(capacity: 1024)
-        encoding = ResponseEncoding()
-        encode(&encoding, request, &keepAlive, &buffer)
-        pendingHead = buffer
-    }
-
-    /// Bodies up to this size are copied behind a head still held back.
-    private static let coalesceLimit = 4096
-
-    func writeBody(_ chunk: ByteBuffer) {
-        guard streaming && quiescing && encoding.canEndEarly else {
-            if streaming { streamTail.append(chunk) }
-            return relay(chunk)
-        }
-        guard let length = streamTail.appendToEventEnd(chunk) else { return relay(chunk) }
-        relay(chunk.getSlice(at: chunk.readerIndex, length: length)!)
-        endStream()
-    }
-
-    private func relay(_ chunk: ByteBuffer) {
-        guard let context, let bytes = encoding.body(chunk, allocator: allocator) else { return }
-        write(bytes, context: context)
-    }
-
-    private func write(_ bytes: ByteBuffer, context: ChannelHandlerContext) {
-        if var head = pendingHead {
-            pendingHead = nil   // so the buffer is not shared while it grows
-            if bytes.readableBytes <= Self.coalesceLimit {
-                head.writeImmutableBuffer(bytes)
-                pendingHead = head
-                return
-            }
-            context.write(wrapOutboundOut(head), promise: nil)
-        }
-        context.write(wrapOutboundOut(bytes), promise: nil)
-    }
-
-    func flush() {
-        guard let context else { return }
-        writePendingHead(context)
-        context.flush()
-    }
-
-    private func writePendingHead(_ context: ChannelHandlerContext) {
-        if let head = pendingHead {
-            pendingHead = nil
-            context.write(wrapOutboundOut(head), promise: nil)
-        }
-    }
-
-    /// The response's end: flushed with whatever is still unflushed, then the request is done.
-    func finishResponse() {
-        guard let context else { return }
-        forgetRequest()
-        responding = false
-        if let end = encoding.end {
-            if var head = pendingHead {
-                pendingHead = nil
-                head.writeStaticString(end)
-                pendingHead = head
-            } else {
-                context.write(wrapOutboundOut(ByteBuffer(staticString: end)), promise: nil)
-            }
-        }
-        if keepAlive && !quiescing {
-            writePendingHead(context)
-            context.flush()
-            armClientTimeout()
-            if unparsed != nil {
-                // Not from inside this call: it may be deep in the previous response's callbacks.
-                let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-                context.eventLoop.execute { handler.value.receivePipelined() }
-            }
-        } else {
-            closing = true
-            writePendingHead(context)
-            context.writeAndFlush(wrapOutboundOut(ByteBuffer())).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
-        }
-    }
-
-    /// The service's response broke off after it had started: the client can only see the
-    /// connection end (a truncated body must not look complete).
-    func abortResponse() {
-        guard let context else { return }
-        // `responding` stays set: the connection is closing mid-response, so no 400 may follow.
-        pendingHead = nil
-        forgetRequest()
-        context.close(promise: nil)
-    }
-
-    /// The request is over, however it ended: its access-log line, then the handler lets it go.
-    private func forgetRequest() {
-        if let request { gateway.log(request, status: status) }
-        request = nil
-        exchange = nil
-        answering = false
     }
 }
