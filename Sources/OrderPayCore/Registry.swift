@@ -19,19 +19,23 @@ public struct ServiceInstance: Codable, Equatable, Sendable {
     /// The instance's own description as it registered it (Eureka's instance JSON: its URLs,
     /// metadata, secure port, data center), so a listing gives other clients what it said.
     public var descriptor: String?
+    /// The status an operator set (Eureka's `overriddenStatus`): it outlasts the instance's own
+    /// re-registrations, until it is removed or the instance is cancelled or evicted.
+    public var overriddenStatus: InstanceStatus?
 
     /// The descriptor stays out of this type's JSON (`orderpay registry list --json`): up to 16 KB
     /// per instance, and shown in Eureka's own shape by the registry's listings.
     enum CodingKeys: String, CodingKey {
-        case app, instanceId, host, port, status, registeredAt, lastRenewedAt, leaseExpiresAt, leaseDuration
+        case app, instanceId, host, port, status, overriddenStatus, registeredAt, lastRenewedAt, leaseExpiresAt, leaseDuration
     }
 
     public init(app: String, instanceId: String, host: String, port: Int, status: InstanceStatus,
                 registeredAt: Date, lastRenewedAt: Date, leaseExpiresAt: Date,
-                leaseDuration: TimeInterval? = nil, descriptor: String? = nil) {
+                leaseDuration: TimeInterval? = nil, descriptor: String? = nil, overriddenStatus: InstanceStatus? = nil) {
         self.app = app; self.instanceId = instanceId; self.host = host; self.port = port; self.status = status
         self.registeredAt = registeredAt; self.lastRenewedAt = lastRenewedAt; self.leaseExpiresAt = leaseExpiresAt
         self.leaseDuration = leaseDuration; self.descriptor = descriptor
+        self.overriddenStatus = overriddenStatus
     }
 }
 

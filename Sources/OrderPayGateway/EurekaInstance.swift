@@ -199,7 +199,7 @@ public struct EurekaInstance: Codable, Equatable, Sendable {
         ipAddr = i.host
         port = Port(value: i.port, enabled: described?.port?.enabled ?? true)
         status = i.status.rawValue
-        overriddenStatus = i.status == .outOfService ? InstanceStatus.outOfService.rawValue : "UNKNOWN"
+        overriddenStatus = (i.overriddenStatus ?? .unknown).rawValue
         let interval = described?.leaseInfo?.renewalIntervalInSecs.flatMap { $0 > 0 ? $0 : nil } ?? Int(renewalInterval)
         setLease(i, renewalInterval: interval, leaseDuration: Int(i.leaseDuration ?? leaseDuration))
     }

@@ -71,12 +71,14 @@ enum RegistryOpenAPI {
         "/eureka/apps/{app}/{id}/status": [
             "parameters": [app, id],
             "put": [
-                "operationId": "overrideStatus", "summary": "Overrides the instance's status",
+                "operationId": "overrideStatus",
+                "summary": "Overrides the instance's status until the override is removed or the instance cancelled or evicted (registering again with UP or OUT_OF_SERVICE keeps it)",
                 "parameters": [["name": "value", "in": "query", "required": true, "schema": ["$ref": "#/components/schemas/Status"]]],
                 "responses": ["200": ok, "400": problem, "404": problem],
             ] as [String: Any],
             "delete": [
-                "operationId": "removeStatusOverride", "summary": "Removes the override: the instance is UP again",
+                "operationId": "removeStatusOverride", "summary": "Removes the override, leaving the instance at value (else UP)",
+                "parameters": [["name": "value", "in": "query", "required": false, "schema": ["$ref": "#/components/schemas/Status"]]],
                 "responses": ["200": ok, "404": problem],
             ] as [String: Any],
         ],
@@ -109,7 +111,7 @@ enum RegistryOpenAPI {
     ]
 
     private static let schemas: [String: Any] = [
-        "Status": ["type": "string", "enum": ["STARTING", "UP", "DOWN", "OUT_OF_SERVICE"]],
+        "Status": ["type": "string", "enum": ["STARTING", "UP", "DOWN", "OUT_OF_SERVICE", "UNKNOWN"]],
         "Instance": [
             "type": "object", "required": ["hostName", "app", "status"],
             "description": "Eureka's instance JSON; a registration needs port.$ too. The fields listed are kept and listed back (at most 16 KB in all; others are dropped); the registry sets instanceId, app, ipAddr, port.$, status, overriddenStatus, the lease's timestamps and actionType itself",

@@ -134,7 +134,13 @@ public struct RegistryServer: Sendable {
             return JSONResponses.problem(.badRequest, "value must be one of \(InstanceStatus.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         // Removing the override: the status given with it (Eureka's `value`), else UP.
-        return try await respond { _ = try await registry.setStatus(app: app, instanceId: id, status: status) }
+        return try await respond {
+            if remove {
+                _ = try await registry.removeStatusOverride(app: app, instanceId: id, status: status)
+            } else {
+                _ = try await registry.overrideStatus(app: app, instanceId: id, status: status)
+            }
+        }
     }
 
     func eureka(_ instance: ServiceInstance) -> EurekaInstance {

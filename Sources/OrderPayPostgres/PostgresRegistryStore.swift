@@ -16,22 +16,27 @@ public final class PostgresRegistryStore: RegistryRepository, @unchecked Sendabl
                 PRIMARY KEY (app, instance_id))
             """])
         migrations.add("v2", ["ALTER TABLE registry.instances ADD COLUMN lease_duration DOUBLE PRECISION, ADD COLUMN descriptor TEXT"])
+        migrations.add("v3", ["ALTER TABLE registry.instances ADD COLUMN overridden_status TEXT"])
         try await migrations.apply(on: database)
         return PostgresRegistryStore(database: database)
     }
 
     init(database: PostgresDatabase) { self.database = database }
 
-    public func upsert(_ i: ServiceInstance) async throws {
-        try await database.execute("""
+    @discardableResult
+    public func upsert(_ i: ServiceInstance) async throws -> ServiceInstance {
+        try Self.instance(try await database.rows("""
             INSERT INTO registry.instances (app, instance_id, host, port, status, registered_at, last_renewed_at, lease_expires_at,
-                                            lease_duration, descriptor)
+                                            lease_duration, descriptor, overridden_status)
             VALUES (\(i.app), \(i.instanceId), \(i.host), \(i.port), \(i.status.rawValue), \(i.registeredAt), \(i.lastRenewedAt), \(i.leaseExpiresAt),
-                    \(i.leaseDuration), \(i.descriptor))
-            ON CONFLICT (app, instance_id) DO UPDATE SET host = excluded.host, port = excluded.port, status = excluded.status,
+                    \(i.leaseDuration), \(i.descriptor), \(i.overriddenStatus?.rawValue))
+            ON CONFLICT (app, instance_id) DO UPDATE SET host = excluded.host, port = excluded.port,
+                status = CASE WHEN excluded.status IN ('UP', 'OUT_OF_SERVICE') THEN COALESCE(instances.overridden_status, excluded.status)
+                              ELSE excluded.status END,
                 last_renewed_at = excluded.last_renewed_at, lease_expires_at = excluded.lease_expires_at,
                 lease_duration = excluded.lease_duration, descriptor = excluded.descriptor
-            """)
+            RETURNING *
+            """)[0])
     }
 
     public func all() async throws -> [ServiceInstance] {
@@ -46,9 +51,11 @@ public final class PostgresRegistryStore: RegistryRepository, @unchecked Sendabl
             """).first.map(Self.instance)
     }
 
-    public func setStatus(app: String, instanceId: String, status: InstanceStatus) async throws -> ServiceInstance? {
-        try await database.rows("""
-            UPDATE registry.instances SET status = \(status.rawValue) WHERE app = \(app) AND instance_id = \(instanceId) RETURNING *
+    public func setStatus(app: String, instanceId: String, status: InstanceStatus, overriding: Bool) async throws -> ServiceInstance? {
+        let override = overriding ? status.rawValue : nil
+        return try await database.rows("""
+            UPDATE registry.instances SET status = \(status.rawValue), overridden_status = \(override)
+            WHERE app = \(app) AND instance_id = \(instanceId) RETURNING *
             """).first.map(Self.instance)
     }
 
@@ -67,6 +74,7 @@ public final class PostgresRegistryStore: RegistryRepository, @unchecked Sendabl
                         port: try row.value("port"), status: try row.status("status", as: InstanceStatus.self, default: .down),
                         registeredAt: try row.value("registered_at"), lastRenewedAt: try row.value("last_renewed_at"),
                         leaseExpiresAt: try row.value("lease_expires_at"),
-                        leaseDuration: try row.value("lease_duration"), descriptor: try row.value("descriptor"))
+                        leaseDuration: try row.value("lease_duration"), descriptor: try row.value("descriptor"),
+                        overriddenStatus: (try row.value("overridden_status") as String?).flatMap(InstanceStatus.init(rawValue:)))
     }
 }

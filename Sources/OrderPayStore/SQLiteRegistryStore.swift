@@ -33,20 +33,28 @@ public final class SQLiteRegistryStore: RegistryRepository, @unchecked Sendable 
         migrator.registerMigration("v2: an instance's own lease and description") { db in
             try db.execute(sql: "ALTER TABLE instances ADD COLUMN lease_duration REAL; ALTER TABLE instances ADD COLUMN descriptor TEXT;")
         }
+        migrator.registerMigration("v3: an operator's status override") { db in
+            try db.execute(sql: "ALTER TABLE instances ADD COLUMN overridden_status TEXT")
+        }
         return migrator
     }
 
-    public func upsert(_ i: ServiceInstance) async throws {
+    @discardableResult
+    public func upsert(_ i: ServiceInstance) async throws -> ServiceInstance {
         try pool.writeNow { db in
             try db.run("""
                 INSERT INTO instances (app, instance_id, host, port, status, registered_at, last_renewed_at, lease_expires_at,
-                                       lease_duration, descriptor)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (app, instance_id) DO UPDATE SET host = excluded.host, port = excluded.port, status = excluded.status,
+                                       lease_duration, descriptor, overridden_status)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (app, instance_id) DO UPDATE SET host = excluded.host, port = excluded.port,
+                    status = CASE WHEN excluded.status IN ('UP', 'OUT_OF_SERVICE') THEN COALESCE(overridden_status, excluded.status)
+                                  ELSE excluded.status END,
                     last_renewed_at = excluded.last_renewed_at, lease_expires_at = excluded.lease_expires_at,
                     lease_duration = excluded.lease_duration, descriptor = excluded.descriptor
                 """, [i.app, i.instanceId, i.host, i.port, i.status.rawValue, i.registeredAt.storageValue,
-                                 i.lastRenewedAt.storageValue, i.leaseExpiresAt.storageValue, i.leaseDuration, i.descriptor])
+                                 i.lastRenewedAt.storageValue, i.leaseExpiresAt.storageValue, i.leaseDuration, i.descriptor,
+                                 i.overriddenStatus?.rawValue])
+            return try db.row("SELECT * FROM instances WHERE app = ? AND instance_id = ?", [i.app, i.instanceId]).map(Self.instance)!
         }
     }
 
@@ -64,9 +72,10 @@ public final class SQLiteRegistryStore: RegistryRepository, @unchecked Sendable 
         }
     }
 
-    public func setStatus(app: String, instanceId: String, status: InstanceStatus) async throws -> ServiceInstance? {
+    public func setStatus(app: String, instanceId: String, status: InstanceStatus, overriding: Bool) async throws -> ServiceInstance? {
         try pool.writeNow { db in
-            try db.run("UPDATE instances SET status = ? WHERE app = ? AND instance_id = ?", [status.rawValue, app, instanceId])
+            try db.run("UPDATE instances SET status = ?, overridden_status = ? WHERE app = ? AND instance_id = ?",
+                       [status.rawValue, overriding ? status.rawValue : nil, app, instanceId])
             return try db.row("SELECT * FROM instances WHERE app = ? AND instance_id = ?", [app, instanceId]).map(Self.instance)
         }
     }
@@ -90,6 +99,7 @@ public final class SQLiteRegistryStore: RegistryRepository, @unchecked Sendable 
         ServiceInstance(app: row["app"], instanceId: row["instance_id"], host: row["host"], port: row["port"],
                         status: InstanceStatus(rawValue: row["status"]) ?? .down, registeredAt: row.date("registered_at"),
                         lastRenewedAt: row.date("last_renewed_at"), leaseExpiresAt: row.date("lease_expires_at"),
-                        leaseDuration: row["lease_duration"], descriptor: row["descriptor"])
+                        leaseDuration: row["lease_duration"], descriptor: row["descriptor"],
+                        overriddenStatus: (row["overridden_status"] as String?).flatMap(InstanceStatus.init(rawValue:)))
     }
 }

@@ -63,7 +63,8 @@ struct RegistryCommand: AsyncParsableCommand {
                 try CLI.emit(instances, options) {
                     var table = TextTable("APP", "INSTANCE", "STATUS", "ADDRESS", "HEARTBEAT", "LEASE LEFT")
                     for i in instances {
-                        table.add(i.app, i.instanceId, i.status.rawValue, HostAddress.authority(i.host, port: i.port),
+                        let status = i.status.rawValue + (i.overriddenStatus == nil ? "" : " (override)")
+                        table.add(i.app, i.instanceId, status, HostAddress.authority(i.host, port: i.port),
                                   "\(Int(now.timeIntervalSince(i.lastRenewedAt)))s ago", "\(Int(i.leaseExpiresAt.timeIntervalSince(now)))s")
                     }
                     return table.rendered

@@ -31,11 +31,59 @@ final class RegistryTests: XCTestCase {
         XCTAssertEqual(live.first?.lastRenewedAt, clock.now() - 60)
         await XCTAssertThrowsAppError(.notFound, try await registry.renew(app: "order-service", instanceId: "b"))
 
-        let out = try await registry.setStatus(app: "ORDER-SERVICE", instanceId: "a", status: .outOfService)
+        let out = try await registry.overrideStatus(app: "ORDER-SERVICE", instanceId: "a", status: .outOfService)
         XCTAssertEqual(out.status, .outOfService)
         try await registry.cancel(app: "ORDER-SERVICE", instanceId: "a")
         await assertEqual(try await registry.instances().count, 0)
         await XCTAssertThrowsAppError(.validation, try await registry.register(app: "bad app!", instanceId: "x", host: "h", port: 1))
+    }
+
+    /// An operator's status outlasts the instance registering itself again (as on Eureka), except
+    /// when the instance says it is down or starting; removing it, cancelling or eviction end it.
+    func testAStatusOverrideOutlastsReRegistration() async throws {
+        let (stores, clock) = try await freshStores()
+        let registry = RegistryService(repository: stores.registry, clock: clock, leaseDuration: 90)
+        func register(_ status: InstanceStatus = .up) async throws -> ServiceInstance {
+            try await registry.register(app: "order-service", instanceId: "a", host: "127.0.0.1", port: 8082, status: status)
+        }
+        let first = try await register()
+        XCTAssertNil(first.overriddenStatus)
+
+        let out = try await registry.overrideStatus(app: "order-service", instanceId: "a", status: .outOfService)
+        XCTAssertEqual([out.status, out.overriddenStatus], [.outOfService, .outOfService])
+        clock.advance(by: 10)
+        let again = try await register()
+        XCTAssertEqual([again.status, again.overriddenStatus], [.outOfService, .outOfService])
+        XCTAssertEqual(again.registeredAt, first.registeredAt)
+        XCTAssertEqual(again.lastRenewedAt, clock.now())
+        // The instance's own DOWN stands (it knows it cannot serve); the override is still there.
+        let down = try await register(.down)
+        XCTAssertEqual([down.status, down.overriddenStatus], [.down, .outOfService])
+        await assertEqual(try await register().status, .outOfService)
+        await assertEqual(try await registry.instances().map(\.overriddenStatus), [.outOfService])
+
+        let removed = try await registry.removeStatusOverride(app: "order-service", instanceId: "a", status: .up)
+        XCTAssertEqual(removed.status, .up)
+        XCTAssertNil(removed.overriddenStatus)
+        await assertEqual(try await register(.outOfService).status, .outOfService)   // its own word, no override
+        await assertEqual(try await register().status, .up)
+
+        // An override of UP holds an instance that registers itself OUT_OF_SERVICE in service.
+        _ = try await registry.overrideStatus(app: "order-service", instanceId: "a", status: .up)
+        await assertEqual(try await register(.outOfService).status, .up)
+
+        // Cancelling ends the override with the instance.
+        _ = try await registry.overrideStatus(app: "order-service", instanceId: "a", status: .outOfService)
+        try await registry.cancel(app: "order-service", instanceId: "a")
+        let fresh = try await register()
+        XCTAssertEqual(fresh.status, .up)
+        XCTAssertNil(fresh.overriddenStatus)
+        // So does eviction.
+        _ = try await registry.overrideStatus(app: "order-service", instanceId: "a", status: .outOfService)
+        clock.advance(by: 91)
+        await assertEqual(try await registry.evictExpired().map(\.instanceId), ["a"])
+        await assertEqual(try await register().status, .up)
+        await XCTAssertThrowsAppError(.notFound, try await registry.overrideStatus(app: "order-service", instanceId: "b", status: .up))
     }
 
     /// A registry restarted after its instances' leases ran out gives them a lease to renew in

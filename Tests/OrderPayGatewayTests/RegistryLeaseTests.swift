@@ -104,6 +104,12 @@ final class RegistryLeaseTests: XCTestCase {
             XCTAssertEqual(out.status, 200, out.text)
             let billing = try await c.call(.GET, "/eureka/apps/BILLING", headers: Self.json, on: c.registryURL)
             XCTAssertTrue(billing.text.contains(#""status":"OUT_OF_SERVICE""#), billing.text)
+            // The override outlasts the client registering itself again (as on Eureka).
+            try await c.call(.POST, "/eureka/apps/BILLING", json: spring, on: c.registryURL).expect(204)
+            let reRegistered = try await c.call(.GET, "/eureka/apps/BILLING/\(id)", headers: Self.json, on: c.registryURL)
+            for field in [#""status":"OUT_OF_SERVICE""#, #""overriddenStatus":"OUT_OF_SERVICE""#] {
+                XCTAssertTrue(reRegistered.text.contains(field), reRegistered.text)
+            }
             try await c.call(.PUT, "/eureka/apps/BILLING/\(id)/status?value=SIDEWAYS", on: c.registryURL).problem(400)
             // Removing the override sets the status given with the removal (else UP).
             try await c.call(.DELETE, "/eureka/apps/BILLING/\(id)/status?value=STARTING", on: c.registryURL).expect(200)

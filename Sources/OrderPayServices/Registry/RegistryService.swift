@@ -3,13 +3,18 @@ import Logging
 import OrderPayCore
 
 public protocol RegistryRepository: Sendable {
-    func upsert(_ instance: ServiceInstance) async throws
+    /// Registers, or re-registers keeping the registration time and any status override (which
+    /// wins over the instance's UP or OUT_OF_SERVICE, as on Eureka; DOWN, STARTING and UNKNOWN
+    /// are the instance's own word and stand). Returns the instance as stored.
+    @discardableResult
+    func upsert(_ instance: ServiceInstance) async throws -> ServiceInstance
     func all() async throws -> [ServiceInstance]
     /// Renews in one statement (a re-registration meanwhile is not undone by a stale copy):
     /// renewed now, for the instance's own lease or else `defaultLease`. Nil: not registered.
     func renew(app: String, instanceId: String, at now: Date, defaultLease: TimeInterval) async throws -> ServiceInstance?
-    /// Sets the status in one statement. Nil: not registered.
-    func setStatus(app: String, instanceId: String, status: InstanceStatus) async throws -> ServiceInstance?
+    /// Sets the status in one statement, as an override that outlasts re-registrations or (not
+    /// `overriding`) removing the override. Nil: not registered.
+    func setStatus(app: String, instanceId: String, status: InstanceStatus, overriding: Bool) async throws -> ServiceInstance?
     func remove(app: String, instanceId: String) async throws -> Bool
     /// Removes every instance whose lease ended before `now`; returns them.
     func evict(expiredBefore now: Date) async throws -> [ServiceInstance]
@@ -59,8 +64,7 @@ public final class RegistryService: Sendable {
         let instance = ServiceInstance(app: app.uppercased(), instanceId: instanceId, host: host, port: port, status: status,
                                        registeredAt: now, lastRenewedAt: now, leaseExpiresAt: now + (ownLease ?? leaseDuration),
                                        leaseDuration: ownLease, descriptor: descriptor)
-        try await repository.upsert(instance)
-        return instance
+        return try await repository.upsert(instance)
     }
 
     /// Renews a lease; an unknown (e.g. evicted) instance gets notFound so its client re-registers.
@@ -73,8 +77,20 @@ public final class RegistryService: Sendable {
         return instance
     }
 
-    public func setStatus(app: String, instanceId: String, status: InstanceStatus) async throws -> ServiceInstance {
-        guard let instance = try await repository.setStatus(app: app.uppercased(), instanceId: instanceId, status: status) else {
+    /// An operator's status for the instance (`PUT …/status`): it stands until removed, whatever
+    /// UP or OUT_OF_SERVICE the instance registers itself with again.
+    public func overrideStatus(app: String, instanceId: String, status: InstanceStatus) async throws -> ServiceInstance {
+        try await setStatus(app: app, instanceId: instanceId, status: status, overriding: true)
+    }
+
+    /// Ends an override (`DELETE …/status`), leaving the instance at `status`.
+    public func removeStatusOverride(app: String, instanceId: String, status: InstanceStatus) async throws -> ServiceInstance {
+        try await setStatus(app: app, instanceId: instanceId, status: status, overriding: false)
+    }
+
+    private func setStatus(app: String, instanceId: String, status: InstanceStatus, overriding: Bool) async throws -> ServiceInstance {
+        guard let instance = try await repository.setStatus(app: app.uppercased(), instanceId: instanceId, status: status,
+                                                            overriding: overriding) else {
             throw AppError.notFound("instance \(instanceId) of \(app.uppercased()) is not registered")
         }
         return instance
