@@ -11,9 +11,12 @@ public enum HostAddress {
     }
 
     /// `host:port` as a URL's authority: an IPv6 address goes in brackets (`[::1]:8000`), since
-    /// its own colons would otherwise read as the port's.
+    /// its own colons would otherwise read as the port's, and a zone's `%` is written `%25`
+    /// (RFC 6874: `[fe80::1%25eth0]`).
     public static func authority(_ host: String, port: Int) -> String {
-        host.contains(":") && !host.hasPrefix("[") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        guard host.contains(":") && !host.hasPrefix("[") else { return "\(host):\(port)" }
+        guard let zone = host.firstIndex(of: "%"), !host[zone...].hasPrefix("%25") else { return "[\(host)]:\(port)" }
+        return "[\(host[..<zone])%25\(host[host.index(after: zone)...])]:\(port)"
     }
 
     /// `http://host:port` for a server listening on `host` (wildcards made reachable).

@@ -45,7 +45,8 @@ public struct RegistryInstanceView: Codable, Equatable, Sendable {
     public let app: String
     public let instanceId: String
     public let status: String
-    /// host:port (`[::1]:8082` for an IPv6 address)
+    /// host:port (`[::1]:8082` for an IPv6 address); `https://host:port` for an instance serving
+    /// HTTPS only
     public let address: String
     public let lastHeartbeatAgeSeconds: Double?
     public let leaseExpiresInSeconds: Double?

@@ -152,6 +152,15 @@ public struct EurekaInstance: Codable, Equatable, Sendable {
     public var overriddenStatus: String?
     public var port: Port?
     public var securePort: Port?
+    /// Where the instance serves: `host:port`, or `https://host:port` for one that has turned its
+    /// plain port off (listed, but never routed to by the gateway).
+    public var servingAddress: String {
+        let host = ipAddr ?? hostName
+        if port?.enabled == false, let securePort, securePort.enabled {
+            return "https://" + HostAddress.authority(host, port: securePort.value)
+        }
+        return HostAddress.authority(host, port: port?.value ?? 0)
+    }
     public var vipAddress: String?
     public var secureVipAddress: String?
     public var homePageUrl: String?

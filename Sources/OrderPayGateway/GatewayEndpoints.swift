@@ -70,8 +70,7 @@ enum GatewayEndpoints {
         let now = Date().timeIntervalSince1970
         let views = gateway.directory.instances.map { i -> RegistryInstanceView in
             let renewed = i.leaseInfo?.lastRenewalTimestamp.map { Double($0) / 1000 }
-            return RegistryInstanceView(app: i.app, instanceId: i.resolvedInstanceId, status: i.status,
-                                        address: HostAddress.authority(i.ipAddr ?? i.hostName, port: i.port?.value ?? 0),
+            return RegistryInstanceView(app: i.app, instanceId: i.resolvedInstanceId, status: i.status, address: i.servingAddress,
                                         lastHeartbeatAgeSeconds: renewed.map { max(0, now - $0) },
                                         leaseExpiresInSeconds: renewed.map { $0 + Double(i.leaseInfo?.durationInSecs ?? 90) - now })
         }

@@ -195,6 +195,9 @@ final class RegistryLeaseTests: XCTestCase {
             try await directory.refresh()
             XCTAssertTrue(directory.instances.contains { $0.instanceId == "billing-tls" })
             XCTAssertEqual(directory.candidates(for: "ORDER-SERVICE").map(\.instanceId), [c.host(.orders).system.instanceId])
+            try await c.refreshGateway()
+            let views = try await c.call(.GET, "/api/registry", token: try await c.token(c.admin)).decode([RegistryInstanceView].self)
+            XCTAssertEqual(views.first { $0.instanceId == "billing-tls" }?.address, "https://127.0.0.1:8443")
 
             // A lease beyond a day is capped (refusing it would keep that client out for good); a
             // description too large to keep is refused.
