@@ -14,6 +14,12 @@ import Glibc
 /// (inotify cannot tell who wrote); done here, on the watcher's own thread, a burst costs two
 /// wake-ups per window, where a dispatch timer per burst cost `bench flow` two context switches
 /// more each time (the watcher and libdispatch's timer thread were 40 % of its context switches).
+///
+/// After a burst's call, `onChange` is called again `settle` later (10 and 100 ms by default)
+/// unless another change came first: a change to a SQLite WAL can be seen before the commit it
+/// belongs to is (SQLite writes the frames, then updates its WAL index), so a reader the first
+/// call woke may find nothing new yet. Without these calls it waited for its timed fallback (a
+/// consumer 1 s, the console 5 s), as a loaded machine showed about once in twenty tries.
 public final class FileChangeWatcher: @unchecked Sendable {
     private var descriptor: Int32 = -1
     /// Writing to this pipe wakes the watcher thread so it can exit (closing an fd does not
@@ -22,7 +28,7 @@ public final class FileChangeWatcher: @unchecked Sendable {
     private var thread: Thread?
 
     public init?(directory: String, fileNames: Set<String>, window: Duration = .milliseconds(2),
-                 onChange: @escaping @Sendable () -> Void) {
+                 settle: [Duration] = [.milliseconds(10), .milliseconds(100)], onChange: @escaping @Sendable () -> Void) {
         #if os(Linux)
         let fd = inotify_init1(Int32(IN_CLOEXEC))
         guard fd >= 0 else { return nil }
@@ -43,7 +49,9 @@ public final class FileChangeWatcher: @unchecked Sendable {
         descriptor = fd
         stopPipe = pipeFds
         let stopRead = pipeFds[0]
-        let windowMicroseconds = UInt32(clamping: window.components.seconds * 1_000_000 + window.components.attoseconds / 1_000_000_000_000)
+        func microseconds(_ duration: Duration) -> Int64 { duration.components.seconds * 1_000_000 + duration.components.attoseconds / 1_000_000_000_000 }
+        let windowMicroseconds = UInt32(clamping: microseconds(window))
+        let settleMilliseconds = settle.map { Int32(clamping: max(1, microseconds($0) / 1000)) }
         let thread = Thread {
             let size = 64 * 1024
             let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 8)
@@ -55,6 +63,7 @@ public final class FileChangeWatcher: @unchecked Sendable {
             var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: stopRead, events: Int16(POLLIN), revents: 0)]
             var relevant = false
             var waitMilliseconds: Int32 = -1   // until an event; 0 while draining a window's events
+            var settled = settleMilliseconds.count   // the settle calls made since the last burst's
             while true {
                 fds[0].revents = 0
                 fds[1].revents = 0
@@ -64,15 +73,23 @@ public final class FileChangeWatcher: @unchecked Sendable {
                     return
                 }
                 if fds[1].revents != 0 { return }   // stop() was called
-                if ready == 0 {   // the window's events are all read
-                    if relevant { onChange() }
+                if ready == 0 {   // the window's events are all read, or a settle delay passed quietly
+                    if waitMilliseconds == 0 {
+                        if relevant {
+                            onChange()
+                            settled = 0
+                        }
+                    } else {
+                        onChange()
+                        settled += 1
+                    }
                     relevant = false
-                    waitMilliseconds = -1
+                    waitMilliseconds = settled < settleMilliseconds.count ? settleMilliseconds[settled] : -1
                     continue
                 }
                 let count = read(fd, buffer, size)
                 if count <= 0 { return }
-                if waitMilliseconds == -1, windowMicroseconds > 0 {
+                if waitMilliseconds != 0, windowMicroseconds > 0 {
                     usleep(windowMicroseconds)   // let the burst finish: one call for all of it
                 }
                 waitMilliseconds = 0

@@ -3,6 +3,7 @@ import OrderPayCore
 import OrderPayServices
 @testable import OrderPayStore
 import OrderPayTestSupport
+import Synchronization
 import XCTest
 
 /// Two `SQLiteEventLog`s on one file, as two processes on one data dir have: each serves its own
@@ -159,6 +160,33 @@ final class SharedSQLiteLogTests: XCTestCase {
         }
         XCTAssertTrue(woken)
         XCTAssertLessThan(clock.now - start, .seconds(2), "woken by the watcher, not the 5 s timeout")
+    }
+
+    /// One change to the watched file gives one call after the burst's window, then one after
+    /// each settle delay (a SQLite commit can become visible after its WAL write is seen).
+    func testAChangeIsFollowedBySettleCalls() async throws {
+        let file = (directory as NSString).appendingPathComponent("log-wal")
+        FileManager.default.createFile(atPath: file, contents: Data())
+        let calls = Mutex(0)
+        let watcher = try XCTUnwrap(FileChangeWatcher(directory: directory, fileNames: ["log-wal"], window: .milliseconds(2),
+                                                      settle: [.milliseconds(10), .milliseconds(50)]) { calls.withLock { $0 += 1 } })
+        defer { watcher.stop() }
+        func write() throws {
+            let handle = try XCTUnwrap(FileHandle(forWritingAtPath: file))
+            handle.seekToEndOfFile()
+            handle.write(Data("frame".utf8))
+            try handle.close()
+        }
+        func settle(at count: Int) async throws {
+            let deadline = ContinuousClock.now + .seconds(5)
+            while calls.withLock({ $0 }) < count, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+            try await Task.sleep(for: .milliseconds(150))   // and no more after the last settle call
+            XCTAssertEqual(calls.withLock { $0 }, count)
+        }
+        try write()
+        try await settle(at: 3)
+        try write()
+        try await settle(at: 6)
     }
 
     func testTwoRelaysOfOneOutboxCopyEachEventOnce() async throws {
