@@ -86,6 +86,12 @@ public final class Gateway: @unchecked Sendable {
     /// verified-token cache), rate limit, body size.
     func decide(_ request: IncomingRequest, clientIP: String?) -> Decision {
         let method = request.head.method
+        guard Self.isForwardable(method) else {
+            // A service's HTTP parser refuses such a method with a bare 400, and a CONNECT's
+            // answer has no length, which left the client waiting out the idle timeout.
+            return limitedByAddress(clientIP) ?? .reply(.problem(.notImplemented,
+                "method \(method.rawValue.prefix(32)) is not supported (GET, HEAD, POST, PUT, PATCH, DELETE and OPTIONS are)"))
+        }
         if let own = GatewayEndpoints.Endpoint(path: request.path) {
             guard method == .GET || method == .HEAD else {
                 return limitedByAddress(clientIP) ?? .reply(.problem(.methodNotAllowed, "\(method.rawValue) is not allowed on \(request.path) (allowed: GET, HEAD)",
@@ -116,6 +122,15 @@ public final class Gateway: @unchecked Sendable {
             return admit(request, app: app, user: user, clientIP: clientIP)
         } catch {
             return limitedByAddress(clientIP) ?? .reply(.refused(error))
+        }
+    }
+
+    /// The methods the services' routes can answer (each with 405 and `Allow` where a path has no
+    /// such route).
+    static func isForwardable(_ method: HTTPMethod) -> Bool {
+        switch method {
+        case .GET, .HEAD, .POST, .PUT, .PATCH, .DELETE, .OPTIONS: return true
+        default: return false
         }
     }
 
@@ -175,7 +190,10 @@ public final class Gateway: @unchecked Sendable {
     /// of the gateway's own paths, or `unmatched`, never the raw path.
     func log(_ request: IncomingRequest, status: HTTPResponseStatus) {
         let micros = (NIODeadline.now().uptimeNanoseconds &- request.started.uptimeNanoseconds) / 1000
-        metrics.recordRequest(method: request.head.method.rawValue, route: Self.routeLabel(request), status: Int(status.code),
+        // Any other method is one label: the name is the client's choice, and each new one made
+        // a series of histograms that never went away.
+        let methodLabel = Self.isForwardable(request.head.method) ? request.head.method.rawValue : "other"
+        metrics.recordRequest(method: methodLabel, route: Self.routeLabel(request), status: Int(status.code),
                               seconds: Double(micros) / 1e6)
         if let accessLog {
             accessLog.logAccess(method: request.head.method.rawValue, path: request.path, status: status.code,

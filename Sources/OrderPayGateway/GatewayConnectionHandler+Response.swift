@@ -129,7 +129,7 @@ extension GatewayConnectionHandler {
         } else {
             closing = true
             writePendingHead(context)
-            context.writeAndFlush(wrapOutboundOut(ByteBuffer())).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            context.writeAndFlush(wrapOutboundOut(ByteBuffer())).assumeIsolated().whenComplete { _ in self.closeAfterResponse(context) }
         }
     }
 

@@ -61,6 +61,13 @@ final class GatewayConnectionHandler: ChannelInboundHandler, LoopDeadlines.Waite
     var closing = false
     /// The client's address as text, looked up once per connection, not per request.
     private var clientIP: String?
+    /// The connection ends before the request was read to its end: the response is followed by
+    /// a lingering close (see `closeLingering`).
+    var lingerOnClose = false
+    /// Our side is closed; what the client still sends is read and dropped.
+    private var lingering = false
+    /// How long a lingering close waits for the client to close its side.
+    static let lingerTime: TimeAmount = .seconds(2)
 
     init(gateway: Gateway, pool: UpstreamPool, clientDeadlines: LoopDeadlines) {
         self.gateway = gateway
@@ -99,7 +106,9 @@ final class GatewayConnectionHandler: ChannelInboundHandler, LoopDeadlines.Waite
     /// response gets its access-log line as the connection ends).
     func deadlinePassed() {
         guard let context else { return }
-        if answering || closing {
+        if lingering {
+            context.close(promise: nil)
+        } else if answering || closing {
             if !context.channel.isWritable { context.close(promise: nil) }
         } else if request != nil || unparsed != nil {
             if let request { gateway.log(request, status: .requestTimeout) }
@@ -119,6 +128,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler, LoopDeadlines.Waite
     var isWritable: Bool { context?.channel.isWritable ?? false }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !lingering else { return }
         var buffer = unwrapInboundIn(data)
         HTTPBytes.prepend(&unparsed, to: &buffer)
         parse(&buffer, context: context)
@@ -146,8 +156,18 @@ final class GatewayConnectionHandler: ChannelInboundHandler, LoopDeadlines.Waite
     private func receive(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
         switch part {
         case .head(let head):
-            request = IncomingRequest(head: head)
+            let request = IncomingRequest(head: head)
+            self.request = request
             restartClock()   // the body's first piece gets the full time
+            if let length = head.headers.first(name: "content-length").flatMap(Int.init), length > gateway.settings.maxBodySize {
+                // Refused before the body is sent (no 100 Continue inviting it): the connection
+                // then closes, as the body that follows is not read.
+                answering = true
+                keepAlive = false
+                lingerOnClose = true
+                clientDeadlines.remove(self)
+                return reply(.problem(.payloadTooLarge, "request body of \(length) bytes is larger than \(gateway.settings.maxBodySize) bytes"))
+            }
             if head.version == .http1_1, let expect = head.headers.first(name: "expect"), HeaderName.equals(expect, "100-continue") {
                 // The body is collected before anything else happens: ask for it now.
                 context.writeAndFlush(wrapOutboundOut(ByteBuffer(staticString: "HTTP/1.1 100 Continue\r\n\r\n")), promise: nil)
@@ -202,8 +222,27 @@ final class GatewayConnectionHandler: ChannelInboundHandler, LoopDeadlines.Waite
         unparsed = nil
         request = nil
         closing = true
+        lingerOnClose = true   // the rest of what did not parse may still be on its way
         clientDeadlines.remove(self)
-        context.writeAndFlush(wrapOutboundOut(bytes)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        context.writeAndFlush(wrapOutboundOut(bytes)).assumeIsolated().whenComplete { _ in self.closeAfterResponse(context) }
+    }
+
+    /// Closes once the last response is written: at once, or, when the client may still be
+    /// sending the request, a lingering close. Closing a socket with unread bytes makes the
+    /// kernel answer with a reset, and a client whose upload is cut that way may never read the
+    /// 413 or 400 sent before it; so only our side closes, what arrives is dropped, and the
+    /// connection ends when the client closes or `lingerTime` has passed (as nginx does).
+    func closeAfterResponse(_ context: ChannelHandlerContext) {
+        guard lingerOnClose, !lingering else { return context.close(promise: nil) }
+        lingering = true
+        unparsed = nil
+        _ = try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: true)
+        let closed = context.eventLoop.makePromise(of: Void.self)
+        closed.futureResult.assumeIsolated().whenFailure { _ in context.close(promise: nil) }
+        context.close(mode: .output, promise: closed)
+        clientDeadlines.remove(self)
+        deadline = .now() + Self.lingerTime
+        clientDeadlines.add(self)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {

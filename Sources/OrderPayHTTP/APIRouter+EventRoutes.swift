@@ -52,7 +52,7 @@ public func addEventRoutes(to api: APIRouter, events: any EventLog, tokens: Toke
             guard let id = Int64(header) else { throw HTTPProblem.badRequest("Last-Event-ID must be an event sequence number", field: "Last-Event-ID") }
             after = id
         } else if let from = try request.queryInt64("from") {
-            after = max(0, from - 1)
+            after = from > 0 ? from - 1 : 0   // not `max(0, from - 1)`: Int64.min - 1 overflows (and took the service down)
         } else {
             after = try await events.latest(count: 1, topics: nil).last?.sequence ?? 0
         }

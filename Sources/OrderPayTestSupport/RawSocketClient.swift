@@ -8,6 +8,8 @@ public enum RawSocketClient {
     public struct Outcome: Sendable {
         public let text: String
         public let closedByServer: Bool
+        /// Closed with a reset (our bytes unread there), not in order.
+        public let reset: Bool
     }
 
     /// Connects to 127.0.0.1:`port`, writes `pieces` with `pause` between them, then reads until
@@ -40,17 +42,18 @@ public enum RawSocketClient {
                 sleep(stall)
                 var received: [UInt8] = []
                 var chunk = [UInt8](repeating: 0, count: 65536)
-                var closed = false
+                var closed = false, reset = false
                 while true {
                     let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
                     if count <= 0 {
                         // 0: an orderly close; ECONNRESET: closed with our bytes unread. A timeout is neither.
-                        closed = count == 0 || errno == ECONNRESET
+                        reset = count < 0 && errno == ECONNRESET
+                        closed = count == 0 || reset
                         break
                     }
                     received.append(contentsOf: chunk[0..<count])
                 }
-                continuation.resume(returning: Outcome(text: String(decoding: received, as: UTF8.self), closedByServer: closed))
+                continuation.resume(returning: Outcome(text: String(decoding: received, as: UTF8.self), closedByServer: closed, reset: reset))
             }
         }
     }

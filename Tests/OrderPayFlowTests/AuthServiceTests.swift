@@ -170,13 +170,19 @@ final class AuthServiceTests: XCTestCase {
             try await self.auth.updateProfile(actor: me, id: user.id, UpdateProfileRequest(profileImageUrl: "https://x/\u{7F}.png"))
         }
         // A link a client may render as an image: http(s) with a host, or a path on this server.
-        for link in ["javascript:alert(1)", "data:text/html,<b>x</b>", "//evil.example/a.png", "https://", "ftp://x/a.png", "/a b.png"] {
+        // `/\host` leaves the server as `//host` does in a browser; `http://@/x` names no host.
+        for link in ["javascript:alert(1)", "data:text/html,<b>x</b>", "//evil.example/a.png", "https://", "ftp://x/a.png", "/a b.png",
+                     "/\\evil.example/a.png", "https:\\\\evil.example/a.png", "http://@/a.png", "https://user@/a.png", "http://:80/a.png", "http://[]/a.png"] {
             await assertFails(.validation, field: "profileImageUrl") {
                 try await self.auth.updateProfile(actor: me, id: user.id, UpdateProfileRequest(profileImageUrl: link))
             }
         }
         let own = try await auth.updateProfile(actor: me, id: user.id, UpdateProfileRequest(profileImageUrl: "/api/users/\(user.id)/profile-image"))
         XCTAssertEqual(own.profileImageUrl, "/api/users/\(user.id)/profile-image")
+        for link in ["https://user@img.example.com/a.png", "http://[::1]:8080/a.png", "http://img.example.com:8080"] {
+            let taken = try await auth.updateProfile(actor: me, id: user.id, UpdateProfileRequest(profileImageUrl: link))
+            XCTAssertEqual(taken.profileImageUrl, link)
+        }
 
         clock.advance(by: 10)
         let updated = try await auth.updateProfile(actor: me, id: user.id, UpdateProfileRequest(

@@ -69,6 +69,12 @@ final class GatewayEventStreamTests: XCTestCase {
             XCTAssertEqual(SSEEvent.parse(resumed.text).map(\.data), Array(events.dropFirst()).map(\.data))
 
             try await c.call(.GET, "/api/events/stream?from=0&limit=0", token: admin).problem(400, containing: "limit")
+            // The smallest sequence number is a start from the beginning, not an overflow that
+            // took the order service down.
+            let fromMin = try await c.call(.GET, "/api/events/stream?from=\(Int64.min)&limit=1", token: admin)
+            XCTAssertEqual(SSEEvent.parse(fromMin.text).map(\.id), ["1"], fromMin.text)
+            let lastMin = try await c.call(.GET, "/api/events/stream?limit=1", token: admin, headers: [("Last-Event-ID", "\(Int64.min)")])
+            XCTAssertEqual(SSEEvent.parse(lastMin.text).map(\.id), ["1"], lastMin.text)
             try await c.call(.GET, "/api/events/stream?from=0&limit=1", token: kim).problem(403)
         }
     }

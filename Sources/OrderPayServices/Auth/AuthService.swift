@@ -166,12 +166,17 @@ public final class AuthService: Sendable {
 
     /// A link a client may show as an image: http or https with a host, or a path on this server.
     /// Not `javascript:`, `data:` or the like, which a client that renders it would run or embed.
+    /// No backslash anywhere: browsers read `\` as `/`, so `/\evil.com/x.png` would leave this
+    /// server as `//evil.com` does.
     static func isImageLink(_ text: String) -> Bool {
-        guard !text.contains(where: \.isWhitespace) else { return false }
+        guard !text.contains(where: { $0.isWhitespace || $0 == "\\" }) else { return false }
         if text.hasPrefix("/") { return !text.hasPrefix("//") }
         let lowered = text.lowercased()
         for scheme in ["https://", "http://"] where lowered.hasPrefix(scheme) {
-            let host = lowered.dropFirst(scheme.count).prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+            let authority = lowered.dropFirst(scheme.count).prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+            // The host, without user info (`http://@/x` has none) or port.
+            let hostAndPort = authority.split(separator: "@", omittingEmptySubsequences: false).last ?? ""
+            let host = hostAndPort.hasPrefix("[") ? hostAndPort.prefix { $0 != "]" }.dropFirst() : hostAndPort.prefix { $0 != ":" }
             return !host.isEmpty
         }
         return false

@@ -1,0 +1,63 @@
+import Foundation
+import OrderPayTestSupport
+import XCTest
+
+/// Requests the gateway refuses itself, at once and as problem+json: methods no service
+/// implements, and bodies declared larger than the limit (without inviting the upload first).
+final class GatewayRefusalTests: XCTestCase {
+    func testMethodsNoServiceImplementsAre501AndOneMetricsLabel() async throws {
+        try await GatewayTestCluster.with { c in
+            let token = try await c.token(c.customer)
+            let port = try XCTUnwrap(URL(string: c.gatewayURL)?.port)
+            let odd = try await RawSocketClient.exchange(port: port, [
+                "FOO /api/orders HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(token)\r\nConnection: close\r\n\r\n"])
+            XCTAssertTrue(odd.text.hasPrefix("HTTP/1.1 501 Not Implemented\r\n"), odd.text)
+            XCTAssertTrue(odd.text.contains("application/problem+json"), odd.text)
+            XCTAssertTrue(odd.text.contains("method FOO is not supported"), odd.text)
+
+            // CONNECT's answer from a service had no length, so the client waited for a body that
+            // never ended: now a whole answer, with its length.
+            let connect = try await RawSocketClient.exchange(port: port, [
+                "CONNECT /api/orders HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(token)\r\nConnection: close\r\n\r\n"])
+            XCTAssertTrue(connect.text.hasPrefix("HTTP/1.1 501 Not Implemented\r\n"), connect.text)
+            let parts = connect.text.components(separatedBy: "\r\n\r\n")
+            let length = parts.first?.components(separatedBy: "\r\n").first { $0.hasPrefix("Content-Length: ") }.flatMap { Int($0.dropFirst(16)) }
+            XCTAssertEqual(length, parts.dropFirst().joined(separator: "\r\n\r\n").utf8.count, connect.text)
+
+            // Whatever a client calls its method, the metrics gain one label, not a series each.
+            for index in 0..<3 {
+                _ = try await RawSocketClient.exchange(port: port, ["M\(index)\(String(repeating: "X", count: 500)) /zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"])
+            }
+            let metrics = try await c.call(.GET, "/metrics").text
+            XCTAssertFalse(metrics.contains("XXXX"), "a client's method name became a label")
+            XCTAssertTrue(metrics.contains(#"method="other""#), metrics)
+        }
+    }
+
+    func testABodyDeclaredTooLargeIsRefusedBeforeItIsSent() async throws {
+        var options = GatewayTestCluster.Options()
+        options.services = [.auth]
+        try await GatewayTestCluster.with(options) { c in
+            let port = try XCTUnwrap(URL(string: c.gatewayURL)?.port)
+            let head = "POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 20000000\r\n"
+            // Asked first: refused without a 100 Continue inviting 20 MB.
+            let asked = try await RawSocketClient.exchange(port: port, [head + "Expect: 100-continue\r\n\r\n"], readTimeout: 5)
+            XCTAssertTrue(asked.text.hasPrefix("HTTP/1.1 413 Payload Too Large\r\n"), asked.text)
+            XCTAssertFalse(asked.text.contains("100 Continue"), asked.text)
+            XCTAssertTrue(asked.text.contains("application/problem+json"), asked.text)
+            XCTAssertTrue(asked.closedByServer, "answered at once, not after waiting for the body")
+
+            // Already uploading: the answer still reaches the client (the connection is not reset
+            // under it), and the gateway reads and drops the rest until the client closes.
+            let megabyte = String(repeating: "x", count: 1 << 20)
+            let uploading = try await RawSocketClient.exchange(port: port, [head + "\r\n" + megabyte], stall: .milliseconds(300), readTimeout: 10)
+            XCTAssertTrue(uploading.text.hasPrefix("HTTP/1.1 413 Payload Too Large\r\n"), uploading.text.prefix(300).description)
+            XCTAssertTrue(uploading.text.contains("larger than 10485760 bytes"), uploading.text.prefix(600).description)
+            XCTAssertTrue(uploading.closedByServer)
+            XCTAssertFalse(uploading.reset, "closed in order after the client's last bytes, not reset under them")
+
+            // The gateway is still there for everyone else.
+            try await c.call(.GET, "/health").expect(200)
+        }
+    }
+}
