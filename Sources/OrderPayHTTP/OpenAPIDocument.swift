@@ -82,6 +82,7 @@ public enum OpenAPIDocument {
         if route.body != nil { problems += ["413", "415", "422"] }
         // Any write can meet a state that refuses it (a status, a duplicate) or a concurrent change.
         if route.method != .get { problems.append("409") }
+        problems += route.alsoRefuses.map(String.init)
         for code in problems { responses[code] = ["$ref": "#/components/responses/Problem"] }
         return responses
     }

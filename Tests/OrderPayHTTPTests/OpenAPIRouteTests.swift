@@ -63,6 +63,9 @@ final class OpenAPIRouteTests: XCTestCase {
             XCTAssertNotNil((cancel["responses"] as? [String: Any])?["409"])
             let list = try XCTUnwrap(paths["/api/orders"]?["get"] as? [String: Any])
             XCTAssertNil((list["responses"] as? [String: Any])?["409"])
+            // A user route that refuses another user's id says so (403), as admin routes do.
+            XCTAssertNotNil((list["responses"] as? [String: Any])?["403"])
+            XCTAssertNotNil(((paths["/api/payments"]?["get"] as? [String: Any])?["responses"] as? [String: Any])?["403"])
             let upload = try XCTUnwrap(paths["/api/users/{id}/profile-image"]?["post"] as? [String: Any])
             let uploadContent = try XCTUnwrap((upload["requestBody"] as? [String: Any])?["content"] as? [String: Any])
             XCTAssertEqual(Array(uploadContent.keys), ["multipart/form-data"])

@@ -38,6 +38,15 @@ final class PaymentRoutesTests: XCTestCase {
                 .problem(404)
             let theirs = try await client.call(.get, "/api/payments", token: other).decode(Page<Payment>.self)
             XCTAssertEqual(theirs.totalElements, 0)
+            // One user's payments: an admin may name anyone (the parameter was ignored, so an
+            // admin got everyone's), others only themselves.
+            try await client.call(.get, "/api/payments?userId=\(t.customer.id)", token: other).problem(403)
+            let admin = try await client.token(t.admin)
+            let customers = try await client.call(.get, "/api/payments?userId=\(t.customer.id)", token: admin).decode(Page<Payment>.self)
+            XCTAssertEqual(customers.content.map(\.id), [payment.id])
+            let others = try await client.call(.get, "/api/payments?userId=\(t.other.id)", token: admin).decode(Page<Payment>.self)
+            XCTAssertEqual(others.totalElements, 0)
+            try await client.call(.get, "/api/payments?userId=x", token: admin).problem(400, containing: "userId")
         }
     }
 
