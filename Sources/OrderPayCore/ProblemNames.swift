@@ -17,6 +17,7 @@ public enum ProblemNames {
     private static let named: [Int: (slug: String, title: String)] = [
         400: ("bad-request", "Bad request"),
         405: ("method-not-allowed", "Method not allowed"),
+        406: ("not-acceptable", "Not acceptable"),
         408: ("request-timeout", "Request timeout"),
         413: ("content-too-large", "Content too large"),
         415: ("unsupported-media-type", "Unsupported media type"),

@@ -66,6 +66,7 @@ struct Reply {
         XCTAssertFalse((problem["title"] as? String ?? "").isEmpty, text, file: file, line: line)
         // One shape whoever answered (a service, the gateway, the registry).
         XCTAssertTrue((problem["type"] as? String ?? "").hasPrefix("urn:orderpay:problem:"), text, file: file, line: line)
+        XCTAssertFalse((problem["type"] as? String ?? "").contains(":http-"), "a status without a name of its own: \(text)", file: file, line: line)
         XCTAssertNotNil(problem["errors"] as? [Any], text, file: file, line: line)
         let detail = problem["detail"] as? String ?? ""
         if let containing {
