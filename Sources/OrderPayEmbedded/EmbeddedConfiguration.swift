@@ -41,6 +41,9 @@ public struct EmbeddedConfiguration: Sendable {
     /// Where the order service checks the account an admin places an order for; nil: the auth
     /// store in this process (`orderpay serve orders` asks the auth service instead).
     public var accounts: (any AccountDirectory)?
+    /// Where a dead letter of a consumer group this process does not run is replayed; nil: such a
+    /// replay is refused (503). `orderpay serve` hands it to an instance of the owning service.
+    public var deadLetterHandover: (any DeadLetterHandover)?
     /// The address this process's services are reachable at, as registered.
     public var advertisedHost = "in-process"
     public var advertisedPort = 0

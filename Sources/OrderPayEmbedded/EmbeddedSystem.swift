@@ -26,6 +26,8 @@ public final class EmbeddedSystem: @unchecked Sendable {
     let workers: [any FlowWorker]
     /// Which handler consumes which topic for which group (dead-letter replay finds it here).
     let subscriptions: [Subscription]
+    /// Dead letters being replayed in this process right now (a second request waits for none).
+    let replaysInFlight = InFlightIDs()
     let logger: Logger
     let transport: any EventTransport
     private var tasks: [Task<Void, Never>] = []
@@ -196,18 +198,6 @@ public final class EmbeddedSystem: @unchecked Sendable {
             }
             await orderChanges.wait(after: seen, timeout: min(remaining, .milliseconds(100)))
         }
-    }
-
-    /// Hands a dead letter to its group's handler again; marks it replayed when the handler succeeds.
-    public func replayDeadLetter(id: Int64) async throws -> DeadLetter {
-        guard let letter = try await events.deadLetter(id: id) else { throw AppError.notFound("dead letter \(id) not found") }
-        guard letter.replayedAt == nil else { throw AppError.conflict("dead letter \(id) was already replayed") }
-        guard let consumer = subscriptions.first(where: { $0.group == letter.group && $0.topic == letter.event.topic }) else {
-            throw AppError.notFound("no consumer for group \(letter.group) on \(letter.event.topic.rawValue)")
-        }
-        try await consumer.handler([letter.event])
-        try await events.markReplayed(id: id, at: configuration.clock.now())
-        return try await events.deadLetter(id: id) ?? letter
     }
 }
 

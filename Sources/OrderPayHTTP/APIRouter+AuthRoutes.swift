@@ -22,7 +22,8 @@ public func addAuthRoutes(to api: APIRouter, auth: AuthService, tokens: TokenSer
         return try .json(try await auth.refresh(refreshToken: body.refreshToken))
     }
     api.on(RouteDescriptor(method: .post, path: "/api/auth/logout", tag: tag, summary: "End the session the refresh token belongs to",
-                           access: .user(tokens), body: "RefreshTokenRequest", response: .empty(), alsoRefuses: [403])) { request, context in
+                           access: .user(tokens), body: "RefreshTokenRequest", response: .empty(),
+                           problems: [403: "the refresh token belongs to another user"])) { request, context in
         let body = try await request.decodeJSON(RefreshTokenRequest.self, context: context)
         try await auth.logout(actor: try context.requireActor(), refreshToken: body.refreshToken)
         return .noContent

@@ -6,11 +6,11 @@ import OrderPayServices
 /// `/api/events` (admins only): topic history, the live log as server-sent events, dead letters.
 ///
 /// - Parameters:
-///   - replay: hands a dead letter back to its consumer (the wiring supplies, e.g.,
-///     `EmbeddedSystem.replayDeadLetter`).
+///   - replay: hands a dead letter back to its consumer group, in this process or the one that
+///     runs the group (the wiring supplies, e.g., `EmbeddedSystem.replayDeadLetter`).
 ///   - keepAlive: how long a quiet stream waits before sending a `: keepalive` comment.
 public func addEventRoutes(to api: APIRouter, events: any EventLog, tokens: TokenService,
-                           replay: @escaping @Sendable (Int64) async throws -> DeadLetter,
+                           replay: @escaping @Sendable (DeadLetterReplayRequest) async throws -> DeadLetter,
                            keepAlive: Duration = .seconds(15)) {
     let tag = "events", admin = RouteAccess.admin(tokens)
     let topics = Topic.allCases.map(\.rawValue)
@@ -65,11 +65,34 @@ public func addEventRoutes(to api: APIRouter, events: any EventLog, tokens: Toke
         try .json(try await events.deadLetters(includeReplayed: try request.queryBool("includeReplayed") ?? false))
     }
     api.on(RouteDescriptor(method: .post, path: "/api/events/dead-letters/{id}/replay", tag: tag,
-                           summary: "Hand a dead letter to its consumer again", access: admin,
-                           response: .json("DeadLetter"))) { _, context in
-        try .json(try await replay(try context.pathID()))
+                           summary: "Hand a dead letter to its consumer group again", access: admin,
+                           response: .json("DeadLetter"), headers: [replayHandoverHeader],
+                           details: replayDetails, problems: replayProblems)) { request, context in
+        let handedOver = request.headers[.replayHandover]
+        return try .json(try await replay(DeadLetterReplayRequest(id: try context.pathID(), callerToken: context.bearerToken,
+                                                                  handedOverEventId: handedOver)))
     }
 }
+
+private let replayDetails = """
+    The letter's event is delivered once more to the consumer group that gave up on it, in a \
+    process that runs that group: the one answering when it runs it, else an instance of the owning \
+    service found in the registry (groups are named after their services: payment-service is \
+    PAYMENT-SERVICE), called with the caller's token. The letter is marked replayed only when the \
+    handler succeeded there; the answer is then the letter with its replayedAt.
+    """
+
+private let replayProblems: [Int: String] = [
+    409: "the letter was already replayed, is being replayed by another request, or holds an event this version "
+        + "cannot read (it stays a dead letter until a version that reads it replays it)",
+    503: "no instance of the service that runs the letter's consumer group is up or reachable; nothing was replayed",
+    504: "the owning service did not answer in time; the replay may still finish there (list the dead letters to see)",
+]
+
+private let replayHandoverHeader = ParameterDoc(
+    DeadLetterReplayRequest.handoverHeader,
+    "set by a service handing the replay over to one that runs the group: the event id it saw in the letter. The receiver "
+        + "replays the letter itself or refuses (503), and refuses a letter holding another event (409)")
 
 /// `?last=N`: the newest events of a topic, whatever its offsets are (with Kafka they count per
 /// partition, so "the end minus N" is no page of the last N).

@@ -15,9 +15,10 @@ public func addOrderRoutes(to api: APIRouter, orders: OrderService, tokens: Toke
     api.on(RouteDescriptor(method: .post, path: base, tag: tag,
                            summary: "Place an order (priced by the server); repeating an Idempotency-Key returns the first order with 200",
                            access: user, body: "PlaceOrderRequest", response: .json("Order", status: 201),
-                           alsoAnswers: (200, "the order placed earlier with this Idempotency-Key (nothing new was placed)"), alsoRefuses: [403],
+                           alsoAnswers: (200, "the order placed earlier with this Idempotency-Key (nothing new was placed)"),
                            query: [ParameterDoc("userId", .integer, "admins: place the order for this user (default: the caller)")],
-                           headers: [ParameterDoc("Idempotency-Key", "makes retries of this request safe (1–200 visible ASCII characters)")])) { request, context in
+                           headers: [ParameterDoc("Idempotency-Key", "makes retries of this request safe (1–200 visible ASCII characters)")],
+                           problems: [403: "userId names another user and the caller is not an admin"])) { request, context in
         let body = try await request.decodeJSON(PlaceOrderRequest.self, context: context)
         let placed = try await orders.placeWithOutcome(actor: try context.requireActor(), forUser: try request.queryInt64("userId"), body,
                                                        idempotencyKey: request.headers[.idempotencyKey], traceId: context.traceId,
@@ -25,7 +26,8 @@ public func addOrderRoutes(to api: APIRouter, orders: OrderService, tokens: Toke
         return try .json(placed.order, status: placed.created ? .created : .ok)
     }
     api.on(RouteDescriptor(method: .get, path: base, tag: tag, summary: "The caller's orders, newest first (admins: everyone's)",
-                           access: user, response: .json("OrderPage"), alsoRefuses: [403], query: listQuery)) { request, context in
+                           access: user, response: .json("OrderPage"), query: listQuery,
+                           problems: [403: "userId names another user and the caller is not an admin"])) { request, context in
         let filter = OrderFilter(userId: try request.queryInt64("userId"), status: try request.queryEnum("status", as: OrderStatus.self))
         return try .json(try await orders.list(actor: try context.requireActor(), filter: filter, page: try request.pageRequest()))
     }

@@ -21,11 +21,11 @@ public func addPaymentRoutes(to api: APIRouter, payments: PaymentService, tokens
         try .json(try await payments.history(actor: try context.requireActor(), paymentId: try context.pathID()))
     }
     api.on(RouteDescriptor(method: .get, path: base, tag: tag, summary: "The caller's payments, newest first (admins: everyone's)",
-                           access: user, response: .json("PaymentPage"), alsoRefuses: [403], query: [
+                           access: user, response: .json("PaymentPage"), query: [
                                .page, .size,
                                ParameterDoc("status", "filter by status", allowed: PaymentStatus.allCases.map(\.rawValue)),
                                ParameterDoc("userId", .integer, "admins: one user's payments (others may only name themselves)"),
-                           ])) { request, context in
+                           ], problems: [403: "userId names another user and the caller is not an admin"])) { request, context in
         let filter = PaymentFilter(userId: try request.queryInt64("userId"), status: try request.queryEnum("status", as: PaymentStatus.self))
         return try .json(try await payments.list(actor: try context.requireActor(), filter: filter, page: try request.pageRequest()))
     }

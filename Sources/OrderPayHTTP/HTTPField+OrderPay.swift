@@ -1,4 +1,5 @@
 import Hummingbird
+import OrderPayServices
 
 /// `HTTPField` itself is not re-exported by Hummingbird; `HTTPFields.Element` is the same type.
 extension HTTPFields.Element.Name {
@@ -9,4 +10,5 @@ extension HTTPFields.Element.Name {
     static let accelBuffering = Self("X-Accel-Buffering")!
     static let allow = Self("Allow")!
     static let contentTypeOptions = Self("X-Content-Type-Options")!
+    static let replayHandover = Self(DeadLetterReplayRequest.handoverHeader)!
 }

@@ -36,6 +36,7 @@ public enum OpenAPIDocument {
         parameters += route.query.map { parameter($0, in: "query") }
         parameters += route.headers.map { parameter($0, in: "header") }
         if !parameters.isEmpty { operation["parameters"] = .array(parameters) }
+        if let details = route.details { operation["description"] = .string(details) }
         if let body = route.body {
             operation["requestBody"] = ["required": .bool(route.bodyRequired),
                                         "content": .object([route.bodyContentType: ["schema": OpenAPISchemas.ref(body)]])]
@@ -82,8 +83,11 @@ public enum OpenAPIDocument {
         if route.body != nil { problems += ["413", "415", "422"] }
         // Any write can meet a state that refuses it (a status, a duplicate) or a concurrent change.
         if route.method != .get { problems.append("409") }
-        problems += route.alsoRefuses.map(String.init)
         for code in problems { responses[code] = ["$ref": "#/components/responses/Problem"] }
+        for (code, when) in route.problems {
+            responses[String(code)] = ["description": .string(when),
+                                       "content": ["application/problem+json": ["schema": OpenAPISchemas.ref("Problem")]]]
+        }
         return responses
     }
 

@@ -85,17 +85,20 @@ public struct RouteDescriptor: Sendable {
     /// Another success status with the same body, and when it is answered (an order placed
     /// again with its Idempotency-Key: 200 instead of 201).
     public var alsoAnswers: (status: Int, description: String)?
-    /// Problem statuses beyond those its access, body, path and query imply (a user route that
-    /// refuses another user's id with 403, a query value the service refuses with 422).
-    public var alsoRefuses: [Int]
+    /// More than the summary says (OpenAPI's `description`), for a route whose behaviour needs it.
+    public var details: String?
+    /// Problem statuses this route answers with a reason of its own, beyond those every route of
+    /// its kind lists (400, 401, 403, 404, 409…), each with when it is answered.
+    public var problems: [Int: String]
 
     public init(method: HTTPRequest.Method, path: String, tag: String, summary: String, access: RouteAccess,
                 body: String? = nil, bodyRequired: Bool = true, bodyContentType: String = "application/json", response: ResponseDoc,
-                alsoAnswers: (status: Int, description: String)? = nil, alsoRefuses: [Int] = [],
-                query: [ParameterDoc] = [], headers: [ParameterDoc] = [], pathValues: [String: [String]] = [:]) {
+                alsoAnswers: (status: Int, description: String)? = nil,
+                query: [ParameterDoc] = [], headers: [ParameterDoc] = [], pathValues: [String: [String]] = [:],
+                details: String? = nil, problems: [Int: String] = [:]) {
         self.method = method; self.path = path; self.tag = tag; self.summary = summary; self.access = access
         self.body = body; self.bodyRequired = bodyRequired; self.bodyContentType = bodyContentType; self.response = response; self.query = query; self.headers = headers
-        self.pathValues = pathValues; self.alsoAnswers = alsoAnswers; self.alsoRefuses = alsoRefuses
+        self.pathValues = pathValues; self.alsoAnswers = alsoAnswers; self.details = details; self.problems = problems
     }
 
     /// The `{name}` captures of the path, in order.

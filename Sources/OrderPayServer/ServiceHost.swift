@@ -71,7 +71,9 @@ public final class ServiceHost: @unchecked Sendable {
                 throw AppError(.unavailable, "registry at \(url) is unreachable; start it first (orderpay serve registry) or pass --registry URL")
             }
             configuration.registrar = client
-            configuration.accounts = RemoteAccountDirectory(services: ServiceDirectory(client: client, logger: logger))
+            let services = ServiceDirectory(client: client, logger: logger)
+            configuration.accounts = RemoteAccountDirectory(services: services)
+            configuration.deadLetterHandover = RegistryDeadLetterHandover(services: services)
         }
         let system = try await EmbeddedSystem.start(configuration, logger: logger)
         let tokens = TokenService(secret: try configuration.resolveJWTSecret(), clock: configuration.clock)
@@ -111,12 +113,15 @@ public final class ServiceHost: @unchecked Sendable {
         case .orders:
             addOrderRoutes(to: api, orders: system.orders, tokens: tokens)
             addProductRoutes(to: api, orders: system.orders, tokens: tokens)
-            addEventRoutes(to: api, events: system.events, tokens: tokens) { try await system.replayDeadLetter(id: $0) }
+            addEventRoutes(to: api, events: system.events, tokens: tokens) { try await system.replayDeadLetter($0) }
             checks.append(HealthCheck("database") { _ = try await system.orders.countByStatus() })
             gauges.append(.ordersByStatus(system.orders))
             gauges.append(.consumerLag(system.events, consumers: [(OrderService.consumerGroup, .paymentProcessed)]))
         case .payments:
             addPaymentRoutes(to: api, payments: system.payments, tokens: tokens)
+            // The gateway sends /api/events to the order service; here for the replays it hands
+            // over of dead letters of the payment-service group, which runs only here.
+            addEventRoutes(to: api, events: system.events, tokens: tokens) { try await system.replayDeadLetter($0) }
             checks.append(HealthCheck("database") { _ = try await system.payments.countByStatus() })
             gauges.append(.paymentsByStatus(system.payments))
             gauges.append(.consumerLag(system.events, consumers: [(PaymentService.consumerGroup, .orderCreated),

@@ -82,6 +82,10 @@ final class EventLogTests: XCTestCase {
         }
         XCTAssertEqual(kept.json, #"{"orderId":77}"#)
         XCTAssertEqual(kept.type, "OrderCreatedV2")
+        // Replaying it cannot succeed in this version: a conflict, and it stays a dead letter.
+        let unreadableLetter = try XCTUnwrap(letters.first { $0.event.eventId == "future-1" })
+        await XCTAssertThrowsAppError(.conflict, try await t.system.replayDeadLetter(id: unreadableLetter.id))
+        await assertEqual(try await t.system.events.deadLetters(includeReplayed: false).count, 2)
         // Passed on as JSON (the SSE stream, Kafka), it keeps its text, reason and key.
         let passedOn = try JSONCoding.decoder.decode(EventEnvelope.self, from: JSONCoding.encoder.encode(
             try XCTUnwrap(letters.first { $0.event.eventId == "future-2" }?.event)))

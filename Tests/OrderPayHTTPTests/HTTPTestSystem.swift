@@ -76,7 +76,7 @@ struct HTTPTestSystem {
         addProductRoutes(to: api, orders: system.orders, tokens: tokens)
         addOrderRoutes(to: api, orders: system.orders, tokens: tokens)
         addPaymentRoutes(to: api, payments: system.payments, tokens: tokens)
-        addEventRoutes(to: api, events: system.events, tokens: tokens, replay: { try await system.replayDeadLetter(id: $0) },
+        addEventRoutes(to: api, events: system.events, tokens: tokens, replay: { try await system.replayDeadLetter($0) },
                        keepAlive: keepAlive)
         let events = system.events, auth = system.auth
         addHealthRoute(to: api, checks: health ?? [

@@ -66,6 +66,13 @@ final class OpenAPIRouteTests: XCTestCase {
             // A user route that refuses another user's id says so (403), as admin routes do.
             XCTAssertNotNil((list["responses"] as? [String: Any])?["403"])
             XCTAssertNotNil(((paths["/api/payments"]?["get"] as? [String: Any])?["responses"] as? [String: Any])?["403"])
+            // Replay explains where the letter goes and its own refusals (an unreadable event: 409).
+            let replayLetter = try XCTUnwrap(paths["/api/events/dead-letters/{id}/replay"]?["post"] as? [String: Any])
+            XCTAssertTrue((replayLetter["description"] as? String ?? "").contains("PAYMENT-SERVICE"), "\(replayLetter)")
+            let replayAnswers = try XCTUnwrap(replayLetter["responses"] as? [String: [String: Any]])
+            XCTAssertTrue((replayAnswers["409"]?["description"] as? String ?? "").contains("cannot read"), "\(replayAnswers)")
+            XCTAssertNotNil(replayAnswers["503"])
+            XCTAssertNotNil(replayAnswers["504"])
             let upload = try XCTUnwrap(paths["/api/users/{id}/profile-image"]?["post"] as? [String: Any])
             let uploadContent = try XCTUnwrap((upload["requestBody"] as? [String: Any])?["content"] as? [String: Any])
             XCTAssertEqual(Array(uploadContent.keys), ["multipart/form-data"])

@@ -1,0 +1,70 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import OrderPayCore
+import OrderPayGateway
+import OrderPayHTTP
+import OrderPayServices
+
+/// Replays a dead letter at an instance of the service that runs its consumer group, for
+/// `orderpay serve` processes that do not run it: the gateway sends every `/api/events` request to
+/// the order service, whose process runs only the order-service consumers. Consumer groups are
+/// named after their services' apps (`payment-service` is `PAYMENT-SERVICE` in the registry).
+///
+/// The owner's answer is the answer: its success, or its problem with the owner's status and
+/// detail. The next instance is tried only when one could not be reached at all.
+struct RegistryDeadLetterHandover: DeadLetterHandover {
+    let services: ServiceDirectory
+    var http: HTTPClient = .shared
+    /// Below the gateway's upstream timeout (30 s), so the caller hears this process's account of
+    /// a slow owner rather than the gateway's.
+    var timeout: TimeAmount = .seconds(20)
+
+    func replay(_ letter: DeadLetter, callerToken: String?) async throws -> DeadLetter {
+        let app = letter.group.uppercased()
+        // A registry that is down leaves the instances last seen, which may still answer.
+        try? await services.refresh()
+        let instances = services.candidates(for: app)
+        guard !instances.isEmpty else {
+            throw AppError(.unavailable, "dead letter \(letter.id) belongs to consumer group \(letter.group), and no \(app) "
+                                         + "instance is up to replay it; nothing was replayed")
+        }
+        var unreachable: [String] = []
+        for instance in instances {
+            let response: HTTPClientResponse
+            do {
+                response = try await http.execute(request(letter, at: instance, callerToken: callerToken), timeout: timeout)
+            } catch let error as HTTPClientError where error == .deadlineExceeded {
+                // Sent, maybe running: another instance must not run it as well.
+                throw HTTPProblem(status: 504, detail: "\(app) at \(instance.authority) did not answer the replay of dead letter "
+                                  + "\(letter.id) within \(timeout.nanoseconds / 1_000_000_000) s; it may still finish there "
+                                  + "(list the dead letters to see)")
+            } catch {
+                unreachable.append("\(instance.authority): \(error)")
+                continue
+            }
+            let body = Data(buffer: try await response.body.collect(upTo: 1 << 20))
+            if response.status == .ok { return try JSONCoding.decoder.decode(DeadLetter.self, from: body) }
+            throw ownersProblem(status: Int(response.status.code), body: body, app: app, at: instance)
+        }
+        throw AppError(.unavailable, "dead letter \(letter.id) belongs to consumer group \(letter.group), and no \(app) instance "
+                                     + "could be reached to replay it (\(unreachable.joined(separator: "; "))); nothing was replayed")
+    }
+
+    private func request(_ letter: DeadLetter, at instance: ServiceDirectory.Endpoint, callerToken: String?) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: instance.baseURL + "/api/events/dead-letters/\(letter.id)/replay")
+        request.method = .POST
+        if let callerToken { request.headers.add(name: "Authorization", value: "Bearer \(callerToken)") }
+        request.headers.add(name: "Accept", value: "application/json")
+        request.headers.add(name: DeadLetterReplayRequest.handoverHeader, value: letter.event.eventId)
+        return request
+    }
+
+    /// The owner's refusal as it gave it (409 already replayed, the handler's failure…).
+    private func ownersProblem(status: Int, body: Data, app: String, at instance: ServiceDirectory.Endpoint) -> HTTPProblem {
+        if let problem = try? JSONCoding.decoder.decode(ProblemDetails.self, from: body) {
+            return HTTPProblem(status: problem.status, detail: problem.detail, errors: problem.errors)
+        }
+        return HTTPProblem(status: 502, detail: "\(app) at \(instance.authority) answered the replay with HTTP \(status)")
+    }
+}
