@@ -38,8 +38,9 @@ public struct EmbeddedConfiguration: Sendable {
     public var services: Set<ServiceKind> = Set(ServiceKind.allCases)
     /// Where registration goes; nil: the registry in the data dir.
     public var registrar: (any ServiceRegistrar)?
-    /// Where the order service checks the account an admin places an order for; nil: the auth
-    /// store in this process (`orderpay serve orders` asks the auth service instead).
+    /// Where the order and payment services check that the account an order or a payment retry
+    /// charges is ACTIVE; nil: the auth store in this process (`orderpay serve orders|payments`
+    /// asks the auth service instead).
     public var accounts: (any AccountDirectory)?
     /// Where a dead letter of a consumer group this process does not run is replayed; nil: such a
     /// replay is refused (503). `orderpay serve` hands it to an instance of the owning service.

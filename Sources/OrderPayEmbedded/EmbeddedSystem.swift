@@ -45,9 +45,9 @@ public final class EmbeddedSystem: @unchecked Sendable {
 
         auth = AuthService(repository: stores.auth, tokens: TokenService(secret: try configuration.resolveJWTSecret(), clock: clock),
                            clock: clock, bcryptCost: configuration.bcryptCost, passwordGate: configuration.passwordGate)
-        orders = OrderService(repository: stores.orders, accounts: configuration.accounts ?? LocalAccountDirectory(stores.auth),
-                              clock: clock, logger: logger)
-        payments = PaymentService(repository: stores.payments, processor: configuration.processor, clock: clock,
+        let accounts = configuration.accounts ?? LocalAccountDirectory(stores.auth)
+        orders = OrderService(repository: stores.orders, accounts: accounts, clock: clock, logger: logger)
+        payments = PaymentService(repository: stores.payments, processor: configuration.processor, accounts: accounts, clock: clock,
                                   chargeConcurrency: configuration.chargeConcurrency, logger: logger)
         registry = RegistryService(repository: stores.registry, clock: clock, leaseDuration: configuration.leaseDuration,
                                    renewalInterval: configuration.renewalInterval)

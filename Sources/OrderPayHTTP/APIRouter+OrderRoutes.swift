@@ -13,7 +13,7 @@ public func addOrderRoutes(to api: APIRouter, orders: OrderService, tokens: Toke
     ]
 
     api.on(RouteDescriptor(method: .post, path: base, tag: tag,
-                           summary: "Place an order (priced by the server); repeating an Idempotency-Key returns the first order with 200",
+                           summary: "Place an order (priced by the server) for an ACTIVE account (409 otherwise, the caller's own too); repeating an Idempotency-Key returns the first order with 200",
                            access: user, body: "PlaceOrderRequest", response: .json("Order", status: 201),
                            alsoAnswers: (200, "the order placed earlier with this Idempotency-Key (nothing new was placed)"),
                            query: [ParameterDoc("userId", .integer, "admins: place the order for this user (default: the caller)")],

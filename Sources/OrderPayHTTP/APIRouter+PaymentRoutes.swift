@@ -36,12 +36,12 @@ public func addPaymentRoutes(to api: APIRouter, payments: PaymentService, tokens
         return try .json(try await payments.list(actor: try context.requireActor(), filter: filter, page: try request.pageRequest()))
     }
     api.on(RouteDescriptor(method: .post, path: "\(base)/{id}/retry", tag: tag,
-                           summary: "Charge a FAILED payment again, optionally with a new token; returns the outcome",
+                           summary: "Charge a FAILED payment again, optionally with a new token; returns the outcome (409 unless the payment's account is ACTIVE)",
                            access: user, body: "RetryPaymentRequest", bodyRequired: false, response: .json("Payment"))) { request, context in
         let id = try context.pathID()
         let body = try await request.decodeJSONIfPresent(RetryPaymentRequest.self, context: context)
         return try .json(try await payments.retry(actor: try context.requireActor(), id: id, paymentToken: body?.paymentToken,
-                                                  traceId: context.traceId))
+                                                  traceId: context.traceId, callerToken: context.bearerToken))
     }
     api.on(RouteDescriptor(method: .post, path: "\(base)/{id}/cancel", tag: tag, summary: "Cancel a PENDING or FAILED payment",
                            access: user, response: .json("Payment"))) { _, context in

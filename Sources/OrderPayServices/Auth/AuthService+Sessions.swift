@@ -112,9 +112,10 @@ extension AuthService {
         return nil
     }
 
-    static func temporarilyLocked(until: Date, now: Date) -> AppError {
+    /// Login's refusal (401); a password change, whose caller's token is valid, says the same as 403.
+    static func temporarilyLocked(until: Date, now: Date, as kind: AppError.Kind = .unauthorized) -> AppError {
         let minutes = max(1, Int((until.timeIntervalSince(now) / 60).rounded(.up)))
-        return .unauthorized("account temporarily locked after too many failed logins; "
+        return AppError(kind, "account temporarily locked after too many wrong passwords; "
             + "try again in \(minutes) minute\(minutes == 1 ? "" : "s")")
     }
 

@@ -184,6 +184,13 @@ public final class AuthService: Sendable {
 
     /// Only the owner, who must prove they know the current password. Every refresh token of the
     /// user is revoked, so a stolen session does not survive the change.
+    ///
+    /// A wrong current password counts toward the login lockout (the same counter and threshold:
+    /// `maxFailedLogins` wrong passwords, by login or here, in any mix, lock the account for
+    /// `lockoutDuration`), else a stolen access token could guess the password at the rate
+    /// limit. A locked account is refused before its password is checked, here as at login; the
+    /// refusal is 403 (the caller's token is valid, the account may not do this now) with login's
+    /// message. A right password clears the count, as a login does.
     public func changePassword(actor: Actor, id: Int64, _ r: ChangePasswordRequest) async throws {
         let stored = try await accessibleUser(actor: actor, id: id)
         guard actor.userId == id else { throw AppError.forbidden("only the account owner can change its password") }
@@ -194,13 +201,22 @@ public final class AuthService: Sendable {
         v.check(r.confirmPassword == r.newPassword, "confirmPassword", "password confirmation does not match")
         v.check(r.newPassword != r.currentPassword, "newPassword", "new password must differ from the current one")
         try v.throwIfInvalid()
+        let now = clock.now()
+        if let lockedUntil = stored.user.lockedUntil, lockedUntil > now {
+            throw Self.temporarilyLocked(until: lockedUntil, now: now, as: .forbidden)
+        }
         guard try await PasswordHashing.verify(r.currentPassword, hash: stored.passwordHash, gate: passwordGate) else {
+            let lock = try await repository.recordFailedLogin(
+                userId: id, lockThreshold: Self.maxFailedLogins, lockUntil: now + Self.lockoutDuration)
+            if let lock { throw Self.temporarilyLocked(until: lock, now: now, as: .forbidden) }
             throw AppError.validation("current password is incorrect", field: "currentPassword")
         }
 
-        let now = clock.now()
         let hash = try await PasswordHashing.hash(r.newPassword, cost: bcryptCost, gate: passwordGate)
         _ = try await update(id, UserChanges(updatedAt: now, passwordHash: hash, lastPasswordChangeAt: now))
+        if stored.failedLoginCount > 0 || stored.user.lockedUntil != nil {
+            try await repository.resetFailedLogins(userId: id)
+        }
         try await repository.revokeRefreshTokens(userId: id, at: now)
     }
 

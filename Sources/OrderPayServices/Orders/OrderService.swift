@@ -11,7 +11,8 @@ public final class OrderService: Sendable {
     public static let maxItems = 100
 
     let repository: any OrderRepository
-    /// Who may own an order an admin places for someone else.
+    /// Whose orders may be placed: every new order's owner must have an ACTIVE account, whoever
+    /// places it (`AccountDirectory.requireActive`).
     let accounts: any AccountDirectory
     /// The status changes this service commits, as they commit.
     public let statusFeed = OrderStatusFeed()
@@ -106,9 +107,9 @@ public final class OrderService: Sendable {
         try v.throwIfInvalid()
         // The account is checked for a new order only: a retry of one already placed (same key) is
         // answered with it, even if the account changed or cannot be checked meanwhile.
-        if ownerId != actor.userId {
-            let placedBefore: Order? = if let key = idempotencyKey { try await repository.order(userId: ownerId, idempotencyKey: key) } else { nil }
-            if placedBefore == nil { try await checkOwner(ownerId, callerToken: callerToken) }
+        let placedBefore: Order? = if let key = idempotencyKey { try await repository.order(userId: ownerId, idempotencyKey: key) } else { nil }
+        if placedBefore == nil {
+            try await accounts.requireActive(user: ownerId, actor: actor, callerToken: callerToken, to: "place orders")
         }
 
         let catalog = try await repository.products(ids: request.items.map(\.productId))
@@ -143,16 +144,6 @@ public final class OrderService: Sendable {
                                       field: "Idempotency-Key")
         }
         return result
-    }
-
-    /// An order placed for someone else (an admin's, the CLI's, the console's) needs an account to
-    /// belong to, and an active one: a user placing their own order is vouched for by their token,
-    /// which a locked or deleted account cannot get.
-    private func checkOwner(_ id: Int64, callerToken: String?) async throws {
-        guard id > 0, let status = try await accounts.status(ofUser: id, callerToken: callerToken) else {
-            throw AppError.validation("user \(id) does not exist", field: "userId")
-        }
-        guard status == .active else { throw AppError.conflict("user \(id) is \(status.rawValue); only an ACTIVE user can place orders") }
     }
 
     /// Whether a replayed request asks for what the order holds: the same products in the same

@@ -3,12 +3,17 @@ import OrderPayCore
 
 extension PaymentService {
     /// Retries a FAILED payment (admin or the owner), optionally with a new token: a new attempt,
-    /// charged now; returns the payment with its outcome.
-    public func retry(actor: Actor, id: Int64, paymentToken: String? = nil, traceId: String? = nil) async throws -> Payment {
+    /// charged now; returns the payment with its outcome. A charge like a new order's, so the
+    /// payment's account must be ACTIVE (409 otherwise), as for placing an order.
+    /// - Parameter callerToken: the caller's bearer token, for checking the account with the auth
+    ///   service (distributed mode).
+    public func retry(actor: Actor, id: Int64, paymentToken: String? = nil, traceId: String? = nil,
+                      callerToken: String? = nil) async throws -> Payment {
         if let token = paymentToken, !SimulatedPaymentProcessor.isWellFormed(token) {
             throw AppError.validation("paymentToken must look like tok_… (letters, digits, _)", field: "paymentToken")
         }
-        _ = try await accessibleRecord(actor: actor, id: id)
+        let before = try await accessibleRecord(actor: actor, id: id)
+        try await accounts.requireActive(user: before.payment.userId, actor: actor, callerToken: callerToken, to: "have payments charged")
         let now = clock.now()
         let decision = PaymentDecision(key: .payment(id), consumedEvent: nil) { current in
             guard var record = current else { throw AppError.notFound("payment \(id) not found") }

@@ -10,6 +10,9 @@ public final class PaymentService: Sendable {
 
     let repository: any PaymentRepository
     let processor: any PaymentProcessor
+    /// Whose payments may be charged again: a retry's account must be ACTIVE, whoever asks
+    /// (`AccountDirectory.requireActive`, the rule a new order meets).
+    let accounts: any AccountDirectory
     let clock: any Clock
     let logger: Logger
     /// At most this many processor calls in flight from this instance, as a provider's client
@@ -21,10 +24,11 @@ public final class PaymentService: Sendable {
     let unrecordedOrders = Mutex<Set<Int64>>([])
     let recordedCount = Atomic<Int>(0)
 
-    public init(repository: any PaymentRepository, processor: any PaymentProcessor, clock: any Clock,
+    public init(repository: any PaymentRepository, processor: any PaymentProcessor, accounts: any AccountDirectory, clock: any Clock,
                 chargeConcurrency: Int = 64, logger: Logger = Logger(label: "orderpay.payments")) {
         self.repository = repository
         self.processor = processor
+        self.accounts = accounts
         self.clock = clock
         self.chargeConcurrency = max(1, chargeConcurrency)
         self.logger = logger
