@@ -13,7 +13,7 @@ public func addUserRoutes(to api: APIRouter, auth: AuthService, tokens: TokenSer
                                ParameterDoc("status", "filter by status", allowed: UserStatus.allCases.map(\.rawValue)),
                                ParameterDoc("role", "filter by role (ROLE_ADMIN or admin)", allowed: Role.allCases.map(\.rawValue)),
                                ParameterDoc("q", "substring of the name or email, any case", maxLength: AuthService.maxSearchLength),
-                           ])) { request, context in
+                           ], problems: [422: "q is longer than \(AuthService.maxSearchLength) characters or holds control characters"])) { request, context in
         let role = try request.query("role").map { text in
             guard let role = Role(loose: text) else {
                 throw HTTPProblem.badRequest("query parameter 'role' must be one of ROLE_USER, ROLE_ADMIN, not '\(text.echoed)'", field: "role")
@@ -52,7 +52,8 @@ public func addUserRoutes(to api: APIRouter, auth: AuthService, tokens: TokenSer
     }
     api.on(RouteDescriptor(method: .put, path: "\(base)/{id}/password", tag: tag,
                            summary: "Change one's own password (every session ends)", access: user,
-                           body: "ChangePasswordRequest", response: .empty())) { request, context in
+                           body: "ChangePasswordRequest", response: .empty(),
+                           problems: [403: "the caller is not the account's owner, or the account is locked after too many wrong passwords"])) { request, context in
         let id = try context.pathID()
         let body = try await request.decodeJSON(ChangePasswordRequest.self, context: context)
         try await auth.changePassword(actor: try context.requireActor(), id: id, body)

@@ -66,6 +66,8 @@ final class OpenAPIRouteTests: XCTestCase {
             // A user route that refuses another user's id says so (403), as admin routes do.
             XCTAssertNotNil((list["responses"] as? [String: Any])?["403"])
             XCTAssertNotNil(((paths["/api/payments"]?["get"] as? [String: Any])?["responses"] as? [String: Any])?["403"])
+            XCTAssertNotNil(((paths["/api/users/{id}/password"]?["put"] as? [String: Any])?["responses"] as? [String: Any])?["403"])
+            XCTAssertNotNil((users["responses"] as? [String: Any])?["422"], "a search text too long is a 422")
             // Replay explains where the letter goes and its own refusals (an unreadable event: 409).
             let replayLetter = try XCTUnwrap(paths["/api/events/dead-letters/{id}/replay"]?["post"] as? [String: Any])
             XCTAssertTrue((replayLetter["description"] as? String ?? "").contains("PAYMENT-SERVICE"), "\(replayLetter)")
