@@ -107,8 +107,11 @@ final class EventStreamTests: XCTestCase {
                 consumer.statuses.all.compactMap { $0 }.first { $0.hasPrefix("gateway unreachable, retrying in ") || $0.hasPrefix("event stream") }
             }
             // Appended while the gateway is down: must arrive after the reconnect (Last-Event-ID).
-            let missed = try await system.orders.system.orders.place(actor: Actor(system.customer), PlaceOrderRequest(
-                items: [.init(productId: system.keyboard.id, quantity: 1)], shippingAddress: "2 Test Street"))
+            // Placed in the order service's process, with the customer's token as a request that
+            // reached it directly would carry (the account's status is checked with auth).
+            let token = try await system.auth.system.auth.login(email: LiveSystem.customerEmail, password: LiveSystem.customerPassword)
+            let missed = try await system.orders.system.orders.placeWithOutcome(actor: Actor(system.customer), PlaceOrderRequest(
+                items: [.init(productId: system.keyboard.id, quantity: 1)], shippingAddress: "2 Test Street"), callerToken: token.accessToken).order
             try await system.restartGateway()
             _ = try await consumer.waitForPaid(missed.id)
             _ = try await eventually("healthy again reported") { consumer.statuses.all.last.map { $0 == nil ? true : nil } ?? nil }

@@ -18,6 +18,7 @@ final class LiveSystem: @unchecked Sendable {
     static let adminEmail = "admin@remote.test"
     static let adminPassword = "admin-password-1"
     static let customerEmail = "kim@remote.test"
+    static let customerPassword = "customer-password-1"
 
     let directory: String
     let registry: RunningServer
@@ -72,7 +73,7 @@ final class LiveSystem: @unchecked Sendable {
         _ = try await auth.system.auth.createUser(actor: seed, CreateUserRequest(
             email: adminEmail, password: adminPassword, name: "Remote Admin", roles: [.admin, .user]))
         let customer = try await auth.system.auth.createUser(actor: seed, CreateUserRequest(
-            email: customerEmail, password: "customer-password-1", name: "김민준", address: "1 Test Street"))
+            email: customerEmail, password: customerPassword, name: "김민준", address: "1 Test Street"))
         let keyboard = try await orders.system.orders.createProduct(actor: seed, sku: "KB", name: "Keyboard", unitPrice: Money("19.99")!)
         let mouse = try await orders.system.orders.createProduct(actor: seed, sku: "MS", name: "Mouse", unitPrice: Money("0.10")!)
         return LiveSystem(directory: directory, registry: registry, eviction: eviction, auth: auth, orders: orders, payments: payments,
