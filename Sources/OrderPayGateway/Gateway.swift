@@ -134,6 +134,13 @@ public final class Gateway: @unchecked Sendable {
         }
     }
 
+    /// A request whose declared body is over the limit, refused before the body is read: a 413,
+    /// drawing on its address's bucket as other refusals do (429 once that is empty).
+    func refuseOversized(length: Int, clientIP: String?) -> GatewayReply {
+        if case .reply(let tooMany)? = limitedByAddress(clientIP) { return tooMany }
+        return .problem(.payloadTooLarge, "request body of \(length) bytes is larger than \(settings.maxBodySize) bytes")
+    }
+
     private func limitedByAddress(_ clientIP: String?) -> Decision? {
         guard let limiter, let wait = limiter.retryAfter(for: "ip:" + (clientIP ?? "unknown")) else { return nil }
         return Self.tooManyRequests(wait)

@@ -62,7 +62,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler, LoopDeadlines.Waite
     /// The client's address as text, looked up once per connection, not per request.
     private var clientIP: String?
     /// The connection ends before the request was read to its end: the response is followed by
-    /// a lingering close (see `closeLingering`).
+    /// a lingering close (see `closeAfterResponse`).
     var lingerOnClose = false
     /// Our side is closed; what the client still sends is read and dropped.
     private var lingering = false
@@ -166,7 +166,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler, LoopDeadlines.Waite
                 keepAlive = false
                 lingerOnClose = true
                 clientDeadlines.remove(self)
-                return reply(.problem(.payloadTooLarge, "request body of \(length) bytes is larger than \(gateway.settings.maxBodySize) bytes"))
+                return reply(gateway.refuseOversized(length: length, clientIP: clientIP))
             }
             if head.version == .http1_1, let expect = head.headers.first(name: "expect"), HeaderName.equals(expect, "100-continue") {
                 // The body is collected before anything else happens: ask for it now.

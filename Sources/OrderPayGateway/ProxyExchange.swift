@@ -75,7 +75,7 @@ final class ProxyExchange: LoopDeadlines.Waiter {
     private func send(on connection: UpstreamConnection, to endpoint: ServiceDirectory.Endpoint) {
         phase = .awaitingHead
         upstream = connection
-        let bytes = UpstreamRequest.bytes(request, authority: endpoint.authority, clientAddress: clientIP,
+        let bytes = UpstreamRequest.bytes(request, authority: endpoint.hostHeader, clientAddress: clientIP,
                                           allocator: pool.allocator)
         connection.send(bytes, method: request.head.method, body: UpstreamRequest.separateBody(request), for: self)
     }

@@ -133,6 +133,11 @@ public struct RegistryServer: Sendable {
         guard let status = InstanceStatus(rawValue: value.uppercased()) else {
             return JSONResponses.problem(.badRequest, "value must be one of \(InstanceStatus.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+        // UNKNOWN is what a listing says when there is no override: as one, it would pin the
+        // instance to a status never routed to, while listings said it had none.
+        if !remove && status == .unknown {
+            return JSONResponses.problem(.badRequest, "UNKNOWN is not a status to override with; DELETE the override to remove it")
+        }
         // Removing the override: the status given with it (Eureka's `value`), else UP.
         return try await respond {
             if remove {

@@ -12,8 +12,10 @@ public final class ServiceDirectory: @unchecked Sendable {
         public let port: Int
         /// Built once, not on every proxied request.
         public let baseURL: String
-        /// `host:port`: the Host header of a proxied request, and its upstream pool's key.
+        /// `host:port` as in a URL: the upstream pool's key.
         public let authority: String
+        /// The Host header of a proxied request (`authority` without an IPv6 zone).
+        public let hostHeader: String
         /// Parsed once when the host is an IP address (instances register theirs), so a new
         /// upstream connection needs no resolver.
         let socketAddress: SocketAddress?
@@ -21,6 +23,7 @@ public final class ServiceDirectory: @unchecked Sendable {
         public init(instanceId: String, host: String, port: Int) {
             self.instanceId = instanceId; self.host = host; self.port = port
             authority = HostAddress.authority(host, port: port)
+            hostHeader = HostAddress.hostHeader(host, port: port)
             baseURL = "http://" + authority
             socketAddress = try? SocketAddress(ipAddress: host, port: port)
         }

@@ -85,6 +85,7 @@ private let replayDetails = """
 private let replayProblems: [Int: String] = [
     409: "the letter was already replayed, is being replayed by another request, or holds an event this version "
         + "cannot read (it stays a dead letter until a version that reads it replays it)",
+    502: "the owning service broke off the replay or answered something unreadable; it may have run there (list the dead letters to see)",
     503: "no instance of the service that runs the letter's consumer group is up or reachable; nothing was replayed",
     504: "the owning service did not answer in time; the replay may still finish there (list the dead letters to see)",
 ]

@@ -18,7 +18,8 @@ public func addOrderRoutes(to api: APIRouter, orders: OrderService, tokens: Toke
                            alsoAnswers: (200, "the order placed earlier with this Idempotency-Key (nothing new was placed)"),
                            query: [ParameterDoc("userId", .integer, "admins: place the order for this user (default: the caller)")],
                            headers: [ParameterDoc("Idempotency-Key", "makes retries of this request safe (1–200 visible ASCII characters)")],
-                           problems: [403: "userId names another user and the caller is not an admin"])) { request, context in
+                           problems: [403: "userId names another user and the caller is not an admin",
+                                      503: "the auth service, which says whether the account is ACTIVE, cannot be reached"])) { request, context in
         let body = try await request.decodeJSON(PlaceOrderRequest.self, context: context)
         let placed = try await orders.placeWithOutcome(actor: try context.requireActor(), forUser: try request.queryInt64("userId"), body,
                                                        idempotencyKey: request.headers[.idempotencyKey], traceId: context.traceId,

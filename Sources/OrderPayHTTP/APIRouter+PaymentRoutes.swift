@@ -37,7 +37,8 @@ public func addPaymentRoutes(to api: APIRouter, payments: PaymentService, tokens
     }
     api.on(RouteDescriptor(method: .post, path: "\(base)/{id}/retry", tag: tag,
                            summary: "Charge a FAILED payment again, optionally with a new token; returns the outcome (409 unless the payment's account is ACTIVE)",
-                           access: user, body: "RetryPaymentRequest", bodyRequired: false, response: .json("Payment"))) { request, context in
+                           access: user, body: "RetryPaymentRequest", bodyRequired: false, response: .json("Payment"),
+                           problems: [503: "the auth service, which says whether the account is ACTIVE, cannot be reached"])) { request, context in
         let id = try context.pathID()
         let body = try await request.decodeJSONIfPresent(RetryPaymentRequest.self, context: context)
         return try .json(try await payments.retry(actor: try context.requireActor(), id: id, paymentToken: body?.paymentToken,

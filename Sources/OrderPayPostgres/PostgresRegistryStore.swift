@@ -16,7 +16,9 @@ public final class PostgresRegistryStore: RegistryRepository, @unchecked Sendabl
                 PRIMARY KEY (app, instance_id))
             """])
         migrations.add("v2", ["ALTER TABLE registry.instances ADD COLUMN lease_duration DOUBLE PRECISION, ADD COLUMN descriptor TEXT"])
-        migrations.add("v3", ["ALTER TABLE registry.instances ADD COLUMN overridden_status TEXT"])
+        // Listings called every OUT_OF_SERVICE instance overridden before: they stay so.
+        migrations.add("v3", ["ALTER TABLE registry.instances ADD COLUMN overridden_status TEXT",
+                              "UPDATE registry.instances SET overridden_status = 'OUT_OF_SERVICE' WHERE status = 'OUT_OF_SERVICE'"])
         try await migrations.apply(on: database)
         return PostgresRegistryStore(database: database)
     }

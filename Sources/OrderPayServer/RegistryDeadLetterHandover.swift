@@ -14,38 +14,45 @@ import OrderPayServices
 /// The owner's answer is the answer: its success, or its problem with the owner's status and
 /// detail. The next instance is tried only when one could not be reached at all.
 struct RegistryDeadLetterHandover: DeadLetterHandover {
-    let services: ServiceDirectory
-    var http: HTTPClient = .shared
+    let services: PeerServices
     /// Below the gateway's upstream timeout (30 s), so the caller hears this process's account of
     /// a slow owner rather than the gateway's.
     var timeout: TimeAmount = .seconds(20)
 
     func replay(_ letter: DeadLetter, callerToken: String?) async throws -> DeadLetter {
         let app = letter.group.uppercased()
-        // A registry that is down leaves the instances last seen, which may still answer.
-        try? await services.refresh()
-        let instances = services.candidates(for: app)
+        let instances = await services.instances(of: app)
         guard !instances.isEmpty else {
             throw AppError(.unavailable, "dead letter \(letter.id) belongs to consumer group \(letter.group), and no \(app) "
                                          + "instance is up to replay it; nothing was replayed")
         }
         var unreachable: [String] = []
         for instance in instances {
-            let response: HTTPClientResponse
+            // Only an instance that could not be reached is passed over: once the request may
+            // have arrived, it may be running there, and another instance must not run it too.
+            let outcome: PeerServices.Outcome
             do {
-                response = try await http.execute(request(letter, at: instance, callerToken: callerToken), timeout: timeout)
+                outcome = try await services.send(request(letter, at: instance, callerToken: callerToken), timeout: timeout)
             } catch let error as HTTPClientError where error == .deadlineExceeded {
-                // Sent, maybe running: another instance must not run it as well.
                 throw HTTPProblem(status: 504, detail: "\(app) at \(instance.authority) did not answer the replay of dead letter "
                                   + "\(letter.id) within \(timeout.nanoseconds / 1_000_000_000) s; it may still finish there "
                                   + "(list the dead letters to see)")
             } catch {
-                unreachable.append("\(instance.authority): \(error)")
-                continue
+                throw HTTPProblem(status: 502, detail: "\(app) at \(instance.authority) broke off the replay of dead letter "
+                                  + "\(letter.id) (\(error)); it may have run there (list the dead letters to see)")
             }
-            let body = Data(buffer: try await response.body.collect(upTo: 1 << 20))
-            if response.status == .ok { return try JSONCoding.decoder.decode(DeadLetter.self, from: body) }
-            throw ownersProblem(status: Int(response.status.code), body: body, app: app, at: instance)
+            switch outcome {
+            case .unreachable(let reason):
+                unreachable.append("\(instance.authority): \(reason)")
+            case .answered(let response, let body) where response.status == .ok:
+                guard let replayed = try? JSONCoding.decoder.decode(DeadLetter.self, from: Data(buffer: body)) else {
+                    throw HTTPProblem(status: 502, detail: "\(app) at \(instance.authority) replayed dead letter \(letter.id) "
+                                      + "but its answer could not be read")
+                }
+                return replayed
+            case .answered(let response, let body):
+                throw ownersProblem(status: Int(response.status.code), body: Data(buffer: body), app: app, at: instance)
+            }
         }
         throw AppError(.unavailable, "dead letter \(letter.id) belongs to consumer group \(letter.group), and no \(app) instance "
                                      + "could be reached to replay it (\(unreachable.joined(separator: "; "))); nothing was replayed")

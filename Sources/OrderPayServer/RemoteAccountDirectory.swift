@@ -8,7 +8,8 @@ import OrderPayServices
 /// The accounts as the auth service knows them, for `orderpay serve orders|payments`, which keep
 /// none of their own: `GET /api/users/{id}` with the caller's own token (the auth service checks
 /// it again: an admin may read anyone, a user themselves), at each instance the registry lists as
-/// UP (read as the gateway reads it) until one answers.
+/// UP (read as the gateway reads it; `PeerServices`) until one answers. A lookup only reads, so
+/// any failure at one instance moves on to the next.
 ///
 /// `status` asks every time. `recentStatus` (a user placing their own orders: the hot path) shares
 /// one request among everyone asking about the same account and keeps its answer for `maxAge`
@@ -16,12 +17,11 @@ import OrderPayServices
 /// most 2 s after it commits, and a user placing orders costs the auth service at most one
 /// request per 2 s. A failed request is not kept: the next caller asks again.
 struct RemoteAccountDirectory: AccountDirectory {
-    let services: ServiceDirectory
-    var http: HTTPClient = .shared
+    let services: PeerServices
     var timeout: TimeAmount = .seconds(5)
     let recent: RecentAnswers<Int64, UserStatus?>
 
-    init(services: ServiceDirectory, maxAge: Duration = .seconds(2)) {
+    init(services: PeerServices, maxAge: Duration = .seconds(2)) {
         self.services = services
         recent = RecentAnswers(maxAge: maxAge)
     }
@@ -36,8 +36,7 @@ struct RemoteAccountDirectory: AccountDirectory {
 
     func status(ofUser id: Int64, callerToken: String?) async throws -> UserStatus? {
         guard let callerToken else { throw AppError(.unavailable, "cannot check user \(id) with the auth service: no caller token") }
-        try await services.refresh()
-        let instances = services.candidates(for: ServiceKind.auth.appName)
+        let instances = await services.instances(of: ServiceKind.auth.appName)
         guard !instances.isEmpty else { throw AppError(.unavailable, "cannot check user \(id): no auth-service instance is up") }
         var failure = ""
         for instance in instances {
@@ -45,12 +44,12 @@ struct RemoteAccountDirectory: AccountDirectory {
             request.headers.add(name: "Authorization", value: "Bearer \(callerToken)")
             request.headers.add(name: "Accept", value: "application/json")
             do {
-                let response = try await http.execute(request, timeout: timeout)
-                let body = try await response.body.collect(upTo: 1 << 20)
-                switch response.status {
-                case .ok: return try JSONCoding.decoder.decode(Account.self, from: Data(buffer: body)).status
-                case .notFound: return nil
-                default: failure = "HTTP \(response.status.code)"
+                switch try await services.send(request, timeout: timeout) {
+                case .answered(let response, let body) where response.status == .ok:
+                    return try JSONCoding.decoder.decode(Account.self, from: Data(buffer: body)).status
+                case .answered(let response, _) where response.status == .notFound: return nil
+                case .answered(let response, _): failure = "HTTP \(response.status.code)"
+                case .unreachable(let reason): failure = reason
                 }
             } catch {
                 failure = "\(error)"

@@ -71,7 +71,7 @@ public final class ServiceHost: @unchecked Sendable {
                 throw AppError(.unavailable, "registry at \(url) is unreachable; start it first (orderpay serve registry) or pass --registry URL")
             }
             configuration.registrar = client
-            let services = ServiceDirectory(client: client, logger: logger)
+            let services = PeerServices(directory: ServiceDirectory(client: client, logger: logger))
             configuration.accounts = RemoteAccountDirectory(services: services)
             configuration.deadLetterHandover = RegistryDeadLetterHandover(services: services)
         }

@@ -15,8 +15,8 @@ import Glibc
 /// wake-ups per window, where a dispatch timer per burst cost `bench flow` two context switches
 /// more each time (the watcher and libdispatch's timer thread were 40 % of its context switches).
 ///
-/// After a burst's call, `onChange` is called again `settle` later (10 and 100 ms by default)
-/// unless another change came first: a change to a SQLite WAL can be seen before the commit it
+/// After a burst's call, `onChange` is called again after each of the `settle` delays in turn
+/// (10 ms, then 100 ms after that, by default) unless another change came first: a change to a SQLite WAL can be seen before the commit it
 /// belongs to is (SQLite writes the frames, then updates its WAL index), so a reader the first
 /// call woke may find nothing new yet. Without these calls it waited for its timed fallback (a
 /// consumer 1 s, the console 5 s), as a loaded machine showed about once in twenty tries.

@@ -34,7 +34,11 @@ public final class SQLiteRegistryStore: RegistryRepository, @unchecked Sendable 
             try db.execute(sql: "ALTER TABLE instances ADD COLUMN lease_duration REAL; ALTER TABLE instances ADD COLUMN descriptor TEXT;")
         }
         migrator.registerMigration("v3: an operator's status override") { db in
-            try db.execute(sql: "ALTER TABLE instances ADD COLUMN overridden_status TEXT")
+            // Listings called every OUT_OF_SERVICE instance overridden before: they stay so.
+            try db.execute(sql: """
+                ALTER TABLE instances ADD COLUMN overridden_status TEXT;
+                UPDATE instances SET overridden_status = 'OUT_OF_SERVICE' WHERE status = 'OUT_OF_SERVICE';
+                """)
         }
         return migrator
     }

@@ -144,6 +144,7 @@ final class RegistryTests: XCTestCase {
                     status TEXT NOT NULL, registered_at REAL NOT NULL, last_renewed_at REAL NOT NULL, lease_expires_at REAL NOT NULL,
                     PRIMARY KEY (app, instance_id));
                 INSERT INTO instances VALUES ('ORDER-SERVICE', 'old', '127.0.0.1', 8082, 'UP', 1000, 1000, 1090);
+                INSERT INTO instances VALUES ('ORDER-SERVICE', 'out', '127.0.0.1', 8092, 'OUT_OF_SERVICE', 1000, 1000, 1090);
                 """)
         }
         try v1.migrate(old)
@@ -156,6 +157,11 @@ final class RegistryTests: XCTestCase {
         XCTAssertEqual(kept.instanceId, "old")
         XCTAssertNil(kept.leaseDuration)
         XCTAssertNil(kept.descriptor)
+        XCTAssertNil(kept.overriddenStatus)
+        // Listed as overridden before, an OUT_OF_SERVICE instance stays out through its next registration.
+        XCTAssertEqual(listed.last?.overriddenStatus, .outOfService)
+        let again = try await registry.register(app: "ORDER-SERVICE", instanceId: "out", host: "127.0.0.1", port: 8092)
+        XCTAssertEqual(again.status, .outOfService)
         let renewed = try await registry.renew(app: "ORDER-SERVICE", instanceId: "old")
         XCTAssertEqual(renewed.leaseExpiresAt, clock.now() + 90)
     }

@@ -7,6 +7,20 @@ import XCTest
 /// stays valid for its 5 minutes): nothing that charges the account. The order and payment
 /// services ask the auth service for the account's status (a user's own answer kept at most 2 s).
 final class GatewayAccountStatusTests: XCTestCase {
+    /// A registry that is down leaves the order service the auth instances it last saw: orders are
+    /// still checked and placed (the check refreshed its list first and failed with a 500).
+    func testOrdersAreCheckedWithTheLastKnownAuthInstancesWhileTheRegistryIsDown() async throws {
+        try await GatewayTestCluster.with { c in
+            let kim = try await c.token(c.customer)
+            _ = try await c.placeOrder(token: kim)
+            await c.stopRegistry()
+            try await Task.sleep(for: .milliseconds(2_100))   // past the order service's 2 s for its list
+            let body = PlaceOrderRequest(items: [.init(productId: c.keyboard.id, quantity: 1)], shippingAddress: "1 Gateway Street")
+            let placed = try await c.call(.POST, "/api/orders", token: kim, body: body)
+            XCTAssertEqual(placed.status, 201, placed.text)
+        }
+    }
+
     func testAnEarlierTokenOfALockedOrDeletedUserChargesNothing() async throws {
         try await GatewayTestCluster.with { c in
             let admin = try await c.token(c.admin)

@@ -36,7 +36,8 @@ final class GatewayIPv6Tests: XCTestCase {
         XCTAssertEqual(HostAddress.authority("[fe80::1]", port: 1), "[fe80::1]:1")
         XCTAssertEqual(HostAddress.authority("orders.internal", port: 8082), "orders.internal:8082")
         XCTAssertEqual(HostAddress.httpURL("fe80::1%eth0", port: 8082), "http://[fe80::1%25eth0]:8082")
-        XCTAssertEqual(HostAddress.authority("fe80::1%25eth0", port: 8082), "[fe80::1%25eth0]:8082")
+        XCTAssertEqual(HostAddress.hostHeader("fe80::1%eth0", port: 8082), "[fe80::1]:8082")
+        XCTAssertEqual(HostAddress.hostHeader("::1", port: 8082), "[::1]:8082")
     }
 
     private static func ipv6LoopbackWorks() -> Bool {

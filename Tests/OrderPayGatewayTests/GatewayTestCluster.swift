@@ -138,6 +138,16 @@ final class GatewayTestCluster: @unchecked Sendable {
         await host.stop(grace: grace)
     }
 
+    /// Stops the registry (the services and gateways keep running on what they last saw).
+    func stopRegistry() async {
+        let (registry, eviction) = lock.withLock {
+            defer { registryServer = nil; self.eviction = nil }
+            return (registryServer, self.eviction)
+        }
+        eviction?.cancel()
+        await registry?.stop(grace: .seconds(1))
+    }
+
     /// Stops one gateway and forgets it.
     func stopGateway(_ gateway: RunningGateway, grace: Duration) async {
         lock.withLock { gateways.removeAll { $0 === gateway } }

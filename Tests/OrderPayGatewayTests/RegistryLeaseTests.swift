@@ -111,6 +111,7 @@ final class RegistryLeaseTests: XCTestCase {
                 XCTAssertTrue(reRegistered.text.contains(field), reRegistered.text)
             }
             try await c.call(.PUT, "/eureka/apps/BILLING/\(id)/status?value=SIDEWAYS", on: c.registryURL).problem(400)
+            try await c.call(.PUT, "/eureka/apps/BILLING/\(id)/status?value=UNKNOWN", on: c.registryURL).problem(400, containing: "DELETE")
             // Removing the override sets the status given with the removal (else UP).
             try await c.call(.DELETE, "/eureka/apps/BILLING/\(id)/status?value=STARTING", on: c.registryURL).expect(200)
             let starting = try await c.call(.GET, "/eureka/apps/BILLING/\(id)", headers: Self.json, on: c.registryURL)

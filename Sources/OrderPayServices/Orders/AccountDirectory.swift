@@ -36,8 +36,8 @@ extension AccountDirectory {
 }
 
 /// The accounts in this process's own auth store: embedded mode, where every service is here.
-/// Always exact (never a cache); lookups that arrive while one runs share the next read, so a
-/// burst of orders costs one read per batch, not one per order.
+/// Always exact (never a cache); lookups that arrive while one runs share the next batch, which
+/// reads each account asked for once: a burst of orders costs a read per account, not per order.
 public struct LocalAccountDirectory: AccountDirectory {
     let repository: any AuthRepository
     private let reads: CoalescedLookup<Int64, UserStatus>

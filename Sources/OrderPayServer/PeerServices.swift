@@ -1,0 +1,80 @@
+import AsyncHTTPClient
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import OrderPayCore
+import OrderPayGateway
+
+/// Calls from one OrderPay service to another it finds in the registry (the order service asking
+/// auth for an account's status, a service handing a dead letter to the one that runs its group):
+/// one place for finding the instances and for the rule of when another instance may be tried.
+final class PeerServices: Sendable {
+    let directory: ServiceDirectory
+    /// How old the directory's list may be before a call refreshes it first.
+    let maxAge: Duration
+    private let refreshedAt = NIOLockedValueBox<ContinuousClock.Instant?>(nil)
+
+    init(directory: ServiceDirectory, maxAge: Duration = .seconds(2)) {
+        self.directory = directory
+        self.maxAge = maxAge
+    }
+
+    /// Connections between services fail fast: one that cannot be made is not retried until the
+    /// request's deadline (AsyncHTTPClient's default), so a dead instance costs a refused connect
+    /// (or a second), not the whole timeout, before the next is tried.
+    static let http: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout.connect = .seconds(1)
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton), configuration: configuration)
+    }()
+
+    /// The UP instances of `app`. The list is refreshed when older than `maxAge`, or when it has
+    /// none (one may have started since); a registry that cannot be reached leaves the last one
+    /// (a registry outage must not fail requests the instances themselves could answer).
+    func instances(of app: String) async -> [ServiceDirectory.Endpoint] {
+        let now = ContinuousClock.now
+        let stale = refreshedAt.withLockedValue { last in last.map { now - $0 >= maxAge } ?? true }
+        let known = directory.candidates(for: app)
+        guard stale || known.isEmpty else { return known }
+        if (try? await directory.refresh()) != nil {
+            refreshedAt.withLockedValue { $0 = now }
+            return directory.candidates(for: app)
+        }
+        return known
+    }
+
+    /// What became of a call at one instance.
+    enum Outcome {
+        case answered(HTTPClientResponse, body: ByteBuffer)
+        /// No connection could be made: the request never left, so another instance may take it.
+        case unreachable(String)
+    }
+
+    /// Sends `request` to `instance`. Errors after a connection was made (a reset, the deadline)
+    /// are thrown: the request may have been received and acted on.
+    func send(_ request: HTTPClientRequest, timeout: TimeAmount) async throws -> Outcome {
+        let response: HTTPClientResponse
+        do {
+            response = try await Self.http.execute(request, timeout: timeout)
+        } catch where Self.neverSent(error) {
+            return .unreachable("\(error)")
+        }
+        return .answered(response, body: try await response.body.collect(upTo: 1 << 20))
+    }
+
+    /// Errors of a request that had no connection yet (refused, unreachable, no answer to the
+    /// connect); a reset or a broken pipe is not one of them.
+    static func neverSent(_ error: Error) -> Bool {
+        switch error {
+        case let error as HTTPClientError: return error == .connectTimeout || error == .getConnectionFromPoolTimeout
+        case is NIOConnectionError: return true
+        case let error as IOError: return [ECONNREFUSED, EHOSTUNREACH, ENETUNREACH, ETIMEDOUT].contains(error.errnoCode)
+        case let error as ChannelError:
+            if case .connectTimeout = error { return true }
+            return false
+        default: return false
+        }
+    }
+}
