@@ -8,44 +8,17 @@ import XCTest
 /// A wrong current password in a password change counts toward the login lockout: the same
 /// counter, threshold and lock. Else a stolen access token could guess the password at the
 /// rate limit.
-final class PasswordChangeLockoutTests: XCTestCase {
-    private var directory: URL!
-    private var stores: ServiceStores!
-    private var clock: ManualClock!
-    private var auth: AuthService!
+final class PasswordChangeLockoutTests: AuthTestCase {
     private var user: User!
 
     override func setUp() async throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("password-lockout-\(UUID().uuidString)")
-        stores = try await TestEngine.stores(directory: directory.path)
-        clock = ManualClock()
-        auth = AuthService(repository: stores.auth, tokens: TokenService(secret: "test-secret-that-is-long-enough-for-hs256!", clock: clock),
-                           clock: clock, bcryptCost: 4)
-        user = try await auth.signup(SignupRequest(email: "alice@example.com", password: "password1", name: "Alice"))
-    }
-
-    override func tearDownWithError() throws {
-        stores?.close()
-        auth = nil; stores = nil
-        try? FileManager.default.removeItem(at: directory)
+        try await super.setUp()
+        user = try await signup()
     }
 
     private func change(from current: String, to new: String = "new-password1") async throws {
         try await auth.changePassword(actor: Actor(user), id: user.id,
                                       ChangePasswordRequest(currentPassword: current, newPassword: new, confirmPassword: new))
-    }
-
-    private func assertFails(_ kind: AppError.Kind, _ message: String, file: StaticString = #filePath, line: UInt = #line,
-                             _ body: () async throws -> Void) async {
-        do {
-            try await body()
-            XCTFail("expected \(kind): \(message)", file: file, line: line)
-        } catch let error as AppError {
-            XCTAssertEqual(error.kind, kind, "\(error)", file: file, line: line)
-            XCTAssertTrue(error.message.contains(message), "message was: \(error.message)", file: file, line: line)
-        } catch {
-            XCTFail("unexpected error \(error)", file: file, line: line)
-        }
     }
 
     func testFiveWrongCurrentPasswordsLockTheAccountAsLoginDoes() async throws {

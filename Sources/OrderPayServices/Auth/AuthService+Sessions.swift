@@ -20,22 +20,34 @@ extension AuthService {
             throw AppError.unauthorized("invalid email or password")
         }
         let user = stored.user
-        // Checked before the password so a locked account cannot be brute-forced meanwhile.
-        if let lockedUntil = user.lockedUntil, lockedUntil > now {
-            throw Self.temporarilyLocked(until: lockedUntil, now: now)
-        }
-        guard try await PasswordHashing.verify(password, hash: stored.passwordHash, gate: passwordGate) else {
-            let lock = try await repository.recordFailedLogin(
-                userId: user.id, lockThreshold: Self.maxFailedLogins, lockUntil: now + Self.lockoutDuration)
-            if let lock { throw Self.temporarilyLocked(until: lock, now: now) }
+        guard try await verifyCountingFailures(stored, password: password, now: now, lockRefusedAs: .unauthorized) else {
             throw AppError.unauthorized("invalid email or password")
         }
         // The status is told only to someone who knows the password, so it cannot be probed.
         if let refusal = Self.loginRefusal(user, now: now) { throw refusal }
-        if stored.failedLoginCount > 0 || user.lockedUntil != nil {
-            try await repository.resetFailedLogins(userId: user.id)
-        }
         return try await issuePair(for: user, familyId: UUID().uuidString.lowercased(), now: now)
+    }
+
+    /// The password check that counts toward the lockout, for a login and a password change
+    /// alike: refused while the account is locked (checked first, so a locked account cannot be
+    /// brute-forced meanwhile), a wrong password counted (the `maxFailedLogins`th locks it for
+    /// `lockoutDuration`), a right one clearing the count.
+    /// - Parameter kind: the lock's refusal (a login 401; a password change 403, its token valid).
+    /// - Returns: whether the password was right.
+    func verifyCountingFailures(_ stored: StoredUser, password: String, now: Date, lockRefusedAs kind: AppError.Kind) async throws -> Bool {
+        if let lockedUntil = stored.user.lockedUntil, lockedUntil > now {
+            throw Self.temporarilyLocked(until: lockedUntil, now: now, as: kind)
+        }
+        guard try await PasswordHashing.verify(password, hash: stored.passwordHash, gate: passwordGate) else {
+            let lock = try await repository.recordFailedLogin(
+                userId: stored.user.id, lockThreshold: Self.maxFailedLogins, lockUntil: now + Self.lockoutDuration)
+            if let lock { throw Self.temporarilyLocked(until: lock, now: now, as: kind) }
+            return false
+        }
+        if stored.failedLoginCount > 0 || stored.user.lockedUntil != nil {
+            try await repository.resetFailedLogins(userId: stored.user.id)
+        }
+        return true
     }
 
     public func refresh(refreshToken: String) async throws -> TokenPair {

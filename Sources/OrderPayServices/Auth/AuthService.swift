@@ -202,21 +202,12 @@ public final class AuthService: Sendable {
         v.check(r.newPassword != r.currentPassword, "newPassword", "new password must differ from the current one")
         try v.throwIfInvalid()
         let now = clock.now()
-        if let lockedUntil = stored.user.lockedUntil, lockedUntil > now {
-            throw Self.temporarilyLocked(until: lockedUntil, now: now, as: .forbidden)
-        }
-        guard try await PasswordHashing.verify(r.currentPassword, hash: stored.passwordHash, gate: passwordGate) else {
-            let lock = try await repository.recordFailedLogin(
-                userId: id, lockThreshold: Self.maxFailedLogins, lockUntil: now + Self.lockoutDuration)
-            if let lock { throw Self.temporarilyLocked(until: lock, now: now, as: .forbidden) }
+        guard try await verifyCountingFailures(stored, password: r.currentPassword, now: now, lockRefusedAs: .forbidden) else {
             throw AppError.validation("current password is incorrect", field: "currentPassword")
         }
 
         let hash = try await PasswordHashing.hash(r.newPassword, cost: bcryptCost, gate: passwordGate)
         _ = try await update(id, UserChanges(updatedAt: now, passwordHash: hash, lastPasswordChangeAt: now))
-        if stored.failedLoginCount > 0 || stored.user.lockedUntil != nil {
-            try await repository.resetFailedLogins(userId: id)
-        }
         try await repository.revokeRefreshTokens(userId: id, at: now)
     }
 
