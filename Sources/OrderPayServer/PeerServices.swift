@@ -11,9 +11,10 @@ import OrderPayGateway
 /// one place for finding the instances and for the rule of when another instance may be tried.
 final class PeerServices: Sendable {
     let directory: ServiceDirectory
-    /// How old the directory's list may be before a call refreshes it first.
+    /// How old the directory's list may be before a call has it refreshed.
     let maxAge: Duration
-    private let refreshedAt = NIOLockedValueBox<ContinuousClock.Instant?>(nil)
+    /// The last refresh's start (whatever became of it), and whether one is running.
+    private let refreshing = NIOLockedValueBox<(startedAt: ContinuousClock.Instant?, running: Bool)>((nil, false))
 
     init(directory: ServiceDirectory, maxAge: Duration = .seconds(2)) {
         self.directory = directory
@@ -30,19 +31,36 @@ final class PeerServices: Sendable {
         return HTTPClient(eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton), configuration: configuration)
     }()
 
-    /// The UP instances of `app`. The list is refreshed when older than `maxAge`, or when it has
-    /// none (one may have started since); a registry that cannot be reached leaves the last one
-    /// (a registry outage must not fail requests the instances themselves could answer).
+    /// The UP instances of `app`, as last listed. A list older than `maxAge` is refreshed in the
+    /// background, at most one refresh at a time, so no call waits on the registry (a registry
+    /// that is down made every order wait out its 5 s timeout); only a call that knows no
+    /// instance at all waits for a refresh (one may have started since). A registry that cannot
+    /// be reached leaves the last list, and is asked again `maxAge` later.
     func instances(of app: String) async -> [ServiceDirectory.Endpoint] {
-        let now = ContinuousClock.now
-        let stale = refreshedAt.withLockedValue { last in last.map { now - $0 >= maxAge } ?? true }
         let known = directory.candidates(for: app)
-        guard stale || known.isEmpty else { return known }
-        if (try? await directory.refresh()) != nil {
-            refreshedAt.withLockedValue { $0 = now }
+        if known.isEmpty {
+            if startRefresh(waited: true) { await refresh() }
             return directory.candidates(for: app)
         }
+        if startRefresh(waited: false) { Task { await refresh() } }
         return known
+    }
+
+    /// Whether the caller should refresh now: the last one began `maxAge` ago or more (or, for a
+    /// caller that knows no instance, is not running) and no other is running.
+    private func startRefresh(waited: Bool) -> Bool {
+        let now = ContinuousClock.now
+        return refreshing.withLockedValue { state in
+            guard !state.running else { return false }
+            guard waited || state.startedAt.map({ now - $0 >= maxAge }) ?? true else { return false }
+            state = (now, true)
+            return true
+        }
+    }
+
+    private func refresh() async {
+        _ = try? await directory.refresh()
+        refreshing.withLockedValue { $0.running = false }
     }
 
     /// What became of a call at one instance.
