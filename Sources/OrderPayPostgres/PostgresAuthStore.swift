@@ -103,17 +103,25 @@ public final class PostgresAuthStore: AuthRepository, @unchecked Sendable {
         return try await database.rows(PostgresQuery(unsafeSQL: sql, binds: binds)).first.map { try Self.storedUser($0).user }
     }
 
-    public func recordFailedLogin(userId: Int64, lockThreshold: Int, lockUntil: Date) async throws -> Date? {
-        // One statement: concurrent wrong passwords each count, and exactly one of them sets the lock.
+    public func beginPasswordAttempt(userId: Int64, limit: Int, now: Date, lockUntil: Date) async throws -> PasswordAttempt {
+        // One statement: concurrent attempts each take their own number, and past the limit the
+        // first sets the lock the others then meet.
         let rows = try await database.rows("""
             UPDATE auth.users SET
-                failed_login_count = CASE WHEN failed_login_count + 1 >= \(lockThreshold) THEN 0 ELSE failed_login_count + 1 END,
-                locked_until = CASE WHEN failed_login_count + 1 >= \(lockThreshold) THEN \(lockUntil) ELSE locked_until END
+                failed_login_count = CASE WHEN locked_until > \(now) THEN failed_login_count
+                                          WHEN failed_login_count + 1 > \(limit) THEN 0 ELSE failed_login_count + 1 END,
+                locked_until = CASE WHEN locked_until > \(now) THEN locked_until
+                                    WHEN failed_login_count + 1 > \(limit) THEN \(lockUntil) ELSE locked_until END
             WHERE id = \(userId)
-            RETURNING (failed_login_count = 0) AS locked
+            RETURNING failed_login_count, locked_until
             """)
-        guard let row = rows.first, try row.value("locked", as: Bool.self) else { return nil }
-        return lockUntil
+        guard let row = rows.first else { return .allowed(number: 1) }
+        if let until: Date = try row.value("locked_until"), until > now { return .locked(until: until) }
+        return .allowed(number: Int(try row.value("failed_login_count", as: Int32.self)))
+    }
+
+    public func lockAccount(userId: Int64, until: Date) async throws {
+        try await database.execute("UPDATE auth.users SET failed_login_count = 0, locked_until = \(until) WHERE id = \(userId)")
     }
 
     public func resetFailedLogins(userId: Int64) async throws {
@@ -171,7 +179,7 @@ public final class PostgresAuthStore: AuthRepository, @unchecked Sendable {
             createdAt: try row.value("created_at"), updatedAt: try row.value("updated_at"),
             lastPasswordChangeAt: try row.optional("last_password_change_at"),
             lockedUntil: try row.optional("locked_until"))
-        return StoredUser(user: user, passwordHash: try row.value("password_hash"), failedLoginCount: try row.value("failed_login_count"))
+        return StoredUser(user: user, passwordHash: try row.value("password_hash"))
     }
 
     static func encode(_ roles: [Role]) -> String { roles.map(\.rawValue).joined(separator: ",") }

@@ -134,16 +134,24 @@ public final class SQLiteAuthStore: AuthRepository {
         }
     }
 
-    public func recordFailedLogin(userId: Int64, lockThreshold: Int, lockUntil: Date) async throws -> Date? {
+    public func beginPasswordAttempt(userId: Int64, limit: Int, now: Date, lockUntil: Date) async throws -> PasswordAttempt {
         try await writes.write { db in
-            try db.run("UPDATE users SET failed_login_count = failed_login_count + 1 WHERE id = ?",
-                           arguments: [userId])
-            let count = try Int.fetchOne(db, sql: "SELECT failed_login_count FROM users WHERE id = ?",
-                                         arguments: [userId]) ?? 0
-            guard count >= lockThreshold else { return nil }
-            try db.run("UPDATE users SET failed_login_count = 0, locked_until = ? WHERE id = ?",
+            let row = try db.row("SELECT failed_login_count, locked_until FROM users WHERE id = ?", arguments: [userId])
+            if let until = row?.optionalDate("locked_until"), until > now { return .locked(until: until) }
+            let count = (row?["failed_login_count"] as Int? ?? 0) + 1
+            guard count <= limit else {
+                try db.run("UPDATE users SET failed_login_count = 0, locked_until = ? WHERE id = ?",
                            arguments: [lockUntil.storageValue, userId])
-            return lockUntil
+                return .locked(until: lockUntil)
+            }
+            try db.run("UPDATE users SET failed_login_count = ? WHERE id = ?", arguments: [count, userId])
+            return .allowed(number: count)
+        }
+    }
+
+    public func lockAccount(userId: Int64, until: Date) async throws {
+        try await writes.write { db in
+            try db.run("UPDATE users SET failed_login_count = 0, locked_until = ? WHERE id = ?", arguments: [until.storageValue, userId])
         }
     }
 
@@ -221,7 +229,7 @@ public final class SQLiteAuthStore: AuthRepository {
             createdAt: row.date("created_at"), updatedAt: row.date("updated_at"),
             lastPasswordChangeAt: row.optionalDate("last_password_change_at"),
             lockedUntil: row.optionalDate("locked_until"))
-        return StoredUser(user: user, passwordHash: row["password_hash"], failedLoginCount: row["failed_login_count"])
+        return StoredUser(user: user, passwordHash: row["password_hash"])
     }
 
     private static func encode(_ roles: [Role]) -> String { roles.map(\.rawValue).joined(separator: ",") }

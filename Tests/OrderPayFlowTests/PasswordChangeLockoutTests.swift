@@ -61,6 +61,30 @@ final class PasswordChangeLockoutTests: AuthTestCase {
         XCTAssertNil(after.lockedUntil)
     }
 
+    /// Guesses sent at once are counted before their passwords are checked: four are told
+    /// "wrong", the fifth locks, the rest meet the lock unchecked (all of them were checked
+    /// against a lock read before any had failed, and a dozen got "wrong").
+    func testConcurrentGuessesGetNoMoreThanFiveChecks() async throws {
+        let outcomes = await withTaskGroup(of: String.self) { group in
+            for attempt in 0..<12 {
+                group.addTask {
+                    do {
+                        _ = try await self.auth.login(email: "alice@example.com", password: "guess-\(attempt)")
+                        return "in"
+                    } catch let error as AppError {
+                        return error.message.contains("temporarily locked") ? "locked" : "wrong"
+                    } catch {
+                        return "\(error)"
+                    }
+                }
+            }
+            return await group.reduce(into: [String]()) { $0.append($1) }
+        }
+        XCTAssertEqual(outcomes.filter { $0 == "wrong" }.count, 4, "\(outcomes)")
+        XCTAssertEqual(outcomes.filter { $0 == "locked" }.count, 8, "\(outcomes)")
+        await assertFails(.unauthorized, "temporarily locked") { _ = try await self.auth.login(email: "alice@example.com", password: "password1") }
+    }
+
     /// A change refused before any password is checked (a malformed new password) does not count.
     func testARefusedNewPasswordDoesNotCount() async throws {
         for _ in 1...6 {

@@ -25,10 +25,15 @@ public protocol AuthRepository: Sendable {
     /// fields do not overwrite each other. Returns nil when the user does not exist.
     func updateUser(id: Int64, _ changes: UserChanges) async throws -> User?
 
-    /// Atomically adds one to the user's consecutive failed logins. When the count reaches
-    /// `lockThreshold`, sets `lockedUntil = lockUntil` and restarts the count at zero (so the
-    /// user gets a full set of attempts once the lock passes). Returns the lock it set, if any.
-    func recordFailedLogin(userId: Int64, lockThreshold: Int, lockUntil: Date) async throws -> Date?
+    /// Atomically takes the next of the user's password attempts before the password is checked:
+    /// `.locked` while `lockedUntil` is after `now`; else the count goes up by one, and past
+    /// `limit` the account is locked until `lockUntil` (the count restarting at zero, so the user
+    /// has a full set once the lock passes) and the attempt refused. Counted before the check, so
+    /// concurrent guesses cannot all pass a lock check that their failures come too late to set.
+    func beginPasswordAttempt(userId: Int64, limit: Int, now: Date, lockUntil: Date) async throws -> PasswordAttempt
+
+    /// Locks the account until `until` (the count restarting at zero).
+    func lockAccount(userId: Int64, until: Date) async throws
 
     /// Clears the failed-login count and any temporary lock.
     func resetFailedLogins(userId: Int64) async throws
@@ -56,10 +61,9 @@ public protocol AuthRepository: Sendable {
 public struct StoredUser: Sendable, Equatable {
     public var user: User
     public var passwordHash: String
-    public var failedLoginCount: Int
 
-    public init(user: User, passwordHash: String, failedLoginCount: Int) {
-        self.user = user; self.passwordHash = passwordHash; self.failedLoginCount = failedLoginCount
+    public init(user: User, passwordHash: String) {
+        self.user = user; self.passwordHash = passwordHash
     }
 }
 
@@ -132,4 +136,11 @@ public struct RefreshTokenRecord: Sendable, Equatable {
         self.tokenHash = tokenHash; self.userId = userId; self.familyId = familyId
         self.issuedAt = issuedAt; self.expiresAt = expiresAt; self.usedAt = usedAt; self.revokedAt = revokedAt
     }
+}
+
+/// A password attempt taken before the check: its number among the consecutive ones, or the lock
+/// that refuses it.
+public enum PasswordAttempt: Equatable, Sendable {
+    case allowed(number: Int)
+    case locked(until: Date)
 }

@@ -29,24 +29,31 @@ extension AuthService {
     }
 
     /// The password check that counts toward the lockout, for a login and a password change
-    /// alike: refused while the account is locked (checked first, so a locked account cannot be
-    /// brute-forced meanwhile), a wrong password counted (the `maxFailedLogins`th locks it for
-    /// `lockoutDuration`), a right one clearing the count.
+    /// alike: each attempt is counted before the password is checked (concurrent guesses each
+    /// take a number, so at most `maxFailedLogins` are ever checked between locks), a locked
+    /// account is refused unchecked, the `maxFailedLogins`th wrong password locks it for
+    /// `lockoutDuration`, and a right one clears the count.
     /// - Parameter kind: the lock's refusal (a login 401; a password change 403, its token valid).
     /// - Returns: whether the password was right.
     func verifyCountingFailures(_ stored: StoredUser, password: String, now: Date, lockRefusedAs kind: AppError.Kind) async throws -> Bool {
         if let lockedUntil = stored.user.lockedUntil, lockedUntil > now {
             throw Self.temporarilyLocked(until: lockedUntil, now: now, as: kind)
         }
-        guard try await PasswordHashing.verify(password, hash: stored.passwordHash, gate: passwordGate) else {
-            let lock = try await repository.recordFailedLogin(
-                userId: stored.user.id, lockThreshold: Self.maxFailedLogins, lockUntil: now + Self.lockoutDuration)
-            if let lock { throw Self.temporarilyLocked(until: lock, now: now, as: kind) }
+        let lockUntil = now + Self.lockoutDuration
+        let attempt = try await repository.beginPasswordAttempt(userId: stored.user.id, limit: Self.maxFailedLogins, now: now,
+                                                                lockUntil: lockUntil)
+        guard case .allowed(let number) = attempt else {
+            if case .locked(let until) = attempt { throw Self.temporarilyLocked(until: until, now: now, as: kind) }
             return false
         }
-        if stored.failedLoginCount > 0 || stored.user.lockedUntil != nil {
-            try await repository.resetFailedLogins(userId: stored.user.id)
+        guard try await PasswordHashing.verify(password, hash: stored.passwordHash, gate: passwordGate) else {
+            if number >= Self.maxFailedLogins {
+                try await repository.lockAccount(userId: stored.user.id, until: lockUntil)
+                throw Self.temporarilyLocked(until: lockUntil, now: now, as: kind)
+            }
+            return false
         }
+        try await repository.resetFailedLogins(userId: stored.user.id)
         return true
     }
 
