@@ -136,9 +136,10 @@ public final class Gateway: @unchecked Sendable {
 
     /// A request whose declared body is over the limit, refused before the body is read: a 413,
     /// drawing on its address's bucket as other refusals do (429 once that is empty).
-    func refuseOversized(length: Int, clientIP: String?) -> GatewayReply {
+    func refuseOversized(length: Int?, clientIP: String?) -> GatewayReply {
         if case .reply(let tooMany)? = limitedByAddress(clientIP) { return tooMany }
-        return .problem(.payloadTooLarge, "request body of \(length) bytes is larger than \(settings.maxBodySize) bytes")
+        let size = length.map { "of \($0) bytes " } ?? ""
+        return .problem(.payloadTooLarge, "request body \(size)is larger than \(settings.maxBodySize) bytes")
     }
 
     private func limitedByAddress(_ clientIP: String?) -> Decision? {
@@ -164,9 +165,6 @@ public final class Gateway: @unchecked Sendable {
         if let limiter, let wait = limiter.retryAfter(for: user.map { "user:" + ($0.userId.map(String.init) ?? $0.email) }
                                                       ?? "ip:" + (clientIP ?? "unknown")) {
             return Self.tooManyRequests(wait)
-        }
-        if request.bodyTooLarge {
-            return .reply(.problem(.payloadTooLarge, "request body larger than \(settings.maxBodySize) bytes"))
         }
         return .forward(app: app)
     }

@@ -160,13 +160,8 @@ final class GatewayConnectionHandler: ChannelInboundHandler, LoopDeadlines.Waite
             self.request = request
             restartClock()   // the body's first piece gets the full time
             if let length = head.headers.first(name: "content-length").flatMap(Int.init), length > gateway.settings.maxBodySize {
-                // Refused before the body is sent (no 100 Continue inviting it): the connection
-                // then closes, as the body that follows is not read.
-                answering = true
-                keepAlive = false
-                lingerOnClose = true
-                clientDeadlines.remove(self)
-                return reply(gateway.refuseOversized(length: length, clientIP: clientIP))
+                // Refused before the body is sent (no 100 Continue inviting it).
+                return refuseOversized(declaredLength: length)
             }
             if head.version == .http1_1, let expect = head.headers.first(name: "expect"), HeaderName.equals(expect, "100-continue") {
                 // The body is collected before anything else happens: ask for it now.
@@ -174,6 +169,9 @@ final class GatewayConnectionHandler: ChannelInboundHandler, LoopDeadlines.Waite
             }
         case .body(let chunk):
             request?.append(chunk, limit: gateway.settings.maxBodySize)
+            // A chunked body past the limit is refused at once: every chunk restarts the clock,
+            // so waiting for its end let a client keep the connection busy for as long as it sent.
+            if request?.bodyTooLarge == true { return refuseOversized(declaredLength: nil) }
             restartClock()
         case .end:
             if let request {
@@ -182,6 +180,16 @@ final class GatewayConnectionHandler: ChannelInboundHandler, LoopDeadlines.Waite
                 handle(request)
             }
         }
+    }
+
+    /// A 413 for a body over the limit before it is read to its end; the connection then closes,
+    /// lingering, as the rest of the body is not read.
+    private func refuseOversized(declaredLength: Int?) {
+        answering = true
+        keepAlive = false
+        lingerOnClose = true
+        clientDeadlines.remove(self)
+        reply(gateway.refuseOversized(length: declaredLength, clientIP: clientIP))
     }
 
     /// Goes on with the requests pipelined behind the one just answered.

@@ -131,7 +131,8 @@ public struct RegistryServer: Sendable {
         let app = try context.parameters.require("app"), id = try Self.instanceID(context)
         let value = request.uri.queryParameters.get("value").map { String($0) } ?? (remove ? "UP" : "")
         guard let status = InstanceStatus(rawValue: value.uppercased()) else {
-            return JSONResponses.problem(.badRequest, "value must be one of \(InstanceStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+            let allowed = InstanceStatus.allCases.filter { remove || $0 != .unknown }.map(\.rawValue)
+            return JSONResponses.problem(.badRequest, "value must be one of \(allowed.joined(separator: ", "))")
         }
         // UNKNOWN is what a listing says when there is no override: as one, it would pin the
         // instance to a status never routed to, while listings said it had none.

@@ -53,7 +53,8 @@ public func addUserRoutes(to api: APIRouter, auth: AuthService, tokens: TokenSer
     api.on(RouteDescriptor(method: .put, path: "\(base)/{id}/password", tag: tag,
                            summary: "Change one's own password (every session ends)", access: user,
                            body: "ChangePasswordRequest", response: .empty(),
-                           problems: [403: "the caller is not the account's owner, or the account is locked after too many wrong passwords"])) { request, context in
+                           problems: [403: "the caller is not the account's owner, or the account is locked after too many wrong passwords",
+                                      503: "too many password checks are running or waiting; retry after Retry-After (1 s)"])) { request, context in
         let id = try context.pathID()
         let body = try await request.decodeJSON(ChangePasswordRequest.self, context: context)
         try await auth.changePassword(actor: try context.requireActor(), id: id, body)

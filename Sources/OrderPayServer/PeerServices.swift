@@ -77,9 +77,19 @@ final class PeerServices: Sendable {
         do {
             response = try await Self.http.execute(request, timeout: timeout)
         } catch where Self.neverSent(error) {
-            return .unreachable("\(error)")
+            return .unreachable(Self.describe(error))
         }
         return .answered(response, body: try await response.body.collect(upTo: 1 << 20))
+    }
+
+    /// A connect failure in a few words ("connection refused"), for a problem's detail.
+    static func describe(_ error: Error) -> String {
+        switch error {
+        case let error as IOError: return String(cString: strerror(error.errnoCode)).lowercased()
+        case let error as HTTPClientError where error == .connectTimeout: return "connect timed out"
+        case is NIOConnectionError: return "could not connect"
+        default: return "\(error)"
+        }
     }
 
     /// Errors of a request that had no connection yet (refused, unreachable, no answer to the

@@ -110,7 +110,9 @@ final class AuthServiceTests: AuthTestCase {
         // A link a client may render as an image: http(s) with a host, or a path on this server.
         // `/\host` leaves the server as `//host` does in a browser; `http://@/x` names no host.
         for link in ["javascript:alert(1)", "data:text/html,<b>x</b>", "//evil.example/a.png", "https://", "ftp://x/a.png", "/a b.png",
-                     "/\\evil.example/a.png", "https:\\\\evil.example/a.png", "http://@/a.png", "https://user@/a.png", "http://:80/a.png", "http://[]/a.png"] {
+                     "/\\evil.example/a.png", "https:\\\\evil.example/a.png", "http://@/a.png", "https://user@/a.png", "http://:80/a.png", "http://[]/a.png",
+                     "https://evil.example:99999/x", "https://evil.example:-1/x", "https://evil.example:/x", "http://[::1/x",
+                     "https://./x", "https://ev\u{AD}il.example/x"] {
             await assertFails(.validation, field: "profileImageUrl") {
                 try await self.auth.updateProfile(actor: me, id: user.id, UpdateProfileRequest(profileImageUrl: link))
             }

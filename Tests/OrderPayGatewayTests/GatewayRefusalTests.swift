@@ -56,6 +56,15 @@ final class GatewayRefusalTests: XCTestCase {
             XCTAssertTrue(uploading.closedByServer)
             XCTAssertFalse(uploading.reset, "closed in order after the client's last bytes, not reset under them")
 
+            // A chunked body is refused once it passes the limit, not at its end (which a client
+            // could put off for as long as it kept sending).
+            let chunk = String(6 << 20, radix: 16) + "\r\n" + String(repeating: "y", count: 6 << 20) + "\r\n"
+            let chunked = try await RawSocketClient.exchange(port: port, [
+                "POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" + chunk, chunk],
+                stall: .milliseconds(300), readTimeout: 10)
+            XCTAssertTrue(chunked.text.hasPrefix("HTTP/1.1 413 Payload Too Large\r\n"), chunked.text.prefix(300).description)
+            XCTAssertTrue(chunked.closedByServer, "no end of the body was waited for")
+
             // The gateway is still there for everyone else.
             try await c.call(.GET, "/health").expect(200)
         }

@@ -168,18 +168,19 @@ public final class AuthService: Sendable {
     /// Not `javascript:`, `data:` or the like, which a client that renders it would run or embed.
     /// No backslash anywhere: browsers read `\` as `/`, so `/\evil.com/x.png` would leave this
     /// server as `//evil.com` does.
+    /// An absolute link must parse as a URL (a port of 1–65535 if any, brackets closed) and name
+    /// a host with a letter or digit in it; invisible formatting characters (a soft hyphen) are
+    /// refused anywhere.
     static func isImageLink(_ text: String) -> Bool {
-        guard !text.contains(where: { $0.isWhitespace || $0 == "\\" }) else { return false }
+        guard !text.contains(where: { $0.isWhitespace || $0 == "\\" }),
+              !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .format }) else { return false }
         if text.hasPrefix("/") { return !text.hasPrefix("//") }
-        let lowered = text.lowercased()
-        for scheme in ["https://", "http://"] where lowered.hasPrefix(scheme) {
-            let authority = lowered.dropFirst(scheme.count).prefix { $0 != "/" && $0 != "?" && $0 != "#" }
-            // The host, without user info (`http://@/x` has none) or port.
-            let hostAndPort = authority.split(separator: "@", omittingEmptySubsequences: false).last ?? ""
-            let host = hostAndPort.hasPrefix("[") ? hostAndPort.prefix { $0 != "]" }.dropFirst() : hostAndPort.prefix { $0 != ":" }
-            return !host.isEmpty
-        }
-        return false
+        guard let url = URLComponents(string: text), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+              let host = url.host, host.contains(where: { $0.isLetter || $0.isNumber }) else { return false }
+        if let port = url.port, !(1...65535).contains(port) { return false }
+        // `https://evil.com:/x`: a colon with no port is a typo or a trick, not a link.
+        let authority = text.dropFirst(scheme.count + 3).prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        return !authority.hasSuffix(":")
     }
 
     /// Only the owner, who must prove they know the current password. Every refresh token of the
