@@ -23,6 +23,13 @@ struct ClientRequestParser {
     static let maxHeaderFields = 256
 
     private var state = State.head
+
+    /// The Content-Length of the request whose head was just returned (nil for none or a chunked
+    /// body), as its framing already holds it: no second look through the headers.
+    var declaredBodyLength: Int? {
+        if case .sized(let length) = state, length > 0 { return length }
+        return nil
+    }
     /// How far the current head has been searched for its end already.
     private var scanned = 0
 

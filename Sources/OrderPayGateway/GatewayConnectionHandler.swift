@@ -159,7 +159,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler, LoopDeadlines.Waite
             let request = IncomingRequest(head: head)
             self.request = request
             restartClock()   // the body's first piece gets the full time
-            if let length = head.headers.first(name: "content-length").flatMap(Int.init), length > gateway.settings.maxBodySize {
+            if let length = parser.declaredBodyLength, length > gateway.settings.maxBodySize {
                 // Refused before the body is sent (no 100 Continue inviting it).
                 return refuseOversized(declaredLength: length)
             }
