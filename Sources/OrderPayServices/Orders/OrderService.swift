@@ -106,10 +106,12 @@ public final class OrderService: Sendable {
         }
         try v.throwIfInvalid()
         // The account is checked for a new order only: a retry of one already placed (same key) is
-        // answered with it, even if the account changed or cannot be checked meanwhile.
-        let placedBefore: Order? = if let key = idempotencyKey { try await repository.order(userId: ownerId, idempotencyKey: key) } else { nil }
-        if placedBefore == nil {
+        // answered with it, even if the account changed or cannot be checked meanwhile. Looked up
+        // only when the check refuses, so a keyed order does not pay a read for a rare retry.
+        do {
             try await accounts.requireActive(user: ownerId, actor: actor, callerToken: callerToken, to: "place orders")
+        } catch {
+            guard let key = idempotencyKey, try await repository.order(userId: ownerId, idempotencyKey: key) != nil else { throw error }
         }
 
         let catalog = try await repository.products(ids: request.items.map(\.productId))
