@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import OrderPayHTTP
 import OrderPayCore
 import ServiceLifecycle
 
@@ -27,7 +28,8 @@ public final class RunningServer: @unchecked Sendable {
                                                        logger: Logger) async throws -> RunningServer
     where Responder.Context: RequestContext, Responder.Context.Source == ApplicationRequestContextSource {
         let (bound, boundContinuation) = AsyncStream<Int>.makeStream()
-        let app = Application(responder: responder, server: .http1(configuration: .init(idleTimeout: .init(idleTimeout))),
+        let app = Application(responder: responder, server: .http1(configuration: .init(additionalChannelHandlers: [ParseErrorProblemHandler()],
+                                                                                                         idleTimeout: .init(idleTimeout))),
                               configuration: .init(address: .hostname(host, port: port), serverName: name),
                               onServerRunning: { channel in
                                   boundContinuation.yield(channel.localAddress?.port ?? port)

@@ -69,4 +69,39 @@ final class GatewayRefusalTests: XCTestCase {
             try await c.call(.GET, "/health").expect(200)
         }
     }
+
+    /// Sent straight to a service or the registry (not through the gateway), a request that does
+    /// not parse still gets a problem document saying what is wrong; it was a bare, empty 400.
+    func testARequestThatDoesNotParseGetsAProblemFromServicesAndTheRegistry() async throws {
+        var options = GatewayTestCluster.Options()
+        options.services = [.orders]
+        try await GatewayTestCluster.with(options) { c in
+            let service = c.services[0].server.port
+            let registry = try XCTUnwrap(URL(string: c.registryURL)?.port)
+            for port in [service, registry] {
+                let method = try await RawSocketClient.exchange(port: port, ["FOO / HTTP/1.1\r\nHost: x\r\n\r\n"])
+                XCTAssertTrue(method.text.hasPrefix("HTTP/1.1 501 Not Implemented\r\n"), method.text)
+                XCTAssertTrue(method.text.contains("Content-Type: application/problem+json\r\n"), method.text)
+                XCTAssertTrue(method.text.contains(#""type":"urn:orderpay:problem:not-implemented""#), method.text)
+                XCTAssertTrue(method.closedByServer)
+
+                let header = try await RawSocketClient.exchange(port: port, ["GET /health HTTP/1.1\r\nHost: x\r\nBad Name: y\r\n\r\n"])
+                XCTAssertTrue(header.text.hasPrefix("HTTP/1.1 400 Bad Request\r\n"), header.text)
+                XCTAssertTrue(header.text.contains("characters HTTP does not allow"), header.text)
+                let parts = header.text.components(separatedBy: "\r\n\r\n")
+                let length = parts[0].components(separatedBy: "\r\n").first { $0.hasPrefix("Content-Length: ") }.flatMap { Int($0.dropFirst(16)) }
+                XCTAssertEqual(length, parts.dropFirst().joined(separator: "\r\n\r\n").utf8.count, header.text)
+
+                let huge = try await RawSocketClient.exchange(port: port, ["GET /health HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "a", count: 90_000))\r\n\r\n"])
+                XCTAssertTrue(huge.text.hasPrefix("HTTP/1.1 431 "), huge.text)
+                XCTAssertTrue(huge.text.contains("header-fields-too-large"), huge.text)
+
+                // After a good request on the same connection, its answer comes first, whole.
+                let pipelined = try await RawSocketClient.exchange(port: port, ["GET /health HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/9.9\r\n\r\n"])
+                XCTAssertTrue(pipelined.text.hasPrefix("HTTP/1.1 200 OK\r\n"), pipelined.text)
+                XCTAssertTrue(pipelined.text.contains("HTTP/1.1 400 Bad Request\r\n"), pipelined.text)
+                XCTAssertTrue(pipelined.text.contains("HTTP version is not valid"), pipelined.text)
+            }
+        }
+    }
 }
