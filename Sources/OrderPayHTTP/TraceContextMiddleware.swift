@@ -6,7 +6,8 @@ import OrderPayCore
 /// Gives every request its correlation ids and echoes them on the response:
 /// `X-Request-Id` (the caller's when it is a sane token, else a new one) and the W3C `traceparent`
 /// (the caller's, continued, when valid; else a new trace). Both go into the request's logger
-/// metadata, and the trace id is available to handlers as `context.traceId`.
+/// metadata, and the trace id is available to handlers as `context.traceId`; calls to other
+/// services made while the request is served carry both on (`RequestCorrelation`).
 public struct TraceContextMiddleware: RouterMiddleware {
     public typealias Context = OrderPayRequestContext
 
@@ -23,7 +24,9 @@ public struct TraceContextMiddleware: RouterMiddleware {
 
         var response: Response
         do {
-            response = try await next(request, context)
+            response = try await RequestCorrelation.$current.withValue(RequestCorrelation(requestId: context.requestId, trace: context.trace)) {
+                try await next(request, context)
+            }
         } catch {
             response = ProblemMiddleware.response(for: error, request: request, context: context)
         }

@@ -5,6 +5,7 @@ import NIOCore
 import NIOPosix
 import OrderPayCore
 import OrderPayGateway
+import OrderPayHTTP
 
 /// Calls from one OrderPay service to another it finds in the registry (the order service asking
 /// auth for an account's status, a service handing a dead letter to the one that runs its group):
@@ -72,7 +73,10 @@ final class PeerServices: Sendable {
 
     /// Sends `request` to `instance`. Errors after a connection was made (a reset, the deadline)
     /// are thrown: the request may have been received and acted on.
+    /// It carries the request id and trace of the request being served, if any.
     func send(_ request: HTTPClientRequest, timeout: TimeAmount) async throws -> Outcome {
+        var request = request
+        for (name, value) in RequestCorrelation.current?.headers ?? [] { request.headers.replaceOrAdd(name: name, value: value) }
         let response: HTTPClientResponse
         do {
             response = try await Self.http.execute(request, timeout: timeout)

@@ -29,6 +29,8 @@ final class GatewayTestCluster: @unchecked Sendable {
         var services: [ServiceKind] = [.auth, .orders, .payments]
         /// The address every server listens on.
         var host = "127.0.0.1"
+        /// The services' logger (default: the cluster's, silent unless ORDERPAY_TEST_LOG=1).
+        var serviceLogger: Logger?
     }
 
     static let password = "password-1"
@@ -108,7 +110,7 @@ final class GatewayTestCluster: @unchecked Sendable {
         serviceOptions.bcryptCost = 4
         serviceOptions.drainDelay = options.drainDelay
         serviceOptions.database = lock.withLock { database }
-        let host = try await ServiceHost.start(serviceOptions, logger: logger)
+        let host = try await ServiceHost.start(serviceOptions, logger: options.serviceLogger ?? logger)
         lock.withLock { hosts.append(host) }
         return host
     }
