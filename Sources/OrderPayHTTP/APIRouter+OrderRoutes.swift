@@ -37,9 +37,11 @@ public func addOrderRoutes(to api: APIRouter, orders: OrderService, tokens: Toke
         try .json(try await orders.order(actor: try context.requireActor(), id: try context.pathID()))
     }
     api.on(RouteDescriptor(method: .get, path: "\(base)/status/{status}", tag: tag, summary: "The caller's orders in one status (admins: everyone's)",
-                           access: user, response: .json("OrderPage"), query: [.page, .size],
-                           pathValues: ["status": OrderStatus.allCases.map(\.rawValue)])) { request, context in
-        let filter = OrderFilter(status: try context.pathEnum("status", as: OrderStatus.self))
+                           access: user, response: .json("OrderPage"),
+                           query: [.page, .size, ParameterDoc("userId", .integer, "admins: one user's orders (others may only name themselves)")],
+                           pathValues: ["status": OrderStatus.allCases.map(\.rawValue)],
+                           problems: [403: "userId names another user and the caller is not an admin"])) { request, context in
+        let filter = OrderFilter(userId: try request.queryInt64("userId"), status: try context.pathEnum("status", as: OrderStatus.self))
         return try .json(try await orders.list(actor: try context.requireActor(), filter: filter, page: try request.pageRequest()))
     }
     api.on(RouteDescriptor(method: .get, path: "\(base)/{id}/history", tag: tag, summary: "Every status change, with its reason",

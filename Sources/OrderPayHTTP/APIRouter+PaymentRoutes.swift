@@ -29,10 +29,12 @@ public func addPaymentRoutes(to api: APIRouter, payments: PaymentService, tokens
         let filter = PaymentFilter(userId: try request.queryInt64("userId"), status: try request.queryEnum("status", as: PaymentStatus.self))
         return try .json(try await payments.list(actor: try context.requireActor(), filter: filter, page: try request.pageRequest()))
     }
-    api.on(RouteDescriptor(method: .get, path: "\(base)/status/{status}", tag: tag, summary: "The caller's payments in one status",
-                           access: user, response: .json("PaymentPage"), query: [.page, .size],
-                           pathValues: ["status": PaymentStatus.allCases.map(\.rawValue)])) { request, context in
-        let filter = PaymentFilter(status: try context.pathEnum("status", as: PaymentStatus.self))
+    api.on(RouteDescriptor(method: .get, path: "\(base)/status/{status}", tag: tag, summary: "The caller's payments in one status (admins: everyone's)",
+                           access: user, response: .json("PaymentPage"),
+                           query: [.page, .size, ParameterDoc("userId", .integer, "admins: one user's payments (others may only name themselves)")],
+                           pathValues: ["status": PaymentStatus.allCases.map(\.rawValue)],
+                           problems: [403: "userId names another user and the caller is not an admin"])) { request, context in
+        let filter = PaymentFilter(userId: try request.queryInt64("userId"), status: try context.pathEnum("status", as: PaymentStatus.self))
         return try .json(try await payments.list(actor: try context.requireActor(), filter: filter, page: try request.pageRequest()))
     }
     api.on(RouteDescriptor(method: .post, path: "\(base)/{id}/retry", tag: tag,

@@ -37,6 +37,11 @@ final class OrderRoutesTests: XCTestCase {
             let admin = try await client.token(t.admin)
             let filtered = try await client.call(.get, "/api/orders?status=PAID&userId=\(t.customer.id)", token: admin).decode(Page<Order>.self)
             XCTAssertEqual(filtered.content.map(\.id), [order.id])
+            try await client.call(.get, "/api/orders/status/PAID?userId=\(t.other.id)", token: customer).problem(403)
+            let oneUsersPaid = try await client.call(.get, "/api/orders/status/PAID?userId=\(t.customer.id)", token: admin).decode(Page<Order>.self)
+            XCTAssertEqual(oneUsersPaid.content.map(\.id), [order.id])
+            let othersPaid = try await client.call(.get, "/api/orders/status/PAID?userId=\(t.other.id)", token: admin).decode(Page<Order>.self)
+            XCTAssertEqual(othersPaid.totalElements, 0, "userId ignored on the by-status route")
             let everyone = try await client.call(.get, "/api/orders", token: admin).decode(Page<Order>.self)
             XCTAssertEqual(everyone.totalElements, 1)
 

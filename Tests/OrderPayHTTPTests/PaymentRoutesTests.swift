@@ -47,6 +47,13 @@ final class PaymentRoutesTests: XCTestCase {
             let others = try await client.call(.get, "/api/payments?userId=\(t.other.id)", token: admin).decode(Page<Payment>.self)
             XCTAssertEqual(others.totalElements, 0)
             try await client.call(.get, "/api/payments?userId=x", token: admin).problem(400, containing: "userId")
+            // The same on the by-status route.
+            let status = payment.status.rawValue
+            try await client.call(.get, "/api/payments/status/\(status)?userId=\(t.customer.id)", token: other).problem(403)
+            let byStatus = try await client.call(.get, "/api/payments/status/\(status)?userId=\(t.customer.id)", token: admin).decode(Page<Payment>.self)
+            XCTAssertEqual(byStatus.content.map(\.id), [payment.id])
+            let noneOfOthers = try await client.call(.get, "/api/payments/status/\(status)?userId=\(t.other.id)", token: admin).decode(Page<Payment>.self)
+            XCTAssertEqual(noneOfOthers.totalElements, 0)
         }
     }
 
