@@ -7,7 +7,10 @@ import OrderPayServices
 
 /// A Eureka client: registers, renews and cancels this process's instances, and lists everyone's.
 public final class EurekaClient: ServiceRegistrar, @unchecked Sendable {
+    /// Without the credentials a URL may carry (they are sent as a header, never shown).
     public let baseURL: String
+    /// Sent with every request when the registry requires them (see `RegistryCredentials`).
+    let credentials: RegistryCredentials?
     public let renewalInterval: TimeInterval
     let http: HTTPClient
     let timeout: TimeAmount
@@ -18,9 +21,14 @@ public final class EurekaClient: ServiceRegistrar, @unchecked Sendable {
     public static let registryHTTP = HTTPClient(eventLoopGroupProvider: .singleton,
                                                 configuration: .init(connectionPool: .init(idleTimeout: .seconds(5))))
 
-    public init(baseURL: String, renewalInterval: TimeInterval = 30, http: HTTPClient = EurekaClient.registryHTTP,
-                timeout: TimeAmount = .seconds(5)) {
-        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+    /// - Parameter credentials: the registry's user and password; by default those in `baseURL`
+    ///   (`http://user:password@host:8761`, as Eureka clients take them), else
+    ///   `ORDERPAY_REGISTRY_CREDENTIALS`.
+    public init(baseURL: String, credentials: RegistryCredentials? = nil, renewalInterval: TimeInterval = 30,
+                http: HTTPClient = EurekaClient.registryHTTP, timeout: TimeAmount = .seconds(5)) {
+        let (bare, inURL) = RegistryCredentials.split(url: baseURL)
+        self.baseURL = bare.hasSuffix("/") ? String(bare.dropLast()) : bare
+        self.credentials = credentials ?? inURL ?? (try? RegistryCredentials.fromEnvironment())
         self.renewalInterval = renewalInterval
         self.http = http
         self.timeout = timeout
@@ -30,6 +38,7 @@ public final class EurekaClient: ServiceRegistrar, @unchecked Sendable {
         let body = try JSONEncoder().encode(EurekaInstanceEnvelope(instance: EurekaInstance(app: app, instanceId: instanceId, host: host, port: port,
                                                                                                     renewalInterval: renewalInterval)))
         let status = try await send(.POST, "/eureka/apps/\(app)", body: body).status
+        try refuseUnauthorized(status)
         guard status == .noContent || status == .ok else {
             throw AppError(.unavailable, "registry at \(baseURL) refused the registration of \(app) (HTTP \(status.code))")
         }
@@ -51,6 +60,7 @@ public final class EurekaClient: ServiceRegistrar, @unchecked Sendable {
     /// Every registered instance, as the registry reports it.
     public func instances() async throws -> [EurekaInstance] {
         let response = try await send(.GET, "/eureka/apps")
+        try refuseUnauthorized(response.status)
         guard response.status == .ok else { throw AppError(.unavailable, "registry at \(baseURL) answered HTTP \(response.status.code)") }
         let body = try await response.body.collect(upTo: 8 << 20)
         return try JSONDecoder().decode(EurekaApplications.self, from: Data(buffer: body)).applications.application.flatMap(\.instance)
@@ -58,15 +68,37 @@ public final class EurekaClient: ServiceRegistrar, @unchecked Sendable {
 
     func expectKnown(_ status: HTTPResponseStatus, app: String, instanceId: String) async throws {
         if status == .notFound { throw AppError.notFound("instance \(instanceId) of \(app) is not registered") }
+        try refuseUnauthorized(status)
         guard (200..<300).contains(Int(status.code)) else {
             throw AppError(.unavailable, "registry at \(baseURL) answered HTTP \(status.code)")
         }
+    }
+
+    /// Lists once, to fail a starting process at once: "unreachable" unless the registry answered
+    /// and refused our credentials, which says so.
+    public func requireReachable() async throws {
+        do {
+            _ = try await instances()
+        } catch let error as AppError where error.kind == .unauthorized {
+            throw error
+        } catch {
+            throw AppError(.unavailable, "registry at \(baseURL) is unreachable; start it first (orderpay serve registry) or pass --registry URL")
+        }
+    }
+
+    /// A registry that wants credentials we lack (or does not take ours) says so in one line.
+    func refuseUnauthorized(_ status: HTTPResponseStatus) throws {
+        guard status == .unauthorized else { return }
+        throw AppError(.unauthorized, credentials == nil
+            ? "registry at \(baseURL) requires credentials: set \(RegistryCredentials.environmentVariable)=user:password or put them in the registry URL"
+            : "registry at \(baseURL) refused the credentials for user \(credentials!.user)")
     }
 
     func send(_ method: HTTPMethod, _ path: String, body: Data? = nil) async throws -> HTTPClientResponse {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
         request.headers.add(name: "Accept", value: "application/json")
+        if let credentials { request.headers.add(name: "Authorization", value: credentials.basicAuthorization) }
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: body))

@@ -18,12 +18,10 @@ public struct GatewayHost {
     }
 
     public static func start(_ options: Options, logger: Logger) async throws -> RunningGateway {
-        let directory = ServiceDirectory(client: EurekaClient(baseURL: options.registryURL), refreshInterval: options.refreshInterval, logger: logger)
-        do {
-            try await directory.refresh()
-        } catch {
-            throw AppError(.unavailable, "registry at \(options.registryURL) is unreachable; start it first (orderpay serve registry)")
-        }
+        let client = EurekaClient(baseURL: options.registryURL)
+        try await client.requireReachable()
+        let directory = ServiceDirectory(client: client, refreshInterval: options.refreshInterval, logger: logger)
+        try? await directory.refresh()   // the list a moment ago; the refresh loop keeps it current
         let tokens = TokenService(secret: options.jwtSecret, clock: SystemClock())
         let gateway = Gateway(directory: directory, tokens: tokens, settings: options.settings, logger: logger)
         let server: GatewayServer

@@ -20,6 +20,9 @@ public struct RegistryHost {
         public var renewalInterval: TimeInterval = 30
         /// See `RunningServer.start`.
         public var idleTimeout: Duration = .seconds(60)
+        /// Required of Eureka API clients when set (`RegistryCredentials`); nil leaves it open,
+        /// as Eureka's own server is by default.
+        public var credentials: RegistryCredentials?
         public init(dataDirectory: String) { self.dataDirectory = dataDirectory }
     }
 
@@ -39,6 +42,7 @@ public struct RegistryHost {
         let metrics = MetricsRegistry()
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
         router.add(middleware: RegistryProblemMiddleware())
+        if let credentials = options.credentials { router.add(middleware: RegistryAuthMiddleware(credentials: credentials)) }
         server.addRoutes(to: router)
         router.get("/metrics") { _, _ -> Response in
             let text = await metrics.render(gauges: [MetricGauge.registeredInstances(registry)])

@@ -65,11 +65,7 @@ public final class ServiceHost: @unchecked Sendable {
         configuration.advertisedHost = HostAddress.reachable(options.host)
         if let url = options.registryURL {
             let client = EurekaClient(baseURL: url, renewalInterval: options.renewalInterval)
-            do {
-                _ = try await client.instances()
-            } catch {
-                throw AppError(.unavailable, "registry at \(url) is unreachable; start it first (orderpay serve registry) or pass --registry URL")
-            }
+            try await client.requireReachable()
             configuration.registrar = client
             let services = PeerServices(directory: ServiceDirectory(client: client, logger: logger))
             configuration.accounts = RemoteAccountDirectory(services: services)

@@ -82,6 +82,9 @@ struct ServeCommand: AsyncParsableCommand {
         SupervisorWatch.start(logger: logger, lingering: component == .registry ? .seconds(3) : .zero)
         let port = self.port ?? component.defaultPort
         do {
+            // Read by every process (the registry requires them, the others send them): a
+            // malformed value stops each with the same message rather than leaving one open.
+            let registryCredentials = try RegistryCredentials.fromEnvironment()
             let stop: () async -> Void
             let url: String
             switch component {
@@ -91,6 +94,7 @@ struct ServeCommand: AsyncParsableCommand {
                 options.host = host; options.port = port
                 options.leaseDuration = leaseSeconds; options.renewalInterval = renewSeconds
                 options.idleTimeout = .seconds(idleTimeout)
+                options.credentials = registryCredentials
                 let (server, eviction) = try await RegistryHost.start(options, logger: logger)
                 url = server.baseURL
                 stop = { eviction.cancel(); await server.stop() }

@@ -31,6 +31,8 @@ final class GatewayTestCluster: @unchecked Sendable {
         var host = "127.0.0.1"
         /// The services' logger (default: the cluster's, silent unless ORDERPAY_TEST_LOG=1).
         var serviceLogger: Logger?
+        /// Required by the registry; services and gateways get them in its URL.
+        var registryCredentials: RegistryCredentials?
     }
 
     static let password = "password-1"
@@ -52,6 +54,11 @@ final class GatewayTestCluster: @unchecked Sendable {
     private(set) var mouse: Product!
 
     var registryURL: String { registryServer!.baseURL }
+    /// What the cluster's services and gateways are given: with the credentials, if any.
+    var registryURLForClients: String {
+        guard let credentials = options.registryCredentials else { return registryURL }
+        return registryURL.replacingOccurrences(of: "http://", with: "http://\(credentials.user):\(credentials.password)@")
+    }
     /// The first gateway: the one most tests talk to.
     var gateway: RunningGateway { lock.withLock { gateways[0] } }
     var gatewayURL: String { gateway.baseURL }
@@ -93,6 +100,7 @@ final class GatewayTestCluster: @unchecked Sendable {
         registryOptions.host = options.host
         registryOptions.leaseDuration = options.leaseSeconds
         registryOptions.renewalInterval = options.renewSeconds
+        registryOptions.credentials = options.registryCredentials
         let (server, eviction) = try await RegistryHost.start(registryOptions, logger: logger)
         lock.withLock { registryServer = server; self.eviction = eviction }
         for kind in options.services { _ = try await startService(kind) }
@@ -105,7 +113,7 @@ final class GatewayTestCluster: @unchecked Sendable {
         var serviceOptions = ServiceHost.Options(service: kind, dataDirectory: directory)
         serviceOptions.port = 0
         serviceOptions.host = options.host
-        serviceOptions.registryURL = registryURL
+        serviceOptions.registryURL = registryURLForClients
         serviceOptions.renewalInterval = options.renewSeconds
         serviceOptions.bcryptCost = 4
         serviceOptions.drainDelay = options.drainDelay
@@ -122,7 +130,7 @@ final class GatewayTestCluster: @unchecked Sendable {
         var gatewayOptions = GatewayHost.Options(jwtSecret: jwtSecret)
         gatewayOptions.port = 0
         gatewayOptions.host = options.host
-        gatewayOptions.registryURL = registryURL
+        gatewayOptions.registryURL = registryURLForClients
         gatewayOptions.refreshInterval = options.refreshInterval
         gatewayOptions.settings.rateLimit = rateLimit ?? options.rateLimit
         gatewayOptions.settings.rateBurst = burst ?? options.burst
