@@ -8,9 +8,32 @@ enum RegistryOpenAPI {
     static let document: [String: Any] = [
         "openapi": "3.1.0",
         "info": ["title": "OrderPay registry (Eureka REST API)", "version": "1.0.0"],
-        "paths": paths,
-        "components": ["schemas": schemas],
+        "paths": withCredentials(paths),
+        "components": ["schemas": schemas, "securitySchemes": ["registryBasic": [
+            "type": "http", "scheme": "basic",
+            "description": "required on /eureka/** when the registry has credentials (ORDERPAY_REGISTRY_CREDENTIALS); otherwise open",
+        ]]],
     ]
+
+    /// Eureka's operations take the registry's credentials, required only when it has some: each
+    /// gets `security` with the anonymous alternative, and a 401.
+    private static func withCredentials(_ paths: [String: Any]) -> [String: Any] {
+        var result = paths
+        for (path, item) in paths where path.hasPrefix("/eureka/") {
+            guard var operations = item as? [String: Any] else { continue }
+            for (method, operation) in operations where method != "parameters" {
+                guard var operation = operation as? [String: Any] else { continue }
+                operation["security"] = [[String: [String]](), ["registryBasic": [String]()]]
+                var responses = operation["responses"] as? [String: Any] ?? [:]
+                responses["401"] = ["description": "the registry has credentials and the request did not carry them",
+                                    "content": ["application/problem+json": ["schema": ["$ref": "#/components/schemas/Problem"]]]] as [String: Any]
+                operation["responses"] = responses
+                operations[method] = operation
+            }
+            result[path] = operations
+        }
+        return result
+    }
 
     static var json: Data { (try? JSONSerialization.data(withJSONObject: document, options: [.sortedKeys])) ?? Data() }
 
