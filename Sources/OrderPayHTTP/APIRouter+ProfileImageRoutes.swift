@@ -15,11 +15,13 @@ public func addProfileImageRoutes(to api: APIRouter, auth: AuthService, tokens: 
                            summary: "Upload a profile image (the user or an admin): multipart/form-data with one file field 'file'; "
                                + "PNG, JPEG or GIF by content, at most \(mebibytes) MiB (413), other content 415",
                            access: user, body: "ProfileImageUpload", bodyContentType: "multipart/form-data",
-                           response: .json("User"))) { request, context in
+                           response: .json("User"),
+                           problems: [403: "a token issued before the caller's account was locked, deactivated or deleted"])) { request, context in
         let actor = try context.requireActor()
         let id = try context.pathID()
         // Who may, before reading a byte of the body.
         let current = try await auth.user(actor: actor, id: id)
+        try await auth.requireActiveCaller(actor, to: "upload profile images", own: current)
         if current.status == .deleted { throw AppError.conflict("user \(id) is deleted") }
         let upload = try await MultipartUpload.file(named: "file", from: request, limit: store.maxBytes)
         guard let format = ImageFormat.detect(upload.bytes) else {

@@ -6,6 +6,7 @@ import OrderPayServices
 /// also refused here (403) before reaching it.
 public func addUserRoutes(to api: APIRouter, auth: AuthService, tokens: TokenService) {
     let tag = "users", user = RouteAccess.user(tokens), admin = RouteAccess.admin(tokens)
+    let leftover = "a token issued before the caller's account was locked, deactivated or deleted (only ACTIVE accounts make changes)"
     let base = "/api/users"
     api.on(RouteDescriptor(method: .get, path: base, tag: tag, summary: "List users (newest first)", access: admin,
                            response: .json("UserPage"), query: [
@@ -34,19 +35,22 @@ public func addUserRoutes(to api: APIRouter, auth: AuthService, tokens: TokenSer
         try .json(try await auth.user(actor: try context.requireActor(), id: try context.pathID()))
     }
     api.on(RouteDescriptor(method: .post, path: base, tag: tag, summary: "Create a user with roles and status", access: admin,
-                           body: "CreateUserRequest", response: .json("User", status: 201))) { request, context in
+                           body: "CreateUserRequest", response: .json("User", status: 201),
+                           problems: [403: "the caller is not an admin, or " + leftover])) { request, context in
         let body = try await request.decodeJSON(CreateUserRequest.self, context: context)
         return try .json(try await auth.createUser(actor: try context.requireActor(), body), status: .created)
     }
     api.on(RouteDescriptor(method: .put, path: "\(base)/{id}", tag: tag,
                            summary: "Update a profile (absent fields stay; empty strings clear optional ones)",
-                           access: user, body: "UpdateProfileRequest", response: .json("User"))) { request, context in
+                           access: user, body: "UpdateProfileRequest", response: .json("User"),
+                           problems: [403: leftover])) { request, context in
         let id = try context.pathID()
         let body = try await request.decodeJSON(UpdateProfileRequest.self, context: context)
         return try .json(try await auth.updateProfile(actor: try context.requireActor(), id: id, body))
     }
     api.on(RouteDescriptor(method: .delete, path: "\(base)/{id}", tag: tag, summary: "Soft-delete a user (status DELETED, sessions end)",
-                           access: admin, response: .empty())) { _, context in
+                           access: admin, response: .empty(),
+                           problems: [403: "the caller is not an admin, or is deleting their own account, or " + leftover])) { _, context in
         try await auth.deleteUser(actor: try context.requireActor(), id: try context.pathID())
         return .noContent
     }
@@ -61,13 +65,15 @@ public func addUserRoutes(to api: APIRouter, auth: AuthService, tokens: TokenSer
         return .noContent
     }
     api.on(RouteDescriptor(method: .put, path: "\(base)/{id}/roles", tag: tag, summary: "Replace a user's roles", access: admin,
-                           body: "ChangeRolesRequest", response: .json("User"))) { request, context in
+                           body: "ChangeRolesRequest", response: .json("User"),
+                           problems: [403: "the caller is not an admin, or is removing their own admin role, or " + leftover])) { request, context in
         let id = try context.pathID()
         let body = try await request.decodeJSON(ChangeRolesRequest.self, context: context)
         return try .json(try await auth.changeRoles(actor: try context.requireActor(), id: id, roles: body.roles))
     }
     api.on(RouteDescriptor(method: .put, path: "\(base)/{id}/status", tag: tag, summary: "Lock, unlock, deactivate or restore a user",
-                           access: admin, body: "ChangeStatusRequest", response: .json("User"))) { request, context in
+                           access: admin, body: "ChangeStatusRequest", response: .json("User"),
+                           problems: [403: "the caller is not an admin, or is locking themselves out, or " + leftover])) { request, context in
         let id = try context.pathID()
         let body = try await request.decodeJSON(ChangeStatusRequest.self, context: context)
         return try .json(try await auth.setStatus(actor: try context.requireActor(), id: id, status: body.status))

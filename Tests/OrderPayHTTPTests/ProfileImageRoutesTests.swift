@@ -98,6 +98,21 @@ final class ProfileImageRoutesTests: XCTestCase {
             try await client.upload("/api/users/abc/profile-image", token: kim, file: Self.png).problem(400)
         }
     }
+
+    /// A token issued before its account was locked uploads nothing (it is still valid for its
+    /// 5 minutes), and nothing is written before the refusal.
+    func testALockedUsersEarlierTokenUploadsNothing() async throws {
+        let t = try await HTTPTestSystem.make()
+        try await t.test { client in
+            let lee = try await client.token(t.other)
+            try await t.system.auth.setStatus(actor: .system("tests"), id: t.other.id, status: .locked)
+            try await client.upload("/api/users/\(t.other.id)/profile-image", token: lee, file: Self.png)
+                .problem(403, containing: "your account is LOCKED")
+            try await client.call(.put, "/api/users/\(t.other.id)", token: lee, json: #"{"name":"Someone Else"}"#)
+                .problem(403, containing: "only an ACTIVE account can edit profiles")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: (t.directory as NSString).appendingPathComponent("profile-images/\(t.other.id).png")))
+        }
+    }
 }
 
 extension TestClientProtocol {

@@ -104,6 +104,7 @@ public final class AuthService: Sendable {
 
     public func createUser(actor: Actor, _ r: CreateUserRequest) async throws -> User {
         try requireAdmin(actor, "create users")
+        try await requireActiveCaller(actor, to: "create users")
         let roles = r.roles ?? [.user]
         if roles.isEmpty { throw AppError.validation("at least one role is required", field: "roles") }
         return try await insert(email: r.email, password: r.password, name: r.name, phoneNumber: r.phoneNumber,
@@ -139,6 +140,7 @@ public final class AuthService: Sendable {
 
     public func updateProfile(actor: Actor, id: Int64, _ r: UpdateProfileRequest) async throws -> User {
         let current = try await accessibleUser(actor: actor, id: id).user
+        try await requireActiveCaller(actor, to: "edit profiles", own: current)
         try Self.requireNotDeleted(current)
         let name = r.name.map(Self.trimmed)
         let phone = r.phoneNumber.map(Self.trimmed)
@@ -215,6 +217,7 @@ public final class AuthService: Sendable {
     /// Soft delete: the row stays (orders refer to it) with status DELETED, and sessions end.
     public func deleteUser(actor: Actor, id: Int64) async throws {
         try requireAdmin(actor, "delete users")
+        try await requireActiveCaller(actor, to: "delete users")
         guard actor.userId != id else { throw AppError.forbidden("an admin cannot delete their own account") }
         _ = try await setStatusUnchecked(id: id, status: .deleted)
     }
@@ -222,6 +225,7 @@ public final class AuthService: Sendable {
     @discardableResult
     public func changeRoles(actor: Actor, id: Int64, roles: [Role]) async throws -> User {
         try requireAdmin(actor, "change roles")
+        try await requireActiveCaller(actor, to: "change roles")
         if roles.isEmpty { throw AppError.validation("at least one role is required", field: "roles") }
         // Removing one's own admin role could leave the system without any admin.
         if actor.userId == id, !roles.contains(.admin) {
@@ -235,6 +239,7 @@ public final class AuthService: Sendable {
     @discardableResult
     public func setStatus(actor: Actor, id: Int64, status: UserStatus) async throws -> User {
         try requireAdmin(actor, "change a user's status")
+        try await requireActiveCaller(actor, to: "change a user's status")
         if actor.userId == id, status != .active {
             throw AppError.forbidden("an admin cannot set their own account to \(status.rawValue)")
         }
@@ -302,6 +307,20 @@ public final class AuthService: Sendable {
             throw AppError.notFound("user \(id) not found")
         }
         return user
+    }
+
+    /// Access tokens are stateless and live 5 minutes; only an ACTIVE account can log in, so a
+    /// token of an account locked, deactivated or deleted since is a leftover. Changes made with
+    /// one are refused (403) by reading the caller's account as it is now: one indexed read, on
+    /// writes only. Reads stay open to it, as they are on the other services, which would have to
+    /// ask this one. `own`: the caller's row, when already read. An actor that is no user (the
+    /// services themselves, the command line) passes.
+    public func requireActiveCaller(_ actor: Actor, to action: String, own: User? = nil) async throws {
+        guard let userId = actor.userId else { return }   // the services themselves, the command line
+        let status = own?.id == userId ? own?.status : try await repository.user(id: userId)?.user.status
+        guard let status, status == .active else {
+            throw AppError.forbidden("your account is \(status?.rawValue ?? "gone"); only an ACTIVE account can \(action)")
+        }
     }
 
     private func requireAdmin(_ actor: Actor, _ action: String) throws {

@@ -1,0 +1,54 @@
+import Foundation
+import OrderPayCore
+import OrderPayServices
+import XCTest
+
+/// An access token outlives a lock, a deactivation or a delete by up to its 5 minutes; the auth
+/// service refuses the changes such a leftover token asks for.
+final class LeftoverTokenTests: AuthTestCase {
+    func testAProfileEditWithALockedUsersTokenIsRefused() async throws {
+        let admin = Actor(try await makeAdmin())
+        let alice = try await signup()
+        let aliceActor = Actor(alice)
+        _ = try await auth.updateProfile(actor: aliceActor, id: alice.id, UpdateProfileRequest(name: "Alice A."))
+
+        try await auth.setStatus(actor: admin, id: alice.id, status: .locked)
+        await assertFails(.forbidden, "your account is LOCKED; only an ACTIVE account can edit profiles") {
+            try await self.auth.updateProfile(actor: aliceActor, id: alice.id, UpdateProfileRequest(name: "Mallory"))
+        }
+        let stored = try await auth.user(actor: admin, id: alice.id)
+        XCTAssertEqual(stored.name, "Alice A.", "the refused edit changed the profile")
+        // Reads stay open to it, and an admin still edits the locked profile.
+        _ = try await auth.user(actor: aliceActor, id: alice.id)
+        _ = try await auth.updateProfile(actor: admin, id: alice.id, UpdateProfileRequest(name: "Alice B."))
+
+        try await auth.setStatus(actor: admin, id: alice.id, status: .active)
+        _ = try await auth.updateProfile(actor: aliceActor, id: alice.id, UpdateProfileRequest(name: "Alice C."))
+    }
+
+    func testALockedAdminsTokenChangesNobody() async throws {
+        let firstUser = try await makeAdmin()
+        let first = Actor(firstUser)
+        let second = try await makeAdmin("second@example.com")
+        let alice = try await signup()
+        try await auth.setStatus(actor: first, id: second.id, status: .inactive)
+        let leftover = Actor(second)
+        await assertFails(.forbidden, "your account is INACTIVE") {
+            try await self.auth.setStatus(actor: leftover, id: firstUser.id, status: .locked)
+        }
+        await assertFails(.forbidden) { try await self.auth.changeRoles(actor: leftover, id: alice.id, roles: [.admin]) }
+        await assertFails(.forbidden) { try await self.auth.deleteUser(actor: leftover, id: alice.id) }
+        await assertFails(.forbidden) {
+            try await self.auth.createUser(actor: leftover, CreateUserRequest(email: "x@example.com", password: "password1", name: "X"))
+        }
+        let firstNow = try await auth.user(actor: first, id: try XCTUnwrap(first.userId))
+        XCTAssertEqual(firstNow.status, .active)
+        let aliceNow = try await auth.user(actor: first, id: alice.id)
+        XCTAssertEqual(aliceNow.roles, [.user])
+
+        // Deleted: the same, and the command line (no user) is never refused.
+        try await auth.deleteUser(actor: first, id: second.id)
+        await assertFails(.forbidden, "your account is DELETED") { try await self.auth.deleteUser(actor: leftover, id: alice.id) }
+        try await auth.setStatus(actor: system, id: second.id, status: .active)
+    }
+}
