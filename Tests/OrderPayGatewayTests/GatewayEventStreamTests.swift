@@ -122,7 +122,7 @@ extension GatewayEventStreamTests {
         try await GatewayTestCluster.with { c in
             let admin = try await c.token(c.admin)
             let log = CapturedLog()
-            let gateway = try await c.startGateway(logger: Logger(label: "gateway-access") { _ in log })
+            let gateway = try await c.startGateway(logger: Logger(label: "gateway-access") { _ in log.handler })
             func streamLines() -> [String] { log.messages.map(\.message).filter { $0.hasPrefix("GET /api/events/stream") } }
             func openStream() async throws -> HTTPClientResponse {
                 var request = HTTPClientRequest(url: gateway.baseURL + "/api/events/stream?from=0")

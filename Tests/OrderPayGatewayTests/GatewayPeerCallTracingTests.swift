@@ -11,7 +11,7 @@ final class GatewayPeerCallTracingTests: XCTestCase {
     func testTheAccountCheckCarriesTheOrdersRequestIdAndTrace() async throws {
         let log = CapturedLog()
         var options = GatewayTestCluster.Options()
-        options.serviceLogger = Logger(label: "services") { _ in log }
+        options.serviceLogger = Logger(label: "services") { _ in log.handler }
         try await GatewayTestCluster.with(options) { c in
             let admin = try await c.token(c.admin)
             let traceId = "4bf92f3577b34da6a3ce929d0e0e4736"

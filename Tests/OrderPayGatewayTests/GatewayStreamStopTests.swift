@@ -66,7 +66,7 @@ final class GatewayStreamStopTests: XCTestCase {
             try await EurekaClient(baseURL: c.registryURL).register(app: "ORDER-SERVICE", instanceId: "streamer",
                                                                      host: "127.0.0.1", port: upstream.port)
             let log = CapturedLog()
-            let gateway = try await c.startGateway(logger: Logger(label: "gateway-access") { _ in log })
+            let gateway = try await c.startGateway(logger: Logger(label: "gateway-access") { _ in log.handler })
             try await c.refreshGateway(gateway)
             var request = HTTPClientRequest(url: gateway.baseURL + "/api/events/stream")
             request.headers.add(name: "Authorization", value: "Bearer \(admin)")

@@ -18,7 +18,7 @@ final class SlowClientTests: XCTestCase {
         options.services = [.auth]
         try await GatewayTestCluster.with(options) { c in
             let log = CapturedLog()
-            let gateway = try await c.startGateway(clientTimeout: .seconds(1), logger: Logger(label: "gateway-access") { _ in log })
+            let gateway = try await c.startGateway(clientTimeout: .seconds(1), logger: Logger(label: "gateway-access") { _ in log.handler })
             let port = gateway.port
 
             // A head that never ends: 408 as problem+json, then the connection closes.

@@ -62,7 +62,7 @@ final class SupervisorTests: XCTestCase {
         var registry = Supervisor.Child(name: "registry", arguments: ["serve", "registry", "--port", String(port), "--host", "127.0.0.1",
                                                                     "--data", directory], port: port)
         registry.logFile = directory + "/registry.log"
-        let supervisor = Supervisor(executable: Self.binary, children: [registry], host: "127.0.0.1", logger: Logger(label: "supervisor") { _ in log })
+        let supervisor = Supervisor(executable: Self.binary, children: [registry], host: "127.0.0.1", logger: Logger(label: "supervisor") { _ in log.handler })
         try await supervisor.start()
         let first = try XCTUnwrap(children(on: port).first)
 

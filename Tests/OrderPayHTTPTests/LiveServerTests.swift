@@ -13,7 +13,7 @@ final class LiveServerTests: XCTestCase {
     func testOverLoopbackWithAccessLog() async throws {
         let t = try await HTTPTestSystem.make()
         let lines = CapturedLog()
-        var logger = Logger(label: "live") { _ in lines }
+        var logger = Logger(label: "live") { _ in lines.handler }
         logger.logLevel = .info
         let app = Application(router: t.api, logger: logger)
         do {
