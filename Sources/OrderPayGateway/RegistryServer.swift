@@ -75,6 +75,11 @@ public struct RegistryServer: Sendable {
             return JSONResponses.problem(.badRequest, "body must be Eureka instance JSON {\"instance\": {...}}: \(Self.describe(error))")
         }
         let instance = envelope.instance
+        // Eureka's own check: the instance says which application it belongs to, and a path
+        // naming another would file it (and build its id) under the body's.
+        guard instance.app.uppercased() == app.uppercased() else {
+            return JSONResponses.problem(.badRequest, "instance.app '\(instance.app.echoed)' does not match the application in the path, \(app.echoed)")
+        }
         guard let port = instance.port?.value else {
             return JSONResponses.problem(.badRequest, "instance.port.$ is required")
         }
@@ -197,7 +202,9 @@ public struct RegistryProblemMiddleware<Context: RequestContext>: RouterMiddlewa
     }
 
     static func acceptsJSON(_ accept: String) -> Bool {
-        let types = accept.lowercased().split(separator: ",").map { $0.split(separator: ";")[0].trimmingCharacters(in: .whitespaces) }
+        // `prefix(while:)`, not `split(…)[0]`: a part that is only parameters (`Accept: ;`) has
+        // no first piece, and indexing it crashed the registry.
+        let types = accept.lowercased().split(separator: ",").map { String($0.prefix { $0 != ";" }).trimmingCharacters(in: .whitespaces) }
         return types.isEmpty || types.contains { $0.contains("json") || $0 == "*/*" || $0 == "application/*" || $0.isEmpty }
     }
 

@@ -116,7 +116,7 @@ enum Wrk {
             "-t2", "-c\(connections)", "-d\(seconds)s", "--latency", "-H", "Authorization: Bearer \(token)", url,
         ])
         guard let rps = output.split(separator: "\n").first(where: { $0.contains("Requests/sec:") })
-            .flatMap({ Double($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) }) else {
+            .flatMap({ $0.split(separator: ":").last.flatMap { Double($0.trimmingCharacters(in: .whitespaces)) } }) else {
             throw AppError(.unavailable, "could not read wrk's output:\n\(output)")
         }
         if let errors = output.split(separator: "\n").first(where: { $0.contains("Non-2xx") }) {

@@ -224,6 +224,12 @@ final class RegistryLeaseTests: XCTestCase {
         try await c.call(.POST, "/eureka/apps/ODD", json: "<instance/>", headers: [("Content-Type", "application/xml")], on: url)
             .problem(415, containing: "Content-Type: application/json")
         try await c.call(.GET, "/eureka/apps", headers: [("Accept", "application/xml, application/json;q=0.9")], on: url).expect(200)
+        // A part that is only parameters crashed the registry.
+        try await c.call(.GET, "/eureka/apps", headers: [("Accept", ";")], on: url).expect(200)
+        try await c.call(.GET, "/eureka/apps/ORDER-SERVICE", headers: [("Accept", "text/html,;")], on: url).expect(200)
+        // Filed under the path's application only if the instance says it belongs there (Eureka's 400).
+        try await c.call(.POST, "/eureka/apps/ODD", json: instance(#""instanceId":"x""#).replacingOccurrences(of: #""app":"ODD""#, with: #""app":"OTHER""#),
+                         on: url).problem(400, containing: "does not match the application in the path")
         // Statuses are Eureka's; control characters would reach terminals and logs.
         try await c.call(.POST, "/eureka/apps/ODD", json: instance(#""instanceId":"x""#).replacingOccurrences(of: #""UP""#, with: #""SIDEWAYS""#),
                          on: url).problem(400, containing: "instance.status")
