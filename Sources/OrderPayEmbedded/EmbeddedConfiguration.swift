@@ -70,11 +70,17 @@ public struct EmbeddedConfiguration: Sendable {
         if let existing = try? String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), existing.count >= 32 {
             return existing
         }
+        // A secret that cannot be kept would be this process's alone: a gateway on a mistyped or
+        // read-only --data refused every token the services issued, without a word.
+        try DataDirectory.create(dataDirectory)
         var bytes = [UInt8](repeating: 0, count: 48)
         var generator = SystemRandomNumberGenerator()
         for i in bytes.indices { bytes[i] = UInt8.random(in: .min ... .max, using: &generator) }
-        let secret = Data(bytes).base64EncodedString()
-        FileManager.default.createFile(atPath: file, contents: Data(secret.utf8), attributes: [.posixPermissions: 0o600])
+        let secret = try DataDirectory.createOnce(file, contents: Data(bytes).base64EncodedString())
+        guard secret.count >= 32 else { throw AppError(.unavailable, "\(file) holds no usable JWT secret (at least 32 characters)") }
         return secret
     }
+
+    /// Whether this data dir has its JWT secret yet (no process on it has run).
+    public var hasJWTSecret: Bool { FileManager.default.fileExists(atPath: path("jwt-secret")) }
 }

@@ -82,11 +82,7 @@ public final class EmbeddedSystem: @unchecked Sendable {
     /// Opens the data dir and, unless configured not to, starts the workers.
     public static func start(_ configuration: EmbeddedConfiguration, logger: Logger = Logger(label: "orderpay")) async throws -> EmbeddedSystem {
         let directory = configuration.dataDirectory
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch {
-            throw AppError(.unavailable, "cannot create data directory \(directory): \(error.localizedDescription)")
-        }
+        try DataDirectory.create(directory)
         let stores = try await ServiceStores.open(configuration, logger: logger)
         let transport = try EventTransports.make(configuration, stores: stores, logger: logger)
         let system = try EmbeddedSystem(configuration, stores: stores, transport: transport, logger: logger)

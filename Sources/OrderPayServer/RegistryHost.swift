@@ -27,7 +27,7 @@ public struct RegistryHost {
     }
 
     public static func start(_ options: Options, logger: Logger) async throws -> (RunningServer, Task<Void, Never>) {
-        try FileManager.default.createDirectory(atPath: options.dataDirectory, withIntermediateDirectories: true)
+        try DataDirectory.create(options.dataDirectory)
         let store: any RegistryRepository
         if let url = options.database {
             store = try await PostgresRegistryStore.open(try await PostgresDatabase.connect(url, logger: logger))

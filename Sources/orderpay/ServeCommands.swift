@@ -99,7 +99,12 @@ struct ServeCommand: AsyncParsableCommand {
                 url = server.baseURL
                 stop = { eviction.cancel(); await server.stop() }
             case .gateway:
-                var options = GatewayHost.Options(jwtSecret: try EmbeddedConfiguration(dataDirectory: dataDirectory).resolveJWTSecret())
+                let configuration = EmbeddedConfiguration(dataDirectory: dataDirectory)
+                let fresh = !configuration.hasJWTSecret && ProcessInfo.processInfo.environment["ORDERPAY_JWT_SECRET"] == nil
+                var options = GatewayHost.Options(jwtSecret: try configuration.resolveJWTSecret())
+                if fresh {
+                    logger.warning("\(dataDirectory) had no JWT secret yet: generated one; the services must run on this data dir (or share ORDERPAY_JWT_SECRET), else the gateway refuses their tokens")
+                }
                 options.host = host; options.port = port; options.registryURL = registryURL
                 options.settings.rateLimit = rateLimit; options.settings.rateBurst = burst
                 options.settings.clientTimeout = .seconds(Int64(idleTimeout))

@@ -164,6 +164,15 @@ final class CLITests: XCTestCase {
         let file = try Self.run(["seed"], data: missing)
         XCTAssertEqual(file.status, AppError.Kind.validation.exitCode, file.stderr)
         XCTAssertTrue(file.stderr.contains("is a file, not a data directory"), file.stderr)
+        // Servers too, in one line (the registry printed Foundation's error dump; a gateway
+        // started on an in-memory JWT secret and refused every token the services issued).
+        for component in ["registry", "gateway"] {
+            for data in [missing, missing + "/sub"] {
+                let server = try Self.run(["serve", component, "--port", "0", "--registry", "http://127.0.0.1:9"], data: data)
+                XCTAssertEqual(server.status, AppError.Kind.unavailable.exitCode, "\(component) \(data): \(server.stderr)")
+                XCTAssertEqual(server.stderr, "error: cannot create data directory \(data): \(missing) is a file\n")
+            }
+        }
         try? FileManager.default.removeItem(atPath: missing)
     }
 
