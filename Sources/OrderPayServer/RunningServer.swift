@@ -28,7 +28,7 @@ public final class RunningServer: @unchecked Sendable {
                                                        logger: Logger) async throws -> RunningServer
     where Responder.Context: RequestContext, Responder.Context.Source == ApplicationRequestContextSource {
         let (bound, boundContinuation) = AsyncStream<Int>.makeStream()
-        let app = Application(responder: responder, server: .http1(configuration: .init(additionalChannelHandlers: [ParseErrorProblemHandler()],
+        let app = Application(responder: responder, server: .http1(configuration: .init(additionalChannelHandlers: [HTTP1ConnectionRules.Installer(), ParseErrorProblemHandler()],
                                                                                                          idleTimeout: .init(idleTimeout))),
                               configuration: .init(address: .hostname(host, port: port), serverName: name),
                               onServerRunning: { channel in

@@ -104,4 +104,39 @@ final class GatewayRefusalTests: XCTestCase {
             }
         }
     }
+
+    /// HTTP/1 rules the services' server keeps: a connection the client does not keep is closed
+    /// after its response (an HTTP/1.0 client reading to the end waited out the idle timeout), a
+    /// body coding besides chunked is 501 (it was a 413 "too large" for an empty body), and a
+    /// second Host is 400.
+    func testServicesCloseWhatClientsDoNotKeepAndRefuseAmbiguousRequests() async throws {
+        var options = GatewayTestCluster.Options()
+        options.services = [.orders]
+        try await GatewayTestCluster.with(options) { c in
+            let port = c.services[0].server.port
+            for request in ["GET /health HTTP/1.0\r\n\r\n", "GET /health HTTP/1.1\r\nHost: x\r\nConnection: Close\r\n\r\n"] {
+                // Well inside the services' 60 s idle timeout: closed by the answer, not by it.
+                let answer = try await RawSocketClient.exchange(port: port, [request], readTimeout: 5)
+                XCTAssertTrue(answer.text.hasPrefix("HTTP/1.1 200 OK\r\n"), answer.text)
+                XCTAssertTrue(answer.text.contains("Connection: close\r\n"), answer.text)
+                XCTAssertTrue(answer.closedByServer, "still open after answering: \(request)")
+            }
+            let kept = try await RawSocketClient.exchange(port: port, ["GET /health HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"], readTimeout: 2)
+            XCTAssertFalse(kept.closedByServer, "an HTTP/1.0 client asking for keep-alive was closed")
+
+            let gzip = try await RawSocketClient.exchange(port: port, [
+                "POST /api/orders HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n"], readTimeout: 5)
+            XCTAssertTrue(gzip.text.hasPrefix("HTTP/1.1 501 Not Implemented\r\n"), gzip.text)
+            XCTAssertTrue(gzip.text.contains("may only be chunked"), gzip.text)
+            XCTAssertTrue(gzip.closedByServer)
+
+            // After a good pipelined request: its answer whole, then the refusal, then the end.
+            let twoHosts = try await RawSocketClient.exchange(port: port, [
+                "GET /health HTTP/1.1\r\nHost: x\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n"], readTimeout: 5)
+            XCTAssertTrue(twoHosts.text.hasPrefix("HTTP/1.1 200 OK\r\n"), twoHosts.text)
+            let refusal = try XCTUnwrap(twoHosts.text.range(of: "HTTP/1.1 400 Bad Request\r\n"), twoHosts.text)
+            XCTAssertTrue(twoHosts.text[refusal.upperBound...].contains("more than one Host header"), twoHosts.text)
+            XCTAssertTrue(twoHosts.closedByServer)
+        }
+    }
 }
