@@ -154,7 +154,10 @@ struct UpCommand: AsyncParsableCommand {
         var logger = Logger(label: "orderpay.up")
         logger.logLevel = .info
         let dataDirectory = data ?? EmbeddedConfiguration.defaultDataDirectory()
-        let ports = Dictionary(uniqueKeysWithValues: ServedComponent.allCases.map { ($0, randomPorts ? FreePort.find() : $0.defaultPort) })
+        let free = randomPorts ? FreePort.find(count: ServedComponent.allCases.count) : []
+        let ports = Dictionary(uniqueKeysWithValues: ServedComponent.allCases.enumerated().map { index, component in
+            (component, randomPorts ? free[index] : component.defaultPort)
+        })
         let registryURL = HostAddress.httpURL(host, port: ports[.registry]!)
         let order: [ServedComponent] = [.registry, .auth, .orders, .payments, .gateway]
         let children = order.map { component in

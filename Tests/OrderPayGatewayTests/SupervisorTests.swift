@@ -141,4 +141,12 @@ final class SupervisorTests: XCTestCase {
         return status.split(separator: "\n").first { $0.hasPrefix(name + ":") }
             .map { $0.dropFirst(name.count + 1).trimmingCharacters(in: .whitespaces) }
     }
+
+    /// `up --random-ports` asks for its five ports at once; released one by one, the kernel may
+    /// hand out one twice (about even odds over a few hundred probes).
+    func testFreePortsAskedTogetherAreDistinct() {
+        let ports = FreePort.find(count: 500)
+        XCTAssertEqual(Set(ports).count, 500)
+        XCTAssertTrue(ports.allSatisfy { (1...65535).contains($0) })
+    }
 }
