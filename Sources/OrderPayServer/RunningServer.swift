@@ -67,7 +67,7 @@ public final class RunningServer: @unchecked Sendable {
     static func explain(_ error: Error, host: String, port: Int) -> AppError {
         let text = "\(error)"
         if text.contains("Address already in use") { return AppError(.unavailable, "port \(port) on \(host) is already in use") }
-        if text.contains("Cannot assign requested address") || text.contains("resolve") {
+        if text.contains("Cannot assign requested address") || text.contains("resolve") || text.contains("UnknownHost") {
             return AppError(.unavailable, "cannot listen on \(HostAddress.authority(host, port: port)): no such local address")
         }
         if text.contains("Permission denied") { return AppError(.unavailable, "no permission to listen on \(HostAddress.authority(host, port: port))") }

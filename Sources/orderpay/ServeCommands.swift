@@ -42,6 +42,15 @@ struct ServeCommand: AsyncParsableCommand {
         try Self.validate(idleTimeout: idleTimeout)
         try Self.validate(leaseSeconds: leaseSeconds, renewSeconds: renewSeconds, rateLimit: rateLimit, burst: burst)
         guard drainSeconds.isFinite, (0...60).contains(drainSeconds) else { throw ValidationError("--drain-seconds must be 0–60") }
+        if let registry { try Self.validate(registryURL: registry) }
+    }
+
+    /// An http(s) URL with a host: anything else was reported as a registry that is unreachable.
+    static func validate(registryURL: String) throws {
+        guard let url = URLComponents(string: registryURL), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
+              let host = url.host, !host.isEmpty else {
+            throw ValidationError("--registry must be an http(s) URL such as http://127.0.0.1:8761, not '\(registryURL)'")
+        }
     }
 
     /// Finite, in range, and a renewal inside the lease (a huge or infinite value used to pass
@@ -188,7 +197,7 @@ struct UpCommand: AsyncParsableCommand {
         } catch {
             logger.notice("interrupted while starting; stopping")
             await supervisor.stop()
-            return
+            throw ExitCode(130)   // a start cut short is not a success (128 + SIGINT, as shells report it)
         }
         print("OrderPay is up (data dir \(dataDirectory)):")
         for component in order { print("  \(component.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(HostAddress.httpURL(host, port: ports[component]!))") }

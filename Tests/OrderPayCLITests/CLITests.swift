@@ -128,7 +128,8 @@ final class CLITests: XCTestCase {
                                       (["serve", "registry", "--port", "0", "--lease-seconds", "1e20"], "--lease-seconds"),
                                       (["serve", "gateway", "--port", "0", "--rate-limit", "-1"], "--rate-limit"),
                                       (["up", "--renew-seconds", "100", "--lease-seconds", "90"], "--renew-seconds must be shorter"),
-                                      (["serve", "orders", "--port", "0", "--drain-seconds", "-2"], "--drain-seconds")] {
+                                      (["serve", "orders", "--port", "0", "--drain-seconds", "-2"], "--drain-seconds"),
+                                      (["serve", "gateway", "--port", "0", "--registry", "notaurl"], "--registry must be an http(s) URL")] {
             let result = try Self.run(arguments)
             XCTAssertEqual(result.status, 64, "\(arguments): \(result.stderr)")
             XCTAssertTrue(result.stderr.contains(message), "\(arguments): \(result.stderr)")
