@@ -105,6 +105,27 @@ enum RegistryOpenAPI {
                 "responses": ["200": ok, "404": problem],
             ] as [String: Any],
         ],
+        "/eureka/instances/{id}": [
+            "parameters": [id],
+            "get": [
+                "operationId": "getInstanceById", "summary": "One instance, by its id alone (whichever application it is in)",
+                "responses": ["200": json("InstanceEnvelope", "the instance"), "404": problem],
+            ] as [String: Any],
+        ],
+        "/eureka/vips/{vip}": [
+            "parameters": [parameter("vip", "a VIP address (an instance's vipAddress, one of its comma-separated names)")],
+            "get": [
+                "operationId": "listByVipAddress", "summary": "The instances under a VIP address, by application",
+                "responses": ["200": json("Applications", "the applications"), "404": problem],
+            ] as [String: Any],
+        ],
+        "/eureka/svips/{svip}": [
+            "parameters": [parameter("svip", "a secure VIP address (an instance's secureVipAddress)")],
+            "get": [
+                "operationId": "listBySecureVipAddress", "summary": "The instances under a secure VIP address, by application",
+                "responses": ["200": json("Applications", "the applications"), "404": problem],
+            ] as [String: Any],
+        ],
         "/health": ["get": [
             "operationId": "health", "summary": "Liveness and readiness (the registry's database)",
             "responses": [

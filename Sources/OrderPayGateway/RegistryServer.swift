@@ -29,6 +29,9 @@ public struct RegistryServer: Sendable {
         }
         eureka.put(":app/:id/status") { request, context in try await self.overrideStatus(request, context, remove: false) }
         eureka.delete(":app/:id/status") { request, context in try await self.overrideStatus(request, context, remove: true) }
+        router.get("eureka/instances/:id") { _, context in try await self.instance(id: try Self.instanceID(context)) }
+        router.get("eureka/vips/:vip") { _, context in try await self.instances(vip: try context.parameters.require("vip"), secure: false) }
+        router.get("eureka/svips/:svip") { _, context in try await self.instances(vip: try context.parameters.require("svip"), secure: true) }
         router.get("openapi.json") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: RegistryOpenAPI.json)))
         }
@@ -132,6 +135,27 @@ public struct RegistryServer: Sendable {
         return try JSONResponses.json(EurekaInstanceEnvelope(instance: eureka(found)))
     }
 
+    func instance(id: String) async throws -> Response {
+        guard let found = try await registry.instances().first(where: { $0.instanceId == id }) else {
+            return JSONResponses.problem(.notFound, "instance \(id) is not registered")
+        }
+        return try JSONResponses.json(EurekaInstanceEnvelope(instance: eureka(found)))
+    }
+
+    /// Eureka's VIP lookups: an instance's (secure) VIP address may list several names.
+    func instances(vip: String, secure: Bool) async throws -> Response {
+        let wanted = vip.lowercased()
+        let matching = try await registry.instances().map(eureka).filter { instance in
+            let names = (secure ? instance.secureVipAddress : instance.vipAddress) ?? ""
+            return names.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces).lowercased() == wanted }
+        }
+        guard !matching.isEmpty else {
+            return JSONResponses.problem(.notFound, "no instances under \(secure ? "secure VIP" : "VIP") address \(vip)")
+        }
+        let grouped = Dictionary(grouping: matching, by: \.app)
+        return try JSONResponses.json(EurekaApplications(grouped.keys.sorted().map { EurekaApplication(name: $0, instance: grouped[$0, default: []]) }))
+    }
+
     func overrideStatus<Context: RequestContext>(_ request: Request, _ context: Context, remove: Bool) async throws -> Response {
         let app = try context.parameters.require("app"), id = try Self.instanceID(context)
         let value = request.uri.queryParameters.get("value").map { String($0) } ?? (remove ? "UP" : "")
@@ -213,6 +237,7 @@ public struct RegistryProblemMiddleware<Context: RequestContext>: RouterMiddlewa
     static var routes: [(pattern: [String], methods: [String])] { [
         (["eureka", "apps"], ["GET"]), (["eureka", "apps", "delta"], ["GET"]), (["eureka", "apps", "*"], ["GET", "POST"]),
         (["eureka", "apps", "*", "*"], ["GET", "PUT", "DELETE"]), (["eureka", "apps", "*", "*", "status"], ["PUT", "DELETE"]),
+        (["eureka", "instances", "*"], ["GET"]), (["eureka", "vips", "*"], ["GET"]), (["eureka", "svips", "*"], ["GET"]),
         (["openapi.json"], ["GET"]), (["health"], ["GET"]), (["metrics"], ["GET"]),
     ] }
 

@@ -296,6 +296,7 @@ final class RegistryLeaseTests: XCTestCase {
             var operations = 0
             for (path, item) in paths {
                 let concrete = path.replacingOccurrences(of: "{app}", with: "ORDER-SERVICE").replacingOccurrences(of: "{id}", with: "nobody")
+                    .replacingOccurrences(of: "{vip}", with: "x").replacingOccurrences(of: "{svip}", with: "x")
                 for method in ["get", "post", "put", "delete"] where item[method] != nil {
                     operations += 1
                     let reply = try await c.call(HTTPMethod(rawValue: method.uppercased()), concrete + (path.hasSuffix("/status") ? "?value=UP" : ""),
@@ -310,7 +311,7 @@ final class RegistryLeaseTests: XCTestCase {
                     XCTAssertEqual(refused.headers.first(name: "Allow"), documented.joined(separator: ", "), "\(method) \(path)")
                 }
             }
-            XCTAssertEqual(operations, 12)
+            XCTAssertEqual(operations, 15)
             XCTAssertNil(paths["/eureka/v2/apps"])
         }
     }
