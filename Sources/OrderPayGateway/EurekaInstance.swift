@@ -223,7 +223,8 @@ public struct EurekaInstance: Codable, Equatable, Sendable {
                               lastRenewalTimestamp: Int64(renewed.timeIntervalSince1970 * 1000),
                               evictionTimestamp: 0, serviceUpTimestamp: Int64(i.registeredAt.timeIntervalSince1970 * 1000))
         lastUpdatedTimestamp = Timestamp(Int64(i.lastRenewedAt.timeIntervalSince1970 * 1000))
-        lastDirtyTimestamp = lastUpdatedTimestamp
+        // The client's own (when its description last changed), as Eureka keeps it.
+        lastDirtyTimestamp = lastDirtyTimestamp ?? Timestamp(Int64(i.registeredAt.timeIntervalSince1970 * 1000))
         actionType = "ADDED"
     }
 

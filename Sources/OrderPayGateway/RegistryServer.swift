@@ -21,9 +21,7 @@ public struct RegistryServer: Sendable {
         eureka.get(":app/:id") { _, context in
             try await self.instance(app: try context.parameters.require("app"), id: try Self.instanceID(context))
         }
-        eureka.put(":app/:id") { _, context in
-            try await self.respond { try await registry.renew(app: try context.parameters.require("app"), instanceId: try Self.instanceID(context)) }
-        }
+        eureka.put(":app/:id") { request, context in try await self.renew(request, context) }
         eureka.delete(":app/:id") { _, context in
             try await self.respond { try await registry.cancel(app: try context.parameters.require("app"), instanceId: try Self.instanceID(context)) }
         }
@@ -103,6 +101,27 @@ public struct RegistryServer: Sendable {
         } catch let error as AppError {
             return JSONResponses.problem(error)
         }
+    }
+
+    /// A heartbeat. As on Eureka, one carrying a `lastDirtyTimestamp` newer than the instance
+    /// registered with renews the lease but answers 404: the client's description changed (its
+    /// metadata, say), and a Eureka client registers again on a 404, so the change arrives.
+    func renew<Context: RequestContext>(_ request: Request, _ context: Context) async throws -> Response {
+        let app = try context.parameters.require("app"), id = try Self.instanceID(context)
+        let renewed: ServiceInstance
+        do {
+            renewed = try await registry.renew(app: app, instanceId: id)
+        } catch let error as AppError {
+            return JSONResponses.problem(error)
+        }
+        if let sent = request.uri.queryParameters.get("lastDirtyTimestamp").flatMap({ Int64($0) }),
+           let registered = renewed.descriptor.flatMap({ try? JSONDecoder().decode(EurekaInstance.self, from: Data($0.utf8)) })?
+               .lastDirtyTimestamp.flatMap({ Int64($0.millis) }),
+           sent > registered {
+            return JSONResponses.problem(.notFound, "instance \(id) of \(app.uppercased()) changed since it registered "
+                                                    + "(lastDirtyTimestamp \(sent) > \(registered)); register again")
+        }
+        return Response(status: .ok)
     }
 
     func applications() async throws -> Response {

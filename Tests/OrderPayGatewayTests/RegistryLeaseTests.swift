@@ -99,6 +99,12 @@ final class RegistryLeaseTests: XCTestCase {
             XCTAssertEqual(((try one.json()["instance"] as? [String: Any])?["port"] as? [String: Any])?["$"] as? Int, 9090)
             try await c.call(.PUT, "/eureka/apps/BILLING/\(id)", on: c.registryURL).expect(200)
             try await c.call(.PUT, "/eureka/apps/BILLING/nobody", on: c.registryURL).problem(404)
+            // Its own lastDirtyTimestamp is kept; a heartbeat saying it changed since is a 404,
+            // upon which a Eureka client registers its new description again.
+            XCTAssertEqual((try one.json()["instance"] as? [String: Any])?["lastDirtyTimestamp"] as? String, "1795754537000")
+            try await c.call(.PUT, "/eureka/apps/BILLING/\(id)?status=UP&lastDirtyTimestamp=1795754537000", on: c.registryURL).expect(200)
+            try await c.call(.PUT, "/eureka/apps/BILLING/\(id)?status=UP&lastDirtyTimestamp=1795754599000", on: c.registryURL)
+                .problem(404, containing: "register again")
 
             let out = try await c.call(.PUT, "/eureka/apps/BILLING/\(id)/status?value=OUT_OF_SERVICE", on: c.registryURL)
             XCTAssertEqual(out.status, 200, out.text)
