@@ -147,6 +147,8 @@ struct UpCommand: AsyncParsableCommand {
     @Option(help: "Data directory (env ORDERPAY_DATA, default ./.orderpay).") var data: String?
     @Option(help: "Address every service listens on.") var host = "127.0.0.1"
     @Flag(help: "Use free random ports instead of the seed's (8000, 8761, 8081–8083).") var randomPorts = false
+    @Option(name: .customLong("port"), help: "One component's port, as COMPONENT=PORT (e.g. gateway=9000); repeatable.")
+    var portChoices: [String] = []
     @Option(help: "Seconds between registry lease renewals.") var renewSeconds: Double = 30
     @Option(help: "Registry lease length in seconds.") var leaseSeconds: Double = 90
     @Option(help: "Gateway: requests per second allowed per client (0 turns limiting off).") var rateLimit: Double = 200
@@ -157,16 +159,39 @@ struct UpCommand: AsyncParsableCommand {
     func validate() throws {
         try ServeCommand.validate(idleTimeout: idleTimeout)
         try ServeCommand.validate(leaseSeconds: leaseSeconds, renewSeconds: renewSeconds, rateLimit: rateLimit, burst: burst)
+        let chosen = try chosenPorts()
+        let withDefaults = ServedComponent.allCases.map { chosen[$0] ?? $0.defaultPort }
+        if !randomPorts, Set(withDefaults).count != withDefaults.count {
+            throw ValidationError("--port gives a component another's default port; choose that one's too (or --random-ports)")
+        }
+    }
+
+    /// `--port gateway=9000 --port registry=9761`: at most one each, 1–65535, no two alike.
+    func chosenPorts() throws -> [ServedComponent: Int] {
+        var chosen: [ServedComponent: Int] = [:]
+        for choice in portChoices {
+            let parts = choice.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let component = ServedComponent(rawValue: parts[0].lowercased()),
+                  let port = Int(parts[1]), (1...65535).contains(port) else {
+                throw ValidationError("--port takes COMPONENT=PORT with a component of \(ServedComponent.allCases.map(\.rawValue).joined(separator: ", ")) and a port of 1–65535, not '\(choice)'")
+            }
+            guard chosen.updateValue(port, forKey: component) == nil else { throw ValidationError("--port names \(component.rawValue) twice") }
+        }
+        guard Set(chosen.values).count == chosen.count else { throw ValidationError("--port gives two components the same port") }
+        return chosen
     }
 
     func run() async throws {
         var logger = Logger(label: "orderpay.up")
         logger.logLevel = .info
         let dataDirectory = data ?? EmbeddedConfiguration.defaultDataDirectory()
-        let free = randomPorts ? FreePort.find(count: ServedComponent.allCases.count) : []
-        let ports = Dictionary(uniqueKeysWithValues: ServedComponent.allCases.enumerated().map { index, component in
-            (component, randomPorts ? free[index] : component.defaultPort)
-        })
+        let chosen = try chosenPorts()
+        let free = randomPorts ? FreePort.find(count: ServedComponent.allCases.count).filter { !chosen.values.contains($0) } : []
+        var ports = chosen, spare = free.makeIterator()
+        for component in ServedComponent.allCases where ports[component] == nil {
+            // Five probed, less any chosen: enough for those not chosen.
+            ports[component] = randomPorts ? spare.next()! : component.defaultPort
+        }
         let registryURL = HostAddress.httpURL(host, port: ports[.registry]!)
         let order: [ServedComponent] = [.registry, .auth, .orders, .payments, .gateway]
         let children = order.map { component in

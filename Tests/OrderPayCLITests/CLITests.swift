@@ -129,7 +129,10 @@ final class CLITests: XCTestCase {
                                       (["serve", "gateway", "--port", "0", "--rate-limit", "-1"], "--rate-limit"),
                                       (["up", "--renew-seconds", "100", "--lease-seconds", "90"], "--renew-seconds must be shorter"),
                                       (["serve", "orders", "--port", "0", "--drain-seconds", "-2"], "--drain-seconds"),
-                                      (["serve", "gateway", "--port", "0", "--registry", "notaurl"], "--registry must be an http(s) URL")] {
+                                      (["serve", "gateway", "--port", "0", "--registry", "notaurl"], "--registry must be an http(s) URL"),
+                                      (["up", "--port", "gateway=0"], "COMPONENT=PORT"), (["up", "--port", "cache=9000"], "COMPONENT=PORT"),
+                                      (["up", "--port", "gateway=9000", "--port", "orders=9000"], "the same port"),
+                                      (["up", "--port", "gateway=8761"], "another's default port")] {
             let result = try Self.run(arguments)
             XCTAssertEqual(result.status, 64, "\(arguments): \(result.stderr)")
             XCTAssertTrue(result.stderr.contains(message), "\(arguments): \(result.stderr)")
