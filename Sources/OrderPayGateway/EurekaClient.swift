@@ -11,6 +11,8 @@ public final class EurekaClient: ServiceRegistrar, @unchecked Sendable {
     public let baseURL: String
     /// Sent with every request when the registry requires them (see `RegistryCredentials`).
     let credentials: RegistryCredentials?
+    /// A registry URL whose credentials do not parse: refused rather than sent without them.
+    let configurationError: Error?
     public let renewalInterval: TimeInterval
     let http: HTTPClient
     let timeout: TimeAmount
@@ -26,9 +28,17 @@ public final class EurekaClient: ServiceRegistrar, @unchecked Sendable {
     ///   `ORDERPAY_REGISTRY_CREDENTIALS`.
     public init(baseURL: String, credentials: RegistryCredentials? = nil, renewalInterval: TimeInterval = 30,
                 http: HTTPClient = EurekaClient.registryHTTP, timeout: TimeAmount = .seconds(5)) {
-        let (bare, inURL) = RegistryCredentials.split(url: baseURL)
-        self.baseURL = bare.hasSuffix("/") ? String(bare.dropLast()) : bare
-        self.credentials = credentials ?? inURL ?? (try? RegistryCredentials.fromEnvironment())
+        var parsed: (url: String, credentials: RegistryCredentials?)
+        do {
+            parsed = try RegistryCredentials.split(url: baseURL)
+            configurationError = nil
+        } catch {
+            // Said by every call (`requireReachable` at start), never with the password in it.
+            parsed = (RegistryCredentials.redacted(baseURL), nil)
+            configurationError = error
+        }
+        self.baseURL = parsed.url.hasSuffix("/") ? String(parsed.url.dropLast()) : parsed.url
+        self.credentials = credentials ?? parsed.credentials ?? (try? RegistryCredentials.fromEnvironment())
         self.renewalInterval = renewalInterval
         self.http = http
         self.timeout = timeout
@@ -79,7 +89,7 @@ public final class EurekaClient: ServiceRegistrar, @unchecked Sendable {
     public func requireReachable() async throws {
         do {
             _ = try await instances()
-        } catch let error as AppError where error.kind == .unauthorized {
+        } catch let error as AppError where error.kind == .unauthorized || error.kind == .validation {
             throw error
         } catch {
             throw AppError(.unavailable, "registry at \(baseURL) is unreachable; start it first (orderpay serve registry) or pass --registry URL")
@@ -95,6 +105,7 @@ public final class EurekaClient: ServiceRegistrar, @unchecked Sendable {
     }
 
     func send(_ method: HTTPMethod, _ path: String, body: Data? = nil) async throws -> HTTPClientResponse {
+        if let configurationError { throw configurationError }
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
         request.headers.add(name: "Accept", value: "application/json")

@@ -42,14 +42,21 @@ struct ServeCommand: AsyncParsableCommand {
         try Self.validate(idleTimeout: idleTimeout)
         try Self.validate(leaseSeconds: leaseSeconds, renewSeconds: renewSeconds, rateLimit: rateLimit, burst: burst)
         guard drainSeconds.isFinite, (0...60).contains(drainSeconds) else { throw ValidationError("--drain-seconds must be 0–60") }
-        if let registry { try Self.validate(registryURL: registry) }
+        if let registry = registry ?? ProcessInfo.processInfo.environment["ORDERPAY_REGISTRY"] { try Self.validate(registryURL: registry) }
     }
 
     /// An http(s) URL with a host: anything else was reported as a registry that is unreachable.
+    /// Credentials in it must parse (and are never echoed).
     static func validate(registryURL: String) throws {
-        guard let url = URLComponents(string: registryURL), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
+        let bare: String
+        do {
+            bare = try RegistryCredentials.split(url: registryURL).url
+        } catch let error as AppError {
+            throw ValidationError("--registry: \(error.message)")
+        }
+        guard let url = URLComponents(string: bare), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
               let host = url.host, !host.isEmpty else {
-            throw ValidationError("--registry must be an http(s) URL such as http://127.0.0.1:8761, not '\(registryURL)'")
+            throw ValidationError("--registry must be an http(s) URL such as http://127.0.0.1:8761, not '\(RegistryCredentials.redacted(registryURL))'")
         }
     }
 

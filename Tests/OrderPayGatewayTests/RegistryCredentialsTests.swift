@@ -2,6 +2,7 @@ import Foundation
 import OrderPayCore
 import OrderPayGateway
 import OrderPayServices
+import OrderPayTestSupport
 import XCTest
 
 /// A registry given credentials serves Eureka's API only to clients that send them (HTTP Basic),
@@ -28,6 +29,14 @@ final class RegistryCredentialsTests: XCTestCase {
             try await c.call(.GET, "/eureka/apps", headers: json, on: c.registryURL).problem(401)
             try await c.call(.DELETE, "/eureka/apps/ORDER-SERVICE/anything", on: c.registryURL).problem(401)
             try await c.call(.GET, "/health", on: c.registryURL).expect(200)
+            // The router reads `//eureka/apps` as `/eureka/apps`: so does the check.
+            for path in ["//eureka/apps", "///eureka/apps/", "/eureka//apps/AUTH-SERVICE"] {
+                try await c.call(.GET, path, headers: json, on: c.registryURL).problem(401)
+            }
+            let sneaked = try await RawSocketClient.exchange(port: try XCTUnwrap(URL(string: c.registryURL)?.port), [
+                "POST //eureka/apps/AUTH-SERVICE HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(instance.utf8.count)\r\n"
+                + "Connection: close\r\n\r\n" + instance])
+            XCTAssertTrue(sneaked.text.hasPrefix("HTTP/1.1 401 "), sneaked.text)
 
             // Our client, with them in the URL: the password goes in a header, never in messages.
             let client = EurekaClient(baseURL: c.registryURLForClients)
@@ -65,14 +74,27 @@ final class RegistryCredentialsTests: XCTestCase {
         XCTAssertNil(try RegistryCredentials.fromEnvironment([:]))
         XCTAssertThrowsError(try RegistryCredentials.fromEnvironment([RegistryCredentials.environmentVariable: "no-colon"]))
 
-        let split = RegistryCredentials.split(url: "http://eureka:p%40ss@127.0.0.1:8761/eureka")
+        let split = try RegistryCredentials.split(url: "http://eureka:p%40ss@127.0.0.1:8761/eureka")
         XCTAssertEqual(split.url, "http://127.0.0.1:8761/eureka")
         XCTAssertEqual(split.credentials, try RegistryCredentials(parsing: "eureka:p@ss"))
-        XCTAssertNil(RegistryCredentials.split(url: "http://127.0.0.1:8761").credentials)
+        XCTAssertNil(try RegistryCredentials.split(url: "http://127.0.0.1:8761").credentials)
+        // Decoded once: `%2541` is the three characters `%41`, not `A`.
+        XCTAssertEqual(try RegistryCredentials.split(url: "http://eureka:p%2541ss@h:1").credentials?.password, "p%41ss")
+        // A password that does not parse is said so, with the URL redacted, never sent without it.
+        for url in ["http://eureka:s3cr#t@127.0.0.1:8761", "http://eureka:s3cr/t@127.0.0.1:8761", "http://us%3Aer:pw@h:1", "http://eureka:pa%20ss@h:1"] {
+            XCTAssertThrowsError(try RegistryCredentials.split(url: url), url) { error in
+                let message = (error as? AppError)?.message ?? ""
+                XCTAssertFalse(message.contains("s3cr") || message.contains("pa%20ss") || message.contains("us%3Aer"), message)
+            }
+        }
+        XCTAssertEqual(RegistryCredentials.redacted("http://eureka:s3cr/t@127.0.0.1:8761"), "http://…@127.0.0.1:8761")
 
         XCTAssertTrue(Self.credentials.accepts(authorization: Self.credentials.basicAuthorization))
         XCTAssertFalse(Self.credentials.accepts(authorization: Self.credentials.basicAuthorization + "x"))
         XCTAssertFalse(Self.credentials.accepts(authorization: "Basic " + Data("eureka:s3cret-pa56".utf8).base64EncodedString()))
         XCTAssertFalse(Self.credentials.accepts(authorization: nil))
+        // The scheme in any case (RFC 9110 §11.1).
+        XCTAssertTrue(Self.credentials.accepts(authorization: "basic " + Data("eureka:s3cret-pa55".utf8).base64EncodedString()))
+        XCTAssertFalse(Self.credentials.accepts(authorization: "Bearer " + Data("eureka:s3cret-pa55".utf8).base64EncodedString()))
     }
 }
