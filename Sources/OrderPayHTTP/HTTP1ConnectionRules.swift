@@ -11,23 +11,33 @@ import OrderPayCore
 ///   `Connection: close` in any case or list) gets `Connection: close` on its response and the
 ///   connection closes after it. Hummingbird closed only on a literal `close`, so an HTTP/1.0
 ///   client reading to the end of the response waited out the idle timeout.
-/// - A body in a transfer coding besides chunked is refused with 501, as the gateway refuses it
-///   (the body's length cannot be known; it was read as a body too large, 413), and more than
-///   one `Host` with 400 (RFC 9112 §3.2). The refusal waits for earlier pipelined responses to
-///   end, and the connection then closes.
+/// - An HTTP/1.0 request is answered as HTTP/1.0: a body without a length is then ended by the
+///   close (never chunked, which such a client cannot read), and a kept connection says
+///   `Connection: keep-alive`, as HTTP/1.0 clients expect.
+/// - Transfer codings as the gateway takes them: a body whose codings do not end in chunked has
+///   no knowable length (400, RFC 9112 §6.3), as has a second Transfer-Encoding field; codings
+///   besides chunked are 501; more than one `Host` is 400 (RFC 9112 §3.2). The refusal waits for
+///   earlier pipelined responses to end, nothing is read or written after it, and the
+///   connection closes.
 public final class HTTP1ConnectionRules: ChannelDuplexHandler, RemovableChannelHandler {
     public typealias InboundIn = HTTPServerRequestPart
     public typealias InboundOut = HTTPServerRequestPart
     public typealias OutboundIn = HTTPServerResponsePart
     public typealias OutboundOut = HTTPServerResponsePart
 
-    /// For each request passed on and not yet answered to its end: whether to close after it.
-    private var closeAfter: [Bool] = []
+    /// A request passed on and not yet answered to its end.
+    private struct Pending {
+        var version: HTTPVersion
+        var keepAlive: Bool
+    }
+
+    private var pending: [Pending] = []
     /// Parts of the request being read go on only if its head did.
     private var forwardingRequest = false
     /// Once a request closes the connection (or is refused), later ones are not read.
     private var stopped = false
     private var refusal: (status: HTTPResponseStatus, detail: String)?
+    private var refused = false
 
     public init() {}
 
@@ -42,7 +52,7 @@ public final class HTTP1ConnectionRules: ChannelDuplexHandler, RemovableChannelH
         if let problem = Self.refusal(of: head) {
             stopped = true
             refusal = problem
-            if closeAfter.isEmpty { refuse(context: context) }
+            if pending.isEmpty { refuse(context: context) }
             return
         }
         let keepAlive = head.isKeepAlive
@@ -50,20 +60,50 @@ public final class HTTP1ConnectionRules: ChannelDuplexHandler, RemovableChannelH
             head.headers.replaceOrAdd(name: "Connection", value: "close")   // the spelling Hummingbird closes on
             stopped = true
         }
-        closeAfter.append(!keepAlive)
+        pending.append(Pending(version: head.version, keepAlive: keepAlive))
         forwardingRequest = true
         context.fireChannelRead(wrapInboundOut(.head(head)))
     }
 
+    /// The decoder's complaint about a request already refused (llhttp reports a coding it cannot
+    /// frame after handing over the head) would have Hummingbird answer it a second time.
+    public func errorCaught(context: ChannelHandlerContext, error: Error) {
+        guard !(stopped && refusal != nil || refused) || !(error is HTTPParserError) else { return }
+        context.fireErrorCaught(error)
+    }
+
     public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        guard !refused else { promise?.fail(ChannelError.outputClosed); return }
         switch unwrapOutboundIn(data) {
-        case .head(var head) where closeAfter.first == true:
-            head.headers.replaceOrAdd(name: "Connection", value: "close")
+        case .head(var head) where head.status.code >= 200 && !pending.isEmpty:
+            let request = pending[0]
+            if request.version == .http1_0 {
+                head.version = .http1_0
+                // Without a length, an HTTP/1.0 body ends only with the connection.
+                if request.keepAlive && !head.headers.contains(name: "Content-Length") { pending[0].keepAlive = false }
+            }
+            if !pending[0].keepAlive {
+                head.headers.replaceOrAdd(name: "Connection", value: "close")
+            } else if request.version == .http1_0 {
+                head.headers.replaceOrAdd(name: "Connection", value: "keep-alive")
+            }
+            context.write(wrapOutboundOut(.head(head)), promise: promise)
+        case .head(var head):
+            if pending.first?.version == .http1_0 { head.version = .http1_0 }
             context.write(wrapOutboundOut(.head(head)), promise: promise)
         case .end:
-            context.write(data, promise: promise)
-            if !closeAfter.isEmpty { closeAfter.removeFirst() }
-            if closeAfter.isEmpty, refusal != nil { refuse(context: context) }
+            let finished = pending.isEmpty ? nil : pending.removeFirst()
+            if finished?.keepAlive == false {
+                // Closed here too: a close decided at the response (an HTTP/1.0 body without a
+                // length) is one Hummingbird does not know of.
+                stopped = true
+                let written = promise ?? context.eventLoop.makePromise()
+                context.writeAndFlush(data, promise: written)
+                written.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            } else {
+                context.write(data, promise: promise)
+            }
+            if pending.isEmpty, refusal != nil { refuse(context: context) }
         default:
             context.write(data, promise: promise)
         }
@@ -79,11 +119,19 @@ public final class HTTP1ConnectionRules: ChannelDuplexHandler, RemovableChannelH
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        refused = true
     }
 
     static func refusal(of head: HTTPRequestHead) -> (HTTPResponseStatus, String)? {
-        let codings = head.headers[canonicalForm: "Transfer-Encoding"]
-        if !codings.isEmpty, codings.last?.lowercased() != "chunked" || codings.dropLast().contains(where: { $0.lowercased() == "chunked" }) {
+        let fields = head.headers["Transfer-Encoding"]
+        if fields.count > 1 {
+            return (.badRequest, "the request has more than one Transfer-Encoding header")
+        }
+        let codings = head.headers[canonicalForm: "Transfer-Encoding"].map { $0.lowercased() }
+        if let last = codings.last, last != "chunked" {
+            return (.badRequest, "the request body's length cannot be known: its Transfer-Encoding does not end in chunked")
+        }
+        if codings.count > 1 {
             return (.notImplemented, "the request body's Transfer-Encoding may only be chunked")
         }
         if head.headers["Host"].count > 1 {

@@ -28,8 +28,10 @@ public final class ParseErrorProblemHandler: ChannelDuplexHandler, RemovableChan
     }
 
     public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        // Hummingbird's answer to it exactly: a 400 of no length that closes (a response to an
+        // earlier pipelined request still being written is left alone).
         guard let error = parseError, case .head(let head) = unwrapOutboundIn(data), head.status == .badRequest,
-              head.headerFields[.contentLength] == "0" else {
+              head.headerFields[.contentLength] == "0", head.headerFields[.connection] == "close" else {
             return context.write(data, promise: promise)
         }
         parseError = nil
@@ -48,8 +50,8 @@ public final class ParseErrorProblemHandler: ChannelDuplexHandler, RemovableChan
     static func problem(for error: HTTPParserError) -> HTTPProblem {
         switch error {
         case .invalidMethod:
-            return HTTPProblem(status: 501, detail: "the request's method is not one this server knows "
-                               + "(GET, HEAD, POST, PUT, PATCH, DELETE and OPTIONS are)")
+            return HTTPProblem(status: 501, detail: "the request's method is not one HTTP defines "
+                               + "(this server serves GET, HEAD, POST, PUT, PATCH, DELETE and OPTIONS)")
         case .headerOverflow:
             return HTTPProblem(status: 431, detail: "the request's header fields are too large (at most 80 KB, 1,000 fields)")
         case .invalidURL:
@@ -63,7 +65,7 @@ public final class ParseErrorProblemHandler: ChannelDuplexHandler, RemovableChan
         case .invalidChunkSize:
             return .badRequest("the request's chunked body has an invalid chunk size")
         default:
-            return .badRequest("the request is not well-formed HTTP/1.1 (\(error))")
+            return .badRequest("the request is not well-formed HTTP/1.1 (its request line, a header or its body's framing)")
         }
     }
 }

@@ -110,25 +110,40 @@ final class GatewayRefusalTests: XCTestCase {
     /// body coding besides chunked is 501 (it was a 413 "too large" for an empty body), and a
     /// second Host is 400.
     func testServicesCloseWhatClientsDoNotKeepAndRefuseAmbiguousRequests() async throws {
-        var options = GatewayTestCluster.Options()
-        options.services = [.orders]
-        try await GatewayTestCluster.with(options) { c in
-            let port = c.services[0].server.port
-            for request in ["GET /health HTTP/1.0\r\n\r\n", "GET /health HTTP/1.1\r\nHost: x\r\nConnection: Close\r\n\r\n"] {
+        try await GatewayTestCluster.with { c in
+            let port = c.host(.orders).server.port
+            _ = try await c.placeOrder(token: try await c.token(c.customer))
+            for (request, version) in [("GET /health HTTP/1.0\r\n\r\n", "1.0"), ("GET /health HTTP/1.1\r\nHost: x\r\nConnection: Close\r\n\r\n", "1.1")] {
                 // Well inside the services' 60 s idle timeout: closed by the answer, not by it.
                 let answer = try await RawSocketClient.exchange(port: port, [request], readTimeout: 5)
-                XCTAssertTrue(answer.text.hasPrefix("HTTP/1.1 200 OK\r\n"), answer.text)
+                XCTAssertTrue(answer.text.hasPrefix("HTTP/\(version) 200 OK\r\n"), answer.text)
                 XCTAssertTrue(answer.text.contains("Connection: close\r\n"), answer.text)
                 XCTAssertTrue(answer.closedByServer, "still open after answering: \(request)")
             }
+            // HTTP/1.0 is answered as HTTP/1.0: a kept connection says so, and a body without a
+            // length (an event stream) is not chunked but ended by the close.
             let kept = try await RawSocketClient.exchange(port: port, ["GET /health HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"], readTimeout: 2)
+            XCTAssertTrue(kept.text.hasPrefix("HTTP/1.0 200 OK\r\n"), kept.text)
+            XCTAssertTrue(kept.text.contains("Connection: keep-alive\r\n"), kept.text)
             XCTAssertFalse(kept.closedByServer, "an HTTP/1.0 client asking for keep-alive was closed")
+            let admin = try await c.token(c.admin)
+            let stream = try await RawSocketClient.exchange(port: port, [
+                "GET /api/events/stream?from=0 HTTP/1.0\r\nConnection: keep-alive\r\nAuthorization: Bearer \(admin)\r\n\r\n"], readTimeout: 2)
+            XCTAssertTrue(stream.text.hasPrefix("HTTP/1.0 200 OK\r\n"), stream.text)
+            XCTAssertTrue(stream.text.contains("Connection: close\r\n"), stream.text)
+            XCTAssertFalse(stream.text.lowercased().contains("transfer-encoding"), stream.text)
+            XCTAssertTrue(stream.text.contains("event: order-created"), stream.text.prefix(600).description)
 
-            let gzip = try await RawSocketClient.exchange(port: port, [
-                "POST /api/orders HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n"], readTimeout: 5)
-            XCTAssertTrue(gzip.text.hasPrefix("HTTP/1.1 501 Not Implemented\r\n"), gzip.text)
-            XCTAssertTrue(gzip.text.contains("may only be chunked"), gzip.text)
-            XCTAssertTrue(gzip.closedByServer)
+            // Transfer codings as the gateway takes them.
+            for (codings, status, detail) in [("gzip", "400 Bad Request", "does not end in chunked"),
+                                              ("gzip, chunked", "501 Not Implemented", "may only be chunked")] {
+                let refused = try await RawSocketClient.exchange(port: port, [
+                    "POST /api/orders HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: \(codings)\r\n\r\n0\r\n\r\n"], readTimeout: 5)
+                XCTAssertTrue(refused.text.hasPrefix("HTTP/1.1 \(status)\r\n"), refused.text)
+                XCTAssertTrue(refused.text.contains(detail), refused.text)
+                XCTAssertEqual(refused.text.components(separatedBy: "HTTP/1.1 ").count, 2, "answered twice: \(refused.text)")
+                XCTAssertTrue(refused.closedByServer)
+            }
 
             // After a good pipelined request: its answer whole, then the refusal, then the end.
             let twoHosts = try await RawSocketClient.exchange(port: port, [
