@@ -22,8 +22,15 @@ final class LeftoverTokenTests: AuthTestCase {
         _ = try await auth.user(actor: aliceActor, id: alice.id)
         _ = try await auth.updateProfile(actor: admin, id: alice.id, UpdateProfileRequest(name: "Alice B."))
 
+        // Nor a password change, which would hand the account to whoever holds the token.
+        await assertFails(.forbidden, "only an ACTIVE account can change passwords") {
+            try await self.auth.changePassword(actor: aliceActor, id: alice.id, ChangePasswordRequest(
+                currentPassword: "password1", newPassword: "password-new-1", confirmPassword: "password-new-1"))
+        }
+
         try await auth.setStatus(actor: admin, id: alice.id, status: .active)
         _ = try await auth.updateProfile(actor: aliceActor, id: alice.id, UpdateProfileRequest(name: "Alice C."))
+        _ = try await auth.login(email: alice.email, password: "password1")
     }
 
     func testALockedAdminsTokenChangesNobody() async throws {

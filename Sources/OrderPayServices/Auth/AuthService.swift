@@ -198,6 +198,7 @@ public final class AuthService: Sendable {
         let stored = try await accessibleUser(actor: actor, id: id)
         guard actor.userId == id else { throw AppError.forbidden("only the account owner can change its password") }
         try Self.requireNotDeleted(stored.user)
+        try await requireActiveCaller(actor, to: "change passwords", own: stored.user)
 
         var v = Validator()
         Self.checkPassword(r.newPassword, field: "newPassword", &v)
