@@ -26,7 +26,6 @@ public enum DataDirectory {
         if let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
             return String(cString: strerror(Int32(underlying.code)))
         }
-        if mkdir(path, 0o755) != 0, errno != EEXIST { return String(cString: strerror(errno)) }
         return (error as NSError).localizedDescription
     }
 
@@ -34,21 +33,48 @@ public enum DataDirectory {
     /// reading it never sees half of it, and of two processes writing at once one wins and the
     /// other gets the winner's. Returns what the file holds.
     public static func createOnce(_ file: String, contents: String) throws -> String {
+        let existing = { (try? String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)) ?? "" }
         let temporary = file + ".\(getpid()).\(UInt32.random(in: 0 ... .max)).tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard fd >= 0 else { throw writeError(file) }
+        try write(contents, to: temporary).orThrow()
         defer { unlink(temporary) }
-        let bytes = Array(contents.utf8)
-        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        let synced = fsync(fd) == 0
-        close(fd)
-        guard written == bytes.count, synced else { throw writeError(file) }
         if link(temporary, file) == 0 { return contents }
-        guard errno == EEXIST else { throw writeError(file) }
-        return (try? String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)) ?? ""
+        let linkError = errno
+        switch linkError {
+        case EEXIST:
+            return existing()
+        case EPERM, ENOTSUP, EXDEV, EMLINK:
+            // A file system without hard links (some FUSE and network mounts): an exclusive
+            // create, written in place.
+            let failure = write(contents, to: file)
+            if failure?.code == EEXIST { return existing() }
+            try failure.orThrow()
+            return contents
+        default:
+            throw AppError(.unavailable, "cannot write \(file): \(String(cString: strerror(linkError)))")
+        }
     }
 
-    private static func writeError(_ file: String) -> AppError {
-        AppError(.unavailable, "cannot write \(file): \(String(cString: strerror(errno)))")
+    struct WriteFailure: Error {
+        let code: Int32
+        let error: AppError
     }
+
+    /// Creates `path` (it must not exist) holding `contents`, synced; nil when done.
+    private static func write(_ contents: String, to path: String) -> WriteFailure? {
+        func failure(_ code: Int32, _ reason: String? = nil) -> WriteFailure {
+            WriteFailure(code: code, error: AppError(.unavailable, "cannot write \(path): \(reason ?? String(cString: strerror(code)))"))
+        }
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard fd >= 0 else { return failure(errno) }
+        defer { close(fd) }
+        let bytes = Array(contents.utf8)
+        let written = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
+        if written < 0 { return failure(errno) }
+        if written != bytes.count { return failure(0, "the disk took \(written) of \(bytes.count) bytes") }
+        return fsync(fd) == 0 ? nil : failure(errno)
+    }
+}
+
+private extension Optional where Wrapped == DataDirectory.WriteFailure {
+    func orThrow() throws { if let failure = self { throw failure.error } }
 }

@@ -116,10 +116,10 @@ struct ServeCommand: AsyncParsableCommand {
                 stop = { eviction.cancel(); await server.stop() }
             case .gateway:
                 let configuration = EmbeddedConfiguration(dataDirectory: dataDirectory)
-                let fresh = !configuration.hasJWTSecret && ProcessInfo.processInfo.environment["ORDERPAY_JWT_SECRET"] == nil
+                let fresh = !configuration.hasJWTSecret && (ProcessInfo.processInfo.environment["ORDERPAY_JWT_SECRET"] ?? "").isEmpty
                 var options = GatewayHost.Options(jwtSecret: try configuration.resolveJWTSecret())
                 if fresh {
-                    logger.warning("\(dataDirectory) had no JWT secret yet: generated one; the services must run on this data dir (or share ORDERPAY_JWT_SECRET), else the gateway refuses their tokens")
+                    logger.warning("\(dataDirectory) had no JWT secret yet (one is generated now); the services must run on this data dir (or share ORDERPAY_JWT_SECRET), else the gateway refuses their tokens")
                 }
                 options.host = host; options.port = port; options.registryURL = registryURL
                 options.settings.rateLimit = rateLimit; options.settings.rateBurst = burst
