@@ -54,11 +54,15 @@ public struct AppError: Error, Equatable, Sendable, CustomStringConvertible {
     public let kind: Kind
     public let message: String
     public let fieldErrors: [FieldError]
+    /// Seconds the server asked the caller to wait before trying again (a 429's or 503's
+    /// Retry-After), when it said: a client that retries by itself honours it.
+    public let retryAfter: TimeInterval?
 
-    public init(_ kind: Kind, _ message: String, fieldErrors: [FieldError] = []) {
+    public init(_ kind: Kind, _ message: String, fieldErrors: [FieldError] = [], retryAfter: TimeInterval? = nil) {
         self.kind = kind
         self.message = message
         self.fieldErrors = fieldErrors
+        self.retryAfter = retryAfter
     }
 
     public var description: String {

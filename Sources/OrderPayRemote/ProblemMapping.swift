@@ -42,7 +42,15 @@ enum ProblemMapping {
         if kind == .rateLimited, let wait = response.header("Retry-After")?.trimmingCharacters(in: .whitespaces), !wait.isEmpty {
             message += " (Retry-After: \(wait) s)"
         }
-        return AppError(kind, message, fieldErrors: fieldErrors)
+        return AppError(kind, message, fieldErrors: fieldErrors, retryAfter: retryAfter(response))
+    }
+
+    /// Retry-After in seconds (RFC 9110 also allows an HTTP date; OrderPay sends seconds, and a
+    /// date is ignored rather than misread).
+    static func retryAfter(_ response: HTTPResponseMessage) -> TimeInterval? {
+        guard let text = response.header("Retry-After")?.trimmingCharacters(in: .whitespaces),
+              let seconds = TimeInterval(text), seconds >= 0 else { return nil }
+        return seconds
     }
 
     private static func fallbackMessage(_ response: HTTPResponseMessage) -> String {

@@ -12,7 +12,8 @@ import OrderPayCore
 /// nil once connected again. A stream that ends after working reconnects at once. Resumes with
 /// `Last-Event-ID` = the last id received, so nothing is lost or repeated; until an event has
 /// arrived, each attempt asks `initialQuery` again. A 401 refreshes the token and reconnects; a
-/// refusal that retrying cannot fix (403, 400, 404) is reported and ends the stream.
+/// refusal that retrying cannot fix (403, 400, 404) is reported and ends the stream, whether the
+/// stream itself or `initialQuery` (the history fetch before it) got it.
 final class SSEStream: Sendable {
     let transport: GatewayTransport
     let session: RemoteSession
@@ -29,7 +30,9 @@ final class SSEStream: Sendable {
     private enum Outcome {
         /// The stream was open and ended (the server closed it, or it went idle); `worked`: it lasted.
         case ended(worked: Bool)
-        case refused(HTTPResponseMessage)
+        /// The gateway said no: to the stream itself, or to the history fetch that finds where
+        /// the backlog starts (same rules either way: that fetch is the stream's first request).
+        case refused(status: Int, AppError)
         case failed(String)
         case cancelled
     }
@@ -54,17 +57,15 @@ final class SSEStream: Sendable {
             case .failed(let reason):
                 wait = delay
                 onStatus("gateway unreachable, retrying in \(Self.seconds(wait))" + (reason.isEmpty ? "" : " (\(reason))"))
-            case .refused(let response):
-                let error = ProblemMapping.error(for: response)
-                switch response.status {
+            case .refused(let status, let error):
+                switch status {
                 case 401 where !retriedAuth:
                     retriedAuth = true
                     if (try? await session.refreshed(after: state.token)) != nil { continue }
                     wait = delay
                     onStatus("event stream: \(error.message), retrying in \(Self.seconds(wait))")
                 case 401, 408, 429, 500...:
-                    let retryAfter = response.header("Retry-After").flatMap(TimeInterval.init) ?? 0
-                    wait = max(delay, retryAfter)
+                    wait = max(delay, error.retryAfter ?? 0)
                     onStatus("event stream: \(error.message), retrying in \(Self.seconds(wait))")
                 default:
                     onStatus("event stream refused: \(error.message)")
@@ -90,7 +91,9 @@ final class SSEStream: Sendable {
         } catch let error as AppError where error.kind == .unavailable {
             return .failed("")
         } catch let error as AppError {
-            return .failed(error.message)
+            // An answer from the gateway, not an outage: a 403 here (an operator without
+            // ROLE_ADMIN) must end the stream as a refusal, not be retried forever as "unreachable".
+            return .refused(status: error.kind.httpStatus, error)
         } catch {
             return .failed("\(error)")
         }
@@ -121,7 +124,7 @@ final class SSEStream: Sendable {
         case .success(let response) where response.isSuccess:
             return .ended(worked: received > 0 || ContinuousClock.now - started > .seconds(2))
         case .success(let response):
-            return .refused(response)
+            return .refused(status: response.status, ProblemMapping.error(for: response))
         case .failure(.cancelled):
             return .cancelled
         case .failure(.idle):

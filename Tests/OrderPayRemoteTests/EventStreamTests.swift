@@ -11,15 +11,18 @@ final class EventStreamTests: XCTestCase {
         let events = Recorder<StreamedEvent>()
         let batches = Recorder<[StreamedEvent]>()
         let statuses = Recorder<String?>()
+        /// Holds one value once the stream has ended by itself.
+        let ended = Recorder<Void>()
         var task: Task<Void, Never>!
 
         init(_ backend: RemoteBackend, backlog: Int) {
             let stream = backend.streamEvents(backlog: backlog) { [statuses] in statuses.append($0) }
-            task = Task { [events, batches] in
+            task = Task { [events, batches, ended] in
                 for await batch in stream {
                     batches.append(batch)
                     batch.forEach(events.append)
                 }
+                ended.append(())
             }
         }
 
@@ -69,6 +72,26 @@ final class EventStreamTests: XCTestCase {
             await consumer.task.value
             _ = try await eventually(timeout: .seconds(2), "stream thread ended") { SSEStream.threads.value == threadsBefore ? true : nil }
             XCTAssertLessThan(ContinuousClock.now - cancelled, .seconds(2))
+        }
+    }
+
+    /// An operator without ROLE_ADMIN: the history fetch that places the backlog is refused with
+    /// 403 before the stream is opened. That is reported as a refusal, once, and the stream ends,
+    /// rather than retried with backoff as if the gateway were unreachable.
+    func testANonAdminIsRefusedTheStreamNotRetriedAsAnOutage() async throws {
+        try await withLiveSystem { system in
+            var options = RemoteBackend.Options()
+            options.streamInitialBackoff = 0.1
+            options.streamMaximumBackoff = 0.1
+            let backend = try await RemoteBackend(gatewayURL: system.gatewayURL, email: LiveSystem.customerEmail,
+                                                  password: LiveSystem.customerPassword, options: options)
+            let consumer = Consumer(backend, backlog: 10)
+            let first = try await eventually("a status reported") { consumer.statuses.all.compactMap { $0 }.first }
+            XCTAssertEqual(first, "event stream refused: this operation requires ROLE_ADMIN")
+            _ = try await eventually(timeout: .seconds(5), "the stream ended") { consumer.ended.all.isEmpty ? nil : true }
+            XCTAssertEqual(consumer.statuses.all.compactMap { $0 }, [first], "reported once, never retried")
+            consumer.task.cancel()
+            await consumer.task.value
         }
     }
 
