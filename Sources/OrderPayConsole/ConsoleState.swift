@@ -52,6 +52,8 @@ public struct TableState<Row: ListRow>: Sendable {
     public var marked: Set<Int64> { Set(markedRows.keys) }
     public var loaded = false
     public var error: String?
+    /// While `error` is set: when the page is fetched again by itself.
+    public var reload = ReloadBackoff()
 
     public init() {}
 }

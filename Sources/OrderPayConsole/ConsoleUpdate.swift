@@ -32,15 +32,16 @@ public enum ConsoleUpdate {
         case .tick(let now):
             state.now = now
             state.toasts.removeAll { $0.expires <= now }
-            if let at = state.registry.loadedAt, now.timeIntervalSince(at) < registryRefreshSeconds { return [] }
-            return [.load(.registry)]
+            var effects = dueReloads(&state)
+            if state.registry.loadedAt.map({ now.timeIntervalSince($0) >= registryRefreshSeconds }) ?? true { effects.append(.load(.registry)) }
+            return effects
         case .usersLoaded(let result):
-            apply(result, to: &state.users)
+            apply(result, to: &state.users, now: state.now)
         case .ordersLoaded(let result, let eventsSeen):
-            apply(result, to: &state.orders)
+            apply(result, to: &state.orders, now: state.now)
             if case .success = result, !replay(state.events, since: eventsSeen, onto: &state.orders.rows, patch: patch) { return [.load(.orders)] }
         case .paymentsLoaded(let result, let eventsSeen):
-            apply(result, to: &state.payments)
+            apply(result, to: &state.payments, now: state.now)
             if case .success = result, !replay(state.events, since: eventsSeen, onto: &state.payments.rows, patch: patch) { return [.load(.payments)] }
         case .registryLoaded(let result, let at):
             state.registry.loadedAt = at
@@ -114,16 +115,28 @@ public enum ConsoleUpdate {
         return []
     }
 
-    static func apply<Row>(_ result: Result<RowPage<Row>, AppError>, to table: inout TableState<Row>) {
+    static func apply<Row>(_ result: Result<RowPage<Row>, AppError>, to table: inout TableState<Row>, now: Date) {
         switch result {
         case .success(let page):
             table.rows = page.rows; table.total = page.total; table.page = page.page
             table.loaded = true; table.error = nil
+            table.reload.succeeded()
             table.cursor = min(table.cursor, max(0, page.rows.count - 1))
             for row in page.rows where table.markedRows[row.rowId] != nil { table.markedRows[row.rowId] = row }
         case .failure(let error):
             table.error = error.message
+            table.reload.failed(error, at: now)
         }
+    }
+
+    /// Panes left showing an error fetch their page again once their backoff has passed, so a
+    /// service that comes back (or a rate limit that lifts) heals the screen without Ctrl-R.
+    static func dueReloads(_ state: inout ConsoleState) -> [Effect] {
+        var effects: [Effect] = []
+        if state.users.error != nil, state.users.reload.takeIfDue(state.now) { effects.append(.load(.users)) }
+        if state.orders.error != nil, state.orders.reload.takeIfDue(state.now) { effects.append(.load(.orders)) }
+        if state.payments.error != nil, state.payments.reload.takeIfDue(state.now) { effects.append(.load(.payments)) }
+        return effects
     }
 
     /// Recomputes page sizes from the layout; panes whose page size changed fetch again.

@@ -6,11 +6,11 @@ extension ConsoleView {
         let focused = state.focus == pane && state.overlays.isEmpty
         switch pane {
         case .users:
-            drawTable(&screen, rect, "\(pane.rawValue) Users", state.users, Columns.users, state.visibleUsers, focused: focused, glyphs: state.glyphs)
+            drawTable(&screen, rect, "\(pane.rawValue) Users", state.users, Columns.users, state.visibleUsers, focused: focused, glyphs: state.glyphs, now: state.now)
         case .orders:
-            drawTable(&screen, rect, "\(pane.rawValue) Orders", state.orders, Columns.orders, state.visibleOrders, focused: focused, glyphs: state.glyphs)
+            drawTable(&screen, rect, "\(pane.rawValue) Orders", state.orders, Columns.orders, state.visibleOrders, focused: focused, glyphs: state.glyphs, now: state.now)
         case .payments:
-            drawTable(&screen, rect, "\(pane.rawValue) Payments", state.payments, Columns.payments, state.visiblePayments, focused: focused, glyphs: state.glyphs)
+            drawTable(&screen, rect, "\(pane.rawValue) Payments", state.payments, Columns.payments, state.visiblePayments, focused: focused, glyphs: state.glyphs, now: state.now)
         case .events: drawEvents(&screen, state, rect, focused: focused)
         case .registry: drawRegistry(&screen, state, rect, focused: focused)
         }
@@ -44,7 +44,7 @@ extension ConsoleView {
     }
 
     static func drawTable<Row>(_ screen: inout Screen, _ rect: Rect, _ name: String, _ table: TableState<Row>, _ columns: [Column<Row>],
-                               _ rows: [Row], focused: Bool, glyphs: Glyphs) {
+                               _ rows: [Row], focused: Bool, glyphs: Glyphs, now: Date) {
         drawBox(&screen, rect, title: tableTitle(name, table, glyphs: glyphs), focused: focused, glyphs: glyphs)
         let inner = Rect(x: rect.x + 1, y: rect.y + 1, width: rect.width - 2, height: rect.height - 2)
         guard inner.width > 4, inner.height > 1 else { return }
@@ -58,6 +58,11 @@ extension ConsoleView {
         }
         if let error = table.error {
             screen.put(TextWidth.truncate(error, to: inner.width), x: inner.x, y: inner.y + 1, role: .error)
+            // Said, so the operator knows the pane heals by itself and need not press Ctrl-R.
+            if let due = table.reload.due, inner.height > 2 {
+                let seconds = max(1, Int(due.timeIntervalSince(now).rounded(.up)))
+                screen.put(TextWidth.truncate("retrying in \(seconds)s", to: inner.width), x: inner.x, y: inner.y + 2, role: .muted)
+            }
             return
         }
         if table.loaded && rows.isEmpty {

@@ -1,0 +1,66 @@
+import Foundation
+import OrderPayConsole
+import OrderPayCore
+import XCTest
+
+/// What the console does when the backend fails it: panes that heal by themselves, counts that
+/// are never made up. Time moves only by `.tick`, so the backoff is checked as data.
+final class FailedLoadTests: XCTestCase {
+    let refused = AppError(.unavailable, "PAYMENT-SERVICE instance 127.0.0.1:8083 refused the connection")
+
+    func tick(_ state: inout ConsoleState, _ seconds: TimeInterval) -> [Effect] {
+        ConsoleUpdate.update(&state, .tick(Fixtures.now.addingTimeInterval(seconds)))
+    }
+
+    func failPayments(_ state: inout ConsoleState, _ error: AppError) {
+        _ = ConsoleUpdate.update(&state, .paymentsLoaded(.failure(error), eventsSeen: state.events.endIndex))
+    }
+
+    func testAPaneWithAnErrorLoadsAgainByItselfWithABackoffUntilItHeals() {
+        var state = Fixtures.state()
+        failPayments(&state, refused)
+        XCTAssertEqual(state.payments.error, refused.message)
+        XCTAssertFalse(tick(&state, 1).contains(.load(.payments)), "not at once: the service was just refused")
+        XCTAssertTrue(tick(&state, 2).contains(.load(.payments)), "2 s after the failure")
+        XCTAssertFalse(tick(&state, 3).contains(.load(.payments)), "asked once per failure, not on every tick")
+
+        failPayments(&state, refused)   // still down, at +3 s: the next try waits twice as long
+        XCTAssertFalse(tick(&state, 6).contains(.load(.payments)))
+        XCTAssertTrue(tick(&state, 7).contains(.load(.payments)))
+
+        // The service is back: the pane shows rows again and stops retrying.
+        _ = ConsoleUpdate.update(&state, .paymentsLoaded(.success(RowPage(rows: Fixtures.payments, page: 0, total: 4)), eventsSeen: state.events.endIndex))
+        XCTAssertNil(state.payments.error)
+        XCTAssertFalse(tick(&state, 60).contains(.load(.payments)))
+    }
+
+    func testTheBackoffHonoursRetryAfterAndStopsGrowingAtItsMaximum() {
+        var state = Fixtures.state()
+        let limited = AppError(.rateLimited, "rate limit exceeded; retry in 5 s (Retry-After: 5 s)", retryAfter: 5)
+        _ = ConsoleUpdate.update(&state, .ordersLoaded(.failure(limited), eventsSeen: state.events.endIndex))
+        XCTAssertFalse(tick(&state, 4).contains(.load(.orders)), "not before the gateway's Retry-After")
+        XCTAssertTrue(tick(&state, 5).contains(.load(.orders)))
+
+        var at: TimeInterval = 5
+        for _ in 0..<6 {
+            _ = ConsoleUpdate.update(&state, .ordersLoaded(.failure(refused), eventsSeen: state.events.endIndex))
+            at += ReloadBackoff.maximumDelay + 1
+            XCTAssertTrue(tick(&state, at).contains(.load(.orders)), "never longer than \(ReloadBackoff.maximumDelay) s between tries")
+        }
+    }
+
+    func testARefusalThatWaitingCannotCureIsNotRetried() {
+        var state = Fixtures.state()
+        _ = ConsoleUpdate.update(&state, .usersLoaded(.failure(AppError(.forbidden, "this operation requires ROLE_ADMIN"))))
+        XCTAssertNotNil(state.users.error)
+        XCTAssertFalse((1...120).contains { tick(&state, TimeInterval($0)).contains(.load(.users)) })
+    }
+
+    func testThePaneSaysWhenItWillTryAgain() {
+        var state = Fixtures.state()
+        failPayments(&state, refused)
+        let text = ConsoleView.render(state).text
+        XCTAssertTrue(text.contains("refused the connection"), text)
+        XCTAssertTrue(text.contains("retrying in 2s"), text)
+    }
+}
