@@ -63,7 +63,7 @@ public enum Message: Sendable {
     case ordersLoaded(Result<RowPage<Order>, AppError>, eventsSeen: Int)
     case paymentsLoaded(Result<RowPage<Payment>, AppError>, eventsSeen: Int)
     case registryLoaded(Result<[ServiceInstance], AppError>, at: Date)
-    case countsLoaded([OrderStatus: Int])
+    case countsLoaded(Result<[OrderStatus: Int], AppError>)
     case events([StreamedEvent])
     case topicHistoryLoaded(Topic, Result<[StreamedEvent], AppError>)
     case streamStatus(String?)

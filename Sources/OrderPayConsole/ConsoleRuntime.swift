@@ -144,7 +144,7 @@ public final class ConsoleRuntime: @unchecked Sendable {
         for effect in effects {
             switch effect {
             case .load(let pane): coalesced(effect) { [backend, state] in await Self.load(pane, state, backend) }
-            case .loadCounts: coalesced(effect) { [backend] in .countsLoaded((try? await backend.orderCounts()) ?? [:]) }
+            case .loadCounts: coalesced(effect) { [backend] in .countsLoaded(await Self.capture { try await backend.orderCounts() }) }
             case .loadDetail(let request): spawn { [backend] in await Self.detail(request, backend) }
             case .loadCatalog: spawn { [backend] in .catalogLoaded((try? await backend.products()) ?? []) }
             case .loadPickerUsers:

@@ -143,7 +143,10 @@ public struct ConsoleState: Sendable {
     public var payments = TableState<Payment>()
     public var events: EventsState
     public var registry = RegistryState()
-    public var orderCounts: [OrderStatus: Int] = [:]
+    /// Orders by status as last fetched; nil until a fetch has worked (the header then shows
+    /// "–", never a made-up 0). A failed refresh keeps the last counts and retries with backoff.
+    public var orderCounts: [OrderStatus: Int]?
+    public var countsReload = ReloadBackoff()
     public var catalog: [Product] = []
     /// Users offered by the new-order form's picker.
     public var pickerUsers: [User] = []

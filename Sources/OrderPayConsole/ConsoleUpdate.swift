@@ -52,8 +52,11 @@ public enum ConsoleUpdate {
                 state.registry.cursor = min(state.registry.cursor, max(0, instances.count - 1))
             case .failure(let error): state.registry.error = error.message
             }
-        case .countsLoaded(let counts):
+        case .countsLoaded(.success(let counts)):
             state.orderCounts = counts
+            state.countsReload.succeeded()
+        case .countsLoaded(.failure(let error)):
+            state.countsReload.failed(error, at: state.now)
         case .events(let batch):
             return absorb(batch, into: &state)
         case .topicHistoryLoaded(let topic, let result):
@@ -129,13 +132,15 @@ public enum ConsoleUpdate {
         }
     }
 
-    /// Panes left showing an error fetch their page again once their backoff has passed, so a
-    /// service that comes back (or a rate limit that lifts) heals the screen without Ctrl-R.
+    /// Panes left showing an error (and header counts that failed to refresh) fetch again once
+    /// their backoff has passed, so a service that comes back (or a rate limit that lifts) heals
+    /// the screen without Ctrl-R.
     static func dueReloads(_ state: inout ConsoleState) -> [Effect] {
         var effects: [Effect] = []
         if state.users.error != nil, state.users.reload.takeIfDue(state.now) { effects.append(.load(.users)) }
         if state.orders.error != nil, state.orders.reload.takeIfDue(state.now) { effects.append(.load(.orders)) }
         if state.payments.error != nil, state.payments.reload.takeIfDue(state.now) { effects.append(.load(.payments)) }
+        if state.countsReload.takeIfDue(state.now) { effects.append(.loadCounts) }
         return effects
     }
 

@@ -48,7 +48,9 @@ public enum ConsoleView {
         var x = screen.put(TextWidth.truncate(title, to: limit - 1), x: 0, y: 0, role: .header)
         x += 2
         for status in OrderStatus.allCases {
-            let text = "\(status.rawValue) \(state.orderCounts[status] ?? 0)"
+            // A status missing from fetched counts has no orders; counts never fetched are unknown.
+            let count = state.orderCounts.map { "\($0[status] ?? 0)" } ?? (state.asciiOnly ? "-" : "–")
+            let text = "\(status.rawValue) \(count)"
             let width = TextWidth.of(text)
             if x + width > limit { break }
             screen.put(text, x: x, y: 0, role: Glyphs.role(for: status))

@@ -86,7 +86,7 @@ public struct ConsoleBenchmark {
         _ = ConsoleUpdate.update(&state, .ordersLoaded(.success(try await backend.orders(query(state.orders))), eventsSeen: state.events.endIndex))
         _ = ConsoleUpdate.update(&state, .paymentsLoaded(.success(try await backend.payments(query(state.payments))), eventsSeen: state.events.endIndex))
         _ = ConsoleUpdate.update(&state, .registryLoaded(.success(try await backend.registry()), at: Date()))
-        _ = ConsoleUpdate.update(&state, .countsLoaded(try await backend.orderCounts()))
+        _ = ConsoleUpdate.update(&state, .countsLoaded(.success(try await backend.orderCounts())))
     }
 
     static func dashboard(_ backend: EmbeddedBackend) async throws -> ConsoleState {

@@ -73,7 +73,7 @@ enum Fixtures {
         _ = ConsoleUpdate.update(&state, .ordersLoaded(.success(RowPage(rows: orders, page: 0, total: 60)), eventsSeen: state.events.endIndex))
         _ = ConsoleUpdate.update(&state, .paymentsLoaded(.success(RowPage(rows: payments, page: 0, total: payments.count)), eventsSeen: state.events.endIndex))
         _ = ConsoleUpdate.update(&state, .registryLoaded(.success(registry), at: now))
-        _ = ConsoleUpdate.update(&state, .countsLoaded([.paid: 30, .failed: 12, .pending: 1, .created: 1, .completed: 10, .cancelled: 6]))
+        _ = ConsoleUpdate.update(&state, .countsLoaded(.success([.paid: 30, .failed: 12, .pending: 1, .created: 1, .completed: 10, .cancelled: 6])))
         _ = ConsoleUpdate.update(&state, .events(events))
         return state
     }

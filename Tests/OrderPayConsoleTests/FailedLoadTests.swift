@@ -63,4 +63,22 @@ final class FailedLoadTests: XCTestCase {
         XCTAssertTrue(text.contains("refused the connection"), text)
         XCTAssertTrue(text.contains("retrying in 2s"), text)
     }
+
+    func header(_ state: ConsoleState) -> String { String(ConsoleView.render(state).text.split(separator: "\n")[0]) }
+
+    func testHeaderCountsAreUnknownUntilFetchedAndKeptWhenARefreshFails() {
+        var fresh = ConsoleState()
+        _ = ConsoleUpdate.update(&fresh, .tick(Fixtures.now))
+        _ = ConsoleUpdate.update(&fresh, .resize(width: 160, height: 45))
+        _ = ConsoleUpdate.update(&fresh, .countsLoaded(.failure(AppError(.forbidden, "this operation requires ROLE_ADMIN"))))
+        XCTAssertTrue(header(fresh).contains("PAID – "), header(fresh))
+        XCTAssertFalse(header(fresh).contains(" 0 "), "an unknown count is not 0: \(header(fresh))")
+
+        var state = Fixtures.state()
+        _ = ConsoleUpdate.update(&state, .countsLoaded(.failure(AppError(.rateLimited, "rate limit exceeded; retry in 3 s", retryAfter: 3))))
+        XCTAssertEqual(state.orderCounts?[.paid], 30, "the last known counts stay")
+        XCTAssertTrue(header(state).contains("PAID 30"), header(state))
+        XCTAssertFalse(tick(&state, 2).contains(.loadCounts), "not before Retry-After")
+        XCTAssertTrue(tick(&state, 3).contains(.loadCounts), "fetched again by itself")
+    }
 }

@@ -79,6 +79,29 @@ final class RuntimeTests: XCTestCase {
         XCTAssertTrue(audit[1].action.hasPrefix("retry payment"))
     }
 
+    /// Counts failing at first, as with a service down: the header says they are unknown (not
+    /// 0); once the service is back they come by themselves.
+    func testFailedCountsAreShownAsUnknownAndHealWhenTheServiceReturns() async throws {
+        let backend = FlakyBackend(EmbeddedBackend(system: system, operatorName: "test:ops"), failing: [.counts])
+        let runtime = ConsoleRuntime(backend: backend, terminal: HeadlessTerminal(width: 160, height: 45), theme: .fallback)
+        let task = Task { try await runtime.run() }
+        func waitFor(_ pattern: String) async throws {
+            let deadline = Date().addingTimeInterval(15)
+            while runtime.screenText.range(of: pattern, options: .regularExpression) == nil, Date() < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            XCTAssertNotNil(runtime.screenText.range(of: pattern, options: .regularExpression), "/\(pattern)/ never appeared:\n\(runtime.screenText)")
+        }
+        try await waitFor("2 Orders 1–")
+        try await waitFor("PAID – ")
+        XCTAssertNil(runtime.screenText.range(of: "PAID 0"), runtime.screenText)
+
+        backend.heal()
+        try await waitFor("PAID [1-9][0-9]* ")
+        runtime.inject([.key(.ctrl("c"))])
+        _ = try await task.value
+    }
+
     /// Every shipped demo plays to its end (each `wait-for` is met) on a freshly seeded data dir.
     func testShippedDemosPlayToTheEnd() async throws {
         let demos = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../demos").standardized
