@@ -146,11 +146,12 @@ public final class ConsoleRuntime: @unchecked Sendable {
             case .load(let pane): coalesced(effect) { [backend, state] in await Self.load(pane, state, backend) }
             case .loadCounts: coalesced(effect) { [backend] in .countsLoaded(await Self.capture { try await backend.orderCounts() }) }
             case .loadDetail(let request): spawn { [backend] in await Self.detail(request, backend) }
-            case .loadCatalog: spawn { [backend] in .catalogLoaded((try? await backend.products()) ?? []) }
+            case .loadCatalog: spawn { [backend] in .catalogLoaded(await Self.capture { try await backend.products() }) }
             case .loadPickerUsers:
                 spawn { [backend] in
-                    let page = try? await backend.users(ListQuery(page: 0, size: 200, status: UserStatus.active.rawValue))
-                    return .pickerUsersLoaded(page?.rows ?? [])
+                    .pickerUsersLoaded(await Self.capture {
+                        try await backend.users(ListQuery(page: 0, size: 200, status: UserStatus.active.rawValue)).rows
+                    })
                 }
             case .loadTopicHistory(let topic):
                 // As many as the stream's backlog: a filter shows the topic's last `backlog` events.

@@ -115,6 +115,9 @@ public struct DeadLettersState: Sendable, Equatable {
     public var loaded = false
 }
 
+/// What the new-order form is built from, fetched when `n` is pressed.
+public enum OrderFormInput: Sendable, Hashable { case catalog, customers }
+
 /// What covers the dashboard, innermost last. Esc pops one.
 public enum Overlay: Sendable, Equatable {
     case help(HelpState)
@@ -157,8 +160,10 @@ public struct ConsoleState: Sendable {
     /// A line under the header while something is wrong with the connection.
     public var banner: String?
     public var notice: String?
-    /// `n` was pressed: the form opens once the catalog and the customers have arrived.
-    public var awaitingOrderForm = false
+    /// `n` was pressed: what the new-order form still waits for; it opens once both have
+    /// arrived, or says why it cannot (a fetch failed, nothing to offer). Empty: not waiting.
+    public var orderFormAwaits: Set<OrderFormInput> = []
+    public var awaitingOrderForm: Bool { !orderFormAwaits.isEmpty }
     /// `r` on a FAILED order whose payment is not on screen: the retry form opens once the
     /// detail of this order (and so its payment) has loaded.
     public var retryWhenLoaded: Int64?

@@ -76,7 +76,7 @@ extension ConsoleUpdate {
                 return move(&state, .down)
             }
         case .newOrder:
-            state.awaitingOrderForm = true
+            state.orderFormAwaits = [.catalog, .customers]
             return [.loadCatalog, .loadPickerUsers]
         case .retry: return startRetry(&state)
         case .cancelOrder:

@@ -87,12 +87,16 @@ public enum ConsoleUpdate {
             case .failure(let error): detail.content = .failed(error.message); state.retryWhenLoaded = nil
             }
             state.overlays[state.overlays.count - 1] = .detail(detail)
-        case .catalogLoaded(let products):
+        case .catalogLoaded(.success(let products)):
             state.catalog = products.filter(\.active)
-            return openOrderFormIfReady(&state)
-        case .pickerUsersLoaded(let users):
+            openOrderForm(&state, arrived: .catalog)
+        case .pickerUsersLoaded(.success(let users)):
             state.pickerUsers = users.filter { $0.status == .active }
-            return openOrderFormIfReady(&state)
+            openOrderForm(&state, arrived: .customers)
+        case .catalogLoaded(.failure(let error)):
+            orderFormFetchFailed(&state, "products: \(error.message)")
+        case .pickerUsersLoaded(.failure(let error)):
+            orderFormFetchFailed(&state, "customers: \(error.message)")
         case .deadLettersLoaded(let result):
             guard case .deadLetters(var letters)? = state.topOverlay else { return [] }
             switch result {
@@ -193,11 +197,25 @@ public enum ConsoleUpdate {
         return effects
     }
 
-    static func openOrderFormIfReady(_ state: inout ConsoleState) -> [Effect] {
-        guard state.awaitingOrderForm, !state.catalog.isEmpty, !state.pickerUsers.isEmpty else { return [] }
-        state.awaitingOrderForm = false
+    /// Opens the new-order form once the catalog and the customers have both arrived, or says
+    /// why it cannot: `n` must never do nothing and show nothing.
+    static func openOrderForm(_ state: inout ConsoleState, arrived part: OrderFormInput) {
+        guard state.orderFormAwaits.remove(part) != nil, state.orderFormAwaits.isEmpty else { return }
+        if state.catalog.isEmpty { return orderFormUnavailable(&state, "no active products") }
+        if state.pickerUsers.isEmpty { return orderFormUnavailable(&state, "no active customers") }
         state.overlays.append(.form(.placeOrder(users: state.pickerUsers, catalog: state.catalog)))
-        return []
+    }
+
+    /// A fetch for the form failed: it gives up, said once however many of its fetches fail
+    /// (the later ones find nothing waiting); `n` again fetches afresh.
+    static func orderFormFetchFailed(_ state: inout ConsoleState, _ reason: String) {
+        guard state.awaitingOrderForm else { return }
+        orderFormUnavailable(&state, reason)
+    }
+
+    static func orderFormUnavailable(_ state: inout ConsoleState, _ reason: String) {
+        state.orderFormAwaits = []
+        toast(&state, "can't open the order form: \(reason)", error: true)
     }
 }
 

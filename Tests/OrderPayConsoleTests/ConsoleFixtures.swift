@@ -58,8 +58,8 @@ enum Fixtures {
     static func newOrderForm(width: Int = 120, height: Int = 40) -> ConsoleState {
         var state = Self.state(width: width, height: height)
         press(&state, .char("n"))
-        _ = ConsoleUpdate.update(&state, .catalogLoaded(products))
-        _ = ConsoleUpdate.update(&state, .pickerUsersLoaded(users))
+        _ = ConsoleUpdate.update(&state, .catalogLoaded(.success(products)))
+        _ = ConsoleUpdate.update(&state, .pickerUsersLoaded(.success(users)))
         return state
     }
 

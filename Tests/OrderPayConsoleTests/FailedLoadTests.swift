@@ -81,4 +81,32 @@ final class FailedLoadTests: XCTestCase {
         XCTAssertFalse(tick(&state, 2).contains(.loadCounts), "not before Retry-After")
         XCTAssertTrue(tick(&state, 3).contains(.loadCounts), "fetched again by itself")
     }
+
+    func testNewOrderSaysWhyItCannotOpenAndOpensOnceTheFetchesWork() {
+        var state = Fixtures.state()
+        XCTAssertEqual(Fixtures.press(&state, .char("n")), [.loadCatalog, .loadPickerUsers])
+        _ = ConsoleUpdate.update(&state, .catalogLoaded(.failure(AppError(.unavailable, "ORDER-SERVICE is down"))))
+        _ = ConsoleUpdate.update(&state, .pickerUsersLoaded(.failure(AppError(.unavailable, "AUTH-SERVICE is down"))))
+        XCTAssertEqual(state.toasts.map(\.text), ["can't open the order form: products: ORDER-SERVICE is down"], "said once")
+        XCTAssertTrue(state.toasts.allSatisfy(\.isError))
+        XCTAssertFalse(state.awaitingOrderForm)
+        XCTAssertTrue(ConsoleView.render(state).text.contains("can't open the order form"))
+
+        // Back again: n fetches afresh and the form opens.
+        XCTAssertEqual(Fixtures.press(&state, .char("n")), [.loadCatalog, .loadPickerUsers])
+        _ = ConsoleUpdate.update(&state, .pickerUsersLoaded(.success(Fixtures.users)))
+        XCTAssertNil(state.topOverlay, "waits for the catalog too")
+        _ = ConsoleUpdate.update(&state, .catalogLoaded(.success(Fixtures.products)))
+        guard case .form(let form)? = state.topOverlay else { return XCTFail("no form: \(String(describing: state.topOverlay))") }
+        XCTAssertEqual(form.kind, .placeOrder)
+    }
+
+    func testNewOrderWithNothingToSellSaysSo() {
+        var state = Fixtures.state()
+        Fixtures.press(&state, .char("n"))
+        _ = ConsoleUpdate.update(&state, .catalogLoaded(.success([])))
+        _ = ConsoleUpdate.update(&state, .pickerUsersLoaded(.success(Fixtures.users)))
+        XCTAssertNil(state.topOverlay)
+        XCTAssertEqual(state.toasts.last?.text, "can't open the order form: no active products")
+    }
 }

@@ -79,10 +79,11 @@ final class RuntimeTests: XCTestCase {
         XCTAssertTrue(audit[1].action.hasPrefix("retry payment"))
     }
 
-    /// Counts failing at first, as with a service down: the header says they are unknown (not
-    /// 0); once the service is back they come by themselves.
-    func testFailedCountsAreShownAsUnknownAndHealWhenTheServiceReturns() async throws {
-        let backend = FlakyBackend(EmbeddedBackend(system: system, operatorName: "test:ops"), failing: [.counts])
+    /// Counts and the order form's catalog failing at first, as with a service down: the header
+    /// says the counts are unknown (not 0) and `n` says why no form opens; once the service is
+    /// back the counts come by themselves and `n` opens the form.
+    func testFailedCountsAndCatalogAreShownAndHealWhenTheServiceReturns() async throws {
+        let backend = FlakyBackend(EmbeddedBackend(system: system, operatorName: "test:ops"), failing: [.counts, .products])
         let runtime = ConsoleRuntime(backend: backend, terminal: HeadlessTerminal(width: 160, height: 45), theme: .fallback)
         let task = Task { try await runtime.run() }
         func waitFor(_ pattern: String) async throws {
@@ -95,10 +96,14 @@ final class RuntimeTests: XCTestCase {
         try await waitFor("2 Orders 1–")
         try await waitFor("PAID – ")
         XCTAssertNil(runtime.screenText.range(of: "PAID 0"), runtime.screenText)
+        runtime.inject([.key(.char("n"))])
+        try await waitFor("can't open the order form: products: ORDER-SERVICE instance .* refused")
 
         backend.heal()
         try await waitFor("PAID [1-9][0-9]* ")
-        runtime.inject([.key(.ctrl("c"))])
+        runtime.inject([.key(.char("n"))])
+        try await waitFor("New order")
+        runtime.inject([.key(.escape), .key(.ctrl("c"))])
         _ = try await task.value
     }
 
