@@ -12,7 +12,9 @@ enum RemoteLogin {
         let tries = interactive && (email == nil || password == nil) ? 3 : 1
         for attempt in 0..<tries {
             if attempt == 0 && tries > 1 { print("OrderPay console — sign in to \(gateway)") }
-            guard let typedEmail = email ?? (interactive ? prompt("Email: ", echo: true) : nil), !typedEmail.isEmpty else {
+            // An email's surrounding spaces are never meant; a password's may be (it is sent as typed).
+            guard let typedEmail = email ?? (interactive ? prompt("Email: ", echo: true)?.trimmingCharacters(in: .whitespaces) : nil),
+                  !typedEmail.isEmpty else {
                 throw AppError.validation("remote mode needs --email (or ORDERPAY_EMAIL)", field: "email")
             }
             guard let typedPassword = password ?? (interactive ? prompt("Password: ", echo: false) : nil), !typedPassword.isEmpty else {
@@ -30,7 +32,8 @@ enum RemoteLogin {
         throw lastError ?? AppError.unauthorized("sign-in failed")
     }
 
-    /// Reads a line from the terminal; with `echo` off, the typed characters are not shown.
+    /// Reads a line from the terminal exactly as typed, less its line terminator; with `echo`
+    /// off, the typed characters are not shown.
     static func prompt(_ label: String, echo: Bool) -> String? {
         print(label, terminator: "")
         fflush(stdout)
@@ -44,6 +47,6 @@ enum RemoteLogin {
         defer {
             if restore { tcsetattr(STDIN_FILENO, TCSANOW, &saved); print("") }
         }
-        return readLine(strippingNewline: true)?.trimmingCharacters(in: .whitespaces)
+        return readLine(strippingNewline: true)
     }
 }

@@ -153,6 +153,41 @@ final class ConsoleInTmuxTests: XCTestCase {
     func testRemoteModeThroughTheGateway() throws {
         let seeded = try CLITests.run(["seed"], data: directory + "/services")
         XCTAssertEqual(seeded.status, 0, seeded.stderr)
+        let url = try startServices()
+
+        try startConsole("--remote \(url) --email admin@orderpay.dev --password orderpay-admin")
+        waitFor("remote ▸ \(url)")
+        waitFor("2 Orders 1–20 of 200")
+        try placeDeclinedOrderAndRetryWithVisa()
+        try keys("Escape", "q")
+        waitFor("console exited 0")
+    }
+
+    /// The sign-in prompt sends the password exactly as typed: spaces at its ends are part of it
+    /// (trimmed, a valid password could never sign in, and each try counted toward a lockout).
+    /// The email's spaces are still trimmed.
+    func testSignInPromptSendsThePasswordAsTyped() throws {
+        let password = "  spaces at both ends  "
+        let created = try CLITests.run(["users", "create", "--email", "spaced@example.com", "--name", "Spaced Admin",
+                                        "--password", password, "--role", "user", "--role", "admin"], data: directory + "/services")
+        XCTAssertEqual(created.status, 0, created.stderr)
+        let url = try startServices()
+
+        try startConsole("--remote \(url)")
+        waitFor("Email:")  // tmux drops trailing spaces
+        try type(" spaced@example.com ")
+        try keys("Enter")
+        waitFor("Password:")
+        try type(password)
+        try keys("Enter")
+        waitFor("remote ▸ \(url) ▸ spaced@example.com")
+        try keys("q")
+        waitFor("console exited 0")
+        XCTAssertFalse(screen.contains("sign-in failed"), screen)
+    }
+
+    /// Starts `orderpay up` on random ports over `directory/services`; returns the gateway's URL.
+    func startServices() throws -> String {
         let log = directory + "/up.log"
         FileManager.default.createFile(atPath: log, contents: nil)
         let up = Process()
@@ -170,13 +205,6 @@ final class ConsoleInTmuxTests: XCTestCase {
                 .flatMap { $0.split(separator: " ").last.map(String.init) }
             Thread.sleep(forTimeInterval: 0.2)
         }
-        let url = try XCTUnwrap(gateway, "orderpay up never printed the gateway's URL")
-
-        try startConsole("--remote \(url) --email admin@orderpay.dev --password orderpay-admin")
-        waitFor("remote ▸ \(url)")
-        waitFor("2 Orders 1–20 of 200")
-        try placeDeclinedOrderAndRetryWithVisa()
-        try keys("Escape", "q")
-        waitFor("console exited 0")
+        return try XCTUnwrap(gateway, "orderpay up never printed the gateway's URL")
     }
 }
