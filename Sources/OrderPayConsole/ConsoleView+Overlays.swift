@@ -160,37 +160,57 @@ extension ConsoleView {
         return Rect(x: body.x + (body.width - w) / 2, y: body.y + (body.height - h) / 2, width: w, height: h)
     }
 
+    /// A form's fields, then its total and its error. Where the form fits it is laid out with
+    /// spacing; where it does not (60×16 with errors shown), the total and the error stay pinned
+    /// under the fields and the fields scroll to keep the focused one (and its error) in view,
+    /// so nothing is drawn over the frame.
     static func drawForm(_ screen: inout Screen, _ state: ConsoleState, _ form: FormState, _ body: Rect) {
-        let extra = (form.kind == .placeOrder ? 2 : 0) + (form.error == nil ? 0 : 2) + 2
-        let errors = form.fields.filter { $0.error != nil }.count
-        let rect = centered(body, width: 76, height: form.fields.count + errors + extra + 2)
-        drawBox(&screen, rect, title: form.title + (form.submitting ? " — submitting…" : ""), focused: true, glyphs: state.glyphs)
-        let labelWidth = 14
-        var y = rect.y + 1
-        let x = rect.x + 2, valueWidth = rect.width - labelWidth - 6
-        for (i, field) in form.fields.enumerated() where y < rect.y + rect.height - 1 {
-            let focused = i == form.focus
-            screen.put(TextWidth.fit(field.label, labelWidth), x: x, y: y, role: focused ? .focus : .body)
-            var value = field.displayValue
-            switch field.kind {
-            case .choice, .toggle: value = (state.glyphs.ascii ? "< " : "◂ ") + value + (state.glyphs.ascii ? " >" : " ▸")
-            default: if focused { value += "▏" }
+        // One row per field, one more under a field with an error.
+        var rows: [(field: Int, isError: Bool)] = []
+        for (i, field) in form.fields.enumerated() {
+            rows.append((i, false))
+            if field.error != nil { rows.append((i, true)) }
+        }
+        var pinned: [Line] = []
+        if form.kind == .placeOrder { pinned.append(("Total \(form.total(catalog: state.catalog).map { "\($0)" } ?? "—")", .title)) }
+        if let error = form.error { pinned.append((error, .error)) }
+        // Spaced: a blank row under the fields, one under the total, two under the error.
+        let natural = rows.count + 2 + (form.kind == .placeOrder ? 2 : 0) + (form.error == nil ? 0 : 2)
+        let rect = centered(body, width: 76, height: natural + 2)
+        let inner = Rect(x: rect.x + 2, y: rect.y + 1, width: rect.width - 4, height: rect.height - 2)
+        let fits = natural <= inner.height
+        let viewport = fits ? rows.count : max(1, inner.height - pinned.count)
+        let focused = (first: rows.firstIndex { $0.field == form.focus } ?? 0, last: rows.lastIndex { $0.field == form.focus } ?? 0)
+        let start = min(focused.first, max(0, focused.last - viewport + 1))
+        let shown = rows[start ..< min(rows.count, start + viewport)]
+
+        var title = form.title + (form.submitting ? " — submitting…" : "")
+        if !fits, let first = shown.first, let last = shown.last {
+            title += " — fields \(first.field + 1)–\(last.field + 1) of \(form.fields.count)"
+        }
+        drawBox(&screen, rect, title: title, focused: true, glyphs: state.glyphs)
+        let labelWidth = 14, valueWidth = rect.width - labelWidth - 6
+        var y = inner.y
+        for row in shown {
+            let field = form.fields[row.field], isFocused = row.field == form.focus
+            if row.isError, let error = field.error {
+                screen.put(TextWidth.truncate("\(state.glyphs.mark(.fail)) \(error)", to: valueWidth), x: inner.x + labelWidth + 1, y: y, role: .error)
+            } else {
+                screen.put(TextWidth.fit(field.label, labelWidth), x: inner.x, y: y, role: isFocused ? .focus : .body)
+                var value = field.displayValue
+                switch field.kind {
+                case .choice, .toggle: value = (state.glyphs.ascii ? "< " : "◂ ") + value + (state.glyphs.ascii ? " >" : " ▸")
+                default: if isFocused { value += "▏" }
+                }
+                screen.put(TextWidth.fit(value, valueWidth), x: inner.x + labelWidth + 1, y: y, role: isFocused ? .input : .body)
             }
-            screen.put(TextWidth.fit(value, valueWidth), x: x + labelWidth + 1, y: y, role: focused ? .input : .body)
             y += 1
-            if let error = field.error {
-                screen.put(TextWidth.truncate("\(state.glyphs.mark(.fail)) \(error)", to: valueWidth), x: x + labelWidth + 1, y: y, role: .error)
-                y += 1
-            }
         }
-        y += 1
-        if form.kind == .placeOrder, y < rect.y + rect.height - 1 {
-            let total = form.total(catalog: state.catalog).map { "\($0)" } ?? "—"
-            screen.put("Total \(total)", x: x, y: y, role: .title)
-            y += 2
-        }
-        if let error = form.error, y < rect.y + rect.height - 1 {
-            screen.put(TextWidth.truncate(error, to: rect.width - 4), x: x, y: y, role: .error)
+        for line in pinned {
+            if fits { y += 1 }
+            guard y < inner.y + inner.height else { break }
+            screen.put(TextWidth.truncate(line.text, to: inner.width), x: inner.x, y: y, role: line.role)
+            y += 1
         }
     }
 

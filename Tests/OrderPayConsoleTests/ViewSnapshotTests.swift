@@ -76,6 +76,32 @@ final class ViewSnapshotTests: XCTestCase {
         XCTAssertTrue(screen.text.contains("quantity must be 1–999"))
     }
 
+    /// At the minimum size the new-order form with errors is taller than the screen: the fields
+    /// scroll to keep the focused one and its error in view, and nothing is drawn over the frame.
+    func testOrderFormWithErrorsAtTheMinimumSizeKeepsTheFocusedFieldInView() throws {
+        var state = Fixtures.newOrderForm(width: Layout.minWidth, height: Layout.minHeight)
+        Fixtures.press(&state, .tab, .tab, .backspace)
+        Fixtures.type(&state, "0")                                   // quantity 1: invalid
+        Fixtures.press(&state, .backTab, .backTab, .backTab, .ctrl("u"))  // token (the last field): empty
+        Fixtures.press(&state, .backTab, .backTab, .ctrl("u"), .enter)    // address: empty, submit
+        guard case .form(var form)? = state.topOverlay else { return XCTFail("the form closed") }
+        XCTAssertEqual(form.fields.filter { $0.error != nil }.count, 3)
+        let bottomBorder = "└" + String(repeating: "─", count: Layout.minWidth - 2) + "┘"
+        for _ in form.fields {
+            let screen = ConsoleView.render(state)
+            let lines = screen.text.components(separatedBy: "\n")
+            XCTAssertEqual(lines[Layout.minHeight - 2], bottomBorder, "the form's frame is whole:\n\(screen.text)")
+            let focused = form.fields[form.focus]
+            let row = try XCTUnwrap(lines.firstIndex { $0.contains(focused.label) && ($0.contains("▏") || $0.contains("◂")) },
+                                    "focused field \(focused.label) not on screen:\n\(screen.text)")
+            if let error = focused.error { XCTAssertTrue(lines[row + 1].contains(error), "its error under it:\n\(screen.text)") }
+            if focused.name == "token" { assertSnapshot(screen, "order-form-invalid-60x16") }
+            Fixtures.press(&state, .tab)
+            guard case .form(let next)? = state.topOverlay else { return XCTFail("the form closed") }
+            form = next
+        }
+    }
+
     func testHelpListsEveryBindingFromTheKeymap() {
         var state = Fixtures.state(width: 120, height: 60)
         Fixtures.press(&state, .char("?"))
