@@ -12,11 +12,9 @@ public struct RegistryAuthMiddleware<Context: RequestContext>: RouterMiddleware 
 
     public init(credentials: RegistryCredentials) { self.credentials = credentials }
 
-    static var openPaths: Set<String> { ["health", "metrics", "openapi.json"] }
-
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let segments = request.uri.path.split(separator: "/")   // empty pieces dropped, as the router drops them
-        let open = segments.count == 1 && Self.openPaths.contains(String(segments[0]))
+        let open = segments.count == 1 && ["health", "metrics", "openapi.json"].contains(segments[0])
         guard !open, !credentials.accepts(authorization: request.headers[.authorization]) else {
             return try await next(request, context)
         }

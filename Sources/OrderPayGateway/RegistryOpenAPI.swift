@@ -50,6 +50,19 @@ enum RegistryOpenAPI {
         ["description": description, "content": ["application/json": ["schema": ["$ref": "#/components/schemas/\(ref)"]]]]
     }
 
+    /// `/eureka/vips/{vip}` and `/eureka/svips/{svip}`.
+    private static func vipLookup(secure: Bool) -> [String: Any] {
+        let (name, field, kind) = secure ? ("svip", "secureVipAddress", "secure VIP") : ("vip", "vipAddress", "VIP")
+        return [
+            "parameters": [parameter(name, "a \(kind) address (an instance's \(field), one of its comma-separated names)")],
+            "get": [
+                "operationId": secure ? "listBySecureVipAddress" : "listByVipAddress",
+                "summary": "The instances under a \(kind) address, by application",
+                "responses": ["200": json("Applications", "the applications"), "404": problem],
+            ] as [String: Any],
+        ]
+    }
+
     private static let app = parameter("app", "application name, any case (ORDER-SERVICE)")
     private static let id = parameter("id", "instance id")
 
@@ -112,20 +125,8 @@ enum RegistryOpenAPI {
                 "responses": ["200": json("InstanceEnvelope", "the instance"), "404": problem],
             ] as [String: Any],
         ],
-        "/eureka/vips/{vip}": [
-            "parameters": [parameter("vip", "a VIP address (an instance's vipAddress, one of its comma-separated names)")],
-            "get": [
-                "operationId": "listByVipAddress", "summary": "The instances under a VIP address, by application",
-                "responses": ["200": json("Applications", "the applications"), "404": problem],
-            ] as [String: Any],
-        ],
-        "/eureka/svips/{svip}": [
-            "parameters": [parameter("svip", "a secure VIP address (an instance's secureVipAddress)")],
-            "get": [
-                "operationId": "listBySecureVipAddress", "summary": "The instances under a secure VIP address, by application",
-                "responses": ["200": json("Applications", "the applications"), "404": problem],
-            ] as [String: Any],
-        ],
+        "/eureka/vips/{vip}": vipLookup(secure: false),
+        "/eureka/svips/{svip}": vipLookup(secure: true),
         "/health": ["get": [
             "operationId": "health", "summary": "Liveness and readiness (the registry's database)",
             "responses": [

@@ -68,7 +68,7 @@ public final class HTTP1ConnectionRules: ChannelDuplexHandler, RemovableChannelH
     /// The decoder's complaint about a request already refused (llhttp reports a coding it cannot
     /// frame after handing over the head) would have Hummingbird answer it a second time.
     public func errorCaught(context: ChannelHandlerContext, error: Error) {
-        guard !(stopped && refusal != nil || refused) || !(error is HTTPParserError) else { return }
+        if error is HTTPParserError, refusal != nil || refused { return }
         context.fireErrorCaught(error)
     }
 
