@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import OrderPayHTTP
@@ -28,8 +29,11 @@ public final class RunningServer: @unchecked Sendable {
                                                        logger: Logger) async throws -> RunningServer
     where Responder.Context: RequestContext, Responder.Context.Source == ApplicationRequestContextSource {
         let (bound, boundContinuation) = AsyncStream<Int>.makeStream()
-        let app = Application(responder: responder, server: .http1(configuration: .init(additionalChannelHandlers: [HTTP1ConnectionRules.Installer(), ParseErrorProblemHandler()],
-                                                                                                         idleTimeout: .init(idleTimeout))),
+        // HTTP/1 rules Hummingbird leaves out (closing what clients do not keep, transfer codings,
+        // a second Host) and problem+json for requests that do not parse.
+        let http1 = HTTP1Channel.Configuration(additionalChannelHandlers: [HTTP1ConnectionRules.Installer(), ParseErrorProblemHandler()],
+                                               idleTimeout: .init(idleTimeout))
+        let app = Application(responder: responder, server: .http1(configuration: http1),
                               configuration: .init(address: .hostname(host, port: port), serverName: name),
                               onServerRunning: { channel in
                                   boundContinuation.yield(channel.localAddress?.port ?? port)
