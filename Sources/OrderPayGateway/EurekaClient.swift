@@ -89,11 +89,15 @@ public final class EurekaClient: ServiceRegistrar, @unchecked Sendable {
     public func requireReachable() async throws {
         do {
             _ = try await instances()
-        } catch let error as AppError where error.kind == .unauthorized || error.kind == .validation {
-            throw error
         } catch {
-            throw AppError(.unavailable, "registry at \(baseURL) is unreachable; start it first (orderpay serve registry) or pass --registry URL")
+            throw startupError(error)
         }
+    }
+
+    /// A failed first listing as a starting process reports it (see `requireReachable`).
+    public func startupError(_ error: Error) -> Error {
+        if let error = error as? AppError, error.kind == .unauthorized || error.kind == .validation { return error }
+        return AppError(.unavailable, "registry at \(baseURL) is unreachable; start it first (orderpay serve registry) or pass --registry URL")
     }
 
     /// A registry that wants credentials we lack (or does not take ours) says so in one line.

@@ -19,9 +19,12 @@ public struct GatewayHost {
 
     public static func start(_ options: Options, logger: Logger) async throws -> RunningGateway {
         let client = EurekaClient(baseURL: options.registryURL)
-        try await client.requireReachable()
         let directory = ServiceDirectory(client: client, refreshInterval: options.refreshInterval, logger: logger)
-        try? await directory.refresh()   // the list a moment ago; the refresh loop keeps it current
+        do {
+            try await directory.refresh()   // one listing: the reachability check and the first list
+        } catch {
+            throw client.startupError(error)
+        }
         let tokens = TokenService(secret: options.jwtSecret, clock: SystemClock())
         let gateway = Gateway(directory: directory, tokens: tokens, settings: options.settings, logger: logger)
         let server: GatewayServer
