@@ -21,7 +21,11 @@ public enum ListeningSocket {
         let suffix = ":" + String(format: "%04X", port)
         var found = Set<String>()
         for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
-            guard let text = try? String(contentsOfFile: table, encoding: .utf8) else { continue }
+            // Read to the end: Foundation's `String(contentsOfFile:)` and `Data(contentsOf:)` take a
+            // /proc file's size from stat (0) and return only the first page (~26 sockets), so on a
+            // machine with more sockets a child's listener was missed and `up` gave up on it.
+            guard let data = try? FileHandle(forReadingFrom: URL(fileURLWithPath: table)).readToEnd() else { continue }
+            let text = String(decoding: data, as: UTF8.self)
             for line in text.split(separator: "\n").dropFirst() {
                 let fields = line.split(separator: " ", omittingEmptySubsequences: true)
                 guard fields.count > 9, fields[1].hasSuffix(suffix), fields[3] == "0A" else { continue }

@@ -33,6 +33,27 @@ final class SupervisorTests: XCTestCase {
         return fd
     }
 
+    /// A listener is found however many sockets the machine has: /proc/net/tcp was read only to
+    /// its first page (about 26 sockets), so on a busy machine `up` never saw its children listen
+    /// and gave up after a minute.
+    func testListenersAreFoundAmongManySockets() throws {
+        var sockets: [Int32] = []
+        defer { sockets.forEach { close($0) } }
+        var ports: [Int] = []
+        for _ in 0..<80 {
+            let fd = try occupy(0)
+            sockets.append(fd)
+            var address = sockaddr_in()
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            _ = withUnsafeMutablePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+            }
+            ports.append(Int(UInt16(bigEndian: address.sin_port)))
+        }
+        let missed = ports.filter { !ListeningSocket.isOwned(by: getpid(), port: $0) }
+        XCTAssertEqual(missed, [], "\(missed.count) of \(ports.count) listeners not found")
+    }
+
     /// A port answered by another process (here a registry in this test's own process) is not the
     /// child's health: the child cannot bind it and exits, and the start says so.
     func testAPortAnsweredBySomethingElseIsNotTheChildsHealth() async throws {
