@@ -87,10 +87,17 @@ public final class Gateway: @unchecked Sendable {
     func decide(_ request: IncomingRequest, clientIP: String?) -> Decision {
         let method = request.head.method
         guard Self.isForwardable(method) else {
-            // A service's HTTP parser refuses such a method with a bare 400, and a CONNECT's
-            // answer has no length, which left the client waiting out the idle timeout.
-            return limitedByAddress(clientIP) ?? .reply(.problem(.notImplemented,
-                "method \(method.rawValue.prefix(32)) is not supported (GET, HEAD, POST, PUT, PATCH, DELETE and OPTIONS are)"))
+            // Answered here, not by a service: a CONNECT's answer from one had no length, which
+            // left the client waiting out the idle timeout. A method the services' parser knows
+            // (NIO's named ones, such as TRACE, CONNECT and WebDAV's, and QUERY) is one no route
+            // allows, 405 as a service says it; any other is one no server here implements, 501.
+            if case .RAW(let name) = method, name != "QUERY" {
+                return limitedByAddress(clientIP) ?? .reply(.problem(.notImplemented,
+                    "method \(method.rawValue.prefix(32)) is not supported (\(Self.forwardableMethods) are)"))
+            }
+            return limitedByAddress(clientIP) ?? .reply(.problem(.methodNotAllowed,
+                "\(method.rawValue) is not allowed on \(request.path.prefix(200)) (allowed: \(Self.forwardableMethods))",
+                headers: ["Allow": Self.forwardableMethods]))
         }
         if let own = GatewayEndpoints.Endpoint(path: request.path) {
             guard method == .GET || method == .HEAD else {
@@ -127,6 +134,8 @@ public final class Gateway: @unchecked Sendable {
 
     /// The methods the services' routes can answer (each with 405 and `Allow` where a path has no
     /// such route).
+    static let forwardableMethods = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"
+
     static func isForwardable(_ method: HTTPMethod) -> Bool {
         switch method {
         case .GET, .HEAD, .POST, .PUT, .PATCH, .DELETE, .OPTIONS: return true

@@ -5,7 +5,7 @@ import XCTest
 /// Requests the gateway refuses itself, at once and as problem+json: methods no service
 /// implements, and bodies declared larger than the limit (without inviting the upload first).
 final class GatewayRefusalTests: XCTestCase {
-    func testMethodsNoServiceImplementsAre501AndOneMetricsLabel() async throws {
+    func testUnknownMethodsAre501OthersNoRouteAllows405AndOneMetricsLabel() async throws {
         try await GatewayTestCluster.with { c in
             let token = try await c.token(c.customer)
             let port = try XCTUnwrap(URL(string: c.gatewayURL)?.port)
@@ -16,10 +16,19 @@ final class GatewayRefusalTests: XCTestCase {
             XCTAssertTrue(odd.text.contains("method FOO is not supported"), odd.text)
 
             // CONNECT's answer from a service had no length, so the client waited for a body that
-            // never ended: now a whole answer, with its length.
+            // never ended: now a whole answer, with its length. A method HTTP defines is one no
+            // route allows (405, as a service answers TRACE), not one nobody implements (a 5xx).
             let connect = try await RawSocketClient.exchange(port: port, [
                 "CONNECT /api/orders HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(token)\r\nConnection: close\r\n\r\n"])
-            XCTAssertTrue(connect.text.hasPrefix("HTTP/1.1 501 Not Implemented\r\n"), connect.text)
+            XCTAssertTrue(connect.text.hasPrefix("HTTP/1.1 405 Method Not Allowed\r\n"), connect.text)
+            XCTAssertTrue(connect.text.contains("\r\nAllow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS\r\n"), connect.text)
+            let trace = try await RawSocketClient.exchange(port: port, [
+                "TRACE /api/orders HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(token)\r\nConnection: close\r\n\r\n"])
+            XCTAssertTrue(trace.text.hasPrefix("HTTP/1.1 405 Method Not Allowed\r\n"), trace.text)
+            XCTAssertTrue(trace.text.contains("TRACE is not allowed on"), trace.text)
+            let query = try await RawSocketClient.exchange(port: port, [
+                "QUERY /api/orders HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(token)\r\nConnection: close\r\n\r\n"])
+            XCTAssertTrue(query.text.hasPrefix("HTTP/1.1 405 Method Not Allowed\r\n"), query.text)
             let parts = connect.text.components(separatedBy: "\r\n\r\n")
             let length = parts.first?.components(separatedBy: "\r\n").first { $0.hasPrefix("Content-Length: ") }.flatMap { Int($0.dropFirst(16)) }
             XCTAssertEqual(length, parts.dropFirst().joined(separator: "\r\n\r\n").utf8.count, connect.text)
