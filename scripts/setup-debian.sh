@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages OrderPay builds against (SQLite, ncursesw, libcurl, librdkafka), tmux
-# for the console tests and PostgreSQL for the PostgreSQL test pass, only when one is missing
+# for the console tests, PostgreSQL for the PostgreSQL test pass and Python's venv for the API
+# contract check, only when one is missing
 # (so a set-up machine needs no network and no root).
 set -euo pipefail
 
@@ -9,6 +10,8 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# The API contract check runs schemathesis in a virtual environment of its own.
+python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 echo "installing Debian packages: ${missing[*]}" >&2

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: unit, integration (real SQLite data dirs), CLI and console tests (the built
-# binary, tmux), Kafka on librdkafka's mock cluster, then the flow, HTTP, distributed-mode and Kafka
+# binary, tmux), Kafka on librdkafka's mock cluster, the API against its OpenAPI documents
+# (schemathesis, from PyPI, on `orderpay up`), then the flow, HTTP, distributed-mode and Kafka
 # suites again on a real PostgreSQL server
 # (Debian's package, started here on a loopback port with its data in a temp dir).
 set -euo pipefail
@@ -8,6 +9,9 @@ cd "$(dirname "$0")/.."
 bash scripts/setup-debian.sh
 swift build --build-tests
 swift test --skip-build
+
+echo "== the API against its OpenAPI documents (schemathesis on orderpay up)"
+bash scripts/api-contract.sh
 
 eval "$(scripts/postgres-server.sh start --fast)"
 trap 'scripts/postgres-server.sh stop "$ORDERPAY_PG_DIR"' EXIT

@@ -18,6 +18,9 @@ public struct EurekaInstance: Codable, Equatable, Sendable {
             guard let number = try WholeNumber.decode(Int.self, c, .value) else {
                 throw DecodingError.keyNotFound(CodingKeys.value, .init(codingPath: c.codingPath, debugDescription: "port.$ is required"))
             }
+            guard (0...65535).contains(number) else {
+                throw DecodingError.dataCorruptedError(forKey: .value, in: c, debugDescription: "must be a port number, 0–65535")
+            }
             value = number
             if let flag = try? c.decode(Bool.self, forKey: .enabled) {
                 enabled = flag

@@ -109,13 +109,13 @@ enum RegistryOpenAPI {
             "put": [
                 "operationId": "overrideStatus",
                 "summary": "Overrides the instance's status until the override is removed or the instance cancelled or evicted (registering again with UP or OUT_OF_SERVICE keeps it)",
-                "parameters": [["name": "value", "in": "query", "required": true, "schema": ["$ref": "#/components/schemas/Status"]]],
+                "parameters": [["name": "value", "in": "query", "required": true, "schema": ["$ref": "#/components/schemas/OverrideStatus"]]],
                 "responses": ["200": ok, "400": problem, "404": problem],
             ] as [String: Any],
             "delete": [
                 "operationId": "removeStatusOverride", "summary": "Removes the override, leaving the instance at value (else UP)",
                 "parameters": [["name": "value", "in": "query", "required": false, "schema": ["$ref": "#/components/schemas/Status"]]],
-                "responses": ["200": ok, "404": problem],
+                "responses": ["200": ok, "400": problem, "404": problem],
             ] as [String: Any],
         ],
         "/eureka/instances/{id}": [
@@ -147,7 +147,10 @@ enum RegistryOpenAPI {
 
     private static let port: [String: Any] = [
         "type": "object", "required": ["$"],
-        "properties": ["$": ["type": ["integer", "string"]], "@enabled": ["type": ["boolean", "string"]]],
+        "properties": ["$": ["type": ["integer", "string"], "minimum": 0, "maximum": 65535,
+                             "pattern": "^ *(0|[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]) *$",
+                             "description": "0–65535, as a number or its digits"],
+                       "@enabled": ["type": ["boolean", "string"]]] as [String: Any],
     ]
 
     /// Eureka's string maps; numbers and booleans are taken as their text, nulls dropped.
@@ -157,6 +160,8 @@ enum RegistryOpenAPI {
 
     private static let schemas: [String: Any] = [
         "Status": ["type": "string", "enum": ["STARTING", "UP", "DOWN", "OUT_OF_SERVICE", "UNKNOWN"]],
+        "OverrideStatus": ["type": "string", "enum": ["STARTING", "UP", "DOWN", "OUT_OF_SERVICE"],
+                           "description": "UNKNOWN is no status to override with: DELETE the override instead"],
         "Instance": [
             "type": "object", "required": ["hostName", "app", "status"],
             "description": "Eureka's instance JSON; a registration needs port.$ too. The fields listed are kept and listed back (at most 16 KB in all; others are dropped); the registry sets instanceId, app, ipAddr, port.$, status, overriddenStatus, the lease's timestamps and actionType itself",

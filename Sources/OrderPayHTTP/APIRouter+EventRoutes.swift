@@ -19,8 +19,8 @@ public func addEventRoutes(to api: APIRouter, events: any EventLog, tokens: Toke
                            access: admin, response: .json("EventPage"), query: [
                                ParameterDoc("topic", "the topic", allowed: topics, required: true),
                                ParameterDoc("from", .integer, "first offset (default 0)"),
-                               ParameterDoc("limit", .integer, "events per page, 1–1000 (default 100)"),
-                               ParameterDoc("last", .integer, "instead of from and limit: the topic's last N events, 1–1000, in log order"),
+                               ParameterDoc("limit", .integer, "events per page, 1–1000 (default 100; values outside read as the nearest)"),
+                               ParameterDoc("last", .integer, "instead of from and limit: the topic's last N events, 1–1000, in log order", range: 1...1000),
                            ])) { request, _ in
         guard let topic = try request.queryEnum("topic", as: Topic.self) else {
             throw HTTPProblem.badRequest("query parameter 'topic' is required: one of \(topics.joined(separator: ", "))", field: "topic")
@@ -41,7 +41,7 @@ public func addEventRoutes(to api: APIRouter, events: any EventLog, tokens: Toke
                            query: [
                                ParameterDoc("from", .integer, "first log sequence to send (default: only events appended from now on)"),
                                ParameterDoc("topic", "only these topics (comma-separated)", allowed: topics),
-                               ParameterDoc("limit", .integer, "close the stream after this many events"),
+                               ParameterDoc("limit", .integer, "close the stream after this many events", range: 1...Int(Int64.max)),
                            ],
                            headers: [ParameterDoc("Last-Event-ID", .integer, "resume after this sequence (wins over from)")])) { request, _ in
         let filter = try streamTopics(try request.query("topic"))

@@ -17,7 +17,8 @@ public func addOrderRoutes(to api: APIRouter, orders: OrderService, tokens: Toke
                            access: user, body: "PlaceOrderRequest", response: .json("Order", status: 201),
                            alsoAnswers: (200, "the order placed earlier with this Idempotency-Key (nothing new was placed)"),
                            query: [ParameterDoc("userId", .integer, "admins: place the order for this user (default: the caller)")],
-                           headers: [ParameterDoc("Idempotency-Key", "makes retries of this request safe (1–200 visible ASCII characters)")],
+                           headers: [ParameterDoc("Idempotency-Key", "makes retries of this request safe (1–200 visible ASCII characters)",
+                                                  pattern: "^[!-~]{1,200}$")],
                            problems: [403: "userId names another user and the caller is not an admin",
                                       503: "the auth service, which says whether the account is ACTIVE, cannot be reached"])) { request, context in
         let body = try await request.decodeJSON(PlaceOrderRequest.self, context: context)

@@ -30,7 +30,7 @@ public enum OpenAPIDocument {
             "x-access": .string(route.access.name),
         ]
         var parameters: [JSONValue] = route.pathParameters.map { name in
-            let schema: JSONValue = route.pathValues[name].map(OpenAPISchemas.enumeration) ?? OpenAPISchemas.id
+            let schema: JSONValue = route.pathValues[name].map(OpenAPISchemas.enumeration) ?? OpenAPISchemas.pathID
             return ["name": .string(name), "in": "path", "required": true, "schema": schema]
         }
         parameters += route.query.map { parameter($0, in: "query") }
@@ -93,10 +93,25 @@ public enum OpenAPIDocument {
 
     static func parameter(_ doc: ParameterDoc, in location: String) -> JSONValue {
         var schema: [String: JSONValue] = ["type": .string(doc.kind.rawValue)]
-        if !doc.allowed.isEmpty { schema["enum"] = .array(doc.allowed.map(JSONValue.string)) }
-        if let maxLength = doc.maxLength { schema["maxLength"] = .number(Double(maxLength)) }
-        return ["name": .string(doc.name), "in": .string(location), "required": .bool(doc.required),
-                "description": .string(doc.description), "schema": .object(schema)]
+        switch doc.kind {
+        case .integer:
+            let range = doc.range ?? Int(Int64.min)...Int(Int64.max)
+            schema["format"] = "int64"
+            schema["minimum"] = .integer(range.lowerBound)
+            schema["maximum"] = .integer(range.upperBound)
+        case .string where !doc.allowed.isEmpty:
+            schema["enum"] = .array(doc.allowed.map(JSONValue.string))
+        case .string:
+            schema["pattern"] = .string(doc.pattern ?? OpenAPISchemas.printablePattern)
+        case .boolean:
+            break
+        }
+        if let maxLength = doc.maxLength { schema["maxLength"] = .integer(maxLength) }
+        var parameter: [String: JSONValue] = ["name": .string(doc.name), "in": .string(location), "required": .bool(doc.required),
+                                              "description": .string(doc.description), "schema": .object(schema)]
+        // `?size=` is read as no size at all (`Request.query`), as Spring reads it.
+        if location == "query" && !doc.required { parameter["allowEmptyValue"] = true }
+        return .object(parameter)
     }
 
     /// `GET /api/orders/{id}/history` → `getApiOrdersIdHistory`.

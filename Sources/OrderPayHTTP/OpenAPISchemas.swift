@@ -1,4 +1,5 @@
 import OrderPayCore
+import OrderPayServices
 
 /// Component schemas for the DTOs the routes exchange (JSON Schema 2020-12, as OpenAPI 3.1 uses).
 /// Field names and required lists follow the Codable types in OrderPayCore and OrderPayServices.
@@ -18,14 +19,86 @@ enum OpenAPISchemas {
         ["type": "object", "properties": .object(properties), "required": .array(required.sorted().map(JSONValue.string))]
     }
 
+    // MARK: - What the services accept, so the document says it too
+
+    /// The characters `containsControlCharacters` refuses: C0, DEL, C1 and the bidi overrides.
+    static let controlCharacters = #"\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069"#
+    /// Text without control characters (as the services check text people read).
+    static let printablePattern = "^[^\(controlCharacters)]*$"
+
+    /// Text people read: at most `maxLength` characters, no control characters, and, when
+    /// `minVisible` is set, at least that many characters other than spaces (the services trim
+    /// before counting, so "  " is empty).
+    static func text(maxLength: Int, minVisible: Int = 0) -> JSONValue {
+        let visible = "[^\\s\(controlCharacters)]"
+        let other = "[^\(controlCharacters)]*"
+        let pattern = minVisible == 0 ? printablePattern
+            : "^" + other + Array(repeating: visible + other, count: minVisible).joined() + "$"
+        return ["type": "string", "maxLength": .integer(maxLength), "pattern": .string(pattern)]
+    }
+
+    /// Any text a request may carry: all but NUL.
+    static let anyText = ref("TextWithoutNUL")
+    /// A reason people will read: trimmed, 1–500 characters.
+    static let reason = text(maxLength: 500, minVisible: 1)
+    /// A simulated processor's payment token.
+    static let paymentToken: JSONValue = ["type": "string", "pattern": "^tok_[A-Za-z0-9_]{1,64}$",
+                                          "description": "tok_ and 1–64 letters, digits or _ (tok_visa pays; see the README for the others)"]
+    /// A password as the auth service takes it: bcrypt reads at most 72 bytes.
+    static let password: JSONValue = ["type": "string", "minLength": 8, "maxLength": 72, "pattern": "^[^\\u0000]*$",
+                                      "description": "8 characters to 72 bytes of UTF-8"]
+    /// An id in a path: positive.
+    static let pathID: JSONValue = ["type": "integer", "format": "int64", "minimum": 1, "maximum": .integer(Int(Int64.max))]
+    /// An amount a client sends: positive, within what 64 bits of cents hold.
+    static let positiveMoney: JSONValue = ["allOf": [ref("Money")], "exclusiveMinimum": 0,
+                                           "maximum": .integer(Int(Int64.max / 100))]
+    /// Any JSON without a NUL character in its text: the services refuse `\u0000` anywhere in a
+    /// body, in fields they ignore too (see `Request.decodeJSON`), and ignore fields they do not
+    /// know. Every request object allows such extra fields.
+    static let anyJSONWithoutNUL: JSONValue = ["anyOf": [
+        ["type": ["null", "boolean", "number"]],
+        anyText,
+        ["type": "array", "items": ref("AnyJSONWithoutNUL")],
+        ["type": "object", "propertyNames": anyText, "additionalProperties": ref("AnyJSONWithoutNUL")],
+    ]]
+
+    /// A request body: the named fields, and any others without a NUL (ignored). An optional
+    /// field may be null, read as absent.
+    static func request(_ properties: [String: JSONValue], required: [String]) -> JSONValue {
+        let fields = Dictionary(uniqueKeysWithValues: properties.map { name, schema in
+            (name, required.contains(name) ? schema : ["anyOf": [schema, ["type": "null"]]])
+        })
+        return ["type": "object", "properties": .object(fields), "required": .array(required.sorted().map(JSONValue.string)),
+                "propertyNames": anyText, "additionalProperties": ref("AnyJSONWithoutNUL")]
+    }
+
     static func page(of item: String) -> JSONValue {
         object(["content": array(ref(item)), "page": integer, "size": integer, "totalElements": integer, "totalPages": integer],
                required: ["content", "page", "size", "totalElements", "totalPages"])
     }
 
+    /// The fields of a new account (signup, an admin's create).
+    static let newAccount: [String: JSONValue] = [
+        "email": ["type": "string", "format": "email", "maxLength": 254,
+                  "description": "an unquoted address; letters of any script allowed (RFC 6531)"],
+        "password": password, "name": personName, "phoneNumber": phoneNumber, "address": postalAddress,
+    ]
+    static let personName = text(maxLength: 100, minVisible: 2)
+    static let phoneNumber = text(maxLength: 20)
+    static let postalAddress = text(maxLength: 500)
+    /// What a link may hold: no spaces, backslashes, control or invisible formatting characters.
+    static let linkCharacters = #"[^\s\\\#(controlCharacters)\u00AD\u061C\u180E\u200B-\u200F\u2060-\u2064\u206A-\u206F\uFEFF]"#
+    static let profileImageUrl: JSONValue = [
+        "type": "string", "maxLength": 2048,
+        "pattern": .string(#"^(/(?!/)\#(linkCharacters)*|[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9][A-Za-z0-9.-]*(/\#(linkCharacters)*)?)?$"#),
+        "description": "empty (no image), a path on this server (such as /api/users/{id}/profile-image) or an http(s) URL",
+    ]
+
     static let all: [String: JSONValue] = [
         "Money": ["type": "number", "multipleOf": .number(0.01),
                   "description": "an exact amount with at most two decimals, written as a JSON number (never rounded through a float)"],
+        "TextWithoutNUL": ["type": "string", "pattern": "^[^\\u0000]*$"],
+        "AnyJSONWithoutNUL": anyJSONWithoutNUL,
         "FieldError": object(["field": string, "message": string], required: ["field", "message"]),
         "Problem": object(["type": string, "title": string, "status": integer, "detail": string, "errors": array(ref("FieldError"))],
                           required: ["type", "title", "status", "detail", "errors"]),
@@ -41,33 +114,42 @@ enum OpenAPISchemas {
         "ProfileImageUpload": object(["file": ["type": "string", "format": "binary",
                                                "description": "a PNG, JPEG or GIF image (recognised by its content)"]],
                                      required: ["file"]),
-        "SignupRequest": object(["email": string, "password": string, "name": string, "phoneNumber": string, "address": string],
-                                required: ["email", "password", "name"]),
-        "CreateUserRequest": object(["email": string, "password": string, "name": string, "phoneNumber": string, "address": string,
-                                     "roles": array(ref("Role")), "status": ref("UserStatus")],
-                                    required: ["email", "password", "name"]),
-        "UpdateProfileRequest": object(["name": string, "phoneNumber": string, "address": string, "profileImageUrl": string], required: []),
-        "ChangePasswordRequest": object(["currentPassword": string, "newPassword": string, "confirmPassword": string],
-                                        required: ["currentPassword", "newPassword", "confirmPassword"]),
-        "ChangeRolesRequest": object(["roles": array(string)], required: ["roles"]),
-        "ChangeStatusRequest": object(["status": ref("UserStatus")], required: ["status"]),
-        "LoginRequest": object(["email": string, "password": string], required: ["email", "password"]),
-        "RefreshTokenRequest": object(["refreshToken": string], required: ["refreshToken"]),
+        "SignupRequest": request(newAccount, required: ["email", "password", "name"]),
+        "CreateUserRequest": request(newAccount.merging(["roles": ["type": "array", "items": ref("Role"), "minItems": 1,
+                                                                   "description": "default [ROLE_USER]; admin or ADMIN is read as ROLE_ADMIN"],
+                                                         "status": ref("UserStatus")]) { $1 },
+                                     required: ["email", "password", "name"]),
+        "UpdateProfileRequest": request(["name": personName, "phoneNumber": phoneNumber, "address": postalAddress,
+                                         "profileImageUrl": profileImageUrl],
+                                        required: []),
+        "ChangePasswordRequest": request(["currentPassword": anyText, "newPassword": password,
+                                          "confirmPassword": ["allOf": [anyText], "description": "newPassword again"]],
+                                         required: ["currentPassword", "newPassword", "confirmPassword"]),
+        "ChangeRolesRequest": request(["roles": ["type": "array", "items": ref("Role"), "minItems": 1,
+                                                 "description": "admin or ADMIN is read as ROLE_ADMIN"]],
+                                      required: ["roles"]),
+        "ChangeStatusRequest": request(["status": ref("UserStatus")], required: ["status"]),
+        "LoginRequest": request(["email": anyText, "password": anyText], required: ["email", "password"]),
+        "RefreshTokenRequest": request(["refreshToken": anyText], required: ["refreshToken"]),
         "TokenPair": object(["accessToken": string, "refreshToken": string, "tokenType": ["type": "string", "const": "Bearer"],
                              "expiresIn": integer],
                             required: ["accessToken", "refreshToken", "tokenType", "expiresIn"]),
 
         "Product": object(["id": id, "sku": string, "name": string, "unitPrice": ref("Money"), "active": boolean],
                           required: ["id", "sku", "name", "unitPrice", "active"]),
-        "ProductRequest": object(["sku": string, "name": string, "unitPrice": ref("Money"), "active": boolean],
-                                 required: ["sku", "name", "unitPrice"]),
+        "ProductRequest": request(["sku": text(maxLength: 64, minVisible: 1), "name": text(maxLength: 200, minVisible: 1),
+                                   "unitPrice": positiveMoney, "active": boolean],
+                                  required: ["sku", "name", "unitPrice"]),
 
         "OrderStatus": enumeration(OrderStatus.allCases.map(\.rawValue)),
         "PaymentMethod": enumeration(PaymentMethod.allCases.map(\.rawValue)),
-        "PlaceOrderItem": object(["productId": id, "quantity": integer], required: ["productId", "quantity"]),
-        "PlaceOrderRequest": object(["items": array(ref("PlaceOrderItem")), "shippingAddress": string,
-                                     "paymentMethod": ref("PaymentMethod"), "paymentToken": string],
-                                    required: ["items", "shippingAddress", "paymentMethod", "paymentToken"]),
+        "PlaceOrderItem": request(["productId": id, "quantity": ["type": "integer", "minimum": 1, "maximum": .integer(OrderService.maxQuantity)]],
+                                  required: ["productId", "quantity"]),
+        "PlaceOrderRequest": request(["items": ["type": "array", "items": ref("PlaceOrderItem"),
+                                                "minItems": 1, "maxItems": .integer(OrderService.maxItems)],
+                                      "shippingAddress": text(maxLength: 500, minVisible: 1),
+                                      "paymentMethod": ref("PaymentMethod"), "paymentToken": paymentToken],
+                                     required: ["items", "shippingAddress", "paymentMethod", "paymentToken"]),
         "OrderItem": object(["productId": id, "sku": string, "productName": string, "quantity": integer,
                              "unitPrice": ref("Money"), "subtotal": ref("Money")],
                             required: ["productId", "sku", "productName", "quantity", "unitPrice", "subtotal"]),
@@ -80,7 +162,7 @@ enum OpenAPISchemas {
         "OrderHistoryEntry": object(["from": ref("OrderStatus"), "to": ref("OrderStatus"), "reason": nullable("string"),
                                      "actor": string, "at": dateTime],
                                     required: ["to", "actor", "at"]),
-        "CancelOrderRequest": object(["reason": string], required: []),
+        "CancelOrderRequest": request(["reason": reason], required: []),
 
         "PaymentStatus": enumeration(PaymentStatus.allCases.map(\.rawValue)),
         "Payment": object(["id": id, "orderId": id, "userId": id, "amount": ref("Money"), "status": ref("PaymentStatus"),
@@ -92,8 +174,8 @@ enum OpenAPISchemas {
         "PaymentHistoryEntry": object(["from": ref("PaymentStatus"), "to": ref("PaymentStatus"), "attempt": integer,
                                        "reason": nullable("string"), "actor": string, "at": dateTime],
                                       required: ["to", "attempt", "actor", "at"]),
-        "RetryPaymentRequest": object(["paymentToken": string], required: []),
-        "RefundRequest": object(["reason": string], required: ["reason"]),
+        "RetryPaymentRequest": request(["paymentToken": paymentToken], required: []),
+        "RefundRequest": request(["reason": reason], required: ["reason"]),
 
         "Topic": enumeration(Topic.allCases.map(\.rawValue)),
         "EventEnvelope": object(["eventId": string, "topic": ref("Topic"), "type": string, "key": string, "offset": id,

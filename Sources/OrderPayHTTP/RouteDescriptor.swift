@@ -29,18 +29,26 @@ public struct ParameterDoc: Sendable {
     public var required: Bool
     /// The longest value accepted (the rule itself is the service's).
     public var maxLength: Int?
+    /// An integer's range; any 64-bit integer when nil (values outside a route's range are
+    /// clamped or refused there, as its description says).
+    public var range: ClosedRange<Int>?
+    /// What a string must match; text without control characters when nil (every query
+    /// parameter refuses them).
+    public var pattern: String?
 
-    public init(_ name: String, _ kind: Kind, _ description: String, allowed: [String] = [], required: Bool = false, maxLength: Int? = nil) {
+    public init(_ name: String, _ kind: Kind, _ description: String, allowed: [String] = [], required: Bool = false,
+                maxLength: Int? = nil, range: ClosedRange<Int>? = nil, pattern: String? = nil) {
         self.name = name; self.kind = kind; self.description = description; self.allowed = allowed; self.required = required
-        self.maxLength = maxLength
+        self.maxLength = maxLength; self.range = range; self.pattern = pattern
     }
 
-    public init(_ name: String, _ description: String, allowed: [String] = [], required: Bool = false, maxLength: Int? = nil) {
-        self.init(name, .string, description, allowed: allowed, required: required, maxLength: maxLength)
+    public init(_ name: String, _ description: String, allowed: [String] = [], required: Bool = false, maxLength: Int? = nil,
+                pattern: String? = nil) {
+        self.init(name, .string, description, allowed: allowed, required: required, maxLength: maxLength, pattern: pattern)
     }
 
-    public static let page = ParameterDoc("page", .integer, "page number, from 0")
-    public static let size = ParameterDoc("size", .integer, "page size, 1–200 (default 20)")
+    public static let page = ParameterDoc("page", .integer, "page number, from 0 (a negative one reads as 0)")
+    public static let size = ParameterDoc("size", .integer, "page size, 1–200 (default 20; values outside read as the nearest)")
 }
 
 /// What a successful call returns.

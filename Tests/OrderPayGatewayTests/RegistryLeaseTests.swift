@@ -168,6 +168,10 @@ final class RegistryLeaseTests: XCTestCase {
              "dataCenterInfo":{"@class":"com.netflix.appinfo.AmazonInfo","name":"Amazon","metadata":{"availability-zone":"eu-west-1a"}}}}
             """#
             try await c.call(.POST, "/eureka/apps/ORDER-SERVICE", json: secure, on: c.registryURL).expect(204)
+            // A port out of range is refused, the HTTPS one too (it was listed back as given).
+            let outOfRange = secure.replacingOccurrences(of: #""$":8443"#, with: #""$":70000"#)
+                .replacingOccurrences(of: "billing-tls", with: "billing-bad-port")
+            try await c.call(.POST, "/eureka/apps/ORDER-SERVICE", json: outOfRange, on: c.registryURL).problem(400, containing: "0–65535")
             let listed = try await c.call(.GET, "/eureka/apps/ORDER-SERVICE/billing-tls", headers: Self.json, on: c.registryURL)
             XCTAssertEqual(listed.status, 200, listed.text)
             let instance = try XCTUnwrap(try listed.json()["instance"] as? [String: Any])

@@ -98,6 +98,53 @@ final class OpenAPIRouteTests: XCTestCase {
         }
     }
 
+    /// The document states the rules the services check, so a client can know them before it is
+    /// refused (scripts/api-contract.sh holds the running services to them).
+    func testDocumentSaysWhatTheServicesAccept() async throws {
+        let t = try await HTTPTestSystem.make()
+        let document = OpenAPIDocument.build(routes: t.api.routes, title: "t", version: "1")
+        await t.stop()
+        let schemas = try XCTUnwrap(document["components"]?["schemas"]?.objectValue)
+        func property(_ schema: String, _ name: String) throws -> [String: JSONValue] {
+            let field = try XCTUnwrap(schemas[schema]?["properties"]?[name]?.objectValue, "\(schema).\(name)")
+            // An optional field is `anyOf: [its schema, null]`.
+            if case .array(let choices)? = field["anyOf"], let first = choices.first?.objectValue { return first }
+            return field
+        }
+        func parameter(_ path: String, _ method: String, _ name: String) throws -> [String: JSONValue] {
+            guard case .array(let parameters)? = document["paths"]?[path]?[method]?["parameters"] else { throw XCTSkip("no parameters") }
+            return try XCTUnwrap(parameters.compactMap(\.objectValue).first { $0["name"] == .string(name) }, "\(method) \(path) \(name)")
+        }
+        let items = try property("PlaceOrderRequest", "items")
+        XCTAssertEqual(items["minItems"], 1)
+        XCTAssertEqual(items["maxItems"], .integer(OrderService.maxItems))
+        XCTAssertEqual(try property("PlaceOrderItem", "quantity")["maximum"], .integer(OrderService.maxQuantity))
+        XCTAssertEqual(try property("ProductRequest", "unitPrice")["exclusiveMinimum"], 0)
+        XCTAssertEqual(try property("SignupRequest", "name")["maxLength"], 100)
+        XCTAssertEqual(try parameter("/api/orders/{id}", "get", "id")["schema"]?["minimum"], 1)
+        XCTAssertEqual(try parameter("/api/orders", "get", "size")["allowEmptyValue"], true, "?size= reads as no size")
+        XCTAssertEqual(try parameter("/api/events", "get", "last")["schema"]?["maximum"], 1000)
+
+        // The text pattern refuses exactly the characters the services refuse.
+        guard case .string(let printable)? = try parameter("/api/users", "get", "q")["schema"]?["pattern"] else {
+            return XCTFail("q has no pattern")
+        }
+        // Whole matches only: ICU's `$` also matches before a final line break (NEL among them),
+        // where ECMA's, which JSON Schema uses, does not.
+        func matchesWhole(_ regex: NSRegularExpression, _ text: String) -> Bool {
+            regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text))?.range.length == (text as NSString).length
+        }
+        let regex = try NSRegularExpression(pattern: printable)
+        for sample in ["plain", "é 김 😀", "tab\there", "bell\u{7}", "del\u{7F}", "c1\u{85}", "rlo\u{202E}x", "lri\u{2066}x", "zwsp\u{200B}"] {
+            XCTAssertEqual(matchesWhole(regex, sample), !sample.containsControlCharacters, sample.debugDescription)
+        }
+        guard case .string(let token)? = try property("PlaceOrderRequest", "paymentToken")["pattern"] else { return XCTFail("no token pattern") }
+        let tokenRegex = try NSRegularExpression(pattern: token)
+        for sample in ["tok_visa", "tok_", "tok_a-b", "visa", "tok_" + String(repeating: "x", count: 65)] {
+            XCTAssertEqual(matchesWhole(tokenRegex, sample), SimulatedPaymentProcessor.isWellFormed(sample), sample)
+        }
+    }
+
     /// The hand-written schemas name the same fields the DTOs encode.
     func testSchemasMatchTheEncodedDTOs() async throws {
         let t = try await HTTPTestSystem.make()
