@@ -128,7 +128,7 @@ public final class PostgresDatabase: @unchecked Sendable {
                 try? await Task.sleep(for: .milliseconds(min(50, 1 << reruns)))
                 reruns += 1
             } catch is TimeoutError {
-                throw AppError(.unavailable, "PostgreSQL did not answer within \(statementDeadline); the connection was dropped")
+                throw AppError(.unavailable, "PostgreSQL did not answer within \(statementDeadline); the connection was dropped", retryAfter: 1)
             } catch {
                 throw PostgresErrors.translate(error)
             }
@@ -205,7 +205,9 @@ public struct PostgresLocation: Sendable, Equatable {
     public init(url: String) throws {
         guard let components = URLComponents(string: url), let scheme = components.scheme,
               ["postgres", "postgresql"].contains(scheme.lowercased()) else {
-            throw AppError(.validation, "'\(url)' is not a PostgreSQL URL (postgres://user:pass@host:5432/db)")
+            // Not quoted: it may hold a password.
+            let scheme = URLComponents(string: url)?.scheme.map { ", not \($0)://…" } ?? ""
+            throw AppError(.validation, "the database URL is not a PostgreSQL URL (postgres://user:pass@host:5432/db\(scheme))")
         }
         guard let host = components.host, !host.isEmpty else {
             throw AppError(.validation, "the PostgreSQL URL has no host (postgres://user:pass@host:5432/db)")
@@ -245,18 +247,21 @@ enum PostgresErrors {
         return "\(error)"
     }
 
-    /// Unique violations are conflicts; losing the server is unavailable; the rest stay as they are.
+    /// Unique violations are conflicts; losing the server is unavailable for now (`retryAfter`:
+    /// worth trying again, see `EventDelivery`); the rest stay as they are.
     static func translate(_ error: Error) -> Error {
         if let failed = error as? TransactionFailure { return translate(failed.cause) }
-        if error is ClosedBeforeSending { return AppError(.unavailable, "PostgreSQL unreachable: the connection closed") }
-        if let refused = error as? NoConnection { return AppError(.unavailable, "PostgreSQL unreachable: no connection (\(describe(refused.underlying)))") }
+        if error is ClosedBeforeSending { return AppError(.unavailable, "PostgreSQL unreachable: the connection closed", retryAfter: 1) }
+        if let refused = error as? NoConnection {
+            return AppError(.unavailable, "PostgreSQL unreachable: no connection (\(describe(refused.underlying)))", retryAfter: 1)
+        }
         guard let psql = error as? PSQLError else { return error }
         if let state = psql.serverInfo?[.sqlState] {
             if state == "23505" { return AppError.conflict(psql.serverInfo?[.detail] ?? "duplicate value") }
             if state == "40001" || state == "40P01" { return AppError.conflict("concurrent update; try again") }
             return AppError(.unavailable, "PostgreSQL: \(describe(psql))")
         }
-        return AppError(.unavailable, "PostgreSQL unreachable: \(describe(psql))")
+        return AppError(.unavailable, "PostgreSQL unreachable: \(describe(psql))", retryAfter: 1)
     }
 }
 

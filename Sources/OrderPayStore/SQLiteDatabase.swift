@@ -52,7 +52,9 @@ extension SQLiteDatabase {
     /// A SQLite error no store translated (a read-only data dir, a full disk), as one line.
     public static func failure(_ error: any Error) -> AppError? {
         guard let error = error as? DatabaseError else { return nil }
-        return AppError(.unavailable, "storage error: \(error.message ?? "SQLite error \(error.resultCode.rawValue)")")
+        // Busy past the busy timeout: another process holds the file for now, worth trying again.
+        let busy = error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED
+        return AppError(.unavailable, "storage error: \(error.message ?? "SQLite error \(error.resultCode.rawValue)")", retryAfter: busy ? 1 : nil)
     }
 }
 
