@@ -28,14 +28,73 @@ struct EngineOptions: ParsableArguments {
     @Option(name: .customLong("kafka-property"), help: ArgumentHelp("A librdkafka property for every Kafka client, name=value (repeatable): security.protocol, sasl.*, ssl.*…", valueName: "name=value"))
     var kafkaProperties: [String] = []
 
+    /// Properties OrderPay sets itself: the brokers come from `--kafka`, and each consumer group
+    /// names itself and commits its own offsets once an event is handled (auto-commit would mark
+    /// events done before they are).
+    static let reservedKafkaProperties: [String: String] = [
+        "bootstrap.servers": "give the brokers with --kafka", "metadata.broker.list": "give the brokers with --kafka",
+        "group.id": "each consumer group is named after its service",
+        "enable.auto.commit": "consumers commit an offset once its event is handled",
+        "enable.auto.offset.store": "consumers commit an offset once its event is handled",
+    ]
+
     func validate() throws {
-        for property in kafkaProperties where !property.contains("=") || property.hasPrefix("=") {
-            throw ValidationError("--kafka-property '\(property)' is not name=value")
+        for property in allKafkaProperties {
+            guard property.contains("="), !property.hasPrefix("=") else { throw ValidationError("--kafka-property '\(property)' is not name=value") }
+            let name = String(property.prefix { $0 != "=" }).trimmingCharacters(in: .whitespaces)
+            if let why = Self.reservedKafkaProperties[name] { throw ValidationError("--kafka-property \(name) is OrderPay's to set: \(why)") }
+        }
+        if let kafka = kafka ?? ProcessInfo.processInfo.environment["ORDERPAY_KAFKA"].flatMap({ $0.isEmpty ? nil : $0 }) {
+            try Self.validate(brokers: kafka)
         }
     }
 
+    /// `host:port[,host:port…]`, as librdkafka takes them (a port may be left out for 9092, a
+    /// protocol named first). A blank value was taken for no Kafka at all, so a process meant for
+    /// a Kafka fleet wrote its events where no consumer of the fleet reads them.
+    static func validate(brokers: String) throws {
+        let list = brokers.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard list.contains(where: { !$0.isEmpty }) else {
+            throw ValidationError("--kafka is empty: give the brokers as host:9092[,host2:9092], or leave it out for the SQL event log")
+        }
+        for broker in list {
+            var address = Substring(broker)
+            if let scheme = address.range(of: "://") {
+                let name = address[..<scheme.lowerBound].uppercased()
+                guard ["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"].contains(name) else {
+                    throw ValidationError("--kafka broker '\(broker.echoed)' is not host:port (a broker is not a \(name.lowercased()) URL)")
+                }
+                address = address[scheme.upperBound...]
+            }
+            let host: Substring, port: Substring?
+            if address.hasPrefix("["), let close = address.firstIndex(of: "]") {
+                host = address[address.index(after: address.startIndex)..<close]
+                let rest = address[address.index(after: close)...]
+                port = rest.isEmpty ? nil : (rest.hasPrefix(":") ? rest.dropFirst() : "")
+            } else {
+                let parts = address.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+                host = parts[0]
+                port = parts.count > 1 ? parts[1] : nil
+            }
+            let hostOK = !host.isEmpty && host.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-._:".contains($0)) }
+                && (address.hasPrefix("[") || !host.contains(":"))
+            let portOK = port.map { !$0.isEmpty && $0.allSatisfy(\.isASCII) && Int($0).map { (1...65535).contains($0) } == true } ?? true
+            guard !broker.isEmpty, hostOK, portOK else {
+                throw ValidationError("--kafka broker '\(broker.echoed)' is not host:port (a port of 1–65535)")
+            }
+        }
+    }
+
+    /// The flags, or, when none are given, ORDERPAY_KAFKA_PROPERTIES (one name=value a line): how
+    /// `orderpay up` hands them to its children without putting secrets on their command lines.
+    var allKafkaProperties: [String] {
+        guard kafkaProperties.isEmpty, let passed = ProcessInfo.processInfo.environment[Self.kafkaPropertiesVariable] else { return kafkaProperties }
+        return passed.split(separator: "\n").map(String.init).filter { !$0.isEmpty }
+    }
+    static let kafkaPropertiesVariable = "ORDERPAY_KAFKA_PROPERTIES"
+
     var kafkaPropertyMap: [String: String] {
-        Dictionary(kafkaProperties.map { property in
+        Dictionary(allKafkaProperties.map { property in
             let parts = property.split(separator: "=", maxSplits: 1)
             return (String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
         }, uniquingKeysWith: { _, last in last })
@@ -50,10 +109,15 @@ struct EngineOptions: ParsableArguments {
         configuration.kafkaProperties = kafkaPropertyMap
     }
 
-    /// The same choice, as flags for a child process (`orderpay up`).
-    var childArguments: [String] {
-        (databaseURL.map { ["--database", $0] } ?? []) + (kafkaBrokers.map { ["--kafka", $0] } ?? [])
-            + kafkaProperties.flatMap { ["--kafka-property", $0] }
+    /// The same choice for a child process (`orderpay up`): the brokers as a flag, the database
+    /// URL and the Kafka properties in its environment, since a command line is anyone's to read
+    /// (`ps`) and both may hold a password.
+    var childArguments: [String] { kafkaBrokers.map { ["--kafka", $0] } ?? [] }
+    var childEnvironment: [String: String] {
+        var environment: [String: String] = [:]
+        if let databaseURL { environment["ORDERPAY_DATABASE"] = databaseURL }
+        if !allKafkaProperties.isEmpty { environment[Self.kafkaPropertiesVariable] = allKafkaProperties.joined(separator: "\n") }
+        return environment
     }
 
     private func nonEmpty(_ value: String?) -> String? { value.flatMap { $0.isEmpty ? nil : $0 } }

@@ -209,7 +209,9 @@ struct UpCommand: AsyncParsableCommand {
             if component != .gateway { arguments += engines.childArguments }
             // `up` stops its gateway first, so no gateway is left to route to a stopping service.
             if ![.gateway, .registry].contains(component) { arguments += ["--drain-seconds", "0"] }
-            return Supervisor.Child(name: component.rawValue, arguments: arguments, port: ports[component]!)
+            var child = Supervisor.Child(name: component.rawValue, arguments: arguments, port: ports[component]!)
+            if component != .gateway { child.environment = engines.childEnvironment }
+            return child
         }
         let supervisor = Supervisor(executable: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath(),
                                     children: children, host: host, logger: logger)

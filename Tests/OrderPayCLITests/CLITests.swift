@@ -132,11 +132,23 @@ final class CLITests: XCTestCase {
                                       (["serve", "gateway", "--port", "0", "--registry", "notaurl"], "--registry must be an http(s) URL"),
                                       (["up", "--port", "gateway=0"], "COMPONENT=PORT"), (["up", "--port", "cache=9000"], "COMPONENT=PORT"),
                                       (["up", "--port", "gateway=9000", "--port", "orders=9000"], "the same port"),
-                                      (["up", "--port", "gateway=8761"], "another's default port")] {
+                                      (["up", "--port", "gateway=8761"], "another's default port"),
+                                      // A blank --kafka was taken for none: events went where a Kafka fleet never reads.
+                                      (["orders", "list", "--kafka", " "], "--kafka is empty"),
+                                      (["orders", "list", "--kafka", "127.0.0.1:99999"], "is not host:port"),
+                                      (["orders", "list", "--kafka", "a:b:c"], "is not host:port"),
+                                      (["orders", "list", "--kafka", "http://127.0.0.1:9092"], "not a http URL"),
+                                      (["orders", "list", "--kafka-property", "group.id=other"], "group.id is OrderPay's to set"),
+                                      (["orders", "list", "--kafka-property", "bootstrap.servers=h:9092"], "with --kafka")] {
             let result = try Self.run(arguments)
             XCTAssertEqual(result.status, 64, "\(arguments): \(result.stderr)")
             XCTAssertTrue(result.stderr.contains(message), "\(arguments): \(result.stderr)")
         }
+        // A URL that is not PostgreSQL's may still hold a password: not echoed.
+        let mysql = try Self.run(["orders", "list", "--database", "mysql://app:s3cret-pw@db.example/app"])
+        XCTAssertEqual(mysql.status, AppError.Kind.validation.exitCode, mysql.stderr)
+        XCTAssertTrue(mysql.stderr.contains("not a PostgreSQL URL"), mysql.stderr)
+        XCTAssertFalse(mysql.stderr.contains("s3cret-pw"), mysql.stderr)
         let status = try run("orders", "list", "--status", "SHIPPED")
         XCTAssertEqual(status.stderr.components(separatedBy: "not a valid status").count, 2, "said once: \(status.stderr)")
         let malformed = try run("orders", "place", "--user", "bob@example.com", "--item", "abc")
