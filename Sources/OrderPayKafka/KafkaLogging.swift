@@ -29,7 +29,31 @@ enum KafkaLogging {
             case 6: .info
             default: .debug
             }
-            KafkaLogging.logger.log(level: swiftLevel, "\(text)", metadata: metadata)
+            guard let repeats = KafkaLogging.repeats(of: name + " " + text) else { return }
+            var shown = metadata
+            if repeats > 0 { shown["repeated"] = "\(repeats) times since last shown" }
+            KafkaLogging.logger.log(level: swiftLevel, "\(text)", metadata: shown)
+        }
+    }
+
+    /// How long the same line is held back after it is logged: through a broker outage librdkafka
+    /// says the same thing for every reconnect, each twice (as FAIL and as ERROR), hundreds of
+    /// lines a minute that buried OrderPay's own.
+    static let quietPeriod: Duration = .seconds(30)
+    nonisolated(unsafe) private static var shown: [String: (at: ContinuousClock.Instant, heldBack: Int)] = [:]
+
+    /// Nil when `line` was logged within the quiet period (it is counted); else how many times it
+    /// was held back since it was last logged.
+    static func repeats(of line: String, now: ContinuousClock.Instant = .now) -> Int? {
+        lock.withLock {
+            if let last = shown[line], now - last.at < quietPeriod {
+                shown[line]?.heldBack += 1
+                return nil
+            }
+            if shown.count > 1_000 { shown.removeAll() }
+            let heldBack = shown[line]?.heldBack ?? 0
+            shown[line] = (now, 0)
+            return heldBack
         }
     }
 }
