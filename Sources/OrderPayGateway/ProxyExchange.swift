@@ -63,6 +63,7 @@ final class ProxyExchange: LoopDeadlines.Waiter {
                 send(on: connection, to: endpoint)
             case .failure(let error):
                 guard phase == .connecting else { return }
+                gateway.directory.markFailed(endpoint)
                 lastFailure = "\(app) instance \(endpoint.instanceId) refused the connection"
                 lastFailureStatus = .serviceUnavailable
                 gateway.logger.warning("upstream refused; trying the next instance",
@@ -120,6 +121,7 @@ final class ProxyExchange: LoopDeadlines.Waiter {
     func upstreamClosed() {
         let connection = upstream
         upstream = nil
+        if phase == .awaitingHead { gateway.directory.markFailed(candidates[attempt - 1]) }
         switch phase {
         case .awaitingHead where request.isIdempotent:
             lastFailure = "\(app) instance \(candidates[attempt - 1].instanceId) dropped the connection"
@@ -157,6 +159,7 @@ final class ProxyExchange: LoopDeadlines.Waiter {
 
     func deadlinePassed() {
         guard phase == .connecting || phase == .awaitingHead else { return }
+        if attempt > 0 { gateway.directory.markFailed(candidates[attempt - 1]) }
         upstream?.abandon()
         upstream = nil
         fail(.gatewayTimeout, "\(app) did not answer within \(Double(gateway.settings.upstreamTimeout.nanoseconds) / 1e9) s")

@@ -43,16 +43,33 @@ public final class ServiceDirectory: @unchecked Sendable {
         self.logger = logger
     }
 
+    /// Instances that failed a request lately (refused, dropped it, or did not answer in time),
+    /// by authority, and until when they go last (nginx's `max_fails=1 fail_timeout=10s`): without
+    /// it, an instance that hangs took every other request into the upstream timeout.
+    private var failedUntil: [String: ContinuousClock.Instant] = [:]
+    public static let failTimeout: Duration = .seconds(10)
+
     /// Up instances of `app`, starting with the next one in round-robin order; the rest follow
-    /// so a caller can fail over.
+    /// so a caller can fail over. Instances that failed within `failTimeout` come last, still
+    /// there for a request that finds no other.
     public func candidates(for app: String) -> [Endpoint] {
         lock.withLock {
             guard let all = endpoints[app], !all.isEmpty else { return [] }
             let start = counters[app, default: 0] % all.count
             counters[app] = start + 1
             // The stored array itself when it already starts there (one instance: every request).
-            return start == 0 ? all : Array(all[start...] + all[..<start])
+            let ordered = start == 0 ? all : Array(all[start...] + all[..<start])
+            guard !failedUntil.isEmpty, all.count > 1 else { return ordered }
+            let now = ContinuousClock.now
+            failedUntil = failedUntil.filter { $0.value > now }
+            let failing = ordered.filter { failedUntil[$0.authority] != nil }
+            return failing.isEmpty ? ordered : ordered.filter { failedUntil[$0.authority] == nil } + failing
         }
+    }
+
+    /// `endpoint` failed a request: it goes last for `failTimeout`.
+    public func markFailed(_ endpoint: Endpoint) {
+        lock.withLock { failedUntil[endpoint.authority] = .now + Self.failTimeout }
     }
 
     public var instances: [EurekaInstance] { lock.withLock { lastInstances } }

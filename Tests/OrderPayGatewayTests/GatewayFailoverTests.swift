@@ -143,6 +143,13 @@ final class GatewayFailoverTests: XCTestCase {
                                               headers: [("Idempotency-Key", "retry-\(index)")])
                 XCTAssertEqual(placed.status, 201, placed.text)
             }
+            // The dropper now goes last for a while (it failed requests): a fresh one, so that one
+            // of two POSTs starts there.
+            let fresh = try await DroppingUpstream.start()
+            defer { Task { await fresh.stop() } }
+            try await registry.cancel(app: "ORDER-SERVICE", instanceId: "0-dropper")
+            try await registry.register(app: "ORDER-SERVICE", instanceId: "0-fresh-dropper", host: "127.0.0.1", port: fresh.port)
+            try await c.refreshGateway()
             var statuses: [Int] = []
             for _ in 0..<2 {
                 let reply = try await c.call(.POST, "/api/orders", token: token, body: Self.order(c))
@@ -152,7 +159,7 @@ final class GatewayFailoverTests: XCTestCase {
             XCTAssertEqual(statuses.sorted(), [201, 502], "one of two POSTs without a key starts at the dropping instance")
 
             // Refusing instead of dropping: always safe to try the next one.
-            try await registry.cancel(app: "ORDER-SERVICE", instanceId: "0-dropper")
+            try await registry.cancel(app: "ORDER-SERVICE", instanceId: "0-fresh-dropper")
             try await registry.register(app: "ORDER-SERVICE", instanceId: "0-refuser", host: "127.0.0.1",
                                         port: try await DroppingUpstream.closedPort())
             try await c.refreshGateway()
