@@ -51,6 +51,7 @@ let package = Package(
             dependencies: [
                 "OrderPayCore", "OrderPayServices", "OrderPayStore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

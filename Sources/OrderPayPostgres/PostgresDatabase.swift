@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOCore
+import NIOPosix
 import OrderPayCore
 import PostgresNIO
 
@@ -128,6 +129,11 @@ public final class PostgresDatabase: @unchecked Sendable {
                 try? await Task.sleep(for: .milliseconds(min(50, 1 << reruns)))
                 reruns += 1
             } catch is TimeoutError {
+                // The pool retries refused connects quietly, so a stopped server also ends here:
+                // say which it is.
+                if await !location.acceptsConnections() {
+                    throw AppError(.unavailable, "PostgreSQL at \(location.redacted) refuses connections (is it running?)", retryAfter: 1)
+                }
                 throw AppError(.unavailable, "PostgreSQL did not answer within \(statementDeadline); the connection was dropped", retryAfter: 1)
             } catch {
                 throw PostgresErrors.translate(error)
@@ -225,6 +231,18 @@ public struct PostgresLocation: Sendable, Equatable {
 
     /// The URL without its password, for messages and logs.
     public var redacted: String { "postgres://\(user)@\(host):\(port)/\(database)" }
+
+    /// Whether the server's port takes a TCP connection within a second.
+    func acceptsConnections() async -> Bool {
+        do {
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connectTimeout(.seconds(1)).connect(host: host, port: port).get()
+            try? await channel.close()
+            return true
+        } catch {
+            return false
+        }
+    }
 }
 
 enum PostgresErrors {
