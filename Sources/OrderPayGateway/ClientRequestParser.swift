@@ -30,6 +30,14 @@ struct ClientRequestParser {
         if case .sized(let length) = state, length > 0 { return length }
         return nil
     }
+    /// Whether a body follows the head just returned (a Content-Length over 0, or chunked).
+    var expectsBody: Bool {
+        switch state {
+        case .head: return false
+        case .sized(let length): return length > 0
+        case .chunked: return true
+        }
+    }
     /// How far the current head has been searched for its end already.
     private var scanned = 0
 

@@ -22,6 +22,12 @@ public final class Gateway: @unchecked Sendable {
         /// How long to wait for an instance to accept a connection before trying the next one.
         public var connectTimeout: TimeAmount = .seconds(2)
         public var maxBodySize = 10 << 20
+        /// How long a request body may take to arrive whole, from its head: the client timeout
+        /// alone restarts with every piece, so a body trickled a byte a minute would never end.
+        public var bodyTimeout: TimeAmount = .seconds(120)
+        /// The request-body bytes each event loop holds at most, across its connections (see
+        /// `BodyBudget`); a request over it gets 503 with Retry-After.
+        public var maxBufferedBodyBytesPerLoop = 64 << 20
         public var rateLimit: Double = 200
         public var rateBurst: Double = 400
         /// Idle keep-alive connections kept per instance on each event loop.
@@ -73,7 +79,7 @@ public final class Gateway: @unchecked Sendable {
         return NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
     }
 
-    /// What to do with a request whose head and body have arrived.
+    /// What to do with a request, decided from its head alone, before any of its body is read.
     enum Decision {
         case forward(app: String)
         case reply(GatewayReply)
@@ -82,8 +88,10 @@ public final class Gateway: @unchecked Sendable {
         case verify(token: String, app: String)
     }
 
-    /// Everything but a first-time token check, without suspending: route, token (from the
-    /// verified-token cache), rate limit, body size.
+    /// Everything but a first-time token check, without suspending and from the head alone:
+    /// method, route, token (from the verified-token cache), rate limit. Called as a request's head
+    /// arrives, so a request refused for any of these is refused before its body is read (the
+    /// body's size is checked by the connection). It draws on the rate limit: once per request.
     func decide(_ request: IncomingRequest, clientIP: String?) -> Decision {
         let method = request.head.method
         guard Self.isForwardable(method) else {
@@ -149,6 +157,12 @@ public final class Gateway: @unchecked Sendable {
         if case .reply(let tooMany)? = limitedByAddress(clientIP) { return tooMany }
         let size = length.map { "of \($0) bytes " } ?? ""
         return .problem(.payloadTooLarge, "request body \(size)is larger than \(settings.maxBodySize) bytes")
+    }
+
+    /// 503 for a body the event loop has no room to hold now (see `BodyBudget`).
+    func refuseBusy() -> GatewayReply {
+        .problem(.serviceUnavailable, "the gateway is holding as many request bodies as it can; retry shortly",
+                 headers: ["Retry-After": "1"])
     }
 
     private func limitedByAddress(_ clientIP: String?) -> Decision? {

@@ -147,7 +147,9 @@ extension GatewayConnectionHandler {
     func forgetRequest() {
         if let request { gateway.log(request, status: status) }
         request = nil
+        verdict = nil
         exchange = nil
         answering = false
+        releaseBody()
     }
 }

@@ -14,11 +14,17 @@ import OrderPayCore
 /// per request on every keep-alive connection. Here the bytes of a pipelined request wait unparsed
 /// until the response before it has ended, and reading only stops when a client actually pipelines.
 ///
+/// A request is decided on as soon as its head has arrived (see `+Admission`): one the gateway
+/// refuses (no route, no or a bad token, rate limited, too large, no room for its body) is
+/// answered before its body is read, and `Expect: 100-continue` is only answered 100 when the
+/// request will be served.
+///
 /// A connection waiting for a request (new, between requests, or part way through one) has
 /// `Gateway.Settings.clientTimeout` to send it: the whole head, and each piece of a body, must come
-/// within that time, or the connection closes, with a 408 when a request had begun. A client that
-/// takes none of a response's bytes for as long is cut off too. So a client that trickles a head
-/// (slowloris), stops reading or holds connections open cannot use them up.
+/// within that time, and the whole body within `bodyTimeout` of the head, or the connection closes,
+/// with a 408 when a request had begun. A client that takes none of a response's bytes for as
+/// long is cut off too. So a client that trickles a head or a body (slowloris), stops reading or
+/// holds connections open cannot use them up.
 final class GatewayConnectionHandler: ChannelInboundHandler, LoopDeadlines.Waiter {
     typealias InboundIn = ByteBuffer
     /// Response bytes: `ResponseEncoding` does the encoder's job (see there why).
@@ -28,6 +34,16 @@ final class GatewayConnectionHandler: ChannelInboundHandler, LoopDeadlines.Waite
     private let pool: UpstreamPool
     /// This loop's client timeouts.
     private let clientDeadlines: LoopDeadlines
+    /// This loop's cap on the request-body bytes held (see `BodyBudget`).
+    let bodies: BodyBudget
+    /// The bytes of `bodies` the current request holds.
+    var bodyReserved = 0
+    /// When the current request's body must have arrived whole (distant future between requests).
+    var bodyDeadline = NIODeadline.distantFuture
+    /// What the current request's head decided; nil while a first-time token is being verified.
+    var verdict: Gateway.Decision?
+    /// The client asked `Expect: 100-continue` and has been sent neither 100 nor a final answer.
+    var awaitingContinue = false
     /// When the client's time runs out (see above); kept by `clientDeadlines` while no request is
     /// being answered, or while the response waits for the client to read.
     private(set) var deadline = NIODeadline.distantFuture
@@ -43,7 +59,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler, LoopDeadlines.Waite
     var streaming = false
     /// The stream's last bytes relayed, so a stopping gateway can end it where an event ends.
     var streamTail = EventStreamTail()
-    private var parser = ClientRequestParser()
+    var parser = ClientRequestParser()
     /// Bytes read but not parsed yet: the rest of a request, or requests pipelined behind the
     /// one being answered.
     var unparsed: ByteBuffer?
@@ -60,7 +76,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler, LoopDeadlines.Waite
     /// The last response ends the connection: nothing after it is read.
     var closing = false
     /// The client's address as text, looked up once per connection, not per request.
-    private var clientIP: String?
+    var clientIP: String?
     /// The connection ends before the request was read to its end: the response is followed by
     /// a lingering close (see `closeAfterResponse`).
     var lingerOnClose = false
@@ -69,10 +85,11 @@ final class GatewayConnectionHandler: ChannelInboundHandler, LoopDeadlines.Waite
     /// How long a lingering close waits for the client to close its side.
     static let lingerTime: TimeAmount = .seconds(2)
 
-    init(gateway: Gateway, pool: UpstreamPool, clientDeadlines: LoopDeadlines) {
+    init(gateway: Gateway, pool: UpstreamPool, clientDeadlines: LoopDeadlines, bodies: BodyBudget) {
         self.gateway = gateway
         self.pool = pool
         self.clientDeadlines = clientDeadlines
+        self.bodies = bodies
     }
 
     /// The channel's, kept: `context.channel` costs a retain and release on every use.
@@ -96,9 +113,14 @@ final class GatewayConnectionHandler: ChannelInboundHandler, LoopDeadlines.Waite
         clientDeadlines.add(self)
     }
 
-    /// The client's time starts again from now.
-    private func restartClock() {
-        deadline = .now() + gateway.settings.clientTimeout
+    /// The client's time starts again from now (never past the body's deadline while one is read).
+    func restartClock() {
+        deadline = min(.now() + gateway.settings.clientTimeout, bodyDeadline)
+    }
+
+    /// No longer waiting for the client (the request has arrived, or is being refused).
+    func stopClientTimeout() {
+        clientDeadlines.remove(self)
     }
 
     /// The client took too long: a request it began gets 408 (and its access-log line); an idle
@@ -113,8 +135,10 @@ final class GatewayConnectionHandler: ChannelInboundHandler, LoopDeadlines.Waite
         } else if request != nil || unparsed != nil {
             if let request { gateway.log(request, status: .requestTimeout) }
             request = nil
-            closeWithProblem(.requestTimeout, "the request did not arrive within \(Self.seconds(gateway.settings.clientTimeout)) s",
-                             context: context)
+            let detail = NIODeadline.now() >= bodyDeadline
+                ? "the request body did not arrive whole within \(Self.seconds(gateway.settings.bodyTimeout)) s"
+                : "the request did not arrive within \(Self.seconds(gateway.settings.clientTimeout)) s"
+            closeWithProblem(.requestTimeout, detail, context: context)
         } else {
             context.close(promise: nil)
         }
@@ -146,50 +170,17 @@ final class GatewayConnectionHandler: ChannelInboundHandler, LoopDeadlines.Waite
                 return refuse(error, context: context)
             }
             guard let part else { break }
-            receive(part, context: context)
+            receive(part, buffered: buffer.readableBytes, context: context)
         }
         guard buffer.readableBytes > 0, !closing else { return }
         if answering { _ = try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: false) }
         unparsed = buffer
     }
 
-    private func receive(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
-        switch part {
-        case .head(let head):
-            let request = IncomingRequest(head: head)
-            self.request = request
-            restartClock()   // the body's first piece gets the full time
-            if let length = parser.declaredBodyLength, length > gateway.settings.maxBodySize {
-                // Refused before the body is sent (no 100 Continue inviting it).
-                return refuseOversized(declaredLength: length)
-            }
-            if head.version == .http1_1, let expect = head.headers.first(name: "expect"), HeaderName.equals(expect, "100-continue") {
-                // The body is collected before anything else happens: ask for it now.
-                context.writeAndFlush(wrapOutboundOut(ByteBuffer(staticString: "HTTP/1.1 100 Continue\r\n\r\n")), promise: nil)
-            }
-        case .body(let chunk):
-            request?.append(chunk, limit: gateway.settings.maxBodySize)
-            // A chunked body past the limit is refused at once: every chunk restarts the clock,
-            // so waiting for its end let a client keep the connection busy for as long as it sent.
-            if request?.bodyTooLarge == true { return refuseOversized(declaredLength: nil) }
-            restartClock()
-        case .end:
-            if let request {
-                answering = true
-                clientDeadlines.remove(self)
-                handle(request)
-            }
-        }
-    }
-
     /// A 413 for a body over the limit before it is read to its end; the connection then closes,
     /// lingering, as the rest of the body is not read.
-    private func refuseOversized(declaredLength: Int?) {
-        answering = true
-        keepAlive = false
-        lingerOnClose = true
-        clientDeadlines.remove(self)
-        reply(gateway.refuseOversized(length: declaredLength, clientIP: clientIP))
+    func refuseOversized(declaredLength: Int?) {
+        refuseBeforeBody(gateway.refuseOversized(length: declaredLength, clientIP: clientIP))
     }
 
     /// Goes on with the requests pipelined behind the one just answered.
@@ -229,6 +220,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler, LoopDeadlines.Waite
         bytes.writeImmutableBuffer(problem.body)
         unparsed = nil
         request = nil
+        releaseBody()
         closing = true
         lingerOnClose = true   // the rest of what did not parse may still be on its way
         clientDeadlines.remove(self)
@@ -284,15 +276,11 @@ final class GatewayConnectionHandler: ChannelInboundHandler, LoopDeadlines.Waite
         if let request { gateway.log(request, status: responding ? status : .init(statusCode: 499)) }
         request = nil
         unparsed = nil
+        releaseBody()
         context.fireChannelInactive()
     }
 
-    private func handle(_ request: IncomingRequest) {
-        keepAlive = request.head.isKeepAlive
-        apply(gateway.decide(request, clientIP: clientIP), to: request)
-    }
-
-    private func apply(_ decision: Gateway.Decision, to request: IncomingRequest) {
+    func apply(_ decision: Gateway.Decision, to request: IncomingRequest) {
         guard let context, context.channel.isActive else { return }
         switch decision {
         case .forward(let app):
@@ -308,14 +296,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler, LoopDeadlines.Waite
             let gateway = self.gateway
             respondLater(to: request) { await GatewayEndpoints.respond(endpoint, gateway, request) }
         case .verify(let token, let app):
-            let gateway = self.gateway
-            let client = clientIP
-            let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-            let loop = context.eventLoop
-            Task {
-                let decision = await gateway.decide(afterVerifying: token, app: app, request, clientIP: client)
-                loop.execute { handler.value.apply(decision, to: request) }
-            }
+            verify(token, app: app, request)
         }
     }
 

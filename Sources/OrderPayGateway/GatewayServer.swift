@@ -27,6 +27,7 @@ public final class GatewayServer: @unchecked Sendable {
                              group: MultiThreadedEventLoopGroup = .singleton) async throws -> GatewayServer {
         var pools: [ObjectIdentifier: UpstreamPool] = [:]
         var clientDeadlines: [ObjectIdentifier: LoopDeadlines] = [:]
+        var budgets: [ObjectIdentifier: BodyBudget] = [:]
         let clientTimeout = gateway.settings.clientTimeout
         for loop in group.makeIterator() {
             pools[ObjectIdentifier(loop)] = UpstreamPool(eventLoop: loop, connectTimeout: gateway.settings.connectTimeout,
@@ -36,8 +37,9 @@ public final class GatewayServer: @unchecked Sendable {
             // A tenth of the timeout, at most a second late (and no busy loop for a tiny timeout).
             let tick: TimeAmount = max(.milliseconds(10), min(.seconds(1), .nanoseconds(clientTimeout.nanoseconds / 10)))
             clientDeadlines[ObjectIdentifier(loop)] = LoopDeadlines(eventLoop: loop, tick: tick)
+            budgets[ObjectIdentifier(loop)] = BodyBudget(limit: gateway.settings.maxBufferedBodyBytesPerLoop)
         }
-        let poolsByLoop = pools, clientDeadlinesByLoop = clientDeadlines
+        let poolsByLoop = pools, clientDeadlinesByLoop = clientDeadlines, budgetsByLoop = budgets
         let connections = ConnectionSet()
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 1024)
@@ -51,7 +53,8 @@ public final class GatewayServer: @unchecked Sendable {
                     // ClientRequestParser and ResponseEncoding why).
                     let loop = ObjectIdentifier(channel.eventLoop)
                     try channel.pipeline.syncOperations.addHandler(GatewayConnectionHandler(gateway: gateway, pool: poolsByLoop[loop]!,
-                                                                                            clientDeadlines: clientDeadlinesByLoop[loop]!))
+                                                                                            clientDeadlines: clientDeadlinesByLoop[loop]!,
+                                                                                            bodies: budgetsByLoop[loop]!))
                     return channel.eventLoop.makeSucceededVoidFuture()
                 } catch {
                     return channel.eventLoop.makeFailedFuture(error)

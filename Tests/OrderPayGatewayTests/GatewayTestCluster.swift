@@ -126,6 +126,7 @@ final class GatewayTestCluster: @unchecked Sendable {
     /// Another gateway on the same registry (e.g. with its own rate limit).
     func startGateway(rateLimit: Double? = nil, burst: Double? = nil, upstreamTimeout: TimeAmount = .seconds(10),
                       clientTimeout: TimeAmount = .seconds(60), upstreamIdleReuse: TimeAmount = .seconds(5),
+                      bodyTimeout: TimeAmount = .seconds(120), maxBufferedBodyBytesPerLoop: Int = 64 << 20,
                       logger: Logger? = nil) async throws -> RunningGateway {
         var gatewayOptions = GatewayHost.Options(jwtSecret: jwtSecret)
         gatewayOptions.port = 0
@@ -137,6 +138,8 @@ final class GatewayTestCluster: @unchecked Sendable {
         gatewayOptions.settings.upstreamTimeout = upstreamTimeout
         gatewayOptions.settings.clientTimeout = clientTimeout
         gatewayOptions.settings.upstreamIdleReuse = upstreamIdleReuse
+        gatewayOptions.settings.bodyTimeout = bodyTimeout
+        gatewayOptions.settings.maxBufferedBodyBytesPerLoop = maxBufferedBodyBytesPerLoop
         let gateway = try await GatewayHost.start(gatewayOptions, logger: logger ?? self.logger)
         lock.withLock { gateways.append(gateway) }
         return gateway
