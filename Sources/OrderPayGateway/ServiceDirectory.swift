@@ -74,8 +74,40 @@ public final class ServiceDirectory: @unchecked Sendable {
 
     public var instances: [EurekaInstance] { lock.withLock { lastInstances } }
 
+    /// When the last listing was fetched (or failed), and its error: what `/health` reports.
+    private var lastOutcome: (at: NIODeadline, error: (any Error)?)?
+    /// The listing `refreshIfOlder` is waiting for, shared by every caller meanwhile.
+    private var inFlight: Task<Void, any Error>?
+
+    /// The registry's state as of at most `age` ago: the last listing's outcome if it is that
+    /// recent, else a new listing, one at a time however many callers ask. `GET /health` is
+    /// anonymous and not rate-limited, and each one fetched the whole registry: a load balancer's
+    /// or an attacker's checks became as many registry requests.
+    public func refreshIfOlder(than age: TimeAmount) async throws {
+        enum Plan { case known((any Error)?), wait(Task<Void, any Error>) }
+        let plan: Plan = lock.withLock {
+            if let last = lastOutcome, NIODeadline.now() - last.at < age { return .known(last.error) }
+            if let inFlight { return .wait(inFlight) }
+            let task = Task { try await self.refresh() }
+            inFlight = task
+            return .wait(task)
+        }
+        switch plan {
+        case .known(let error): if let error { throw error }
+        case .wait(let task):
+            defer { lock.withLock { if inFlight == task { inFlight = nil } } }
+            try await task.value
+        }
+    }
+
     public func refresh() async throws {
-        let fetched = try await client.instances()
+        let fetched: [EurekaInstance]
+        do {
+            fetched = try await client.instances()
+        } catch {
+            lock.withLock { lastOutcome = (.now(), error) }
+            throw error
+        }
         var grouped: [String: [Endpoint]] = [:]
         for instance in fetched where instance.status == InstanceStatus.up.rawValue {
             // Plain HTTP only: an instance that turned its HTTP port off (HTTPS only) cannot be proxied to.
@@ -87,6 +119,7 @@ public final class ServiceDirectory: @unchecked Sendable {
         lock.withLock {
             endpoints = grouped
             lastInstances = fetched
+            lastOutcome = (.now(), nil)
         }
     }
 

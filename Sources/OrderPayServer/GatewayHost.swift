@@ -34,17 +34,19 @@ public struct GatewayHost {
             throw RunningServer.explain(error, host: options.host, port: options.port)
         }
         let refresh = Task { await directory.run() }
-        return RunningGateway(server: server, refresh: refresh)
+        return RunningGateway(server: server, directory: directory, refresh: refresh)
     }
 }
 
 /// A gateway started in this process: its server and its registry refresh loop, stopped together.
 public final class RunningGateway: @unchecked Sendable {
     public let server: GatewayServer
+    /// Its view of the registry, refreshed in the background.
+    public let directory: ServiceDirectory
     let refresh: Task<Void, Never>
 
-    init(server: GatewayServer, refresh: Task<Void, Never>) {
-        self.server = server; self.refresh = refresh
+    init(server: GatewayServer, directory: ServiceDirectory, refresh: Task<Void, Never>) {
+        self.server = server; self.directory = directory; self.refresh = refresh
     }
 
     public var baseURL: String { server.baseURL }

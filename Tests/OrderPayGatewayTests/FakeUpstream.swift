@@ -145,3 +145,52 @@ private final class AnswerWithStream: ChannelInboundHandler {
         answered()
     }
 }
+
+/// A loopback "service" (or registry) that answers each request head it reads with what
+/// `answer` makes of the request's text, and keeps every byte it was sent.
+final class ScriptedUpstream: @unchecked Sendable {
+    let channel: Channel
+    let port: Int
+    private let log: NIOLockedValueBox<String>
+
+    private init(channel: Channel, log: NIOLockedValueBox<String>) {
+        self.channel = channel
+        self.log = log
+        port = channel.localAddress?.port ?? 0
+    }
+
+    static func start(_ answer: @escaping @Sendable (String) -> String) async throws -> ScriptedUpstream {
+        let log = NIOLockedValueBox("")
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in channel.pipeline.addHandler(AnswerScripted(log: log, answer: answer)) }
+            .bind(host: "127.0.0.1", port: 0).get()
+        return ScriptedUpstream(channel: channel, log: log)
+    }
+
+    /// Everything sent to it so far, all connections together.
+    var received: String { log.withLockedValue { $0 } }
+
+    func stop() async { try? await channel.close() }
+}
+
+private final class AnswerScripted: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    let log: NIOLockedValueBox<String>
+    let answer: @Sendable (String) -> String
+    private var pending = ""
+
+    init(log: NIOLockedValueBox<String>, answer: @escaping @Sendable (String) -> String) { self.log = log; self.answer = answer }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let text = String(buffer: unwrapInboundIn(data))
+        log.withLockedValue { $0 += text }
+        pending += text
+        // One answer per request head (the tests' requests carry no body it would need to skip).
+        while let end = pending.range(of: "\r\n\r\n") {
+            let request = String(pending[..<end.upperBound])
+            pending = String(pending[end.upperBound...])
+            context.writeAndFlush(NIOAny(ByteBuffer(string: answer(request))), promise: nil)
+        }
+    }
+}

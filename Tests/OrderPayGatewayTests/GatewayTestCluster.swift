@@ -247,9 +247,12 @@ final class GatewayTestCluster: @unchecked Sendable {
         }
     }
 
-    /// Asks the gateway's /health, which re-reads the registry at once.
+    /// Has the gateway re-read the registry at once (its /health only does so once a second),
+    /// then checks it is healthy.
     func refreshGateway(_ gateway: RunningGateway? = nil) async throws {
-        let reply = try await call(.GET, "/health", on: (gateway ?? self.gateway).baseURL)
+        let gateway = gateway ?? self.gateway
+        try await gateway.directory.refresh()
+        let reply = try await call(.GET, "/health", on: gateway.baseURL)
         XCTAssertEqual(reply.status, 200, reply.text)
     }
 }

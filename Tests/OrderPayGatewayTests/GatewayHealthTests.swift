@@ -1,0 +1,46 @@
+import Foundation
+import Logging
+import NIOCore
+import OrderPayServer
+import OrderPayTestSupport
+import XCTest
+
+/// The gateway's /health against the registry it reports on.
+final class GatewayHealthTests: XCTestCase {
+    /// Every `GET /health` (anonymous, never rate-limited) fetched the whole registry: 58k checks,
+    /// 58k registry requests. Now it reports on a listing at most about a second old, and checks
+    /// arriving together share one fetch.
+    func testHealthChecksDoNotEachFetchTheRegistry() async throws {
+        let listing = #"{"applications":{"versions__delta":"1","apps__hashcode":"","application":[]}}"#
+        let registry = try await ScriptedUpstream.start { _ in
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: \(listing.utf8.count)\r\n\r\n\(listing)"
+        }
+        var options = GatewayHost.Options(jwtSecret: String(repeating: "health-test-secret-", count: 3))
+        options.port = 0
+        options.registryURL = "http://127.0.0.1:\(registry.port)"
+        options.refreshInterval = .seconds(3600)   // only the first background listing
+        var logger = Logger(label: "health-test")
+        logger.logLevel = .critical
+        let gateway = try await GatewayHost.start(options, logger: logger)
+        do {
+            try await Task.sleep(for: .milliseconds(200))
+            let before = registry.received.components(separatedBy: "GET /eureka/apps").count - 1
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<4 {
+                    group.addTask {
+                        for _ in 0..<25 { try await Reply.send(.GET, gateway.baseURL + "/health").expect(200) }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let fetched = registry.received.components(separatedBy: "GET /eureka/apps").count - 1 - before
+            XCTAssertLessThanOrEqual(fetched, 3, "100 health checks made \(fetched) registry requests")
+        } catch {
+            await gateway.stop(grace: .seconds(1))
+            await registry.stop()
+            throw error
+        }
+        await gateway.stop(grace: .seconds(1))
+        await registry.stop()
+    }
+}
