@@ -2,7 +2,11 @@ import NIOCore
 
 /// A message the gateway's own HTTP/1.x parsers (UpstreamResponseParser, ClientRequestParser)
 /// refuse: a request gets 400, a service's response drops its connection.
-struct MalformedHTTP: Error {}
+struct MalformedHTTP: Error {
+    /// What is wrong, for the answer's detail, when a check knows better than "not well-formed".
+    var reason: String?
+    init(_ reason: String? = nil) { self.reason = reason }
+}
 
 /// A request body in a transfer coding besides chunked (`gzip, chunked`): readable, but the
 /// gateway would hand the service bytes it cannot decode, so 501 (RFC 9112 §6.1).

@@ -140,6 +140,25 @@ final class ProxyExchange: LoopDeadlines.Waiter {
         }
     }
 
+    /// The instance answered something the gateway cannot relay (`what`: an upgrade, an oversized
+    /// or malformed head): 502 saying so, at once. It did answer, so no other instance is tried,
+    /// and "dropped the connection" would send whoever reads the 502 looking in the wrong place.
+    func upstreamUnreadable(_ what: String) {
+        let connection = upstream
+        upstream = nil
+        switch phase {
+        case .awaitingHead:
+            connection?.close()
+            fail(.badGateway, "\(app) instance \(candidates[attempt - 1].instanceId) answered with \(what)")
+        case .relaying:
+            phase = .finished
+            pool.deadlines.remove(self)
+            client.abortResponse()
+        case .connecting, .finished:
+            break
+        }
+    }
+
     // MARK: - From the client connection
 
     func clientWritable() {

@@ -25,6 +25,8 @@ struct HeadFields {
             guard (48...57).contains(bytes[index]) else { throw Malformed() }
             code = code * 10 + Int(bytes[index] - 48)
         }
+        // Only 100–599 are statuses (RFC 9110 §15); `000` is no interim response to skip.
+        guard (100...599).contains(code) else { throw Malformed("an invalid status code \(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[9..<12]), as: UTF8.self))") }
         status = code
         guard bytes[12] == 32 || bytes[12] == 13 else { throw Malformed() }
         var lineEnd = try HTTPBytes.lineEnd(bytes, from: 12)

@@ -174,7 +174,7 @@ final class UpstreamConnection: ChannelInboundHandler {
             do {
                 event = try parser.next(&buffer, allocator: allocator)
             } catch {
-                return failed(context: context)
+                return failed(context: context, answered: (error as? MalformedHTTP)?.reason ?? "a response that is not well-formed HTTP")
             }
             switch event {
             case .head(let head): exchange.upstreamHead(head)
@@ -216,12 +216,12 @@ final class UpstreamConnection: ChannelInboundHandler {
         failed(context: context)
     }
 
-    /// A response that does not parse, or a connection error: the exchange learns that the
-    /// connection is gone (it retries or fails), and the connection closes.
-    private func failed(context: ChannelHandlerContext) {
+    /// A response that does not parse (`answered` says how), or a connection error: the exchange
+    /// learns that the connection is gone (it retries or fails), and the connection closes.
+    private func failed(context: ChannelHandlerContext, answered: String? = nil) {
         if let exchange {
             self.exchange = nil
-            exchange.upstreamClosed()
+            if let answered { exchange.upstreamUnreadable(answered) } else { exchange.upstreamClosed() }
         }
         context.close(promise: nil)
     }

@@ -22,7 +22,9 @@ struct UpstreamHead {
 /// HTTPResponseDecoder: the head is split into lines and classified by name (framing, connection,
 /// ids, hop-by-hop) without building strings, and the body comes out as slices of what was read
 /// (de-chunked when chunked; `ResponseEncoding` frames it again for the client). Interim 1xx
-/// heads other than 101 are skipped. Anything malformed throws: the connection is then dropped.
+/// heads other than 101 are skipped. Anything malformed throws (the connection is then dropped
+/// and the client gets 502), as does a 101: the gateway does not relay protocol upgrades (it
+/// never forwards an Upgrade request), so a switch it has not asked for cannot be followed.
 struct UpstreamResponseParser {
     enum Event {
         case head(UpstreamHead)
@@ -96,10 +98,12 @@ struct UpstreamResponseParser {
     /// its end has not arrived yet.
     private mutating func parseHead(_ buffer: inout ByteBuffer, allocator: ByteBufferAllocator) throws -> UpstreamHead?? {
         guard let length = try buffer.withUnsafeReadableBytes({ try HTTPBytes.headLength($0, scanned: &scanned) }) else {
-            if buffer.readableBytes > Self.maxHeadSize { throw MalformedHTTP() }
+            if buffer.readableBytes > Self.maxHeadSize { throw MalformedHTTP("a response head over \(Self.maxHeadSize >> 10) KB") }
             return nil
         }
         scanned = 0
+        // The same limit when the whole head came in one read: it is the head's size that counts.
+        guard length <= Self.maxHeadSize else { throw MalformedHTTP("a response head over \(Self.maxHeadSize >> 10) KB") }
         let block = buffer.readSlice(length: length)!
         var head = HeadFields()
         var lines = allocator.buffer(capacity: length)
@@ -107,7 +111,8 @@ struct UpstreamResponseParser {
             try head.parse(bytes, keeping: &lines)
         }
         let status = head.status
-        if status < 200 && status != 101 { return .some(nil) }
+        if status == 101 { throw MalformedHTTP("101 Switching Protocols, but the gateway does not support protocol upgrades") }
+        if status < 200 { return .some(nil) }
         let bodyless = headRequest || status < 200 || status == 204 || status == 304
         var keepAlive = head.keepAlive && status != 101
         if bodyless {
