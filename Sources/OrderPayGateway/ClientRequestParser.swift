@@ -10,7 +10,11 @@ import NIOHTTP1
 /// Strict where laxness lets requests be smuggled or misread: CRLF line ends only, no line
 /// folding, header names must be tokens and values free of control characters, Content-Length
 /// digits only and never two different ones, Transfer-Encoding only when it ends in chunked and
-/// never together with Content-Length. Anything else throws `MalformedHTTP` (400, then close);
+/// never together with Content-Length; the version `HTTP/1.0` or `HTTP/1.1`, in capitals (it is
+/// case-sensitive, RFC 9112 §2.3); exactly one Host in an HTTP/1.1 request and at most one in an
+/// HTTP/1.0 one (RFC 9112 §3.2), as the services require: a request they would refuse is refused
+/// here with a problem document, not relayed for a bare 400 back. Anything else throws
+/// `MalformedHTTP` (400, then close);
 /// a coding besides chunked, `UnsupportedTransferCoding` (501). A request-target in absolute
 /// form (`http://host/path`, as a client speaking to a proxy sends it) is read as its path.
 struct ClientRequestParser {
@@ -103,9 +107,10 @@ struct ClientRequestParser {
             index += 1
         }
         let targetEnd = index
-        guard targetEnd > targetStart, lineEnd - targetEnd == 9, HTTPBytes.matches(bytes, targetEnd, " http/1."),
-              bytes[targetEnd + 1] == UInt8(ascii: "H"), bytes[lineEnd - 1] == UInt8(ascii: "0") || bytes[lineEnd - 1] == UInt8(ascii: "1")
-        else { throw MalformedHTTP() }
+        guard targetEnd > targetStart, lineEnd - targetEnd == 9 else { throw MalformedHTTP() }
+        guard Self.isVersion(bytes, at: targetEnd + 1) else {
+            throw MalformedHTTP("the HTTP version must be HTTP/1.1 or HTTP/1.0, in capitals")
+        }
         let version = bytes[lineEnd - 1] == UInt8(ascii: "1") ? HTTPVersion.http1_1 : HTTPVersion.http1_0
         let method = HTTPMethod(rawValue: string(bytes, 0..<methodEnd))
         let uri = Self.originForm(string(bytes, targetStart..<targetEnd))
@@ -114,6 +119,7 @@ struct ClientRequestParser {
         fields.reserveCapacity(8)
         var contentLength: Int?
         var transferEncoded = false
+        var hosts = 0
         var start = lineEnd + 2
         while true {
             let end = try HTTPBytes.lineEnd(bytes, from: start)
@@ -124,6 +130,8 @@ struct ClientRequestParser {
                 throw MalformedHTTP()
             }
             switch colon - start {
+            case 4 where HTTPBytes.matches(bytes, start, "host"):
+                hosts += 1
             case 14 where HTTPBytes.matches(bytes, start, "content-length"):
                 let length = try HTTPBytes.decimal(bytes, value)
                 guard contentLength == nil || contentLength == length else { throw MalformedHTTP() }
@@ -141,9 +149,18 @@ struct ClientRequestParser {
             start = end + 2
         }
         if transferEncoded && contentLength != nil { throw MalformedHTTP() }
+        if hosts > 1 { throw MalformedHTTP("more than one Host header") }
+        if hosts == 0 && version == .http1_1 { throw MalformedHTTP("an HTTP/1.1 request needs a Host header") }
         let head = HTTPRequestHead(version: version, method: method, uri: uri, headers: HTTPHeaders(fields))
         if transferEncoded { return (head, .chunked(ChunkedDecoder())) }
         return (head, .sized(contentLength ?? 0))
+    }
+
+    /// `HTTP/1.0` or `HTTP/1.1` at `start`, byte for byte.
+    private static func isVersion(_ bytes: UnsafeRawBufferPointer, at start: Int) -> Bool {
+        guard start + 8 <= bytes.count else { return false }
+        for (offset, byte) in "HTTP/1.".utf8.enumerated() where bytes[start + offset] != byte { return false }
+        return bytes[start + 7] == UInt8(ascii: "0") || bytes[start + 7] == UInt8(ascii: "1")
     }
 
     /// `http://host:port/path?query` as `/path?query` (RFC 9112 §3.2.2: a server must accept the

@@ -205,6 +205,9 @@ final class GatewayConnectionHandler: ChannelInboundHandler, LoopDeadlines.Waite
             return closeWithProblem(.notImplemented, "the request body's Transfer-Encoding may only be chunked", context: context)
         }
         gateway.logUnreadable(status: .badRequest)
+        if let reason = (error as? MalformedHTTP)?.reason {
+            return closeWithProblem(.badRequest, "the request is not well-formed HTTP: \(reason)", context: context)
+        }
         closeWithProblem(.badRequest, "the request is not well-formed HTTP (a head over \(ClientRequestParser.maxHeadSize >> 10) KB or "
                          + "\(ClientRequestParser.maxHeaderFields) header lines, a bad request line or header, or conflicting body lengths)",
                          context: context)

@@ -38,7 +38,7 @@ final class ClientRequestParserTests: XCTestCase {
 
     func testPipelinedRequestsWithBothFramingsInAnyPieces() throws {
         let text = "GET /api/orders/1?x=1 HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer t\r\n\r\n"
-            + "POST /api/auth/login HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello\r\n"
+            + "POST /api/auth/login HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello\r\n"
             + "PUT /x HTTP/1.0\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n3;e=1\r\nabc\r\n2\r\nde\r\n0\r\nT: 1\r\n\r\n"
         for step in [1, 2, 7, Int.max] {
             let requests = try parse(text, step: step)
@@ -68,7 +68,11 @@ final class ClientRequestParserTests: XCTestCase {
             "POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
             "POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n",
             "POST / HTTP/1.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n",
-            "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+            "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+            "GET / Http/1.1\r\nHost: a\r\n\r\n",                                   // the version is case-sensitive
+            "GET / HTTP/1.1\r\n\r\n",                                               // no Host
+            "GET / HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n",                            // two
+            "GET / HTTP/1.0\r\nHost: a\r\nHost: a\r\n\r\n",
             "GET / HTTP/1.1\r\nX-Big: " + String(repeating: "a", count: 90 << 10) + "\r\n\r\n",   // over 80 KB, whole
             "GET / HTTP/1.1\r\n" + String(repeating: "X-A: 1\r\n", count: 257) + "\r\n",                  // 257 header lines
         ] {
@@ -80,7 +84,8 @@ final class ClientRequestParserTests: XCTestCase {
     /// its path; a body coding besides chunked is refused for what it is.
     func testAbsoluteFormTargetsAndOtherTransferCodings() throws {
         let absolute = try parse("GET http://example.com:8000/api/orders/1?x=1 HTTP/1.1\r\nHost: example.com\r\n\r\n"
-            + "GET HTTPS://example.com HTTP/1.1\r\n\r\nGET http://example.com?q=1 HTTP/1.1\r\n\r\nOPTIONS * HTTP/1.1\r\n\r\n")
+            + "GET HTTPS://example.com HTTP/1.1\r\nHost: a\r\n\r\nGET http://example.com?q=1 HTTP/1.1\r\nHost: a\r\n\r\n"
+            + "OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n")
         XCTAssertEqual(absolute.map(\.head.uri), ["/api/orders/1?x=1", "/", "/?q=1", "*"])
         XCTAssertThrowsError(try parse("POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n")) { error in
             XCTAssertTrue(error is UnsupportedTransferCoding, "\(error)")
@@ -116,6 +121,16 @@ final class ClientRequestParserTests: XCTestCase {
             XCTAssertTrue(refused.hasPrefix("HTTP/1.1 400 Bad Request"), refused)
             XCTAssertTrue(refused.contains("Content-Type: application/problem+json"), refused)
             XCTAssertTrue(refused.contains("not well-formed HTTP ("), refused)
+
+            // What the services refuse is refused here, saying why, not forwarded for a bare 400.
+            for (request, detail) in [("GET /health HTTP/1.1\r\n\r\n", "needs a Host header"),
+                                      ("GET /health HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", "more than one Host header"),
+                                      ("GET /health Http/1.1\r\nHost: a\r\n\r\n", "must be HTTP")] {
+                let answer = try await Self.exchange(port, request)
+                XCTAssertTrue(answer.hasPrefix("HTTP/1.1 400 Bad Request"), answer)
+                XCTAssertTrue(answer.contains("Content-Type: application/problem+json"), answer)
+                XCTAssertTrue(answer.contains(detail), answer)
+            }
 
             let gzipped = try await Self.exchange(port, "POST /api/auth/login HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n")
             XCTAssertTrue(gzipped.hasPrefix("HTTP/1.1 501 Not Implemented"), gzipped)
