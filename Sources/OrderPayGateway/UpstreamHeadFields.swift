@@ -33,6 +33,8 @@ struct HeadFields {
         let statusText = lineEnd - 9
         var start = lineEnd + 2
         var closeAsked = false, keepAliveAsked = false
+        // Other headers the Connection header names: hop-by-hop too (RFC 9110 §7.6.1).
+        var nominated: [Range<Int>] = []
         while true {
             lineEnd = try HTTPBytes.lineEnd(bytes, from: start)
             if lineEnd == start { break }   // the blank line
@@ -48,7 +50,8 @@ struct HeadFields {
                 if HTTPBytes.matches(bytes, start, "connection") {
                     HTTPBytes.forEachToken(bytes, value) { token in
                         if HTTPBytes.equals(bytes, token, "close") { closeAsked = true }
-                        if HTTPBytes.equals(bytes, token, "keep-alive") { keepAliveAsked = true }
+                        else if HTTPBytes.equals(bytes, token, "keep-alive") { keepAliveAsked = true }
+                        else if !token.isEmpty { nominated.append(token) }
                     }
                 } else {
                     keep = !HTTPBytes.matches(bytes, start, "keep-alive")
@@ -78,6 +81,32 @@ struct HeadFields {
         }
         if transferEncoded && contentLength != nil { throw Malformed() }
         if closeAsked { keepAlive = false } else if keepAliveAsked { keepAlive = true }
+        if !nominated.isEmpty { lines = Self.dropping(nominated, named: bytes, from: lines) }
         return statusText
+    }
+
+    /// `lines` without those whose name is one of `names` (ranges of `head`), but for
+    /// Content-Length, which frames the body the gateway relays. Only when a Connection header
+    /// names something besides close and keep-alive, which is rare: the lines to keep are not
+    /// known before that header, which may come last, so they are filtered afterwards.
+    private static func dropping(_ names: [Range<Int>], named head: UnsafeRawBufferPointer, from lines: ByteBuffer) -> ByteBuffer {
+        var kept = ByteBufferAllocator().buffer(capacity: lines.readableBytes)
+        lines.withUnsafeReadableBytes { text in
+            var start = 0
+            while start < text.count {
+                var colon = start, end = start
+                while text[colon] != UInt8(ascii: ":") { colon += 1 }
+                while text[end] != 10 { end += 1 }   // each line was copied with its CRLF
+                let length = colon - start
+                let named = names.contains { name in
+                    name.count == length && (0..<length).allSatisfy { head[name.lowerBound + $0] | 0x20 == text[start + $0] | 0x20 }
+                }
+                if !named || (length == 14 && HTTPBytes.matches(text, start, "content-length")) {
+                    kept.writeBytes(UnsafeRawBufferPointer(rebasing: text[start...end]))
+                }
+                start = end + 1
+            }
+        }
+        return kept
     }
 }

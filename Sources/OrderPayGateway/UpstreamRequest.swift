@@ -1,8 +1,9 @@
+import Foundation
 import NIOCore
 import NIOHTTP1
 
 /// The request as a service receives it, serialized by the gateway straight from the client's
-/// parsed head: hop-by-hop headers stay behind, Host names the instance, this hop's X-Request-Id
+/// parsed head: hop-by-hop headers (and those the Connection header names) stay behind, Host names the instance, this hop's X-Request-Id
 /// and traceparent replace the incoming ones, X-Forwarded-For gains the client, and the collected
 /// body gets its Content-Length. (The way back is `ResponseEncoding`.) Writing the bytes directly
 /// saves building an HTTPHeaders copy and NIO's HTTPRequestEncoder pass over it on every request.
@@ -23,8 +24,10 @@ enum UpstreamRequest {
         buffer.writeString(authority)
         buffer.writeStaticString("\r\n")
         var forwardedFor: String?
+        let nominated = connectionOptions(head.headers)
         for (name, value) in head.headers {
             if HeaderName.isHopByHop(name) { continue }
+            if let nominated, nominated.contains(name.lowercased()) { continue }
             switch name.utf8.count {
             case 4 where HeaderName.equals(name, "host"),
                  6 where HeaderName.equals(name, "expect"),  // the gateway has answered 100-continue itself
@@ -51,6 +54,21 @@ enum UpstreamRequest {
         buffer.writeStaticString("\r\n")
         if let body, length <= inlineBodyLimit { buffer.writeImmutableBuffer(body) }
         return buffer
+    }
+
+    /// The header names the request's Connection header lists besides close and keep-alive
+    /// (lowercased): hop-by-hop like Connection itself (RFC 9110 §7.6.1). nil when there are
+    /// none, as on nearly every request, so the common case allocates nothing.
+    static func connectionOptions(_ headers: HTTPHeaders) -> Set<String>? {
+        var names: Set<String>?
+        for (name, value) in headers where HeaderName.equals(name, "connection") {
+            for token in value.split(separator: ",") {
+                let option = token.trimmingCharacters(in: .whitespaces).lowercased()
+                guard !option.isEmpty, option != "close", option != "keep-alive" else { continue }
+                names = (names ?? []).union([option])
+            }
+        }
+        return names
     }
 
     /// The body when it is too large to have been copied behind the head by `bytes`.

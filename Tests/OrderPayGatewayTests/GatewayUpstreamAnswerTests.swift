@@ -5,7 +5,8 @@ import OrderPayTestSupport
 import XCTest
 
 /// What a service answers that the gateway must not relay as it is: a protocol switch it never
-/// asked for, an oversized head, an invalid status, garbage (502, saying which).
+/// asked for, an oversized head, an invalid status, garbage (502, saying which), and headers the
+/// Connection header marks as hop-by-hop, in either direction.
 final class GatewayUpstreamAnswerTests: XCTestCase {
     /// A gateway whose only ORDER-SERVICE instance is `upstream`, and a customer's token.
     private func withScripted(_ answer: @escaping @Sendable (String) -> String,
@@ -65,6 +66,21 @@ final class GatewayUpstreamAnswerTests: XCTestCase {
             XCTAssertTrue(garbage.text.hasPrefix("HTTP/1.1 502 Bad Gateway\r\n"), garbage.text)
             XCTAssertTrue(garbage.text.contains("not well-formed HTTP"), garbage.text)
             XCTAssertFalse(garbage.text.contains("dropped the connection"), garbage.text)
+        }
+    }
+
+    /// RFC 9110 §7.6.1: the headers a Connection header names belong to that hop and go no further.
+    func testHeadersNamedInConnectionAreNotForwardedEitherWay() async throws {
+        let response = "HTTP/1.1 200 OK\r\nX-Secret: s\r\nX-Public: p\r\nConnection: keep-alive, X-Secret\r\nContent-Length: 2\r\n\r\nok"
+        try await withScripted({ _ in response }) { _, upstream, port, token in
+            let answer = try await RawSocketClient.exchange(port: port, [
+                "GET /api/orders HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(token)\r\nX-Hop: h\r\nX-Kept: k\r\n"
+                + "Connection: keep-alive, X-Hop\r\n\r\n"], readTimeout: 2)
+            XCTAssertTrue(answer.text.hasPrefix("HTTP/1.1 200 OK\r\n"), answer.text)
+            XCTAssertTrue(answer.text.contains("X-Public: p\r\n"), answer.text)
+            XCTAssertFalse(answer.text.lowercased().contains("x-secret"), answer.text)
+            XCTAssertTrue(upstream.received.contains("X-Kept: k\r\n"), upstream.received)
+            XCTAssertFalse(upstream.received.lowercased().contains("x-hop"), upstream.received)
         }
     }
 }
