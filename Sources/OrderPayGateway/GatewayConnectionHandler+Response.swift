@@ -117,7 +117,8 @@ extension GatewayConnectionHandler {
                 context.write(wrapOutboundOut(ByteBuffer(staticString: end)), promise: nil)
             }
         }
-        if keepAlive && !quiescing {
+        // A client that has stopped sending is done once its last request whole is answered.
+        if keepAlive && !quiescing && !(inputEnded && unparsed == nil) {
             writePendingHead(context)
             context.flush()
             armClientTimeout()

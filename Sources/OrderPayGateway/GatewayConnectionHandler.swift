@@ -82,6 +82,8 @@ final class GatewayConnectionHandler: ChannelInboundHandler, LoopDeadlines.Waite
     var lingerOnClose = false
     /// Our side is closed; what the client still sends is read and dropped.
     private var lingering = false
+    /// The client has closed its sending side: after the requests it sent whole, the connection ends.
+    var inputEnded = false
     /// How long a lingering close waits for the client to close its side.
     static let lingerTime: TimeAmount = .seconds(2)
 
@@ -189,6 +191,8 @@ final class GatewayConnectionHandler: ChannelInboundHandler, LoopDeadlines.Waite
         unparsed = nil
         _ = try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: true)
         parse(&buffer, context: context)
+        // What is left of a client that has stopped sending can never become a request.
+        if inputEnded && !answering && !closing { context.close(promise: nil) }
     }
 
     /// What NIO's HTTPServerProtocolErrorHandler would do, without a handler in the path of every
@@ -236,7 +240,8 @@ final class GatewayConnectionHandler: ChannelInboundHandler, LoopDeadlines.Waite
     /// 413 or 400 sent before it; so only our side closes, what arrives is dropped, and the
     /// connection ends when the client closes or `lingerTime` has passed (as nginx does).
     func closeAfterResponse(_ context: ChannelHandlerContext) {
-        guard lingerOnClose, !lingering else { return context.close(promise: nil) }
+        // A client that has closed its side sends nothing more to linger for.
+        guard lingerOnClose, !lingering, !inputEnded else { return context.close(promise: nil) }
         lingering = true
         unparsed = nil
         _ = try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: true)
@@ -253,9 +258,20 @@ final class GatewayConnectionHandler: ChannelInboundHandler, LoopDeadlines.Waite
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .inputClosed? = event as? ChannelEvent { return clientFinishedSending(context) }
         guard event is ChannelShouldQuiesceEvent else { return context.fireUserInboundEventTriggered(event) }
         quiescing = true
         if request == nil && unparsed == nil { context.close(promise: nil) } else { endStreamIfQuiescing() }
+    }
+
+    /// The client closed its sending side (half-closure is allowed on client connections): the
+    /// end of a lingering close, a client going away, or one that sent its request and shut down
+    /// its side while it reads the answer (`printf … | nc -N`), as services answer it. A request
+    /// it sent whole is answered, then the connection closes (`finishResponse`); an unfinished one
+    /// never will be (the close logs it, 499). An event stream ends at once: nobody would read it.
+    private func clientFinishedSending(_ context: ChannelHandlerContext) {
+        inputEnded = true
+        if lingering || !(answering || closing) || (responding && streaming) { context.close(promise: nil) }
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {

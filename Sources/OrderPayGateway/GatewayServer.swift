@@ -45,6 +45,9 @@ public final class GatewayServer: @unchecked Sendable {
             .serverChannelOption(ChannelOptions.backlog, value: 1024)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            // A client that shuts down its sending side after a request (`printf … | nc -N`) still
+            // reads the answer: the handler answers it, then closes (see `clientFinishedSending`).
+            .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
                 connections.insert(channel)
                 do {

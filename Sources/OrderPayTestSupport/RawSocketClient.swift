@@ -17,8 +17,9 @@ public enum RawSocketClient {
     /// - Parameters:
     ///   - stall: how long to wait before reading anything (a client that stops reading).
     ///   - receiveBuffer: SO_RCVBUF, small so that a stalled client's window closes early.
+    ///   - halfClose: shut down the sending side once everything is written (`nc -N`), then read.
     public static func exchange(port: Int, _ pieces: [String], pause: Duration = .zero, stall: Duration = .zero,
-                                receiveBuffer: Int32? = nil, readTimeout: Int = 10) async throws -> Outcome {
+                                receiveBuffer: Int32? = nil, readTimeout: Int = 10, halfClose: Bool = false) async throws -> Outcome {
         try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread {
                 let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -39,6 +40,7 @@ public enum RawSocketClient {
                     let bytes = Array(piece.utf8)
                     _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
                 }
+                if halfClose { shutdown(fd, Int32(SHUT_WR)) }
                 sleep(stall)
                 var received: [UInt8] = []
                 var chunk = [UInt8](repeating: 0, count: 65536)
