@@ -149,6 +149,7 @@ final class ProxyExchange: LoopDeadlines.Waiter {
         switch phase {
         case .awaitingHead:
             connection?.close()
+            gateway.directory.markFailed(candidates[attempt - 1])
             fail(.badGateway, "\(app) instance \(candidates[attempt - 1].instanceId) answered with \(what)")
         case .relaying:
             phase = .finished
