@@ -216,7 +216,8 @@ public final class Gateway: @unchecked Sendable {
     /// One access-log line per request, whoever answered it, and its metrics (until the
     /// response's end), labelled by the route it took: a service's prefix (`/api/orders/**`), one
     /// of the gateway's own paths, or `unmatched`, never the raw path.
-    func log(_ request: IncomingRequest, status: HTTPResponseStatus) {
+    /// One access-log line; `note` says why a response was cut short, when the gateway cut it.
+    func log(_ request: IncomingRequest, status: HTTPResponseStatus, note: String? = nil) {
         let micros = (NIODeadline.now().uptimeNanoseconds &- request.started.uptimeNanoseconds) / 1000
         // Any other method is one label: the name is the client's choice, and each new one made
         // a series of histograms that never went away.
@@ -225,9 +226,9 @@ public final class Gateway: @unchecked Sendable {
                               seconds: Double(micros) / 1e6)
         if let accessLog {
             accessLog.logAccess(method: request.head.method.rawValue, path: request.path, status: status.code,
-                                requestId: request.trace.requestId, milliseconds: micros / 1000, source: "OrderPayGateway")
+                                requestId: request.trace.requestId, milliseconds: micros / 1000, source: "OrderPayGateway", note: note)
         } else {
-            logger.info("\(request.head.method.rawValue) \(request.path) \(status.code)", metadata: [
+            logger.info("\(request.head.method.rawValue) \(request.path) \(status.code)\(note.map { " (\($0))" } ?? "")", metadata: [
                 "requestId": "\(request.trace.requestId)", "ms": "\(micros / 1000)",
             ])
         }

@@ -80,6 +80,8 @@ final class GatewayConnectionHandler: ChannelInboundHandler, LoopDeadlines.Waite
     /// The connection ends before the request was read to its end: the response is followed by
     /// a lingering close (see `closeAfterResponse`).
     var lingerOnClose = false
+    /// Why the gateway closed the connection mid-response, for the access-log line.
+    private var cutOff: String?
     /// Our side is closed; what the client still sends is read and dropped.
     private var lingering = false
     /// The client has closed its sending side: after the requests it sent whole, the connection ends.
@@ -133,7 +135,9 @@ final class GatewayConnectionHandler: ChannelInboundHandler, LoopDeadlines.Waite
         if lingering {
             context.close(promise: nil)
         } else if answering || closing {
-            if !context.channel.isWritable { context.close(promise: nil) }
+            guard !context.channel.isWritable else { return }
+            cutOff = "cut off: the client took none of the response for \(Self.seconds(gateway.settings.clientTimeout)) s"
+            context.close(promise: nil)
         } else if request != nil || unparsed != nil {
             if let request { gateway.log(request, status: .requestTimeout) }
             request = nil
@@ -292,7 +296,7 @@ final class GatewayConnectionHandler: ChannelInboundHandler, LoopDeadlines.Waite
         // A request still open here was cut: the client went away, or a stopping gateway's grace
         // period ended first. It gets its access-log line too: with the status sent, or, when
         // nothing was, 499 (nginx's "client closed request").
-        if let request { gateway.log(request, status: responding ? status : .init(statusCode: 499)) }
+        if let request { gateway.log(request, status: responding ? status : .init(statusCode: 499), note: cutOff) }
         request = nil
         unparsed = nil
         releaseBody()
