@@ -7,20 +7,32 @@ import OrderPayStore
 /// sent"): a crash or a broker outage between commit and delivery leaves the rows in the outbox,
 /// and the next attempt publishes them again (at least once; the consumers skip duplicates by
 /// event id). Delivered rows are deleted at once, so on start everything left is unsent.
+///
+/// Every instance of a service runs a relay on the same outbox (one database, several processes),
+/// so a relay publishes only while it holds the outbox's lease; the others wait. The holder renews
+/// it as it works, also while a send waits on the brokers (up to librdkafka's message timeout,
+/// minutes in an outage), so a slow send is not taken for a dead relay. A relay that died stops
+/// renewing and another takes over once the lease ran out, re-sending whatever was not deleted.
 public final class KafkaRelay: @unchecked Sendable {
     let source: any OutboxSource
     let producer: @Sendable () throws -> KafkaProducer
     let logger: Logger
     let batchSize = 500
+    /// How long a relay that stopped renewing keeps the others out: the bound on a take-over.
+    let lease: Duration
+    /// Unique per relay, so two relays in one process are two owners.
+    let owner = "\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)"
     private let lock = NSLock()
     private var deliveredThrough: Int64 = 0
 
-    init(source: any OutboxSource, producer: @escaping @Sendable () throws -> KafkaProducer, logger: Logger) {
-        self.source = source; self.producer = producer; self.logger = logger
+    init(source: any OutboxSource, producer: @escaping @Sendable () throws -> KafkaProducer, logger: Logger,
+         lease: Duration = .seconds(10)) {
+        self.source = source; self.producer = producer; self.logger = logger; self.lease = lease
     }
 
     /// True when the newest outbox event has been delivered (read from the outbox itself, so an
-    /// event committed a moment ago keeps the relay busy).
+    /// event committed a moment ago keeps the relay busy). A relay without the lease is idle once
+    /// the holder emptied the outbox.
     public func isIdle() async throws -> Bool {
         let delivered = lock.withLock { deliveredThrough }
         return try await source.newestEventId() <= delivered
@@ -28,26 +40,65 @@ public final class KafkaRelay: @unchecked Sendable {
 
     public func run() async {
         var backoff: Duration = .milliseconds(50)
+        // When the lease needs renewing again (a third of it used), so a busy relay does not write
+        // the lease row for every batch.
+        var renewBy: ContinuousClock.Instant?
         while !Task.isCancelled {
             let seen = source.outboxSignal.current
             do {
+                if renewBy.map({ ContinuousClock.now >= $0 }) ?? true {
+                    renewBy = try await renew()
+                }
+                guard renewBy != nil else {
+                    // Another relay publishes; look again well before its lease could run out.
+                    try? await Task.sleep(for: lease / 5)
+                    continue
+                }
                 let pending = try await source.pendingEvents(after: 0, limit: batchSize)
                 if let last = pending.last {
                     let messages = try pending.map { try EnvelopeCoding.message($0.event) }
-                    try await producer().send(messages)
+                    try await sendRenewing(messages)
                     try await source.removeEvents(upTo: last.id)
                     lock.withLock { deliveredThrough = max(deliveredThrough, last.id) }
                 } else {
-                    await source.outboxSignal.wait(after: seen, timeout: .seconds(1))
+                    // Short: events other processes commit wake no one here, the holder polls for them.
+                    await source.outboxSignal.wait(after: seen, timeout: .milliseconds(200))
                 }
                 backoff = .milliseconds(50)
             } catch {
                 if Task.isCancelled { break }
+                renewBy = nil   // a failure may have outlasted the lease: ask again
                 // Nothing was deleted: the same rows go out again after the pause.
                 logger.error("Kafka outbox relay failed; retrying", metadata: ["store": "\(source.name)", "error": "\(error)"])
                 try? await Task.sleep(for: backoff)
                 backoff = min(backoff * 2, .seconds(2))
             }
+        }
+        // Hand over at once rather than after the lease runs out; in a task of its own, as this
+        // one is cancelled.
+        let source = self.source, owner = self.owner
+        await Task { try? await source.releaseRelayLease(owner: owner) }.value
+    }
+
+    /// Takes or renews the lease; when to renew it next, nil when another relay holds it.
+    private func renew() async throws -> ContinuousClock.Instant? {
+        let asked = ContinuousClock.now
+        return try await source.holdRelayLease(owner: owner, for: lease) ? asked + lease / 3 : nil
+    }
+
+    /// Sends, renewing the lease meanwhile for as long as the brokers take.
+    private func sendRenewing(_ messages: [OutgoingMessage]) async throws {
+        let producer = try producer()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await producer.send(messages) }
+            group.addTask { [self] in
+                while true {
+                    try await Task.sleep(for: lease / 3)
+                    _ = try? await renew()
+                }
+            }
+            try await group.next()
+            group.cancelAll()
         }
     }
 }

@@ -72,6 +72,7 @@ public final class PostgresOrderStore: OrderRepository, OutboxSource, @unchecked
             """,
             "CREATE INDEX order_history_by_order ON orders.order_history (order_id, id)",
         ] + outbox.migration)
+        migrations.add("v2-relay-lease", outbox.leaseMigration)
         return migrations
     }
 
@@ -273,6 +274,12 @@ public final class PostgresOrderStore: OrderRepository, OutboxSource, @unchecked
     public func newestEventId() async throws -> Int64 { try await outbox.newest(database) }
 
     public func removeEvents(upTo id: Int64) async throws { try await outbox.remove(database, upTo: id) }
+
+    public func holdRelayLease(owner: String, for duration: Duration) async throws -> Bool {
+        try await outbox.holdLease(database, owner: owner, for: duration)
+    }
+
+    public func releaseRelayLease(owner: String) async throws { try await outbox.releaseLease(database, owner: owner) }
 }
 
 /// Runs `body`, turning a unique violation into a conflict with a message for people.

@@ -28,6 +28,35 @@ struct PostgresOutbox: Sendable {
         """]
     }
 
+    /// The Kafka relay's lease (see `OutboxSource.holdRelayLease`): a row of its own, not a column
+    /// of `outbox_head`, whose row lock every enqueue holds until its commit.
+    var leaseMigration: [String] {
+        ["""
+        CREATE TABLE \(schema).outbox_relay_lease (
+            singleton BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (singleton), owner TEXT NOT NULL, expires_at TIMESTAMPTZ NOT NULL)
+        """]
+    }
+
+    /// The server's clock decides expiry, so processes on machines whose clocks differ agree. Run
+    /// again after a dropped connection: for the owner that took it, taking it again is a renewal.
+    func holdLease(_ database: PostgresDatabase, owner: String, for duration: Duration) async throws -> Bool {
+        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        let logger = database.logger, schema = self.schema
+        return try await database.withConnection(rerun: .ifDropped) { connection in
+            try await connection.rows("""
+                INSERT INTO \(unescaped: schema).outbox_relay_lease (singleton, owner, expires_at)
+                VALUES (TRUE, \(owner), now() + make_interval(secs => \(seconds)))
+                ON CONFLICT (singleton) DO UPDATE SET owner = EXCLUDED.owner, expires_at = EXCLUDED.expires_at
+                WHERE outbox_relay_lease.owner = EXCLUDED.owner OR outbox_relay_lease.expires_at < now()
+                RETURNING owner
+                """, logger: logger)
+        }.count == 1
+    }
+
+    func releaseLease(_ database: PostgresDatabase, owner: String) async throws {
+        try await database.execute("DELETE FROM \(unescaped: schema).outbox_relay_lease WHERE owner = \(owner)")
+    }
+
     /// Call last in the transaction (see the type's comment).
     func enqueue(_ connection: PostgresConnection, _ drafts: [EventDraft], logger: Logger) async throws {
         guard !drafts.isEmpty else { return }

@@ -43,6 +43,7 @@ public final class PostgresPaymentStore: PaymentRepository, OutboxSource, @unche
             "CREATE INDEX payment_history_by_payment ON payments.payment_history (payment_id, id)",
             "CREATE TABLE payments.cancelled_orders (order_id BIGINT PRIMARY KEY)",
         ] + outbox.migration)
+        migrations.add("v2-relay-lease", outbox.leaseMigration)
         return migrations
     }
 
@@ -265,4 +266,10 @@ public final class PostgresPaymentStore: PaymentRepository, OutboxSource, @unche
     public func newestEventId() async throws -> Int64 { try await outbox.newest(database) }
 
     public func removeEvents(upTo id: Int64) async throws { try await outbox.remove(database, upTo: id) }
+
+    public func holdRelayLease(owner: String, for duration: Duration) async throws -> Bool {
+        try await outbox.holdLease(database, owner: owner, for: duration)
+    }
+
+    public func releaseRelayLease(owner: String) async throws { try await outbox.releaseLease(database, owner: owner) }
 }

@@ -95,4 +95,10 @@ public protocol OutboxSource: AnyObject, Sendable {
     func removeEvents(upTo id: Int64) async throws
     /// Fires after a commit that enqueued events, so the relay wakes at once.
     var outboxSignal: Signal { get }
+    /// Takes or renews the lease that lets one Kafka relay at a time publish this outbox (several
+    /// processes share a database): true when `owner` holds it for `duration` from now, false
+    /// while another owner's lease runs. A lease that ran out (its relay died) goes to the next asker.
+    func holdRelayLease(owner: String, for duration: Duration) async throws -> Bool
+    /// Gives the lease up (a relay stopping), so another relay takes over at once.
+    func releaseRelayLease(owner: String) async throws
 }

@@ -57,6 +57,7 @@ public final class SQLitePaymentStore: PaymentRepository, OutboxSource, @uncheck
         }
         migrator.registerMigration("v2-status-counts") { db in try StatusCounts.migrate(db, table: "payments") }
         migrator.registerMigration("v3-plain-rowids") { db in try PlainRowIDs.migrate(db, tables: ["payments", "payment_history"]) }
+        migrator.registerMigration("v4-relay-lease") { db in try RelayLease.migrate(db) }
         return migrator
     }
 
@@ -199,5 +200,13 @@ public final class SQLitePaymentStore: PaymentRepository, OutboxSource, @uncheck
 
     public func removeEvents(upTo id: Int64) async throws {
         try await writes.write { db in try Outbox.remove(db, upTo: id) }
+    }
+
+    public func holdRelayLease(owner: String, for duration: Duration) async throws -> Bool {
+        try await writes.write { db in try RelayLease.hold(db, owner: owner, for: duration) }
+    }
+
+    public func releaseRelayLease(owner: String) async throws {
+        try await writes.write { db in try RelayLease.release(db, owner: owner) }
     }
 }
