@@ -75,6 +75,17 @@ struct KafkaError: Error, CustomStringConvertible {
     }
 }
 
+/// What leaves this module: a Kafka failure is the brokers out of reach for now (a 503 with
+/// Retry-After over HTTP, a failure that costs a consumer no delivery attempt), never an error the
+/// HTTP layer does not know (a 500 "an unexpected error occurred").
+func translatingKafkaErrors<T>(_ body: () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch let error as KafkaError {
+        throw AppError(.unavailable, "Kafka: \(error)", retryAfter: 1)
+    }
+}
+
 /// Runs blocking librdkafka calls on a dispatch queue, never on the two-thread cooperative pool
 /// (a poll or a synchronous commit there would stall every other task of the process).
 struct BlockingQueue: Sendable {

@@ -40,11 +40,11 @@ public final class KafkaEventLog: EventLog, @unchecked Sendable {
     public func appended(to topic: Topic) -> Signal { ring.signal(for: topic) }
 
     public func append(_ drafts: [EventDraft]) async throws {
-        try await producer().send(try drafts.map(EnvelopeCoding.message))
+        try await translatingKafkaErrors { try await producer().send(try drafts.map(EnvelopeCoding.message)) }
     }
 
     public func relay(_ events: [SerializedEvent], from source: String, through outboxId: Int64) async throws {
-        try await producer().send(try events.map(EnvelopeCoding.message))
+        try await translatingKafkaErrors { try await producer().send(try events.map(EnvelopeCoding.message)) }
     }
 
     /// Kafka relays delete what they delivered, so every outbox row left is unsent.
@@ -68,14 +68,20 @@ public final class KafkaEventLog: EventLog, @unchecked Sendable {
 
     public func endOffset(topic: Topic) async throws -> Int64 {
         let probe = self.probe, count = reader.partitions[topic.rawValue] ?? 0
-        return try await blocking.run {
-            try probe.latest((0..<count).map { PartitionKey(topic: topic.rawValue, partition: $0) }).values.reduce(0, +)
+        return try await translatingKafkaErrors {
+            try await blocking.run {
+                try probe.latest((0..<count).map { PartitionKey(topic: topic.rawValue, partition: $0) }).values.reduce(0, +)
+            }
         }
     }
 
     public func committedOffset(group: String, topic: Topic) async throws -> Int64 {
-        let handle = try groupHandle(group)
         let count = reader.partitions[topic.rawValue] ?? 0
+        return try await translatingKafkaErrors { try await committedOffset(group: group, topic: topic, partitions: count) }
+    }
+
+    private func committedOffset(group: String, topic: Topic, partitions count: Int32) async throws -> Int64 {
+        let handle = try groupHandle(group)
         return try await blocking.run {
             let list = rd_kafka_topic_partition_list_new(count)
             defer { rd_kafka_topic_partition_list_destroy(list) }

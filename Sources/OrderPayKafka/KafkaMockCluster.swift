@@ -45,6 +45,14 @@ public final class KafkaMockCluster: @unchecked Sendable {
         }
     }
 
+    /// Hands every partition of `topic` to the next broker, as a cluster restart does: clients
+    /// that cached the old leaders are told "Not leader for partition".
+    public func moveLeaders(of topic: Topic, partitions: Int32 = Int32(KafkaConfig.defaultPartitions), by step: Int32 = 1) {
+        for partition in 0..<partitions {
+            rd_kafka_mock_partition_set_leader(cluster, topic.rawValue, partition, (partition + step) % brokers + 1)
+        }
+    }
+
     deinit {
         rd_kafka_mock_cluster_destroy(cluster)
         rd_kafka_destroy(owner)

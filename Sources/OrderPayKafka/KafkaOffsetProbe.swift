@@ -13,8 +13,27 @@ final class KafkaOffsetProbe: @unchecked Sendable {
         handle = try config.client(RD_KAFKA_PRODUCER, [])
     }
 
-    /// The high watermark (next offset to be written) of each partition, in one round.
+    /// The high watermark (next offset to be written) of each partition, in one round; once more
+    /// after refreshing the metadata if that fails.
+    ///
+    /// This handle produces nothing, so librdkafka refreshes no topic's metadata for it on its own:
+    /// after the cluster restarted (leaders moved) it kept asking the old leaders, and every answer
+    /// was "Not leader for partition" for good. Asking for the metadata updates its cache.
     func latest(_ partitions: [PartitionKey], timeout: Int32 = 2000) throws -> [PartitionKey: Int64] {
+        do {
+            return try latestOnce(partitions, timeout: timeout)
+        } catch let error as KafkaError where ![RD_KAFKA_RESP_ERR__TIMED_OUT, RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN,
+                                                 RD_KAFKA_RESP_ERR__TRANSPORT].contains(error.code) {
+            // Not when no broker answered: a metadata request would wait out its timeout as well.
+            var metadata: UnsafePointer<rd_kafka_metadata>?
+            if rd_kafka_metadata(handle, 1, nil, &metadata, timeout) == RD_KAFKA_RESP_ERR_NO_ERROR {
+                rd_kafka_metadata_destroy(metadata)
+            }
+            return try latestOnce(partitions, timeout: timeout)
+        }
+    }
+
+    private func latestOnce(_ partitions: [PartitionKey], timeout: Int32) throws -> [PartitionKey: Int64] {
         guard !partitions.isEmpty else { return [:] }
         let list = rd_kafka_topic_partition_list_new(Int32(partitions.count))
         defer { rd_kafka_topic_partition_list_destroy(list) }
