@@ -49,6 +49,9 @@ public struct EmbeddedConfiguration: Sendable {
     public var advertisedHost = "in-process"
     public var advertisedPort = 0
     public var instanceId: String?
+    /// How long a payment-service instance killed mid-charge keeps its charges from the others
+    /// (`PaymentService.claimLease`).
+    public var paymentClaimLease: Duration = PaymentService.defaultClaimLease
 
     public init(dataDirectory: String) { self.dataDirectory = dataDirectory }
 

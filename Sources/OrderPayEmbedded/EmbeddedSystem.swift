@@ -48,7 +48,7 @@ public final class EmbeddedSystem: @unchecked Sendable {
         let accounts = configuration.accounts ?? LocalAccountDirectory(stores.auth)
         orders = OrderService(repository: stores.orders, accounts: accounts, clock: clock, logger: logger)
         payments = PaymentService(repository: stores.payments, processor: configuration.processor, accounts: accounts, clock: clock,
-                                  chargeConcurrency: configuration.chargeConcurrency, logger: logger)
+                                  chargeConcurrency: configuration.chargeConcurrency, claimLease: configuration.paymentClaimLease, logger: logger)
         registry = RegistryService(repository: stores.registry, clock: clock, leaseDuration: configuration.leaseDuration,
                                    renewalInterval: configuration.renewalInterval)
         events = transport.log
@@ -76,7 +76,9 @@ public final class EmbeddedSystem: @unchecked Sendable {
             })
         }
         self.subscriptions = handlers
+        let sweepers: [any FlowWorker] = configuration.services.contains(.payments) ? [ChargeSweeper(payments: payments, logger: logger)] : []
         self.workers = relays + handlers.map { transport.consumer(group: $0.group, topic: $0.topic, logger: logger, handler: $0.handler) }
+            + sweepers
     }
 
     /// Opens the data dir and, unless configured not to, starts the workers.

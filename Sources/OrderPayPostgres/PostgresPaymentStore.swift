@@ -44,6 +44,8 @@ public final class PostgresPaymentStore: PaymentRepository, OutboxSource, @unche
             "CREATE TABLE payments.cancelled_orders (order_id BIGINT PRIMARY KEY)",
         ] + outbox.migration)
         migrations.add("v2-relay-lease", outbox.leaseMigration)
+        // NULL (claims from before): expired, taken over by the first sweep.
+        migrations.add("v3-claim-expiry", ["ALTER TABLE payments.payments ADD COLUMN claim_expires_at TIMESTAMPTZ"])
         return migrations
     }
 
@@ -71,12 +73,13 @@ public final class PostgresPaymentStore: PaymentRepository, OutboxSource, @unche
             // instance, inserts nothing and so charges nothing.
             let inserted = try await connection.rows("""
                 INSERT INTO payments.payments (order_id, user_id, amount, status, payment_method, payment_token,
-                                               order_status, attempts, created_at, updated_at)
+                                               order_status, attempts, created_at, updated_at, claim_expires_at)
                 SELECT order_id, user_id, amount::numeric, \(PaymentStatus.processing.rawValue), payment_method, payment_token,
-                       \(OrderStatus.created.rawValue), 1, at, at
+                       \(OrderStatus.created.rawValue), 1, at, at, claimed_until
                 FROM unnest(\(created.map(\.orderId)), \(created.map(\.userId)), \(created.map(\.totalAmount.description)),
-                            \(created.map(\.paymentMethod.rawValue)), \(created.map(\.paymentToken)), \(candidates.map(\.at)))
-                     WITH ORDINALITY AS c(order_id, user_id, amount, payment_method, payment_token, at, n)
+                            \(created.map(\.paymentMethod.rawValue)), \(created.map(\.paymentToken)), \(candidates.map(\.at)),
+                            \(candidates.map(\.claimedUntil)))
+                     WITH ORDINALITY AS c(order_id, user_id, amount, payment_method, payment_token, at, claimed_until, n)
                 ORDER BY n
                 ON CONFLICT (order_id) DO NOTHING RETURNING \(unescaped: Self.columns)
                 """, logger: logger)
@@ -193,13 +196,25 @@ public final class PostgresPaymentStore: PaymentRepository, OutboxSource, @unche
         try await PostgresPaging.countByStatus(database, table: "payments.payments", as: PaymentStatus.self)
     }
 
-    /// Every PROCESSING payment, including ones another live instance is charging right now: the
-    /// charge's idempotency key (payment and attempt) makes the provider answer both requests with
-    /// one charge, and only the first outcome recorded moves the payment (the row lock and the
-    /// status/attempt check in the service's decision).
-    public func processing() async throws -> [PaymentRecord] {
-        try await database.read("""
-            SELECT \(unescaped: Self.columns) FROM payments.payments WHERE status = \(PaymentStatus.processing.rawValue) ORDER BY id
+    public func renewClaims(paymentIds: [Int64], until: Date) async throws {
+        guard !paymentIds.isEmpty else { return }
+        try await database.execute("""
+            UPDATE payments.payments SET claim_expires_at = \(until)
+            WHERE id = ANY(\(paymentIds)) AND status = \(PaymentStatus.processing.rawValue)
+            """)
+    }
+
+    /// One statement: rows another sweeper has locked are skipped, and the expiry is checked again
+    /// on the locked row, so a payment goes to one sweeper. Not run again after a dropped
+    /// connection (the default): the payments it took would be taken, and then left to the next
+    /// sweep once this claim runs out.
+    public func takeOverExpiredClaims(now: Date, until: Date) async throws -> [PaymentRecord] {
+        try await database.rows("""
+            UPDATE payments.payments SET claim_expires_at = \(until)
+            WHERE id IN (SELECT id FROM payments.payments
+                         WHERE status = \(PaymentStatus.processing.rawValue) AND (claim_expires_at IS NULL OR claim_expires_at < \(now))
+                         ORDER BY id LIMIT 500 FOR UPDATE SKIP LOCKED)
+            RETURNING \(unescaped: Self.columns)
             """).map(Self.record)
     }
 

@@ -58,6 +58,10 @@ public final class SQLitePaymentStore: PaymentRepository, OutboxSource, @uncheck
         migrator.registerMigration("v2-status-counts") { db in try StatusCounts.migrate(db, table: "payments") }
         migrator.registerMigration("v3-plain-rowids") { db in try PlainRowIDs.migrate(db, tables: ["payments", "payment_history"]) }
         migrator.registerMigration("v4-relay-lease") { db in try RelayLease.migrate(db) }
+        // NULL (claims from before): expired, taken over by the first sweep.
+        migrator.registerMigration("v5-claim-expiry") { db in
+            try db.execute(sql: "ALTER TABLE payments ADD COLUMN claim_expires_at REAL")
+        }
         return migrator
     }
 
@@ -71,11 +75,11 @@ public final class SQLitePaymentStore: PaymentRepository, OutboxSource, @uncheck
                 // INSERT OR IGNORE on the unique order_id: a second order-created for one order claims nothing.
                 try db.run("""
                     INSERT OR IGNORE INTO payments (order_id, user_id, amount_minor, status, payment_method, payment_token,
-                                                    order_status, attempts, created_at, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
+                                                    order_status, attempts, created_at, updated_at, claim_expires_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)
                     """, [order.orderId, order.userId, order.totalAmount.minorUnits, PaymentStatus.processing.rawValue,
                                      order.paymentMethod.rawValue, order.paymentToken, OrderStatus.created.rawValue,
-                                     claim.at.storageValue, claim.at.storageValue])
+                                     claim.at.storageValue, claim.at.storageValue, claim.claimedUntil.storageValue])
                 guard db.changesCount == 1 else { continue }
                 let id = db.lastInsertedRowID
                 try Self.appendHistory(db, paymentId: id, [
@@ -156,9 +160,26 @@ public final class SQLitePaymentStore: PaymentRepository, OutboxSource, @uncheck
         try pool.readNow { db in try db.countByStatus(in: "payments", as: PaymentStatus.self) }
     }
 
-    public func processing() async throws -> [PaymentRecord] {
-        try pool.readNow { db in
-            try db.rows("SELECT * FROM payments WHERE status = ? ORDER BY id", [PaymentStatus.processing.rawValue], as: Self.record)
+    public func renewClaims(paymentIds: [Int64], until: Date) async throws {
+        guard !paymentIds.isEmpty else { return }
+        try await writes.write { db in
+            for id in paymentIds {
+                try db.run("UPDATE payments SET claim_expires_at = ? WHERE id = ? AND status = ?",
+                           [until.storageValue, id, PaymentStatus.processing.rawValue])
+            }
+        }
+    }
+
+    /// Read and re-claimed in one write transaction: SQLite runs one at a time, across processes too.
+    public func takeOverExpiredClaims(now: Date, until: Date) async throws -> [PaymentRecord] {
+        try await writes.write { db in
+            let expired = try db.rows("""
+                SELECT * FROM payments WHERE status = ? AND (claim_expires_at IS NULL OR claim_expires_at < ?) ORDER BY id LIMIT 500
+                """, [PaymentStatus.processing.rawValue, now.storageValue], as: Self.record)
+            for record in expired {
+                try db.run("UPDATE payments SET claim_expires_at = ? WHERE id = ?", [until.storageValue, record.payment.id])
+            }
+            return expired
         }
     }
 

@@ -37,9 +37,13 @@ public struct PaymentClaim: Sendable {
     public var eventId: String
     public var order: OrderCreated
     public var at: Date
+    /// Until when the claiming instance holds the charge unless it renews it
+    /// (`PaymentRepository.renewClaims`); past it, another instance may take the charge over.
+    public var claimedUntil: Date
 
-    public init(eventId: String, order: OrderCreated, at: Date) {
+    public init(eventId: String, order: OrderCreated, at: Date, claimedUntil: Date? = nil) {
         self.eventId = eventId; self.order = order; self.at = at
+        self.claimedUntil = claimedUntil ?? at.addingTimeInterval(PaymentService.defaultClaimLease.seconds)
     }
 }
 
@@ -70,8 +74,13 @@ public protocol PaymentRepository: Sendable {
     func list(_ filter: PaymentFilter, page: PageRequest) async throws -> Page<Payment>
     func history(paymentId: Int64) async throws -> [PaymentHistoryEntry]
     func countByStatus() async throws -> [PaymentStatus: Int]
-    /// Payments left PROCESSING (the process stopped mid-charge): resumed at start-up.
-    func processing() async throws -> [PaymentRecord]
+    /// Keeps the claims on these payments (charges in flight in this instance) until `until`;
+    /// payments no longer PROCESSING are left alone.
+    func renewClaims(paymentIds: [Int64], until: Date) async throws
+    /// PROCESSING payments whose claim ran out before `now` (the instance charging them died or
+    /// stopped mid-charge, or left them before claims had an expiry), now claimed by the caller
+    /// until `until`. Atomic: two instances sweeping at once never get the same payment.
+    func takeOverExpiredClaims(now: Date, until: Date) async throws -> [PaymentRecord]
 
     /// Remembers orders cancelled before their payment was claimed, so a late `order-created`
     /// claims (and charges) nothing for them.

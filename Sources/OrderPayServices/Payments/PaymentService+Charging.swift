@@ -58,8 +58,17 @@ extension PaymentService {
     /// the charge's outcome (a network database that dropped the connection, say), and the
     /// redelivery is what finishes it. Charging again is safe: the processor's idempotency key
     /// (payment and attempt) gives the same single charge. Another instance's PROCESSING charge is
-    /// in flight there and left alone; a charge a stopped process left is resumed at start-up.
+    /// in flight there and left alone; one whose instance died is taken over once its claim ran
+    /// out (`resumeInterruptedCharges`).
     func claim(_ window: [PaymentClaim]) async throws -> [PaymentRecord] {
+        // From now, not from the batch's start: a late window of a large batch (a slow provider)
+        // would otherwise be claimed already run out, and another instance's sweep would take it.
+        let until = clock.now().addingTimeInterval(claimLease.seconds)
+        let window = window.map { claim in
+            var claim = claim
+            claim.claimedUntil = until
+            return claim
+        }
         let claimed = try await repository.claim(window, group: Self.consumerGroup)
         let claimedOrders = Set(claimed.map(\.payment.orderId))
         let mine = unrecordedOrders.withLock { unrecorded in
@@ -75,13 +84,33 @@ extension PaymentService {
         return claimed + unfinished
     }
 
-    /// Finishes charges a stopped process left PROCESSING. The processor's idempotency key makes
-    /// the repeated request safe.
+    /// Finishes the charges an instance left PROCESSING when it died or stopped mid-charge: those
+    /// whose claim ran out, as the claiming instance renews its claims while they are with the
+    /// provider (`renewClaims`), so a live instance's charge is never taken. Run at start-up and
+    /// every third of the lease (`ChargeSweeper`), so a surviving instance finishes them, not only
+    /// the next one to start. The processor's idempotency key makes the repeated request safe.
     public func resumeInterruptedCharges() async throws {
-        let stuck = try await repository.processing()
+        let now = clock.now()
+        let stuck = try await repository.takeOverExpiredClaims(now: now, until: now.addingTimeInterval(claimLease.seconds))
+        guard !stuck.isEmpty else { return }
         unrecordedOrders.withLock { $0.formUnion(stuck.map(\.payment.orderId)) }
-        if !stuck.isEmpty { logger.info("resuming interrupted charges", metadata: ["count": "\(stuck.count)"]) }
+        logger.info("resuming interrupted charges", metadata: ["count": "\(stuck.count)"])
         try await chargeAndRecord(stuck, actor: "payment-service", traceIds: [:])
+    }
+
+    /// Extends the claims of the charges this instance has with the provider right now.
+    public func renewClaims() async throws {
+        let ids = chargingNow.withLock { Array($0) }
+        guard !ids.isEmpty else { return }
+        try await repository.renewClaims(paymentIds: ids, until: clock.now().addingTimeInterval(claimLease.seconds))
+    }
+
+    /// Lets the claims of the charges still in flight run out now (a stopping instance): the next
+    /// sweep, here after a restart or in another instance, finishes them without waiting the lease out.
+    public func releaseClaims() async throws {
+        let ids = chargingNow.withLock { Array($0) }
+        guard !ids.isEmpty else { return }
+        try await repository.renewClaims(paymentIds: ids, until: clock.now().addingTimeInterval(-1))
     }
 
     func chargeAndRecord(_ records: [PaymentRecord], actor: String, traceIds: [Int64: String?]) async throws {
@@ -92,6 +121,10 @@ extension PaymentService {
     func charge(_ records: [PaymentRecord]) async -> [(PaymentRecord, ChargeResult)] {
         guard !records.isEmpty else { return [] }
         let processor = self.processor, window = chargeConcurrency
+        let ids = records.map(\.payment.id)
+        chargingNow.withLock { $0.formUnion(ids) }
+        // Renewed until the provider answered; recording follows at once, within the lease.
+        defer { chargingNow.withLock { $0.subtract(ids) } }
         return await withTaskGroup(of: (PaymentRecord, ChargeResult).self) { group in
             var results: [(PaymentRecord, ChargeResult)] = []
             results.reserveCapacity(records.count)

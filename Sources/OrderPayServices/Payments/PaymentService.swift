@@ -23,14 +23,22 @@ public final class PaymentService: Sendable {
     /// there, and charging it here too would double the calls to the provider.
     let unrecordedOrders = Mutex<Set<Int64>>([])
     let recordedCount = Atomic<Int>(0)
+    /// How long a claimed charge stays this instance's without a renewal: an instance killed
+    /// mid-charge leaves its charges to the others for about this long (`resumeInterruptedCharges`).
+    public let claimLease: Duration
+    public static let defaultClaimLease: Duration = .seconds(30)
+    /// Payments this instance is charging right now, whose claims it renews.
+    let chargingNow = Mutex<Set<Int64>>([])
 
     public init(repository: any PaymentRepository, processor: any PaymentProcessor, accounts: any AccountDirectory, clock: any Clock,
-                chargeConcurrency: Int = 64, logger: Logger = Logger(label: "orderpay.payments")) {
+                chargeConcurrency: Int = 64, claimLease: Duration = PaymentService.defaultClaimLease,
+                logger: Logger = Logger(label: "orderpay.payments")) {
         self.repository = repository
         self.processor = processor
         self.accounts = accounts
         self.clock = clock
         self.chargeConcurrency = max(1, chargeConcurrency)
+        self.claimLease = claimLease
         self.logger = logger
     }
 
