@@ -18,25 +18,17 @@ final class ChargeSweeper: FlowWorker, @unchecked Sendable {
         // A third of the lease: a renewal may fail twice (a database blip) before the claim runs out.
         let pause = payments.claimLease / 3
         let payments = self.payments, logger = self.logger
+        /// `step` every `pause` until cancelled; a failure is logged and the next turn tries again.
+        @Sendable func every(_ failure: String, _ step: @escaping @Sendable () async throws -> Void) async {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: pause)
+                if Task.isCancelled { break }
+                do { try await step() } catch { logger.warning("\(failure); retrying", metadata: ["error": "\(error)"]) }
+            }
+        }
         await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: pause)
-                    if Task.isCancelled { break }
-                    do { try await payments.renewClaims() } catch {
-                        logger.warning("renewing payment claims failed; retrying", metadata: ["error": "\(error)"])
-                    }
-                }
-            }
-            group.addTask {
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: pause)
-                    if Task.isCancelled { break }
-                    do { try await payments.resumeInterruptedCharges() } catch {
-                        logger.warning("taking over interrupted charges failed; retrying", metadata: ["error": "\(error)"])
-                    }
-                }
-            }
+            group.addTask { await every("renewing payment claims failed") { try await payments.renewClaims() } }
+            group.addTask { await every("taking over interrupted charges failed") { try await payments.resumeInterruptedCharges() } }
         }
         // In a task of its own, as this one is cancelled.
         await Task { try? await payments.releaseClaims() }.value

@@ -132,9 +132,7 @@ final class ProxyExchange: LoopDeadlines.Waiter {
             connection?.close()
             fail(.badGateway, "\(app) dropped the connection; the request may or may not have been applied (send an Idempotency-Key to make retries safe)")
         case .relaying:
-            phase = .finished
-            pool.deadlines.remove(self)
-            client.abortResponse()
+            abortRelay()
         case .connecting, .finished:
             break
         }
@@ -152,12 +150,17 @@ final class ProxyExchange: LoopDeadlines.Waiter {
             gateway.directory.markFailed(candidates[attempt - 1])
             fail(.badGateway, "\(app) instance \(candidates[attempt - 1].instanceId) answered with \(what)")
         case .relaying:
-            phase = .finished
-            pool.deadlines.remove(self)
-            client.abortResponse()
+            abortRelay()
         case .connecting, .finished:
             break
         }
+    }
+
+    /// A response already begun cannot be finished: the client connection ends too.
+    private func abortRelay() {
+        phase = .finished
+        pool.deadlines.remove(self)
+        client.abortResponse()
     }
 
     // MARK: - From the client connection
