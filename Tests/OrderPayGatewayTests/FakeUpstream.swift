@@ -3,6 +3,14 @@ import NIOCore
 import NIOConcurrencyHelpers
 import NIOPosix
 
+/// A server on a free loopback port whose connections `initialize` sets up: what every fake here is.
+private func listenOnLoopback(_ initialize: @escaping @Sendable (Channel) -> EventLoopFuture<Void>) async throws -> Channel {
+    try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+        .childChannelInitializer(initialize)
+        .bind(host: "127.0.0.1", port: 0).get()
+}
+
 /// A loopback TCP server that accepts connections and closes each one as soon as the request
 /// arrives: an upstream that "drops the connection" mid-request.
 final class DroppingUpstream: @unchecked Sendable {
@@ -16,12 +24,9 @@ final class DroppingUpstream: @unchecked Sendable {
 
     /// - Parameter silent: accept and read, but never answer nor close (an upstream that hangs).
     static func start(silent: Bool = false) async throws -> DroppingUpstream {
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { channel in
-                silent ? channel.eventLoop.makeSucceededVoidFuture() : channel.pipeline.addHandler(CloseOnRead())
-            }
-            .bind(host: "127.0.0.1", port: 0).get()
+        let channel = try await listenOnLoopback { channel in
+            silent ? channel.eventLoop.makeSucceededVoidFuture() : channel.pipeline.addHandler(CloseOnRead())
+        }
         return DroppingUpstream(channel: channel)
     }
 
@@ -59,13 +64,10 @@ final class CountingUpstream: @unchecked Sendable {
 
     static func start() async throws -> CountingUpstream {
         let accepted = NIOLockedValueBox(0)
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { channel in
-                accepted.withLockedValue { $0 += 1 }
-                return channel.pipeline.addHandler(AnswerOK())
-            }
-            .bind(host: "127.0.0.1", port: 0).get()
+        let channel = try await listenOnLoopback { channel in
+            accepted.withLockedValue { $0 += 1 }
+            return channel.pipeline.addHandler(AnswerOK())
+        }
         return CountingUpstream(channel: channel, accepted: accepted)
     }
 
@@ -103,12 +105,9 @@ final class EventStreamUpstream: @unchecked Sendable {
         let framing = contentLength.map { "Content-Length: \($0)" } ?? "Transfer-Encoding: chunked"
         let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\(framing)\r\n\r\n"
         let opening = head + (contentLength == nil ? chunk(first) : first)
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { channel in
-                channel.pipeline.addHandler(AnswerWithStream(opening: opening) { streams.withLockedValue { $0.append(channel) } })
-            }
-            .bind(host: "127.0.0.1", port: 0).get()
+        let channel = try await listenOnLoopback { channel in
+            channel.pipeline.addHandler(AnswerWithStream(opening: opening) { streams.withLockedValue { $0.append(channel) } })
+        }
         return EventStreamUpstream(channel: channel, sized: contentLength != nil, streams: streams)
     }
 
@@ -161,10 +160,7 @@ final class ScriptedUpstream: @unchecked Sendable {
 
     static func start(_ answer: @escaping @Sendable (String) -> String) async throws -> ScriptedUpstream {
         let log = NIOLockedValueBox("")
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { channel in channel.pipeline.addHandler(AnswerScripted(log: log, answer: answer)) }
-            .bind(host: "127.0.0.1", port: 0).get()
+        let channel = try await listenOnLoopback { channel in channel.pipeline.addHandler(AnswerScripted(log: log, answer: answer)) }
         return ScriptedUpstream(channel: channel, log: log)
     }
 

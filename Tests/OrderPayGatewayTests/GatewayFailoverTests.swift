@@ -209,17 +209,40 @@ final class GatewayFailoverTests: XCTestCase {
     /// An instance that accepts the request and never answers: 504 once the upstream timeout
     /// passes, for idempotent requests too (another instance might hang the same way).
     func testHangingInstanceAnswers504() async throws {
+        try await withHangingOrderInstance(besides: [.auth]) { c, gateway, token in
+            let reply = try await c.call(.GET, "/api/products", token: token, on: gateway.baseURL)
+            try reply.problem(504, containing: "ORDER-SERVICE did not answer within 0.3 s")
+        }
+    }
+
+    /// An instance that failed a request goes last for a while (nginx's fail_timeout), so one that
+    /// hangs costs the upstream timeout once, not on every other request.
+    func testAnInstanceThatTimedOutIsTriedLastForAWhile() async throws {
+        try await withHangingOrderInstance(besides: [.auth, .orders]) { c, gateway, token in
+            var timedOut = 0
+            for _ in 0..<8 {
+                let reply = try await c.call(.GET, "/api/products", token: token, on: gateway.baseURL)
+                if reply.status == 504 { timedOut += 1 } else { XCTAssertEqual(reply.status, 200, reply.text) }
+            }
+            // Round-robin over the two sent every other request to the silent one (4 of 8).
+            XCTAssertLessThanOrEqual(timedOut, 1)
+        }
+    }
+
+    /// `services` running, an ORDER-SERVICE instance that accepts requests and never answers, and
+    /// a gateway with a 300 ms upstream timeout that knows of it.
+    private func withHangingOrderInstance(besides services: [ServiceKind],
+                                          _ body: (GatewayTestCluster, RunningGateway, String) async throws -> Void) async throws {
         var options = GatewayTestCluster.Options()
-        options.services = [.auth]
+        options.services = services
         try await GatewayTestCluster.with(options) { c in
             let token = try await c.token(c.customer)
             let silent = try await DroppingUpstream.start(silent: true)
-            let registry = EurekaClient(baseURL: c.registryURL)
-            try await registry.register(app: "ORDER-SERVICE", instanceId: "hangs", host: "127.0.0.1", port: silent.port)
+            try await EurekaClient(baseURL: c.registryURL).register(app: "ORDER-SERVICE", instanceId: "hangs", host: "127.0.0.1",
+                                                                     port: silent.port)
             let impatient = try await c.startGateway(upstreamTimeout: .milliseconds(300))
             try await c.refreshGateway(impatient)
-            let reply = try await c.call(.GET, "/api/products", token: token, on: impatient.baseURL)
-            try reply.problem(504, containing: "ORDER-SERVICE did not answer within 0.3 s")
+            try await body(c, impatient, token)
             await silent.stop()
         }
     }
