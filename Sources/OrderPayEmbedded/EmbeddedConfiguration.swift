@@ -52,6 +52,10 @@ public struct EmbeddedConfiguration: Sendable {
     /// How long a payment-service instance killed mid-charge keeps its charges from the others
     /// (`PaymentService.claimLease`).
     public var paymentClaimLease: Duration = PaymentService.defaultClaimLease
+    /// With Kafka: how long an outbox's relay waits for news before it looks anyway (`KafkaConfig.relayPoll`).
+    public var kafkaRelayPoll: Duration = .seconds(1)
+    /// With Kafka: how long a dead relay keeps the others out of its outbox (`KafkaConfig.relayLease`).
+    public var kafkaRelayLease: Duration = .seconds(10)
 
     public init(dataDirectory: String) { self.dataDirectory = dataDirectory }
 

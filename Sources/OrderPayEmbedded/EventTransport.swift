@@ -55,6 +55,8 @@ enum EventTransports {
             // Connecting checks the brokers and the topics: unreachable brokers fail here, in seconds.
             var config = KafkaConfig(bootstrapServers: servers)
             config.overrides = configuration.kafkaProperties
+            config.relayPoll = configuration.kafkaRelayPoll
+            config.relayLease = configuration.kafkaRelayLease
             let kafka = try KafkaEvents(config: config, database: stores.events, logger: logger)
             return KafkaEventTransport(kafka: kafka)
         }

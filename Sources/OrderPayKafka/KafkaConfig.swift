@@ -16,6 +16,11 @@ public struct KafkaConfig: Sendable {
     /// Six, so two or three instances of a service split a topic evenly.
     public static let defaultPartitions = 6
     public var replicationFactor = 1
+    /// How long the relay holding an outbox's lease waits for news before it looks anyway: news of
+    /// other instances' events comes as nudges, so this bounds only the delay of a lost one.
+    public var relayPoll: Duration = .seconds(1)
+    /// How long a relay that stopped renewing its outbox's lease (it died) keeps the others out.
+    public var relayLease: Duration = .seconds(10)
 
     public init(bootstrapServers: String) { self.bootstrapServers = bootstrapServers }
 

@@ -30,7 +30,8 @@ public final class KafkaEvents: @unchecked Sendable {
 
     public func relay(from source: any OutboxSource, logger: Logger) -> KafkaRelay {
         let producer = self.producer
-        return KafkaRelay(source: source, producer: { try producer.get() }, logger: logger)
+        return KafkaRelay(source: source, producer: { try producer.get() }, logger: logger,
+                          lease: config.relayLease, poll: config.relayPoll)
     }
 
     public func consumer(group: String, topic: Topic, logger: Logger,

@@ -13,6 +13,8 @@ import OrderPayStore
 /// it as it works, also while a send waits on the brokers (up to librdkafka's message timeout,
 /// minutes in an outage), so a slow send is not taken for a dead relay. A relay that died stops
 /// renewing and another takes over once the lease ran out, re-sending whatever was not deleted.
+/// The others nudge the holder after each commit that enqueued events (`OutboxSource.nudgeRelay`),
+/// so their events go out at once, not on the holder's next timed look.
 public final class KafkaRelay: @unchecked Sendable {
     let source: any OutboxSource
     let producer: @Sendable () throws -> KafkaProducer
@@ -25,9 +27,16 @@ public final class KafkaRelay: @unchecked Sendable {
     private let lock = NSLock()
     private var deliveredThrough: Int64 = 0
 
+    /// How long the holder waits for news before it looks at the outbox anyway: the bound on the
+    /// delay of an event whose nudge was lost (the listening connection dropped meanwhile).
+    let poll: Duration
+    /// Whether this relay holds the lease: only then does a nudge wake it (the others would
+    /// otherwise pass every nudge on as one of their own).
+    private var holding = false
+
     init(source: any OutboxSource, producer: @escaping @Sendable () throws -> KafkaProducer, logger: Logger,
-         lease: Duration = .seconds(10)) {
-        self.source = source; self.producer = producer; self.logger = logger; self.lease = lease
+         lease: Duration, poll: Duration) {
+        self.source = source; self.producer = producer; self.logger = logger; self.lease = lease; self.poll = poll
     }
 
     /// True when the newest outbox event has been delivered (read from the outbox itself, so an
@@ -39,21 +48,43 @@ public final class KafkaRelay: @unchecked Sendable {
     }
 
     public func run() async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { [self] in
+                await source.watchRelayNudges { [self] in
+                    if lock.withLock({ holding }) { source.outboxSignal.notify() }
+                }
+            }
+            await publish()
+            group.cancelAll()
+        }
+        // Hand over at once rather than after the lease runs out; in a task of its own, as this
+        // one is cancelled.
+        let outbox = source, owner = self.owner
+        await Task { try? await outbox.releaseRelayLease(owner: owner) }.value
+    }
+
+    private func publish() async {
         var backoff: Duration = .milliseconds(50)
         // When the lease needs renewing again (a third of it used), so a busy relay does not write
         // the lease row for every batch.
         var renewBy: ContinuousClock.Instant?
+        // While another relay holds the lease: the outbox signal's generation the holder was last
+        // nudged for, so a commit between two turns is not passed over.
+        var nudgedFor: UInt64?
         while !Task.isCancelled {
             let seen = source.outboxSignal.current
             do {
                 if renewBy.map({ ContinuousClock.now >= $0 }) ?? true {
                     renewBy = try await renew()
                 }
-                guard renewBy != nil else {
-                    // Another relay publishes; look again well before its lease could run out.
-                    try? await Task.sleep(for: lease / 5)
+                guard let renewBy else {
+                    // Just found another relay holding it (at start, or this one's ran out): once
+                    // for what this process enqueued before.
+                    if nudgedFor == nil { await nudge() }
+                    nudgedFor = await nudgeHolder(after: nudgedFor ?? seen, until: ContinuousClock.now + lease / 5)
                     continue
                 }
+                nudgedFor = nil
                 let pending = try await source.pendingEvents(after: 0, limit: batchSize)
                 if let last = pending.last {
                     let messages = try pending.map { try EnvelopeCoding.message($0.event) }
@@ -61,8 +92,8 @@ public final class KafkaRelay: @unchecked Sendable {
                     try await source.removeEvents(upTo: last.id)
                     lock.withLock { deliveredThrough = max(deliveredThrough, last.id) }
                 } else {
-                    // Short: events other processes commit wake no one here, the holder polls for them.
-                    await source.outboxSignal.wait(after: seen, timeout: .milliseconds(200))
+                    // Never past the renewal: an idle holder keeps its lease rather than handing over.
+                    await source.outboxSignal.wait(after: seen, timeout: min(poll, max(.milliseconds(1), renewBy - .now)))
                 }
                 backoff = .milliseconds(50)
             } catch {
@@ -74,16 +105,38 @@ public final class KafkaRelay: @unchecked Sendable {
                 backoff = min(backoff * 2, .seconds(2))
             }
         }
-        // Hand over at once rather than after the lease runs out; in a task of its own, as this
-        // one is cancelled.
-        let source = self.source, owner = self.owner
-        await Task { try? await source.releaseRelayLease(owner: owner) }.value
     }
 
     /// Takes or renews the lease; when to renew it next, nil when another relay holds it.
     private func renew() async throws -> ContinuousClock.Instant? {
         let asked = ContinuousClock.now
-        return try await source.holdRelayLease(owner: owner, for: lease) ? asked + lease / 3 : nil
+        let held = try await source.holdRelayLease(owner: owner, for: lease)
+        lock.withLock { holding = held }
+        return held ? asked + lease / 3 : nil
+    }
+
+    /// While another relay publishes: passes on each commit of this process that enqueued events
+    /// as a nudge, until `deadline` (when the lease is asked for again, well before the holder's
+    /// could run out). Commits during a nudge are covered by the next one. Returns the signal's
+    /// generation nudged for last.
+    private func nudgeHolder(after seen: UInt64, until deadline: ContinuousClock.Instant) async -> UInt64 {
+        var seen = seen
+        while !Task.isCancelled {
+            let left = deadline - .now
+            if left <= .zero { break }
+            let now = await source.outboxSignal.wait(after: seen, timeout: left)
+            guard now != seen else { continue }
+            seen = now
+            await nudge()
+        }
+        return seen
+    }
+
+    private func nudge() async {
+        do { try await source.nudgeRelay() } catch {
+            logger.debug("nudging the Kafka relay that holds the lease failed; it finds the events on its next look",
+                         metadata: ["store": "\(source.name)", "error": "\(error)"])
+        }
     }
 
     /// Sends, renewing the lease meanwhile for as long as the brokers take.

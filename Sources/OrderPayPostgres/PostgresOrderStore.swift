@@ -280,6 +280,10 @@ public final class PostgresOrderStore: OrderRepository, OutboxSource, @unchecked
     }
 
     public func releaseRelayLease(owner: String) async throws { try await outbox.releaseLease(database, owner: owner) }
+
+    public func nudgeRelay() async throws { try await outbox.nudgeRelay(database) }
+
+    public func watchRelayNudges(_ onNudge: @escaping @Sendable () -> Void) async { await outbox.watchRelayNudges(database, onNudge) }
 }
 
 /// Runs `body`, turning a unique violation into a conflict with a message for people.

@@ -57,6 +57,35 @@ struct PostgresOutbox: Sendable {
         try await database.execute("DELETE FROM \(unescaped: schema).outbox_relay_lease WHERE owner = \(owner)")
     }
 
+    /// Where an instance without the relay lease tells the holder that it enqueued events.
+    var nudgeChannel: String { "orderpay_relay_\(schema)" }
+
+    func nudgeRelay(_ database: PostgresDatabase) async throws {
+        try await database.execute("SELECT pg_notify(\(nudgeChannel), '')")
+    }
+
+    /// LISTENs on a connection of its own until the task is cancelled, reconnecting after a loss.
+    func watchRelayNudges(_ database: PostgresDatabase, _ onNudge: @escaping @Sendable () -> Void) async {
+        let channel = nudgeChannel
+        var backoff: Duration = .milliseconds(100)
+        while !Task.isCancelled {
+            do {
+                try await database.client.withConnection { connection in
+                    try await connection.listen(on: channel) { nudges in
+                        onNudge()   // whatever was nudged while no one listened
+                        backoff = .milliseconds(100)
+                        for try await _ in nudges { onNudge() }
+                    }
+                }
+            } catch {
+                if Task.isCancelled { return }
+                database.logger.debug("relay nudge listener lost its connection; reconnecting", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: backoff)
+            backoff = min(backoff * 2, .seconds(2))
+        }
+    }
+
     /// Call last in the transaction (see the type's comment).
     func enqueue(_ connection: PostgresConnection, _ drafts: [EventDraft], logger: Logger) async throws {
         guard !drafts.isEmpty else { return }

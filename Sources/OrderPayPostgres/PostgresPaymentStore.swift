@@ -287,4 +287,8 @@ public final class PostgresPaymentStore: PaymentRepository, OutboxSource, @unche
     }
 
     public func releaseRelayLease(owner: String) async throws { try await outbox.releaseLease(database, owner: owner) }
+
+    public func nudgeRelay() async throws { try await outbox.nudgeRelay(database) }
+
+    public func watchRelayNudges(_ onNudge: @escaping @Sendable () -> Void) async { await outbox.watchRelayNudges(database, onNudge) }
 }

@@ -101,4 +101,10 @@ public protocol OutboxSource: AnyObject, Sendable {
     func holdRelayLease(owner: String, for duration: Duration) async throws -> Bool
     /// Gives the lease up (a relay stopping), so another relay takes over at once.
     func releaseRelayLease(owner: String) async throws
+    /// Tells the relay holding the lease, in whichever process sharing this database, that events
+    /// were enqueued here: this process's `outboxSignal` cannot wake it.
+    func nudgeRelay() async throws
+    /// Calls `onNudge` for every `nudgeRelay()` of any process on this database (this one's too)
+    /// until the task is cancelled; reconnects by itself after a lost connection.
+    func watchRelayNudges(_ onNudge: @escaping @Sendable () -> Void) async
 }

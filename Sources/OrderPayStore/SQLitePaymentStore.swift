@@ -230,4 +230,10 @@ public final class SQLitePaymentStore: PaymentRepository, OutboxSource, @uncheck
     public func releaseRelayLease(owner: String) async throws {
         try await writes.write { db in try RelayLease.release(db, owner: owner) }
     }
+
+    public func nudgeRelay() async throws { try SQLiteRelayNudges(databasePath: pool.path).nudge() }
+
+    public func watchRelayNudges(_ onNudge: @escaping @Sendable () -> Void) async {
+        await SQLiteRelayNudges(databasePath: pool.path).watch(onNudge)
+    }
 }

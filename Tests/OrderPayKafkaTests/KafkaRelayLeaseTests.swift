@@ -37,6 +37,33 @@ final class KafkaRelayLeaseTests: XCTestCase {
         for system in [second, front] { await system.stop() }
     }
 
+    /// Relays that look at their outbox only when told (an hour between timed looks and lease
+    /// renewals): the events of the instance without the lease still go out, since it nudges the holder.
+    func testTheInstanceWithoutTheLeaseNudgesTheHolder() async throws {
+        let kafka = try await KafkaTestSystems.make()
+        defer { kafka.remove() }
+        func start(_ services: Set<ServiceKind>) async throws -> EmbeddedSystem {
+            var configuration = kafka.configuration(services)
+            configuration.kafkaRelayPoll = .seconds(3600)
+            configuration.kafkaRelayLease = .seconds(3 * 3600)
+            return try await EmbeddedSystem.start(configuration, logger: KafkaTestSystems.quietLogger())
+        }
+        let front = try await start(Set(ServiceKind.allCases))
+        let second = try await start([.orders, .payments])
+        let (customer, product) = try await kafka.customer(on: front)
+        // Placed on both: one of them does not hold the orders outbox's lease. Their payments are
+        // taken by both payment instances (the topic's partitions split between them).
+        var ids: [Int64] = []
+        for system in [front, second] {
+            for _ in 0..<4 { ids.append(try await system.orders.place(actor: customer, kafka.order(product)).id) }
+        }
+        for id in ids {
+            let order = try await front.waitForOrder(id: id, actor: kafka.admin, timeout: .seconds(45))
+            XCTAssertEqual(order.status, .paid, "order \(id)")
+        }
+        for system in [second, front] { await system.stop() }
+    }
+
     /// A relay that died holding the lease keeps the others out only until its lease ran out.
     func testALeaseThatRanOutGoesToAnotherRelay() async throws {
         let kafka = try await KafkaTestSystems.make()
