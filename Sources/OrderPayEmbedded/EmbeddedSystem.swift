@@ -99,7 +99,10 @@ public final class EmbeddedSystem: @unchecked Sendable {
     }
 
     func startWorkers() async throws {
-        if configuration.services.contains(.payments) { try await payments.resumeInterruptedCharges() }
+        if configuration.services.contains(.payments) {
+            payments.identify(as: instanceId)
+            try await payments.resumeInterruptedCharges(ownToo: true)
+        }
         for worker in workers { tasks.append(Task { await worker.run() }) }
         try await register()
         registered = true

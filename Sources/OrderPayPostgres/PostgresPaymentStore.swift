@@ -46,6 +46,8 @@ public final class PostgresPaymentStore: PaymentRepository, OutboxSource, @unche
         migrations.add("v2-relay-lease", outbox.leaseMigration)
         // NULL (claims from before): expired, taken over by the first sweep.
         migrations.add("v3-claim-expiry", ["ALTER TABLE payments.payments ADD COLUMN claim_expires_at TIMESTAMPTZ"])
+        // NULL: claimed anonymously (before, or by an instance without an id); only expiry frees it.
+        migrations.add("v4-claimant", ["ALTER TABLE payments.payments ADD COLUMN claimed_by TEXT"])
         return migrations
     }
 
@@ -73,13 +75,13 @@ public final class PostgresPaymentStore: PaymentRepository, OutboxSource, @unche
             // instance, inserts nothing and so charges nothing.
             let inserted = try await connection.rows("""
                 INSERT INTO payments.payments (order_id, user_id, amount, status, payment_method, payment_token,
-                                               order_status, attempts, created_at, updated_at, claim_expires_at)
+                                               order_status, attempts, created_at, updated_at, claim_expires_at, claimed_by)
                 SELECT order_id, user_id, amount::numeric, \(PaymentStatus.processing.rawValue), payment_method, payment_token,
-                       \(OrderStatus.created.rawValue), 1, at, at, claimed_until
+                       \(OrderStatus.created.rawValue), 1, at, at, claimed_until, NULLIF(claimed_by, '')
                 FROM unnest(\(created.map(\.orderId)), \(created.map(\.userId)), \(created.map(\.totalAmount.description)),
                             \(created.map(\.paymentMethod.rawValue)), \(created.map(\.paymentToken)), \(candidates.map(\.at)),
-                            \(candidates.map(\.claimedUntil)))
-                     WITH ORDINALITY AS c(order_id, user_id, amount, payment_method, payment_token, at, claimed_until, n)
+                            \(candidates.map(\.claimedUntil)), \(candidates.map { $0.claimant ?? "" }))
+                     WITH ORDINALITY AS c(order_id, user_id, amount, payment_method, payment_token, at, claimed_until, claimed_by, n)
                 ORDER BY n
                 ON CONFLICT (order_id) DO NOTHING RETURNING \(unescaped: Self.columns)
                 """, logger: logger)
@@ -196,10 +198,10 @@ public final class PostgresPaymentStore: PaymentRepository, OutboxSource, @unche
         try await PostgresPaging.countByStatus(database, table: "payments.payments", as: PaymentStatus.self)
     }
 
-    public func renewClaims(paymentIds: [Int64], until: Date) async throws {
+    public func renewClaims(paymentIds: [Int64], until: Date, claimant: String?) async throws {
         guard !paymentIds.isEmpty else { return }
         try await database.execute("""
-            UPDATE payments.payments SET claim_expires_at = \(until)
+            UPDATE payments.payments SET claim_expires_at = \(until), claimed_by = \(claimant)
             WHERE id = ANY(\(paymentIds)) AND status = \(PaymentStatus.processing.rawValue)
             """)
     }
@@ -208,11 +210,14 @@ public final class PostgresPaymentStore: PaymentRepository, OutboxSource, @unche
     /// on the locked row, so a payment goes to one sweeper. Not run again after a dropped
     /// connection (the default): the payments it took would be taken, and then left to the next
     /// sweep once this claim runs out.
-    public func takeOverExpiredClaims(now: Date, until: Date) async throws -> [PaymentRecord] {
+    public func takeOverClaims(expiredBefore now: Date, orClaimedBy previousSelf: String?, claimant: String?,
+                               until: Date) async throws -> [PaymentRecord] {
+        // `claimed_by = NULL` matches nothing: no previous self, only expired claims.
         try await database.rows("""
-            UPDATE payments.payments SET claim_expires_at = \(until)
+            UPDATE payments.payments SET claim_expires_at = \(until), claimed_by = \(claimant)
             WHERE id IN (SELECT id FROM payments.payments
-                         WHERE status = \(PaymentStatus.processing.rawValue) AND (claim_expires_at IS NULL OR claim_expires_at < \(now))
+                         WHERE status = \(PaymentStatus.processing.rawValue)
+                           AND (claim_expires_at IS NULL OR claim_expires_at < \(now) OR claimed_by = \(previousSelf))
                          ORDER BY id LIMIT 500 FOR UPDATE SKIP LOCKED)
             RETURNING \(unescaped: Self.columns)
             """).map(Self.record)

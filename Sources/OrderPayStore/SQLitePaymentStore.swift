@@ -62,6 +62,10 @@ public final class SQLitePaymentStore: PaymentRepository, OutboxSource, @uncheck
         migrator.registerMigration("v5-claim-expiry") { db in
             try db.execute(sql: "ALTER TABLE payments ADD COLUMN claim_expires_at REAL")
         }
+        // NULL: claimed anonymously (before, or by an instance without an id); only expiry frees it.
+        migrator.registerMigration("v6-claimant") { db in
+            try db.execute(sql: "ALTER TABLE payments ADD COLUMN claimed_by TEXT")
+        }
         return migrator
     }
 
@@ -75,11 +79,11 @@ public final class SQLitePaymentStore: PaymentRepository, OutboxSource, @uncheck
                 // INSERT OR IGNORE on the unique order_id: a second order-created for one order claims nothing.
                 try db.run("""
                     INSERT OR IGNORE INTO payments (order_id, user_id, amount_minor, status, payment_method, payment_token,
-                                                    order_status, attempts, created_at, updated_at, claim_expires_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)
+                                                    order_status, attempts, created_at, updated_at, claim_expires_at, claimed_by)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)
                     """, [order.orderId, order.userId, order.totalAmount.minorUnits, PaymentStatus.processing.rawValue,
                                      order.paymentMethod.rawValue, order.paymentToken, OrderStatus.created.rawValue,
-                                     claim.at.storageValue, claim.at.storageValue, claim.claimedUntil.storageValue])
+                                     claim.at.storageValue, claim.at.storageValue, claim.claimedUntil.storageValue, claim.claimant])
                 guard db.changesCount == 1 else { continue }
                 let id = db.lastInsertedRowID
                 try Self.appendHistory(db, paymentId: id, [
@@ -160,26 +164,30 @@ public final class SQLitePaymentStore: PaymentRepository, OutboxSource, @uncheck
         try pool.readNow { db in try db.countByStatus(in: "payments", as: PaymentStatus.self) }
     }
 
-    public func renewClaims(paymentIds: [Int64], until: Date) async throws {
+    public func renewClaims(paymentIds: [Int64], until: Date, claimant: String?) async throws {
         guard !paymentIds.isEmpty else { return }
         try await writes.write { db in
             for id in paymentIds {
-                try db.run("UPDATE payments SET claim_expires_at = ? WHERE id = ? AND status = ?",
-                           [until.storageValue, id, PaymentStatus.processing.rawValue])
+                try db.run("UPDATE payments SET claim_expires_at = ?, claimed_by = ? WHERE id = ? AND status = ?",
+                           [until.storageValue, claimant, id, PaymentStatus.processing.rawValue])
             }
         }
     }
 
     /// Read and re-claimed in one write transaction: SQLite runs one at a time, across processes too.
-    public func takeOverExpiredClaims(now: Date, until: Date) async throws -> [PaymentRecord] {
+    public func takeOverClaims(expiredBefore now: Date, orClaimedBy previousSelf: String?, claimant: String?,
+                               until: Date) async throws -> [PaymentRecord] {
         try await writes.write { db in
-            let expired = try db.rows("""
-                SELECT * FROM payments WHERE status = ? AND (claim_expires_at IS NULL OR claim_expires_at < ?) ORDER BY id LIMIT 500
-                """, [PaymentStatus.processing.rawValue, now.storageValue], as: Self.record)
-            for record in expired {
-                try db.run("UPDATE payments SET claim_expires_at = ? WHERE id = ?", [until.storageValue, record.payment.id])
+            // `claimed_by = NULL` matches nothing: no previous self, only expired claims.
+            let stuck = try db.rows("""
+                SELECT * FROM payments
+                WHERE status = ? AND (claim_expires_at IS NULL OR claim_expires_at < ? OR claimed_by = ?) ORDER BY id LIMIT 500
+                """, [PaymentStatus.processing.rawValue, now.storageValue, previousSelf], as: Self.record)
+            for record in stuck {
+                try db.run("UPDATE payments SET claim_expires_at = ?, claimed_by = ? WHERE id = ?",
+                           [until.storageValue, claimant, record.payment.id])
             }
-            return expired
+            return stuck
         }
     }
 

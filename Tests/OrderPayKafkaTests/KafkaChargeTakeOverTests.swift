@@ -39,6 +39,37 @@ final class KafkaChargeTakeOverTests: XCTestCase {
         for system in [survivor, front] { await system.stop() }
     }
 
+    /// An instance killed mid-charge and started again under its id (a server's host and port)
+    /// takes its charges back at start, however long their claims still had to run.
+    func testARestartedInstanceTakesItsOwnChargeBackAtOnce() async throws {
+        let kafka = try await KafkaTestSystems.make()
+        defer { kafka.remove() }
+        let front = try await kafka.start([.orders, .auth])
+        let (customer, product) = try await kafka.customer(on: front)
+        kafka.cluster.setBrokers(up: false)
+        let placed = try await front.orders.place(actor: customer, kafka.order(product))
+        let killed = try await ServiceStores.open(kafka.configuration([.payments]), logger: KafkaTestSystems.quietLogger())
+        let now = Date()
+        let order = OrderCreated(orderId: placed.id, orderNumber: placed.orderNumber, userId: placed.userId,
+                                 totalAmount: placed.totalAmount, paymentMethod: placed.paymentMethod, paymentToken: "tok_visa")
+        let claimed = try await killed.payments.claim([PaymentClaim(eventId: "killed-\(placed.id)", order: order, at: now,
+                                                                    claimedUntil: now.addingTimeInterval(3600), claimant: "127.0.0.1:8083")],
+                                                      group: PaymentService.consumerGroup)
+        XCTAssertEqual(claimed.map(\.payment.status), [.processing])
+        killed.close()
+        kafka.cluster.setBrokers(up: true)
+
+        var configuration = kafka.configuration([.payments])
+        configuration.instanceId = "127.0.0.1:8083"
+        let restarted = try await EmbeddedSystem.start(configuration, logger: KafkaTestSystems.quietLogger())
+        let settled = try await front.waitForOrder(id: placed.id, actor: kafka.admin, timeout: .seconds(30))
+        XCTAssertEqual(settled.status, .paid)
+        let payment = try await restarted.payments.payment(actor: kafka.admin, orderId: placed.id)
+        XCTAssertEqual(payment.attempts, 1)
+        XCTAssertEqual(restarted.payments.chargesRecorded, 1)
+        for system in [restarted, front] { await system.stop() }
+    }
+
     /// A charge with the provider for longer than its lease stays with its instance (renewed),
     /// however often the others sweep: one call to the provider.
     func testALiveInstanceKeepsItsSlowCharge() async throws {

@@ -40,10 +40,14 @@ public struct PaymentClaim: Sendable {
     /// Until when the claiming instance holds the charge unless it renews it
     /// (`PaymentRepository.renewClaims`); past it, another instance may take the charge over.
     public var claimedUntil: Date
+    /// The claiming instance's id, stable across its restarts (host and port), so that after a
+    /// crash it takes its own charges back at once rather than when their claims ran out.
+    public var claimant: String?
 
-    public init(eventId: String, order: OrderCreated, at: Date, claimedUntil: Date? = nil) {
+    public init(eventId: String, order: OrderCreated, at: Date, claimedUntil: Date? = nil, claimant: String? = nil) {
         self.eventId = eventId; self.order = order; self.at = at
         self.claimedUntil = claimedUntil ?? at.addingTimeInterval(PaymentService.defaultClaimLease.seconds)
+        self.claimant = claimant
     }
 }
 
@@ -74,13 +78,16 @@ public protocol PaymentRepository: Sendable {
     func list(_ filter: PaymentFilter, page: PageRequest) async throws -> Page<Payment>
     func history(paymentId: Int64) async throws -> [PaymentHistoryEntry]
     func countByStatus() async throws -> [PaymentStatus: Int]
-    /// Keeps the claims on these payments (charges in flight in this instance) until `until`;
-    /// payments no longer PROCESSING are left alone.
-    func renewClaims(paymentIds: [Int64], until: Date) async throws
+    /// Keeps the claims on these payments (charges in flight in this instance, `claimant`) until
+    /// `until`; payments no longer PROCESSING are left alone.
+    func renewClaims(paymentIds: [Int64], until: Date, claimant: String?) async throws
     /// PROCESSING payments whose claim ran out before `now` (the instance charging them died or
-    /// stopped mid-charge, or left them before claims had an expiry), now claimed by the caller
-    /// until `until`. Atomic: two instances sweeping at once never get the same payment.
-    func takeOverExpiredClaims(now: Date, until: Date) async throws -> [PaymentRecord]
+    /// stopped mid-charge, or left them before claims had an expiry), and, with `previousSelf`,
+    /// those claimed by that instance id (the caller before a restart: nothing charges them any
+    /// more), now claimed by `claimant` until `until`. Atomic: two instances sweeping at once
+    /// never get the same payment.
+    func takeOverClaims(expiredBefore now: Date, orClaimedBy previousSelf: String?, claimant: String?,
+                        until: Date) async throws -> [PaymentRecord]
 
     /// Remembers orders cancelled before their payment was claimed, so a late `order-created`
     /// claims (and charges) nothing for them.

@@ -30,7 +30,8 @@ extension PaymentService {
         }
         guard let claimed = try await repository.apply([decision]).first else { throw AppError.notFound("payment \(id) not found") }
         // The new attempt is this instance's: claimed before a sweep could take it for an old claim's.
-        try await repository.renewClaims(paymentIds: [claimed.payment.id], until: clock.now().addingTimeInterval(claimLease.seconds))
+        try await repository.renewClaims(paymentIds: [claimed.payment.id], until: clock.now().addingTimeInterval(claimLease.seconds),
+                                         claimant: claimant)
         try await chargeAndRecord([claimed], actor: actor.email, traceIds: [claimed.payment.orderId: traceId])
         return try await accessibleRecord(actor: actor, id: id).payment
     }

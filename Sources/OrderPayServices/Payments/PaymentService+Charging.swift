@@ -64,9 +64,11 @@ extension PaymentService {
         // From now, not from the batch's start: a late window of a large batch (a slow provider)
         // would otherwise be claimed already run out, and another instance's sweep would take it.
         let until = clock.now().addingTimeInterval(claimLease.seconds)
+        let claimant = self.claimant
         let window = window.map { claim in
             var claim = claim
             claim.claimedUntil = until
+            claim.claimant = claimant
             return claim
         }
         let claimed = try await repository.claim(window, group: Self.consumerGroup)
@@ -89,9 +91,12 @@ extension PaymentService {
     /// provider (`renewClaims`), so a live instance's charge is never taken. Run at start-up and
     /// every third of the lease (`ChargeSweeper`), so a surviving instance finishes them, not only
     /// the next one to start. The processor's idempotency key makes the repeated request safe.
-    public func resumeInterruptedCharges() async throws {
-        let now = clock.now()
-        let stuck = try await repository.takeOverExpiredClaims(now: now, until: now.addingTimeInterval(claimLease.seconds))
+    /// At start-up (`ownToo`) also those this instance claimed before it restarted, whose claims
+    /// may not have run out yet (a crash: `kill -9`, a lost machine).
+    public func resumeInterruptedCharges(ownToo: Bool = false) async throws {
+        let now = clock.now(), claimant = self.claimant
+        let stuck = try await repository.takeOverClaims(expiredBefore: now, orClaimedBy: ownToo ? claimant : nil, claimant: claimant,
+                                                        until: now.addingTimeInterval(claimLease.seconds))
         guard !stuck.isEmpty else { return }
         unrecordedOrders.withLock { $0.formUnion(stuck.map(\.payment.orderId)) }
         logger.info("resuming interrupted charges", metadata: ["count": "\(stuck.count)"])
@@ -102,7 +107,7 @@ extension PaymentService {
     public func renewClaims() async throws {
         let ids = chargingNow.withLock { Array($0) }
         guard !ids.isEmpty else { return }
-        try await repository.renewClaims(paymentIds: ids, until: clock.now().addingTimeInterval(claimLease.seconds))
+        try await repository.renewClaims(paymentIds: ids, until: clock.now().addingTimeInterval(claimLease.seconds), claimant: claimant)
     }
 
     /// Lets the claims of the charges still in flight run out now (a stopping instance): the next
@@ -110,7 +115,7 @@ extension PaymentService {
     public func releaseClaims() async throws {
         let ids = chargingNow.withLock { Array($0) }
         guard !ids.isEmpty else { return }
-        try await repository.renewClaims(paymentIds: ids, until: clock.now().addingTimeInterval(-1))
+        try await repository.renewClaims(paymentIds: ids, until: clock.now().addingTimeInterval(-1), claimant: claimant)
     }
 
     func chargeAndRecord(_ records: [PaymentRecord], actor: String, traceIds: [Int64: String?]) async throws {

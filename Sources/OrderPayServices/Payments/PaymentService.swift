@@ -29,6 +29,7 @@ public final class PaymentService: Sendable {
     public static let defaultClaimLease: Duration = .seconds(30)
     /// Payments this instance is charging right now, whose claims it renews.
     let chargingNow = Mutex<Set<Int64>>([])
+    private let identity = Mutex<String?>(nil)
 
     public init(repository: any PaymentRepository, processor: any PaymentProcessor, accounts: any AccountDirectory, clock: any Clock,
                 chargeConcurrency: Int = 64, claimLease: Duration = PaymentService.defaultClaimLease,
@@ -41,6 +42,13 @@ public final class PaymentService: Sendable {
         self.claimLease = claimLease
         self.logger = logger
     }
+
+    /// Names this instance in its claims: an id it keeps across restarts (a server's host and
+    /// port), set before it claims anything. Without one, its claims are anonymous and a restart
+    /// finds them only once they ran out.
+    public func identify(as instance: String) { identity.withLock { $0 = instance } }
+
+    var claimant: String? { identity.withLock { $0 } }
 
     /// Charge outcomes this instance has recorded since it started.
     public var chargesRecorded: Int { recordedCount.load(ordering: .relaxed) }
