@@ -30,7 +30,7 @@ final class PostgresEngineTests: XCTestCase {
         XCTAssertEqual(systems.count, 4)
         let database = try await PostgresDatabase.connect(url, logger: TestSystem.quietLogger())
         defer { database.close() }
-        let expected = ["auth": ["v1"], "orders": ["v1", "v2-relay-lease"], "payments": ["v1", "v2-relay-lease", "v3-claim-expiry"],
+        let expected = ["auth": ["v1"], "orders": ["v1", "v2-relay-lease"], "payments": ["v1", "v2-relay-lease", "v3-claim-expiry", "v4-claimant"],
                         "registry": ["v1", "v2", "v3"], "events": ["v1", "v2-dead-letters-keep-their-event"]]
         for (schema, versions) in expected {
             let rows = try await database.rows("SELECT version FROM \(unescaped: schema).schema_migrations ORDER BY version")
