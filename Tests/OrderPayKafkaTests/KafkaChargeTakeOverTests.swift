@@ -19,15 +19,7 @@ final class KafkaChargeTakeOverTests: XCTestCase {
         // The order-created waits in the outbox while the doomed instance claims its charge and dies.
         kafka.cluster.setBrokers(up: false)
         let placed = try await front.orders.place(actor: customer, kafka.order(product))
-        let doomed = try await ServiceStores.open(kafka.configuration([.payments]), logger: KafkaTestSystems.quietLogger())
-        let now = Date()
-        let order = OrderCreated(orderId: placed.id, orderNumber: placed.orderNumber, userId: placed.userId,
-                                 totalAmount: placed.totalAmount, paymentMethod: placed.paymentMethod, paymentToken: "tok_visa")
-        let claimed = try await doomed.payments.claim([PaymentClaim(eventId: "doomed-\(placed.id)", order: order, at: now,
-                                                                    claimedUntil: now.addingTimeInterval(1))],
-                                                      group: PaymentService.consumerGroup)
-        XCTAssertEqual(claimed.map(\.payment.status), [.processing])
-        doomed.close()
+        try await claimThenDie(placed, kafka, claimedFor: 1)
         // The survivor gets the event, finds the charge claimed and leaves it: only the take-over finishes it.
         kafka.cluster.setBrokers(up: true)
 
@@ -48,15 +40,7 @@ final class KafkaChargeTakeOverTests: XCTestCase {
         let (customer, product) = try await kafka.customer(on: front)
         kafka.cluster.setBrokers(up: false)
         let placed = try await front.orders.place(actor: customer, kafka.order(product))
-        let killed = try await ServiceStores.open(kafka.configuration([.payments]), logger: KafkaTestSystems.quietLogger())
-        let now = Date()
-        let order = OrderCreated(orderId: placed.id, orderNumber: placed.orderNumber, userId: placed.userId,
-                                 totalAmount: placed.totalAmount, paymentMethod: placed.paymentMethod, paymentToken: "tok_visa")
-        let claimed = try await killed.payments.claim([PaymentClaim(eventId: "killed-\(placed.id)", order: order, at: now,
-                                                                    claimedUntil: now.addingTimeInterval(3600), claimant: "127.0.0.1:8083")],
-                                                      group: PaymentService.consumerGroup)
-        XCTAssertEqual(claimed.map(\.payment.status), [.processing])
-        killed.close()
+        try await claimThenDie(placed, kafka, claimedFor: 3600, claimant: "127.0.0.1:8083")
         kafka.cluster.setBrokers(up: true)
 
         var configuration = kafka.configuration([.payments])
@@ -68,6 +52,21 @@ final class KafkaChargeTakeOverTests: XCTestCase {
         XCTAssertEqual(payment.attempts, 1)
         XCTAssertEqual(restarted.payments.chargesRecorded, 1)
         for system in [restarted, front] { await system.stop() }
+    }
+
+    /// What an instance killed mid-charge leaves: the order's charge claimed (PROCESSING) for
+    /// `seconds`, no outcome.
+    private func claimThenDie(_ placed: Order, _ kafka: KafkaTestSystems, claimedFor seconds: TimeInterval,
+                              claimant: String? = nil) async throws {
+        let stores = try await ServiceStores.open(kafka.configuration([.payments]), logger: KafkaTestSystems.quietLogger())
+        defer { stores.close() }
+        let now = Date()
+        let order = OrderCreated(orderId: placed.id, orderNumber: placed.orderNumber, userId: placed.userId,
+                                 totalAmount: placed.totalAmount, paymentMethod: placed.paymentMethod, paymentToken: "tok_visa")
+        let claim = PaymentClaim(eventId: "killed-\(placed.id)", order: order, at: now, claimedUntil: now.addingTimeInterval(seconds),
+                                 claimant: claimant)
+        let claimed = try await stores.payments.claim([claim], group: PaymentService.consumerGroup)
+        XCTAssertEqual(claimed.map(\.payment.status), [.processing])
     }
 
     /// A charge with the provider for longer than its lease stays with its instance (renewed),
