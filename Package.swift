@@ -147,8 +147,10 @@ let package = Package(
         .testTarget(
             name: "OrderPayKafkaTests",
             dependencies: ["OrderPayCore", "OrderPayServices", "OrderPayStore", "OrderPayEmbedded", "OrderPayKafka", "CRdKafka",
-                           "OrderPayTestSupport",
-                           .product(name: "Logging", package: "swift-log")]
+                           "OrderPayTestSupport", "OrderPayHTTP",
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "HummingbirdTesting", package: "hummingbird")]
         ),
         .testTarget(name: "OrderPayCLITests", dependencies: ["OrderPayCore", "orderpay"]),
         .testTarget(

@@ -19,6 +19,7 @@ public enum ProblemNames {
         405: ("method-not-allowed", "Method not allowed"),
         406: ("not-acceptable", "Not acceptable"),
         408: ("request-timeout", "Request timeout"),
+        410: ("gone", "Gone"),
         413: ("content-too-large", "Content too large"),
         415: ("unsupported-media-type", "Unsupported media type"),
         431: ("header-fields-too-large", "Request header fields too large"),

@@ -35,27 +35,23 @@ public func addEventRoutes(to api: APIRouter, events: any EventLog, tokens: Toke
                                    endOffset: try await events.endOffset(topic: topic), events: page))
     }
     api.on(RouteDescriptor(method: .get, path: "/api/events/stream", tag: tag,
-                           summary: "The live log as server-sent events (id = log sequence, event = topic, data = envelope)",
+                           summary: "The live log as server-sent events (id = stream position, event = topic, data = envelope)",
                            access: admin,
-                           response: .text(contentType: "text/event-stream", description: "id: <sequence>, event: <topic>, data: <EventEnvelope JSON>"),
+                           response: .text(contentType: "text/event-stream", description: "id: <stream position>, event: <topic>, data: <EventEnvelope JSON>"),
                            query: [
-                               ParameterDoc("from", .integer, "first log sequence to send (default: only events appended from now on)"),
+                               ParameterDoc("from", "a log sequence: the first to send; or an event id the stream sent: resume after it "
+                                                + "(default: only events appended from now on)", pattern: streamPositionPattern),
                                ParameterDoc("topic", "only these topics (comma-separated)", allowed: topics),
                                ParameterDoc("limit", .integer, "close the stream after this many events", range: 1...Int(Int64.max)),
                            ],
-                           headers: [ParameterDoc("Last-Event-ID", .integer, "resume after this sequence (wins over from)")])) { request, _ in
+                           headers: [ParameterDoc("Last-Event-ID", "resume after this event id (wins over from)", pattern: streamPositionPattern)],
+                           details: streamPositionDoc,
+                           problems: [410: "with Kafka: the events after Last-Event-ID (or from) are no longer held by Kafka; "
+                                          + "resuming would skip them, so start a new stream without it"])) { request, _ in
         let filter = try streamTopics(try request.query("topic"))
         let limit = try request.queryInt("limit")
         if let limit, limit < 1 { throw HTTPProblem.badRequest("query parameter 'limit' must be at least 1", field: "limit") }
-        let after: Int64
-        if let header = request.headers[.lastEventID]?.trimmingCharacters(in: .whitespaces), !header.isEmpty {
-            guard let id = Int64(header) else { throw HTTPProblem.badRequest("Last-Event-ID must be an event sequence number", field: "Last-Event-ID") }
-            after = id
-        } else if let from = try request.queryInt64("from") {
-            after = from > 0 ? from - 1 : 0   // not `max(0, from - 1)`: Int64.min - 1 overflows (and took the service down)
-        } else {
-            after = try await events.latest(count: 1, topics: nil).last?.sequence ?? 0
-        }
+        let after = try await streamStart(request, topics: filter, events: events)
         return ServerSentEventStream(events: events, after: after, topics: filter, limit: limit,
                                      keepAlive: keepAlive, pollInterval: .seconds(1)).response()
     }
@@ -105,6 +101,43 @@ private func lastEvents(of topic: Topic, count: Int, request: Request, events: a
     let latest = try await events.latest(count: count, topics: [topic]).map(\.envelope)
     let end = try await events.endOffset(topic: topic)
     return EventPage(topic: topic, from: latest.first?.offset ?? end, limit: count, nextOffset: end, endOffset: end, events: latest)
+}
+
+/// What an event stream accepts as a position (documented; the log checks it): a log sequence, or
+/// a Kafka cursor: `k1.` and base64url.
+private let streamPositionPattern = "^(-?[0-9]{1,19}|k1\\.[A-Za-z0-9_-]{1,4096})$"
+
+private let streamPositionDoc = """
+    On the SQL event log an id is the event's log sequence, the same on every instance. With Kafka it is a cursor \
+    (`k1.` and base64url: the next offset of every partition as of that event), which every instance, also after a \
+    restart, resumes from exactly: each partition's events after it, in partition order, none twice, none left out, \
+    as long as Kafka holds them (410 when it no longer does). With Kafka an integer `from` is a sequence of the \
+    answering process's own reading, which another process numbers differently.
+    """
+
+/// Where a stream starts: after the client's Last-Event-ID, at `from` (a sequence: the first to
+/// send; an id the stream sent: after it) or after the newest event.
+private func streamStart(_ request: Request, topics: Set<Topic>?, events: any EventLog) async throws -> String {
+    if let header = request.headers[.lastEventID]?.trimmingCharacters(in: .whitespaces), !header.isEmpty {
+        return try await resumedPosition(header, topics: topics, events: events, named: "Last-Event-ID", field: "Last-Event-ID")
+    }
+    guard let from = try request.query("from") else { return try await events.streamPositionAtEnd() }
+    if let sequence = Int64(from) {
+        // Not `max(0, from - 1)`: Int64.min - 1 overflows (and took the service down).
+        return try await events.streamPosition(afterSequence: sequence > 0 ? sequence - 1 : 0)
+    }
+    return try await resumedPosition(from, topics: topics, events: events, named: "query parameter 'from'", field: "from")
+}
+
+private func resumedPosition(_ text: String, topics: Set<Topic>?, events: any EventLog, named name: String, field: String) async throws -> String {
+    do {
+        guard let position = try await events.streamPosition(resuming: text, topics: topics) else {
+            throw HTTPProblem.badRequest("\(name) must be an event id this stream sent (or a log sequence number)", field: field)
+        }
+        return position
+    } catch let expired as StreamPositionExpired {
+        throw HTTPProblem(status: 410, detail: "\(name): \(expired.detail)")
+    }
 }
 
 private func streamTopics(_ text: String?) throws -> Set<Topic>? {

@@ -4,14 +4,15 @@ import OrderPayCore
 import OrderPayServices
 import ServiceLifecycle
 
-/// Streams the live event log as server-sent events: for each event `id: <log sequence>`,
+/// Streams the live event log as server-sent events: for each event `id: <stream position>` (the
+/// log sequence on the SQL logs, a cursor any process resumes from with Kafka),
 /// `event: <topic>`, `data: <EventEnvelope JSON>`; a `: keepalive` comment when nothing was sent
 /// for `keepAlive`. It sleeps on the log's `appended` signal between batches (no busy loop) and
 /// re-reads at least every `pollInterval`, for appends made by other processes on the same log.
 struct ServerSentEventStream: Sendable {
     let events: any EventLog
-    /// Events with a sequence greater than this are sent.
-    let after: Int64
+    /// Events after this stream position are sent.
+    let after: String
     let topics: Set<Topic>?
     /// Stop after this many events (nil: until the client goes away).
     let limit: Int?
@@ -47,12 +48,12 @@ struct ServerSentEventStream: Sendable {
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             let seen = signal.current
             let wanted = limit.map { min(Self.batchSize, $0 - sent) } ?? Self.batchSize
-            let batch = try await events.tail(after: last, topics: topics, limit: wanted)
+            let batch = try await events.stream(after: last, topics: topics, limit: wanted)
             if !batch.isEmpty {
                 var text = ""
                 for event in batch { text += try Self.message(event) }
                 try await writer.write(ByteBuffer(string: text))
-                last = batch[batch.count - 1].sequence
+                last = batch[batch.count - 1].position
                 sent += batch.count
                 lastWrite = .now
                 if let limit, sent >= limit { return }
@@ -68,8 +69,8 @@ struct ServerSentEventStream: Sendable {
         }
     }
 
-    static func message(_ event: LoggedEvent) throws -> String {
+    static func message(_ event: PositionedEvent) throws -> String {
         let json = String(decoding: try JSONCoding.encoder.encode(event.envelope), as: UTF8.self)
-        return "id: \(event.sequence)\nevent: \(event.envelope.topic.rawValue)\ndata: \(json)\n\n"
+        return "id: \(event.position)\nevent: \(event.envelope.topic.rawValue)\ndata: \(json)\n\n"
     }
 }

@@ -10,6 +10,8 @@ import OrderPayStore
 /// - read/tail/latest come from an in-memory ring fed by a group-less tail reader of every
 ///   partition; sequence numbers are local to this process, and a topic "offset" is a partition
 ///   offset (Kafka has no offset across a topic's partitions).
+/// - Event streams' positions are partition cursors any process resumes from
+///   (KafkaEventLog+Streams.swift), read from Kafka itself when older than the ring.
 /// - endOffset is the sum of the partitions' high watermarks; committedOffset the sum of a group's
 ///   committed partition offsets, so `lag` is the group's total lag.
 /// - Dead letters stay in the database: they are delegated to the SQL event log the stores opened.
@@ -25,15 +27,17 @@ public final class KafkaEventLog: EventLog, @unchecked Sendable {
     private let groupsLock = NSLock()
     private var groupHandles: [String: OpaquePointer] = [:]
     private let blocking = BlockingQueue(label: "kafka-event-log")
+    /// Streams resuming from before the ring read Kafka here, not holding up `blocking`'s queries.
+    let backfill = BlockingQueue(label: "kafka-stream-backfill")
 
     init(config: KafkaConfig, database: any EventLog, producer: @escaping @Sendable () throws -> KafkaProducer,
-         probe: KafkaOffsetProbe, ringCapacity: Int = 10_000, logger: Logger) throws {
+         probe: KafkaOffsetProbe, ringCapacity: Int, logger: Logger) throws {
         self.config = config
         self.probe = probe
         self.database = database
         self.producer = producer
         ring = EventRing(capacity: ringCapacity)
-        reader = try KafkaTailReader(config: config, topics: Topic.allCases.map(\.rawValue), ring: ring, logger: logger)
+        reader = try KafkaTailReader(config: config, topics: Topic.allCases.map(\.rawValue), ring: ring, probe: probe, logger: logger)
     }
 
     public var appended: Signal { ring.appended }

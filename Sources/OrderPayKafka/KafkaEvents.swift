@@ -13,15 +13,18 @@ public final class KafkaEvents: @unchecked Sendable {
     let producer: SharedProducer
     let probe: KafkaOffsetProbe
 
-    /// - Parameter database: the SQL event log the stores opened; dead letters stay there.
-    public init(config: KafkaConfig, database: any EventLog, logger: Logger) throws {
+    /// - Parameters:
+    ///   - database: the SQL event log the stores opened; dead letters stay there.
+    ///   - ringCapacity: how many of the latest events the readers' log keeps in memory.
+    public init(config: KafkaConfig, database: any EventLog, ringCapacity: Int = 10_000, logger: Logger) throws {
         self.config = config
         KafkaLogging.logger = logger
         let producer = SharedProducer(config: config)
         self.producer = producer
         probe = try KafkaOffsetProbe(config: config)
         do {
-            log = try KafkaEventLog(config: config, database: database, producer: { try producer.get() }, probe: probe, logger: logger)
+            log = try KafkaEventLog(config: config, database: database, producer: { try producer.get() }, probe: probe,
+                                   ringCapacity: ringCapacity, logger: logger)
         } catch {
             probe.close()
             throw error

@@ -51,5 +51,13 @@ final class KafkaOffsetProbe: @unchecked Sendable {
         return result
     }
 
+    /// The low watermark (the oldest offset retention has left) of a partition.
+    func oldest(_ key: PartitionKey, timeout: Int32 = 2000) throws -> Int64 {
+        var low: Int64 = 0, high: Int64 = 0
+        let error = rd_kafka_query_watermark_offsets(handle, key.topic, key.partition, &low, &high, timeout)
+        guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(error, "oldest offset of \(key.topic)/\(key.partition)") }
+        return low
+    }
+
     func close() { rd_kafka_destroy(handle) }
 }

@@ -57,6 +57,19 @@ public protocol EventLog: AnyObject, Sendable {
     /// The most recent events (newest last), for a view that starts at "now minus N".
     func latest(count: Int, topics: Set<Topic>?) async throws -> [LoggedEvent]
 
+    // Event streams (see EventStreamPositions.swift; the SQL logs take the defaults there).
+
+    /// The stream position just after log sequence `sequence` of this process (`?from=`).
+    func streamPosition(afterSequence sequence: Int64) async throws -> String
+    /// The stream position after the newest event: a stream from here sends only new ones.
+    func streamPositionAtEnd() async throws -> String
+    /// The position `text` (a client's Last-Event-ID) names, in this log's own spelling; nil
+    /// when it is none. Throws `StreamPositionExpired` when the events of `topics` after it are gone.
+    func streamPosition(resuming text: String, topics: Set<Topic>?) async throws -> String?
+    /// Events after `position`, each with the position after it; like `tail`, possibly fewer
+    /// than `limit` while more exist, never with a gap or a repeat.
+    func stream(after position: String, topics: Set<Topic>?, limit: Int) async throws -> [PositionedEvent]
+
     /// The offset the next event of `topic` will get.
     func endOffset(topic: Topic) async throws -> Int64
 
