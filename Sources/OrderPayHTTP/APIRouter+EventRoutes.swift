@@ -21,6 +21,9 @@ public func addEventRoutes(to api: APIRouter, events: any EventLog, tokens: Toke
                                ParameterDoc("from", .integer, "first offset (default 0)"),
                                ParameterDoc("limit", .integer, "events per page, 1–1000 (default 100; values outside read as the nearest)"),
                                ParameterDoc("last", .integer, "instead of from and limit: the topic's last N events, 1–1000, in log order", range: 1...1000),
+                               ParameterDoc("after", "instead of from: the events after this stream position (an event id of "
+                                                + "/api/events/stream, or a page's nextAfter); the page's nextAfter continues it, "
+                                                + "on any instance, with Kafka too", pattern: streamPositionPattern),
                            ])) { request, _ in
         guard let topic = try request.queryEnum("topic", as: Topic.self) else {
             throw HTTPProblem.badRequest("query parameter 'topic' is required: one of \(topics.joined(separator: ", "))", field: "topic")
@@ -28,8 +31,14 @@ public func addEventRoutes(to api: APIRouter, events: any EventLog, tokens: Toke
         if let last = try request.queryInt("last") {
             return try .json(try await lastEvents(of: topic, count: last, request: request, events: events))
         }
-        let from = max(0, try request.queryInt64("from") ?? 0)
         let limit = min(max(1, try request.queryInt("limit") ?? 100), 1000)
+        if let after = try request.query("after") {
+            guard try request.query("from") == nil else {
+                throw HTTPProblem.badRequest("query parameter 'after' takes the place of 'from'", field: "after")
+            }
+            return try .json(try await pageAfter(after, of: topic, limit: limit, events: events))
+        }
+        let from = max(0, try request.queryInt64("from") ?? 0)
         let page = try await events.page(topic: topic, from: from, limit: limit)
         return try .json(EventPage(topic: topic, from: from, limit: limit, nextOffset: (page.last?.offset).map { $0 + 1 } ?? from,
                                    endOffset: try await events.endOffset(topic: topic), events: page))
@@ -95,8 +104,8 @@ private let replayHandoverHeader = ParameterDoc(
 /// partition, so "the end minus N" is no page of the last N).
 private func lastEvents(of topic: Topic, count: Int, request: Request, events: any EventLog) async throws -> EventPage {
     guard (1...1000).contains(count) else { throw HTTPProblem.badRequest("query parameter 'last' must be 1–1000", field: "last") }
-    guard try request.query("from") == nil, try request.query("limit") == nil else {
-        throw HTTPProblem.badRequest("query parameter 'last' takes the place of 'from' and 'limit'", field: "last")
+    guard try request.query("from") == nil, try request.query("limit") == nil, try request.query("after") == nil else {
+        throw HTTPProblem.badRequest("query parameter 'last' takes the place of 'from', 'after' and 'limit'", field: "last")
     }
     let latest = try await events.latest(count: count, topics: [topic]).map(\.envelope)
     let end = try await events.endOffset(topic: topic)
@@ -138,6 +147,24 @@ private func resumedPosition(_ text: String, topics: Set<Topic>?, events: any Ev
     } catch let expired as StreamPositionExpired {
         throw HTTPProblem(status: 410, detail: "\(name): \(expired.detail)")
     }
+}
+
+/// `?after=`: a page of `topic` after a stream position, read as the stream reads (so with Kafka
+/// per partition from a cursor any process understands: no repeats or gaps between pages, which
+/// paging by `from`, an offset every partition has, cannot promise).
+private func pageAfter(_ text: String, of topic: Topic, limit: Int, events: any EventLog) async throws -> EventPage {
+    var position = try await resumedPosition(text, topics: [topic], events: events, named: "query parameter 'after'", field: "after")
+    var page: [EventEnvelope] = []
+    // Like `tail`, a read may return fewer than asked while more exist: read until full or none.
+    while page.count < limit {
+        let more = try await events.stream(after: position, topics: [topic], limit: limit - page.count)
+        guard let last = more.last else { break }
+        page += more.map(\.envelope)
+        position = last.position
+    }
+    let end = try await events.endOffset(topic: topic)
+    return EventPage(topic: topic, from: page.first?.offset ?? end, limit: limit, nextOffset: (page.last?.offset).map { $0 + 1 } ?? end,
+                     endOffset: end, events: page, nextAfter: position)
 }
 
 private func streamTopics(_ text: String?) throws -> Set<Topic>? {

@@ -183,7 +183,7 @@ enum OpenAPISchemas {
                                  "payload": ["type": "object", "description": "OrderCreated, PaymentProcessed or OrderStatusUpdated, as `type` says"]],
                                 required: ["eventId", "topic", "type", "key", "offset", "occurredAt", "payload"]),
         "EventPage": object(["topic": ref("Topic"), "from": id, "limit": integer, "nextOffset": id, "endOffset": id,
-                             "events": array(ref("EventEnvelope"))],
+                             "events": array(ref("EventEnvelope")), "nextAfter": string],
                             required: ["topic", "from", "limit", "nextOffset", "endOffset", "events"]),
         "DeadLetter": object(["id": id, "group": string, "event": ref("EventEnvelope"), "error": string, "attempts": integer,
                               "failedAt": dateTime, "replayedAt": nullableDateTime],

@@ -37,6 +37,20 @@ final class EventRoutesTests: XCTestCase {
             try await client.call(.get, "/api/events?topic=order-created&last=1001", token: admin).problem(400, containing: "last")
             try await client.call(.get, "/api/events?topic=order-created&last=2&from=0", token: admin).problem(400, containing: "from")
 
+            // ?after=: after a log sequence (a stream id), continued by nextAfter.
+            let afterStart = try await client.call(.get, "/api/events?topic=order-status-updated&after=0&limit=1", token: admin)
+                .decode(EventPage.self)
+            XCTAssertEqual(afterStart.events.map(\.offset), [0])
+            let afterNext = try await client.call(.get, "/api/events?topic=order-status-updated&after=\(afterStart.nextAfter ?? "")",
+                                                  token: admin).decode(EventPage.self)
+            XCTAssertEqual(afterNext.events.map(\.offset), [1])
+            let afterEnd = try await client.call(.get, "/api/events?topic=order-status-updated&after=\(afterNext.nextAfter ?? "")",
+                                                 token: admin).decode(EventPage.self)
+            XCTAssertEqual(afterEnd.events.count, 0)
+            XCTAssertEqual(afterEnd.nextAfter, afterNext.nextAfter)
+            try await client.call(.get, "/api/events?topic=order-created&after=k1.AAAA", token: admin).problem(400, containing: "after")
+            try await client.call(.get, "/api/events?topic=order-created&after=1&from=0", token: admin).problem(400, containing: "after")
+
             try await client.call(.get, "/api/events", token: admin).problem(400, containing: "topic")
             try await client.call(.get, "/api/events?topic=orders", token: admin).problem(400, containing: "order-created")
             try await client.call(.get, "/api/events?topic=order-created&limit=many", token: admin).problem(400, containing: "limit")

@@ -63,6 +63,17 @@ struct KafkaStreamReader {
         }
     }
 
+    /// `GET /api/events?…` as an admin: a page of one topic's history.
+    func page(_ query: String) async throws -> EventPage {
+        let token = adminToken
+        return try await test { client in
+            let response = try await client.execute(uri: "/api/events?\(query)", method: .get,
+                                                    headers: [.authorization: "Bearer \(token)"], body: nil)
+            XCTAssertEqual(response.status, .ok, String(buffer: response.body))
+            return try JSONCoding.decoder.decode(EventPage.self, from: Data(response.body.readableBytesView))
+        }
+    }
+
     /// Waits until the ring holds `count` events, so "now" and "the newest" include them.
     func waitForEvents(_ count: Int, timeout: Duration = .seconds(20)) async throws {
         let deadline = ContinuousClock.now + timeout

@@ -69,6 +69,31 @@ final class KafkaStreamResumeTests: XCTestCase {
         XCTAssertTrue(rest.allSatisfy { $0.id.hasPrefix("k1.") })
     }
 
+    /// `/api/events?after=`: pages continue from the last one's nextAfter, on whichever instance
+    /// answers, without the repeats and gaps of paging by partition offset (`from`).
+    func testPagesAfterACursorGoOnAcrossReadersWithoutRepeatsOrGaps() async throws {
+        let a = try await KafkaStreamReader(cluster: cluster, directory: directory)
+        defer { a.close() }
+        let produced = try await produceOrders(25, through: a.kafka.log)
+        try await a.waitForEvents(25)
+        let b = try await KafkaStreamReader(cluster: cluster, directory: directory)
+        defer { b.close() }
+        try await b.waitForEvents(25)
+
+        let first = try await a.stream("from=1&limit=1")
+        var seen = first.compactMap(\.orderId)
+        var after = try XCTUnwrap(first.first?.id)
+        for turn in 0..<20 {   // 25 events in pages of 7: a handful of pages, not 20
+            let page = try await (turn.isMultiple(of: 2) ? b : a).page("topic=order-created&limit=7&after=\(after)")
+            if page.events.isEmpty { break }
+            XCTAssertLessThanOrEqual(page.events.count, 7)
+            seen += page.events.map(\.payload.orderId)
+            after = try XCTUnwrap(page.nextAfter)
+        }
+        XCTAssertEqual(seen.count, 25, "\(seen)")
+        XCTAssertEqual(Set(seen), Set(produced))
+    }
+
     func testAMalformedCursorIsABadRequestNamingWhereItCameFrom() async throws {
         let a = try await KafkaStreamReader(cluster: cluster, directory: directory)
         defer { a.close() }
@@ -84,9 +109,12 @@ final class KafkaStreamResumeTests: XCTestCase {
             for bad in ["yesterday", "k1.", "k1.!!!!", "k2." + id.dropFirst(3), altered, String(id.dropLast(2))] {
                 let header = try await client.stream("limit=1", token: token, lastEventID: bad)
                 try Self.assertBadRequest(header, naming: "Last-Event-ID", sent: bad)
-                let query = try await client.stream("limit=1&from=\(bad.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? bad)",
-                                                    token: token)
+                let encoded = bad.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? bad
+                let query = try await client.stream("limit=1&from=\(encoded)", token: token)
                 try Self.assertBadRequest(query, naming: "'from'", sent: bad)
+                let page = try await client.execute(uri: "/api/events?topic=order-created&after=\(encoded)",
+                                                    method: .get, headers: [.authorization: "Bearer \(token)"], body: nil)
+                try Self.assertBadRequest(page, naming: "'after'", sent: bad)
             }
         }
     }
