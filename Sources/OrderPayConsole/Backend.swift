@@ -25,7 +25,8 @@ public struct RowPage<Row: Sendable>: Sendable {
 
 /// An event as the console shows it: its place in the log, the envelope, and its JSON for the detail view.
 public struct StreamedEvent: Sendable, Equatable {
-    /// Resumes a stream after this event (log sequence in embedded mode, SSE id in remote mode).
+    /// The event's log sequence (embedded mode; remote mode: the SSE id when it is one, 0 when the
+    /// id is a Kafka cursor, which the remote stream keeps as text to resume from).
     public var cursor: Int64
     public var envelope: EventEnvelope
     public init(cursor: Int64, envelope: EventEnvelope) { self.cursor = cursor; self.envelope = envelope }

@@ -5,9 +5,11 @@ import OrderPayCore
 /// The live log over server-sent events.
 extension RemoteBackend {
     /// The last `backlog` events, then live ones, each batch as it arrives; `cursor` is the SSE id
-    /// (the log sequence). The backlog starts at `?from=` = end of the log − backlog + 1, the end
+    /// when it is a log sequence (the SQL event log), else 0: with Kafka the id is a cursor of
+    /// partition offsets, which `SSEStream` sends back as it is (Last-Event-ID) and which resumes
+    /// on any instance. The backlog starts at `?from=` = end of the log − backlog + 1, the end
     /// being the sum of the topics' end offsets (offsets count from 0 per topic, sequences from 1
-    /// across the log). Ends when the consuming task is cancelled (stopping the transfer and its
+    /// across the log; with Kafka a rough guess, the answering process's own sequences). Ends when the consuming task is cancelled (stopping the transfer and its
     /// thread) or when the gateway refuses the stream for good (reported through `onStatus`).
     public func streamEvents(backlog: Int, onStatus: @escaping @Sendable (String?) -> Void) -> AsyncStream<[StreamedEvent]> {
         let (stream, continuation) = AsyncStream<[StreamedEvent]>.makeStream()
