@@ -3,6 +3,7 @@ import HummingbirdTesting
 import OrderPayCore
 import OrderPayHTTP
 import OrderPayServices
+import OrderPayTestSupport
 import XCTest
 
 final class EventRoutesTests: XCTestCase {
@@ -77,7 +78,7 @@ final class EventRoutesTests: XCTestCase {
             let all = try await client.call(.get, "/api/events/stream?from=0&limit=\(logged.count)", token: admin)
             XCTAssertEqual(all.status, .ok)
             XCTAssertEqual(all.headers[.contentType], "text/event-stream; charset=utf-8")
-            let messages = SSEMessage.parse(all.text)
+            let messages = ServerSentMessage.parse(all.text)
             XCTAssertEqual(messages.map(\.id), logged.map { String($0.sequence) })
             XCTAssertEqual(messages.map(\.event), logged.map(\.envelope.topic.rawValue))
             // The JSON carries timestamps to the millisecond; everything else must round-trip exactly.
@@ -89,13 +90,13 @@ final class EventRoutesTests: XCTestCase {
             let resumeAfter = logged[2].sequence
             let resumed = try await client.call(.get, "/api/events/stream?limit=\(logged.count - 3)", token: admin,
                                                 headers: [.lastEventID: String(resumeAfter)])
-            XCTAssertEqual(SSEMessage.parse(resumed.text).map(\.id), logged.dropFirst(3).map { String($0.sequence) })
+            XCTAssertEqual(ServerSentMessage.parse(resumed.text).map(\.id), logged.dropFirst(3).map { String($0.sequence) })
 
             let fromThird = try await client.call(.get, "/api/events/stream?from=\(logged[2].sequence)&limit=2", token: admin)
-            XCTAssertEqual(SSEMessage.parse(fromThird.text).map(\.id), logged[2...3].map { String($0.sequence) })
+            XCTAssertEqual(ServerSentMessage.parse(fromThird.text).map(\.id), logged[2...3].map { String($0.sequence) })
 
             let onlyCreated = try await client.call(.get, "/api/events/stream?from=0&limit=2&topic=order-created", token: admin)
-            XCTAssertEqual(SSEMessage.parse(onlyCreated.text).map(\.event), ["order-created", "order-created"])
+            XCTAssertEqual(ServerSentMessage.parse(onlyCreated.text).map(\.event), ["order-created", "order-created"])
 
             try await client.call(.get, "/api/events/stream", token: admin, headers: [.lastEventID: "yesterday"]).problem(400)
             try await client.call(.get, "/api/events/stream?topic=nope", token: admin).problem(400, containing: "topic")
@@ -113,7 +114,7 @@ final class EventRoutesTests: XCTestCase {
             let order = try await client.call(.post, "/api/orders", token: customer, body: t.placeRequest()).decode(Order.self)
             let response = try await withTimeout(.seconds(20)) { try await stream.value }
             XCTAssertTrue(response.text.contains(": keepalive\n\n"), response.text)
-            let messages = SSEMessage.parse(response.text)
+            let messages = ServerSentMessage.parse(response.text)
             XCTAssertEqual(messages.count, 4)
             XCTAssertEqual(messages.first?.event, "order-created")
             XCTAssertEqual(Set(messages.map(\.event)), ["order-created", "payment-processed", "order-status-updated"])
@@ -146,32 +147,6 @@ final class EventRoutesTests: XCTestCase {
             try await client.call(.post, "/api/events/dead-letters/\(letters[0].id)/replay", token: admin).problem(409)
             try await client.call(.post, "/api/events/dead-letters/999/replay", token: admin).problem(404)
             try await client.call(.post, "/api/events/dead-letters/x/replay", token: admin).problem(400)
-        }
-    }
-}
-
-struct SSEMessage: Equatable {
-    var id = ""
-    var event = ""
-    var data = ""
-
-    /// Events only; comments (`: keepalive`) are skipped.
-    static func parse(_ text: String) -> [SSEMessage] {
-        text.components(separatedBy: "\n\n").compactMap { block in
-            var message = SSEMessage()
-            var seen = false
-            for line in block.split(separator: "\n") where !line.hasPrefix(":") {
-                let parts = line.split(separator: ":", maxSplits: 1)
-                guard parts.count == 2 else { continue }
-                let value = parts[1].hasPrefix(" ") ? String(parts[1].dropFirst()) : String(parts[1])
-                switch parts[0] {
-                case "id": message.id = value; seen = true
-                case "event": message.event = value; seen = true
-                case "data": message.data += message.data.isEmpty ? value : "\n" + value; seen = true
-                default: break
-                }
-            }
-            return seen ? message : nil
         }
     }
 }

@@ -30,7 +30,7 @@ final class LiveServerTests: XCTestCase {
                 let order = try placed.decode(Order.self)
                 _ = try await t.settled(order.id)
                 let stream = try await client.call(.get, "/api/events/stream?from=0&limit=4", token: admin)
-                XCTAssertEqual(SSEMessage.parse(stream.text).map(\.event).first, "order-created")
+                XCTAssertEqual(ServerSentMessage.parse(stream.text).map(\.event).first, "order-created")
                 try await client.call(.get, "/api/orders/nope", token: customer).problem(400)
             }
         } catch {

@@ -5,6 +5,7 @@ import OrderPayCore
 import OrderPayHTTP
 import OrderPayKafka
 import OrderPayServices
+import OrderPayTestSupport
 import OrderPayStore
 import XCTest
 
@@ -40,14 +41,14 @@ struct KafkaStreamReader {
 
     /// The events of a stream that ends by itself (give it a limit). A stream that skipped some
     /// would wait for more forever: after a minute it is given up as a failure, not a hang.
-    func stream(_ query: String, lastEventID: String? = nil) async throws -> [StreamMessage] {
+    func stream(_ query: String, lastEventID: String? = nil) async throws -> [ServerSentMessage] {
         let token = adminToken
         return try await test { client in
-            try await withThrowingTaskGroup(of: [StreamMessage]?.self) { group in
+            try await withThrowingTaskGroup(of: [ServerSentMessage]?.self) { group in
                 group.addTask {
                     let response = try await client.stream(query, token: token, lastEventID: lastEventID)
                     XCTAssertEqual(response.status, .ok, String(buffer: response.body))
-                    return StreamMessage.parse(String(buffer: response.body))
+                    return ServerSentMessage.parse(String(buffer: response.body))
                 }
                 group.addTask {
                     try await Task.sleep(for: .seconds(60))
@@ -97,33 +98,9 @@ func produceOrders(_ count: Int, from first: Int64 = 1, through log: KafkaEventL
     return ids
 }
 
-struct StreamMessage: Sendable {
-    var id = ""
-    var event = ""
-    var data = ""
-
+extension ServerSentMessage {
     var orderId: Int64? {
         (try? JSONCoding.decoder.decode(EventEnvelope.self, from: Data(data.utf8)))?.payload.orderId
-    }
-
-    /// Events only; comments (`: keepalive`) are skipped.
-    static func parse(_ text: String) -> [StreamMessage] {
-        text.components(separatedBy: "\n\n").compactMap { block in
-            var message = StreamMessage()
-            var seen = false
-            for line in block.split(separator: "\n") where !line.hasPrefix(":") {
-                let parts = line.split(separator: ":", maxSplits: 1)
-                guard parts.count == 2 else { continue }
-                let value = parts[1].hasPrefix(" ") ? String(parts[1].dropFirst()) : String(parts[1])
-                switch parts[0] {
-                case "id": message.id = value; seen = true
-                case "event": message.event = value; seen = true
-                case "data": message.data += value; seen = true
-                default: break
-                }
-            }
-            return seen ? message : nil
-        }
     }
 }
 
