@@ -1,4 +1,5 @@
 import GRDB
+import OrderPayCore
 import GRDBSQLite
 
 /// Transactions and savepoints on cached statements.
@@ -80,10 +81,16 @@ extension DatabasePool {
     }
 
     /// A read that may take long (a page of a list, `OFFSET` deep in a large table) on one of
-    /// GRDB's reader threads, awaited: the calling thread, an HTTP service's event loop, goes on
+    /// Dispatch's threads, awaited: the calling thread, an HTTP service's event loop, goes on
     /// serving its other connections meanwhile. A point lookup uses `readNow`: the hop there and
     /// back would cost more than the read.
+    ///
+    /// Not GRDB's async `read`: it gives its connection back only once the awaiting task has
+    /// resumed, on one of Swift's cooperative threads (an event loop in `serve`), while `readNow`
+    /// holds such a thread waiting for a connection. Under load every cooperative thread waited
+    /// for a connection held by a task waiting for one of them: the process stopped for good.
+    /// Here the connection is taken and given back on the Dispatch thread, whatever the task does.
     func readAwaited<T: Sendable>(_ value: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await read { db in try value(db) }
+        try await Offload.run { try self.readNow(value) }
     }
 }
