@@ -50,6 +50,15 @@ public enum Effect: Sendable, Hashable {
 
 public enum DetailRequest: Sendable, Hashable {
     case order(Int64), payment(Int64), user(Int64)
+
+    /// As the operator names it: "order #42".
+    public var label: String {
+        switch self {
+        case .order(let id): "order #\(id)"
+        case .payment(let id): "payment #\(id)"
+        case .user(let id): "user #\(id)"
+        }
+    }
 }
 
 /// Everything that can happen to the console: keys, time, and answers from the backend.
@@ -67,7 +76,8 @@ public enum Message: Sendable {
     case events([StreamedEvent])
     case topicHistoryLoaded(Topic, Result<[StreamedEvent], AppError>)
     case streamStatus(String?)
-    case detailLoaded(Result<DetailContent, AppError>)
+    /// `request`: what was asked for (the runtime always says; a success names its record anyway).
+    case detailLoaded(Result<DetailContent, AppError>, for: DetailRequest? = nil)
     case catalogLoaded(Result<[Product], AppError>)
     case pickerUsersLoaded(Result<[User], AppError>)
     case deadLettersLoaded(Result<[DeadLetterRow], AppError>)

@@ -246,6 +246,6 @@ public final class ConsoleRuntime: @unchecked Sendable {
             case .payment(let id): return .payment(try await backend.paymentDetail(id: id))
             case .user(let id): return .user(try await backend.userDetail(id: id))
             }
-        })
+        }, for: request)
     }
 }

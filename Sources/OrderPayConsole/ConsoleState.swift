@@ -90,6 +90,10 @@ public enum DetailContent: Sendable, Equatable {
 public struct DetailState: Sendable, Equatable {
     public var content: DetailContent
     public var scroll = 0
+    /// The order, payment or user this overlay was opened for (nil: an event, shown as it is).
+    /// Only an answer for it is shown: a late one for a detail opened before would otherwise
+    /// fill this one, and `r` here would retry that other order's payment.
+    public var request: DetailRequest?
 }
 
 public struct ConfirmState: Sendable, Equatable {

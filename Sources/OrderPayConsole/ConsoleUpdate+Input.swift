@@ -80,8 +80,9 @@ extension ConsoleUpdate {
         case "registry": return focus(&state, .registry)
         case "order", "payment":
             guard let id = free.first.flatMap(Int64.init) else { return fail("usage: :\(verb) ID") }
-            state.overlays.append(.detail(DetailState(content: .loading("\(verb) #\(id)"))))
-            return [.loadDetail(verb == "order" ? .order(id) : .payment(id))]
+            let request: DetailRequest = verb == "order" ? .order(id) : .payment(id)
+            state.overlays.append(.detail(DetailState(content: .loading(request.label), request: request)))
+            return [.loadDetail(request)]
         default:
             return fail("unknown command ':\(verb)' (try :help)")
         }

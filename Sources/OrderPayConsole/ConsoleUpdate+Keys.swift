@@ -206,7 +206,7 @@ extension ConsoleUpdate {
                 return []
             }
             // The payment is not on screen: the order's detail view will know it.
-            state.overlays.append(.detail(DetailState(content: .loading("order #\(order.id)"))))
+            state.overlays.append(.detail(DetailState(content: .loading("order #\(order.id)"), request: .order(order.id))))
             state.retryWhenLoaded = order.id
             return [.loadDetail(.order(order.id))]
         default: break

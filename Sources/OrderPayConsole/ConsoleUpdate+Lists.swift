@@ -76,7 +76,7 @@ extension ConsoleUpdate {
             return []
         case .registry: return []
         }
-        state.overlays.append(.detail(DetailState(content: .loading("\(request)"))))
+        state.overlays.append(.detail(DetailState(content: .loading(request.label), request: request)))
         return [.loadDetail(request)]
     }
 

@@ -69,8 +69,8 @@ public enum ConsoleUpdate {
             let hadBanner = state.banner != nil
             state.banner = status
             if hadBanner != (status != nil) { return relayout(&state) + (status == nil ? refreshAll() : []) }
-        case .detailLoaded(let result):
-            guard case .detail(var detail)? = state.topOverlay else { return [] }
+        case .detailLoaded(let result, let request):
+            guard case .detail(var detail)? = state.topOverlay, detail.answers(result, request) else { return [] }
             switch result {
             case .success(let content):
                 detail.content = content
@@ -216,6 +216,16 @@ public enum ConsoleUpdate {
     static func orderFormUnavailable(_ state: inout ConsoleState, _ reason: String) {
         state.orderFormAwaits = []
         toast(&state, "can't open the order form: \(reason)", error: true)
+    }
+}
+
+extension DetailState {
+    /// Whether an answer is for this overlay, not for one opened (and closed) before it.
+    func answers(_ result: Result<DetailContent, AppError>, _ asked: DetailRequest?) -> Bool {
+        guard let request else { return true }
+        if let asked, asked != request { return false }
+        if case .success(let content) = result, let got = content.request, got != request { return false }
+        return true
     }
 }
 
