@@ -66,11 +66,12 @@ public enum Message: Sendable {
     case key(Key)
     case resize(width: Int, height: Int)
     case tick(Date)
-    case usersLoaded(Result<RowPage<User>, AppError>)
+    /// `query`: the request the page answers (the runtime always says; nil: the one on screen).
+    case usersLoaded(Result<RowPage<User>, AppError>, query: ListQuery? = nil)
     /// `eventsSeen`: the events ring's end index when the page was asked for; events from there
     /// on may be newer than the page and are replayed onto it.
-    case ordersLoaded(Result<RowPage<Order>, AppError>, eventsSeen: Int)
-    case paymentsLoaded(Result<RowPage<Payment>, AppError>, eventsSeen: Int)
+    case ordersLoaded(Result<RowPage<Order>, AppError>, eventsSeen: Int, query: ListQuery? = nil)
+    case paymentsLoaded(Result<RowPage<Payment>, AppError>, eventsSeen: Int, query: ListQuery? = nil)
     case registryLoaded(Result<[ServiceInstance], AppError>, at: Date)
     case countsLoaded(Result<[OrderStatus: Int], AppError>)
     case events([StreamedEvent])

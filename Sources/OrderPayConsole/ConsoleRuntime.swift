@@ -228,13 +228,12 @@ public final class ConsoleRuntime: @unchecked Sendable {
     }
 
     static func load(_ pane: PaneID, _ state: ConsoleState, _ backend: any Backend) async -> Message {
-        func query<Row>(_ table: TableState<Row>) -> ListQuery {
-            var q = table.query; q.page = table.page; q.size = table.pageSize; return q
-        }
+        let users = state.users.request, orders = state.orders.request, payments = state.payments.request
         switch pane {
-        case .users: return .usersLoaded(await capture { try await backend.users(query(state.users)) })
-        case .orders: return .ordersLoaded(await capture { try await backend.orders(query(state.orders)) }, eventsSeen: state.events.endIndex)
-        case .payments: return .paymentsLoaded(await capture { try await backend.payments(query(state.payments)) }, eventsSeen: state.events.endIndex)
+        case .users: return .usersLoaded(await capture { try await backend.users(users) }, query: users)
+        case .orders: return .ordersLoaded(await capture { try await backend.orders(orders) }, eventsSeen: state.events.endIndex, query: orders)
+        case .payments:
+            return .paymentsLoaded(await capture { try await backend.payments(payments) }, eventsSeen: state.events.endIndex, query: payments)
         case .registry, .events: return .registryLoaded(await capture { try await backend.registry() }, at: Date())
         }
     }

@@ -56,6 +56,13 @@ public struct TableState<Row: ListRow>: Sendable {
     public var reload = ReloadBackoff()
 
     public init() {}
+
+    /// What the pane asks the backend for: its query at its page and page size.
+    public var request: ListQuery {
+        var request = query
+        request.page = page; request.size = pageSize
+        return request
+    }
 }
 
 public struct RegistryState: Sendable {

@@ -35,13 +35,13 @@ public enum ConsoleUpdate {
             var effects = dueReloads(&state)
             if state.registry.loadedAt.map({ now.timeIntervalSince($0) >= registryRefreshSeconds }) ?? true { effects.append(.load(.registry)) }
             return effects
-        case .usersLoaded(let result):
-            apply(result, to: &state.users, now: state.now)
-        case .ordersLoaded(let result, let eventsSeen):
-            apply(result, to: &state.orders, now: state.now)
+        case .usersLoaded(let result, let query):
+            apply(result, for: query, to: &state.users, now: state.now)
+        case .ordersLoaded(let result, let eventsSeen, let query):
+            guard apply(result, for: query, to: &state.orders, now: state.now) else { return [] }
             if case .success = result, !replay(state.events, since: eventsSeen, onto: &state.orders.rows, patch: patch) { return [.load(.orders)] }
-        case .paymentsLoaded(let result, let eventsSeen):
-            apply(result, to: &state.payments, now: state.now)
+        case .paymentsLoaded(let result, let eventsSeen, let query):
+            guard apply(result, for: query, to: &state.payments, now: state.now) else { return [] }
             if case .success = result, !replay(state.events, since: eventsSeen, onto: &state.payments.rows, patch: patch) { return [.load(.payments)] }
         case .registryLoaded(let result, let at):
             state.registry.loadedAt = at
@@ -122,9 +122,17 @@ public enum ConsoleUpdate {
         return []
     }
 
-    static func apply<Row>(_ result: Result<RowPage<Row>, AppError>, to table: inout TableState<Row>, now: Date) {
+    /// Puts a fetched page in its pane, unless the pane has since asked for another (paged on,
+    /// or changed its query, while it was in flight): that answer is dropped, since the fetch for
+    /// the page wanted is queued behind it (the runtime runs a load asked for meanwhile once
+    /// more). Shown, a late answer pulled the pane back: PgDn three times on a slow link ended
+    /// one page down, under a title naming the page asked for. Returns whether it was applied.
+    @discardableResult
+    static func apply<Row>(_ result: Result<RowPage<Row>, AppError>, for query: ListQuery?, to table: inout TableState<Row>, now: Date) -> Bool {
+        if let query, query != table.request { return false }
         switch result {
         case .success(let page):
+            guard page.page == table.page else { return false }
             table.rows = page.rows; table.total = page.total; table.page = page.page
             table.loaded = true; table.error = nil
             table.reload.succeeded()
@@ -134,6 +142,7 @@ public enum ConsoleUpdate {
             table.error = error.message
             table.reload.failed(error, at: now)
         }
+        return true
     }
 
     /// Panes left showing an error (and header counts that failed to refresh) fetch again once

@@ -81,10 +81,9 @@ public struct ConsoleBenchmark {
 
     /// A dashboard state as the runtime builds it: every pane's page and the counts, fetched.
     static func refresh(_ state: inout ConsoleState, _ backend: EmbeddedBackend) async throws {
-        func query<Row>(_ table: TableState<Row>) -> ListQuery { ListQuery(page: table.page, size: table.pageSize) }
-        _ = ConsoleUpdate.update(&state, .usersLoaded(.success(try await backend.users(query(state.users)))))
-        _ = ConsoleUpdate.update(&state, .ordersLoaded(.success(try await backend.orders(query(state.orders))), eventsSeen: state.events.endIndex))
-        _ = ConsoleUpdate.update(&state, .paymentsLoaded(.success(try await backend.payments(query(state.payments))), eventsSeen: state.events.endIndex))
+        _ = ConsoleUpdate.update(&state, .usersLoaded(.success(try await backend.users(state.users.request))))
+        _ = ConsoleUpdate.update(&state, .ordersLoaded(.success(try await backend.orders(state.orders.request)), eventsSeen: state.events.endIndex))
+        _ = ConsoleUpdate.update(&state, .paymentsLoaded(.success(try await backend.payments(state.payments.request)), eventsSeen: state.events.endIndex))
         _ = ConsoleUpdate.update(&state, .registryLoaded(.success(try await backend.registry()), at: Date()))
         _ = ConsoleUpdate.update(&state, .countsLoaded(.success(try await backend.orderCounts())))
     }

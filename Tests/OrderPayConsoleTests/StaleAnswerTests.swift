@@ -32,4 +32,34 @@ final class StaleAnswerTests: XCTestCase {
         _ = ConsoleUpdate.update(&state, .detailLoaded(.success(.order(orderDetail(5)))))
         XCTAssertTrue(ConsoleView.render(state).text.contains("Order #5"))
     }
+
+    /// Three PgDn while the first page is still on its way: the answer for page 2 arrives first
+    /// and must not pull the pane back from page 4.
+    func testPagingOnWhileAPageIsInFlightDoesNotGoBack() {
+        var state = Fixtures.state(width: 160, height: 45)
+        let size = state.orders.pageSize
+        _ = ConsoleUpdate.update(&state, .ordersLoaded(.success(RowPage(rows: Fixtures.orders, page: 0, total: 200)), eventsSeen: state.events.endIndex))
+        _ = press(&state, .pageDown, .pageDown, .pageDown)
+        XCTAssertEqual(state.orders.page, 3)
+        let stale = (0..<size).map { Fixtures.order(Int64(1000 + $0), .paid) }
+        _ = ConsoleUpdate.update(&state, .ordersLoaded(.success(RowPage(rows: stale, page: 1, total: 200)), eventsSeen: state.events.endIndex))
+        XCTAssertEqual(state.orders.page, 3, "a late answer for page 2 moved the pane back")
+        XCTAssertFalse(ConsoleView.render(state).text.contains("1000"), "page 2's rows shown under page 4's title")
+    }
+
+    /// `:orders status=FAILED` while the unfiltered first page is on its way: that page must not
+    /// be shown under the filter's title (the filtered one is fetched next).
+    func testAPageForAnEarlierQueryIsNotShownUnderTheNewOne() {
+        var state = Fixtures.state()
+        let unfiltered = state.orders.request
+        _ = ConsoleUpdate.update(&state, .key(.char(":")))
+        for c in "orders status=FAILED" { _ = ConsoleUpdate.update(&state, .key(.char(c))) }
+        XCTAssertTrue(ConsoleUpdate.update(&state, .key(.enter)).contains(.load(.orders)))
+        let paid = [Fixtures.order(9, .paid)]
+        _ = ConsoleUpdate.update(&state, .ordersLoaded(.success(RowPage(rows: paid, page: 0, total: 1)), eventsSeen: state.events.endIndex, query: unfiltered))
+        XCTAssertNotEqual(state.visibleOrders.map(\.id), [9])
+        _ = ConsoleUpdate.update(&state, .ordersLoaded(.success(RowPage(rows: [Fixtures.order(6, .failed)], page: 0, total: 1)),
+                                                       eventsSeen: state.events.endIndex, query: state.orders.request))
+        XCTAssertEqual(state.visibleOrders.map(\.id), [6])
+    }
 }
