@@ -38,7 +38,10 @@ public struct RowFilter: Equatable, Sendable {
 public struct TableState<Row: ListRow>: Sendable {
     public var rows: [Row] = []
     public var total = 0
+    /// The page asked for; `rowsPage` is the one `rows` came from (they differ while a fetch for
+    /// another page is on its way).
     public var page = 0
+    public var rowsPage: Int?
     public var pageSize = 10
     /// Index into the visible (filtered, sorted) rows.
     public var cursor = 0

@@ -36,12 +36,14 @@ public enum ConsoleUpdate {
             if state.registry.loadedAt.map({ now.timeIntervalSince($0) >= registryRefreshSeconds }) ?? true { effects.append(.load(.registry)) }
             return effects
         case .usersLoaded(let result, let query):
-            apply(result, for: query, to: &state.users, now: state.now)
+            apply(result, for: query, to: &state.users, now: state.now) { [glyphs = state.glyphs] in Columns.visible($0, Columns.users, glyphs) }
         case .ordersLoaded(let result, let eventsSeen, let query):
-            guard apply(result, for: query, to: &state.orders, now: state.now) else { return [] }
+            guard apply(result, for: query, to: &state.orders, now: state.now, visible: { [glyphs = state.glyphs] in Columns.visible($0, Columns.orders, glyphs) })
+            else { return [] }
             if case .success = result, !replay(state.events, since: eventsSeen, onto: &state.orders.rows, patch: patch) { return [.load(.orders)] }
         case .paymentsLoaded(let result, let eventsSeen, let query):
-            guard apply(result, for: query, to: &state.payments, now: state.now) else { return [] }
+            guard apply(result, for: query, to: &state.payments, now: state.now, visible: { [glyphs = state.glyphs] in Columns.visible($0, Columns.payments, glyphs) })
+            else { return [] }
             if case .success = result, !replay(state.events, since: eventsSeen, onto: &state.payments.rows, patch: patch) { return [.load(.payments)] }
         case .registryLoaded(let result, let at):
             state.registry.loadedAt = at
@@ -127,15 +129,23 @@ public enum ConsoleUpdate {
     /// the page wanted is queued behind it (the runtime runs a load asked for meanwhile once
     /// more). Shown, a late answer pulled the pane back: PgDn three times on a slow link ended
     /// one page down, under a title naming the page asked for. Returns whether it was applied.
+    ///
+    /// The same page fetched again keeps the selection on its row (found by id among the rows
+    /// `visible` shows), not at its index: a new order on top of the first page moved the cursor
+    /// to the next older order under the operator's hands, and `x`, `C`, `r` then acted on that.
     @discardableResult
-    static func apply<Row>(_ result: Result<RowPage<Row>, AppError>, for query: ListQuery?, to table: inout TableState<Row>, now: Date) -> Bool {
+    static func apply<Row>(_ result: Result<RowPage<Row>, AppError>, for query: ListQuery?, to table: inout TableState<Row>, now: Date,
+                           visible: (TableState<Row>) -> [Row]) -> Bool {
         if let query, query != table.request { return false }
         switch result {
         case .success(let page):
             guard page.page == table.page else { return false }
-            table.rows = page.rows; table.total = page.total; table.page = page.page
+            let before = visible(table)
+            let selected = table.rowsPage == page.page && before.indices.contains(table.cursor) ? before[table.cursor].rowId : nil
+            table.rows = page.rows; table.total = page.total; table.page = page.page; table.rowsPage = page.page
             table.loaded = true; table.error = nil
             table.reload.succeeded()
+            if let selected, let index = visible(table).firstIndex(where: { $0.rowId == selected }) { table.cursor = index }
             table.cursor = min(table.cursor, max(0, page.rows.count - 1))
             for row in page.rows where table.markedRows[row.rowId] != nil { table.markedRows[row.rowId] = row }
         case .failure(let error):

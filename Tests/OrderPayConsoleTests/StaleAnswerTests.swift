@@ -4,7 +4,8 @@ import OrderPayCore
 import XCTest
 
 /// Answers that arrive after the operator has moved on (a slow gateway, a busy service) must not
-/// be shown as the answer to what is on screen now.
+/// be shown as the answer to what is on screen now, and a page that comes back with rows added
+/// above the selection must keep the selection on the row the operator chose.
 final class StaleAnswerTests: XCTestCase {
     private func press(_ state: inout ConsoleState, _ keys: Key...) -> [Effect] {
         keys.flatMap { ConsoleUpdate.update(&state, .key($0)) }
@@ -61,5 +62,30 @@ final class StaleAnswerTests: XCTestCase {
         _ = ConsoleUpdate.update(&state, .ordersLoaded(.success(RowPage(rows: [Fixtures.order(6, .failed)], page: 0, total: 1)),
                                                        eventsSeen: state.events.endIndex, query: state.orders.request))
         XCTAssertEqual(state.visibleOrders.map(\.id), [6])
+    }
+
+    /// The cursor on order 4; a new order arrives and the first page comes back with it on top:
+    /// the selection stays on order 4 (it had moved to order 5, and `x` cancelled that one).
+    func testTheSelectionStaysOnItsRowWhenTheSamePageComesBackShifted() {
+        var state = Fixtures.state()
+        _ = press(&state, .char("j"), .char("j"))
+        XCTAssertEqual(state.selectedOrder?.id, 4)
+        let shifted = [Fixtures.order(7, .created)] + Fixtures.orders
+        _ = ConsoleUpdate.update(&state, .ordersLoaded(.success(RowPage(rows: shifted, page: 0, total: 61)), eventsSeen: state.events.endIndex))
+        XCTAssertEqual(state.selectedOrder?.id, 4)
+        _ = press(&state, .char("x"))
+        guard case .confirm(let confirm)? = state.topOverlay else { return XCTFail("no confirmation") }
+        XCTAssertEqual(confirm.action, .cancelOrder(4))
+    }
+
+    /// A row that left the page (its status no longer matches the query, say) leaves the cursor
+    /// where it was, on the page's rows.
+    func testTheCursorStaysInPlaceWhenItsRowLeftThePage() {
+        var state = Fixtures.state()
+        _ = press(&state, .char("j"), .char("j"))
+        let without = Fixtures.orders.filter { $0.id != 4 }
+        _ = ConsoleUpdate.update(&state, .ordersLoaded(.success(RowPage(rows: without, page: 0, total: 59)), eventsSeen: state.events.endIndex))
+        XCTAssertEqual(state.orders.cursor, 2)
+        XCTAssertEqual(state.selectedOrder?.id, 3)
     }
 }
