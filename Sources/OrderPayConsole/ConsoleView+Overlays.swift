@@ -200,7 +200,9 @@ extension ConsoleView {
                 var value = field.displayValue
                 switch field.kind {
                 case .choice, .toggle: value = (state.glyphs.ascii ? "< " : "◂ ") + value + (state.glyphs.ascii ? " >" : " ▸")
-                default: if isFocused { value += "▏" }
+                // Typing happens at the end: a value wider than the box shows its tail while it
+                // has the focus, so what was typed last (and a typo in it) stays in view.
+                default: if isFocused { value = TextWidth.tail(value, to: valueWidth - 1) + "▏" }
                 }
                 screen.put(TextWidth.fit(value, valueWidth), x: inner.x + labelWidth + 1, y: y, role: isFocused ? .input : .body)
             }

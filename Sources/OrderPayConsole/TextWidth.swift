@@ -39,6 +39,20 @@ public enum TextWidth {
         return out + ellipsis
     }
 
+    /// The longest suffix of `text` that fits in `width` columns, with "…" in front when cut.
+    public static func tail(_ text: String, to width: Int, ellipsis: String = "…") -> String {
+        guard width > 0 else { return "" }
+        if of(text) <= width { return text }
+        var out = "", used = 0
+        let limit = width - of(ellipsis)
+        for ch in text.reversed() {
+            let w = of(ch)
+            if used + w > limit { break }
+            out.insert(ch, at: out.startIndex); used += w
+        }
+        return ellipsis + out
+    }
+
     /// `text` cut or padded with spaces to exactly `width` columns.
     public static func fit(_ text: String, _ width: Int, alignRight: Bool = false) -> String {
         let cut = truncate(text, to: width)
