@@ -189,7 +189,10 @@ extension ConsoleView {
             title += " — fields \(first.field + 1)–\(last.field + 1) of \(form.fields.count)"
         }
         drawBox(&screen, rect, title: title, focused: true, glyphs: state.glyphs)
-        let labelWidth = 14, valueWidth = rect.width - labelWidth - 6
+        // Labels get 14 columns, more when one of the form's needs it (up to a third of the box):
+        // the retry form's "New token (empty: same)" was cut before it said what empty means.
+        let longest = form.fields.map { TextWidth.of($0.label) }.max() ?? 0
+        let labelWidth = min(max(14, longest), max(14, rect.width / 3)), valueWidth = rect.width - labelWidth - 6
         var y = inner.y
         for row in shown {
             let field = form.fields[row.field], isFocused = row.field == form.focus

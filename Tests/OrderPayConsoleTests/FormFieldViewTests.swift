@@ -3,7 +3,7 @@ import OrderPayConsole
 import OrderPayCore
 import XCTest
 
-/// What a form shows of its fields.
+/// What a form shows of its fields: the labels whole, and the end of a long value being typed.
 final class FormFieldViewTests: XCTestCase {
     /// A 200-character address typed into the new-order form: the end, where the typing happens,
     /// stays in view (the box showed the first 55 characters and an ellipsis, so what was typed
@@ -23,5 +23,13 @@ final class FormFieldViewTests: XCTestCase {
         Fixtures.press(&state, .tab)
         let unfocused = try XCTUnwrap(ConsoleView.render(state).text.components(separatedBy: "\n").first { $0.contains("Ship to") })
         XCTAssertTrue(unfocused.contains("Gangnam-daero Gangnam"), "not being typed in, it shows its start: \(unfocused)")
+    }
+
+    /// The retry form's only label says what an empty token means; it was cut to "New token (em…".
+    func testALabelLongerThanTheUsualColumnIsShownWhole() {
+        var state = Fixtures.state()
+        Fixtures.press(&state, .char("3"), .char("r"))
+        let screen = ConsoleView.render(state).text
+        XCTAssertTrue(screen.contains("New token (empty: same)"), screen)
     }
 }
