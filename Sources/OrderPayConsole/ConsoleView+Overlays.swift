@@ -61,7 +61,7 @@ extension ConsoleView {
             guard !bindings.isEmpty else { continue }
             lines.append((name, .title))
             for b in bindings {
-                let keys = "  " + TextWidth.fit(b.keys.map(\.description).joined(separator: " "), 14)
+                let keys = "  " + TextWidth.fit(b.keys.map { $0.label(ascii: state.asciiOnly) }.joined(separator: " "), 14)
                 for (i, part) in wrapWords(b.help, width - TextWidth.of(keys)).enumerated() {
                     lines.append(((i == 0 ? keys : String(repeating: " ", count: TextWidth.of(keys))) + part, .body))
                 }

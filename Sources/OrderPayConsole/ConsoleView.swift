@@ -13,6 +13,7 @@ public enum ConsoleView {
         let layout = Layout(state)
         if layout.tooSmall {
             drawTooSmall(&screen, state)
+            if state.asciiOnly { screen.useASCIIStandIns() }
             return screen
         }
         drawHeader(&screen, state)
@@ -26,6 +27,7 @@ public enum ConsoleView {
         for overlay in state.overlays { drawOverlay(&screen, state, overlay, body) }
         drawToasts(&screen, state)
         drawFooter(&screen, state)
+        if state.asciiOnly { screen.useASCIIStandIns() }
         return screen
     }
 
@@ -81,7 +83,7 @@ public enum ConsoleView {
         var x = 1
         for binding in hintBindings(state) {
             guard let key = binding.keys.first else { continue }
-            let keyText = "\(key)", help = binding.help.components(separatedBy: " (").first ?? binding.help
+            let keyText = key.label(ascii: state.asciiOnly), help = binding.help.components(separatedBy: " (").first ?? binding.help
             if x + TextWidth.of(keyText) + TextWidth.of(help) + 2 > state.width { break }
             x += screen.put(keyText, x: x, y: y, role: .hintKey)
             x += screen.put(" \(help)  ", x: x, y: y, role: .hint)

@@ -48,6 +48,14 @@ public enum Key: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The key's name on screen: arrows are words (`Down`) on a terminal without UTF-8.
+    public func label(ascii: Bool) -> String {
+        switch self {
+        case .up, .down, .left, .right: ascii ? scriptName : description
+        default: description
+        }
+    }
+
     /// The name a key script uses for this key (`<Enter>`, `<C-r>`, `<S-Tab>`…); a character is itself.
     public var scriptName: String {
         switch self {

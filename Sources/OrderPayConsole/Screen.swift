@@ -61,6 +61,20 @@ public struct Screen: Equatable, Sendable {
         }
     }
 
+    /// The console's own punctuation as ASCII, for a terminal without UTF-8 (which shows "?" for
+    /// anything else: "1?12 of 60", "CREATED ? PENDING"). One column each, so nothing moves; text
+    /// with other characters (a name in Hangul) is left as it is.
+    static let asciiStandIns: [String: String] = [
+        "–": "-", "—": "-", "→": ">", "←": "<", "↑": "^", "↓": "v", "…": "~", "▏": "|",
+        "◂": "<", "▸": ">", "•": "*", "●": "*", "×": "x", "·": "-", "▲": "!",
+    ]
+
+    public mutating func useASCIIStandIns() {
+        for i in cells.indices {
+            if let standIn = Self.asciiStandIns[cells[i].text] { cells[i].text = standIn }
+        }
+    }
+
     /// Re-styles a run of cells (a cursor row, say) without changing their text.
     public mutating func restyle(x: Int, y: Int, width w: Int, role: CellRole) {
         guard y >= 0, y < height else { return }
