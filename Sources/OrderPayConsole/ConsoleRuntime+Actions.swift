@@ -66,18 +66,18 @@ extension ConsoleRuntime {
     func startStream() {
         let backend = self.backend, backlog = options.backlog
         let stream = backend.streamEvents(backlog: backlog) { [weak self] status in self?.post(.streamStatus(status)) }
-        addTask(Task { [weak self] in
+        track { [weak self] in
             for await batch in stream {
                 guard let self else { return }
                 self.post(.events(batch))
             }
-        })
+        }
     }
 
     /// Replays a keystroke script at human speed; `wait-for` watches the painted screen.
     func startScript(_ script: KeyScript) {
         let speed = max(0.01, options.speed)
-        addTask(Task { [weak self] in
+        track { [weak self] in
             for step in script.steps {
                 guard let self, !Task.isCancelled else { return }
                 switch step {
@@ -99,6 +99,6 @@ extension ConsoleRuntime {
                     }
                 }
             }
-        })
+        }
     }
 }

@@ -30,7 +30,6 @@ public final class ConsoleRuntime: @unchecked Sendable {
     private var dirty = true
     private var lastFrame = Date.distantPast
     private var inflight: [String: Bool] = [:]  // key → load again when done
-    private var tasks: [Task<Void, Never>] = []
 
     // Shared with tasks: guarded by `lock`.
     private let lock = NSLock()
@@ -39,6 +38,8 @@ public final class ConsoleRuntime: @unchecked Sendable {
     private var lastScreenText = ""
     private var scriptFailure: String?
     private var completions: [(String, Effect)] = []
+    private var tasks: [Int: Task<Void, Never>] = [:]
+    private var taskSerial = 0
     private let wakePipe: [Int32]
 
     public init(backend: any Backend, terminal: any TerminalDevice, theme: Theme, options: ConsoleOptions = ConsoleOptions()) {
@@ -67,6 +68,9 @@ public final class ConsoleRuntime: @unchecked Sendable {
         lock.withLock { inputs += input }
         wake()
     }
+
+    /// Background work running now: fetches, the event stream, a script.
+    public var tasksRunning: Int { lock.withLock { tasks.count } }
 
     /// The screen last painted, as text: what `wait-for` looks at.
     public var screenText: String { lock.withLock { lastScreenText } }
@@ -116,7 +120,7 @@ public final class ConsoleRuntime: @unchecked Sendable {
             if Int(after.timeIntervalSince1970) != Int(state.now.timeIntervalSince1970) { apply(.tick(after)) }
             if dirty, after.timeIntervalSince(lastFrame) >= options.frameInterval || state.quitting { paint() }
         }
-        tasks.forEach { $0.cancel() }
+        lock.withLock { Array(tasks.values) }.forEach { $0.cancel() }
     }
 
     private func drainWakePipe() {
@@ -177,16 +181,26 @@ public final class ConsoleRuntime: @unchecked Sendable {
     }
 
     private func spawn(_ work: @escaping @Sendable () async -> Message) {
-        addTask(Task { [weak self] in
+        track { [weak self] in
             let message = await work()
             self?.post(message)
-        })
+        }
     }
 
-    /// Tasks are cancelled when the console quits. Only called on the UI thread.
-    func addTask(_ task: Task<Void, Never>) {
-        tasks.removeAll { $0.isCancelled }
-        tasks.append(task)
+    /// Runs `body` as a task held while it runs, so that quitting cancels it; one that has ended
+    /// is let go. (Ended ones were kept, about 1.5 KB each: a dashboard left on fetches the
+    /// registry every 2 s and the panes on every event, and grew by megabytes an hour.)
+    func track(_ body: @escaping @Sendable () async -> Void) {
+        lock.withLock {
+            taskSerial += 1
+            let id = taskSerial
+            // Added under the lock, so a task that ends at once finds itself here to remove.
+            tasks[id] = Task { [weak self] in
+                await body()
+                guard let self else { return }
+                _ = self.lock.withLock { self.tasks.removeValue(forKey: id) }
+            }
+        }
     }
 
     func failScript(_ message: String) {
@@ -200,11 +214,10 @@ public final class ConsoleRuntime: @unchecked Sendable {
         let key = "\(effect)"
         if inflight[key] != nil { inflight[key] = true; return }
         inflight[key] = false
-        tasks.removeAll { $0.isCancelled }
-        tasks.append(Task { [weak self] in
+        track { [weak self] in
             let message = await work()
             self?.complete(key, effect, message)
-        })
+        }
     }
 
     private func complete(_ key: String, _ effect: Effect, _ message: Message) {
