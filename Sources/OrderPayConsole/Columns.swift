@@ -37,7 +37,8 @@ public enum Columns {
     public static let payments: [Column<Payment>] = [
         Column("ID", 6, right: true) { p, _ in "\(p.id)" },
         Column("ORDER", 6, right: true) { p, _ in "\(p.orderId)" },
-        Column("STATUS", 15, role: { Glyphs.role(for: $0.status) }) { p, g in g.status(p.status) },
+        // 16: "◷ REFUND_PENDING", the longest status with its glyph, whole.
+        Column("STATUS", 16, role: { Glyphs.role(for: $0.status) }) { p, g in g.status(p.status) },
         Column("AMOUNT", 11, right: true) { p, _ in "\(p.amount)" },
         Column("TRY", 3, right: true) { p, _ in "\(p.attempts)" },
         Column("REASON", 18, role: { _ in .muted }) { p, _ in p.failureReason ?? p.refundReason ?? "" },

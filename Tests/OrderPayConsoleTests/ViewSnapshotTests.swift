@@ -48,6 +48,19 @@ final class ViewSnapshotTests: XCTestCase {
         }
     }
 
+    /// The longest status word, REFUND_PENDING, fits its column whole at every layout (it was
+    /// cut to "REFUND_PENDI…", the one status the operator could not read).
+    func testTheLongestPaymentStatusIsShownWhole() {
+        for (width, height) in [(200, 50), (160, 45), (80, 24)] {
+            var state = Fixtures.state(width: width, height: height)
+            Fixtures.press(&state, .char("3"))
+            let rows = Fixtures.payments + [Fixtures.payment(7, .refundPending)]
+            _ = ConsoleUpdate.update(&state, .paymentsLoaded(.success(RowPage(rows: rows, page: 0, total: rows.count)), eventsSeen: state.events.endIndex))
+            let screen = ConsoleView.render(state).text
+            XCTAssertTrue(screen.contains("◷ REFUND_PENDING "), "\(width)×\(height):\n\(screen)")
+        }
+    }
+
     func testOrderDetailShowsItemsHistoryAndPayment() {
         var state = Fixtures.state(width: 120, height: 40)
         Fixtures.press(&state, .enter)
