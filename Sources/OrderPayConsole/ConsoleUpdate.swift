@@ -133,6 +133,8 @@ public enum ConsoleUpdate {
     /// The same page fetched again keeps the selection on its row (found by id among the rows
     /// `visible` shows), not at its index: a new order on top of the first page moved the cursor
     /// to the next older order under the operator's hands, and `x`, `C`, `r` then acted on that.
+    /// The first row of the first page is the exception: it follows the newest row, as the
+    /// events pane follows at its end (`g` there means "the newest", and the demos rely on it).
     @discardableResult
     static func apply<Row>(_ result: Result<RowPage<Row>, AppError>, for query: ListQuery?, to table: inout TableState<Row>, now: Date,
                            visible: (TableState<Row>) -> [Row]) -> Bool {
@@ -141,7 +143,8 @@ public enum ConsoleUpdate {
         case .success(let page):
             guard page.page == table.page else { return false }
             let before = visible(table)
-            let selected = table.rowsPage == page.page && before.indices.contains(table.cursor) ? before[table.cursor].rowId : nil
+            let atTop = page.page == 0 && table.cursor == 0
+            let selected = table.rowsPage == page.page && !atTop && before.indices.contains(table.cursor) ? before[table.cursor].rowId : nil
             table.rows = page.rows; table.total = page.total; table.page = page.page; table.rowsPage = page.page
             table.loaded = true; table.error = nil
             table.reload.succeeded()

@@ -78,6 +78,16 @@ final class StaleAnswerTests: XCTestCase {
         XCTAssertEqual(confirm.action, .cancelOrder(4))
     }
 
+    /// On the first row of the first page the selection follows the newest row, as the events
+    /// pane does at its end.
+    func testTheTopRowFollowsTheNewest() {
+        var state = Fixtures.state()
+        XCTAssertEqual(state.selectedOrder?.id, 6)
+        let shifted = [Fixtures.order(7, .created)] + Fixtures.orders
+        _ = ConsoleUpdate.update(&state, .ordersLoaded(.success(RowPage(rows: shifted, page: 0, total: 61)), eventsSeen: state.events.endIndex))
+        XCTAssertEqual(state.selectedOrder?.id, 7)
+    }
+
     /// A row that left the page (its status no longer matches the query, say) leaves the cursor
     /// where it was, on the page's rows.
     func testTheCursorStaysInPlaceWhenItsRowLeftThePage() {
