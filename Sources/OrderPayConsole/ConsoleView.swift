@@ -79,6 +79,11 @@ public enum ConsoleView {
             screen.put("▏", x: x, y: y, role: .input)
             return
         }
+        // `n` waits for the catalog and the customers: seconds on a slow link, so it says so.
+        if state.awaitingOrderForm {
+            screen.put(" opening the new-order form\(state.glyphs.ellipsis)", x: 0, y: y, role: .hint)
+            return
+        }
         if let notice = state.notice { screen.put(" " + notice, x: 0, y: y, role: .hint); return }
         var x = 1
         for binding in hintBindings(state) {
