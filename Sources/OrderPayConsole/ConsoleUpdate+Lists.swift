@@ -80,18 +80,25 @@ extension ConsoleUpdate {
         return [.loadDetail(request)]
     }
 
+    /// Sorts the page on the client. The selection stays on its row, not at its index, which
+    /// would now hold another order.
     static func sort(_ state: inout ConsoleState, _ action: KeyAction) {
-        func step<Row>(_ table: inout TableState<Row>, columns: Int) {
+        let glyphs = state.glyphs
+        func step<Row>(_ table: inout TableState<Row>, _ columns: [Column<Row>]) {
+            let before = Columns.visible(table, columns, glyphs)
+            let selected = before.indices.contains(table.cursor) ? before[table.cursor].rowId : nil
+            let count = columns.count
             switch action {
-            case .sortNext: table.sortColumn = ((table.sortColumn ?? -1) + 1) % columns
-            case .sortPrevious: table.sortColumn = ((table.sortColumn ?? columns) - 1 + columns) % columns
+            case .sortNext: table.sortColumn = ((table.sortColumn ?? -1) + 1) % count
+            case .sortPrevious: table.sortColumn = ((table.sortColumn ?? count) - 1 + count) % count
             default: table.sortDescending.toggle(); if table.sortColumn == nil { table.sortColumn = 0 }
             }
+            if let selected, let index = Columns.visible(table, columns, glyphs).firstIndex(where: { $0.rowId == selected }) { table.cursor = index }
         }
         switch state.focus {
-        case .users: step(&state.users, columns: Columns.users.count)
-        case .orders: step(&state.orders, columns: Columns.orders.count)
-        case .payments: step(&state.payments, columns: Columns.payments.count)
+        case .users: step(&state.users, Columns.users)
+        case .orders: step(&state.orders, Columns.orders)
+        case .payments: step(&state.payments, Columns.payments)
         default: break
         }
     }

@@ -88,6 +88,19 @@ final class StaleAnswerTests: XCTestCase {
         XCTAssertEqual(state.selectedOrder?.id, 7)
     }
 
+    /// Sorting (`>` `<` `I`) reorders the page on the client: the selection stays on its order
+    /// (it stayed at its index, on whatever order sorted there).
+    func testSortingKeepsTheSelectedRow() {
+        var state = Fixtures.state()
+        _ = press(&state, .char("j"), .char("j"))
+        XCTAssertEqual(state.selectedOrder?.id, 4)
+        _ = press(&state, .char(">"))
+        XCTAssertEqual(state.visibleOrders.map(\.id), [1, 2, 3, 4, 5, 6])
+        XCTAssertEqual(state.selectedOrder?.id, 4)
+        _ = press(&state, .char("I"))
+        XCTAssertEqual(state.selectedOrder?.id, 4)
+    }
+
     /// A row that left the page (its status no longer matches the query, say) leaves the cursor
     /// where it was, on the page's rows.
     func testTheCursorStaysInPlaceWhenItsRowLeftThePage() {
