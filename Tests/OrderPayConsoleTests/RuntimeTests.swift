@@ -185,7 +185,7 @@ final class RuntimeTests: XCTestCase {
         let alphabet: [Key] = "jkgGnrxCRuald/?:1234 5<>IsptwfTA!cyy".map { Key.char($0) }.filter { $0 != .char("q") }
             + [.enter, .escape, .tab, .backTab, .up, .down, .left, .right, .pageUp, .pageDown, .home, .end, .backspace, .ctrl("r"), .ctrl("u")]
         var script = "wait 200ms\n"
-        for _ in 0..<3000 {
+        for _ in 0..<6000 {
             let key = alphabet[Int(generator.next() % UInt64(alphabet.count))]
             if case .char(let c) = key, c != " ", c != "<", c != ">" { script += String(c) } else { script += "<\(key.scriptName)>" }
             if generator.next() % 40 == 0 { script += "\n" }
