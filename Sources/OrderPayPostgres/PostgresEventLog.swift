@@ -71,29 +71,16 @@ public final class PostgresEventLog: EventLog, @unchecked Sendable {
         appended.notify()
     }
 
+    /// The task holds the signals, not the log, so a log no one uses goes away (and its deinit
+    /// cancels the task).
     private func listen() {
-        let database = self.database
-        listener = Task { [weak self] in
-            var backoff: Duration = .milliseconds(100)
-            while !Task.isCancelled {
-                do {
-                    try await database.client.withConnection { connection in
-                        try await connection.listen(on: Self.channel) { notifications in
-                            // Whatever was appended while we were not listening: wake everyone once.
-                            self?.notify(Set(Topic.allCases))
-                            backoff = .milliseconds(100)
-                            for try await notification in notifications {
-                                let topics = Set(notification.payload.split(separator: ",").compactMap { Topic(rawValue: String($0)) })
-                                self?.notify(topics)
-                            }
-                        }
-                    }
-                } catch {
-                    if Task.isCancelled { return }
-                    database.logger.debug("event log listener lost its connection; reconnecting", metadata: ["error": "\(error)"])
-                }
-                try? await Task.sleep(for: backoff)
-                backoff = min(backoff * 2, .seconds(2))
+        let database = self.database, topicSignals = self.topicSignals, appended = self.appended
+        listener = Task {
+            await database.listen(on: Self.channel) { payload in
+                // nil: whatever was appended while we were not listening: wake everyone once.
+                let topics = payload.map { Set($0.split(separator: ",").compactMap { Topic(rawValue: String($0)) }) } ?? Set(Topic.allCases)
+                topics.forEach { topicSignals[$0]?.notify() }
+                appended.notify()
             }
         }
     }

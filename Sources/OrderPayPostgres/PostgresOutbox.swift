@@ -64,26 +64,10 @@ struct PostgresOutbox: Sendable {
         try await database.execute("SELECT pg_notify(\(nudgeChannel), '')")
     }
 
-    /// LISTENs on a connection of its own until the task is cancelled, reconnecting after a loss.
+    /// Until the task is cancelled; also once each time listening (re)starts, for the nudges
+    /// sent while no one listened.
     func watchRelayNudges(_ database: PostgresDatabase, _ onNudge: @escaping @Sendable () -> Void) async {
-        let channel = nudgeChannel
-        var backoff: Duration = .milliseconds(100)
-        while !Task.isCancelled {
-            do {
-                try await database.client.withConnection { connection in
-                    try await connection.listen(on: channel) { nudges in
-                        onNudge()   // whatever was nudged while no one listened
-                        backoff = .milliseconds(100)
-                        for try await _ in nudges { onNudge() }
-                    }
-                }
-            } catch {
-                if Task.isCancelled { return }
-                database.logger.debug("relay nudge listener lost its connection; reconnecting", metadata: ["error": "\(error)"])
-            }
-            try? await Task.sleep(for: backoff)
-            backoff = min(backoff * 2, .seconds(2))
-        }
+        await database.listen(on: nudgeChannel) { _ in onNudge() }
     }
 
     /// Call last in the transaction (see the type's comment).
