@@ -4,8 +4,8 @@ import Logging
 import OrderPayCore
 
 /// `orderpay up`: runs registry, auth, orders, payments and gateway as child processes of this
-/// binary, waits until each is healthy, restarts one that dies (with backoff), and stops them
-/// all, in reverse order, on Ctrl-C / SIGTERM.
+/// binary, waits until each is healthy, restarts one that dies or stops answering (with
+/// backoff), and stops them all, in reverse order, on Ctrl-C / SIGTERM.
 public final class Supervisor: @unchecked Sendable {
     public struct Child: Sendable {
         public let name: String
@@ -22,6 +22,8 @@ public final class Supervisor: @unchecked Sendable {
     let children: [Child]
     let host: String
     let logger: Logger
+    /// nil: a child is restarted only when it exits.
+    let liveness: Liveness?
     private let lock = NSLock()
     private var processes: [String: Process] = [:]
     /// Children being started (by `start` or a restart loop): whoever starts one handles its
@@ -35,11 +37,12 @@ public final class Supervisor: @unchecked Sendable {
     /// How long a restarted child must stay up before its next death starts the backoff over.
     static let stableAfter: Duration = .seconds(30)
 
-    public init(executable: URL, children: [Child], host: String, logger: Logger) {
+    public init(executable: URL, children: [Child], host: String, logger: Logger, liveness: Liveness? = Liveness()) {
         self.executable = executable
         self.children = children
         self.host = host
         self.logger = logger
+        self.liveness = liveness
     }
 
     /// Starts every child in order, each once the previous is healthy.
@@ -54,13 +57,20 @@ public final class Supervisor: @unchecked Sendable {
     }
 
     /// From now on an exit of the child's process restarts it, including one that happened
-    /// between its health check and this call.
+    /// between its health check and this call, and so does its no longer answering.
     private func supervise(_ child: Child) {
-        let exitedMeanwhile: Process? = lock.withLock {
+        let process: Process? = lock.withLock {
             starting.remove(child.name)
-            return processes[child.name].flatMap { $0.isRunning ? nil : $0 }
+            return processes[child.name]
         }
-        if let process = exitedMeanwhile { exited(child, process: process) }
+        guard let process else { return }
+        if process.isRunning { watchLiveness(of: child, process: process) } else { exited(child, process: process) }
+    }
+
+    /// Whether `process` is the child's current process, running and supervised (not being
+    /// started or replaced, and `up` not stopping).
+    func isSupervised(_ process: Process, as child: Child) -> Bool {
+        lock.withLock { !stopping && processes[child.name] === process && !starting.contains(child.name) } && process.isRunning
     }
 
     func launch(_ child: Child) throws {

@@ -161,10 +161,20 @@ struct UpCommand: AsyncParsableCommand {
     @Option(help: "Gateway: requests per second allowed per client (0 turns limiting off).") var rateLimit: Double = 200
     @Option(help: "Gateway: burst size per client.") var burst: Double = 400
     @Option(help: "Seconds a client connection may stay idle, or take to send a request's head (or a piece of its body), before it is closed (at least 10).") var idleTimeout: Int = 60
+    @Option(help: "Restart a child that has answered nothing on /health for this many seconds, a hung process (0: only restart children that exit).")
+    var unresponsiveSeconds: Int = 30
     @OptionGroup var engines: EngineOptions
+
+    /// Looks every 5 s (more often under a short limit, so that at least three looks fit in it).
+    var liveness: Supervisor.Liveness? {
+        guard unresponsiveSeconds > 0 else { return nil }
+        let timeout = Duration.seconds(unresponsiveSeconds)
+        return Supervisor.Liveness(interval: min(.seconds(5), timeout / 3), timeout: timeout)
+    }
 
     func validate() throws {
         try ServeCommand.validate(idleTimeout: idleTimeout)
+        guard (0...86_400).contains(unresponsiveSeconds) else { throw ValidationError("--unresponsive-seconds must be 0–86400") }
         try ServeCommand.validate(leaseSeconds: leaseSeconds, renewSeconds: renewSeconds, rateLimit: rateLimit, burst: burst)
         let chosen = try chosenPorts()
         let withDefaults = ServedComponent.allCases.map { chosen[$0] ?? $0.defaultPort }
@@ -214,7 +224,7 @@ struct UpCommand: AsyncParsableCommand {
             return child
         }
         let supervisor = Supervisor(executable: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath(),
-                                    children: children, host: host, logger: logger)
+                                    children: children, host: host, logger: logger, liveness: liveness)
         let signals = Task { await TerminationSignal.wait() }
         // Ctrl-C while the children are still coming up stops them at once, not after a timeout.
         let starting = Task { try await supervisor.start() }

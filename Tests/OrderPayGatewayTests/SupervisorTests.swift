@@ -111,6 +111,54 @@ final class SupervisorTests: XCTestCase {
         XCTAssertEqual(children(on: port), [], "stopping leaves no process behind")
     }
 
+    /// A registry child supervised with a short liveness limit, and its log.
+    private func supervisedRegistry(_ name: String, liveness: Supervisor.Liveness) async throws -> (Supervisor, CapturedLog, port: Int, pid: pid_t) {
+        let directory = try temporaryDirectory(name).path
+        let port = FreePort.find()
+        let log = CapturedLog()
+        var registry = Supervisor.Child(name: "registry", arguments: ["serve", "registry", "--port", String(port), "--host", "127.0.0.1",
+                                                                    "--data", directory], port: port)
+        registry.logFile = directory + "/registry.log"
+        let supervisor = Supervisor(executable: Self.binary, children: [registry], host: "127.0.0.1",
+                                    logger: Logger(label: "supervisor") { _ in log.handler }, liveness: liveness)
+        try await supervisor.start()
+        return (supervisor, log, port, try XCTUnwrap(supervisor.processID(of: "registry")))
+    }
+
+    /// A child that is running but answers nothing (here stopped with SIGSTOP, as a process whose
+    /// threads are all blocked would be) is ended and restarted like one that died.
+    func testAChildThatStopsAnsweringIsRestarted() async throws {
+        let (supervisor, log, port, hung) = try await supervisedRegistry(
+            "supervisor-hung", liveness: .init(interval: .milliseconds(300), timeout: .seconds(2), grace: .seconds(1)))
+        kill(hung, SIGSTOP)
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !log.messages.contains(where: { $0.message.contains("restarted and healthy") }), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let messages = log.messages.map(\.message)
+        XCTAssertTrue(messages.contains { $0.contains("(pid \(hung)) has not answered /health for") }, "\(messages)")
+        XCTAssertTrue(messages.contains { $0.contains("restarted and healthy") }, "\(messages)")
+        XCTAssertFalse(isRunning(hung), "the hung process was ended")
+        XCTAssertEqual(children(on: port).count, 1, "one registry process, supervised")
+        XCTAssertNotEqual(supervisor.processID(of: "registry"), hung)
+        await supervisor.stop()
+    }
+
+    /// A child that stops answering for less than the limit (a long pause, a burst of load) is left alone.
+    func testAChildThatPausesBrieflyIsLeftAlone() async throws {
+        let (supervisor, log, _, paused) = try await supervisedRegistry(
+            "supervisor-pause", liveness: .init(interval: .milliseconds(300), timeout: .seconds(4), grace: .seconds(1)))
+        kill(paused, SIGSTOP)
+        try await Task.sleep(for: .seconds(1.5))
+        kill(paused, SIGCONT)
+        try await Task.sleep(for: .seconds(5))
+        let messages = log.messages.map(\.message)
+        XCTAssertFalse(messages.contains { $0.contains("has not answered") || $0.contains("restarting") }, "\(messages)")
+        XCTAssertEqual(supervisor.processID(of: "registry"), paused)
+        XCTAssertTrue(isRunning(paused))
+        await supervisor.stop()
+    }
+
     /// `kill -9` on `orderpay up` leaves no orphans: each child sees its supervisor gone and
     /// stops itself (else they keep the ports, and the next `up` fails with "port in use").
     func testChildrenOfAKilledUpStopByThemselves() async throws {
