@@ -224,11 +224,12 @@ public final class Gateway: @unchecked Sendable {
         let methodLabel = Self.isForwardable(request.head.method) ? request.head.method.rawValue : "other"
         metrics.recordRequest(method: methodLabel, route: Self.routeLabel(request), status: Int(status.code),
                               seconds: Double(micros) / 1e6)
-        if let accessLog {
+        let level: Logger.Level = AccessLogPolicy.isRoutineHealthCheck(path: request.path, status: Int(status.code)) ? .debug : .info
+        if let accessLog, level == .info {
             accessLog.logAccess(method: request.head.method.rawValue, path: request.path, status: status.code,
                                 requestId: request.trace.requestId, milliseconds: micros / 1000, source: "OrderPayGateway", note: note)
         } else {
-            logger.info("\(request.head.method.rawValue) \(request.path) \(status.code)\(note.map { " (\($0))" } ?? "")", metadata: [
+            logger.log(level: level, "\(request.head.method.rawValue) \(request.path) \(status.code)\(note.map { " (\($0))" } ?? "")", metadata: [
                 "requestId": "\(request.trace.requestId)", "ms": "\(micros / 1000)",
             ])
         }

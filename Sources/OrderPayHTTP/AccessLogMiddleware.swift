@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import OrderPayCore
 
 /// One access-log line per request (method, path, status, duration, request id) and the request
 /// metrics, labelled by the matched route pattern (`/api/orders/{id}`), never the raw path, so
@@ -24,7 +25,8 @@ public struct AccessLogMiddleware: RouterMiddleware {
         let status = response.status.code
         let seconds = metrics.recordRequest(method: request.method.rawValue, route: route, status: status, since: start)
         let milliseconds = (seconds * 10_000).rounded() / 10
-        context.logger.info("\(request.method.rawValue) \(request.uri.path) \(status) \(milliseconds)ms", metadata: [
+        let level: Logger.Level = AccessLogPolicy.isRoutineHealthCheck(path: request.uri.path, status: status) ? .debug : .info
+        context.logger.log(level: level, "\(request.method.rawValue) \(request.uri.path) \(status) \(milliseconds)ms", metadata: [
             "method": .string(request.method.rawValue),
             "path": .string(request.uri.path),
             "route": .string(route),

@@ -7,6 +7,7 @@ public final class CapturedLog: @unchecked Sendable {
     public struct Entry: Sendable {
         public let message: String
         public let metadata: [String: String]
+        public let level: Logger.Level
     }
 
     private let lock = NSLock()
@@ -35,7 +36,7 @@ public final class CapturedLog: @unchecked Sendable {
 
         public func log(event: LogEvent) {
             let merged = metadata.merging(event.metadata ?? [:]) { $1 }.mapValues { "\($0)" }
-            log.append(Entry(message: event.message.description, metadata: merged))
+            log.append(Entry(message: event.message.description, metadata: merged, level: event.level))
         }
     }
 }

@@ -43,4 +43,33 @@ final class GatewayHealthTests: XCTestCase {
         await gateway.stop(grace: .seconds(1))
         await registry.stop()
     }
+
+    /// `orderpay up` checks every child's /health every 5 s: a check that passes is a debug line,
+    /// not one of the access log's info lines; anything else stays info.
+    func testPassingHealthChecksAreLoggedAtDebugLevel() async throws {
+        let listing = #"{"applications":{"versions__delta":"1","apps__hashcode":"","application":[]}}"#
+        let registry = try await ScriptedUpstream.start { _ in
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: \(listing.utf8.count)\r\n\r\n\(listing)"
+        }
+        var options = GatewayHost.Options(jwtSecret: String(repeating: "health-test-secret-", count: 3))
+        options.port = 0
+        options.registryURL = "http://127.0.0.1:\(registry.port)"
+        let log = CapturedLog()
+        var logger = Logger(label: "health-log-test") { _ in log.handler }
+        logger.logLevel = .debug
+        let gateway = try await GatewayHost.start(options, logger: logger)
+        do {
+            try await Reply.send(.GET, gateway.baseURL + "/health").expect(200)
+            try await Reply.send(.GET, gateway.baseURL + "/nowhere").expect(404)
+        } catch {
+            await gateway.stop(grace: .seconds(1))
+            await registry.stop()
+            throw error
+        }
+        await gateway.stop(grace: .seconds(1))
+        await registry.stop()
+        let levels = Dictionary(log.messages.filter { $0.message.hasPrefix("GET /") }.map { ($0.message, $0.level) }) { first, _ in first }
+        XCTAssertEqual(levels["GET /health 200"], .debug, "\(levels)")
+        XCTAssertEqual(levels["GET /nowhere 404"], .info, "\(levels)")
+    }
 }
