@@ -49,7 +49,7 @@ public final class Gateway: @unchecked Sendable {
     let logger: Logger
     /// The logger's own handler when it can write access lines directly (`orderpay serve
     /// gateway`'s), else nil and lines go through `logger`.
-    let accessLog: GatewayLogHandler?
+    let accessLog: LineLogHandler?
 
     public init(directory: ServiceDirectory, tokens: TokenService, settings: Settings = Settings(), logger: Logger) {
         self.directory = directory
@@ -57,7 +57,7 @@ public final class Gateway: @unchecked Sendable {
         self.settings = settings
         self.limiter = settings.rateLimit > 0 ? RateLimiter(rate: settings.rateLimit, burst: settings.rateBurst) : nil
         self.logger = logger
-        accessLog = (logger.handler as? GatewayLogHandler).flatMap { $0.writesAccessLinesDirectly ? $0 : nil }
+        accessLog = (logger.handler as? LineLogHandler).flatMap { $0.writesAccessLinesDirectly ? $0 : nil }
     }
 
     /// Sets up the process's event loops for `orderpay serve gateway` (process-wide and once

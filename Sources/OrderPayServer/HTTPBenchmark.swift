@@ -93,6 +93,8 @@ public struct HTTPBenchmark {
         // order service. The gateway (below) keeps its default, one access-log line per request,
         // written to a file rather than the terminal, and nginx writes its access log to a file too.
         setenv("ORDERPAY_LOG_LEVEL", "warning", 1)
+        // Text lines, as nginx's access log writes (and as every figure in the README was taken).
+        setenv("ORDERPAY_LOG_FORMAT", "text", 1)
         progress("seeding \(directory)…")
         try BenchTools.runQuietly(executable, ["seed", "--data", directory])
         let ports = (0..<6).map { _ in BenchTools.freePort() }

@@ -35,10 +35,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Gateway: burst size per client.") var burst: Double = 400
     @Option(help: "Seconds a client connection may stay idle, or take to send a request's head (or a piece of its body), before it is closed (at least 10).") var idleTimeout: Int = 60
     @Option(help: "Services: seconds a stopping service keeps serving after leaving the registry, so gateways stop routing to it first (0–60).") var drainSeconds: Double = 3
+    @Option(help: "Log lines as text or json (env ORDERPAY_LOG_FORMAT; default: json unless standard error is a terminal).") var logFormat: String?
     @OptionGroup var engines: EngineOptions
 
     func validate() throws {
         if let port, !(0...65535).contains(port) { throw ValidationError("--port must be 0–65535") }
+        _ = try Self.resolveLogFormat(logFormat)
         try Self.validate(idleTimeout: idleTimeout)
         try Self.validate(leaseSeconds: leaseSeconds, renewSeconds: renewSeconds, rateLimit: rateLimit, burst: burst)
         guard drainSeconds.isFinite, (0...60).contains(drainSeconds) else { throw ValidationError("--drain-seconds must be 0–60") }
@@ -72,6 +74,10 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
+    static func resolveLogFormat(_ flag: String?) throws -> LogFormat {
+        do { return try LogFormat.resolve(flag: flag) } catch { throw ValidationError("\(error)") }
+    }
+
     /// Not under 10 s: the gateway reuses a connection to a service only within 5 s of its last
     /// response, so a service never closes one the gateway is about to send a request on.
     static func validate(idleTimeout: Int) throws {
@@ -86,13 +92,9 @@ struct ServeCommand: AsyncParsableCommand {
         // until this server waits for them itself, a stop would be ignored and end in SIGKILL.
         signal(SIGINT, SIG_DFL)
         signal(SIGTERM, SIG_DFL)
-        if component == .gateway {
-            Gateway.runConcurrencyOnEventLoops()
-            // Same line format as swift-log's default handler, cheaper per access-log line.
-            LoggingSystem.bootstrap { GatewayLogHandler(label: $0) }
-        } else {
-            ServiceHost.runConcurrencyOnEventLoops()
-        }
+        if component == .gateway { Gateway.runConcurrencyOnEventLoops() } else { ServiceHost.runConcurrencyOnEventLoops() }
+        let format = try Self.resolveLogFormat(logFormat)
+        LoggingSystem.bootstrap { LineLogHandler(label: $0, format: format) }
         var logger = Logger(label: "orderpay.\(component.rawValue)")
         logger.logLevel = Logger.Level(rawValue: ProcessInfo.processInfo.environment["ORDERPAY_LOG_LEVEL"] ?? "") ?? .info
         SupervisorWatch.start(logger: logger, lingering: component == .registry ? .seconds(3) : .zero)
@@ -163,6 +165,7 @@ struct UpCommand: AsyncParsableCommand {
     @Option(help: "Seconds a client connection may stay idle, or take to send a request's head (or a piece of its body), before it is closed (at least 10).") var idleTimeout: Int = 60
     @Option(help: "Restart a child that has answered nothing on /health for this many seconds, a hung process (0: only restart children that exit).")
     var unresponsiveSeconds: Int = 30
+    @Option(help: "Log lines of every process as text or json (env ORDERPAY_LOG_FORMAT; default: json unless standard error is a terminal).") var logFormat: String?
     @OptionGroup var engines: EngineOptions
 
     /// Looks every 5 s (more often under a short limit, so that at least three looks fit in it).
@@ -175,6 +178,7 @@ struct UpCommand: AsyncParsableCommand {
     func validate() throws {
         try ServeCommand.validate(idleTimeout: idleTimeout)
         guard (0...86_400).contains(unresponsiveSeconds) else { throw ValidationError("--unresponsive-seconds must be 0–86400") }
+        _ = try ServeCommand.resolveLogFormat(logFormat)
         try ServeCommand.validate(leaseSeconds: leaseSeconds, renewSeconds: renewSeconds, rateLimit: rateLimit, burst: burst)
         let chosen = try chosenPorts()
         let withDefaults = ServedComponent.allCases.map { chosen[$0] ?? $0.defaultPort }
@@ -199,6 +203,8 @@ struct UpCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let format = try ServeCommand.resolveLogFormat(logFormat)
+        LoggingSystem.bootstrap { LineLogHandler(label: $0, format: format) }
         var logger = Logger(label: "orderpay.up")
         logger.logLevel = .info
         let dataDirectory = data ?? EmbeddedConfiguration.defaultDataDirectory()
@@ -213,7 +219,7 @@ struct UpCommand: AsyncParsableCommand {
         let order: [ServedComponent] = [.registry, .auth, .orders, .payments, .gateway]
         let children = order.map { component in
             var arguments = ["serve", component.rawValue, "--port", String(ports[component]!), "--host", host, "--data", dataDirectory,
-                             "--renew-seconds", String(renewSeconds), "--idle-timeout", String(idleTimeout)]
+                             "--renew-seconds", String(renewSeconds), "--idle-timeout", String(idleTimeout), "--log-format", format.rawValue]
             if component == .registry { arguments += ["--lease-seconds", String(leaseSeconds)] } else { arguments += ["--registry", registryURL] }
             if component == .gateway { arguments += ["--rate-limit", String(rateLimit), "--burst", String(burst)] }
             if component != .gateway { arguments += engines.childArguments }

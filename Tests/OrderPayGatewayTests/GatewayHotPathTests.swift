@@ -65,7 +65,7 @@ final class GatewayHotPathTests: XCTestCase {
         var fds: [Int32] = [0, 0]
         XCTAssertEqual(pipe(&fds), 0)
         defer { close(fds[0]) }
-        var logger = Logger(label: "orderpay.gateway") { GatewayLogHandler(label: $0, fileDescriptor: fds[1]) }
+        var logger = Logger(label: "orderpay.gateway") { LineLogHandler(label: $0, fileDescriptor: fds[1]) }
         logger.logLevel = .info
         logger[metadataKey: "base"] = "1"
         logger.info("GET /api/orders/1 200", metadata: ["requestId": "abc", "ms": "3"])
@@ -84,7 +84,7 @@ final class GatewayHotPathTests: XCTestCase {
         var fds: [Int32] = [0, 0]
         XCTAssertEqual(pipe(&fds), 0)
         defer { close(fds[0]) }
-        var handler = GatewayLogHandler(label: "orderpay.gateway", fileDescriptor: fds[1])
+        var handler = LineLogHandler(label: "orderpay.gateway", fileDescriptor: fds[1])
         handler.logLevel = .info
         XCTAssertTrue(handler.writesAccessLinesDirectly)
         let logger = Logger(label: "orderpay.gateway") { _ in handler }

@@ -1,0 +1,86 @@
+import Foundation
+import Logging
+@testable import OrderPayGateway
+import XCTest
+
+/// The log lines `orderpay serve` and `up` write for log collectors (`--log-format json`).
+final class LineLogHandlerJSONTests: XCTestCase {
+    /// Logs through a JSON handler on a pipe and returns each line, parsed.
+    private func jsonLines(_ body: (Logger, LineLogHandler) -> Void) throws -> [[String: Any]] {
+        var fds: [Int32] = [0, 0]
+        XCTAssertEqual(pipe(&fds), 0)
+        defer { close(fds[0]) }
+        var handler = LineLogHandler(label: "orderpay.test", fileDescriptor: fds[1], format: .json, metadataProvider: nil)
+        handler.logLevel = .info
+        let logger = Logger(label: "orderpay.test") { _ in handler }
+        body(logger, handler)
+        close(fds[1])
+        let text = String(decoding: FileHandle(fileDescriptor: fds[0]).readDataToEndOfFile(), as: UTF8.self)
+        return try text.split(separator: "\n").map { line in
+            try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], String(line))
+        }
+    }
+
+    func testEveryLineIsOneJSONObjectWhateverItHolds() throws {
+        struct Failure: Error {}
+        let lines = try jsonLines { logger, _ in
+            logger.warning("a \"quoted\" message\nover two lines\twith a tab, a \u{1} and ünïcode ☕",
+                           metadata: ["path": "/a\\b", "message": "a clash", "list": ["1", "x\"y"], "map": ["k": "v"], "count": .stringConvertible(42)],
+                           source: "Tests")
+            logger.error("failed", error: Failure(), source: "Tests")
+            logger.debug("below the level")
+        }
+        XCTAssertEqual(lines.count, 2)
+        let first = lines[0]
+        XCTAssertEqual(first["message"] as? String, "a \"quoted\" message\nover two lines\twith a tab, a \u{1} and ünïcode ☕")
+        XCTAssertEqual(first["level"] as? String, "warning")
+        XCTAssertEqual(first["label"] as? String, "orderpay.test")
+        XCTAssertEqual(first["source"] as? String, "Tests")
+        XCTAssertEqual(first["path"] as? String, "/a\\b")
+        XCTAssertEqual(first["metadata.message"] as? String, "a clash", "a metadata key never overwrites the line's own")
+        XCTAssertEqual(first["list"] as? [String], ["1", "x\"y"])
+        XCTAssertEqual(first["map"] as? [String: String], ["k": "v"])
+        XCTAssertEqual(first["count"] as? String, "42")
+        let timestamp = try XCTUnwrap(first["timestamp"] as? String)
+        XCTAssertNotNil(timestamp.range(of: #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$"#, options: .regularExpression), timestamp)
+        let parsed = try XCTUnwrap(ISO8601DateFormatter.withMilliseconds.date(from: timestamp))
+        XCTAssertLessThan(abs(parsed.timeIntervalSinceNow), 60, "UTC, not local time: \(timestamp)")
+        XCTAssertEqual(lines[1]["error.type"] as? String, String(reflecting: Failure.self))
+    }
+
+    /// The access log's direct path writes the very line swift-log's path writes, in JSON too.
+    func testAccessLinesWrittenDirectlyMatchTheLoggersOwn() throws {
+        let lines = try jsonLines { logger, handler in
+            XCTAssertTrue(handler.writesAccessLinesDirectly)
+            logger.info("GET /api/orders/\"1\" 404 (client gone)", metadata: ["requestId": "req-7", "ms": "12"], source: "OrderPayGateway")
+            handler.logAccess(method: "GET", path: "/api/orders/\"1\"", status: 404, requestId: "req-7", milliseconds: 12,
+                              source: "OrderPayGateway", note: "client gone")
+        }
+        XCTAssertEqual(lines.count, 2)
+        let withoutTime = lines.map { $0.filter { $0.key != "timestamp" } as NSDictionary }
+        XCTAssertEqual(withoutTime[0], withoutTime[1])
+        XCTAssertEqual(lines[1]["message"] as? String, "GET /api/orders/\"1\" 404 (client gone)")
+        XCTAssertEqual(lines[1]["ms"] as? String, "12")
+    }
+
+    func testTheFormatComesFromTheFlagThenTheEnvironmentThenTheTerminal() throws {
+        XCTAssertEqual(try LogFormat.resolve(flag: "json", environment: [LogFormat.environmentKey: "text"], standardErrorIsTerminal: true), .json)
+        XCTAssertEqual(try LogFormat.resolve(flag: nil, environment: [LogFormat.environmentKey: "TEXT"], standardErrorIsTerminal: false), .text)
+        XCTAssertEqual(try LogFormat.resolve(flag: nil, environment: [:], standardErrorIsTerminal: false), .json)
+        XCTAssertEqual(try LogFormat.resolve(flag: nil, environment: [LogFormat.environmentKey: ""], standardErrorIsTerminal: true), .text)
+        XCTAssertThrowsError(try LogFormat.resolve(flag: "xml", environment: [:], standardErrorIsTerminal: true)) { error in
+            XCTAssertEqual("\(error)", "--log-format must be text or json, not 'xml'")
+        }
+        XCTAssertThrowsError(try LogFormat.resolve(flag: nil, environment: [LogFormat.environmentKey: "yaml"], standardErrorIsTerminal: true)) { error in
+            XCTAssertEqual("\(error)", "ORDERPAY_LOG_FORMAT must be text or json, not 'yaml'")
+        }
+    }
+}
+
+private extension ISO8601DateFormatter {
+    static var withMilliseconds: ISO8601DateFormatter {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter
+    }
+}
