@@ -44,7 +44,7 @@ enum GatewayEndpoints {
         }
     }
 
-    /// How old the registry listing `/health` reports on may be.
+    /// How old the registry listing `/health` and `/api/registry` report on may be.
     static let healthMaxAge: TimeAmount = .seconds(1)
 
     /// UP when the registry answered within the last second or so (the background refresh's
@@ -68,7 +68,8 @@ enum GatewayEndpoints {
             return .refused(error)
         }
         do {
-            try await gateway.directory.refresh()
+            // As fresh as /health's: consoles ask every few seconds each, and one listing serves them all.
+            try await gateway.directory.refreshIfOlder(than: healthMaxAge)
         } catch {
             return .problem(.serviceUnavailable, "registry unreachable: \(error)")
         }
