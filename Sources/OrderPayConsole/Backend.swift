@@ -129,5 +129,17 @@ public protocol Backend: AnyObject, Sendable {
     /// The live log: the last `backlog` events, then every new one as it is appended, until the
     /// task is cancelled. Reconnects by itself (remote), reporting trouble through `onStatus`
     /// (nil when healthy again).
-    func streamEvents(backlog: Int, onStatus: @escaping @Sendable (String?) -> Void) -> AsyncStream<[StreamedEvent]>
+    func streamEvents(backlog: Int, onStatus: @escaping @Sendable (StreamStatus?) -> Void) -> AsyncStream<[StreamedEvent]>
+}
+
+/// Trouble with the live event stream, as the banner says it. A refusal is kept apart from an
+/// outage: the stream has stopped for good and will not reconnect, so the events pane says why
+/// it stays empty instead of promising events that will never come.
+public struct StreamStatus: Sendable, Equatable, ExpressibleByStringInterpolation {
+    public var text: String
+    /// Set when the server refused the stream for good (403: the operator is not an admin).
+    public var refusal: AppError.Kind?
+
+    public init(_ text: String, refusal: AppError.Kind? = nil) { self.text = text; self.refusal = refusal }
+    public init(stringLiteral text: String) { self.init(text) }
 }

@@ -76,7 +76,7 @@ public enum Message: Sendable {
     case countsLoaded(Result<[OrderStatus: Int], AppError>)
     case events([StreamedEvent])
     case topicHistoryLoaded(Topic, Result<[StreamedEvent], AppError>)
-    case streamStatus(String?)
+    case streamStatus(StreamStatus?)
     /// `request`: what was asked for (the runtime always says; a success names its record anyway).
     case detailLoaded(Result<DetailContent, AppError>, for: DetailRequest? = nil)
     case catalogLoaded(Result<[Product], AppError>)

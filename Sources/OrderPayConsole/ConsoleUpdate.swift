@@ -69,7 +69,7 @@ public enum ConsoleUpdate {
         case .streamStatus(let status):
             state.events.connection = status
             let hadBanner = state.banner != nil
-            state.banner = status
+            state.banner = status?.text
             if hadBanner != (status != nil) { return relayout(&state) + (status == nil ? refreshAll() : []) }
         case .detailLoaded(let result, let request):
             guard case .detail(var detail)? = state.topOverlay, detail.answers(result, request) else { return [] }

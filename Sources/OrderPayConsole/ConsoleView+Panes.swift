@@ -100,7 +100,7 @@ extension ConsoleView {
         var title = "4 Events \(events.endIndex)"
         if let topic = events.topic { title += " topic=\(topic.rawValue)" }
         if events.pausedAt != nil { title += " PAUSED +\(events.newWhilePaused) new" } else { title += events.follow ? " following" : " scrolled" }
-        if let connection = events.connection { title += " (\(connection))" }
+        if let connection = events.connection { title += " (\(connection.text))" }
         drawBox(&screen, rect, title: title, focused: focused, glyphs: state.glyphs)
         let inner = Rect(x: rect.x + 1, y: rect.y + 1, width: rect.width - 2, height: rect.height - 2)
         guard inner.width > 4, inner.height > 0 else { return }
@@ -116,7 +116,14 @@ extension ConsoleView {
             for chunk in chunks.reversed() { lines.append((chunk, Glyphs.role(for: event.envelope.topic), selected)) }
             if lines.count >= inner.height { break }
         }
-        if shown.isEmpty { screen.put("waiting for events…", x: inner.x + 1, y: inner.y, role: .muted) }
+        if shown.isEmpty {
+            // A refused stream is over for good: "waiting" would promise events that never come.
+            switch events.connection?.refusal {
+            case .forbidden?: screen.put(TextWidth.truncate("the events pane needs the ADMIN role (the stream was refused)", to: inner.width - 1), x: inner.x + 1, y: inner.y, role: .warn)
+            case .some: screen.put(TextWidth.truncate("no live events: \(events.connection?.text ?? "")", to: inner.width - 1), x: inner.x + 1, y: inner.y, role: .warn)
+            case nil: screen.put("waiting for events…", x: inner.x + 1, y: inner.y, role: .muted)
+            }
+        }
         for (i, line) in lines.prefix(inner.height).enumerated() {
             let y = inner.y + inner.height - 1 - i
             screen.put(TextWidth.truncate(line.text, to: inner.width), x: inner.x, y: y, role: line.role)

@@ -29,7 +29,7 @@ public struct EventsState: Sendable {
     public private(set) var topicFirstIndex = 0
     /// Absolute index (on screen) of the selected event when not following.
     public var cursor = 0
-    public var connection: String?
+    public var connection: StreamStatus?
 
     public init(capacity: Int) { self.capacity = max(1, capacity) }
 

@@ -119,7 +119,7 @@ public final class EmbeddedBackend: Backend, @unchecked Sendable {
 
     /// The last `backlog` events, then each append as it happens: this process's appends wake the
     /// stream at once, another process's through the log's file watch.
-    public func streamEvents(backlog: Int, onStatus: @escaping @Sendable (String?) -> Void) -> AsyncStream<[StreamedEvent]> {
+    public func streamEvents(backlog: Int, onStatus: @escaping @Sendable (StreamStatus?) -> Void) -> AsyncStream<[StreamedEvent]> {
         let log = system.events
         return AsyncStream { continuation in
             let task = Task {

@@ -11,7 +11,7 @@ extension RemoteBackend {
     /// being the sum of the topics' end offsets (offsets count from 0 per topic, sequences from 1
     /// across the log; with Kafka a rough guess, the answering process's own sequences). Ends when the consuming task is cancelled (stopping the transfer and its
     /// thread) or when the gateway refuses the stream for good (reported through `onStatus`).
-    public func streamEvents(backlog: Int, onStatus: @escaping @Sendable (String?) -> Void) -> AsyncStream<[StreamedEvent]> {
+    public func streamEvents(backlog: Int, onStatus: @escaping @Sendable (StreamStatus?) -> Void) -> AsyncStream<[StreamedEvent]> {
         let (stream, continuation) = AsyncStream<[StreamedEvent]>.makeStream()
         let events = SSEStream(transport: streamTransport, session: session,
                                initialBackoff: options.streamInitialBackoff, maximumBackoff: options.streamMaximumBackoff)

@@ -1,4 +1,5 @@
 import Foundation
+import OrderPayConsole
 import OrderPayCore
 
 /// Follows `GET /api/events/stream` for as long as the calling task runs.
@@ -39,7 +40,7 @@ final class SSEStream: Sendable {
 
     func run(initialQuery: @escaping @Sendable () async throws -> [(String, String?)],
              onEvents: @escaping @Sendable ([SSEMessage]) -> Void,
-             onStatus: @escaping @Sendable (String?) -> Void) async {
+             onStatus: @escaping @Sendable (StreamStatus?) -> Void) async {
         let state = StreamState()
         var delay = initialBackoff
         var retriedAuth = false
@@ -56,7 +57,7 @@ final class SSEStream: Sendable {
                 onStatus("event stream closed by the gateway, retrying in \(Self.seconds(wait))")
             case .failed(let reason):
                 wait = delay
-                onStatus("gateway unreachable, retrying in \(Self.seconds(wait))" + (reason.isEmpty ? "" : " (\(reason))"))
+                onStatus(StreamStatus("gateway unreachable, retrying in \(Self.seconds(wait))" + (reason.isEmpty ? "" : " (\(reason))")))
             case .refused(let status, let error):
                 switch status {
                 case 401 where !retriedAuth:
@@ -68,7 +69,7 @@ final class SSEStream: Sendable {
                     wait = max(delay, error.retryAfter ?? 0)
                     onStatus("event stream: \(error.message), retrying in \(Self.seconds(wait))")
                 default:
-                    onStatus("event stream refused: \(error.message)")
+                    onStatus(StreamStatus("event stream refused: \(error.message)", refusal: error.kind))
                     return
                 }
             }
@@ -80,7 +81,7 @@ final class SSEStream: Sendable {
 
     private func attempt(initialQuery: @Sendable () async throws -> [(String, String?)], state: StreamState,
                          onEvents: @escaping @Sendable ([SSEMessage]) -> Void,
-                         onStatus: @escaping @Sendable (String?) -> Void) async -> Outcome {
+                         onStatus: @escaping @Sendable (StreamStatus?) -> Void) async -> Outcome {
         let token: String
         var query: [(String, String?)] = []
         do {

@@ -47,7 +47,7 @@ final class FlakyBackend: Backend, @unchecked Sendable {
     func setRoles(userId: Int64, roles: [OrderPayCore.Role]) async throws -> User { try await base.setRoles(userId: userId, roles: roles) }
     func setLocked(userId: Int64, locked: Bool) async throws -> User { try await base.setLocked(userId: userId, locked: locked) }
     func recentEvents(topic: Topic, count: Int) async throws -> [StreamedEvent] { try await base.recentEvents(topic: topic, count: count) }
-    func streamEvents(backlog: Int, onStatus: @escaping @Sendable (String?) -> Void) -> AsyncStream<[StreamedEvent]> {
+    func streamEvents(backlog: Int, onStatus: @escaping @Sendable (StreamStatus?) -> Void) -> AsyncStream<[StreamedEvent]> {
         base.streamEvents(backlog: backlog, onStatus: onStatus)
     }
 }

@@ -16,7 +16,7 @@ final class EventStreamTests: XCTestCase {
         var task: Task<Void, Never>!
 
         init(_ backend: RemoteBackend, backlog: Int) {
-            let stream = backend.streamEvents(backlog: backlog) { [statuses] in statuses.append($0) }
+            let stream = backend.streamEvents(backlog: backlog) { [statuses] in statuses.append($0?.text) }
             task = Task { [events, batches, ended] in
                 for await batch in stream {
                     batches.append(batch)
