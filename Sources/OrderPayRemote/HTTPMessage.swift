@@ -49,7 +49,22 @@ extension TransferFailure {
 }
 
 enum AppErrorFactory {
+    static let unreachablePrefix = "gateway unreachable at "
+
     static func unreachable(_ baseURL: String, _ reason: String) -> AppError {
-        AppError(.unavailable, "gateway unreachable at \(baseURL): \(reason)")
+        AppError(.unavailable, unreachablePrefix + "\(baseURL): \(reason)")
     }
+
+    /// Whether `error` is a transport failure (nothing answered), not an answer from the gateway
+    /// such as a 503 for a service down behind it: both are `.unavailable`.
+    static func isUnreachable(_ error: AppError) -> Bool {
+        error.kind == .unavailable && error.message.hasPrefix(unreachablePrefix)
+    }
+}
+
+/// An error status the gateway answered with, its status kept (an `AppError` keeps only its
+/// kind, and 502, 503 and 504 are all `.unavailable`), so the stream can say "504 from the gateway".
+struct GatewayAnswer: Error {
+    let status: Int
+    let error: AppError
 }

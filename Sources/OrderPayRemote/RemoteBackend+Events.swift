@@ -42,7 +42,9 @@ extension RemoteBackend {
         let end = try await withThrowingTaskGroup(of: Int64.self) { group in
             for topic in Topic.allCases {
                 group.addTask {
-                    try await self.get(EventPageHead.self, "/api/events", query: [("topic", topic.rawValue), ("limit", "1")]).endOffset
+                    let response = try await self.call("GET", "/api/events", query: [("topic", topic.rawValue), ("limit", "1")])
+                    guard response.isSuccess else { throw GatewayAnswer(status: response.status, error: ProblemMapping.error(for: response)) }
+                    return try GatewayTransport.decode(EventPageHead.self, from: response).endOffset
                 }
             }
             return try await group.reduce(0, +)

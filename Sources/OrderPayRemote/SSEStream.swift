@@ -9,7 +9,8 @@ import OrderPayCore
 /// the transfer at once (see `TransferControl`) and `run` returns.
 ///
 /// Reconnection: after a failure it waits 0.5 s, then 1, 2, 4… up to 10 s (configurable),
-/// reporting "gateway unreachable, retrying in Ns" (or the refusal it got) through `onStatus`, and
+/// reporting "gateway unreachable, retrying in Ns" when nothing answered, or what the gateway
+/// answered ("… (503 from the gateway), retrying in Ns") through `onStatus`, and
 /// nil once connected again. A stream that ends after working reconnects at once. Resumes with
 /// `Last-Event-ID` = the last id received, so nothing is lost or repeated; until an event has
 /// arrived, each attempt asks `initialQuery` again. A 401 refreshes the token and reconnects; a
@@ -67,7 +68,7 @@ final class SSEStream: Sendable {
                     onStatus("event stream: \(error.message), retrying in \(Self.seconds(wait))")
                 case 401, 408, 429, 500...:
                     wait = max(delay, error.retryAfter ?? 0)
-                    onStatus("event stream: \(error.message), retrying in \(Self.seconds(wait))")
+                    onStatus("event stream: \(error.message) (\(status) from the gateway), retrying in \(Self.seconds(wait))")
                 default:
                     onStatus(StreamStatus("event stream refused: \(error.message)", refusal: error.kind))
                     return
@@ -89,7 +90,12 @@ final class SSEStream: Sendable {
             if state.lastEventID == nil { query = try await initialQuery() }
         } catch is CancellationError {
             return .cancelled
-        } catch let error as AppError where error.kind == .unavailable {
+        } catch let answer as GatewayAnswer {
+            // The gateway answered, with the status it gave: a 503 for the order service down
+            // behind it is not an unreachable gateway, and the banner must not send the operator
+            // to look at the wrong process.
+            return .refused(status: answer.status, answer.error)
+        } catch let error as AppError where AppErrorFactory.isUnreachable(error) {
             return .failed("")
         } catch let error as AppError {
             // An answer from the gateway, not an outage: a 403 here (an operator without
