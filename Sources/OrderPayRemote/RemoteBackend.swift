@@ -40,7 +40,7 @@ public final class RemoteBackend: Backend {
 
     /// Logs in at the gateway (`http://host:port`, or a bare `host:port`). Throws `.unauthorized`
     /// for wrong credentials, `.unavailable` ("gateway unreachable at URL: …") when nothing
-    /// answers, `.validation` for a malformed URL.
+    /// answers, `.validation` for a malformed URL or one that is not the gateway's (a service's own port).
     public init(gatewayURL: String, email: String, password: String, options: Options = Options()) async throws {
         let baseURL = try GatewayTransport.normalize(gatewayURL)
         var curl = CurlOptions()
@@ -53,6 +53,7 @@ public final class RemoteBackend: Backend {
                                 refreshMargin: options.refreshMargin)
         self.options = options
         endpoint = baseURL
+        try await GatewayProbe.check(transport)
         try await session.login()
         let me = try await Self.fetchMe(transport: transport, session: session)
         operatorUser = me
