@@ -32,15 +32,32 @@ extension ConsoleView {
     static func tableTitle<Row>(_ base: String, _ table: TableState<Row>, glyphs: Glyphs) -> String {
         var title = base
         if table.loaded {
-            let first = table.total == 0 ? 0 : table.page * table.pageSize + 1
-            let last = min(table.total, (table.page + 1) * table.pageSize)
-            title += " \(first)–\(last) of \(table.total)"
+            // No rows is "0 of 0", not a range: "0–0 of 0" read like rows that went missing.
+            if table.total == 0 {
+                title += " 0 of 0"
+            } else {
+                let first = table.page * table.pageSize + 1
+                let last = min(table.total, (table.page + 1) * table.pageSize)
+                title += " \(first)–\(last) of \(table.total)"
+            }
         }
         if let status = table.query.status { title += " status=\(status)" }
         if let text = table.query.text { title += " \"\(text)\"" }
         if !table.filter.isEmpty { title += " /\(table.filter.text)" }
         if !table.marked.isEmpty { title += " \(glyphs.markGlyph)\(table.marked.count) marked" }
         return title
+    }
+
+    /// What an empty table says: none at all ("no orders yet"), none for the server-side query
+    /// ("no payments with status=FAILED"), or none on this page for the `/` filter.
+    static func emptyText<Row>(_ name: String, _ table: TableState<Row>) -> String {
+        if !table.filter.isEmpty { return "no rows match /\(table.filter.text) on this page" }
+        guard table.total == 0 else { return "nothing here" }
+        let noun = (name.split(separator: " ").last.map(String.init) ?? "rows").lowercased()
+        var conditions: [String] = []
+        if let status = table.query.status { conditions.append("status=\(status)") }
+        if let text = table.query.text { conditions.append("\"\(text)\"") }
+        return conditions.isEmpty ? "no \(noun) yet" : "no \(noun) with \(conditions.joined(separator: " "))"
     }
 
     static func drawTable<Row>(_ screen: inout Screen, _ rect: Rect, _ name: String, _ table: TableState<Row>, _ columns: [Column<Row>],
@@ -66,7 +83,7 @@ extension ConsoleView {
             return
         }
         if table.loaded && rows.isEmpty {
-            screen.put(table.filter.isEmpty ? "nothing here" : "no rows match /\(table.filter.text) on this page", x: inner.x + 2, y: inner.y + 1, role: .muted)
+            screen.put(emptyText(name, table), x: inner.x + 2, y: inner.y + 1, role: .muted)
         }
         for (index, row) in rows.prefix(inner.height - 1).enumerated() {
             let y = inner.y + 1 + index
