@@ -146,11 +146,7 @@ extension ConsoleView {
             return ("User #\(u.id)", lines)
         case .event(let e):
             var lines: [Line] = [("offset \(e.envelope.offset) · \(e.envelope.topic.rawValue) · key \(e.envelope.key)", .title)]
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            encoder.dateEncodingStrategy = .iso8601
-            let json = (try? encoder.encode(e.envelope)).map { String(decoding: $0, as: UTF8.self) } ?? "?"
-            lines += json.split(separator: "\n", omittingEmptySubsequences: false).map { (String($0), CellRole.body) }
+            lines += EventJSONText.lines(e.envelope).map { ($0, CellRole.body) }
             return ("Event \(e.envelope.eventId)", lines)
         }
     }
