@@ -75,10 +75,10 @@ extension ConsoleView {
         }
         if let error = table.error {
             screen.put(TextWidth.truncate(error, to: inner.width), x: inner.x, y: inner.y + 1, role: .error)
-            // Said, so the operator knows the pane heals by itself and need not press Ctrl-R.
-            if let due = table.reload.due, inner.height > 2 {
-                let seconds = max(1, Int(due.timeIntervalSince(now).rounded(.up)))
-                screen.put(TextWidth.truncate("retrying in \(seconds)s", to: inner.width), x: inner.x, y: inner.y + 2, role: .muted)
+            // Said, so the operator knows the pane heals by itself and need not press Ctrl-R,
+            // and, while the retry is on its way, that it is.
+            if let line = table.reload.retryLine(now: now, ellipsis: glyphs.ellipsis), inner.height > 2 {
+                screen.put(TextWidth.truncate(line, to: inner.width), x: inner.x, y: inner.y + 2, role: .muted)
             }
             return
         }

@@ -14,8 +14,18 @@ public struct ReloadBackoff: Sendable, Equatable {
     /// When to load again; nil while nothing failed, when the error cannot heal by waiting, or
     /// once the retry has been asked for (its answer sets the next one).
     public private(set) var due: Date?
+    /// When the retry now in flight was asked for; nil while none is. A retry of a page that
+    /// timed out can take as long again (35 s), and the pane said nothing meanwhile.
+    public private(set) var retryingSince: Date?
 
     public init() {}
+
+    /// The line a failed pane shows under its error: when it tries again, or that it is trying.
+    public func retryLine(now: Date, ellipsis: String = "…") -> String? {
+        if let due { return "retrying in \(max(1, Int(due.timeIntervalSince(now).rounded(.up))))s" }
+        if let since = retryingSince { return "retrying now\(ellipsis) \(max(0, Int(now.timeIntervalSince(since))))s" }
+        return nil
+    }
 
     /// Errors that waiting can cure: the gateway or a service down or overloaded, a rate limit.
     /// A refusal (403), a bad request or a missing record would fail the same way every time.
@@ -29,18 +39,21 @@ public struct ReloadBackoff: Sendable, Equatable {
     mutating func failed(_ error: AppError, at now: Date) {
         let delay = min(Self.maximumDelay, Self.firstDelay * pow(2, Double(failures)))
         failures += 1
+        retryingSince = nil
         due = Self.heals(error) ? now.addingTimeInterval(max(delay, error.retryAfter ?? 0)) : nil
     }
 
     mutating func succeeded() {
         failures = 0
         due = nil
+        retryingSince = nil
     }
 
     /// Whether the retry is due at `now`; if so it is taken, so each failure asks once.
     mutating func takeIfDue(_ now: Date) -> Bool {
         guard let due, due <= now else { return false }
         self.due = nil
+        retryingSince = now
         return true
     }
 }
