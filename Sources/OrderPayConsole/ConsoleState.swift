@@ -73,6 +73,9 @@ public struct RegistryState: Sendable {
     public var loadedAt: Date?
     public var cursor = 0
     public var error: String?
+    /// While `error` is set: when the registry is fetched again (as the other panes do: backoff,
+    /// Retry-After honoured, a refusal not retried), instead of every 2 s.
+    public var reload = ReloadBackoff()
 }
 
 /// A text the operator is typing on the bottom line: a `:` command or a `/` filter.

@@ -33,7 +33,9 @@ public enum ConsoleUpdate {
             state.now = now
             state.toasts.removeAll { $0.expires <= now }
             var effects = dueReloads(&state)
-            if state.registry.loadedAt.map({ now.timeIntervalSince($0) >= registryRefreshSeconds }) ?? true { effects.append(.load(.registry)) }
+            if state.registry.error == nil, state.registry.loadedAt.map({ now.timeIntervalSince($0) >= registryRefreshSeconds }) ?? true {
+                effects.append(.load(.registry))
+            }
             return effects
         case .usersLoaded(let result, let query):
             apply(result, for: query, to: &state.users, now: state.now) { [glyphs = state.glyphs] in Columns.visible($0, Columns.users, glyphs) }
@@ -51,8 +53,11 @@ public enum ConsoleUpdate {
             case .success(let instances):
                 state.registry.instances = instances.sorted { ($0.app, $0.instanceId) < ($1.app, $1.instanceId) }
                 state.registry.error = nil
+                state.registry.reload.succeeded()
                 state.registry.cursor = min(state.registry.cursor, max(0, instances.count - 1))
-            case .failure(let error): state.registry.error = error.message
+            case .failure(let error):
+                state.registry.error = error.message
+                state.registry.reload.failed(error, at: state.now)
             }
         case .countsLoaded(.success(let counts)):
             state.orderCounts = counts
@@ -166,6 +171,7 @@ public enum ConsoleUpdate {
         if state.users.error != nil, state.users.reload.takeIfDue(state.now) { effects.append(.load(.users)) }
         if state.orders.error != nil, state.orders.reload.takeIfDue(state.now) { effects.append(.load(.orders)) }
         if state.payments.error != nil, state.payments.reload.takeIfDue(state.now) { effects.append(.load(.payments)) }
+        if state.registry.error != nil, state.registry.reload.takeIfDue(state.now) { effects.append(.load(.registry)) }
         if state.countsReload.takeIfDue(state.now) { effects.append(.loadCounts) }
         return effects
     }

@@ -184,7 +184,13 @@ extension ConsoleView {
         if !widths.isEmpty { widths[widths.count - 1] += inner.width - used }
         var x = inner.x
         for (i, w) in widths.enumerated() { screen.put(TextWidth.fit(columns[i].0, w), x: x, y: inner.y, role: .tableHeader); x += w + 1 }
-        if let error = state.registry.error { screen.put(TextWidth.truncate(error, to: inner.width), x: inner.x, y: inner.y + 1, role: .error); return }
+        if let error = state.registry.error {
+            screen.put(TextWidth.truncate(error, to: inner.width), x: inner.x, y: inner.y + 1, role: .error)
+            if let line = state.registry.reload.retryLine(now: state.now, ellipsis: state.glyphs.ellipsis), inner.height > 2 {
+                screen.put(TextWidth.truncate(line, to: inner.width), x: inner.x, y: inner.y + 2, role: .muted)
+            }
+            return
+        }
         for (index, instance) in state.registry.instances.prefix(inner.height - 1).enumerated() {
             let y = inner.y + 1 + index
             let values: [(String, CellRole)] = [
