@@ -36,6 +36,9 @@ final class SSEStream: Sendable {
         /// the backlog starts (same rules either way: that fetch is the stream's first request).
         case refused(status: Int, AppError)
         case failed(String)
+        /// Nothing arrived for the idle limit; `answered`: after the response's head (a stream
+        /// gone quiet), else before it (a gateway that accepts connections and never answers).
+        case silent(answered: Bool)
         case cancelled
     }
 
@@ -56,6 +59,19 @@ final class SSEStream: Sendable {
                 if worked { delay = initialBackoff; continue }
                 wait = delay
                 onStatus("event stream closed by the gateway, retrying in \(Self.seconds(wait))")
+            case .silent(let answered):
+                retriedAuth = false
+                let quiet = Self.seconds(transport.client.options.idleTimeout ?? 0)
+                state.troubled = true
+                if answered {
+                    // It worked and went quiet (not even the 15 s keep-alive): a dead connection.
+                    // Reconnected at once, but said, so that a gateway frozen since shows.
+                    onStatus("event stream silent for \(quiet), reconnecting")
+                    delay = initialBackoff
+                    continue
+                }
+                wait = delay
+                onStatus("gateway not answering (connected, no response in \(quiet)), retrying in \(Self.seconds(wait))")
             case .failed(let reason):
                 wait = delay
                 onStatus(StreamStatus("gateway unreachable, retrying in \(Self.seconds(wait))" + (reason.isEmpty ? "" : " (\(reason))")))
@@ -112,6 +128,7 @@ final class SSEStream: Sendable {
 
         var parser = SSEParser(lastEventID: state.lastEventID)
         var received = 0
+        let heads = Counter()
         let sink: CurlTransfer.Sink = { _, chunk in
             let messages = parser.feed(chunk)
             state.lastEventID = parser.lastEventID
@@ -122,6 +139,7 @@ final class SSEStream: Sendable {
             return true
         }
         let onHead: CurlTransfer.HeadHandler = { status in
+            heads.add(1)
             guard (200..<300).contains(status), state.troubled else { return }
             state.troubled = false
             onStatus(nil)
@@ -135,7 +153,9 @@ final class SSEStream: Sendable {
         case .failure(.cancelled):
             return .cancelled
         case .failure(.idle):
-            return .ended(worked: true)
+            // Was `.ended(worked: true)` either way: a frozen gateway was reconnected to every
+            // idle limit, for ever, and the banner never said anything was wrong.
+            return .silent(answered: heads.value > 0)
         case .failure(.transport):
             return .failed("")
         }
