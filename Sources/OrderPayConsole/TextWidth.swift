@@ -14,11 +14,22 @@ public enum TextWidth {
         return v >= 0x1100 && WideCharacters.contains(v) ? 2 : 1
     }
 
-    /// The width of one grapheme: its first scalar decides; the rest are combining.
+    /// The width of one grapheme, as xterm and VTE draw it: mostly its first scalar's (the rest
+    /// combine), except for two kinds that were measured one column and drawn two, shifting the
+    /// rest of the row: a flag (two regional indicators; each is one column to wcwidth, so
+    /// ncurses counts the same two), and a character followed by U+FE0F, which asks for the
+    /// emoji presentation (❤️, ✔️, 1️⃣), drawn two columns wide.
     public static func of(_ character: Character) -> Int {
-        guard let first = character.unicodeScalars.first else { return 0 }
-        return of(first)
+        let scalars = character.unicodeScalars
+        guard let first = scalars.first else { return 0 }
+        let width = of(first)
+        if width == 1, scalars.count > 1 {
+            if isRegionalIndicator(first) || scalars.contains("\u{FE0F}") { return 2 }
+        }
+        return width
     }
+
+    static func isRegionalIndicator(_ scalar: Unicode.Scalar) -> Bool { (0x1F1E6...0x1F1FF).contains(scalar.value) }
 
     public static func of(_ text: String) -> Int { text.reduce(0) { $0 + of($1) } }
 

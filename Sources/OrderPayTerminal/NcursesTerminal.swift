@@ -159,6 +159,15 @@ public final class NcursesTerminal: TerminalDevice, @unchecked Sendable {
                     styles[cell.role] = resolved
                     return resolved
                 }()
+                // A flag is two spacing characters, which one curses cell cannot hold (setcchar
+                // refuses it): each indicator goes in a cell of its own, side by side, and the
+                // terminal joins them into the flag it draws over both.
+                let scalars = cell.text.unicodeScalars
+                if scalars.count == 2, scalars.allSatisfy({ (0x1F1E6...0x1F1FF).contains($0.value) }), x + 1 < min(screen.width, width) {
+                    put(String(scalars.first!), x: x, y: y, attrs: attrs, pair: pair)
+                    put(String(scalars.last!), x: x + 1, y: y, attrs: attrs, pair: pair)
+                    continue
+                }
                 put(cell.text, x: x, y: y, attrs: attrs, pair: pair)
             }
         }
