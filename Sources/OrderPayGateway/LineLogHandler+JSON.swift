@@ -25,7 +25,7 @@ extension LineLogHandler {
             effective["error.type"] = "\(String(reflecting: type(of: error)))"
         }
         let timestamp = Self.utcClock.now()
-        output.append(deferrable: event.level <= .info) { bytes in
+        output.append(deferrable: batchesOnEventLoops && event.level <= .info) { bytes in
             appendJSONLine(timestamp: timestamp, level: event.level, source: event.source, into: &bytes) { bytes in
                 Self.appendJSONString(event.message.description, into: &bytes)
             } members: { bytes in
@@ -40,7 +40,7 @@ extension LineLogHandler {
     func logAccessJSON(method: String, path: String, status: UInt, requestId: String, milliseconds: UInt64, source: String,
                        note: String?) {
         let timestamp = Self.utcClock.now()
-        output.append(deferrable: true) { bytes in
+        output.append(deferrable: batchesOnEventLoops) { bytes in
             appendJSONLine(timestamp: timestamp, level: .info, source: source, into: &bytes) { bytes in
                 bytes.append(UInt8(ascii: "\""))
                 Self.appendEscaped(method, into: &bytes)

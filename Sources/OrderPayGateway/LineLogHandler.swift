@@ -18,10 +18,11 @@ import Darwin
 /// - the timestamp is formatted once a second (StreamLogHandler calls `localtime`, which makes
 ///   glibc stat /etc/localtime on every line, then `strftime`);
 /// - lines go out with `write(2)`, never split across two (no FILE buffer shared by the
-///   event-loop threads); lines logged at info or below on an event loop (the access log) wait
-///   until that loop has handled its current batch of I/O and then leave together in one write,
-///   instead of one system call per request. Warnings and errors, and lines from other threads,
-///   are written at once (after any lines still waiting, so the order holds).
+///   event-loop threads); in the gateway (`batchesOnEventLoops`), lines logged at info or below
+///   on an event loop (the access log) wait until that loop has handled its current batch of I/O
+///   and then leave together, instead of one system call per request. Warnings and errors, and
+///   lines from other threads, are written at once (after any lines still waiting, so the order
+///   holds). On a pipe, writes stay whole lines of at most PIPE_BUF bytes (see `LogOutput`).
 public struct LineLogHandler: LogHandler {
     public var logLevel: Logger.Level = .info
     public var metadata: Logger.Metadata = [:] {
@@ -31,14 +32,19 @@ public struct LineLogHandler: LogHandler {
     let label: String
     let fileDescriptor: Int32
     public let format: LogFormat
+    /// Whether info lines logged on an event loop wait for the end of the loop's batch (see
+    /// above): the gateway's access log, one line per proxied request. Elsewhere every line goes
+    /// out at once, so none is held back or lost if the process dies.
+    let batchesOnEventLoops: Bool
     let output: LogOutput
     private var prettyMetadata: String?
 
-    public init(label: String, fileDescriptor: Int32 = 2, format: LogFormat = .text,
+    public init(label: String, fileDescriptor: Int32 = 2, format: LogFormat = .text, batchesOnEventLoops: Bool = false,
                 metadataProvider: Logger.MetadataProvider? = LoggingSystem.metadataProvider) {
         self.label = label
         self.fileDescriptor = fileDescriptor
         self.format = format
+        self.batchesOnEventLoops = batchesOnEventLoops
         output = LogOutput.for(fileDescriptor)
         self.metadataProvider = metadataProvider
     }
@@ -72,7 +78,7 @@ public struct LineLogHandler: LogHandler {
         }
         let timestamp = Self.clock.timestamp()
         // The pieces go straight into the output buffer: no line String built and grown first.
-        output.append(deferrable: event.level <= .info) { bytes in
+        output.append(deferrable: batchesOnEventLoops && event.level <= .info) { bytes in
             appendLine(timestamp: timestamp, level: event.level, source: event.source, into: &bytes) { bytes in
                 if let direct {
                     Self.write(direct, into: &bytes)
@@ -102,7 +108,7 @@ public struct LineLogHandler: LogHandler {
                                  source: source, note: note)
         }
         let timestamp = Self.clock.timestamp()
-        output.append(deferrable: true) { bytes in
+        output.append(deferrable: batchesOnEventLoops) { bytes in
             appendLine(timestamp: timestamp, level: .info, source: source, into: &bytes) { bytes in
                 bytes.append(contentsOf: " ms=".utf8)
                 Self.appendDecimal(milliseconds, into: &bytes)

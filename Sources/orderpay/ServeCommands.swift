@@ -94,7 +94,8 @@ struct ServeCommand: AsyncParsableCommand {
         signal(SIGTERM, SIG_DFL)
         if component == .gateway { Gateway.runConcurrencyOnEventLoops() } else { ServiceHost.runConcurrencyOnEventLoops() }
         let format = try Self.resolveLogFormat(logFormat)
-        LoggingSystem.bootstrap { LineLogHandler(label: $0, format: format) }
+        // The gateway's access lines leave in one write per event-loop pass (cheaper per request).
+        LoggingSystem.bootstrap { [component] in LineLogHandler(label: $0, format: format, batchesOnEventLoops: component == .gateway) }
         var logger = Logger(label: "orderpay.\(component.rawValue)")
         logger.logLevel = Logger.Level(rawValue: ProcessInfo.processInfo.environment["ORDERPAY_LOG_LEVEL"] ?? "") ?? .info
         SupervisorWatch.start(logger: logger, lingering: component == .registry ? .seconds(3) : .zero)

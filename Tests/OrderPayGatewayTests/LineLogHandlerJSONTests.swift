@@ -1,5 +1,7 @@
 import Foundation
 import Logging
+import NIOCore
+import NIOPosix
 @testable import OrderPayGateway
 import XCTest
 
@@ -63,6 +65,49 @@ final class LineLogHandlerJSONTests: XCTestCase {
         XCTAssertEqual(lines[1]["ms"] as? String, "12")
     }
 
+    /// Two writers on one pipe (as `up`'s children share its standard error), each sending its
+    /// event loop's batch of lines at once, with a reader that falls behind: every line arrives
+    /// whole. Writes of a whole batch (up to 64 KB) were spliced into each other's lines.
+    func testBatchesOnASharedPipeNeverSpliceLines() throws {
+        var fds: [Int32] = [0, 0]
+        XCTAssertEqual(pipe(&fds), 0)
+        let second = dup(fds[1])
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        defer { try? group.syncShutdownGracefully() }
+        let reader = Thread.detachNewThreadWithResult { () -> Data in
+            var data = Data()
+            var buffer = [UInt8](repeating: 0, count: 1024)
+            while true {
+                let count = read(fds[0], &buffer, buffer.count)
+                if count <= 0 { return data }
+                data.append(contentsOf: buffer[0..<count])
+                usleep(20)   // behind the writers
+            }
+        }
+        let padding = String(repeating: "x", count: 180)
+        let writers = [fds[1], second].enumerated().map { index, fd in
+            group.next().submit {
+                var handler = LineLogHandler(label: "writer\(index)", fileDescriptor: fd, format: .json, batchesOnEventLoops: true,
+                                             metadataProvider: nil)
+                handler.logLevel = .info
+                for line in 0..<3000 {
+                    handler.logAccess(method: "GET", path: "/\(padding)/\(line)", status: 200, requestId: "w\(index)", milliseconds: 1,
+                                      source: "Tests")
+                }
+            }
+        }
+        for writer in writers { try writer.wait() }
+        // Each loop writes its batch once the submitted task has returned: let both finish.
+        try group.next().scheduleTask(in: .milliseconds(200)) {}.futureResult.wait()
+        try group.any().submit {}.wait()
+        close(fds[1]); close(second)
+        let text = String(decoding: reader.value, as: UTF8.self)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+        let broken = lines.filter { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) == nil }
+        XCTAssertEqual(lines.count, 6000)
+        XCTAssertEqual(broken.count, 0, "spliced lines, e.g. \(broken.first.map { String($0.prefix(300)) } ?? "")")
+    }
+
     func testTheFormatComesFromTheFlagThenTheEnvironmentThenTheTerminal() throws {
         XCTAssertEqual(try LogFormat.resolve(flag: "json", environment: [LogFormat.environmentKey: "text"], standardErrorIsTerminal: true), .json)
         XCTAssertEqual(try LogFormat.resolve(flag: nil, environment: [LogFormat.environmentKey: "TEXT"], standardErrorIsTerminal: false), .text)
@@ -82,5 +127,21 @@ private extension ISO8601DateFormatter {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return formatter
+    }
+}
+
+private extension Thread {
+    /// Runs `body` on a new thread; `value` waits for its result.
+    final class Result<Value>: @unchecked Sendable {
+        private let done = DispatchSemaphore(value: 0)
+        private var result: Value?
+        fileprivate func set(_ value: Value) { result = value; done.signal() }
+        var value: Value { done.wait(); return result! }
+    }
+
+    static func detachNewThreadWithResult<Value>(_ body: @escaping () -> Value) -> Result<Value> {
+        let result = Result<Value>()
+        Thread.detachNewThread { result.set(body()) }
+        return result
     }
 }
