@@ -13,15 +13,20 @@ extension Supervisor {
     /// not bring the database back (it could not pass its start-up health check either, so it
     /// would be restarted over and over while it could still have told clients what is wrong).
     public struct Liveness: Sendable {
-        /// Time between two looks; each look waits this long for an answer.
+        /// Time between two looks (a look ends with an answer or after `answerTimeout`).
         public var interval: Duration
-        /// No answer at all for this long: the child is stopped (SIGTERM, then SIGKILL after
-        /// `grace`) and restarted as if it had died.
+        /// How long a look waits for an answer: longer than any `/health` takes to say that a
+        /// dependency is down (the gateway's registry look: 5 s; a service's checks: 2 s).
+        public var answerTimeout: Duration
+        /// No answer at all for this long, over at least two looks in a row: the child is stopped
+        /// (SIGTERM, then SIGKILL after `grace`) and restarted as if it had died.
         public var timeout: Duration
         public var grace: Duration
 
-        public init(interval: Duration = .seconds(5), timeout: Duration = .seconds(30), grace: Duration = .seconds(5)) {
+        public init(interval: Duration = .seconds(5), answerTimeout: Duration = .seconds(10), timeout: Duration = .seconds(30),
+                    grace: Duration = .seconds(5)) {
             self.interval = interval
+            self.answerTimeout = answerTimeout
             self.timeout = timeout
             self.grace = grace
         }
@@ -30,19 +35,26 @@ extension Supervisor {
     /// Watches `process`, the child's supervised process, until it is replaced, exits or `up`
     /// stops; ends it if it stops answering for `liveness.timeout`. Its exit then restarts it
     /// through the usual path (`exited`), with the usual backoff.
+    ///
+    /// Silence is measured on a clock that stops while the machine sleeps: a laptop waking up
+    /// has not seen its children silent for the hours it slept.
     func watchLiveness(of child: Child, process: Process) {
         guard let liveness else { return }
         Task { [weak self] in
-            var lastAnswer = ContinuousClock.now
+            let clock = SuspendingClock()
+            var lastAnswer = clock.now
+            var failedInARow = 0
             while true {
                 try? await Task.sleep(for: liveness.interval)
                 guard let self, self.isSupervised(process, as: child) else { return }
-                if await self.answersHealth(child, within: liveness.interval) {
-                    lastAnswer = .now
+                if await self.answersHealth(child, within: liveness.answerTimeout) {
+                    lastAnswer = clock.now
+                    failedInARow = 0
                     continue
                 }
-                let silence = ContinuousClock.now - lastAnswer
-                guard silence >= liveness.timeout, self.isSupervised(process, as: child) else { continue }
+                failedInARow += 1
+                let silence = clock.now - lastAnswer
+                guard silence >= liveness.timeout, failedInARow >= 2, self.isSupervised(process, as: child) else { continue }
                 let seconds = Int(silence.components.seconds)
                 self.logger.error("\(child.name) (pid \(process.processIdentifier)) has not answered /health for \(seconds) s; stopping it to restart it")
                 await Self.end(process, grace: liveness.grace)

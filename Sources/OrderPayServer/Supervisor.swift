@@ -37,7 +37,7 @@ public final class Supervisor: @unchecked Sendable {
     /// How long a restarted child must stay up before its next death starts the backoff over.
     static let stableAfter: Duration = .seconds(30)
 
-    public init(executable: URL, children: [Child], host: String, logger: Logger, liveness: Liveness? = Liveness()) {
+    public init(executable: URL, children: [Child], host: String, logger: Logger, liveness: Liveness? = nil) {
         self.executable = executable
         self.children = children
         self.host = host

@@ -164,21 +164,21 @@ struct UpCommand: AsyncParsableCommand {
     @Option(help: "Gateway: requests per second allowed per client (0 turns limiting off).") var rateLimit: Double = 200
     @Option(help: "Gateway: burst size per client.") var burst: Double = 400
     @Option(help: "Seconds a client connection may stay idle, or take to send a request's head (or a piece of its body), before it is closed (at least 10).") var idleTimeout: Int = 60
-    @Option(help: "Restart a child that has answered nothing on /health for this many seconds, a hung process (0: only restart children that exit).")
+    @Option(help: "Restart a child that has answered nothing on /health for this many seconds, a hung process (10–86400; 0: only restart children that exit).")
     var unresponsiveSeconds: Int = 30
     @Option(help: "Log lines of every process as text or json (env ORDERPAY_LOG_FORMAT; default: json unless standard error is a terminal).") var logFormat: String?
     @OptionGroup var engines: EngineOptions
 
-    /// Looks every 5 s (more often under a short limit, so that at least three looks fit in it).
     var liveness: Supervisor.Liveness? {
-        guard unresponsiveSeconds > 0 else { return nil }
-        let timeout = Duration.seconds(unresponsiveSeconds)
-        return Supervisor.Liveness(interval: min(.seconds(5), timeout / 3), timeout: timeout)
+        unresponsiveSeconds > 0 ? Supervisor.Liveness(timeout: .seconds(unresponsiveSeconds)) : nil
     }
 
     func validate() throws {
         try ServeCommand.validate(idleTimeout: idleTimeout)
-        guard (0...86_400).contains(unresponsiveSeconds) else { throw ValidationError("--unresponsive-seconds must be 0–86400") }
+        // Under 10 s, a look (which waits 10 s for an answer) could not tell slow from hung.
+        guard unresponsiveSeconds == 0 || (10...86_400).contains(unresponsiveSeconds) else {
+            throw ValidationError("--unresponsive-seconds must be 0 (never) or 10–86400")
+        }
         _ = try ServeCommand.resolveLogFormat(logFormat)
         try ServeCommand.validate(leaseSeconds: leaseSeconds, renewSeconds: renewSeconds, rateLimit: rateLimit, burst: burst)
         let chosen = try chosenPorts()

@@ -129,14 +129,14 @@ final class SupervisorTests: XCTestCase {
     /// threads are all blocked would be) is ended and restarted like one that died.
     func testAChildThatStopsAnsweringIsRestarted() async throws {
         let (supervisor, log, port, hung) = try await supervisedRegistry(
-            "supervisor-hung", liveness: .init(interval: .milliseconds(300), timeout: .seconds(2), grace: .seconds(1)))
+            "supervisor-hung", liveness: .init(interval: .milliseconds(300), answerTimeout: .seconds(1), timeout: .seconds(2), grace: .seconds(1)))
         kill(hung, SIGSTOP)
         let deadline = ContinuousClock.now + .seconds(30)
         while !log.messages.contains(where: { $0.message.contains("restarted and healthy") }), ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(100))
         }
         let messages = log.messages.map(\.message)
-        XCTAssertTrue(messages.contains { $0.contains("(pid \(hung)) has not answered /health for") }, "\(messages)")
+        XCTAssertEqual(messages.filter { $0.contains("(pid \(hung)) has not answered /health for") }.count, 1, "\(messages)")
         XCTAssertTrue(messages.contains { $0.contains("restarted and healthy") }, "\(messages)")
         XCTAssertFalse(isRunning(hung), "the hung process was ended")
         XCTAssertEqual(children(on: port).count, 1, "one registry process, supervised")
@@ -144,10 +144,41 @@ final class SupervisorTests: XCTestCase {
         await supervisor.stop()
     }
 
+    /// An answer is an answer, however bad and however slow (within the look's wait): a gateway
+    /// whose registry hangs answers its /health with 503 after about 5 s, and is left running,
+    /// while the hung registry itself is restarted.
+    func testASlowUnhealthyAnswerStillCountsAsAlive() async throws {
+        let directory = try temporaryDirectory("supervisor-slow-503").path
+        let (registryPort, gatewayPort) = (FreePort.find(), FreePort.find())
+        let log = CapturedLog()
+        var registry = Supervisor.Child(name: "registry", arguments: ["serve", "registry", "--port", String(registryPort), "--host", "127.0.0.1",
+                                                                    "--data", directory], port: registryPort)
+        registry.logFile = directory + "/registry.log"
+        var gateway = Supervisor.Child(name: "gateway", arguments: ["serve", "gateway", "--port", String(gatewayPort), "--host", "127.0.0.1",
+                                                                  "--data", directory, "--registry", "http://127.0.0.1:\(registryPort)"],
+                                       port: gatewayPort)
+        gateway.logFile = directory + "/gateway.log"
+        let supervisor = Supervisor(executable: Self.binary, children: [registry, gateway], host: "127.0.0.1",
+                                    logger: Logger(label: "supervisor") { _ in log.handler },
+                                    liveness: .init(interval: .milliseconds(300), answerTimeout: .seconds(8), timeout: .seconds(3), grace: .seconds(1)))
+        try await supervisor.start()
+        let (hungRegistry, slowGateway) = (try XCTUnwrap(supervisor.processID(of: "registry")), try XCTUnwrap(supervisor.processID(of: "gateway")))
+        kill(hungRegistry, SIGSTOP)
+        let deadline = ContinuousClock.now + .seconds(60)
+        while !log.messages.contains(where: { $0.message.contains("registry restarted and healthy") }), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        let messages = log.messages.map(\.message)
+        XCTAssertTrue(messages.contains { $0.contains("registry (pid \(hungRegistry)) has not answered") }, "\(messages)")
+        XCTAssertFalse(messages.contains { $0.contains("gateway (pid") }, "the gateway answered 503, slowly, and was restarted: \(messages)")
+        XCTAssertEqual(supervisor.processID(of: "gateway"), slowGateway)
+        await supervisor.stop()
+    }
+
     /// A child that stops answering for less than the limit (a long pause, a burst of load) is left alone.
     func testAChildThatPausesBrieflyIsLeftAlone() async throws {
         let (supervisor, log, _, paused) = try await supervisedRegistry(
-            "supervisor-pause", liveness: .init(interval: .milliseconds(300), timeout: .seconds(4), grace: .seconds(1)))
+            "supervisor-pause", liveness: .init(interval: .milliseconds(300), answerTimeout: .seconds(1), timeout: .seconds(4), grace: .seconds(1)))
         kill(paused, SIGSTOP)
         try await Task.sleep(for: .seconds(1.5))
         kill(paused, SIGCONT)
