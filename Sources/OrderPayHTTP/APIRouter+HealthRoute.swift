@@ -44,23 +44,13 @@ public func addHealthRoute(to api: APIRouter, checks: [HealthCheck], timeout: Du
 }
 
 private func run(_ check: HealthCheck, timeout: Duration) async -> HealthReport.Check {
-    await withTaskGroup(of: HealthReport.Check?.self) { group in
-        group.addTask {
-            do {
-                try await check.probe()
-                return HealthReport.Check(status: "UP")
-            } catch let error as AppError {
-                return HealthReport.Check(status: "DOWN", error: error.message)
-            } catch {
-                return HealthReport.Check(status: "DOWN", error: String(describing: error))
-            }
-        }
-        group.addTask {
-            try? await Task.sleep(for: timeout)
-            return Task.isCancelled ? nil : HealthReport.Check(status: "DOWN", error: "no answer within \(timeout)")
-        }
-        let first = await group.next() ?? nil
-        group.cancelAll()
-        return first ?? HealthReport.Check(status: "DOWN", error: "check cancelled")
+    // Bounded even when the probe ignores cancellation (a task group would wait for it).
+    do {
+        try await answerWithin(timeout) { try await check.probe() }
+        return HealthReport.Check(status: "UP")
+    } catch let error as AppError {
+        return HealthReport.Check(status: "DOWN", error: error.message)
+    } catch {
+        return HealthReport.Check(status: "DOWN", error: String(describing: error))
     }
 }

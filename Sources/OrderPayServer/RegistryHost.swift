@@ -51,7 +51,7 @@ public struct RegistryHost {
         }
         router.get("/health") { _, _ -> Response in
             do {
-                _ = try await registry.instances()
+                _ = try await answerWithin(.seconds(2)) { try await registry.instances() }
                 return try JSONResponses.json(["status": "UP", "database": "UP"])
             } catch {
                 return try JSONResponses.json(["status": "DOWN", "database": "DOWN: \(error)"], status: .serviceUnavailable)

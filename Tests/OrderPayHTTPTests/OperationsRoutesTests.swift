@@ -30,6 +30,27 @@ final class OperationsRoutesTests: XCTestCase {
         }
     }
 
+    /// A check stuck where cancellation does not reach (a driver waiting on a dead connection)
+    /// still gets its answer in time, DOWN: the health check waited for it before, and
+    /// `orderpay up` would have taken the silence for a hung process.
+    func testAStuckCheckThatIgnoresCancellationIsDownInTime() async throws {
+        let stuck = DispatchSemaphore(value: 0)
+        defer { stuck.signal() }
+        let t = try await HTTPTestSystem.make(health: [
+            HealthCheck("database") {},
+            HealthCheck("eventLog") { await Offload.run { stuck.wait() } },
+        ])
+        try await t.test { client in
+            let started = ContinuousClock.now
+            let health = try await client.call(.get, "/health")
+            XCTAssertLessThan(ContinuousClock.now - started, .seconds(10), "the answer waited for the stuck check")
+            XCTAssertEqual(health.status, .serviceUnavailable)
+            let report = try health.decode(HealthReport.self)
+            XCTAssertEqual(report.checks["eventLog"], HealthReport.Check(status: "DOWN", error: "no answer within 2.0 seconds"))
+            XCTAssertEqual(report.checks["database"]?.status, "UP")
+        }
+    }
+
     func testMetricsCountRequestsByRouteMethodAndStatus() async throws {
         let t = try await HTTPTestSystem.make()
         try await t.test { client in
