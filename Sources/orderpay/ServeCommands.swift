@@ -146,8 +146,17 @@ struct ServeCommand: AsyncParsableCommand {
             logger.notice("signal \(signal): shutting down \(component.rawValue)")
             await stop()
         } catch let error as AppError {
-            CLI.fail(error.description, code: error.kind.exitCode)
+            Self.fail(error, format: format, logger: logger)
         }
+    }
+
+    /// The one line a server that cannot start (or go on) ends with: `error: …` as any command's,
+    /// or, when its log is JSON, a critical log line, so a collector reading it gets the one
+    /// line it most needs as JSON too.
+    static func fail(_ error: AppError, format: LogFormat, logger: Logger) -> Never {
+        guard format == .json else { CLI.fail(error.description, code: error.kind.exitCode) }
+        logger.critical("\(error.description)")
+        Foundation.exit(error.kind.exitCode)
     }
 }
 
@@ -244,7 +253,7 @@ struct UpCommand: AsyncParsableCommand {
         } catch let error as AppError {
             interrupt.cancel()
             await supervisor.stop()
-            CLI.fail(error.description, code: error.kind.exitCode)
+            ServeCommand.fail(error, format: format, logger: logger)
         } catch {
             logger.notice("interrupted while starting; stopping")
             await supervisor.stop()

@@ -188,9 +188,17 @@ final class CLITests: XCTestCase {
         // started on an in-memory JWT secret and refused every token the services issued).
         for component in ["registry", "gateway"] {
             for data in [missing, missing + "/sub"] {
-                let server = try Self.run(["serve", component, "--port", "0", "--registry", "http://127.0.0.1:9"], data: data)
+                let server = try Self.run(["serve", component, "--port", "0", "--registry", "http://127.0.0.1:9", "--log-format", "text"], data: data)
                 XCTAssertEqual(server.status, AppError.Kind.unavailable.exitCode, "\(component) \(data): \(server.stderr)")
                 XCTAssertEqual(server.stderr, "error: cannot create data directory \(data): \(missing) is a file\n")
+                // With JSON logs (the default off a terminal), the same as one critical JSON line.
+                let logged = try Self.run(["serve", component, "--port", "0", "--registry", "http://127.0.0.1:9", "--log-format", "json"], data: data)
+                XCTAssertEqual(logged.status, AppError.Kind.unavailable.exitCode, logged.stderr)
+                let lines = logged.stderr.split(separator: "\n")
+                XCTAssertEqual(lines.count, 1, logged.stderr)
+                let line = try XCTUnwrap(JSONSerialization.jsonObject(with: Data((lines.first ?? "").utf8)) as? [String: Any], logged.stderr)
+                XCTAssertEqual(line["level"] as? String, "critical")
+                XCTAssertEqual(line["message"] as? String, "cannot create data directory \(data): \(missing) is a file")
             }
         }
         try? FileManager.default.removeItem(atPath: missing)
