@@ -7,36 +7,28 @@ import OrderPayServer
 import OrderPayTestSupport
 import XCTest
 
-/// The gateway's /health against the registry it reports on.
+/// The gateway's /health and /api/registry against the registry they report on.
 final class GatewayHealthTests: XCTestCase {
-    /// Every `GET /health` (anonymous, never rate-limited) fetched the whole registry: 58k checks,
-    /// 58k registry requests. Now it reports on a listing at most about a second old, and checks
-    /// arriving together share one fetch.
-    func testHealthChecksDoNotEachFetchTheRegistry() async throws {
+    static let secret = String(repeating: "health-test-secret-", count: 3)
+
+    /// A gateway on a scripted registry with no instances, listed in the background only once
+    /// (so every later registry request was made for a call); `registryRequests` counts them.
+    private func withGateway(logger: Logger? = nil,
+                             _ body: (_ gateway: RunningGateway, _ registryRequests: @escaping () -> Int) async throws -> Void) async throws {
         let listing = #"{"applications":{"versions__delta":"1","apps__hashcode":"","application":[]}}"#
         let registry = try await ScriptedUpstream.start { _ in
             "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: \(listing.utf8.count)\r\n\r\n\(listing)"
         }
-        var options = GatewayHost.Options(jwtSecret: String(repeating: "health-test-secret-", count: 3))
+        var options = GatewayHost.Options(jwtSecret: Self.secret)
         options.port = 0
         options.registryURL = "http://127.0.0.1:\(registry.port)"
-        options.refreshInterval = .seconds(3600)   // only the first background listing
-        var logger = Logger(label: "health-test")
-        logger.logLevel = .critical
-        let gateway = try await GatewayHost.start(options, logger: logger)
+        options.refreshInterval = .seconds(3600)
+        var quiet = Logger(label: "health-test")
+        quiet.logLevel = .critical
+        let gateway = try await GatewayHost.start(options, logger: logger ?? quiet)
         do {
-            try await Task.sleep(for: .milliseconds(200))
-            let before = registry.received.components(separatedBy: "GET /eureka/apps").count - 1
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for _ in 0..<4 {
-                    group.addTask {
-                        for _ in 0..<25 { try await Reply.send(.GET, gateway.baseURL + "/health").expect(200) }
-                    }
-                }
-                try await group.waitForAll()
-            }
-            let fetched = registry.received.components(separatedBy: "GET /eureka/apps").count - 1 - before
-            XCTAssertLessThanOrEqual(fetched, 3, "100 health checks made \(fetched) registry requests")
+            try await Task.sleep(for: .milliseconds(200))   // the first background listing
+            try await body(gateway) { registry.received.components(separatedBy: "GET /eureka/apps").count - 1 }
         } catch {
             await gateway.stop(grace: .seconds(1))
             await registry.stop()
@@ -46,74 +38,56 @@ final class GatewayHealthTests: XCTestCase {
         await registry.stop()
     }
 
-    /// `orderpay up` checks every child's /health every 5 s: a check that passes is a debug line,
-    /// not one of the access log's info lines; anything else stays info.
-    func testPassingHealthChecksAreLoggedAtDebugLevel() async throws {
-        let listing = #"{"applications":{"versions__delta":"1","apps__hashcode":"","application":[]}}"#
-        let registry = try await ScriptedUpstream.start { _ in
-            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: \(listing.utf8.count)\r\n\r\n\(listing)"
+    /// `callers` concurrent callers, `each` calls apiece.
+    private func concurrently(_ callers: Int, _ each: Int, _ call: @escaping @Sendable () async throws -> Void) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<callers {
+                group.addTask { for _ in 0..<each { try await call() } }
+            }
+            try await group.waitForAll()
         }
-        var options = GatewayHost.Options(jwtSecret: String(repeating: "health-test-secret-", count: 3))
-        options.port = 0
-        options.registryURL = "http://127.0.0.1:\(registry.port)"
-        let log = CapturedLog()
-        var logger = Logger(label: "health-log-test") { _ in log.handler }
-        logger.logLevel = .debug
-        let gateway = try await GatewayHost.start(options, logger: logger)
-        do {
-            try await Reply.send(.GET, gateway.baseURL + "/health").expect(200)
-            try await Reply.send(.GET, gateway.baseURL + "/nowhere").expect(404)
-        } catch {
-            await gateway.stop(grace: .seconds(1))
-            await registry.stop()
-            throw error
+    }
+
+    /// Every `GET /health` (anonymous, never rate-limited) fetched the whole registry: 58k checks,
+    /// 58k registry requests. Now it reports on a listing at most about a second old, and checks
+    /// arriving together share one fetch.
+    func testHealthChecksDoNotEachFetchTheRegistry() async throws {
+        try await withGateway { gateway, registryRequests in
+            let before = registryRequests()
+            try await concurrently(4, 25) { try await Reply.send(.GET, gateway.baseURL + "/health").expect(200) }
+            let fetched = registryRequests() - before
+            XCTAssertLessThanOrEqual(fetched, 3, "100 health checks made \(fetched) registry requests")
         }
-        await gateway.stop(grace: .seconds(1))
-        await registry.stop()
-        let levels = Dictionary(log.messages.filter { $0.message.hasPrefix("GET /") }.map { ($0.message, $0.level) }) { first, _ in first }
-        XCTAssertEqual(levels["GET /health 200"], .debug, "\(levels)")
-        XCTAssertEqual(levels["GET /nowhere 404"], .info, "\(levels)")
     }
 
     /// `/api/registry` (the console's Registry pane, every few seconds per console) shares the
     /// listing too, instead of one registry request per call.
     func testRegistryViewsShareOneRecentListing() async throws {
-        let listing = #"{"applications":{"versions__delta":"1","apps__hashcode":"","application":[]}}"#
-        let registry = try await ScriptedUpstream.start { _ in
-            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: \(listing.utf8.count)\r\n\r\n\(listing)"
-        }
-        let secret = String(repeating: "health-test-secret-", count: 3)
-        var options = GatewayHost.Options(jwtSecret: secret)
-        options.port = 0
-        options.registryURL = "http://127.0.0.1:\(registry.port)"
-        options.refreshInterval = .seconds(3600)
-        var logger = Logger(label: "registry-view-test")
-        logger.logLevel = .critical
         let admin = User(id: 1, email: "admin@example.com", name: "Admin", roles: [.admin], createdAt: Date(), updatedAt: Date())
-        let token = try await TokenService(secret: secret, clock: SystemClock()).issueAccessToken(for: admin)
-        let gateway = try await GatewayHost.start(options, logger: logger)
-        do {
-            try await Task.sleep(for: .milliseconds(200))
-            let before = registry.received.components(separatedBy: "GET /eureka/apps").count - 1
+        let token = try await TokenService(secret: Self.secret, clock: SystemClock()).issueAccessToken(for: admin)
+        try await withGateway { gateway, registryRequests in
+            let before = registryRequests()
             // Four consoles at once, five views each.
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for _ in 0..<4 {
-                    group.addTask {
-                        for _ in 0..<5 {
-                            try await Reply.send(.GET, gateway.baseURL + "/api/registry", headers: [("Authorization", "Bearer \(token)")]).expect(200)
-                        }
-                    }
-                }
-                try await group.waitForAll()
+            try await concurrently(4, 5) {
+                try await Reply.send(.GET, gateway.baseURL + "/api/registry", headers: [("Authorization", "Bearer \(token)")]).expect(200)
             }
-            let fetched = registry.received.components(separatedBy: "GET /eureka/apps").count - 1 - before
+            let fetched = registryRequests() - before
             XCTAssertLessThanOrEqual(fetched, 2, "20 registry views made \(fetched) registry requests")
-        } catch {
-            await gateway.stop(grace: .seconds(1))
-            await registry.stop()
-            throw error
         }
-        await gateway.stop(grace: .seconds(1))
-        await registry.stop()
+    }
+
+    /// `orderpay up` checks every child's /health every 5 s: a check that passes is a debug line,
+    /// not one of the access log's info lines; anything else stays info.
+    func testPassingHealthChecksAreLoggedAtDebugLevel() async throws {
+        let log = CapturedLog()
+        var logger = Logger(label: "health-log-test") { _ in log.handler }
+        logger.logLevel = .debug
+        try await withGateway(logger: logger) { gateway, _ in
+            try await Reply.send(.GET, gateway.baseURL + "/health").expect(200)
+            try await Reply.send(.GET, gateway.baseURL + "/nowhere").expect(404)
+        }
+        let levels = Dictionary(log.messages.filter { $0.message.hasPrefix("GET /") }.map { ($0.message, $0.level) }) { first, _ in first }
+        XCTAssertEqual(levels["GET /health 200"], .debug, "\(levels)")
+        XCTAssertEqual(levels["GET /nowhere 404"], .info, "\(levels)")
     }
 }
