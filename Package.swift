@@ -176,6 +176,7 @@ let package = Package(
             dependencies: [
                 "OrderPayCore", "OrderPayServices", "OrderPayEmbedded", "OrderPayHTTP", "OrderPayTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
     ],

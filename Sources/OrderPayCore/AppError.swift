@@ -1,5 +1,13 @@
 import Foundation
 
+/// An error from below the services (a store's engine) that knows which `AppError` it stands for,
+/// so every front end reports it as one: HTTP as problem+json with its status, the CLI with its
+/// exit code. A full disk or a database locked past the busy timeout is then a 503 "storage
+/// error: …", not a 500 "an unexpected error occurred".
+public protocol AppErrorConvertible: Error {
+    var appError: AppError { get }
+}
+
 /// The one error type of OrderPay. Its `kind` decides how it is shown: an HTTP status and
 /// problem+json, a CLI exit code, an inline console message.
 public struct AppError: Error, Equatable, Sendable, CustomStringConvertible {

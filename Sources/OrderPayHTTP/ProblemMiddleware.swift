@@ -58,6 +58,9 @@ public struct ProblemMiddleware: RouterMiddleware {
         switch error {
         case let error as AppError:
             problem = ProblemDetails(error)
+        case let error as any AppErrorConvertible:
+            // A store's own error (SQLite's disk full, a lock held past the busy timeout).
+            problem = ProblemDetails(error.appError)
         case let error as HTTPProblem:
             problem = ProblemDetails(error)
         case let error as DecodingError:

@@ -58,6 +58,11 @@ extension SQLiteDatabase {
     }
 }
 
+/// GRDB's errors that no store translated, as the front ends show them (see `failure`).
+extension DatabaseError: @retroactive AppErrorConvertible {
+    public var appError: AppError { SQLiteDatabase.failure(self) ?? AppError(.unavailable, "storage error: \(description)") }
+}
+
 extension Row {
     func date(_ column: String) -> Date { Date(timeIntervalSince1970: self[column] as Double) }
     func optionalDate(_ column: String) -> Date? { (self[column] as Double?).map(Date.init(timeIntervalSince1970:)) }
