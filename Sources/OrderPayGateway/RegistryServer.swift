@@ -241,6 +241,17 @@ public struct RegistryProblemMiddleware<Context: RequestContext>: RouterMiddlewa
             let detail = error.status == .notFound ? "no route for \(request.method.rawValue) \(request.uri.path)"
                                                    : (error.body ?? error.status.reasonPhrase)
             return JSONResponses.problem(error.status, detail)
+        } catch {
+            // The store failing (PostgreSQL down, SQLite locked past its busy timeout or out of
+            // disk) reached the client as a 500 with an empty body.
+            let appError = (error as? AppError) ?? (error as? any AppErrorConvertible)?.appError
+                ?? AppError(.internal, "an unexpected error occurred")
+            if appError.kind == .internal || appError.kind == .unavailable {
+                context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
+            }
+            var response = JSONResponses.problem(appError)
+            if appError.kind == .unavailable { response.headers[.retryAfter] = "1" }
+            return response
         }
     }
 

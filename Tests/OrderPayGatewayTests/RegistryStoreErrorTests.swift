@@ -1,0 +1,47 @@
+import AsyncHTTPClient
+import Foundation
+import GRDB
+import Logging
+import NIOCore
+import OrderPayServer
+import OrderPayTestSupport
+import XCTest
+
+/// The registry's store failing (its SQLite file locked by another process past the busy timeout,
+/// PostgreSQL down) is a 503 problem+json saying so, like a service's, not a 500 with an empty
+/// body that a Eureka client can only log as "500".
+final class RegistryStoreErrorTests: XCTestCase {
+    func testARegistrationTheStoreRefusesIsA503Problem() async throws {
+        var options = RegistryHost.Options(dataDirectory: try temporaryDirectory("registry-store-error").path)
+        options.port = 0
+        var logger = Logger(label: "registry-test")
+        logger.logLevel = .critical
+        let (server, eviction) = try await RegistryHost.start(options, logger: logger)
+        defer { eviction.cancel() }
+
+        var holding = Configuration()
+        holding.allowsUnsafeTransactions = true
+        let other = try DatabaseQueue(path: (options.dataDirectory as NSString).appendingPathComponent("registry.sqlite"), configuration: holding)
+        try await other.writeWithoutTransaction { try $0.execute(sql: "BEGIN IMMEDIATE") }
+
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(server.port)/eureka/apps/BILLING")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(string: #"{"instance":{"instanceId":"billing-1","hostName":"billing.internal","app":"BILLING","ipAddr":"127.0.0.1","status":"UP","port":{"$":9}}}"#))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let body = String(buffer: try await response.body.collect(upTo: 1 << 16))
+        try await other.writeWithoutTransaction { try $0.execute(sql: "ROLLBACK") }
+
+        XCTAssertEqual(response.status.code, 503, body)
+        XCTAssertEqual(response.headers.first(name: "Content-Type"), "application/problem+json", body)
+        XCTAssertEqual(response.headers.first(name: "Retry-After"), "1", body)
+        let problem = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any], body)
+        XCTAssertEqual(problem["type"] as? String, "urn:orderpay:problem:unavailable")
+        XCTAssertTrue((problem["detail"] as? String ?? "").contains("storage error"), body)
+
+        // Once the lock is gone, the same registration goes through.
+        let again = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        XCTAssertEqual(again.status.code, 204)
+        await server.stop()
+    }
+}
