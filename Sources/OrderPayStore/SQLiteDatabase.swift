@@ -59,7 +59,7 @@ extension SQLiteDatabase {
 }
 
 /// GRDB's errors that no store translated, as the front ends show them (see `failure`).
-extension DatabaseError: @retroactive AppErrorConvertible {
+extension DatabaseError: AppErrorConvertible {
     public var appError: AppError { SQLiteDatabase.failure(self) ?? AppError(.unavailable, "storage error: \(description)") }
 }
 

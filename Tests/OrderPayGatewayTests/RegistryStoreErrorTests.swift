@@ -44,4 +44,36 @@ final class RegistryStoreErrorTests: XCTestCase {
         XCTAssertEqual(again.status.code, 204)
         await server.stop()
     }
+
+    /// `/health` answers within its 2 s even while the store does not (here a write lock another
+    /// process holds for longer than the busy timeout; PostgreSQL down took 5 to 20 s): a health
+    /// check that hangs looks like a dead process to whoever watches it.
+    func testHealthAnswersDownWithinTwoSecondsWhileTheStoreHangs() async throws {
+        var options = RegistryHost.Options(dataDirectory: try temporaryDirectory("registry-health").path)
+        options.port = 0
+        var logger = Logger(label: "registry-test")
+        logger.logLevel = .critical
+        let (server, eviction) = try await RegistryHost.start(options, logger: logger)
+        defer { eviction.cancel() }
+        let health = HTTPClientRequest(url: "http://127.0.0.1:\(server.port)/health")
+        let up = try await HTTPClient.shared.execute(health, timeout: .seconds(30))
+        XCTAssertEqual(up.status.code, 200)
+
+        var holding = Configuration()
+        holding.allowsUnsafeTransactions = true
+        let other = try DatabaseQueue(path: (options.dataDirectory as NSString).appendingPathComponent("registry.sqlite"), configuration: holding)
+        try await other.writeWithoutTransaction { try $0.execute(sql: "BEGIN IMMEDIATE") }
+        let started = ContinuousClock.now
+        let down = try await HTTPClient.shared.execute(health, timeout: .seconds(30))
+        let took = ContinuousClock.now - started
+        let body = String(buffer: try await down.body.collect(upTo: 1 << 16))
+        XCTAssertEqual(down.status.code, 503, body)
+        XCTAssertTrue(body.contains("DOWN"), body)
+        XCTAssertLessThan(took, .seconds(4), "health took \(took)")
+        try await other.writeWithoutTransaction { try $0.execute(sql: "ROLLBACK") }
+
+        let again = try await HTTPClient.shared.execute(health, timeout: .seconds(30))
+        XCTAssertEqual(again.status.code, 200)
+        await server.stop()
+    }
 }
