@@ -4,8 +4,13 @@ import OrderPayCore
 
 extension Request {
     /// A query parameter, nil when absent or empty. No parameter takes control characters: a NUL
-    /// would cut a value short on its way to SQL, and others end up in logs and terminals.
+    /// would cut a value short on its way to SQL, and others end up in logs and terminals. Nor is
+    /// one given twice: which of them counts is anyone's guess (`?userId=2&userId=3` placed the
+    /// order for the first, silently), as with a JSON key given twice.
     func query(_ name: String) throws -> String? {
+        guard uri.queryParameters.getAll(name).count < 2 else {
+            throw HTTPProblem.badRequest("query parameter '\(name)' is given more than once; give it once", field: name)
+        }
         guard let value = uri.queryParameters.get(name), !value.isEmpty else { return nil }
         guard !value.containsControlCharacters else {
             throw HTTPProblem.badRequest("query parameter '\(name)' must not contain control characters", field: name)
