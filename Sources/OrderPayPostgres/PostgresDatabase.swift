@@ -221,6 +221,20 @@ public struct PostgresLocation: Sendable, Equatable {
         guard let user = components.user, !user.isEmpty else {
             throw AppError(.validation, "the PostgreSQL URL has no user (postgres://user:pass@host:5432/db)")
         }
+        if let port = components.port, !(1...65535).contains(port) {
+            throw AppError(.validation, "the PostgreSQL URL's port \(port) is not 1–65535")
+        }
+        // Connections are never TLS: a URL asking for it (`sslmode=require`, as cloud providers
+        // hand them out) was connected in plain text, and other parameters were dropped unseen.
+        for item in components.queryItems ?? [] {
+            let value = item.value ?? ""
+            if item.name == "sslmode", ["disable", "allow", "prefer"].contains(value) { continue }
+            if item.name == "sslmode" {
+                throw AppError(.validation, "the PostgreSQL URL asks for sslmode=\(value.echoed), but OrderPay connects without TLS "
+                                            + "(sslmode=disable, allow and prefer are accepted); use a TLS-terminating proxy or a private network")
+            }
+            throw AppError(.validation, "the PostgreSQL URL's parameter '\(item.name.echoed)' is not supported (only sslmode=disable|allow|prefer is)")
+        }
         let database = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
         self.host = host
         self.port = components.port ?? 5432

@@ -160,6 +160,22 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(malformed.stderr.contains("PRODUCT_ID:QTY"), malformed.stderr)
     }
 
+    /// What a PostgreSQL URL asks for and OrderPay cannot do is refused, not ignored: connections
+    /// are never TLS, so `?sslmode=require` (as cloud providers' URLs have it) went out in plain
+    /// text; an unknown parameter was dropped; port 99999 was reported as "connection refused".
+    func testAPostgreSQLURLAskingForWhatIsNotDoneIsRefused() throws {
+        for (url, message) in [("postgres://app:s3cret-pw@127.0.0.1:5432/app?sslmode=require", "sslmode=require"),
+                                ("postgres://app:s3cret-pw@127.0.0.1:5432/app?sslmode=verify-full", "TLS"),
+                                ("postgres://app:s3cret-pw@127.0.0.1:5432/app?connect_timeout=5", "connect_timeout"),
+                                ("postgres://app:s3cret-pw@127.0.0.1:99999/app", "port")] {
+            let result = try Self.run(["orders", "list", "--database", url])
+            XCTAssertEqual(result.status, AppError.Kind.validation.exitCode, "\(url): \(result.stderr)")
+            XCTAssertTrue(result.stderr.contains(message), "\(url): \(result.stderr)")
+            XCTAssertFalse(result.stderr.contains("s3cret-pw"), result.stderr)
+            XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr)
+        }
+    }
+
     func testAMistypedDataDirIsReportedNotCreated() throws {
         let missing = NSTemporaryDirectory() + "orderpay-no-such-dir-\(UUID().uuidString)"
         for arguments in [["orders", "list"], ["users", "get", "1"], ["events", "tail", "--topic", "order-created"]] {
