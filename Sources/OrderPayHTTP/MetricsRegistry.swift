@@ -1,4 +1,5 @@
 import Foundation
+import OrderPayCore
 
 /// A small thread-safe metrics store rendered as Prometheus text (exposition format 0.0.4):
 /// request counts and latency histograms by route, method and status, plus gauges read on demand.
@@ -64,6 +65,9 @@ public final class MetricsRegistry: @unchecked Sendable {
 
     /// The request families followed by every gauge (a gauge that fails to read is reported as a
     /// comment, so one broken source does not hide the rest).
+    /// How long `/metrics` waits for each gauge (they are read together).
+    public var gaugeTimeout: Duration { .seconds(2) }
+
     public func render(gauges: [MetricGauge]) async -> String {
         let snapshot = lock.withLock { requests.map { (key: $0.key, value: $0.value.histogram) } }.sorted { $0.key < $1.key }
         var out = "# HELP http_requests_total HTTP requests handled, by route, method and status.\n"
@@ -79,15 +83,28 @@ public final class MetricsRegistry: @unchecked Sendable {
             out += "http_request_duration_seconds_sum{\(key.labels)} \(Self.format(histogram.sum))\n"
             out += "http_request_duration_seconds_count{\(key.labels)} \(histogram.count)\n"
         }
-        for gauge in gauges {
+        // All at once, each within `gaugeTimeout`: gauges read the database, and with PostgreSQL
+        // down each took 5 s, one after another, so a scrape timed out and lost the request
+        // counters too, just when they mattered.
+        let timeout = gaugeTimeout
+        let readings = await withTaskGroup(of: (Int, Result<[MetricGauge.Sample], any Error>?).self) { group in
+            for (index, gauge) in gauges.enumerated() {
+                group.addTask { (index, await outcome(within: timeout, of: gauge.read)) }
+            }
+            return await group.reduce(into: [Int: Result<[MetricGauge.Sample], any Error>?]()) { $0[$1.0] = $1.1 }
+        }
+        for (index, gauge) in gauges.enumerated() {
             out += "# HELP \(gauge.name) \(gauge.help)\n# TYPE \(gauge.name) gauge\n"
-            do {
-                for sample in try await gauge.read() {
+            switch readings[index] ?? nil {
+            case .success(let samples):
+                for sample in samples {
                     let labels = sample.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\"\(escape($0.value))\"" }
                     out += "\(gauge.name)\(labels.isEmpty ? "" : "{\(labels.joined(separator: ","))}") \(Self.format(sample.value))\n"
                 }
-            } catch {
+            case .failure(let error):
                 out += "# \(gauge.name) unavailable: \(String(describing: error).replacingOccurrences(of: "\n", with: " "))\n"
+            case nil:
+                out += "# \(gauge.name) unavailable: no answer within \(timeout)\n"
             }
         }
         return out

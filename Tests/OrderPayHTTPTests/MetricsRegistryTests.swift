@@ -30,4 +30,31 @@ final class MetricsRegistryTests: XCTestCase {
         XCTAssertTrue(first.contains(bucket + " 1\n"), first)
         XCTAssertTrue(second.contains(bucket + " 2\n"), second)
     }
+
+    /// Gauges that read the database (orders and payments by status, consumer lag) waited 5 s each
+    /// with PostgreSQL down, one after another: /metrics took 10 s on the order service, a scrape
+    /// timed out, and the request counters were lost with it just when they mattered. Each gauge
+    /// now gets 2 s, all at once; one that has not answered is named as unavailable.
+    func testGaugesThatHangCostTwoSecondsInAllAndAreNamed() async {
+        let metrics = MetricsRegistry()
+        metrics.recordRequest(method: "GET", route: "/health", status: 200, seconds: 0.0005)
+        let stuck = { (name: String) in
+            MetricGauge(name: name, help: "stuck") {
+                // Not cancellable, as a store waiting for its server is not.
+                await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+                    DispatchQueue.global().asyncAfter(deadline: .now() + 6) { done.resume() }
+                }
+                return []
+            }
+        }
+        let fine = MetricGauge(name: "orderpay_fine", help: "fine") { [MetricGauge.Sample(value: 3)] }
+        let started = ContinuousClock.now
+        let text = await metrics.render(gauges: [stuck("orderpay_orders"), fine, stuck("orderpay_payments")])
+        let took = ContinuousClock.now - started
+        XCTAssertLessThan(took, .seconds(4), "render took \(took)")
+        XCTAssertTrue(text.contains("# orderpay_orders unavailable: no answer within 2"), text)
+        XCTAssertTrue(text.contains("# orderpay_payments unavailable: no answer within 2"), text)
+        XCTAssertTrue(text.contains("orderpay_fine 3\n"), text)
+        XCTAssertTrue(text.contains(#"http_requests_total{method="GET",route="/health",status="200"} 1"#), text)
+    }
 }
