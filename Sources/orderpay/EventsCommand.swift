@@ -41,9 +41,29 @@ struct EventsCommand: AsyncParsableCommand {
                     let newest = try await system.events.latest(count: 1, topics: nil).last?.sequence ?? 0
                     cursor = recent.last?.sequence ?? newest
                 }
+                // Following outlives a database restart, as the services do: a read the store
+                // cannot answer now is said once on stderr and tried again every second, from the
+                // same position, so nothing is missed or printed twice. (It ended the command.)
+                var outage = false
                 repeat {
                     let seen = system.events.appended.current
-                    let batch = try await system.events.tail(after: cursor, topics: topics, limit: 500)
+                    let batch: [LoggedEvent]
+                    do {
+                        batch = try await system.events.tail(after: cursor, topics: topics, limit: 500)
+                    } catch {
+                        let failure = (error as? AppError) ?? EmbeddedSystem.storageFailure(error)
+                        guard follow, let failure, failure.kind == .unavailable else { throw error }
+                        if !outage {
+                            FileHandle.standardError.write(Data("warning: \(failure.message); still following, trying again every second\n".utf8))
+                        }
+                        outage = true
+                        try await Task.sleep(for: .seconds(1))
+                        continue
+                    }
+                    if outage {
+                        FileHandle.standardError.write(Data("following again\n".utf8))
+                        outage = false
+                    }
                     batch.forEach { print(line($0)) }
                     if let last = batch.last { cursor = last.sequence; continue }
                     fflush(stdout)
