@@ -45,12 +45,10 @@ public func addHealthRoute(to api: APIRouter, checks: [HealthCheck], timeout: Du
 
 private func run(_ check: HealthCheck, timeout: Duration) async -> HealthReport.Check {
     // Bounded even when the probe ignores cancellation (a task group would wait for it).
-    do {
-        try await answerWithin(timeout) { try await check.probe() }
-        return HealthReport.Check(status: "UP")
-    } catch let error as AppError {
-        return HealthReport.Check(status: "DOWN", error: error.message)
-    } catch {
-        return HealthReport.Check(status: "DOWN", error: String(describing: error))
+    switch await outcome(within: timeout, of: check.probe) {
+    case .success: return HealthReport.Check(status: "UP")
+    case .failure(let error as AppError): return HealthReport.Check(status: "DOWN", error: error.message)
+    case .failure(let error): return HealthReport.Check(status: "DOWN", error: String(describing: error))
+    case nil: return HealthReport.Check(status: "DOWN", error: "no answer within \(timeout)")
     }
 }
