@@ -15,5 +15,5 @@ bash scripts/api-contract.sh
 
 eval "$(scripts/postgres-server.sh start --fast)"
 trap 'scripts/postgres-server.sh stop "$ORDERPAY_PG_DIR"' EXIT
-echo "== the same flow, HTTP, gateway and Kafka suites on PostgreSQL ($ORDERPAY_TEST_DATABASE)"
-ORDERPAY_TEST_ENGINE=postgres swift test --skip-build --filter 'OrderPayFlowTests|OrderPayHTTPTests|OrderPayGatewayTests|OrderPayKafkaTests'
+echo "== the same flow, HTTP, gateway and Kafka suites on PostgreSQL ($ORDERPAY_TEST_DATABASE), and the CLI's outage test"
+ORDERPAY_TEST_ENGINE=postgres swift test --skip-build --filter 'OrderPayFlowTests|OrderPayHTTPTests|OrderPayGatewayTests|OrderPayKafkaTests|FollowOutageTests'

@@ -14,6 +14,10 @@ public final class PostgresDatabase: @unchecked Sendable {
     private let lock = NSLock()
     private var pool: (client: PostgresClient, run: Task<Void, Never>)?
     private var closed = false
+    /// Set when a statement found the server refusing connections, cleared once it takes one
+    /// again: meanwhile each statement checks the port first and fails at once, rather than
+    /// waiting out the statement deadline for a connection the pool cannot make.
+    private var refusing = false
 
     /// Connects (checking the server answers within `timeout`) and starts the pool.
     public static func connect(_ url: String, logger: Logger, timeout: Duration = .seconds(5),
@@ -117,6 +121,7 @@ public final class PostgresDatabase: @unchecked Sendable {
     /// may hold (after a restart of the server each of them may be found dead only when used).
     public func withConnection<T>(rerun: Rerun = .ifNeverSent,
                                   _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        try await failFastWhileRefused()
         var reruns = 0, lostMidStatement = 0
         while true {
             let client = self.client
@@ -132,12 +137,30 @@ public final class PostgresDatabase: @unchecked Sendable {
                 // The pool retries refused connects quietly, so a stopped server also ends here:
                 // say which it is.
                 if await !location.acceptsConnections() {
-                    throw AppError(.unavailable, "PostgreSQL at \(location.redacted) refuses connections (is it running?)", retryAfter: 1)
+                    lock.withLock { refusing = true }
+                    throw refusedError
                 }
                 throw AppError(.unavailable, "PostgreSQL did not answer within \(statementDeadline); the connection was dropped", retryAfter: 1)
             } catch {
                 throw PostgresErrors.translate(error)
             }
+        }
+    }
+
+    private var refusedError: AppError {
+        AppError(.unavailable, "PostgreSQL at \(location.redacted) refuses connections (is it running?)", retryAfter: 1)
+    }
+
+    /// While the server is known to refuse connections, one look at its port (a refused connect
+    /// is answered at once; an unreachable host takes at most a second) instead of the statement
+    /// deadline: during an outage every request got its 503 only after 5 s, and a request
+    /// that reads twice (the account check, then the page) after 10, past many clients' patience.
+    private func failFastWhileRefused() async throws {
+        guard lock.withLock({ refusing }) else { return }
+        if await location.acceptsConnections() {
+            lock.withLock { refusing = false }
+        } else {
+            throw refusedError
         }
     }
 

@@ -7,58 +7,15 @@ import XCTest
 /// it ended with exit 6 ("PostgreSQL … refuses connections") the first time a read failed.
 /// PostgreSQL only: the server is put out of reach by a TCP proxy in front of it being stopped.
 final class FollowOutageTests: XCTestCase {
-    /// A TCP forwarder on `port` (0: a free one, printed) to the server; killed to cut it off.
-    static let proxyScript = #"""
-    import socket, sys, threading
-    target = (sys.argv[1], int(sys.argv[2]))
-    server = socket.socket(); server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    server.bind(("127.0.0.1", int(sys.argv[3]))); server.listen(64)
-    print(server.getsockname()[1], flush=True)
-    def pump(a, b):
-        try:
-            while True:
-                data = a.recv(65536)
-                if not data: break
-                b.sendall(data)
-        except OSError: pass
-        for s in (a, b):
-            try: s.shutdown(socket.SHUT_RDWR)
-            except OSError: pass
-    while True:
-        client, _ = server.accept()
-        upstream = socket.create_connection(target)
-        threading.Thread(target=pump, args=(client, upstream), daemon=True).start()
-        threading.Thread(target=pump, args=(upstream, client), daemon=True).start()
-    """#
-
-    func startProxy(to host: String, _ port: Int, on listen: Int) throws -> (Process, Int) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", Self.proxyScript, host, String(port), String(listen)]
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = out.fileHandleForReading.availableData
-            guard !chunk.isEmpty else { break }
-            line.append(chunk)
-        }
-        let bound = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
-        XCTAssertGreaterThan(bound, 0, "the proxy did not start")
-        return (process, bound)
-    }
-
     func testFollowingGoesOnAcrossADatabaseOutage() async throws {
         try XCTSkipUnless(TestEngine.isPostgres, "cuts a PostgreSQL server off with a proxy")
         let fresh = try await TestEngine.freshDatabase()
         let url = try XCTUnwrap(fresh)
         let server = try XCTUnwrap(URLComponents(string: url))
-        var (proxy, port) = try startProxy(to: server.host ?? "127.0.0.1", server.port ?? 5432, on: 0)
-        // SIGKILL: a child of the test runner inherits its SIGTERM ignored.
-        defer { if proxy.isRunning { kill(proxy.processIdentifier, SIGKILL) } }
+        var proxy = try TCPForwarder(to: server.host ?? "127.0.0.1", server.port ?? 5432)
+        defer { proxy.stop() }
         var proxied = server
-        proxied.port = port
+        proxied.port = proxy.port
         let database = try XCTUnwrap(proxied.string)
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("orderpay-follow-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: data) }
@@ -85,14 +42,13 @@ final class FollowOutageTests: XCTestCase {
         try await Task.sleep(for: .seconds(2))
 
         // The server out of reach for a while: the follower says so and waits.
-        kill(proxy.processIdentifier, SIGKILL)
-        proxy.waitUntilExit()
+        proxy.stop()
         try await Task.sleep(for: .seconds(9))
         XCTAssertTrue(tail.isRunning, "the follower ended (exit \(tail.isRunning ? 0 : tail.terminationStatus)): \(warned.withLock { $0 })")
         XCTAssertTrue(warned.withLock { $0 }.contains("still following"), warned.withLock { $0 })
 
         // Back: an order placed now is printed, once.
-        (proxy, _) = try startProxy(to: server.host ?? "127.0.0.1", server.port ?? 5432, on: port)
+        proxy = try TCPForwarder(to: server.host ?? "127.0.0.1", server.port ?? 5432, on: proxy.port)
         let placed = try CLITests.run(["orders", "place", "--user", "minjun.kim@example.com", "--item", "1:1", "--database", database], data: data)
         XCTAssertEqual(placed.status, 0, placed.stderr)
         let deadline = ContinuousClock.now + .seconds(20)
