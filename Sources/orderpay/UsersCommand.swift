@@ -99,6 +99,12 @@ struct UsersCommand: AsyncParsableCommand {
         @Option var phone: String?
         @Option var address: String?
 
+        func validate() throws {
+            guard name != nil || phone != nil || address != nil else {
+                throw ValidationError("nothing to update: give --name, --phone or --address")
+            }
+        }
+
         func run() async throws {
             try await CLI.run(options, workers: false) { system in
                 let target = try await resolve(user, system)

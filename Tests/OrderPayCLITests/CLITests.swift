@@ -132,6 +132,7 @@ final class CLITests: XCTestCase {
                                       (["serve", "gateway", "--port", "0", "--registry", "notaurl"], "--registry must be an http(s) URL"),
                                       (["serve", "registry", "--port", "0", "--log-format", "xml"], "--log-format must be text or json, not 'xml'"),
                                       (["up", "--log-format", "yaml"], "--log-format must be text or json"),
+                                      (["users", "update", "1"], "nothing to update: give --name, --phone or --address"),
                                       (["up", "--unresponsive-seconds", "100000"], "--unresponsive-seconds must be 0 (never) or 10–86400"),
                                       (["up", "--unresponsive-seconds", "3"], "--unresponsive-seconds must be 0 (never) or 10–86400"),
                                       (["up", "--port", "gateway=0"], "COMPONENT=PORT"), (["up", "--port", "cache=9000"], "COMPONENT=PORT"),

@@ -308,4 +308,28 @@ final class AuthServiceTests: AuthTestCase {
         let count = try await auth.countUsers()
         XCTAssertEqual(count, 4)
     }
+
+    /// The CLI's operator (no user of its own) could delete, lock or demote the only admin, and
+    /// leave nobody to manage users over HTTP. Not the last active one; any other, yes.
+    func testTheLastActiveAdminCannotBeRemoved() async throws {
+        let only = try await makeAdmin()
+        let operatorActor = Actor(userId: nil, email: "cli:operator", roles: [.admin])
+        for attempt in [{ try await self.auth.deleteUser(actor: operatorActor, id: only.id) },
+                        { _ = try await self.auth.setStatus(actor: operatorActor, id: only.id, status: .locked) },
+                        { _ = try await self.auth.setStatus(actor: operatorActor, id: only.id, status: .inactive) },
+                        { _ = try await self.auth.changeRoles(actor: operatorActor, id: only.id, roles: [.user]) }] as [() async throws -> Void] {
+            await assertFails(.conflict, "is the last active admin") { try await attempt() }
+        }
+        let stillAdmin = try await auth.user(actor: operatorActor, id: only.id)
+        XCTAssertEqual(stillAdmin.status, .active)
+        XCTAssertTrue(stillAdmin.roles.contains(.admin))
+
+        // With a second active admin, either may go.
+        let second = try await signup("second@example.com", name: "Second")
+        _ = try await auth.changeRoles(actor: operatorActor, id: second.id, roles: [.admin])
+        _ = try await auth.changeRoles(actor: operatorActor, id: only.id, roles: [.user])
+        await assertFails(.conflict, "is the last active admin") { try await self.auth.deleteUser(actor: operatorActor, id: second.id) }
+        // A user who is not an admin is never held back by the rule.
+        try await auth.deleteUser(actor: operatorActor, id: only.id)
+    }
 }

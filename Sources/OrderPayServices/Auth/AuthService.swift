@@ -220,6 +220,7 @@ public final class AuthService: Sendable {
         try requireAdmin(actor, "delete users")
         try await requireActiveCaller(actor, to: "delete users")
         guard actor.userId != id else { throw AppError.forbidden("an admin cannot delete their own account") }
+        try await requireAnotherActiveAdmin(besides: id, to: "delete it")
         _ = try await setStatusUnchecked(id: id, status: .deleted)
     }
 
@@ -232,6 +233,7 @@ public final class AuthService: Sendable {
         if actor.userId == id, !roles.contains(.admin) {
             throw AppError.forbidden("an admin cannot remove their own admin role")
         }
+        if !roles.contains(.admin) { try await requireAnotherActiveAdmin(besides: id, to: "remove its admin role") }
         return try await update(id, UserChanges(updatedAt: clock.now(), roles: Self.canonical(roles)))
     }
 
@@ -244,6 +246,7 @@ public final class AuthService: Sendable {
         if actor.userId == id, status != .active {
             throw AppError.forbidden("an admin cannot set their own account to \(status.rawValue)")
         }
+        if status != .active { try await requireAnotherActiveAdmin(besides: id, to: "set it to \(status.rawValue)") }
         return try await setStatusUnchecked(id: id, status: status)
     }
 
