@@ -7,6 +7,7 @@ import OrderPayServices
 public func addUserRoutes(to api: APIRouter, auth: AuthService, tokens: TokenService) {
     let tag = "users", user = RouteAccess.user(tokens), admin = RouteAccess.admin(tokens)
     let leftover = "a token issued before the caller's account was locked, deactivated or deleted (only ACTIVE accounts make changes)"
+    let lastAdmin = "the user is the last active admin (make another user an admin first)"
     let base = "/api/users"
     api.on(RouteDescriptor(method: .get, path: base, tag: tag, summary: "List users (newest first)", access: admin,
                            response: .json("UserPage"), query: [
@@ -50,7 +51,7 @@ public func addUserRoutes(to api: APIRouter, auth: AuthService, tokens: TokenSer
     }
     api.on(RouteDescriptor(method: .delete, path: "\(base)/{id}", tag: tag, summary: "Soft-delete a user (status DELETED, sessions end)",
                            access: admin, response: .empty(),
-                           problems: [403: "the caller is not an admin, or is deleting their own account, or " + leftover])) { _, context in
+                           problems: [403: "the caller is not an admin, or is deleting their own account, or " + leftover, 409: lastAdmin])) { _, context in
         try await auth.deleteUser(actor: try context.requireActor(), id: try context.pathID())
         return .noContent
     }
@@ -66,14 +67,14 @@ public func addUserRoutes(to api: APIRouter, auth: AuthService, tokens: TokenSer
     }
     api.on(RouteDescriptor(method: .put, path: "\(base)/{id}/roles", tag: tag, summary: "Replace a user's roles", access: admin,
                            body: "ChangeRolesRequest", response: .json("User"),
-                           problems: [403: "the caller is not an admin, or is removing their own admin role, or " + leftover])) { request, context in
+                           problems: [403: "the caller is not an admin, or is removing their own admin role, or " + leftover, 409: lastAdmin])) { request, context in
         let id = try context.pathID()
         let body = try await request.decodeJSON(ChangeRolesRequest.self, context: context)
         return try .json(try await auth.changeRoles(actor: try context.requireActor(), id: id, roles: body.roles))
     }
     api.on(RouteDescriptor(method: .put, path: "\(base)/{id}/status", tag: tag, summary: "Lock, unlock, deactivate or restore a user",
                            access: admin, body: "ChangeStatusRequest", response: .json("User"),
-                           problems: [403: "the caller is not an admin, or is locking themselves out, or " + leftover])) { request, context in
+                           problems: [403: "the caller is not an admin, or is locking themselves out, or " + leftover, 409: lastAdmin])) { request, context in
         let id = try context.pathID()
         let body = try await request.decodeJSON(ChangeStatusRequest.self, context: context)
         return try .json(try await auth.setStatus(actor: try context.requireActor(), id: id, status: body.status))
