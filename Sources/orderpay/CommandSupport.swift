@@ -203,7 +203,12 @@ enum CLI {
 }
 
 func parseMoney(_ text: String, field: String) throws -> Money {
-    guard let money = Money(text), money > .zero else { throw AppError.validation("'\(text)' is not a positive amount with at most two decimals", field: field) }
+    guard let money = Money(text), money > .zero else {
+        // Digits with at most two decimals that Money still refused: past its largest amount.
+        let wellFormed = text.trimmingCharacters(in: .whitespaces).range(of: #"^[0-9]+(\.[0-9]{1,2})?$"#, options: .regularExpression) != nil
+        throw AppError.validation(wellFormed ? "'\(text)' is too large (at most \(Money(minorUnits: .max)))"
+                                             : "'\(text)' is not a positive amount with at most two decimals", field: field)
+    }
     return money
 }
 

@@ -113,6 +113,8 @@ final class CLITests: XCTestCase {
             (["orders", "place", "--user", "bob@example.com"], AppError.Kind.validation.exitCode, "at least one item"),
             (["orders", "place", "--user", "bob@example.com", "--item", "1:1", "--method", "CASH"], AppError.Kind.validation.exitCode, "not a valid method"),
             (["products", "create", "--sku", "X-1", "--name", "X", "--price", "1.999"], AppError.Kind.validation.exitCode, "at most two decimals"),
+            (["products", "create", "--sku", "X-1", "--name", "X", "--price", "99999999999999999999"], AppError.Kind.validation.exitCode,
+             "'99999999999999999999' is too large (at most 92233720368547758.07)"),
             (["payments", "retry", "1", "--token", "not a token"], AppError.Kind.validation.exitCode, "paymentToken"),
             (["events", "tail", "--topic", "nope"], AppError.Kind.validation.exitCode, "not a topic"),
             (["users", "create", "--email", "bad", "--name", "X", "--password", "short"], AppError.Kind.validation.exitCode, "email"),
