@@ -65,9 +65,7 @@ extension Supervisor {
 
     /// Any HTTP answer counts, 503 included (see `Liveness`).
     private func answersHealth(_ child: Child, within timeout: Duration) async -> Bool {
-        var request = HTTPClientRequest(url: HostAddress.httpURL(host, port: child.port) + "/health")
-        request.method = .GET
-        guard let response = try? await HTTPClient.shared.execute(request, timeout: TimeAmount(timeout)) else { return false }
+        guard let response = try? await HTTPClient.shared.execute(healthRequest(child), timeout: TimeAmount(timeout)) else { return false }
         _ = try? await response.body.collect(upTo: 1 << 16)
         return true
     }

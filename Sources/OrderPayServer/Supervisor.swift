@@ -150,8 +150,7 @@ public final class Supervisor: @unchecked Sendable {
     /// port answered by something else, such as a leftover process, does not count).
     func waitHealthy(_ child: Child, timeout: Duration) async throws {
         let deadline = ContinuousClock.now + timeout
-        var request = HTTPClientRequest(url: HostAddress.httpURL(host, port: child.port) + "/health")
-        request.method = .GET
+        let request = healthRequest(child)
         while ContinuousClock.now < deadline {
             guard let process = lock.withLock({ processes[child.name] }) else { break }
             if !process.isRunning {
@@ -165,6 +164,13 @@ public final class Supervisor: @unchecked Sendable {
             try await Task.sleep(for: .milliseconds(200))
         }
         throw AppError(.unavailable, "\(child.name) did not become healthy within \(timeout)")
+    }
+
+    /// `GET /health` on the child's port: the start-up check and the liveness watch ask the same.
+    func healthRequest(_ child: Child) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: HostAddress.httpURL(host, port: child.port) + "/health")
+        request.method = .GET
+        return request
     }
 
     /// The process running the child of this name, if one is.

@@ -11,17 +11,23 @@ import XCTest
 /// PostgreSQL down) is a 503 problem+json saying so, like a service's, not a 500 with an empty
 /// body that a Eureka client can only log as "500".
 final class RegistryStoreErrorTests: XCTestCase {
-    func testARegistrationTheStoreRefusesIsA503Problem() async throws {
-        var options = RegistryHost.Options(dataDirectory: try temporaryDirectory("registry-store-error").path)
+    /// A registry on a fresh data dir, and another connection to its store, which a test holds
+    /// the write lock on (as another process would) with `BEGIN IMMEDIATE`.
+    private func startRegistry(_ name: String) async throws -> (RunningServer, Task<Void, Never>, DatabaseQueue) {
+        var options = RegistryHost.Options(dataDirectory: try temporaryDirectory(name).path)
         options.port = 0
         var logger = Logger(label: "registry-test")
         logger.logLevel = .critical
         let (server, eviction) = try await RegistryHost.start(options, logger: logger)
-        defer { eviction.cancel() }
-
         var holding = Configuration()
         holding.allowsUnsafeTransactions = true
         let other = try DatabaseQueue(path: (options.dataDirectory as NSString).appendingPathComponent("registry.sqlite"), configuration: holding)
+        return (server, eviction, other)
+    }
+
+    func testARegistrationTheStoreRefusesIsA503Problem() async throws {
+        let (server, eviction, other) = try await startRegistry("registry-store-error")
+        defer { eviction.cancel() }
         try await other.writeWithoutTransaction { try $0.execute(sql: "BEGIN IMMEDIATE") }
 
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(server.port)/eureka/apps/BILLING")
@@ -49,19 +55,12 @@ final class RegistryStoreErrorTests: XCTestCase {
     /// process holds for longer than the busy timeout; PostgreSQL down took 5 to 20 s): a health
     /// check that hangs looks like a dead process to whoever watches it.
     func testHealthAnswersDownWithinTwoSecondsWhileTheStoreHangs() async throws {
-        var options = RegistryHost.Options(dataDirectory: try temporaryDirectory("registry-health").path)
-        options.port = 0
-        var logger = Logger(label: "registry-test")
-        logger.logLevel = .critical
-        let (server, eviction) = try await RegistryHost.start(options, logger: logger)
+        let (server, eviction, other) = try await startRegistry("registry-health")
         defer { eviction.cancel() }
         let health = HTTPClientRequest(url: "http://127.0.0.1:\(server.port)/health")
         let up = try await HTTPClient.shared.execute(health, timeout: .seconds(30))
         XCTAssertEqual(up.status.code, 200)
 
-        var holding = Configuration()
-        holding.allowsUnsafeTransactions = true
-        let other = try DatabaseQueue(path: (options.dataDirectory as NSString).appendingPathComponent("registry.sqlite"), configuration: holding)
         try await other.writeWithoutTransaction { try $0.execute(sql: "BEGIN IMMEDIATE") }
         let started = ContinuousClock.now
         let down = try await HTTPClient.shared.execute(health, timeout: .seconds(30))
