@@ -82,7 +82,34 @@ public final class PostgresAuthStore: AuthRepository, @unchecked Sendable {
     }
 
     public func updateUser(id: Int64, _ changes: UserChanges) async throws -> User? {
-        // One UPDATE naming only the set fields: two admins editing different fields both win.
+        try await database.rows(Self.updateQuery(id: id, changes)).first.map { try Self.storedUser($0).user }
+    }
+
+    public func updateUserKeepingAnActiveAdmin(id: Int64, _ changes: UserChanges) async throws -> KeptAdminUpdate {
+        let logger = database.logger
+        let admin = "%,\(Role.admin.rawValue),%", active = UserStatus.active.rawValue
+        return try await database.transaction { connection in
+            // Every such change takes this lock first, so the count below cannot miss another
+            // one's demotion (under READ COMMITTED, each statement sees what committed before it).
+            try await connection.queryIfOpen("SELECT pg_advisory_xact_lock(hashtext('orderpay-auth-last-admin'))", logger: logger)
+            guard let row = try await connection.rows("SELECT * FROM auth.users WHERE id = \(id)", logger: logger).first else {
+                return .notFound
+            }
+            let current = try Self.storedUser(row).user
+            if current.isAdmin, current.status == .active {
+                let others: Int64 = try await connection.rows("""
+                    SELECT COUNT(*)::bigint AS n FROM auth.users
+                    WHERE id <> \(id) AND status = \(active) AND (',' || roles || ',') LIKE \(admin)
+                    """, logger: logger)[0].value("n")
+                if others == 0 { return .lastActiveAdmin(current) }
+            }
+            let updated = try await connection.rows(Self.updateQuery(id: id, changes), logger: logger).first
+            return try updated.map { .updated(try Self.storedUser($0).user) } ?? .notFound
+        }
+    }
+
+    /// One UPDATE naming only the set fields: two admins editing different fields both win.
+    private static func updateQuery(id: Int64, _ changes: UserChanges) throws -> PostgresQuery {
         var assignments: [String] = []
         var binds = PostgresBindings()
         func set<Value: PostgresEncodable>(_ column: String, _ value: Value?) throws {
@@ -95,12 +122,12 @@ public final class PostgresAuthStore: AuthRepository, @unchecked Sendable {
         if let address = changes.address { try set("address", address) }
         if let image = changes.profileImageUrl { try set("profile_image_url", image) }
         if let status = changes.status { try set("status", status.rawValue) }
-        if let roles = changes.roles { try set("roles", Self.encode(roles)) }
+        if let roles = changes.roles { try set("roles", encode(roles)) }
         if let hash = changes.passwordHash { try set("password_hash", hash) }
         if let changedAt = changes.lastPasswordChangeAt { try set("last_password_change_at", changedAt) }
         binds.append(id)
-        let sql = "UPDATE auth.users SET \(assignments.joined(separator: ", ")) WHERE id = $\(binds.count) RETURNING *"
-        return try await database.rows(PostgresQuery(unsafeSQL: sql, binds: binds)).first.map { try Self.storedUser($0).user }
+        return PostgresQuery(unsafeSQL: "UPDATE auth.users SET \(assignments.joined(separator: ", ")) WHERE id = $\(binds.count) RETURNING *",
+                             binds: binds)
     }
 
     public func beginPasswordAttempt(userId: Int64, limit: Int, now: Date, lockUntil: Date) async throws -> PasswordAttempt {

@@ -111,6 +111,26 @@ public final class SQLiteAuthStore: AuthRepository {
     }
 
     public func updateUser(id: Int64, _ changes: UserChanges) async throws -> User? {
+        try await writes.write { db in try Self.update(db, id: id, changes) }
+    }
+
+    public func updateUserKeepingAnActiveAdmin(id: Int64, _ changes: UserChanges) async throws -> KeptAdminUpdate {
+        // One writer at a time: the count and the update see no other write in between.
+        try await writes.write { db in
+            guard let current = try Self.fetchUser(db, id: id)?.user else { return .notFound }
+            if current.isAdmin, current.status == .active {
+                let others = try db.row("""
+                    SELECT COUNT(*) AS n FROM users WHERE id != ? AND status = ? AND (',' || roles || ',') LIKE ?
+                    """, arguments: [id, UserStatus.active.rawValue, "%,\(Role.admin.rawValue),%"])?["n"] as Int? ?? 0
+                if others == 0 { return .lastActiveAdmin(current) }
+            }
+            return try Self.update(db, id: id, changes).map(KeptAdminUpdate.updated) ?? .notFound
+        }
+    }
+
+    /// Applies only the fields that are set, in one statement, so two admins editing different
+    /// fields do not overwrite each other.
+    private static func update(_ db: Database, id: Int64, _ changes: UserChanges) throws -> User? {
         var assignments = ["updated_at = ?"]
         var arguments: [(any DatabaseValueConvertible)?] = [changes.updatedAt.storageValue]
         func set(_ column: String, _ value: (any DatabaseValueConvertible)?) {
@@ -122,16 +142,13 @@ public final class SQLiteAuthStore: AuthRepository {
         if let address = changes.address { set("address", address) }
         if let image = changes.profileImageUrl { set("profile_image_url", image) }
         if let status = changes.status { set("status", status.rawValue) }
-        if let roles = changes.roles { set("roles", Self.encode(roles)) }
+        if let roles = changes.roles { set("roles", encode(roles)) }
         if let hash = changes.passwordHash { set("password_hash", hash) }
         if let changedAt = changes.lastPasswordChangeAt { set("last_password_change_at", changedAt.storageValue) }
         arguments.append(id)
-        let sql = "UPDATE users SET \(assignments.joined(separator: ", ")) WHERE id = ?"
-        return try await writes.write { db in
-            try db.run(sql, SQLArguments(arguments))
-            guard db.changesCount > 0 else { return nil }
-            return try Self.fetchUser(db, id: id)?.user
-        }
+        try db.run("UPDATE users SET \(assignments.joined(separator: ", ")) WHERE id = ?", SQLArguments(arguments))
+        guard db.changesCount > 0 else { return nil }
+        return try fetchUser(db, id: id)?.user
     }
 
     public func beginPasswordAttempt(userId: Int64, limit: Int, now: Date, lockUntil: Date) async throws -> PasswordAttempt {

@@ -332,4 +332,31 @@ final class AuthServiceTests: AuthTestCase {
         // A user who is not an admin is never held back by the rule.
         try await auth.deleteUser(actor: operatorActor, id: only.id)
     }
+
+    /// Two admins demoting each other at the same instant, with no third: each alone would pass
+    /// the rule. The store checks and writes in one step, so one wins, the other gets 409, and
+    /// one active admin always remains.
+    func testTwoAdminsDemotingEachOtherAtOnceLeaveOneAdmin() async throws {
+        let operatorActor = Actor(userId: nil, email: "cli:operator", roles: [.admin])
+        var survivor = try await makeAdmin()
+        for round in 0..<12 {
+            let x = try await signup("x\(round)@example.com", name: "Xavier"), y = try await signup("y\(round)@example.com", name: "Yvonne")
+            for user in [x, y] { _ = try await auth.changeRoles(actor: operatorActor, id: user.id, roles: [.admin]) }
+            _ = try await auth.changeRoles(actor: operatorActor, id: survivor.id, roles: [.user])
+            let asX = Actor(userId: x.id, email: x.email, roles: [.admin]), asY = Actor(userId: y.id, email: y.email, roles: [.admin])
+            async let xDemotesY = Self.outcome { try await self.auth.changeRoles(actor: asX, id: y.id, roles: [.user]) }
+            async let yDemotesX = Self.outcome { try await self.auth.changeRoles(actor: asY, id: x.id, roles: [.user]) }
+            let outcomes = await [xDemotesY, yDemotesX]
+            let refused = outcomes.filter { if case .failure(let error) = $0 { return (error as? AppError)?.kind == .conflict } else { return false } }
+            XCTAssertEqual(refused.count, 1, "round \(round): exactly one of the two demotions is refused: \(outcomes)")
+            let admins = try await auth.listUsers(actor: operatorActor, filter: UserFilter(status: .active, role: .admin), page: PageRequest())
+            XCTAssertEqual(admins.totalElements, 1, "round \(round): one active admin remains")
+            guard let remaining = admins.content.first else { return }
+            survivor = remaining
+        }
+    }
+
+    private static func outcome<T>(_ body: () async throws -> T) async -> Result<T, Error> {
+        do { return .success(try await body()) } catch { return .failure(error) }
+    }
 }

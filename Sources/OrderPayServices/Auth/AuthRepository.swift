@@ -25,6 +25,12 @@ public protocol AuthRepository: Sendable {
     /// fields do not overwrite each other. Returns nil when the user does not exist.
     func updateUser(id: Int64, _ changes: UserChanges) async throws -> User?
 
+    /// `updateUser` for a change that takes a user's admin role or ACTIVE status away: when the
+    /// user is an active admin now, made only if another active admin remains. The check and the
+    /// write are one atomic step, so two admins demoting the last two others at the same instant
+    /// cannot both pass it.
+    func updateUserKeepingAnActiveAdmin(id: Int64, _ changes: UserChanges) async throws -> KeptAdminUpdate
+
     /// Atomically takes the next of the user's password attempts before the password is checked:
     /// `.locked` while `lockedUntil` is after `now`; else the count goes up by one, and past
     /// `limit` the account is locked until `lockUntil` (the count restarting at zero, so the user
@@ -107,6 +113,13 @@ public struct UserChanges: Sendable, Equatable {
         self.profileImageUrl = profileImageUrl; self.status = status; self.roles = roles
         self.passwordHash = passwordHash; self.lastPasswordChangeAt = lastPasswordChangeAt
     }
+}
+
+public enum KeptAdminUpdate: Sendable, Equatable {
+    case updated(User)
+    case notFound
+    /// Nothing was changed: the user is the last active admin.
+    case lastActiveAdmin(User)
 }
 
 public struct UserFilter: Sendable, Equatable, Codable {

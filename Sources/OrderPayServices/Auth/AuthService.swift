@@ -220,8 +220,7 @@ public final class AuthService: Sendable {
         try requireAdmin(actor, "delete users")
         try await requireActiveCaller(actor, to: "delete users")
         guard actor.userId != id else { throw AppError.forbidden("an admin cannot delete their own account") }
-        try await requireAnotherActiveAdmin(besides: id, to: "delete it")
-        _ = try await setStatusUnchecked(id: id, status: .deleted)
+        _ = try await applyStatus(id: id, status: .deleted)
     }
 
     @discardableResult
@@ -233,8 +232,9 @@ public final class AuthService: Sendable {
         if actor.userId == id, !roles.contains(.admin) {
             throw AppError.forbidden("an admin cannot remove their own admin role")
         }
-        if !roles.contains(.admin) { try await requireAnotherActiveAdmin(besides: id, to: "remove its admin role") }
-        return try await update(id, UserChanges(updatedAt: clock.now(), roles: Self.canonical(roles)))
+        let changes = UserChanges(updatedAt: clock.now(), roles: Self.canonical(roles))
+        if roles.contains(.admin) { return try await update(id, changes) }
+        return try await updateKeepingAnActiveAdmin(id, changes, to: "remove its admin role")
     }
 
     /// Lock, unlock, deactivate, delete or restore. Any status but ACTIVE ends the user's sessions;
@@ -246,8 +246,7 @@ public final class AuthService: Sendable {
         if actor.userId == id, status != .active {
             throw AppError.forbidden("an admin cannot set their own account to \(status.rawValue)")
         }
-        if status != .active { try await requireAnotherActiveAdmin(besides: id, to: "set it to \(status.rawValue)") }
-        return try await setStatusUnchecked(id: id, status: status)
+        return try await applyStatus(id: id, status: status)
     }
 
     public func countUsers() async throws -> Int {
@@ -288,9 +287,11 @@ public final class AuthService: Sendable {
             status: status, roles: Self.canonical(roles), createdAt: clock.now()))
     }
 
-    private func setStatusUnchecked(id: Int64, status: UserStatus) async throws -> User {
+    private func applyStatus(id: Int64, status: UserStatus) async throws -> User {
         let now = clock.now()
-        let user = try await update(id, UserChanges(updatedAt: now, status: status))
+        let changes = UserChanges(updatedAt: now, status: status)
+        let user = status == .active ? try await update(id, changes)
+            : try await updateKeepingAnActiveAdmin(id, changes, to: status == .deleted ? "delete it" : "set it to \(status.rawValue)")
         if status == .active {
             try await repository.resetFailedLogins(userId: id)
             return try await repository.user(id: id)?.user ?? user
