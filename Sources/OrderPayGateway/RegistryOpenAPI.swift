@@ -118,6 +118,16 @@ enum RegistryOpenAPI {
                 "responses": ["200": ok, "400": problem, "404": problem],
             ] as [String: Any],
         ],
+        "/eureka/apps/{app}/{id}/metadata": [
+            "parameters": [app, id],
+            "put": [
+                "operationId": "updateMetadata",
+                "summary": "Sets the metadata entries given as query parameters (?key=value&…), keeping the instance's others, until it registers its own description again",
+                "parameters": [["name": "entries", "in": "query", "required": true, "style": "form", "explode": true,
+                                "schema": ["type": "object", "minProperties": 1, "additionalProperties": ["type": "string"]]]],
+                "responses": ["200": ok, "400": problem, "404": problem, "422": problem],
+            ] as [String: Any],
+        ],
         "/eureka/instances/{id}": [
             "parameters": [id],
             "get": [

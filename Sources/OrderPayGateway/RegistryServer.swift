@@ -27,6 +27,7 @@ public struct RegistryServer: Sendable {
         }
         eureka.put(":app/:id/status") { request, context in try await self.overrideStatus(request, context, remove: false) }
         eureka.delete(":app/:id/status") { request, context in try await self.overrideStatus(request, context, remove: true) }
+        eureka.put(":app/:id/metadata") { request, context in try await self.updateMetadata(request, context) }
         router.get("eureka/instances/:id") { _, context in try await self.instance(id: try Self.instanceID(context)) }
         router.get("eureka/vips/:vip") { _, context in try await self.instances(vip: try context.parameters.require("vip"), secure: false) }
         router.get("eureka/svips/:svip") { _, context in try await self.instances(vip: try context.parameters.require("svip"), secure: true) }
@@ -267,6 +268,7 @@ public struct RegistryProblemMiddleware<Context: RequestContext>: RouterMiddlewa
     static var routes: [(pattern: [String], methods: [String])] { [
         (["eureka", "apps"], ["GET"]), (["eureka", "apps", "delta"], ["GET"]), (["eureka", "apps", "*"], ["GET", "POST"]),
         (["eureka", "apps", "*", "*"], ["GET", "PUT", "DELETE"]), (["eureka", "apps", "*", "*", "status"], ["PUT", "DELETE"]),
+        (["eureka", "apps", "*", "*", "metadata"], ["PUT"]),
         (["eureka", "instances", "*"], ["GET"]), (["eureka", "vips", "*"], ["GET"]), (["eureka", "svips", "*"], ["GET"]),
         (["openapi.json"], ["GET"]), (["health"], ["GET"]), (["metrics"], ["GET"]),
     ] }

@@ -61,6 +61,21 @@ public final class PostgresRegistryStore: RegistryRepository, @unchecked Sendabl
             """).first.map(Self.instance)
     }
 
+    public func changeDescriptor(app: String, instanceId: String,
+                                 _ change: @escaping @Sendable (String?) throws -> String) async throws -> ServiceInstance? {
+        let logger = database.logger
+        return try await database.transaction { connection in
+            // Locked until the update commits: a second change waits, then reads this one's.
+            guard let row = try await connection.rows(
+                "SELECT * FROM registry.instances WHERE app = \(app) AND instance_id = \(instanceId) FOR UPDATE", logger: logger).first
+            else { return nil }
+            let descriptor = try change(try Self.instance(row).descriptor)
+            return try await connection.rows("""
+                UPDATE registry.instances SET descriptor = \(descriptor) WHERE app = \(app) AND instance_id = \(instanceId) RETURNING *
+                """, logger: logger).first.map(Self.instance)
+        }
+    }
+
     public func remove(app: String, instanceId: String) async throws -> Bool {
         !(try await database.rows("""
             DELETE FROM registry.instances WHERE app = \(app) AND instance_id = \(instanceId) RETURNING app

@@ -84,6 +84,19 @@ public final class SQLiteRegistryStore: RegistryRepository, @unchecked Sendable 
         }
     }
 
+    public func changeDescriptor(app: String, instanceId: String,
+                                 _ change: @escaping @Sendable (String?) throws -> String) async throws -> ServiceInstance? {
+        try pool.writeNow { db in
+            let key: StatementArguments = [app, instanceId]
+            guard let current = try db.row("SELECT * FROM instances WHERE app = ? AND instance_id = ?", key).map(Self.instance) else {
+                return nil
+            }
+            try db.run("UPDATE instances SET descriptor = ? WHERE app = ? AND instance_id = ?",
+                       [try change(current.descriptor), app, instanceId])
+            return try db.row("SELECT * FROM instances WHERE app = ? AND instance_id = ?", key).map(Self.instance)
+        }
+    }
+
     public func remove(app: String, instanceId: String) async throws -> Bool {
         try pool.writeNow { db in
             try db.run("DELETE FROM instances WHERE app = ? AND instance_id = ?", [app, instanceId])

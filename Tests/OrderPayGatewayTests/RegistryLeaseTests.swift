@@ -321,7 +321,7 @@ final class RegistryLeaseTests: XCTestCase {
                     XCTAssertEqual(refused.headers.first(name: "Allow"), documented.joined(separator: ", "), "\(method) \(path)")
                 }
             }
-            XCTAssertEqual(operations, 15)
+            XCTAssertEqual(operations, 16)
             XCTAssertNil(paths["/eureka/v2/apps"])
         }
     }

@@ -15,6 +15,9 @@ public protocol RegistryRepository: Sendable {
     /// Sets the status in one statement, as an override that outlasts re-registrations or (not
     /// `overriding`) removing the override. Nil: not registered.
     func setStatus(app: String, instanceId: String, status: InstanceStatus, overriding: Bool) async throws -> ServiceInstance?
+    /// Replaces the instance's description with `change(description)` in one atomic step (a
+    /// concurrent renewal or status change is not undone by a stale copy). Nil: not registered.
+    func changeDescriptor(app: String, instanceId: String, _ change: @escaping @Sendable (String?) throws -> String) async throws -> ServiceInstance?
     func remove(app: String, instanceId: String) async throws -> Bool
     /// Removes every instance whose lease ended before `now`; returns them.
     func evict(expiredBefore now: Date) async throws -> [ServiceInstance]
@@ -91,6 +94,24 @@ public final class RegistryService: Sendable {
     private func setStatus(app: String, instanceId: String, status: InstanceStatus, overriding: Bool) async throws -> ServiceInstance {
         guard let instance = try await repository.setStatus(app: app.uppercased(), instanceId: instanceId, status: status,
                                                             overriding: overriding) else {
+            throw AppError.notFound("instance \(instanceId) of \(app.uppercased()) is not registered")
+        }
+        return instance
+    }
+
+    /// Changes the instance's own description (Eureka's `PUT …/metadata`), kept to the same
+    /// 16 KB as a registration's. It lasts until the instance registers its own again.
+    @discardableResult
+    public func changeDescriptor(app: String, instanceId: String,
+                                 _ change: @escaping @Sendable (String?) throws -> String) async throws -> ServiceInstance {
+        let limited: @Sendable (String?) throws -> String = { old in
+            let new = try change(old)
+            guard new.utf8.count <= Self.maxDescriptorBytes else {
+                throw AppError.validation("instance JSON must be at most 16 KB", field: "instance")
+            }
+            return new
+        }
+        guard let instance = try await repository.changeDescriptor(app: app.uppercased(), instanceId: instanceId, limited) else {
             throw AppError.notFound("instance \(instanceId) of \(app.uppercased()) is not registered")
         }
         return instance
