@@ -57,6 +57,7 @@ extension Supervisor {
                 guard silence >= liveness.timeout, failedInARow >= 2, self.isSupervised(process, as: child) else { continue }
                 let seconds = Int(silence.components.seconds)
                 self.logger.error("\(child.name) (pid \(process.processIdentifier)) has not answered /health for \(seconds) s; stopping it to restart it")
+                self.noteSilent(child, since: ContinuousClock.now - silence)
                 await Self.end(process, grace: liveness.grace)
                 return
             }

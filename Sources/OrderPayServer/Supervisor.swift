@@ -34,6 +34,10 @@ public final class Supervisor: @unchecked Sendable {
     /// child that dies again soon after coming back, and starts over after a while up.
     private var restartDelays: [String: Duration] = [:]
     private var healthySince: [String: ContinuousClock.Instant] = [:]
+    /// For a child the liveness watch is ending: when it last answered. A hang counts as a death
+    /// then, not when the watch gave up on it, else one that hangs soon after every restart would
+    /// always look stable (it answers nothing for `Liveness.timeout`, 30 s, before it is ended).
+    private var silentSince: [String: ContinuousClock.Instant] = [:]
     /// How long a restarted child must stay up before its next death starts the backoff over.
     static let stableAfter: Duration = .seconds(30)
 
@@ -119,13 +123,19 @@ public final class Supervisor: @unchecked Sendable {
     }
 
     func restart(_ child: Child) async {
-        var delay: Duration = lock.withLock {
-            // Up for a while: start over at 1 s. Died again soon after coming back: wait longer.
-            // A first death (never restarted before) waits 1 s however soon it came after the start.
-            let stable = restartDelays[child.name] == nil || healthySince[child.name].map { ContinuousClock.now - $0 >= Self.stableAfter } ?? true
-            return stable ? .seconds(1) : min((restartDelays[child.name] ?? .seconds(1)) * 2, .seconds(30))
+        let (hung, firstDelay): (Bool, Duration) = lock.withLock {
+            // Up for a while: start over at 1 s. Died (or went silent) again soon after coming
+            // back: wait longer. A first death (never restarted before) waits 1 s however soon
+            // it came after the start.
+            let silent = silentSince.removeValue(forKey: child.name)
+            let upUntil = silent ?? ContinuousClock.now
+            let stable = restartDelays[child.name] == nil || healthySince[child.name].map { upUntil - $0 >= Self.stableAfter } ?? true
+            return (silent != nil, stable ? .seconds(1) : min((restartDelays[child.name] ?? .seconds(1)) * 2, .seconds(30)))
         }
-        if delay > .seconds(1) { logger.notice("\(child.name) died again soon after its restart; waiting \(delay)") }
+        var delay = firstDelay
+        if delay > .seconds(1) {
+            logger.notice("\(child.name) \(hung ? "stopped answering" : "died") again soon after its restart; waiting \(delay)")
+        }
         while !lock.withLock({ stopping }) {
             lock.withLock { restartDelays[child.name] = delay }
             try? await Task.sleep(for: delay)
@@ -164,6 +174,11 @@ public final class Supervisor: @unchecked Sendable {
             try await Task.sleep(for: .milliseconds(200))
         }
         throw AppError(.unavailable, "\(child.name) did not become healthy within \(timeout)")
+    }
+
+    /// Called by the liveness watch before it ends the child's process.
+    func noteSilent(_ child: Child, since instant: ContinuousClock.Instant) {
+        lock.withLock { silentSince[child.name] = instant }
     }
 
     /// `GET /health` on the child's port: the start-up check and the liveness watch ask the same.

@@ -144,6 +144,30 @@ final class SupervisorTests: XCTestCase {
         await supervisor.stop()
     }
 
+    /// A child that goes silent again soon after its restart is waited for longer each time, as
+    /// one that dies again soon after is: its silence, not the moment it is ended, is its death.
+    func testAChildThatHangsAgainSoonAfterItsRestartBacksOff() async throws {
+        let (supervisor, log, _, first) = try await supervisedRegistry(
+            "supervisor-hangs-again", liveness: .init(interval: .milliseconds(300), answerTimeout: .seconds(1), timeout: .seconds(2), grace: .seconds(1)))
+        kill(first, SIGSTOP)
+        var second: pid_t?
+        let deadline = ContinuousClock.now + .seconds(30)
+        while second == nil, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+            if log.messages.contains(where: { $0.message.contains("restarted and healthy") }) { second = supervisor.processID(of: "registry") }
+        }
+        let hungAgain = try XCTUnwrap(second, "\(log.messages.map(\.message))")
+        kill(hungAgain, SIGSTOP)
+        while log.messages.filter({ $0.message.contains("restarted and healthy") }).count < 2, ContinuousClock.now < deadline + .seconds(15) {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let messages = log.messages.map(\.message)
+        XCTAssertEqual(messages.filter { $0.contains("restarted and healthy") }.count, 2, "\(messages)")
+        XCTAssertEqual(messages.filter { $0.contains("registry stopped answering again soon after its restart; waiting 2") }.count, 1,
+                       "\(messages)")
+        await supervisor.stop()
+    }
+
     /// An answer is an answer, however bad and however slow (within the look's wait): a gateway
     /// whose registry hangs answers its /health with 503 after about 5 s, and is left running,
     /// while the hung registry itself is restarted.
