@@ -227,11 +227,14 @@ public final class Gateway: @unchecked Sendable {
         let level: Logger.Level = AccessLogPolicy.isRoutineHealthCheck(path: request.path, status: Int(status.code)) ? .debug : .info
         if let accessLog, level == .info {
             accessLog.logAccess(method: request.head.method.rawValue, path: request.path, status: status.code,
-                                requestId: request.trace.requestId, milliseconds: micros / 1000, source: "OrderPayGateway", note: note)
+                                requestId: request.trace.requestId, milliseconds: micros / 1000, source: "OrderPayGateway", note: note,
+                                client: request.client, upstream: request.upstream)
         } else {
-            logger.log(level: level, "\(request.head.method.rawValue) \(request.path) \(status.code)\(note.map { " (\($0))" } ?? "")", metadata: [
-                "requestId": "\(request.trace.requestId)", "ms": "\(micros / 1000)",
-            ])
+            var metadata: Logger.Metadata = ["requestId": "\(request.trace.requestId)", "ms": "\(micros / 1000)"]
+            if let client = request.client { metadata["client"] = "\(client)" }
+            if let upstream = request.upstream { metadata["upstream"] = "\(upstream)" }
+            logger.log(level: level, "\(request.head.method.rawValue) \(request.path) \(status.code)\(note.map { " (\($0))" } ?? "")",
+                       metadata: metadata)
         }
     }
 }
@@ -251,9 +254,15 @@ final class IncomingRequest: @unchecked Sendable {
     let started: NIODeadline
     private(set) var body: ByteBuffer?
     private(set) var bodyTooLarge = false
+    /// The client's IP address, as the access log names it.
+    let client: String?
+    /// The instance last sent the request (`host:port`), as the access log names it: with
+    /// failover, the one that answered.
+    var upstream: String?
 
-    init(head: HTTPRequestHead) {
+    init(head: HTTPRequestHead, client: String?) {
         self.head = head
+        self.client = client
         started = .now()
         trace = TraceHeaders(head.headers)
         if let query = head.uri.utf8.firstIndex(of: UInt8(ascii: "?")) {

@@ -14,7 +14,7 @@ extension GatewayConnectionHandler {
     func receive(_ part: HTTPServerRequestPart, buffered: Int, context: ChannelHandlerContext) {
         switch part {
         case .head(let head):
-            let request = IncomingRequest(head: head)
+            let request = IncomingRequest(head: head, client: clientIP)
             self.request = request
             verdict = nil
             // The body's first piece gets the full time, the whole body `bodyTimeout`.

@@ -38,7 +38,7 @@ extension LineLogHandler {
 
     /// The line `logJSON` writes for the access log's `logger.info` (see `logAccess`).
     func logAccessJSON(method: String, path: String, status: UInt, requestId: String, milliseconds: UInt64, source: String,
-                       note: String?) {
+                       note: String?, client: String?, upstream: String?) {
         let timestamp = Self.utcClock.now()
         output.append(deferrable: batchesOnEventLoops) { bytes in
             appendJSONLine(timestamp: timestamp, level: .info, source: source, into: &bytes) { bytes in
@@ -55,10 +55,18 @@ extension LineLogHandler {
                 }
                 bytes.append(UInt8(ascii: "\""))
             } members: { bytes in
+                if let client {
+                    bytes.append(contentsOf: #","client":"#.utf8)
+                    Self.appendJSONString(client, into: &bytes)
+                }
                 bytes.append(contentsOf: #","ms":""#.utf8)
                 Self.appendDecimal(milliseconds, into: &bytes)
                 bytes.append(contentsOf: #"","requestId":"#.utf8)
                 Self.appendJSONString(requestId, into: &bytes)
+                if let upstream {
+                    bytes.append(contentsOf: #","upstream":"#.utf8)
+                    Self.appendJSONString(upstream, into: &bytes)
+                }
             }
         }
     }

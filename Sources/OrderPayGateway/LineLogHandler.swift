@@ -101,19 +101,30 @@ public struct LineLogHandler: LogHandler {
     /// metadata dictionary and the `LogEvent` first, the line took about 0.8 µs of the gateway's
     /// 10 µs of user-space time per request; written directly, about 0.45 µs less (measured as
     /// the share of samples in `Gateway.log`: 4.7 % before, 2.7 % after).
+    ///
+    /// `client` and `upstream` (the instance that answered, `host:port`), when known, are two more
+    /// entries of that metadata; as swift-log's path writes them, the keys come in sorted order.
     func logAccess(method: String, path: String, status: UInt, requestId: String, milliseconds: UInt64, source: String,
-                   note: String? = nil) {
+                   note: String? = nil, client: String? = nil, upstream: String? = nil) {
         if format == .json {
             return logAccessJSON(method: method, path: path, status: status, requestId: requestId, milliseconds: milliseconds,
-                                 source: source, note: note)
+                                 source: source, note: note, client: client, upstream: upstream)
         }
         let timestamp = Self.clock.timestamp()
         output.append(deferrable: batchesOnEventLoops) { bytes in
             appendLine(timestamp: timestamp, level: .info, source: source, into: &bytes) { bytes in
+                if let client {
+                    bytes.append(contentsOf: " client=".utf8)
+                    bytes.append(contentsOf: client.utf8)
+                }
                 bytes.append(contentsOf: " ms=".utf8)
                 Self.appendDecimal(milliseconds, into: &bytes)
                 bytes.append(contentsOf: " requestId=".utf8)
                 bytes.append(contentsOf: requestId.utf8)
+                if let upstream {
+                    bytes.append(contentsOf: " upstream=".utf8)
+                    bytes.append(contentsOf: upstream.utf8)
+                }
             } message: { bytes in
                 bytes.append(contentsOf: method.utf8)
                 bytes.append(UInt8(ascii: " "))

@@ -76,6 +76,7 @@ final class ProxyExchange: LoopDeadlines.Waiter {
     private func send(on connection: UpstreamConnection, to endpoint: ServiceDirectory.Endpoint) {
         phase = .awaitingHead
         upstream = connection
+        request.upstream = endpoint.authority
         let bytes = UpstreamRequest.bytes(request, authority: endpoint.hostHeader, clientAddress: clientIP,
                                           allocator: pool.allocator)
         connection.send(bytes, method: request.head.method, body: UpstreamRequest.separateBody(request), for: self)

@@ -91,12 +91,18 @@ final class GatewayHotPathTests: XCTestCase {
         logger.info("POST /api/orders 201", metadata: ["requestId": "req-7", "ms": "1234"], source: "OrderPayGateway")
         handler.logAccess(method: "POST", path: "/api/orders", status: 201, requestId: "req-7", milliseconds: 1234, source: "OrderPayGateway")
         handler.logAccess(method: "GET", path: "/health", status: 200, requestId: "r", milliseconds: 0, source: "OrderPayGateway")
+        logger.info("GET /api/orders 200", metadata: ["requestId": "q", "ms": "3", "client": "::1", "upstream": "127.0.0.1:8082"],
+                    source: "OrderPayGateway")
+        handler.logAccess(method: "GET", path: "/api/orders", status: 200, requestId: "q", milliseconds: 3, source: "OrderPayGateway",
+                          client: "::1", upstream: "127.0.0.1:8082")
         close(fds[1])
         let text = String(decoding: FileHandle(fileDescriptor: fds[0]).readDataToEndOfFile(), as: UTF8.self)
         let lines = text.split(separator: "\n").map { $0.split(separator: " ", maxSplits: 1)[1] }   // without the timestamp
-        XCTAssertEqual(lines.count, 3, text)
+        XCTAssertEqual(lines.count, 5, text)
         XCTAssertEqual(lines[0], lines[1])
         XCTAssertEqual(lines[2], "info orderpay.gateway: ms=0 requestId=r [OrderPayGateway] GET /health 200")
+        XCTAssertEqual(lines[3], lines[4])
+        XCTAssertEqual(lines[4], "info orderpay.gateway: client=::1 ms=3 requestId=q upstream=127.0.0.1:8082 [OrderPayGateway] GET /api/orders 200")
 
         // Metadata of the handler's own would have to be merged in: the logger's path then.
         handler.metadata = ["base": "1"]

@@ -90,6 +90,10 @@ final class GatewayStreamStopTests: XCTestCase {
             XCTAssertEqual(SSEEvent.parse(relay.text).map(\.id), ["1", "2"], relay.text)
             XCTAssertTrue(relay.text.hasSuffix("data: {\"orderId\":2}\n\n"), "the stream ends after the second event: \(relay.text)")
             XCTAssertEqual(relay.accessLines.count, 1, "\(relay.log.messages.map(\.message))")
+            // The line names the client and the instance that answered.
+            let line = try XCTUnwrap(relay.log.messages.first { $0.message.hasPrefix("GET /api/events/stream") })
+            XCTAssertEqual(line.metadata["client"], "127.0.0.1")
+            XCTAssertEqual(line.metadata["upstream"], "127.0.0.1:\(relay.upstream.port)")
         }
     }
 

@@ -57,8 +57,13 @@ final class LineLogHandlerJSONTests: XCTestCase {
             logger.info("GET /api/orders/\"1\" 404 (client gone)", metadata: ["requestId": "req-7", "ms": "12"], source: "OrderPayGateway")
             handler.logAccess(method: "GET", path: "/api/orders/\"1\"", status: 404, requestId: "req-7", milliseconds: 12,
                               source: "OrderPayGateway", note: "client gone")
+            logger.info("GET / 200", metadata: ["requestId": "q", "ms": "3", "client": "::1", "upstream": "[::1]:8082"], source: "OrderPayGateway")
+            handler.logAccess(method: "GET", path: "/", status: 200, requestId: "q", milliseconds: 3, source: "OrderPayGateway",
+                              client: "::1", upstream: "[::1]:8082")
         }
-        XCTAssertEqual(lines.count, 2)
+        XCTAssertEqual(lines.count, 4)
+        XCTAssertEqual(lines[2].filter { $0.key != "timestamp" } as NSDictionary, lines[3].filter { $0.key != "timestamp" } as NSDictionary)
+        XCTAssertEqual(lines[3]["upstream"] as? String, "[::1]:8082")
         let withoutTime = lines.map { $0.filter { $0.key != "timestamp" } as NSDictionary }
         XCTAssertEqual(withoutTime[0], withoutTime[1])
         XCTAssertEqual(lines[1]["message"] as? String, "GET /api/orders/\"1\" 404 (client gone)")
