@@ -152,7 +152,7 @@ let package = Package(
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "HummingbirdTesting", package: "hummingbird")]
         ),
-        .testTarget(name: "OrderPayCLITests", dependencies: ["OrderPayCore", "OrderPayTestSupport", "orderpay"]),
+        .testTarget(name: "OrderPayCLITests", dependencies: ["OrderPayCore", "OrderPayStore", "OrderPayTestSupport", "orderpay"]),
         .testTarget(
             name: "OrderPayGatewayTests",
             dependencies: ["OrderPayCore", "OrderPayServices", "OrderPayStore", "OrderPayGateway", "OrderPayServer", "OrderPayEmbedded",

@@ -28,10 +28,7 @@ struct EventsCommand: AsyncParsableCommand {
                 var cursor: Int64
                 if let from {
                     if let topic = topics?.first {
-                        // Translate a topic offset into a log position.
-                        let first = try await system.events.read(topic: topic, from: from, limit: 1).first
-                        let recent = try await system.events.latest(count: Int.max, topics: topics)
-                        cursor = recent.first { $0.envelope.eventId == first?.eventId }.map { $0.sequence - 1 } ?? (recent.last?.sequence ?? 0)
+                        cursor = try await Self.position(before: from, of: topic, in: system.events)
                     } else {
                         cursor = max(0, from - 1)
                     }
@@ -44,12 +41,16 @@ struct EventsCommand: AsyncParsableCommand {
                 // Following outlives a database restart, as the services do: a read the store
                 // cannot answer now is said once on stderr and tried again every second, from the
                 // same position, so nothing is missed or printed twice. (It ended the command.)
+                // A page at a time until one comes back empty: that is the end of the log for now,
+                // where a plain tail stops and --follow waits. (Inside `repeat … while follow`, the
+                // `continue` after a full page went to the condition, so without --follow only the
+                // first 500 events were printed.)
                 var outage = false
-                repeat {
+                while true {
                     let seen = system.events.appended.current
                     let batch: [LoggedEvent]
                     do {
-                        batch = try await system.events.tail(after: cursor, topics: topics, limit: 500)
+                        batch = try await system.events.tail(after: cursor, topics: topics, limit: Self.pageSize)
                     } catch {
                         let failure = (error as? AppError) ?? EmbeddedSystem.storageFailure(error)
                         guard follow, let failure, failure.kind == .unavailable else { throw error }
@@ -67,8 +68,31 @@ struct EventsCommand: AsyncParsableCommand {
                     batch.forEach { print(line($0)) }
                     if let last = batch.last { cursor = last.sequence; continue }
                     fflush(stdout)
-                    if follow { await system.events.appended.wait(after: seen, timeout: .milliseconds(200)) }
-                } while follow
+                    guard follow else { break }
+                    await system.events.appended.wait(after: seen, timeout: .milliseconds(200))
+                }
+            }
+        }
+
+        /// Events read at a time, here and in the lookup below: what the command holds in memory
+        /// however long the topic or the log is.
+        static let pageSize = 500
+
+        /// The log position just before `topic`'s event at `offset` (or the first after it), where
+        /// a tail of that topic starts; when there is none yet, the position of the topic's newest
+        /// event, so only new ones follow. Found a page of the topic at a time: it loaded the
+        /// whole topic to look the event up, all of it in memory at once.
+        static func position(before offset: Int64, of topic: Topic, in events: any EventLog) async throws -> Int64 {
+            guard let first = try await events.read(topic: topic, from: offset, limit: 1).first else {
+                return try await events.latest(count: 1, topics: [topic]).last?.sequence ?? 0
+            }
+            var cursor: Int64 = 0
+            while true {
+                let page = try await events.tail(after: cursor, topics: [topic], limit: pageSize)
+                if let match = page.first(where: { $0.envelope.eventId == first.eventId }) { return match.sequence - 1 }
+                // Gone meanwhile (a Kafka ring moved on): after the topic's newest, as before.
+                guard let last = page.last else { return cursor }
+                cursor = last.sequence
             }
         }
 
