@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import OrderPayCore
+import OrderPayHTTP
 
 /// JSON and problem+json responses built with OrderPay's shared coders (exact money, ISO dates).
 public enum JSONResponses {
@@ -25,6 +26,14 @@ public enum JSONResponses {
             "status": status, "detail": detail, "errors": errors.map { ["field": $0.field, "message": $0.message] },
         ]
         return (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
+    }
+
+    /// A problem the services' routes would throw (a 400 naming its parameter, say), answered
+    /// the same way by the registry, whose routes are not theirs.
+    public static func problem(_ problem: HTTPProblem) -> Response {
+        let status = HTTPResponse.Status(code: problem.status)
+        let data = problemData(status: problem.status, title: problem.title, detail: problem.detail, errors: problem.errors)
+        return Response(status: status, headers: [.contentType: "application/problem+json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
     public static func problem(_ error: AppError) -> Response {

@@ -97,7 +97,9 @@ enum RegistryOpenAPI {
             ] as [String: Any],
             "put": [
                 "operationId": "renewLease", "summary": "Renews the instance's lease (a heartbeat); 404 tells the client to register again",
-                "responses": ["200": ok, "404": problem],
+                "parameters": [["name": "lastDirtyTimestamp", "in": "query", "required": false, "schema": ["type": "string"],
+                                "description": "the client's description's last change, ms since 1970 (as Eureka clients send it): newer than the registered one renews but answers 404, so the client registers again; not a whole number, ignored"]],
+                "responses": ["200": ok, "400": problem, "404": problem],
             ] as [String: Any],
             "delete": [
                 "operationId": "cancelLease", "summary": "Cancels the instance's lease: it leaves the registry",

@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import OrderPayCore
+import OrderPayHTTP
 import OrderPayServices
 
 /// The registry over Eureka's REST API, so any Eureka client (Spring Cloud's included) can register,
@@ -109,13 +110,16 @@ public struct RegistryServer: Sendable {
     /// metadata, say), and a Eureka client registers again on a 404, so the change arrives.
     func renew<Context: RequestContext>(_ request: Request, _ context: Context) async throws -> Response {
         let app = try context.parameters.require("app"), id = try Self.instanceID(context)
-        let renewed: ServiceInstance
+        let renewed: ServiceInstance, lastDirty: String?
         do {
+            lastDirty = try Self.query("lastDirtyTimestamp", of: request)
             renewed = try await registry.renew(app: app, instanceId: id)
+        } catch let problem as HTTPProblem {
+            return JSONResponses.problem(problem)
         } catch let error as AppError {
             return JSONResponses.problem(error)
         }
-        if let sent = request.uri.queryParameters.get("lastDirtyTimestamp").flatMap({ Int64($0) }),
+        if let sent = lastDirty.flatMap({ Int64($0) }),
            let registered = renewed.descriptor.flatMap({ try? JSONDecoder().decode(EurekaInstance.self, from: Data($0.utf8)) })?
                .lastDirtyTimestamp.flatMap({ Int64($0.millis) }),
            sent > registered {
@@ -178,7 +182,13 @@ public struct RegistryServer: Sendable {
 
     func overrideStatus<Context: RequestContext>(_ request: Request, _ context: Context, remove: Bool) async throws -> Response {
         let app = try context.parameters.require("app"), id = try Self.instanceID(context)
-        let value = request.uri.queryParameters.get("value").map { String($0) } ?? (remove ? "UP" : "")
+        let given: String?
+        do {
+            given = try Self.query("value", of: request)
+        } catch let problem as HTTPProblem {
+            return JSONResponses.problem(problem)
+        }
+        let value = given ?? (remove ? "UP" : "")
         guard let status = InstanceStatus(rawValue: value.uppercased()) else {
             let allowed = InstanceStatus.allCases.filter { remove || $0 != .unknown }.map(\.rawValue)
             return JSONResponses.problem(.badRequest, "value must be one of \(allowed.joined(separator: ", "))")
@@ -196,6 +206,15 @@ public struct RegistryServer: Sendable {
                 _ = try await registry.overrideStatus(app: app, instanceId: id, status: status)
             }
         }
+    }
+
+    /// A query parameter's value (nil when absent), refused as the services refuse it when given
+    /// twice: `?value=UP&value=OUT_OF_SERVICE` took the first, silently (under a percent-encoded
+    /// name too: `?valu%65=…`).
+    static func query(_ name: String, of request: Request) throws -> String? {
+        let values = request.queryValues(named: name)
+        guard values.count < 2 else { throw HTTPProblem.givenMoreThanOnce(queryParameter: name) }
+        return values.first.map(String.init)
     }
 
     func eureka(_ instance: ServiceInstance) -> EurekaInstance {

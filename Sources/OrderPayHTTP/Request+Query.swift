@@ -8,10 +8,9 @@ extension Request {
     /// one given twice: which of them counts is anyone's guess (`?userId=2&userId=3` placed the
     /// order for the first, silently), as with a JSON key given twice.
     func query(_ name: String) throws -> String? {
-        guard uri.queryParameters.getAll(name).count < 2 else {
-            throw HTTPProblem.badRequest("query parameter '\(name)' is given more than once; give it once", field: name)
-        }
-        guard let value = uri.queryParameters.get(name), !value.isEmpty else { return nil }
+        let values = queryValues(named: name)
+        guard values.count < 2 else { throw HTTPProblem.givenMoreThanOnce(queryParameter: name) }
+        guard let value = values.first.map(String.init), !value.isEmpty else { return nil }
         guard !value.containsControlCharacters else {
             throw HTTPProblem.badRequest("query parameter '\(name)' must not contain control characters", field: name)
         }
@@ -47,6 +46,24 @@ extension Request {
     /// `page` (from 0) and `size` (1–200); out-of-range values are clamped, non-numbers refused.
     func pageRequest() throws -> PageRequest {
         PageRequest(page: try queryInt("page") ?? 0, size: try queryInt("size") ?? 20)
+    }
+}
+
+public extension Request {
+    /// Every value of query parameter `name`, in order, its name compared percent-decoded as its
+    /// value is (Hummingbird decodes values only): `?user%49d=2` names `userId`, so
+    /// `?user%49d=2&userId=3` gives it twice, which looking up the literal name did not see.
+    func queryValues(named name: String) -> [Substring] {
+        uri.queryParameters.compactMap { key, value in
+            (key.contains("%") ? key.removingPercentEncoding ?? String(key) : String(key)) == name ? value : nil
+        }
+    }
+}
+
+public extension HTTPProblem {
+    /// The 400 for a query parameter given twice, alike from every server.
+    static func givenMoreThanOnce(queryParameter name: String) -> HTTPProblem {
+        .badRequest("query parameter '\(name)' is given more than once; give it once", field: name)
     }
 }
 
