@@ -142,8 +142,8 @@ enum RegistryOpenAPI {
         "/health": ["get": [
             "operationId": "health", "summary": "Liveness and readiness (the registry's database)",
             "responses": [
-                "200": ["description": "UP", "content": ["application/json": ["schema": ["type": "object"]]]],
-                "503": ["description": "DOWN", "content": ["application/json": ["schema": ["type": "object"]]]],
+                "200": json("Health", "UP: every check (the database) answered within 2 s"),
+                "503": json("Health", "DOWN: a check failed or did not answer within 2 s; its error says why"),
             ] as [String: Any],
         ]],
         "/metrics": ["get": [
@@ -208,6 +208,17 @@ enum RegistryOpenAPI {
             "properties": ["versions__delta": ["type": "string"], "apps__hashcode": ["type": "string"],
                            "application": ["type": "array", "items": ["$ref": "#/components/schemas/Application"]]] as [String: Any],
         ] as [String: Any]]],
+        // The services' Health, as every OrderPay process reports it.
+        "Health": [
+            "type": "object", "required": ["status", "checks"],
+            "properties": [
+                "status": ["type": "string", "enum": ["UP", "DOWN"]],
+                "checks": ["type": "object", "additionalProperties": [
+                    "type": "object", "required": ["status"],
+                    "properties": ["status": ["type": "string", "enum": ["UP", "DOWN"]], "error": ["type": "string"]],
+                ] as [String: Any]],
+            ] as [String: Any],
+        ] as [String: Any],
         "Problem": [
             "type": "object", "required": ["type", "title", "status", "detail", "errors"],
             "properties": ["type": ["type": "string"], "title": ["type": "string"], "status": ["type": "integer"],

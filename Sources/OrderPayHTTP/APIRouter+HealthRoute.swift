@@ -25,13 +25,13 @@ public struct HealthReport: Codable, Sendable, Equatable {
     public var checks: [String: Check]
 
     public init(status: String, checks: [String: Check]) { self.status = status; self.checks = checks }
-}
 
-/// `GET /health` (public): `{status: "UP"|"DOWN", checks: {name: {status, error?}}}`, 503 when any
-/// check fails. Each probe gets `timeout` before it counts as down.
-public func addHealthRoute(to api: APIRouter, checks: [HealthCheck], timeout: Duration = .seconds(2)) {
-    api.on(RouteDescriptor(method: .get, path: "/health", tag: "operations", summary: "Liveness and dependency checks",
-                           access: .anonymous, response: .json("Health"))) { _, _ in
+    public var isUp: Bool { status == "UP" }
+
+    /// Runs every check at once, each given `timeout` before it counts as down: UP when all are.
+    /// The registry's `/health` (not an `APIRouter` route) reports through this too, so every
+    /// OrderPay process's health reads alike.
+    public static func probe(_ checks: [HealthCheck], timeout: Duration = .seconds(2)) async -> HealthReport {
         let results = await withTaskGroup(of: (String, HealthReport.Check).self) { group in
             for check in checks {
                 group.addTask { (check.name, await run(check, timeout: timeout)) }
@@ -39,7 +39,17 @@ public func addHealthRoute(to api: APIRouter, checks: [HealthCheck], timeout: Du
             return await group.reduce(into: [String: HealthReport.Check]()) { $0[$1.0] = $1.1 }
         }
         let up = results.values.allSatisfy { $0.status == "UP" }
-        return try .json(HealthReport(status: up ? "UP" : "DOWN", checks: results), status: up ? .ok : .serviceUnavailable)
+        return HealthReport(status: up ? "UP" : "DOWN", checks: results)
+    }
+}
+
+/// `GET /health` (public): `{status: "UP"|"DOWN", checks: {name: {status, error?}}}`, 503 when any
+/// check fails. Each probe gets `timeout` before it counts as down.
+public func addHealthRoute(to api: APIRouter, checks: [HealthCheck], timeout: Duration = .seconds(2)) {
+    api.on(RouteDescriptor(method: .get, path: "/health", tag: "operations", summary: "Liveness and dependency checks",
+                           access: .anonymous, response: .json("Health"))) { _, _ in
+        let report = await HealthReport.probe(checks, timeout: timeout)
+        return try .json(report, status: report.isUp ? .ok : .serviceUnavailable)
     }
 }
 

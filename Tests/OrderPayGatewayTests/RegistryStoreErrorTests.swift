@@ -60,6 +60,12 @@ final class RegistryStoreErrorTests: XCTestCase {
         let health = HTTPClientRequest(url: "http://127.0.0.1:\(server.port)/health")
         let up = try await HTTPClient.shared.execute(health, timeout: .seconds(30))
         XCTAssertEqual(up.status.code, 200)
+        // The services' shape, {status, checks: {name: {status, error?}}}; it was {status, database}.
+        let upBody = String(buffer: try await up.body.collect(upTo: 1 << 16))
+        let upReport = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(upBody.utf8)) as? [String: Any], upBody)
+        XCTAssertEqual(upReport["status"] as? String, "UP", upBody)
+        XCTAssertEqual(upReport.count, 2, upBody)
+        XCTAssertEqual(((upReport["checks"] as? [String: Any])?["database"] as? [String: Any])?["status"] as? String, "UP", upBody)
 
         try await other.writeWithoutTransaction { try $0.execute(sql: "BEGIN IMMEDIATE") }
         let started = ContinuousClock.now
@@ -67,7 +73,11 @@ final class RegistryStoreErrorTests: XCTestCase {
         let took = ContinuousClock.now - started
         let body = String(buffer: try await down.body.collect(upTo: 1 << 16))
         XCTAssertEqual(down.status.code, 503, body)
-        XCTAssertTrue(body.contains("DOWN"), body)
+        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any], body)
+        XCTAssertEqual(report["status"] as? String, "DOWN", body)
+        let database = try XCTUnwrap((report["checks"] as? [String: Any])?["database"] as? [String: Any], body)
+        XCTAssertEqual(database["status"] as? String, "DOWN", body)
+        XCTAssertFalse((database["error"] as? String ?? "").isEmpty, body)
         XCTAssertLessThan(took, .seconds(4), "health took \(took)")
         try await other.writeWithoutTransaction { try $0.execute(sql: "ROLLBACK") }
 
