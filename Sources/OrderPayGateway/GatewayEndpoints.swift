@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import OrderPayCore
+import OrderPayHTTP
 import OrderPayServices
 
 /// The gateway's own endpoints: health, the combined OpenAPI document and the registry view.
@@ -48,13 +49,15 @@ enum GatewayEndpoints {
     static let healthMaxAge: TimeAmount = .seconds(1)
 
     /// UP when the registry answered within the last second or so (the background refresh's
-    /// listing, or one made for this check and shared by every check meanwhile).
+    /// listing, or one made for this check and shared by every check meanwhile). Shaped as every
+    /// other OrderPay process's health, with the registry as the gateway's one check.
     static func health(_ gateway: Gateway) async throws -> GatewayReply {
         do {
             try await gateway.directory.refreshIfOlder(than: healthMaxAge)
-            return try .json(["status": "UP", "registry": "UP"])
+            return try .json(HealthReport(status: "UP", checks: ["registry": .init(status: "UP")]))
         } catch {
-            return try .json(["status": "DOWN", "registry": "DOWN: \(error)"], status: .serviceUnavailable)
+            let check = HealthReport.Check(status: "DOWN", error: (error as? AppError)?.message ?? "\(error)")
+            return try .json(HealthReport(status: "DOWN", checks: ["registry": check]), status: .serviceUnavailable)
         }
     }
 
