@@ -14,11 +14,13 @@ final class GatewayHealthTests: XCTestCase {
 
     /// A gateway on a scripted registry with no instances, listed in the background only once
     /// (so every later registry request was made for a call); `registryRequests` counts them.
-    private func withGateway(logger: Logger? = nil,
+    /// While `failing` holds, the registry answers 500.
+    private func withGateway(logger: Logger? = nil, failing: NIOLockedValueBox<Bool> = NIOLockedValueBox(false),
                              _ body: (_ gateway: RunningGateway, _ registryRequests: @escaping () -> Int) async throws -> Void) async throws {
         let listing = #"{"applications":{"versions__delta":"1","apps__hashcode":"","application":[]}}"#
         let registry = try await ScriptedUpstream.start { _ in
-            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: \(listing.utf8.count)\r\n\r\n\(listing)"
+            failing.withLockedValue { $0 } ? "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n"
+                : "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: \(listing.utf8.count)\r\n\r\n\(listing)"
         }
         var options = GatewayHost.Options(jwtSecret: Self.secret)
         options.port = 0
@@ -41,34 +43,19 @@ final class GatewayHealthTests: XCTestCase {
 
     /// The gateway's /health reads as every other process's: its one check is the registry.
     func testHealthIsShapedAsTheServicesAndSaysWhyTheRegistryIsDown() async throws {
-        try await withGateway { gateway, _ in
+        let failing = NIOLockedValueBox(false)
+        try await withGateway(failing: failing) { gateway, _ in
             let up = try await Reply.send(.GET, gateway.baseURL + "/health").expect(200)
             XCTAssertEqual(try up.json() as NSDictionary, ["status": "UP", "checks": ["registry": ["status": "UP"]]] as NSDictionary)
+            // Once the listing is over a second old, the check asks the registry again.
+            failing.withLockedValue { $0 = true }
+            try await Task.sleep(for: .milliseconds(1200))
+            let down = try await Reply.send(.GET, gateway.baseURL + "/health")
+            XCTAssertEqual(down.status, 503, down.text)
+            let check = try XCTUnwrap((try down.json()["checks"] as? [String: Any])?["registry"] as? [String: Any], down.text)
+            XCTAssertEqual(check["status"] as? String, "DOWN")
+            XCTAssertFalse((check["error"] as? String ?? "").isEmpty, down.text)
         }
-        // A registry that fails once the gateway has started on it: once the listing is over a
-        // second old, the check asks it again and reports why it failed.
-        let listing = #"{"applications":{"versions__delta":"1","apps__hashcode":"","application":[]}}"#
-        let failing = NIOLockedValueBox(false)
-        let registry = try await ScriptedUpstream.start { _ in
-            failing.withLockedValue { $0 } ? "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n"
-                : "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: \(listing.utf8.count)\r\n\r\n\(listing)"
-        }
-        var options = GatewayHost.Options(jwtSecret: Self.secret)
-        options.port = 0
-        options.registryURL = "http://127.0.0.1:\(registry.port)"
-        options.refreshInterval = .seconds(3600)
-        var quiet = Logger(label: "health-test")
-        quiet.logLevel = .critical
-        let gateway = try await GatewayHost.start(options, logger: quiet)
-        failing.withLockedValue { $0 = true }
-        try await Task.sleep(for: .milliseconds(1200))
-        let down = try await Reply.send(.GET, gateway.baseURL + "/health")
-        await gateway.stop(grace: .seconds(1))
-        await registry.stop()
-        XCTAssertEqual(down.status, 503, down.text)
-        let check = try XCTUnwrap((try down.json()["checks"] as? [String: Any])?["registry"] as? [String: Any], down.text)
-        XCTAssertEqual(check["status"] as? String, "DOWN")
-        XCTAssertFalse((check["error"] as? String ?? "").isEmpty, down.text)
     }
 
     /// `callers` concurrent callers, `each` calls apiece.
