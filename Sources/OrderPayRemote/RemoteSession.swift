@@ -11,6 +11,8 @@ import OrderPayCore
 ///   the refresh runs in its own task so a cancelled caller cannot lose a rotated pair mid-flight.
 /// - When the refresh token itself is refused (expired, revoked), the session logs in again with
 ///   the credentials it was opened with.
+/// - Inside, an error answer travels as a `GatewayAnswer`, its status kept for the event stream's
+///   banner; the public methods throw its `AppError`.
 /// Thread-safe: state behind a lock, never held across an `await`.
 public final class RemoteSession: @unchecked Sendable {
     struct TokenPairBody: Decodable {
@@ -51,22 +53,35 @@ public final class RemoteSession: @unchecked Sendable {
 
     /// POST /api/auth/login. Wrong credentials are `.unauthorized`; an unreachable gateway `.unavailable`.
     func login() async throws {
-        let pair = try await requestLogin()
-        lock.withLock { tokens = pair }
+        do {
+            let pair = try await requestLogin()
+            lock.withLock { tokens = pair }
+        } catch let answer as GatewayAnswer {
+            throw answer.error
+        }
     }
 
     /// A token to send now: the current one, or a fresh one when it is about to expire. If that
     /// refresh fails while the current token is still valid, the current one is used anyway.
     public func accessToken() async throws -> String {
+        do { return try await accessTokenKeepingStatus() } catch let answer as GatewayAnswer { throw answer.error }
+    }
+
+    /// `accessToken()`, but when the gateway answers the refresh with an error, that comes as a
+    /// `GatewayAnswer` with its status: the event stream's banner names it ("504 from the
+    /// gateway"), where an `AppError` knows only that a 502, 503 or 504 is `.unavailable`.
+    func accessTokenKeepingStatus() async throws -> String {
         let (current, due) = lock.withLock { () -> (Tokens?, Bool) in
             guard let tokens else { return (nil, true) }
             return (tokens, clock() >= tokens.expiresAt.addingTimeInterval(-refreshMargin))
         }
-        guard let current else { return try await refreshed(after: nil) }
+        guard let current else { return try await refreshedKeepingStatus(after: nil) }
         guard due else { return current.accessToken }
         do {
-            return try await refreshed(after: current.accessToken)
+            return try await refreshedKeepingStatus(after: current.accessToken)
         } catch let error as AppError where error.kind == .unavailable && clock() < current.expiresAt {
+            return current.accessToken
+        } catch let answer as GatewayAnswer where answer.error.kind == .unavailable && clock() < current.expiresAt {
             return current.accessToken
         }
     }
@@ -75,6 +90,11 @@ public final class RemoteSession: @unchecked Sendable {
     /// has already replaced `stale`, that newer token is returned without refreshing again.
     @discardableResult
     public func refreshed(after stale: String?) async throws -> String {
+        do { return try await refreshedKeepingStatus(after: stale) } catch let answer as GatewayAnswer { throw answer.error }
+    }
+
+    /// `refreshed(after:)`, an error answer kept as a `GatewayAnswer` (see `accessTokenKeepingStatus`).
+    func refreshedKeepingStatus(after stale: String?) async throws -> String {
         let task = lock.withLock { () -> Task<Tokens, Error>? in
             if let stale, let tokens, tokens.accessToken != stale { return nil }
             if let inFlight { return inFlight }
@@ -93,7 +113,7 @@ public final class RemoteSession: @unchecked Sendable {
             if let refreshToken {
                 do {
                     pair = try await requestRefresh(refreshToken)
-                } catch let error as AppError where error.kind == .unauthorized {
+                } catch let answer as GatewayAnswer where answer.error.kind == .unauthorized {
                     pair = try await requestLogin()
                 }
             } else {
@@ -121,6 +141,7 @@ public final class RemoteSession: @unchecked Sendable {
     private func exchange(path: String, body: Data) async throws -> Tokens {
         let sentAt = clock()
         let response = try await transport.exchange("POST", path, body: body)
+        guard response.isSuccess else { throw GatewayAnswer(status: response.status, error: ProblemMapping.error(for: response)) }
         let pair = try GatewayTransport.decode(TokenPairBody.self, from: response)
         return Tokens(accessToken: pair.accessToken, refreshToken: pair.refreshToken,
                       expiresAt: sentAt.addingTimeInterval(TimeInterval(pair.expiresIn)))

@@ -102,14 +102,15 @@ final class SSEStream: Sendable {
         let token: String
         var query: [(String, String?)] = []
         do {
-            token = try await session.accessToken()
+            token = try await session.accessTokenKeepingStatus()
             if state.lastEventID == nil { query = try await initialQuery() }
         } catch is CancellationError {
             return .cancelled
         } catch let answer as GatewayAnswer {
             // The gateway answered, with the status it gave: a 503 for the order service down
             // behind it is not an unreachable gateway, and the banner must not send the operator
-            // to look at the wrong process.
+            // to look at the wrong process. A refresh of the token answered 502 or 504 comes
+            // here too, its status kept (as an `AppError` it would read as a 503).
             return .refused(status: answer.status, answer.error)
         } catch let error as AppError where AppErrorFactory.isUnreachable(error) {
             return .failed("")

@@ -80,14 +80,22 @@ final class LiveSystem: @unchecked Sendable {
                           gateway: gateway, customer: customer, keyboard: keyboard, mouse: mouse)
     }
 
-    /// The gateway as `orderpay serve gateway` starts it, without rate limiting.
-    static func startGateway(directory: String, registryURL: String, port: Int) async throws -> RunningGateway {
+    /// The gateway as `orderpay serve gateway` starts it, without rate limiting unless `settings`
+    /// (applied last) says otherwise.
+    static func startGateway(directory: String, registryURL: String, port: Int,
+                             settings: (inout Gateway.Settings) -> Void = { _ in }) async throws -> RunningGateway {
         var options = GatewayHost.Options(jwtSecret: try EmbeddedConfiguration(dataDirectory: directory).resolveJWTSecret())
         options.port = port
         options.registryURL = registryURL
         options.refreshInterval = .milliseconds(500)
         options.settings.rateLimit = 0
+        settings(&options.settings)
         return try await GatewayHost.start(options, logger: logger)
+    }
+
+    /// Another gateway in front of the same services, on a port of its own, with `settings`.
+    func startSecondGateway(settings: (inout Gateway.Settings) -> Void) async throws -> RunningGateway {
+        try await Self.startGateway(directory: directory, registryURL: registry.baseURL, port: 0, settings: settings)
     }
 
     func stopGateway() async {
