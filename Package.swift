@@ -168,7 +168,7 @@ let package = Package(
         .testTarget(
             name: "OrderPayRemoteTests",
             dependencies: ["OrderPayCore", "OrderPayConsole", "OrderPayRemote", "OrderPayServices", "OrderPayStore",
-                           "OrderPayEmbedded", "OrderPayGateway", "OrderPayServer", "CCurl",
+                           "OrderPayEmbedded", "OrderPayGateway", "OrderPayServer", "OrderPayTestSupport", "CCurl",
                            .product(name: "AsyncHTTPClient", package: "async-http-client"),
                            .product(name: "Hummingbird", package: "hummingbird")]
         ),

@@ -8,10 +8,12 @@ import OrderPayServices
 /// - Parameters:
 ///   - replay: hands a dead letter back to its consumer group, in this process or the one that
 ///     runs the group (the wiring supplies, e.g., `EmbeddedSystem.replayDeadLetter`).
-///   - keepAlive: how long a quiet stream waits before sending a `: keepalive` comment.
+///   - keepAlive: how long a quiet stream waits before sending a `: keepalive` comment. Clients
+///     take a stream that brings nothing for three of these as dead (the console: 15 s), so a
+///     frozen gateway shows within seconds while a quiet, healthy one never looks dead.
 public func addEventRoutes(to api: APIRouter, events: any EventLog, tokens: TokenService,
                            replay: @escaping @Sendable (DeadLetterReplayRequest) async throws -> DeadLetter,
-                           keepAlive: Duration = .seconds(15)) {
+                           keepAlive: Duration = .seconds(5)) {
     let tag = "events", admin = RouteAccess.admin(tokens)
     let topics = Topic.allCases.map(\.rawValue)
 

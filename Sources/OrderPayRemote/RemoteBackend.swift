@@ -15,8 +15,11 @@ public final class RemoteBackend: Backend {
         /// The access token is refreshed when it has less than this left.
         public var refreshMargin: TimeInterval = 30
         /// An event stream that receives nothing, not even a keep-alive comment, for this long is
-        /// treated as dropped and reconnected (the server sends one every 15 s).
-        public var streamIdleTimeout: TimeInterval = 45
+        /// treated as dropped, said in the banner and reconnected; a connection whose response does
+        /// not start within it is "gateway not answering". The server sends a comment after 5 s
+        /// of quiet, so this is three missed in a row: a frozen gateway shows within 15 s (it
+        /// was 45 s, on 15 s keep-alives, and as much again before "not answering").
+        public var streamIdleTimeout: TimeInterval = 15
         /// Reconnection delays of the event stream: first, doubling up to the maximum.
         public var streamInitialBackoff: TimeInterval = 0.5
         public var streamMaximumBackoff: TimeInterval = 10

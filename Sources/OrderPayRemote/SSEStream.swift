@@ -64,7 +64,7 @@ final class SSEStream: Sendable {
                 let quiet = Self.seconds(transport.client.options.idleTimeout ?? 0)
                 state.troubled = true
                 if answered {
-                    // It worked and went quiet (not even the 15 s keep-alive): a dead connection.
+                    // It worked and went quiet (not even the 5 s keep-alive): a dead connection.
                     // Reconnected at once, but said, so that a gateway frozen since shows.
                     onStatus("event stream silent for \(quiet), reconnecting")
                     delay = initialBackoff

@@ -51,6 +51,13 @@ public final class TCPForwarder {
         }
     }
 
+    /// Stops the forwarder's process where it is (SIGSTOP), as a frozen server: its connections
+    /// stay open and new ones are still accepted by the kernel, but nothing is relayed or answered.
+    public func freeze() { kill(process.processIdentifier, SIGSTOP) }
+
+    /// Lets a frozen forwarder go on (SIGCONT).
+    public func thaw() { kill(process.processIdentifier, SIGCONT) }
+
     /// Ends the forwarder and every connection through it. SIGKILL: a child of the test runner
     /// inherits its SIGTERM ignored.
     public func stop() {
