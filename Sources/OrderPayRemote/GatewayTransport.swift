@@ -7,9 +7,11 @@ final class GatewayTransport: Sendable {
     let baseURL: String
     let client: CurlClient
     let requestTimeout: TimeInterval
+    /// When set, a 429 is waited out and the request sent again (see `RateLimitPatience`).
+    let patience: RateLimitPatience?
 
-    init(baseURL: String, client: CurlClient, requestTimeout: TimeInterval) {
-        self.baseURL = baseURL; self.client = client; self.requestTimeout = requestTimeout
+    init(baseURL: String, client: CurlClient, requestTimeout: TimeInterval, patience: RateLimitPatience? = nil) {
+        self.baseURL = baseURL; self.client = client; self.requestTimeout = requestTimeout; self.patience = patience
     }
 
     /// `http://host:port` from what an operator types: a bare `host:port` gets `http://`, a
@@ -38,8 +40,22 @@ final class GatewayTransport: Sendable {
     }
 
     /// One exchange; any status comes back (callers decide), transport failures throw `AppError(.unavailable)`.
+    /// With `patience`, a 429 is first waited out and the request sent again, for as long as it allows.
     func exchange(_ method: String, _ path: String, query: [(String, String?)] = [], body: Data? = nil,
                   token: String? = nil, headers extra: [(name: String, value: String)] = []) async throws -> HTTPResponseMessage {
+        while true {
+            let response = try await exchangeOnce(method, path, query: query, body: body, token: token, headers: extra)
+            guard let patience else { return response }
+            guard response.status == 429 else {
+                patience.answered()
+                return response
+            }
+            guard try await patience.waited(after: ProblemMapping.error(for: response)) else { return response }
+        }
+    }
+
+    private func exchangeOnce(_ method: String, _ path: String, query: [(String, String?)], body: Data?,
+                              token: String?, headers extra: [(name: String, value: String)]) async throws -> HTTPResponseMessage {
         var headers: [(name: String, value: String)] = [("Accept", "application/json")]
         if body != nil {
             headers.append(("Content-Type", "application/json"))

@@ -25,6 +25,11 @@ public final class RemoteBackend: Backend {
         public var streamMaximumBackoff: TimeInterval = 10
         /// Use http_proxy/no_proxy from the environment; off, the gateway is always reached directly.
         public var honorProxyEnvironment = false
+        /// How a 429 is met: waited out as Retry-After asks, up to a minute, said once on stderr
+        /// (sign-in and `--plain` have nowhere else to show it); nil, or once finished, it is
+        /// the caller's at once (the full-screen console's panes back off by themselves).
+        /// The event stream does its own waiting, whatever this is.
+        public var rateLimitPatience: RateLimitPatience? = RateLimitPatience()
         /// The session's notion of now, for token expiry (tests move it forward).
         public var clock: @Sendable () -> Date = { Date() }
 
@@ -49,7 +54,8 @@ public final class RemoteBackend: Backend {
         var curl = CurlOptions()
         curl.connectTimeout = options.connectTimeout
         curl.honorProxyEnvironment = options.honorProxyEnvironment
-        transport = GatewayTransport(baseURL: baseURL, client: CurlClient(options: curl), requestTimeout: options.requestTimeout)
+        transport = GatewayTransport(baseURL: baseURL, client: CurlClient(options: curl), requestTimeout: options.requestTimeout,
+                                     patience: options.rateLimitPatience)
         curl.idleTimeout = options.streamIdleTimeout
         streamTransport = GatewayTransport(baseURL: baseURL, client: CurlClient(options: curl), requestTimeout: options.requestTimeout)
         session = RemoteSession(transport: transport, email: email, password: password, clock: options.clock,

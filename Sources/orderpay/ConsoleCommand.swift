@@ -56,9 +56,14 @@ struct ConsoleCommand: AsyncParsableCommand {
             if let failure { throw AppError(.internal, failure) }
         }
         if let remote {
+            // A 429 is waited out (as Retry-After asks, up to a minute, said once on stderr) while
+            // signing in and in --plain; the full-screen console's panes back off by themselves.
+            let remoteOptions = RemoteBackend.Options()
             do {
-                try await start(try await RemoteLogin.signIn(gateway: remote, email: email ?? environment["ORDERPAY_EMAIL"],
-                                                            password: password ?? environment["ORDERPAY_PASSWORD"]))
+                let backend = try await RemoteLogin.signIn(gateway: remote, email: email ?? environment["ORDERPAY_EMAIL"],
+                                                           password: password ?? environment["ORDERPAY_PASSWORD"], options: remoteOptions)
+                if !plain { remoteOptions.rateLimitPatience?.finish() }
+                try await start(backend)
             } catch let error as AppError {
                 CLI.fail(error.description, code: error.kind.exitCode)
             }

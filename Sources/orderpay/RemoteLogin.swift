@@ -5,7 +5,8 @@ import OrderPayRemote
 /// The remote console's login screen: the gateway, then email and password (not echoed), asked
 /// for on the terminal when flags and environment do not give them; three tries.
 enum RemoteLogin {
-    static func signIn(gateway: String, email: String?, password: String?) async throws -> RemoteBackend {
+    static func signIn(gateway: String, email: String?, password: String?,
+                       options: RemoteBackend.Options = RemoteBackend.Options()) async throws -> RemoteBackend {
         let interactive = isatty(STDIN_FILENO) == 1
         var lastError: AppError?
         // Only credentials typed at the prompt can be typed again.
@@ -21,7 +22,7 @@ enum RemoteLogin {
                 throw AppError.validation("remote mode needs --password (or ORDERPAY_PASSWORD)", field: "password")
             }
             do {
-                return try await RemoteBackend(gatewayURL: gateway, email: typedEmail, password: typedPassword)
+                return try await RemoteBackend(gatewayURL: gateway, email: typedEmail, password: typedPassword, options: options)
             } catch let error as AppError {
                 lastError = error
                 // Wrong credentials typed at the prompt may be retried; anything else is final.
