@@ -15,7 +15,8 @@ public struct PlainConsole {
     public func run(until stop: @escaping @Sendable () async -> Void = { await Self.interrupt() }) async throws {
         for line in try await summary() { write(line) }
         write("Live events (Ctrl-C stops):")
-        let stream = backend.streamEvents(backlog: 0) { [write] status in write(status.map { "Connection: \($0)" } ?? "Connection: restored") }
+        // The status's text, as the banner says it (interpolating the value printed its debug form).
+        let stream = backend.streamEvents(backlog: 0) { [write] status in write(status.map { "Connection: \($0.text)" } ?? "Connection: restored") }
         let follow = Task {
             for await batch in stream {
                 for event in batch { write("Event: " + Self.describe(event.envelope)) }
