@@ -90,7 +90,10 @@ public final class PostgresAuthStore: AuthRepository, @unchecked Sendable {
         let admin = "%,\(Role.admin.rawValue),%", active = UserStatus.active.rawValue
         return try await database.transaction { connection in
             // Every such change takes this lock first, so the count below cannot miss another
-            // one's demotion (under READ COMMITTED, each statement sees what committed before it).
+            // one's demotion: under READ COMMITTED each statement sees what committed before it.
+            // Set here, whatever the server's default: under REPEATABLE READ the snapshot would
+            // be taken before the wait for the lock, and two demotions would both pass.
+            try await connection.queryIfOpen("SET TRANSACTION ISOLATION LEVEL READ COMMITTED", logger: logger)
             try await connection.queryIfOpen("SELECT pg_advisory_xact_lock(hashtext('orderpay-auth-last-admin'))", logger: logger)
             guard let row = try await connection.rows("SELECT * FROM auth.users WHERE id = \(id)", logger: logger).first else {
                 return .notFound
