@@ -14,16 +14,18 @@ extension RegistryServer {
         case .success(let parsed): entries = parsed
         case .failure(let problem): return JSONResponses.problem(.badRequest, problem.message)
         }
-        let instance = try await registry.instances(app: app).first { $0.instanceId == id }
         let renewalInterval = registry.renewalInterval, leaseDuration = registry.leaseDuration
         return try await respond {
-            guard let instance else { throw AppError.notFound("instance \(id) of \(app.uppercased()) is not registered") }
             try await registry.changeDescriptor(app: app, instanceId: id) { stored in
                 // An instance registered without a description of its own is described as a
                 // listing shows it, so the entries land in the same JSON a listing returns.
-                var described = stored.flatMap { try? JSONDecoder().decode(EurekaInstance.self, from: Data($0.utf8)) }
-                    ?? EurekaInstance(instance, renewalInterval: renewalInterval, leaseDuration: leaseDuration)
-                described.metadata = EurekaInstance.StringMap((described.metadata?.values ?? [:]).merging(entries) { $1 })
+                var described = stored.descriptor.flatMap { try? JSONDecoder().decode(EurekaInstance.self, from: Data($0.utf8)) }
+                    ?? EurekaInstance(stored, renewalInterval: renewalInterval, leaseDuration: leaseDuration)
+                // Java's Eureka client sends an empty map as {"@class": "java.util.Collections$EmptyMap"}:
+                // a type marker, not an entry, and wrong once the map has entries.
+                var values = described.metadata?.values ?? [:]
+                values["@class"] = nil
+                described.metadata = EurekaInstance.StringMap(values.merging(entries) { $1 })
                 return String(decoding: try JSONEncoder().encode(described), as: UTF8.self)
             }
         }

@@ -62,14 +62,17 @@ public final class PostgresRegistryStore: RegistryRepository, @unchecked Sendabl
     }
 
     public func changeDescriptor(app: String, instanceId: String,
-                                 _ change: @escaping @Sendable (String?) throws -> String) async throws -> ServiceInstance? {
+                                 _ change: @escaping @Sendable (ServiceInstance) throws -> String) async throws -> ServiceInstance? {
         let logger = database.logger
         return try await database.transaction { connection in
-            // Locked until the update commits: a second change waits, then reads this one's.
+            // Locked until the update commits: a second change waits, then reads this one's
+            // (READ COMMITTED whatever the server's default: under REPEATABLE READ the wait
+            // would end in a serialization failure instead).
+            try await connection.queryIfOpen("SET TRANSACTION ISOLATION LEVEL READ COMMITTED", logger: logger)
             guard let row = try await connection.rows(
                 "SELECT * FROM registry.instances WHERE app = \(app) AND instance_id = \(instanceId) FOR UPDATE", logger: logger).first
             else { return nil }
-            let descriptor = try change(try Self.instance(row).descriptor)
+            let descriptor = try change(try Self.instance(row))
             return try await connection.rows("""
                 UPDATE registry.instances SET descriptor = \(descriptor) WHERE app = \(app) AND instance_id = \(instanceId) RETURNING *
                 """, logger: logger).first.map(Self.instance)

@@ -85,14 +85,14 @@ public final class SQLiteRegistryStore: RegistryRepository, @unchecked Sendable 
     }
 
     public func changeDescriptor(app: String, instanceId: String,
-                                 _ change: @escaping @Sendable (String?) throws -> String) async throws -> ServiceInstance? {
+                                 _ change: @escaping @Sendable (ServiceInstance) throws -> String) async throws -> ServiceInstance? {
         try pool.writeNow { db in
             let key: StatementArguments = [app, instanceId]
             guard let current = try db.row("SELECT * FROM instances WHERE app = ? AND instance_id = ?", key).map(Self.instance) else {
                 return nil
             }
             try db.run("UPDATE instances SET descriptor = ? WHERE app = ? AND instance_id = ?",
-                       [try change(current.descriptor), app, instanceId])
+                       [try change(current), app, instanceId])
             return try db.row("SELECT * FROM instances WHERE app = ? AND instance_id = ?", key).map(Self.instance)
         }
     }

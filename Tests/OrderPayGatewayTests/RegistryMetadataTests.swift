@@ -39,12 +39,30 @@ final class RegistryMetadataTests: XCTestCase {
         try await GatewayTestCluster.with { c in
             let id = c.host(.orders).system.instanceId
             let encoded = id.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? id
+            let before = try await Self.instance(c, "ORDER-SERVICE", encoded)
             try await c.call(.PUT, "/eureka/apps/ORDER-SERVICE/\(encoded)/metadata?canary=true", on: c.registryURL).expect(200)
-            let metadata = try await Self.metadata(c, "ORDER-SERVICE", encoded)
-            XCTAssertEqual(metadata["canary"], "true")
+            let after = try await Self.instance(c, "ORDER-SERVICE", encoded)
+            XCTAssertEqual((after["metadata"] as? [String: String])?["canary"], "true")
+            // Everything the gateway routes by is as it was.
+            for key in ["ipAddr", "status", "healthCheckUrl", "homePageUrl", "vipAddress"] {
+                XCTAssertEqual(after[key] as? String, before[key] as? String, key)
+            }
+            XCTAssertEqual((after["port"] as? [String: Any])?["$"] as? Int, c.host(.orders).server.port)
             // Still UP and routed to (the gateway refreshes its view every 200 ms here).
             try await Task.sleep(for: .milliseconds(500))
             try await c.call(.GET, "/api/orders", token: try await c.token(c.customer)).expect(200)
+        }
+    }
+
+    /// Java's client sends an empty metadata map with its type marker; a PUT leaves real entries only.
+    func testJavasEmptyMapMarkerGivesWayToEntries() async throws {
+        try await GatewayTestCluster.with { c in
+            let java = Self.billing.replacingOccurrences(of: #""metadata":{"zone":"eu-1","owner":"payments-team"}"#,
+                                                         with: #""metadata":{"@class":"java.util.Collections$EmptyMap"}"#)
+            try await c.call(.POST, "/eureka/apps/BILLING", json: java, on: c.registryURL).expect(204)
+            try await c.call(.PUT, "/eureka/apps/BILLING/billing-1/metadata?zone=eu-3", on: c.registryURL).expect(200)
+            let m = try await Self.metadata(c, "BILLING", "billing-1")
+            XCTAssertEqual(m, ["zone": "eu-3"])
         }
     }
 
@@ -58,15 +76,20 @@ final class RegistryMetadataTests: XCTestCase {
             try await c.call(.PUT, path + "?zone=%1B%5B2J", on: c.registryURL).problem(400, containing: "control characters")
             try await c.call(.PUT, path + "?=x", on: c.registryURL).problem(400, containing: "1–255 bytes")
             try await c.call(.PUT, path + "?zone=%FF", on: c.registryURL).problem(400, containing: "percent-encoded UTF-8")
-            try await c.call(.PUT, path + "?big=" + String(repeating: "x", count: 17_000), on: c.registryURL).problem(422, containing: "16 KB")
+            try await c.call(.PUT, path + "?big=" + String(repeating: "x", count: 17_000), on: c.registryURL).problem(422, containing: "larger than its 16 KB")
             try await c.call(.PUT, "/eureka/apps/BILLING/nobody/metadata?zone=x", on: c.registryURL).problem(404, containing: "not registered")
             let m4 = try await Self.metadata(c, "BILLING", "billing-1")
             XCTAssertEqual(m4, ["zone": "eu-1", "owner": "payments-team"])
         }
     }
 
-    static func metadata(_ c: GatewayTestCluster, _ app: String, _ id: String) async throws -> [String: String] {
+    static func instance(_ c: GatewayTestCluster, _ app: String, _ id: String) async throws -> [String: Any] {
         let reply = try await c.call(.GET, "/eureka/apps/\(app)/\(id)", headers: json, on: c.registryURL).expect(200)
-        return try XCTUnwrap((try reply.json()["instance"] as? [String: Any])?["metadata"] as? [String: String], reply.text)
+        return try XCTUnwrap(try reply.json()["instance"] as? [String: Any], reply.text)
+    }
+
+    static func metadata(_ c: GatewayTestCluster, _ app: String, _ id: String) async throws -> [String: String] {
+        let found = try await instance(c, app, id)
+        return try XCTUnwrap(found["metadata"] as? [String: String], "\(found)")
     }
 }

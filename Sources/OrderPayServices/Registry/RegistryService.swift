@@ -15,9 +15,10 @@ public protocol RegistryRepository: Sendable {
     /// Sets the status in one statement, as an override that outlasts re-registrations or (not
     /// `overriding`) removing the override. Nil: not registered.
     func setStatus(app: String, instanceId: String, status: InstanceStatus, overriding: Bool) async throws -> ServiceInstance?
-    /// Replaces the instance's description with `change(description)` in one atomic step (a
-    /// concurrent renewal or status change is not undone by a stale copy). Nil: not registered.
-    func changeDescriptor(app: String, instanceId: String, _ change: @escaping @Sendable (String?) throws -> String) async throws -> ServiceInstance?
+    /// Replaces the instance's description with `change(instance)` (the instance as stored, read
+    /// in the same atomic step: a concurrent renewal or status change is not undone by a stale
+    /// copy). Nil: not registered.
+    func changeDescriptor(app: String, instanceId: String, _ change: @escaping @Sendable (ServiceInstance) throws -> String) async throws -> ServiceInstance?
     func remove(app: String, instanceId: String) async throws -> Bool
     /// Removes every instance whose lease ended before `now`; returns them.
     func evict(expiredBefore now: Date) async throws -> [ServiceInstance]
@@ -103,11 +104,11 @@ public final class RegistryService: Sendable {
     /// 16 KB as a registration's. It lasts until the instance registers its own again.
     @discardableResult
     public func changeDescriptor(app: String, instanceId: String,
-                                 _ change: @escaping @Sendable (String?) throws -> String) async throws -> ServiceInstance {
-        let limited: @Sendable (String?) throws -> String = { old in
-            let new = try change(old)
+                                 _ change: @escaping @Sendable (ServiceInstance) throws -> String) async throws -> ServiceInstance {
+        let limited: @Sendable (ServiceInstance) throws -> String = { stored in
+            let new = try change(stored)
             guard new.utf8.count <= Self.maxDescriptorBytes else {
-                throw AppError.validation("instance JSON must be at most 16 KB", field: "instance")
+                throw AppError.validation("the change would make the instance's description larger than its 16 KB", field: "instance")
             }
             return new
         }
