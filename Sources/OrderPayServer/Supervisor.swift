@@ -39,14 +39,16 @@ public final class Supervisor: @unchecked Sendable {
     /// always look stable (it answers nothing for `Liveness.timeout`, 30 s, before it is ended).
     private var silentSince: [String: ContinuousClock.Instant] = [:]
     /// How long a restarted child must stay up before its next death starts the backoff over.
-    static let stableAfter: Duration = .seconds(30)
+    let stableAfter: Duration
 
-    public init(executable: URL, children: [Child], host: String, logger: Logger, liveness: Liveness? = nil) {
+    public init(executable: URL, children: [Child], host: String, logger: Logger, liveness: Liveness? = nil,
+                stableAfter: Duration = .seconds(30)) {
         self.executable = executable
         self.children = children
         self.host = host
         self.logger = logger
         self.liveness = liveness
+        self.stableAfter = stableAfter
     }
 
     /// Starts every child in order, each once the previous is healthy.
@@ -65,6 +67,9 @@ public final class Supervisor: @unchecked Sendable {
     private func supervise(_ child: Child) {
         let process: Process? = lock.withLock {
             starting.remove(child.name)
+            // A silence noted for a process that exited by itself meanwhile, too late for its
+            // restart to read, must not count against the next one.
+            silentSince[child.name] = nil
             return processes[child.name]
         }
         guard let process else { return }
@@ -129,7 +134,7 @@ public final class Supervisor: @unchecked Sendable {
             // it came after the start.
             let silent = silentSince.removeValue(forKey: child.name)
             let upUntil = silent ?? ContinuousClock.now
-            let stable = restartDelays[child.name] == nil || healthySince[child.name].map { upUntil - $0 >= Self.stableAfter } ?? true
+            let stable = restartDelays[child.name] == nil || healthySince[child.name].map { upUntil - $0 >= stableAfter } ?? true
             return (silent != nil, stable ? .seconds(1) : min((restartDelays[child.name] ?? .seconds(1)) * 2, .seconds(30)))
         }
         var delay = firstDelay

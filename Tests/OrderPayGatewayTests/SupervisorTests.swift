@@ -112,7 +112,8 @@ final class SupervisorTests: XCTestCase {
     }
 
     /// A registry child supervised with a short liveness limit, and its log.
-    private func supervisedRegistry(_ name: String, liveness: Supervisor.Liveness) async throws -> (Supervisor, CapturedLog, port: Int, pid: pid_t) {
+    private func supervisedRegistry(_ name: String, liveness: Supervisor.Liveness,
+                                    stableAfter: Duration = .seconds(30)) async throws -> (Supervisor, CapturedLog, port: Int, pid: pid_t) {
         let directory = try temporaryDirectory(name).path
         let port = FreePort.find()
         let log = CapturedLog()
@@ -120,7 +121,7 @@ final class SupervisorTests: XCTestCase {
                                                                     "--data", directory], port: port)
         registry.logFile = directory + "/registry.log"
         let supervisor = Supervisor(executable: Self.binary, children: [registry], host: "127.0.0.1",
-                                    logger: Logger(label: "supervisor") { _ in log.handler }, liveness: liveness)
+                                    logger: Logger(label: "supervisor") { _ in log.handler }, liveness: liveness, stableAfter: stableAfter)
         try await supervisor.start()
         return (supervisor, log, port, try XCTUnwrap(supervisor.processID(of: "registry")))
     }
@@ -146,9 +147,12 @@ final class SupervisorTests: XCTestCase {
 
     /// A child that goes silent again soon after its restart is waited for longer each time, as
     /// one that dies again soon after is: its silence, not the moment it is ended, is its death.
+    /// (Here "soon" is 1.5 s, shorter than the 2 s of silence before a hung child is ended: judged
+    /// by when it was ended, the second hang would look like a death after a stable run.)
     func testAChildThatHangsAgainSoonAfterItsRestartBacksOff() async throws {
         let (supervisor, log, _, first) = try await supervisedRegistry(
-            "supervisor-hangs-again", liveness: .init(interval: .milliseconds(300), answerTimeout: .seconds(1), timeout: .seconds(2), grace: .seconds(1)))
+            "supervisor-hangs-again", liveness: .init(interval: .milliseconds(300), answerTimeout: .seconds(1), timeout: .seconds(2), grace: .seconds(1)),
+            stableAfter: .milliseconds(1500))
         kill(first, SIGSTOP)
         var second: pid_t?
         let deadline = ContinuousClock.now + .seconds(30)
