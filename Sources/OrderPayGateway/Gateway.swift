@@ -206,6 +206,14 @@ public final class Gateway: @unchecked Sendable {
         return token.isEmpty ? nil : String(token)
     }
 
+    /// The access line's entries, as `logAccess` writes them on its direct path.
+    static func accessMetadata(_ request: IncomingRequest, milliseconds: UInt64) -> Logger.Metadata {
+        var metadata: Logger.Metadata = ["requestId": "\(request.trace.requestId)", "ms": "\(milliseconds)"]
+        if let client = request.client { metadata["client"] = "\(client)" }
+        if let upstream = request.upstream { metadata["upstream"] = "\(upstream)" }
+        return metadata
+    }
+
     /// The line and metrics of a request refused before it could be read (no method or path to
     /// name): a smuggling attempt or a broken client shows up in the log too.
     func logUnreadable(status: HTTPResponseStatus) {
@@ -230,11 +238,10 @@ public final class Gateway: @unchecked Sendable {
                                 requestId: request.trace.requestId, milliseconds: micros / 1000, source: "OrderPayGateway", note: note,
                                 client: request.client, upstream: request.upstream)
         } else {
-            var metadata: Logger.Metadata = ["requestId": "\(request.trace.requestId)", "ms": "\(micros / 1000)"]
-            if let client = request.client { metadata["client"] = "\(client)" }
-            if let upstream = request.upstream { metadata["upstream"] = "\(upstream)" }
+            // Built inside swift-log's autoclosures: a routine health check's line is at debug
+            // level, usually off, and then costs nothing.
             logger.log(level: level, "\(request.head.method.rawValue) \(request.path) \(status.code)\(note.map { " (\($0))" } ?? "")",
-                       metadata: metadata)
+                       metadata: Self.accessMetadata(request, milliseconds: micros / 1000))
         }
     }
 }
