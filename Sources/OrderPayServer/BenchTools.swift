@@ -44,7 +44,8 @@ enum BenchTools {
 }
 
 /// nginx as a reverse proxy doing the gateway's work where nginx can: keep-alive to the upstream,
-/// as many workers as cores, an access log line per request (to a file, like the gateway's),
+/// as many workers as cores, an access log line per request naming the client and the upstream
+/// (to a file, like the gateway's),
 /// X-Request-Id generated or propagated and returned, X-Forwarded-For, a per-client request
 /// limit that is never reached, unbuffered responses. (No JWT check: stock nginx cannot do one.)
 struct Nginx {
@@ -60,7 +61,7 @@ struct Nginx {
             events { worker_connections 4096; }
             http {
                 map $http_x_request_id $orderpay_request_id { default $http_x_request_id; "" $request_id; }
-                log_format orderpay '$time_iso8601 $remote_addr "$request" $status $orderpay_request_id $request_time';
+                log_format orderpay '$time_iso8601 $remote_addr "$request" $status $orderpay_request_id $request_time $upstream_addr';
                 access_log \(root)/access.log orderpay;
                 limit_req_zone $http_authorization zone=clients:10m rate=1000000r/s;
                 client_body_temp_path \(root)/body; proxy_temp_path \(root)/proxy;
