@@ -45,9 +45,9 @@ enum BenchTools {
 
 /// nginx as a reverse proxy doing the gateway's work where nginx can: keep-alive to the upstream,
 /// as many workers as cores, an access log line per request naming the client and the upstream
-/// (to a file, like the gateway's),
-/// X-Request-Id generated or propagated and returned, X-Forwarded-For, a per-client request
-/// limit that is never reached, unbuffered responses. (No JWT check: stock nginx cannot do one.)
+/// (to a file, like the gateway's), X-Request-Id generated or propagated and returned,
+/// X-Forwarded-For, a per-client request limit that is never reached, unbuffered responses. (No
+/// JWT check: stock nginx cannot do one.)
 struct Nginx {
     let process: Process
 
