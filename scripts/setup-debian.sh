@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages OrderPay builds against (SQLite, ncursesw, libcurl, librdkafka), tmux
-# for the console tests, PostgreSQL for the PostgreSQL test pass and Python's venv for the API
-# contract check, only when one is missing
+# for the console tests, PostgreSQL for the PostgreSQL test pass, Python's venv for the API
+# contract check, and wrk and nginx for `orderpay bench http`, only when one is missing
 # (so a set-up machine needs no network and no root).
 set -euo pipefail
 
-packages=(libsqlite3-dev pkg-config libncurses-dev libcurl4-openssl-dev librdkafka-dev tmux postgresql)
+packages=(libsqlite3-dev pkg-config libncurses-dev libcurl4-openssl-dev librdkafka-dev tmux postgresql wrk nginx-light)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
