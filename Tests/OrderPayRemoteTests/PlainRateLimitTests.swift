@@ -9,30 +9,18 @@ import XCTest
 final class PlainRateLimitTests: XCTestCase {
     /// It used to end with the 429 (exit code 6); it waits out the Retry-After and carries on.
     func testPlainModeWaitsOutA429AtStartAndCarriesOn() async throws {
-        try await withLiveSystem { system in
-            // One request a second, three at once: the summary's own requests (the order counts
-            // are six at once) meet 429s whatever the bucket holds.
-            let gateway = try await system.startSecondGateway { $0.rateLimit = 1; $0.rateBurst = 3 }
-            do {
-                let notes = Recorder<String>()
-                var options = RemoteBackend.Options()
-                options.rateLimitPatience = RateLimitPatience(note: { notes.append($0) })
-                let backend = try await RemoteBackend(gatewayURL: gateway.baseURL, email: LiveSystem.adminEmail,
-                                                      password: LiveSystem.adminPassword, options: options)
-                let lines = Recorder<String>()
-                try await PlainConsole(backend: backend, write: { lines.append($0) }).run(until: {})
-                XCTAssertTrue(lines.all.contains { $0.hasPrefix("Orders by status:") }, "\(lines.all)")
-                XCTAssertTrue(lines.all.contains { $0.hasPrefix("Registry:") }, "\(lines.all)")
-                XCTAssertTrue(lines.all.contains("Live events (Ctrl-C stops):"), "\(lines.all)")
-                // Said once, on one line, however many requests waited.
-                XCTAssertEqual(notes.all.count, 1, "\(notes.all)")
-                XCTAssertTrue(notes.all.allSatisfy { $0.contains("rate limiting") && $0.contains("Retry-After") && !$0.contains("\n") },
-                              "\(notes.all)")
-            } catch {
-                await gateway.stop(grace: .milliseconds(200))
-                throw error
-            }
-            await gateway.stop(grace: .milliseconds(200))
+        // One request a second, three at once: the summary's own requests (the order counts
+        // are six at once) meet 429s whatever the bucket holds.
+        try await withLimitedGateway(rate: 1, burst: 3) { backend, _, notes in
+            let lines = Recorder<String>()
+            try await PlainConsole(backend: backend, write: { lines.append($0) }).run(until: {})
+            XCTAssertTrue(lines.all.contains { $0.hasPrefix("Orders by status:") }, "\(lines.all)")
+            XCTAssertTrue(lines.all.contains { $0.hasPrefix("Registry:") }, "\(lines.all)")
+            XCTAssertTrue(lines.all.contains("Live events (Ctrl-C stops):"), "\(lines.all)")
+            // Said once, on one line, however many requests waited.
+            XCTAssertEqual(notes.all.count, 1, "\(notes.all)")
+            XCTAssertTrue(notes.all.allSatisfy { $0.contains("rate limiting") && $0.contains("Retry-After") && !$0.contains("\n") },
+                          "\(notes.all)")
         }
     }
 
@@ -40,33 +28,43 @@ final class PlainRateLimitTests: XCTestCase {
     /// so (the console exits non-zero with it) rather than a silent wait of minutes. Once the
     /// full-screen console has taken over (`finish()`), a 429 is the caller's at once.
     func testAWaitPastTheBudgetIsAClearErrorAndFinishedPatienceHandsTheAnswerBack() async throws {
+        // A request every 100 s: once the burst is spent, Retry-After is about 100 s.
+        try await withLimitedGateway(rate: 0.01, burst: 3) { backend, patience, notes in
+            do {
+                _ = try await PlainConsole(backend: backend, write: { _ in }).summary()
+                XCTFail("the summary got through a gateway asking for 100 s")
+            } catch let error as AppError {
+                XCTAssertEqual(error.kind, .rateLimited)
+                XCTAssertTrue(error.message.contains("still rate limiting"), error.message)
+                XCTAssertTrue(error.message.contains("past the 60 s waited at most"), error.message)
+            }
+            XCTAssertEqual(notes.all, [], "nothing was waited for")
+
+            patience.finish()
+            do {
+                _ = try await backend.payments(ListQuery(page: 0, size: 5))
+                XCTFail("the payments got through a gateway asking for 100 s")
+            } catch let error as AppError {
+                XCTAssertEqual(error.kind, .rateLimited)
+                XCTAssertTrue(error.message.hasPrefix("rate limit exceeded"), error.message)
+            }
+        }
+    }
+
+    /// A second gateway on the live system limited to `rate` requests a second (`burst` at once),
+    /// and the admin signed in through it with a patience that notes each wait in `notes`.
+    private func withLimitedGateway(rate: Double, burst: Double,
+                                    _ body: (RemoteBackend, RateLimitPatience, Recorder<String>) async throws -> Void) async throws {
         try await withLiveSystem { system in
-            // A request every 100 s: once the burst is spent, Retry-After is about 100 s.
-            let gateway = try await system.startSecondGateway { $0.rateLimit = 0.01; $0.rateBurst = 3 }
+            let gateway = try await system.startSecondGateway { $0.rateLimit = rate; $0.rateBurst = burst }
             do {
                 let notes = Recorder<String>()
+                let patience = RateLimitPatience(note: { notes.append($0) })
                 var options = RemoteBackend.Options()
-                options.rateLimitPatience = RateLimitPatience(note: { notes.append($0) })
+                options.rateLimitPatience = patience
                 let backend = try await RemoteBackend(gatewayURL: gateway.baseURL, email: LiveSystem.adminEmail,
                                                       password: LiveSystem.adminPassword, options: options)
-                do {
-                    _ = try await PlainConsole(backend: backend, write: { _ in }).summary()
-                    XCTFail("the summary got through a gateway asking for 100 s")
-                } catch let error as AppError {
-                    XCTAssertEqual(error.kind, .rateLimited)
-                    XCTAssertTrue(error.message.contains("still rate limiting"), error.message)
-                    XCTAssertTrue(error.message.contains("past the 60 s waited at most"), error.message)
-                }
-                XCTAssertEqual(notes.all, [], "nothing was waited for")
-
-                options.rateLimitPatience?.finish()
-                do {
-                    _ = try await backend.payments(ListQuery(page: 0, size: 5))
-                    XCTFail("the payments got through a gateway asking for 100 s")
-                } catch let error as AppError {
-                    XCTAssertEqual(error.kind, .rateLimited)
-                    XCTAssertTrue(error.message.hasPrefix("rate limit exceeded"), error.message)
-                }
+                try await body(backend, patience, notes)
             } catch {
                 await gateway.stop(grace: .milliseconds(200))
                 throw error
