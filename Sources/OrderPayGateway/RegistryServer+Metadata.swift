@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import OrderPayCore
+import OrderPayHTTP
 
 extension RegistryServer {
     /// Eureka's `PUT /eureka/apps/{app}/{id}/metadata?key=value&…`: sets those entries of the
@@ -10,9 +11,10 @@ extension RegistryServer {
     func updateMetadata<Context: RequestContext>(_ request: Request, _ context: Context) async throws -> Response {
         let app = try context.parameters.require("app"), id = try Self.instanceID(context)
         let entries: [String: String]
-        switch Self.metadataEntries(request.uri.query ?? "") {
-        case .success(let parsed): entries = parsed
-        case .failure(let problem): return JSONResponses.problem(.badRequest, problem.message)
+        do {
+            entries = try Self.metadataEntries(request.uri.query ?? "")
+        } catch let problem as HTTPProblem {
+            return JSONResponses.problem(problem)
         }
         let renewalInterval = registry.renewalInterval, leaseDuration = registry.leaseDuration
         return try await respond {
@@ -31,32 +33,28 @@ extension RegistryServer {
         }
     }
 
-    struct MetadataProblem: Error { let message: String }
-
     /// The query's `key=value` pairs, decoded as Eureka's (Jersey's) server decodes them: percent
     /// escapes, and `+` as a space. A key given twice or none at all is refused, as is a control
     /// character (listings reach terminals and logs).
-    static func metadataEntries(_ query: String) -> Result<[String: String], MetadataProblem> {
+    static func metadataEntries(_ query: String) throws -> [String: String] {
         func decode(_ part: Substring) -> String? { part.replacingOccurrences(of: "+", with: " ").removingPercentEncoding }
         var entries: [String: String] = [:]
         for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
             let halves = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             guard let key = decode(halves[0]), let value = halves.count > 1 ? decode(halves[1]) : "" else {
-                return .failure(MetadataProblem(message: "metadata '\(String(pair).echoed)' is not percent-encoded UTF-8"))
+                throw HTTPProblem.badRequest("metadata '\(String(pair).echoed)' is not percent-encoded UTF-8")
             }
             guard !key.isEmpty, key.utf8.count <= 255 else {
-                return .failure(MetadataProblem(message: "a metadata key must be 1–255 bytes"))
+                throw HTTPProblem.badRequest("a metadata key must be 1–255 bytes")
             }
             guard !key.containsControlCharacters, !value.containsControlCharacters else {
-                return .failure(MetadataProblem(message: "metadata '\(key.echoed)' must not contain control characters"))
+                throw HTTPProblem.badRequest("metadata '\(key.echoed)' must not contain control characters")
             }
-            guard entries.updateValue(value, forKey: key) == nil else {
-                return .failure(MetadataProblem(message: "metadata key '\(key.echoed)' is given more than once; give it once"))
-            }
+            guard entries.updateValue(value, forKey: key) == nil else { throw HTTPProblem.givenMoreThanOnce(queryParameter: key.echoed) }
         }
         guard !entries.isEmpty else {
-            return .failure(MetadataProblem(message: "give the metadata to set as query parameters: …/metadata?key=value"))
+            throw HTTPProblem.badRequest("give the metadata to set as query parameters: …/metadata?key=value")
         }
-        return .success(entries)
+        return entries
     }
 }
