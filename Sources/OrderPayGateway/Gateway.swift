@@ -85,7 +85,13 @@ public final class Gateway: @unchecked Sendable {
         case reply(GatewayReply)
         case own(GatewayEndpoints.Endpoint)
         /// A token not verified before: `decide(afterVerifying:)` checks it off the event loop.
-        case verify(token: String, app: String)
+        case verify(token: String, then: Destination)
+    }
+
+    /// Where an admitted request goes: to a service, or to one of the gateway's own endpoints.
+    enum Destination {
+        case app(String)
+        case own(GatewayEndpoints.Endpoint)
     }
 
     /// Everything but a first-time token check, without suspending and from the head alone:
@@ -112,17 +118,29 @@ public final class Gateway: @unchecked Sendable {
                 return limitedByAddress(clientIP) ?? .reply(.problem(.methodNotAllowed, "\(method.rawValue) is not allowed on \(request.path) (allowed: GET, HEAD)",
                                                                      headers: ["Allow": "GET, HEAD"]))
             }
-            // Its own endpoints draw on the address's bucket too (/openapi.json asks every service),
-            // except /health: a load balancer's checks share an address with the traffic it
-            // forwards, and a 429 there would take the gateway out of rotation.
-            return own == .health ? .own(own) : limitedByAddress(clientIP) ?? .own(own)
+            switch own {
+            // A load balancer's checks share an address with the traffic it forwards, and a 429
+            // there would take the gateway out of rotation.
+            case .health: return .own(own)
+            // Admins' calls draw on their own buckets, as proxied calls do: operators behind one
+            // address (a bastion, a NAT) do not share one.
+            case .registry: return decideWithToken(request, then: .own(own), clientIP: clientIP)
+            // Public: the address's bucket (/openapi.json asks every service).
+            case .openAPI, .metrics: return limitedByAddress(clientIP) ?? .own(own)
+            }
         }
         guard let app = GatewayRoutes.app(for: request.path) else {
             return limitedByAddress(clientIP) ?? .reply(.problem(.notFound, "no route for \(request.path)"))
         }
         if GatewayRoutes.isPublic(method: method.rawValue, path: request.path) {
-            return admit(request, app: app, user: nil, clientIP: clientIP)
+            return admit(.app(app), user: nil, clientIP: clientIP)
         }
+        return decideWithToken(request, then: .app(app), clientIP: clientIP)
+    }
+
+    /// A request that needs a user's token: refused without one, admitted on the user's bucket
+    /// with one verified before, else verified first (`.verify`).
+    private func decideWithToken(_ request: IncomingRequest, then destination: Destination, clientIP: String?) -> Decision {
         // Requests refused for their token draw on their address's bucket, like anonymous ones: a
         // flood of them gets 429s. A token yet to be verified (an HMAC) is not checked once the
         // address is out of tokens; a valid one costs the address nothing (its user pays).
@@ -132,9 +150,9 @@ public final class Gateway: @unchecked Sendable {
         do {
             guard let user = try tokens.verifiedBefore(token) else {
                 if let limiter, let wait = limiter.wouldRefuse("ip:" + (clientIP ?? "unknown")) { return Self.tooManyRequests(wait) }
-                return .verify(token: token, app: app)
+                return .verify(token: token, then: destination)
             }
-            return admit(request, app: app, user: user, clientIP: clientIP)
+            return admit(destination, user: user, clientIP: clientIP)
         } catch {
             return limitedByAddress(clientIP) ?? .reply(.refused(error))
         }
@@ -175,21 +193,24 @@ public final class Gateway: @unchecked Sendable {
                         headers: ["Retry-After": String(max(1, Int(wait.rounded(.up))))]))
     }
 
-    func decide(afterVerifying token: String, app: String, _ request: IncomingRequest, clientIP: String?) async -> Decision {
+    func decide(afterVerifying token: String, then destination: Destination, clientIP: String?) async -> Decision {
         do {
-            return admit(request, app: app, user: try await tokens.verify(token), clientIP: clientIP)
+            return admit(destination, user: try await tokens.verify(token), clientIP: clientIP)
         } catch {
             return limitedByAddress(clientIP) ?? .reply(.refused(error))
         }
     }
 
-    private func admit(_ request: IncomingRequest, app: String, user: OrderPayCore.Actor?, clientIP: String?) -> Decision {
+    private func admit(_ destination: Destination, user: OrderPayCore.Actor?, clientIP: String?) -> Decision {
         // The client's key is only built when there is a limiter to ask.
         if let limiter, let wait = limiter.retryAfter(for: user.map { "user:" + ($0.userId.map(String.init) ?? $0.email) }
                                                       ?? "ip:" + (clientIP ?? "unknown")) {
             return Self.tooManyRequests(wait)
         }
-        return .forward(app: app)
+        switch destination {
+        case .app(let app): return .forward(app: app)
+        case .own(let endpoint): return .own(endpoint)
+        }
     }
 
     static func routeLabel(_ request: IncomingRequest) -> String {

@@ -63,9 +63,9 @@ extension GatewayConnectionHandler {
         case .reply(let refusal):
             if bodyToCome { return refuseBeforeBody(refusal) }
             verdict = decision
-        case .verify(let token, let app):
+        case .verify(let token, let destination):
             guard reserveDeclaredBody() else { return refuseBeforeBody(gateway.refuseBusy()) }
-            verify(token, app: app, request)
+            verify(token, then: destination, request)
         case .forward, .own:
             guard reserveDeclaredBody() else { return refuseBeforeBody(gateway.refuseBusy()) }
             verdict = decision
@@ -89,14 +89,14 @@ extension GatewayConnectionHandler {
     }
 
     /// Checks a token seen for the first time off the event loop, while the body (if any) arrives.
-    func verify(_ token: String, app: String, _ request: IncomingRequest) {
+    func verify(_ token: String, then destination: Gateway.Destination, _ request: IncomingRequest) {
         guard let context else { return }
         let gateway = self.gateway
         let client = clientIP
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
         let loop = context.eventLoop
         Task {
-            let decision = await gateway.decide(afterVerifying: token, app: app, request, clientIP: client)
+            let decision = await gateway.decide(afterVerifying: token, then: destination, clientIP: client)
             loop.execute { handler.value.verified(decision, for: request) }
         }
     }

@@ -318,8 +318,8 @@ final class GatewayConnectionHandler: ChannelInboundHandler, LoopDeadlines.Waite
         case .own(let endpoint):
             let gateway = self.gateway
             respondLater(to: request) { await GatewayEndpoints.respond(endpoint, gateway, request) }
-        case .verify(let token, let app):
-            verify(token, app: app, request)
+        case .verify(let token, let destination):
+            verify(token, then: destination, request)
         }
     }
 

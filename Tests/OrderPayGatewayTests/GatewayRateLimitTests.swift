@@ -44,15 +44,34 @@ final class GatewayRateLimitTests: XCTestCase {
             try await c.call(.GET, "/api/orders", on: limited.baseURL).problem(429)
             try await c.call(.GET, "/api/orders", token: kim + "x", on: limited.baseURL).problem(429)
             try await c.call(.GET, "/api/nowhere", on: limited.baseURL).problem(429)
-            // And the gateway's own endpoints (/openapi.json would ask every service each time),
-            // but for /health, which a load balancer must still reach.
-            for path in ["/openapi.json", "/api/registry"] {
+            // And the gateway's own public endpoints (/openapi.json would ask every service each
+            // time), and the registry view without a token, but for /health, which a load
+            // balancer must still reach.
+            for path in ["/openapi.json", "/metrics", "/api/registry"] {
                 try await c.call(.GET, path, on: limited.baseURL).problem(429)
             }
             try await c.call(.GET, "/health", on: limited.baseURL).expect(200)
 
             // The unlimited gateway still serves the limited users.
             try await c.call(.GET, "/api/products", token: kim).expect(200)
+        }
+    }
+
+    /// The gateway's registry view is for admins, and their calls are charged to them, as their
+    /// proxied calls are: admins sharing an address (a bastion host) do not share one bucket.
+    func testTheRegistryViewDrawsOnTheAdminsBucketNotTheAddresss() async throws {
+        try await GatewayTestCluster.with { c in
+            let admin = try await c.token(c.admin)
+            let limited = try await c.startGateway(rateLimit: 0.01, burst: 3)
+            try await c.call(.GET, "/api/registry", token: admin, on: limited.baseURL).expect(200)
+            // The address's bucket runs dry (unknown routes are charged to it)...
+            for _ in 0..<3 { try await c.call(.GET, "/api/nowhere", on: limited.baseURL).problem(404) }
+            try await c.call(.GET, "/api/nowhere", on: limited.baseURL).problem(429)
+            // ...and the admin goes on to the end of the admin's own: three calls in all, the
+            // proxied one included.
+            try await c.call(.GET, "/api/registry", token: admin, on: limited.baseURL).expect(200)
+            try await c.call(.GET, "/api/orders", token: admin, on: limited.baseURL).expect(200)
+            try await c.call(.GET, "/api/registry", token: admin, on: limited.baseURL).problem(429)
         }
     }
 }
