@@ -226,6 +226,13 @@ struct UpCommand: AsyncParsableCommand {
             ports[component] = randomPorts ? spare.next()! : component.defaultPort
         }
         let registryURL = HostAddress.httpURL(host, port: ports[.registry]!)
+        let lock: UpLock
+        do {
+            lock = try UpLock(dataDirectory: dataDirectory, gatewayURL: HostAddress.httpURL(host, port: ports[.gateway]!))
+        } catch let error as AppError {
+            ServeCommand.fail(error, format: format, logger: logger)
+        }
+        defer { lock.release() }
         let order: [ServedComponent] = [.registry, .auth, .orders, .payments, .gateway]
         let children = order.map { component in
             var arguments = ["serve", component.rawValue, "--port", String(ports[component]!), "--host", host, "--data", dataDirectory,

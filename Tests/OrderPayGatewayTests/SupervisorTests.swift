@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import OrderPayCore
 import OrderPayServer
 import OrderPayStore
 import OrderPayTestSupport
@@ -223,17 +224,7 @@ final class SupervisorTests: XCTestCase {
     func testChildrenOfAKilledUpStopByThemselves() async throws {
         let directory = try temporaryDirectory("supervisor-orphans").path
         let logPath = directory + "/up.log"
-        FileManager.default.createFile(atPath: logPath, contents: nil)
-        let up = Process()
-        up.executableURL = Self.binary
-        up.arguments = ["up", "--random-ports", "--data", directory + "/data"]
-        up.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        up.standardError = up.standardOutput
-        try up.run()
-        let started = ContinuousClock.now + .seconds(120)
-        while !(try String(contentsOfFile: logPath, encoding: .utf8)).contains("gateway is up"), ContinuousClock.now < started, up.isRunning {
-            try await Task.sleep(for: .milliseconds(200))
-        }
+        let up = try await startUp(data: directory + "/data", log: logPath)
         let children = childProcesses(of: up.processIdentifier)
         let startLog = try String(contentsOfFile: logPath, encoding: .utf8)
         XCTAssertEqual(children.count, 5, startLog)
@@ -251,6 +242,49 @@ final class SupervisorTests: XCTestCase {
         // The registry served on until the services had left it: nothing stale for the next `up`.
         let left = try await SQLiteRegistryStore(path: directory + "/data/registry.sqlite").all()
         XCTAssertEqual(left.map(\.instanceId), [], log)
+    }
+
+    /// A second `up` on a data dir one is running on is refused before it starts anything,
+    /// naming the first; once the first has gone, `up` starts there again.
+    func testASecondUpOnOneDataDirIsRefused() async throws {
+        let directory = try temporaryDirectory("supervisor-second-up").path
+        let first = try await startUp(data: directory + "/data", log: directory + "/first.log")
+        defer { if first.isRunning { kill(first.processIdentifier, SIGKILL) } }
+        let second = try await startUp(data: directory + "/data", log: directory + "/second.log")
+        if second.isRunning {   // it started: stop it and all it started
+            kill(second.processIdentifier, SIGTERM)
+            second.waitUntilExit()
+        }
+        let said = try String(contentsOfFile: directory + "/second.log", encoding: .utf8)
+        XCTAssertEqual(second.terminationStatus, AppError.Kind.conflict.exitCode, said)
+        XCTAssertTrue(said.contains("another orderpay up is running on data dir \(directory)/data (pid \(first.processIdentifier), gateway http://"), said)
+        XCTAssertFalse(said.contains("is up"), "the second up started something: \(said)")
+        XCTAssertTrue(first.isRunning)
+
+        kill(first.processIdentifier, SIGKILL)   // the lock goes with its holder, however it ends
+        first.waitUntilExit()
+        let third = try await startUp(data: directory + "/data", log: directory + "/third.log")
+        let thirdSaid = try String(contentsOfFile: directory + "/third.log", encoding: .utf8)
+        XCTAssertTrue(third.isRunning, thirdSaid)
+        kill(third.processIdentifier, SIGTERM)
+        third.waitUntilExit()
+    }
+
+    /// Starts `orderpay up --random-ports` on `data`, its output in `log`, and returns once its
+    /// gateway is up, or it has ended, or two minutes have passed.
+    private func startUp(data: String, log: String) async throws -> Process {
+        FileManager.default.createFile(atPath: log, contents: nil)
+        let up = Process()
+        up.executableURL = Self.binary
+        up.arguments = ["up", "--random-ports", "--data", data]
+        up.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        up.standardError = up.standardOutput
+        try up.run()
+        let started = ContinuousClock.now + .seconds(120)
+        while !(try String(contentsOfFile: log, encoding: .utf8)).contains("gateway is up"), ContinuousClock.now < started, up.isRunning {
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        return up
     }
 
     private func childProcesses(of parent: pid_t) -> [pid_t] {
