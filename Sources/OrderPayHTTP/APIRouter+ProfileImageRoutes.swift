@@ -21,7 +21,7 @@ public func addProfileImageRoutes(to api: APIRouter, auth: AuthService, tokens: 
         let id = try context.pathID()
         // Who may, before reading a byte of the body.
         let current = try await auth.user(actor: actor, id: id)
-        try await auth.requireActiveCaller(actor, to: "upload profile images", own: current)
+        try await auth.requireActiveCaller(actor, to: "upload profile images", asAdmin: actor.userId != id, own: current)
         if current.status == .deleted { throw AppError.conflict("user \(id) is deleted") }
         let upload = try await MultipartUpload.file(named: "file", from: request, limit: store.maxBytes)
         guard let format = ImageFormat.detect(upload.bytes) else {

@@ -3,8 +3,8 @@ import OrderPayCore
 import OrderPayServices
 import XCTest
 
-/// An access token outlives a lock, a deactivation or a delete by up to its 5 minutes; the auth
-/// service refuses the changes such a leftover token asks for.
+/// An access token outlives a lock, a deactivation, a delete or a demotion by up to its 5
+/// minutes; the auth service refuses the changes such a leftover token asks for.
 final class LeftoverTokenTests: AuthTestCase {
     func testAProfileEditWithALockedUsersTokenIsRefused() async throws {
         let admin = Actor(try await makeAdmin())
@@ -57,5 +57,34 @@ final class LeftoverTokenTests: AuthTestCase {
         try await auth.deleteUser(actor: first, id: second.id)
         await assertFails(.forbidden, "your account is DELETED") { try await self.auth.deleteUser(actor: leftover, id: alice.id) }
         try await auth.setStatus(actor: system, id: second.id, status: .active)
+    }
+
+    /// A demoted admin's token still says ROLE_ADMIN. Were it believed, its holder could give the
+    /// role back to themselves and keep it for good; every admin change reads the roles as they are.
+    func testADemotedAdminsTokenChangesNobodyAndCannotPromoteItself() async throws {
+        let first = Actor(try await makeAdmin())
+        let secondUser = try await makeAdmin("second@example.com")
+        let alice = try await signup()
+        let leftover = Actor(secondUser)
+        try await auth.changeRoles(actor: first, id: secondUser.id, roles: [.user])
+
+        let noLonger = "your account is no longer an admin"
+        await assertFails(.forbidden, noLonger) { try await self.auth.changeRoles(actor: leftover, id: secondUser.id, roles: [.admin, .user]) }
+        await assertFails(.forbidden, noLonger) { try await self.auth.changeRoles(actor: leftover, id: alice.id, roles: [.admin]) }
+        await assertFails(.forbidden, noLonger) { try await self.auth.setStatus(actor: leftover, id: alice.id, status: .locked) }
+        await assertFails(.forbidden, noLonger) { try await self.auth.deleteUser(actor: leftover, id: alice.id) }
+        await assertFails(.forbidden, noLonger) {
+            try await self.auth.createUser(actor: leftover, CreateUserRequest(email: "x@example.com", password: "password1", name: "X", roles: [.admin]))
+        }
+        await assertFails(.forbidden, noLonger) {
+            try await self.auth.updateProfile(actor: leftover, id: alice.id, UpdateProfileRequest(name: "Mallory"))
+        }
+        let secondNow = try await auth.user(actor: first, id: secondUser.id)
+        XCTAssertEqual(secondNow.roles, [.user])
+        let aliceNow = try await auth.user(actor: first, id: alice.id)
+        XCTAssertEqual(aliceNow.status, .active)
+        XCTAssertEqual(aliceNow.name, alice.name)
+        // Their own profile is still theirs to edit.
+        _ = try await auth.updateProfile(actor: leftover, id: secondUser.id, UpdateProfileRequest(name: "Second, demoted"))
     }
 }

@@ -104,7 +104,7 @@ public final class AuthService: Sendable {
 
     public func createUser(actor: Actor, _ r: CreateUserRequest) async throws -> User {
         try requireAdmin(actor, "create users")
-        try await requireActiveCaller(actor, to: "create users")
+        try await requireActiveCaller(actor, to: "create users", asAdmin: true)
         let roles = r.roles ?? [.user]
         if roles.isEmpty { throw AppError.validation("at least one role is required", field: "roles") }
         return try await insert(email: r.email, password: r.password, name: r.name, phoneNumber: r.phoneNumber,
@@ -140,7 +140,8 @@ public final class AuthService: Sendable {
 
     public func updateProfile(actor: Actor, id: Int64, _ r: UpdateProfileRequest) async throws -> User {
         let current = try await accessibleUser(actor: actor, id: id).user
-        try await requireActiveCaller(actor, to: "edit profiles", own: current)
+        // Someone else's profile is edited as an admin, with the admin role the caller has now.
+        try await requireActiveCaller(actor, to: "edit profiles", asAdmin: actor.userId != id, own: current)
         try Self.requireNotDeleted(current)
         let name = r.name.map(Self.trimmed)
         let phone = r.phoneNumber.map(Self.trimmed)
@@ -218,7 +219,7 @@ public final class AuthService: Sendable {
     /// Soft delete: the row stays (orders refer to it) with status DELETED, and sessions end.
     public func deleteUser(actor: Actor, id: Int64) async throws {
         try requireAdmin(actor, "delete users")
-        try await requireActiveCaller(actor, to: "delete users")
+        try await requireActiveCaller(actor, to: "delete users", asAdmin: true)
         guard actor.userId != id else { throw AppError.forbidden("an admin cannot delete their own account") }
         _ = try await applyStatus(id: id, status: .deleted)
     }
@@ -226,7 +227,7 @@ public final class AuthService: Sendable {
     @discardableResult
     public func changeRoles(actor: Actor, id: Int64, roles: [Role]) async throws -> User {
         try requireAdmin(actor, "change roles")
-        try await requireActiveCaller(actor, to: "change roles")
+        try await requireActiveCaller(actor, to: "change roles", asAdmin: true)
         if roles.isEmpty { throw AppError.validation("at least one role is required", field: "roles") }
         // Removing one's own admin role could leave the system without any admin.
         if actor.userId == id, !roles.contains(.admin) {
@@ -242,7 +243,7 @@ public final class AuthService: Sendable {
     @discardableResult
     public func setStatus(actor: Actor, id: Int64, status: UserStatus) async throws -> User {
         try requireAdmin(actor, "change a user's status")
-        try await requireActiveCaller(actor, to: "change a user's status")
+        try await requireActiveCaller(actor, to: "change a user's status", asAdmin: true)
         if actor.userId == id, status != .active {
             throw AppError.forbidden("an admin cannot set their own account to \(status.rawValue)")
         }
@@ -315,16 +316,22 @@ public final class AuthService: Sendable {
     }
 
     /// Access tokens are stateless and live 5 minutes; only an ACTIVE account can log in, so a
-    /// token of an account locked, deactivated or deleted since is a leftover. Changes made with
-    /// one are refused (403) by reading the caller's account as it is now: one indexed read, on
-    /// writes only. Reads stay open to it, as they are on the other services, which would have to
-    /// ask this one. `own`: the caller's row, when already read. An actor that is no user (the
-    /// services themselves, the command line) passes.
-    public func requireActiveCaller(_ actor: Actor, to action: String, own: User? = nil) async throws {
+    /// token of an account locked, deactivated or deleted since is a leftover, and so are the
+    /// roles in a token issued before its admin role was taken away. Changes made with one are
+    /// refused (403) by reading the caller's account as it is now: one indexed read, on writes
+    /// only. `asAdmin`: the change needs the admin role (else a demoted admin could, for the rest of
+    /// the token's life, give it back to themselves and keep it). Reads stay open to such a token,
+    /// as they are on the other services, which would have to ask this one. `own`: the caller's
+    /// row, when already read. An actor that is no user (the services themselves, the command
+    /// line) passes.
+    public func requireActiveCaller(_ actor: Actor, to action: String, asAdmin: Bool = false, own: User? = nil) async throws {
         guard let userId = actor.userId else { return }   // the services themselves, the command line
-        let status = own?.id == userId ? own?.status : try await repository.user(id: userId)?.user.status
-        guard let status, status == .active else {
-            throw AppError.forbidden("your account is \(status?.rawValue ?? "gone"); only an ACTIVE account can \(action)")
+        let caller = own?.id == userId ? own : try await repository.user(id: userId)?.user
+        guard let caller, caller.status == .active else {
+            throw AppError.forbidden("your account is \(caller?.status.rawValue ?? "gone"); only an ACTIVE account can \(action)")
+        }
+        if asAdmin, !caller.roles.contains(.admin) {
+            throw AppError.forbidden("your account is no longer an admin; only administrators may \(action)")
         }
     }
 
