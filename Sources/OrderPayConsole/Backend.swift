@@ -106,6 +106,8 @@ public protocol Backend: AnyObject, Sendable {
     func registry() async throws -> [ServiceInstance]
     func orderCounts() async throws -> [OrderStatus: Int]
     func products() async throws -> [Product]
+    /// The accounts the operator may place orders for, for the new-order form's picker.
+    func orderCustomers() async throws -> [User]
     func deadLetters() async throws -> [DeadLetterRow]
 
     func orderDetail(id: Int64) async throws -> OrderDetail
@@ -130,6 +132,17 @@ public protocol Backend: AnyObject, Sendable {
     /// task is cancelled. Reconnects by itself (remote), reporting trouble through `onStatus`
     /// (nil when healthy again).
     func streamEvents(backlog: Int, onStatus: @escaping @Sendable (StreamStatus?) -> Void) -> AsyncStream<[StreamedEvent]>
+}
+
+extension Backend {
+    /// The most accounts the new-order form offers.
+    public static var customerPickerLimit: Int { 200 }
+
+    /// Every active account (up to `customerPickerLimit`): an operator with every right, as the
+    /// embedded console's is.
+    public func orderCustomers() async throws -> [User] {
+        try await users(ListQuery(page: 0, size: Self.customerPickerLimit, status: UserStatus.active.rawValue)).rows
+    }
 }
 
 /// Trouble with the live event stream, as the banner says it. A refusal is kept apart from an

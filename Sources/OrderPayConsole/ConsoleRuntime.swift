@@ -153,9 +153,7 @@ public final class ConsoleRuntime: @unchecked Sendable {
             case .loadCatalog: spawn { [backend] in .catalogLoaded(await Self.capture { try await backend.products() }) }
             case .loadPickerUsers:
                 spawn { [backend] in
-                    .pickerUsersLoaded(await Self.capture {
-                        try await backend.users(ListQuery(page: 0, size: 200, status: UserStatus.active.rawValue)).rows
-                    })
+                    .pickerUsersLoaded(await Self.capture { try await backend.orderCustomers() })
                 }
             case .loadTopicHistory(let topic):
                 // As many as the stream's backlog: a filter shows the topic's last `backlog` events.

@@ -26,6 +26,15 @@ extension RemoteBackend {
         return RowPage(rows: page.content, page: page.page, total: page.totalElements)
     }
 
+    /// An admin may place orders for any active account; anyone else only for themselves (the
+    /// order service refuses them `?userId=`), so their picker holds their own account alone, as
+    /// it is now (the roles asked afresh: an admin may have been demoted since signing in).
+    public func orderCustomers() async throws -> [User] {
+        let me = try await get(User.self, "/api/users/me")
+        guard me.isAdmin else { return [me] }
+        return try await users(ListQuery(page: 0, size: Self.customerPickerLimit, status: UserStatus.active.rawValue)).rows
+    }
+
     public func registry() async throws -> [ServiceInstance] {
         let now = Date()
         return try await get([RegistryInstanceView].self, "/api/registry").map { $0.instance(now: now) }

@@ -41,6 +41,24 @@ final class RemoteBackendTests: XCTestCase {
         }
     }
 
+    /// A customer signed in to the console places orders for themselves: the new-order form's
+    /// picker holds their own account (listing every user is for admins), and an admin's every
+    /// active one.
+    func testACustomerOrdersForThemselvesAndAnAdminForAnyone() async throws {
+        try await withLiveSystem { system in
+            let customer = try await RemoteBackend(gatewayURL: system.gatewayURL, email: LiveSystem.customerEmail,
+                                                   password: LiveSystem.customerPassword)
+            let choices = try await customer.orderCustomers()
+            XCTAssertEqual(choices.map(\.id), [system.customer.id])
+            let order = try await customer.placeOrder(system.newOrder())
+            XCTAssertEqual(order.userId, system.customer.id)
+
+            let admin = try await system.backend()
+            let everyone = try await admin.orderCustomers()
+            XCTAssertEqual(Set(everyone.map(\.email)), [LiveSystem.adminEmail, LiveSystem.customerEmail])
+        }
+    }
+
     func testListsPagesAndCounts() async throws {
         try await withLiveSystem { system in
             let backend = try await system.backend()
