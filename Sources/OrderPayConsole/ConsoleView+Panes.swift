@@ -29,7 +29,10 @@ extension ConsoleView {
         return widths
     }
 
-    static func tableTitle<Row>(_ base: String, _ table: TableState<Row>, glyphs: Glyphs) -> String {
+    /// - Parameter shown: the rows the `/` filter leaves of the page, counted in the title: the
+    ///   filter sees only the page on screen, and "1–23 of 200 /card" over three rows read as a
+    ///   search of all 200.
+    static func tableTitle<Row>(_ base: String, _ table: TableState<Row>, shown: Int, glyphs: Glyphs) -> String {
         var title = base
         if table.loaded {
             // No rows is "0 of 0", not a range: "0–0 of 0" read like rows that went missing.
@@ -43,7 +46,7 @@ extension ConsoleView {
         }
         if let status = table.query.status { title += " status=\(status)" }
         if let text = table.query.text { title += " \"\(text)\"" }
-        if !table.filter.isEmpty { title += " /\(table.filter.text)" }
+        if !table.filter.isEmpty { title += " /\(table.filter.text): \(shown) of \(table.rows.count) on this page" }
         if !table.marked.isEmpty { title += " \(glyphs.markGlyph)\(table.marked.count) marked" }
         return title
     }
@@ -62,7 +65,7 @@ extension ConsoleView {
 
     static func drawTable<Row>(_ screen: inout Screen, _ rect: Rect, _ name: String, _ table: TableState<Row>, _ columns: [Column<Row>],
                                _ rows: [Row], focused: Bool, glyphs: Glyphs, now: Date) {
-        drawBox(&screen, rect, title: tableTitle(name, table, glyphs: glyphs), focused: focused, glyphs: glyphs)
+        drawBox(&screen, rect, title: tableTitle(name, table, shown: rows.count, glyphs: glyphs), focused: focused, glyphs: glyphs)
         let inner = Rect(x: rect.x + 1, y: rect.y + 1, width: rect.width - 2, height: rect.height - 2)
         guard inner.width > 4, inner.height > 1 else { return }
         let markWidth = 2

@@ -120,6 +120,21 @@ final class RuntimeTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(audit.count, 6)
     }
 
+    /// An email no account has owns no orders: the pane says so under "0 of 0", not under the
+    /// previous list's "1–23 of 200".
+    func testOrdersOfAnUnknownEmailAreNone() async throws {
+        let (runtime, terminal) = try runtime("""
+        wait-for "of 200"
+        :orders user=nobody@nowhere.test<Enter>
+        wait-for "no orders with"
+        :q<Enter>
+        """)
+        let failure = try await runtime.run()
+        let screen = terminal.lastScreen?.text ?? ""
+        XCTAssertNil(failure, screen)
+        XCTAssertTrue(screen.contains("Orders 0 of 0"), screen)
+    }
+
     func testScriptFailsWhenTheTextNeverAppears() async throws {
         let (runtime, _) = try runtime("wait-for \"NO SUCH TEXT\" 300ms")
         let failure = try await runtime.run()

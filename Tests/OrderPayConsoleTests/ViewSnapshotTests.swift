@@ -27,6 +27,17 @@ final class ViewSnapshotTests: XCTestCase {
         XCTAssertTrue(screen.text.contains("x FAILED"), "status keeps a glyph and its word without UTF-8")
     }
 
+    /// `/` filters the page on screen, not the whole list: the title says how many of the page's
+    /// rows match, beside the list's range and total.
+    func testAFilteredPaneSaysItsMatchesAreOfThisPage() {
+        var state = Fixtures.state(width: 160, height: 45)
+        Fixtures.press(&state, .char("/"))
+        Fixtures.type(&state, "failed")
+        Fixtures.press(&state, .enter)
+        let title = ConsoleView.render(state).text.split(separator: "\n").first { $0.contains("Orders") }
+        XCTAssertTrue(title?.contains("/failed: 1 of 6 on this page") == true, String(title ?? "no title"))
+    }
+
     func testWideCharactersKeepColumnsAligned() {
         var state = Fixtures.state(width: 160, height: 45)
         Fixtures.press(&state, .char("1"))
