@@ -42,23 +42,91 @@ public enum ConsoleView {
 
     static func drawHeader(_ screen: inout Screen, _ state: ConsoleState) {
         screen.fill(x: 0, y: 0, width: state.width, height: 1, role: .header)
-        let sep = " \(state.glyphs.separator) "
         let time = ClockText.text(state.now, clock)
-        let limit = state.width - TextWidth.of(time) - 2
         // Cut to leave the clock a gap: on a narrow terminal the operator ran into the time.
-        let title = " OrderPay" + sep + state.modeName + sep + state.endpoint + sep + state.operatorName + (state.readOnly ? " (read-only)" : "")
-        var x = screen.put(TextWidth.truncate(title, to: limit - 1), x: 0, y: 0, role: .header)
+        let limit = state.width - TextWidth.of(time) - 2
+        let title = HeaderTitle(state)
+        let (titleWidth, counts) = headerLayout(title: title, counts: orderCountTexts(state), limit: limit,
+                                                 ellipsis: state.glyphs.ellipsis)
+        var x = screen.put(title.text(width: titleWidth, ellipsis: state.glyphs.ellipsis), x: 0, y: 0, role: .header)
         x += 2
-        for status in OrderStatus.allCases {
-            // A status missing from fetched counts has no orders; counts never fetched are unknown.
-            let count = state.orderCounts.map { "\($0[status] ?? 0)" } ?? (state.asciiOnly ? "-" : "–")
-            let text = "\(status.rawValue) \(count)"
-            let width = TextWidth.of(text)
-            if x + width > limit { break }
-            screen.put(text, x: x, y: 0, role: Glyphs.role(for: status))
-            x += width + 2
+        for (text, status) in counts {
+            x += screen.put(text, x: x, y: 0, role: status.map(Glyphs.role(for:)) ?? .header) + 2
         }
         screen.put(time, x: state.width - TextWidth.of(time) - 1, y: 0, role: .header)
+    }
+
+    /// " OrderPay ▸ mode ▸ endpoint ▸ operator", shortened where it says least: the endpoint (a
+    /// data dir's path, a gateway's URL) keeps its end, then the rest is cut after " OrderPay".
+    struct HeaderTitle {
+        let name = " OrderPay"
+        let mode: String, endpoint: String, operatorPart: String, separator: String
+
+        init(_ state: ConsoleState) {
+            separator = " \(state.glyphs.separator) "
+            mode = state.modeName
+            endpoint = state.endpoint
+            operatorPart = state.operatorName + (state.readOnly ? " (read-only)" : "")
+        }
+
+        var full: String { name + separator + mode + separator + endpoint + separator + operatorPart }
+        /// The widest it is with its endpoint down to an ellipsis: the narrowest that names the operator.
+        func compactWidth(ellipsis: String) -> Int { TextWidth.of(name + separator + mode + separator + ellipsis + separator + operatorPart) }
+
+        func text(width: Int, ellipsis: String) -> String {
+            if TextWidth.of(full) <= width { return full }
+            let compact = compactWidth(ellipsis: ellipsis)
+            if width >= compact {
+                let room = width - compact + TextWidth.of(ellipsis)
+                return name + separator + mode + separator + TextWidth.tail(endpoint, to: room, ellipsis: ellipsis) + separator + operatorPart
+            }
+            if width <= TextWidth.of(name) { return TextWidth.truncate(name, to: width, ellipsis: ellipsis) }
+            return TextWidth.truncate(full, to: width, ellipsis: ellipsis)
+        }
+    }
+
+    /// Each status's count as the header shows it, in full ("CANCELLED 5") and short ("CANC 5").
+    static func orderCountTexts(_ state: ConsoleState) -> [(full: String, short: String, status: OrderStatus)] {
+        OrderStatus.allCases.map { status in
+            // A status missing from fetched counts has no orders; counts never fetched are unknown.
+            let count = state.orderCounts.map { "\($0[status] ?? 0)" } ?? (state.asciiOnly ? "-" : "–")
+            return ("\(status.rawValue) \(count)", "\(shortName(status)) \(count)", status)
+        }
+    }
+
+    static func shortName(_ status: OrderStatus) -> String {
+        switch status {
+        case .created: "CRE"
+        case .pending: "PEND"
+        case .paid: "PAID"
+        case .completed: "COMP"
+        case .failed: "FAIL"
+        case .cancelled: "CANC"
+        }
+    }
+
+    /// The header's counts matter more on a dashboard than the data dir's path: on a narrow
+    /// terminal the title gives way first (its endpoint, then all but " OrderPay"), then the counts take their short
+    /// names, and only then do counts drop, the last shown followed by "…" so none is taken for all.
+    static func headerLayout(title: HeaderTitle, counts: [(full: String, short: String, status: OrderStatus)],
+                             limit: Int, ellipsis: String) -> (titleWidth: Int, counts: [(String, OrderStatus?)]) {
+        func width(_ texts: [String]) -> Int { texts.map(TextWidth.of).reduce(0, +) + 2 * texts.count }
+        let titleWidth = TextWidth.of(title.full)
+        let full = counts.map(\.full), short = counts.map(\.short)
+        if titleWidth + width(full) <= limit { return (titleWidth, counts.map { ($0.full, $0.status) }) }
+        if min(titleWidth, title.compactWidth(ellipsis: ellipsis)) + width(full) <= limit {
+            return (limit - width(full), counts.map { ($0.full, $0.status) })
+        }
+        let shortestTitle = min(titleWidth, TextWidth.of(title.name))
+        if shortestTitle + width(short) <= limit { return (limit - width(short), counts.map { ($0.short, $0.status) }) }
+        var shown: [(String, OrderStatus?)] = []
+        var used = shortestTitle
+        for count in counts {
+            guard used + TextWidth.of(count.short) + 2 + 2 + TextWidth.of(ellipsis) <= limit else { break }   // room for the ellipsis after it
+            shown.append((count.short, count.status)); used += TextWidth.of(count.short) + 2
+        }
+        shown.append((ellipsis, nil))
+        return (shortestTitle, shown)
     }
 
     static func drawTabs(_ screen: inout Screen, _ state: ConsoleState, y: Int) {

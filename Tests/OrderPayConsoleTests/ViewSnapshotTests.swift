@@ -38,6 +38,25 @@ final class ViewSnapshotTests: XCTestCase {
         XCTAssertTrue(title?.contains("/failed: 1 of 6 on this page") == true, String(title ?? "no title"))
     }
 
+    /// On a narrow terminal the header keeps every status's count (short names) and gives the
+    /// data dir's path up instead; narrower still, it marks the counts it cannot show.
+    func testANarrowHeaderKeepsTheCountsBeforeThePath() {
+        var state = Fixtures.state(width: 80, height: 24)
+        state.endpoint = "/home/operator/a/rather/long/data/directory/.orderpay"
+        state.orderCounts = [.created: 1, .pending: 2, .paid: 180, .completed: 3, .failed: 15, .cancelled: 5]
+        let header = String(ConsoleView.render(state).text.split(separator: "\n")[0])
+        for count in ["CRE 1", "PEND 2", "PAID 180", "COMP 3", "FAIL 15", "CANC 5"] {
+            XCTAssertTrue(header.contains(count), "\(count) missing: \(header)")
+        }
+        XCTAssertTrue(header.hasPrefix(" OrderPay"), header)
+        state.width = 60
+        let narrow = String(ConsoleView.render(state).text.split(separator: "\n")[0])
+        XCTAssertTrue(narrow.contains("CRE 1") && narrow.contains("…"), narrow)
+        state.width = 200
+        let wide = String(ConsoleView.render(state).text.split(separator: "\n")[0])
+        XCTAssertTrue(wide.contains(state.endpoint) && wide.contains("CANCELLED 5"), wide)
+    }
+
     func testWideCharactersKeepColumnsAligned() {
         var state = Fixtures.state(width: 160, height: 45)
         Fixtures.press(&state, .char("1"))
