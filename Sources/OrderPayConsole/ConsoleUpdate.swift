@@ -213,7 +213,11 @@ public enum ConsoleUpdate {
         }
         switch result {
         case .success(let outcome): toast(&state, outcome)
-        case .failure(let error): toast(&state, "\(action.summary) failed: \(error.message)", error: true)
+        // The outcome is what the toast is for: a long summary (a typed address) is shortened so
+        // the screen's width cuts neither the refusal nor its reason.
+        case .failure(let error):
+            let summary = TextWidth.truncate(action.summary, to: max(24, state.width / 3), ellipsis: state.glyphs.ellipsis)
+            toast(&state, "\(summary) failed: \(error.message)", error: true)
         }
         var effects: [Effect] = [.load(.orders), .load(.payments), .loadCounts]
         switch action {

@@ -19,7 +19,12 @@ extension ConsoleView {
         case .confirm(let confirm): drawConfirm(&screen, state, confirm, body)
         case .audit(let audit):
             let lines: [Line] = audit.entries.isEmpty ? [("no actions yet", .muted)] : audit.entries.map { e in
-                ("\(ClockText.text(e.at, clock).prefix(8)) \(e.who) [\(e.mode)] \(e.action) \(state.glyphs.separator) \(e.outcome)", e.ok ? .ok : .fail)
+                // The action gives way to the outcome when the line is too long (a typed address):
+                // "… ▸ failed: why" must stay readable.
+                let head = "\(ClockText.text(e.at, clock).prefix(8)) \(e.who) [\(e.mode)] "
+                let tail = " \(state.glyphs.separator) \(e.outcome)"
+                let room = max(20, body.width - 4 - TextWidth.of(head) - TextWidth.of(tail))
+                return (head + TextWidth.truncate(e.action, to: room, ellipsis: state.glyphs.ellipsis) + tail, e.ok ? .ok : .fail)
             }
             drawLines(&screen, body, "Audit log (\(audit.entries.count))", lines, scroll: max(0, audit.scroll - (body.height - 3)), glyphs: state.glyphs)
         case .deadLetters(let letters):
