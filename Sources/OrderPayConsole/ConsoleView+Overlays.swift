@@ -14,7 +14,9 @@ extension ConsoleView {
             drawLines(&screen, body, "Help — every key" + position, lines, scroll: start, glyphs: state.glyphs)
         case .detail(let detail):
             let (title, lines) = detailLines(detail.content, state)
-            drawLines(&screen, body, title, lines, scroll: detail.scroll, glyphs: state.glyphs)
+            // Wrapped, not cut: on a narrow terminal an address or a failure reason would lose its
+            // end with no key to reach it (j/k scroll rows, not columns).
+            drawLines(&screen, body, title, wrapped(lines, body.width - 4), scroll: detail.scroll, glyphs: state.glyphs)
         case .form(let form): drawForm(&screen, state, form, body)
         case .confirm(let confirm): drawConfirm(&screen, state, confirm, body)
         case .audit(let audit):
@@ -78,6 +80,17 @@ extension ConsoleView {
     }
 
     /// `text` broken at spaces into lines of at most `width` columns (a longer word gets a line to itself).
+    /// Each line too wide for `width` wrapped at its spaces, its continuations indented under its
+    /// first word (a line's own leading spaces); the role kept.
+    static func wrapped(_ lines: [Line], _ width: Int) -> [Line] {
+        lines.flatMap { line -> [Line] in
+            guard width > 8, TextWidth.of(line.text) > width else { return [line] }
+            let indent = String(line.text.prefix { $0 == " " })
+            let parts = wrapWords(String(line.text.dropFirst(indent.count)), width - indent.count - 2)
+            return parts.enumerated().map { i, part in ((i == 0 ? indent : indent + "  ") + part, line.role) }
+        }
+    }
+
     static func wrapWords(_ text: String, _ width: Int) -> [String] {
         var lines: [String] = [], line = ""
         for word in text.split(separator: " ") {

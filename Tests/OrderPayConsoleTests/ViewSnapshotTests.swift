@@ -106,6 +106,18 @@ final class ViewSnapshotTests: XCTestCase {
         XCTAssertTrue(screen.text.contains("r retries this payment"))
     }
 
+    /// At the smallest size a detail's long lines wrap instead of losing their ends.
+    func testANarrowDetailWrapsItsLongLines() {
+        var state = Fixtures.state(width: 60, height: 16)
+        Fixtures.press(&state, .enter)
+        var order = Fixtures.orders[0]
+        order.shippingAddress = "5 Deer Park Lane, Little Snoring, Norfolk NR21 0AA, United Kingdom"
+        let detail = OrderDetail(order: order, history: [], payment: nil, paymentHistory: [], user: Fixtures.users[1])
+        _ = ConsoleUpdate.update(&state, .detailLoaded(.success(.order(detail))))
+        let screen = ConsoleView.render(state).text
+        XCTAssertTrue(screen.contains("United Kingdom"), screen)
+    }
+
     func testPlaceOrderFormShowsLiveTotalAndErrors() {
         var state = Fixtures.newOrderForm()
         Fixtures.press(&state, .tab, .tab, .backspace)
