@@ -31,6 +31,28 @@ final class KeyScriptTests: XCTestCase {
         XCTAssertThrowsError(try KeyScript.parse("wait-for PAID")) { XCTAssertTrue("\($0)".hasPrefix("line 1:")) }
     }
 
+    /// `<Enter` without its `>` was typed as `<`, `E`, `n`, … (a sort, the new-order form …).
+    func testAnUnterminatedKeyNameIsAnErrorNotKeys() {
+        XCTAssertThrowsError(try KeyScript.parse("n\n# fill in\n<Tab>2<Enter")) { error in
+            XCTAssertEqual("\(error)", "line 3: unterminated key <Enter (missing '>'; a literal < is <lt>)")
+        }
+        XCTAssertThrowsError(try KeyScript.parse("<C-r and more")) { XCTAssertTrue("\($0)".hasPrefix("line 1: unterminated key <C-r ")) }
+    }
+
+    func testALiteralLessThanIsStillTypeable() throws {
+        XCTAssertEqual(try KeyScript.parse("<lt>x<lt>").steps, [.keys([.char("<"), .char("x"), .char("<")], line: 1)])
+        XCTAssertEqual(try KeyScript.parse("< <2").steps, [.keys([.char("<"), .char(" "), .char("<"), .char("2")], line: 1)])
+        XCTAssertEqual(try KeyScript.parse("type <Enter").steps, [.keys("<Enter".map { Key.char($0) }, line: 1)])
+    }
+
+    func testANegativeOrEndlessWaitIsAnError() {
+        XCTAssertThrowsError(try KeyScript.parse("n\nwait -5s")) { XCTAssertEqual("\($0)", "line 2: a duration cannot be negative: '-5s'") }
+        XCTAssertThrowsError(try KeyScript.parse("wait-for \"PAID\" -1ms")) { XCTAssertEqual("\($0)", "line 1: a duration cannot be negative: '-1ms'") }
+        XCTAssertThrowsError(try KeyScript.parse("wait infs")) { XCTAssertTrue("\($0)".hasPrefix("line 1: expected a duration")) }
+        XCTAssertThrowsError(try KeyScript.parse("wait 1e300s")) { XCTAssertEqual("\($0)", "line 1: '1e300s' is longer than a day") }
+        XCTAssertEqual(try KeyScript.parse("wait 0ms").steps, [.wait(milliseconds: 0)])
+    }
+
     func testEveryKeyRoundTripsThroughItsScriptName() throws {
         let keys: [Key] = [.enter, .escape, .tab, .backTab, .backspace, .delete, .up, .down, .left, .right, .pageUp, .pageDown,
                            .home, .end, .ctrl("r"), .function(5), .char(" "), .char("<"), .char(">"), .char("x")]
