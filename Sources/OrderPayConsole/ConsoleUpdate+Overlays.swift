@@ -40,13 +40,18 @@ extension ConsoleUpdate {
             field.choice = 1 - field.choice
         case .backspace, .delete:
             if field.takesText, !field.text.isEmpty { field.text.removeLast() }
+            if case .number = field.kind { field.error = field.numberError }
         case .ctrl("u"):
             if field.takesText { field.text = "" }
+            if case .number = field.kind { field.error = field.numberError }
         case .char(let c):
             switch field.kind {
             case .text: field.text.append(c)
-            // ASCII digits only: `isNumber` would take ٣ or ３, which `Int(_:)` then refuses.
-            case .number: if ("0"..."9").contains(c), field.text.count < 6 { field.text.append(c) }
+            // Kept as typed, checked as typed: dropping what is not a digit turned `1.5` into 15
+            // and `-3` into 3, a different valid quantity the operator never asked for.
+            case .number:
+                field.text.append(c)
+                field.error = field.numberError
             case .choice(let options):
                 // Typing jumps to the next option starting with that letter.
                 let lower = String(c).lowercased()

@@ -9,17 +9,21 @@ public enum FormOutcome: Sendable, Equatable {
 extension FormState {
     /// The items chosen in a new-order form, priced from the catalog (prices are the server's; this
     /// is the live preview the form shows).
-    func orderLines(catalog: [Product]) -> [(product: Product, quantity: Int)] {
+    /// A chosen product whose quantity is not valid has a nil quantity: it is neither left out of
+    /// the order nor counted as some other number.
+    func orderLines(catalog: [Product]) -> [(product: Product, quantity: Int?)] {
         (1...FormState.productLines).compactMap { line in
             let pick = choice("product\(line)")
-            guard pick > 0, pick <= catalog.count, let quantity = Int(text("quantity\(line)")) else { return nil }
-            return (catalog[pick - 1], quantity)
+            guard pick > 0, pick <= catalog.count else { return nil }
+            return (catalog[pick - 1], field("quantity\(line)")?.number)
         }
     }
 
-    /// The live total of a new-order form, or nil when a quantity is not a number.
+    /// The live total of a new-order form, or nil while a chosen product's quantity is not valid.
     public func total(catalog: [Product]) -> Money? {
-        try? Money.sum(orderLines(catalog: catalog).map { try $0.product.unitPrice.times($0.quantity) })
+        let lines = orderLines(catalog: catalog)
+        guard lines.allSatisfy({ $0.quantity != nil }) else { return nil }
+        return try? Money.sum(lines.map { try $0.product.unitPrice.times($0.quantity ?? 0) })
     }
 
     /// Checks the fields and turns the form into its action, or returns the form with its errors marked.
@@ -32,11 +36,12 @@ extension FormState {
             let userIndex = choice("user")
             if !users.indices.contains(userIndex) { checked.setError("user", "pick a customer") }
             for line in 1...FormState.productLines where choice("product\(line)") > 0 {
-                if let q = Int(text("quantity\(line)")), (1...999).contains(q) { continue }
-                checked.setError("quantity\(line)", "quantity must be 1–999")
+                guard let field = field("quantity\(line)"), field.number == nil else { continue }
+                checked.setError(field.name, field.numberRule)
             }
-            let lines = orderLines(catalog: catalog)
-            if lines.isEmpty { checked.setError("product1", "add at least one product") }
+            let chosen = orderLines(catalog: catalog)
+            if chosen.isEmpty { checked.setError("product1", "add at least one product") }
+            let lines = chosen.compactMap { line in line.quantity.map { (product: line.product, quantity: $0) } }
             if text("address").isEmpty { checked.setError("address", "a shipping address is required") }
             if text("token").isEmpty { checked.setError("token", "a payment token is required (tok_visa)") }
             if checked.fields.allSatisfy({ $0.error == nil }), users.indices.contains(userIndex) {

@@ -33,6 +33,25 @@ public struct FormField: Sendable, Equatable {
         }
     }
 
+    /// A number field's value: nil unless the text is a whole number in the field's range.
+    public var number: Int? {
+        guard case .number(let range) = kind, let value = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(value) else { return nil }
+        return value
+    }
+
+    /// What is wrong with a number field's text, shown under it as it is typed (empty is left
+    /// for submitting to point out: it is what the field looks like halfway through a retype).
+    public var numberError: String? {
+        guard !text.trimmingCharacters(in: .whitespaces).isEmpty, number == nil else { return nil }
+        return numberRule
+    }
+
+    /// "quantity must be 1–999": what a number field takes.
+    public var numberRule: String? {
+        guard case .number(let range) = kind else { return nil }
+        return "\(label.lowercased()) must be \(range.lowerBound)–\(range.upperBound)"
+    }
+
     public var displayValue: String {
         switch kind {
         case .text(let secret): secret ? String(repeating: "•", count: text.count) : text

@@ -351,12 +351,15 @@ final class UpdateTests: XCTestCase {
         XCTAssertTrue(ConsoleView.render(state).text.contains("9 Hand St?"))
     }
 
+    /// Only ASCII digits make a quantity, but the others are kept and refused, not dropped
+    /// (dropping them turned `３٣²2` into 2, a quantity nobody typed).
     func testQuantityTakesOnlyASCIIDigits() {
         var state = Fixtures.newOrderForm()
         Fixtures.press(&state, .tab, .tab, .backspace)
         Fixtures.type(&state, "３٣²2")
         guard case .form(let form)? = state.topOverlay else { return XCTFail("no form") }
-        XCTAssertEqual(form.text("quantity1"), "2")
+        XCTAssertEqual(form.text("quantity1"), "３٣²2")
+        XCTAssertEqual(form.field("quantity1")?.error, "quantity must be 1–999")
     }
 
     func testTicksExpireToastsAndRefreshTheRegistryEveryTwoSeconds() {
