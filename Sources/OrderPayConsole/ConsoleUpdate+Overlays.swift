@@ -6,15 +6,22 @@ extension ConsoleUpdate {
         state.overlays[state.overlays.count - 1] = overlay
     }
 
+    static let enterInConfirm = "Enter does not confirm: press y to confirm, n to go back"
+
     static func handleConfirm(_ state: inout ConsoleState, _ confirm: ConfirmState, _ key: Key) -> [Effect] {
         switch key {
-        case .char("y"), .char("Y"), .enter:
+        // Not Enter: the dialog pops up under an operator still pressing Enter in a form, and an
+        // Enter meant for the form would submit it without the `y` the dialog asks for.
+        case .char("y"), .char("Y"):
             state.overlays.removeLast()
             if case .form(var form)? = state.topOverlay { form.submitting = true; replaceTop(&state, .form(form)) }
             if case .retryPayments = confirm.action { state.payments.markedRows = [:] }
             return [.perform(confirm.action)]
         case .char("n"), .char("N"), .escape, .char("q"):
             state.overlays.removeLast()
+        case .enter:
+            // Said once, however often Enter is pressed.
+            if state.toasts.last?.text != enterInConfirm { toast(&state, enterInConfirm) }
         default: break
         }
         return []
