@@ -4,7 +4,8 @@ import OrderPayCore
 /// An operator's action on the backend. Each is confirmed first, audited, and answered with a toast.
 public enum ConsoleAction: Sendable, Hashable {
     case placeOrder(NewOrder, summary: String)
-    case retryPayments([Int64], token: String?)
+    /// `leftOut`: marked payments not retried (not FAILED), named in the confirm and the outcome.
+    case retryPayments([Int64], token: String?, leftOut: [LeftOutPayment] = [])
     case cancelOrder(Int64)
     case completeOrder(Int64)
     case refundPayment(Int64, reason: String)
@@ -17,8 +18,9 @@ public enum ConsoleAction: Sendable, Hashable {
     public var summary: String {
         switch self {
         case .placeOrder(_, let summary): "place order: \(summary)"
-        case .retryPayments(let ids, let token):
+        case .retryPayments(let ids, let token, let leftOut):
             "retry payment\(ids.count == 1 ? "" : "s") \(ids.map { "#\($0)" }.joined(separator: ", "))" + (token.map { " with \($0)" } ?? "")
+                + (leftOut.isEmpty ? "" : " (\(leftOut.named))")
         case .cancelOrder(let id): "cancel order #\(id)"
         case .completeOrder(let id): "complete order #\(id)"
         case .refundPayment(let id, let reason): "refund payment #\(id) (\(reason))"
@@ -28,6 +30,18 @@ public enum ConsoleAction: Sendable, Hashable {
         case .setLocked(_, let email, let locked): locked ? "lock \(email)" : "unlock \(email)"
         }
     }
+}
+
+/// A payment marked for a bulk retry that is not retried because it is not FAILED.
+public struct LeftOutPayment: Sendable, Hashable {
+    public var id: Int64
+    public var status: PaymentStatus
+    public init(id: Int64, status: PaymentStatus) { self.id = id; self.status = status }
+}
+
+extension [LeftOutPayment] {
+    /// "#198 left out: REFUNDED, #197 left out: SUCCESS"
+    public var named: String { map { "#\($0.id) left out: \($0.status.rawValue)" }.joined(separator: ", ") }
 }
 
 /// What `update` asks the runtime to do: the only way the pure core touches the world.

@@ -26,7 +26,7 @@ extension ConsoleRuntime {
         case .placeOrder(let order, _):
             let placed = try await backend.placeOrder(order)
             return "order #\(placed.id) placed: \(placed.totalAmount), \(placed.status.rawValue)"
-        case .retryPayments(let ids, let token):
+        case .retryPayments(let ids, let token, let leftOut):
             var done: [String] = [], failed: [String] = []
             for id in ids {
                 do {
@@ -36,8 +36,9 @@ extension ConsoleRuntime {
                     failed.append("#\(id): \(error.message)")
                 }
             }
-            if done.isEmpty, !failed.isEmpty { throw AppError(.conflict, failed.joined(separator: "; ")) }
-            return "retried " + done.joined(separator: ", ") + (failed.isEmpty ? "" : "; failed " + failed.joined(separator: "; "))
+            let notRetried = leftOut.isEmpty ? "" : "; " + leftOut.named
+            if done.isEmpty, !failed.isEmpty { throw AppError(.conflict, failed.joined(separator: "; ") + notRetried) }
+            return "retried " + done.joined(separator: ", ") + (failed.isEmpty ? "" : "; failed " + failed.joined(separator: "; ")) + notRetried
         case .cancelOrder(let id):
             let order = try await backend.cancelOrder(id: id)
             return "order #\(order.id) \(order.status.rawValue)"

@@ -189,15 +189,14 @@ extension ConsoleUpdate {
             let marked = table.marked.sorted().compactMap { id in table.rows.first { $0.id == id } ?? table.markedRows[id] }
             let targets = marked.isEmpty ? [state.selectedPayment].compactMap { $0 } : marked
             let failed = targets.filter { $0.status == .failed }
+            let leftOut = targets.filter { $0.status != .failed }.map { LeftOutPayment(id: $0.id, status: $0.status) }
             guard !failed.isEmpty else {
-                toast(&state, targets.isEmpty ? "no payment selected" : "only FAILED payments can be retried", error: true)
+                let which = leftOut.map { "#\($0.id) is \($0.status.rawValue)" }.joined(separator: ", ")
+                toast(&state, targets.isEmpty ? "no payment selected" : "only FAILED payments can be retried: \(which)", error: true)
                 return []
             }
-            let skipped = targets.filter { $0.status != .failed }
-            if !skipped.isEmpty {
-                toast(&state, "not retried (not FAILED): " + skipped.map { "#\($0.id) \($0.status.rawValue)" }.joined(separator: ", "), error: true)
-            }
-            state.overlays.append(.form(.retry(failed.map(\.id))))
+            if !leftOut.isEmpty { toast(&state, leftOut.named, error: true) }
+            state.overlays.append(.form(.retry(failed.map(\.id), leftOut: leftOut)))
         case .orders:
             guard let order = state.selectedOrder else { return [] }
             guard order.status == .failed else { toast(&state, "order #\(order.id) is \(order.status.rawValue): only FAILED orders can be retried", error: true); return [] }

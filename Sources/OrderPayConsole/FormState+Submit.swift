@@ -62,10 +62,10 @@ extension FormState {
             if checked.fields.allSatisfy({ $0.error == nil }) {
                 action = .createUser(NewUser(email: email, name: name, password: password, admin: choice("admin") == 1))
             }
-        case .retry(let ids):
+        case .retry(let ids, let leftOut):
             let token = text("token")
             if token.contains(" ") { checked.setError("token", "a token has no spaces") } else {
-                action = .retryPayments(ids, token: token.isEmpty ? nil : token)
+                action = .retryPayments(ids, token: token.isEmpty ? nil : token, leftOut: leftOut)
             }
         case .refund(let id):
             let reason = text("reason")

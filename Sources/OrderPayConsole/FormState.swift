@@ -64,7 +64,8 @@ public struct FormField: Sendable, Equatable {
 public enum FormKind: Sendable, Equatable {
     case placeOrder
     case createUser
-    case retry([Int64])
+    /// `leftOut`: marked payments the retry skips, carried to its confirm and its outcome.
+    case retry([Int64], leftOut: [LeftOutPayment] = [])
     case refund(Int64)
 }
 
@@ -117,8 +118,8 @@ public struct FormState: Sendable, Equatable {
         ])
     }
 
-    public static func retry(_ ids: [Int64]) -> FormState {
-        FormState(kind: .retry(ids), title: ids.count == 1 ? "Retry payment #\(ids[0])" : "Retry \(ids.count) payments", fields: [
+    public static func retry(_ ids: [Int64], leftOut: [LeftOutPayment] = []) -> FormState {
+        FormState(kind: .retry(ids, leftOut: leftOut), title: ids.count == 1 ? "Retry payment #\(ids[0])" : "Retry \(ids.count) payments", fields: [
             FormField("token", "New token (empty: same)", .text(secret: false)),
         ])
     }

@@ -29,6 +29,29 @@ final class RuntimeTests: XCTestCase {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
+    /// The seed's newest payments are #200 and #199 FAILED and #198 SUCCESS: marking all three
+    /// retries two, and the outcome (toast and audit log) names the one left out.
+    func testBulkRetryOutcomeNamesTheMarkedPaymentLeftOut() async throws {
+        let (runtime, terminal) = try runtime("""
+        wait-for "Payments"
+        3
+        g
+        <Space><Space><Space>
+        r
+        wait-for "Retry 2 payments"
+        <Enter>
+        wait-for "(#198 left out: SUCCESS)?"
+        y
+        wait-for "retried #"
+        :q<Enter>
+        """)
+        let failure = try await runtime.run()
+        XCTAssertNil(failure, terminal.lastScreen?.text ?? "")
+        let audit = AuditLog(path: directory + "/audit.log").recent()
+        XCTAssertEqual(audit.count, 1)
+        XCTAssertTrue(audit.first?.outcome.hasSuffix("; #198 left out: SUCCESS") == true, "\(audit)")
+    }
+
     func runtime(_ script: String, width: Int = 160, height: Int = 45, readOnly: Bool = false,
                  backlog: Int = ConsoleOptions().backlog) throws -> (ConsoleRuntime, HeadlessTerminal) {
         var options = ConsoleOptions()

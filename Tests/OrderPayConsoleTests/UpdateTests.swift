@@ -261,8 +261,8 @@ final class UpdateTests: XCTestCase {
         // Page 1 is on screen; #100, marked on page 0, is retried too, and #49 (not FAILED) is named.
         Fixtures.press(&state, .char("r"))
         guard case .form(let form)? = state.topOverlay else { return XCTFail("no retry form") }
-        XCTAssertEqual(form.kind, .retry([50, 100]))
-        XCTAssertEqual(state.toasts.last?.text, "not retried (not FAILED): #49 SUCCESS")
+        XCTAssertEqual(form.kind, .retry([50, 100], leftOut: [LeftOutPayment(id: 49, status: .success)]))
+        XCTAssertEqual(state.toasts.last?.text, "#49 left out: SUCCESS")
     }
 
     func testRetryFromTheOrdersPane() {
