@@ -84,9 +84,18 @@ extension ConsoleUpdate {
             state.overlays.append(.confirm(ConfirmState(question: "Cancel order #\(order.id) (\(order.status.rawValue))?", action: .cancelOrder(order.id))))
         case .completeOrder:
             guard let order = state.selectedOrder else { return [] }
+            // Refused here by the order service's own rule, not after a confirm and a failed audit line.
+            guard order.status.canMove(to: .completed) else {
+                toast(&state, "order #\(order.id) is \(order.status.rawValue): it cannot go from \(order.status.rawValue) to COMPLETED", error: true)
+                return []
+            }
             state.overlays.append(.confirm(ConfirmState(question: "Complete order #\(order.id)?", action: .completeOrder(order.id))))
         case .refund:
             guard let payment = state.selectedPayment else { return [] }
+            guard payment.status.isRefundable else {
+                toast(&state, "payment #\(payment.id) is \(payment.status.rawValue): only a SUCCESS payment can be refunded", error: true)
+                return []
+            }
             state.overlays.append(.form(.refund(payment.id)))
         case .newUser: state.overlays.append(.form(.createUser()))
         case .toggleAdmin:

@@ -43,7 +43,12 @@ extension FormState {
             if chosen.isEmpty { checked.setError("product1", "add at least one product") }
             let lines = chosen.compactMap { line in line.quantity.map { (product: line.product, quantity: $0) } }
             if text("address").isEmpty { checked.setError("address", "a shipping address is required") }
-            if text("token").isEmpty { checked.setError("token", "a payment token is required (tok_visa)") }
+            if text("address").count > ShippingAddress.maxCharacters {
+                checked.setError("address", "at most \(ShippingAddress.maxCharacters) characters, not \(text("address").count)")
+            }
+            if text("token").isEmpty { checked.setError("token", "a payment token is required (tok_visa)") } else if let error = Self.tokenError(text("token")) {
+                checked.setError("token", error)
+            }
             if checked.fields.allSatisfy({ $0.error == nil }), users.indices.contains(userIndex) {
                 let user = users[userIndex]
                 let method = PaymentMethod.allCases[min(choice("method"), PaymentMethod.allCases.count - 1)]
@@ -64,16 +69,29 @@ extension FormState {
             }
         case .retry(let ids, let leftOut):
             let token = text("token")
-            if token.contains(" ") { checked.setError("token", "a token has no spaces") } else {
+            if let error = Self.tokenError(token) { checked.setError("token", error) } else {
                 action = .retryPayments(ids, token: token.isEmpty ? nil : token, leftOut: leftOut)
             }
         case .refund(let id):
             let reason = text("reason")
-            if reason.isEmpty { checked.setError("reason", "say why") } else { action = .refundPayment(id, reason: reason) }
+            if reason.isEmpty { checked.setError("reason", "say why") } else if let error = Self.reasonError(reason) {
+                checked.setError("reason", error)
+            } else { action = .refundPayment(id, reason: reason) }
         }
         if let action { return .submit(action) }
         checked.focus = checked.fields.firstIndex { $0.error != nil } ?? checked.focus
         return .invalid(checked)
+    }
+
+    /// Why the payment service would refuse a typed token (empty is for each form to judge:
+    /// a new order needs one, a retry keeps the old one).
+    static func tokenError(_ token: String) -> String? {
+        token.isEmpty || PaymentToken.isWellFormed(token) ? nil : "a token looks like \(PaymentToken.shape)"
+    }
+
+    /// Why the service would refuse a refund's reason (its own rule, so the two cannot drift).
+    static func reasonError(_ reason: String) -> String? {
+        do { _ = try Validator.reason(reason); return nil } catch { return (error as? AppError)?.message ?? "\(error)" }
     }
 
     /// Marks the fields a backend's validation error names; the rest goes to the form's own line.

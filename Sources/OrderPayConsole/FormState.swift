@@ -100,7 +100,7 @@ public struct FormState: Sendable, Equatable {
         let products = ["—"] + catalog.map { "\($0.name) (\($0.unitPrice))" }
         for line in 1...productLines {
             fields.append(FormField("product\(line)", "Product \(line)", .choice(products), choice: line == 1 && !catalog.isEmpty ? 1 : 0))
-            fields.append(FormField("quantity\(line)", "Quantity", .number(1...999), text: "1"))
+            fields.append(FormField("quantity\(line)", "Quantity", .number(1...PlaceOrderRequest.maxQuantity), text: "1"))
         }
         let address = users.first?.address ?? ""
         fields.append(FormField("address", "Ship to", .text(secret: false), text: address))

@@ -5,7 +5,7 @@ import OrderPayCore
 /// Places orders, prices them from the catalog, and moves them through their state machine.
 public final class OrderService: Sendable {
     public static let consumerGroup = "order-service"
-    public static let maxQuantity = 999
+    public static let maxQuantity = PlaceOrderRequest.maxQuantity
     /// Lines per order: enough for any basket, and a bound on what one request can make the
     /// services store, relay and show.
     public static let maxItems = 100
@@ -94,9 +94,9 @@ public final class OrderService: Sendable {
         }
         let address = request.shippingAddress.trimmingCharacters(in: .whitespacesAndNewlines)
         v.check(!address.isEmpty, "shippingAddress", "shippingAddress must not be empty")
-        v.check(address.count <= 500, "shippingAddress", "shippingAddress must be at most 500 characters")
+        v.check(address.count <= ShippingAddress.maxCharacters, "shippingAddress", "shippingAddress must be at most \(ShippingAddress.maxCharacters) characters")
         v.checkPrintable(address, "shippingAddress")
-        v.check(SimulatedPaymentProcessor.isWellFormed(request.paymentToken), "paymentToken", "paymentToken must look like tok_… (letters, digits, _)")
+        v.check(SimulatedPaymentProcessor.isWellFormed(request.paymentToken), "paymentToken", "paymentToken must look like \(PaymentToken.shape)")
         if let key = idempotencyKey {
             // Visible ASCII only: a header's other bytes decode lossily, so two different keys
             // could become one and the second order would be taken for a retry of the first.

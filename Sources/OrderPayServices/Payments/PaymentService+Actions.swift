@@ -10,7 +10,7 @@ extension PaymentService {
     public func retry(actor: Actor, id: Int64, paymentToken: String? = nil, traceId: String? = nil,
                       callerToken: String? = nil) async throws -> Payment {
         if let token = paymentToken, !SimulatedPaymentProcessor.isWellFormed(token) {
-            throw AppError.validation("paymentToken must look like tok_… (letters, digits, _)", field: "paymentToken")
+            throw AppError.validation("paymentToken must look like \(PaymentToken.shape)", field: "paymentToken")
         }
         let before = try await accessibleRecord(actor: actor, id: id)
         try await accounts.requireActive(user: before.payment.userId, actor: actor, callerToken: callerToken, to: "have payments charged")
@@ -54,7 +54,7 @@ extension PaymentService {
     public func initiateRefund(actor: Actor, id: Int64, reason: String) async throws -> Payment {
         let trimmed = try Validator.reason(reason)
         return try await change(actor: actor, id: id) { record, history, now in
-            guard record.payment.status == .success else {
+            guard record.payment.status.isRefundable else {
                 throw AppError.conflict("payment \(id) is \(record.payment.status.rawValue); only a SUCCESS payment can be refunded")
             }
             // A SUCCESS payment's order is PAID, or is about to be (the order service applies the
