@@ -69,4 +69,17 @@ final class FormRulesTests: XCTestCase {
         guard case .confirm(let confirm)? = state.topOverlay else { return XCTFail("a PAID order can be completed") }
         XCTAssertEqual(confirm.action, .completeOrder(5))
     }
+
+    func testCancelIsRefusedUpFrontWhenTheOrderCannotBeCancelled() {
+        var state = Fixtures.state()
+        Fixtures.press(&state, .char("2"), .char("g"), .char("j"), .char("x"))   // #5 PAID
+        XCTAssertTrue(state.overlays.isEmpty)
+        XCTAssertEqual(state.toasts.last?.text, "order #5 is PAID: cancel it by refunding its payment (R on the payment)")
+        Fixtures.press(&state, .char("j"), .char("j"), .char("j"), .char("x"))   // #2 COMPLETED
+        XCTAssertTrue(state.overlays.isEmpty)
+        XCTAssertEqual(state.toasts.last?.text, "order #2 is COMPLETED: it cannot go from COMPLETED to CANCELLED")
+        Fixtures.press(&state, .char("g"), .char("x"))                          // #6 FAILED
+        guard case .confirm(let confirm)? = state.topOverlay else { return XCTFail("a FAILED order can be cancelled") }
+        XCTAssertEqual(confirm.action, .cancelOrder(6))
+    }
 }
