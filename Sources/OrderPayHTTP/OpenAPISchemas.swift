@@ -86,12 +86,10 @@ enum OpenAPISchemas {
     static let personName = text(maxLength: 100, minVisible: 2)
     static let phoneNumber = text(maxLength: 20)
     static let postalAddress = text(maxLength: 500)
-    /// What a link may hold: no spaces, backslashes, control or invisible formatting characters.
-    static let linkCharacters = #"[^\s\\\#(controlCharacters)\u00AD\u061C\u180E\u200B-\u200F\u2060-\u2064\u206A-\u206F\uFEFF]"#
     static let profileImageUrl: JSONValue = [
         "type": "string", "maxLength": 2048,
-        "pattern": .string(#"^(/(?!/)\#(linkCharacters)*|[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9][A-Za-z0-9.-]*(/\#(linkCharacters)*)?)?$"#),
-        "description": "empty (no image), a path on this server (such as /api/users/{id}/profile-image) or an http(s) URL",
+        "pattern": .string(ProfileImageLink.pattern),
+        "description": "empty (no image), a path on this server (such as /api/users/{id}/profile-image) or an http(s) URL: a host name, an optional port, then nothing or a path (no user-info, no IP literal)",
     ]
 
     static let all: [String: JSONValue] = [

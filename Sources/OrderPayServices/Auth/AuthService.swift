@@ -167,24 +167,8 @@ public final class AuthService: Sendable {
         return try await update(id, changes)
     }
 
-    /// A link a client may show as an image: http or https with a host, or a path on this server.
-    /// Not `javascript:`, `data:` or the like, which a client that renders it would run or embed.
-    /// No backslash anywhere: browsers read `\` as `/`, so `/\evil.com/x.png` would leave this
-    /// server as `//evil.com` does.
-    /// An absolute link must parse as a URL (a port of 1–65535 if any, brackets closed) and name
-    /// a host with a letter or digit in it; invisible formatting characters (a soft hyphen) are
-    /// refused anywhere.
-    static func isImageLink(_ text: String) -> Bool {
-        guard !text.contains(where: { $0.isWhitespace || $0 == "\\" }),
-              !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .format }) else { return false }
-        if text.hasPrefix("/") { return !text.hasPrefix("//") }
-        guard let url = URLComponents(string: text), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
-              let host = url.host, host.contains(where: { $0.isLetter || $0.isNumber }) else { return false }
-        if let port = url.port, !(1...65535).contains(port) { return false }
-        // `https://evil.com:/x`: a colon with no port is a typo or a trick, not a link.
-        let authority = text.dropFirst(scheme.count + 3).prefix { $0 != "/" && $0 != "?" && $0 != "#" }
-        return !authority.hasSuffix(":")
-    }
+    /// A link a client may show as an image: see ProfileImageLink, whose pattern /openapi.json publishes.
+    static func isImageLink(_ text: String) -> Bool { ProfileImageLink.isAcceptable(text) }
 
     /// Only the owner, who must prove they know the current password. Every refresh token of the
     /// user is revoked, so a stolen session does not survive the change.
