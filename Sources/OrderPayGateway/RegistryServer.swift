@@ -293,10 +293,13 @@ public struct RegistryProblemMiddleware<Context: RequestContext>: RouterMiddlewa
     ] }
 
     /// The methods of the route the router picks for `path`: a literal segment beats a capture.
+    /// HEAD is answered wherever GET is (RegistryHost's router generates it), so it is listed after GET.
     static func methods(serving path: String) -> [String] {
         let segments = path.split(separator: "/").map(String.init)
         let rank = { (pattern: [String]) in pattern.map { $0 == "*" ? 1 : 0 } }
-        return routes.filter { $0.pattern.count == segments.count && zip($0.pattern, segments).allSatisfy { $0 == "*" || $0 == $1 } }
+        var methods = routes.filter { $0.pattern.count == segments.count && zip($0.pattern, segments).allSatisfy { $0 == "*" || $0 == $1 } }
             .min { rank($0.pattern).lexicographicallyPrecedes(rank($1.pattern)) }?.methods ?? []
+        if let get = methods.firstIndex(of: "GET") { methods.insert("HEAD", at: get + 1) }
+        return methods
     }
 }

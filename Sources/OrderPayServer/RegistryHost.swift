@@ -38,7 +38,8 @@ public struct RegistryHost {
                                        renewalInterval: options.renewalInterval, logger: logger)
         try await registry.extendLeasesAfterRestart()
         let server = RegistryServer(registry: registry)
-        let router = Router()
+        // HEAD wherever GET is, as the services' APIRouter does: GET's answer without the body.
+        let router = Router(options: .autoGenerateHeadEndpoints)
         let metrics = MetricsRegistry()
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
         router.add(middleware: RegistryProblemMiddleware())

@@ -313,12 +313,14 @@ final class RegistryLeaseTests: XCTestCase {
                                                  json: method == "post" ? "{}" : nil, on: c.registryURL)
                     XCTAssertFalse(reply.text.contains("no route for"), "\(method) \(path) is documented but not routed: \(reply.text)")
                 }
-                // Any other method: 405, naming exactly the documented ones.
+                // Any other method: 405, naming exactly the documented ones, and HEAD after GET, which
+                // is answered wherever GET is (as the services' Allow says).
                 let documented = ["get", "post", "put", "delete"].filter { item[$0] != nil }.map { $0.uppercased() }
+                let allowed = documented.flatMap { $0 == "GET" ? ["GET", "HEAD"] : [$0] }.joined(separator: ", ")
                 for method in ["GET", "POST", "PUT", "DELETE", "PATCH"] where !documented.contains(method) {
                     let refused = try await c.call(HTTPMethod(rawValue: method), concrete, on: c.registryURL)
-                    _ = try refused.problem(405, containing: "allowed: \(documented.joined(separator: ", "))")
-                    XCTAssertEqual(refused.headers.first(name: "Allow"), documented.joined(separator: ", "), "\(method) \(path)")
+                    _ = try refused.problem(405, containing: "allowed: \(allowed)")
+                    XCTAssertEqual(refused.headers.first(name: "Allow"), allowed, "\(method) \(path)")
                 }
             }
             XCTAssertEqual(operations, 16)
