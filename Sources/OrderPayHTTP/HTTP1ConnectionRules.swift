@@ -16,7 +16,8 @@ import OrderPayCore
 ///   `Connection: keep-alive`, as HTTP/1.0 clients expect.
 /// - Transfer codings as the gateway takes them: a body whose codings do not end in chunked has
 ///   no knowable length (400, RFC 9112 §6.3), as has a second Transfer-Encoding field; codings
-///   besides chunked are 501; more than one `Host` is 400 (RFC 9112 §3.2). The refusal waits for
+///   besides chunked are 501; more than one `Host`, none in HTTP/1.1, or a request target that
+///   is not a path (`GET health`) is 400 (RFC 9112 §3.2), as at the gateway. The refusal waits for
 ///   earlier pipelined responses to end, nothing is read or written after it, and the
 ///   connection closes.
 public final class HTTP1ConnectionRules: ChannelDuplexHandler, RemovableChannelHandler {
@@ -137,7 +138,24 @@ public final class HTTP1ConnectionRules: ChannelDuplexHandler, RemovableChannelH
         if head.headers["Host"].count > 1 {
             return (.badRequest, "the request has more than one Host header")
         }
+        // RFC 9112 §3.2: a server must answer 400 to an HTTP/1.1 request without Host (HTTP/1.0 had none).
+        if head.version == .http1_1 && head.headers["Host"].isEmpty {
+            return (.badRequest, "an HTTP/1.1 request needs a Host header")
+        }
+        if !isRoutableTarget(head.uri, method: head.method) {
+            return (.badRequest, "the request target must be a path starting with / (or an absolute http(s) URL; * only for OPTIONS)")
+        }
         return nil
+    }
+
+    /// Origin-form (`/path?query`), absolute-form (`http://host/path`, as clients of a proxy send
+    /// it) or `*` for OPTIONS (RFC 9112 §3.2). `health` was routed as if it were a path and
+    /// answered 404 "no route", as if it were a good request for a missing thing.
+    static func isRoutableTarget(_ target: String, method: HTTPMethod) -> Bool {
+        if target.hasPrefix("/") { return true }
+        if target == "*" { return method == .OPTIONS }
+        let lowered = target.lowercased()
+        return lowered.hasPrefix("http://") || lowered.hasPrefix("https://")
     }
 
     /// Hummingbird's extra handlers come after the codec; this puts the rules before it.

@@ -161,6 +161,22 @@ final class GatewayRefusalTests: XCTestCase {
             let refusal = try XCTUnwrap(twoHosts.text.range(of: "HTTP/1.1 400 Bad Request\r\n"), twoHosts.text)
             XCTAssertTrue(twoHosts.text[refusal.upperBound...].contains("more than one Host header"), twoHosts.text)
             XCTAssertTrue(twoHosts.closedByServer)
+
+            // As the gateway refuses them: an HTTP/1.1 request without Host (RFC 9112 §3.2; it was
+            // 200), and a request target that is not a path (`*` is OPTIONS's only; NIO's parser
+            // already refuses `health` as no URL).
+            for (request, details) in [("GET /health HTTP/1.1\r\n\r\n", ["an HTTP/1.1 request needs a Host header"]),
+                                       ("GET health HTTP/1.1\r\nHost: x\r\n\r\n", ["request target must be a path starting with", "request-target is not a valid URL"]),
+                                       ("GET * HTTP/1.1\r\nHost: x\r\n\r\n", ["request target must be a path starting with", "request-target is not a valid URL"])] {
+                let refused = try await RawSocketClient.exchange(port: port, [request], readTimeout: 5)
+                XCTAssertTrue(refused.text.hasPrefix("HTTP/1.1 400 Bad Request\r\n"), refused.text)
+                XCTAssertTrue(refused.text.contains("application/problem+json"), refused.text)
+                XCTAssertTrue(details.contains { refused.text.contains($0) }, refused.text)
+                XCTAssertTrue(refused.closedByServer)
+            }
+            // HTTP/1.0 had no Host header: it is still answered without one.
+            let old = try await RawSocketClient.exchange(port: port, ["GET /health HTTP/1.0\r\n\r\n"], readTimeout: 5)
+            XCTAssertTrue(old.text.hasPrefix("HTTP/1.0 200 OK\r\n"), old.text)
         }
     }
 }
