@@ -11,6 +11,12 @@ public struct Money: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     public let minorUnits: Int64
 
+    /// The largest whole amount 64-bit cents hold (Int64.max is 92233720368547758.07): the
+    /// `maximum` /openapi.json publishes, an integer a JSON Schema validator reading numbers as
+    /// doubles still compares right. Requests, sums and products stay within ± this.
+    public static let largestWholeUnits = Int64.max / 100
+    public static let largest = Money(minorUnits: largestWholeUnits * 100)
+
     public init(minorUnits: Int64) { self.minorUnits = minorUnits }
 
     /// Parses "19.99", "20", "0.5". Refuses more than two decimals, exponents, and overflow.
@@ -52,13 +58,13 @@ public struct Money: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     public static func + (lhs: Money, rhs: Money) throws -> Money {
         let (sum, overflow) = lhs.minorUnits.addingReportingOverflow(rhs.minorUnits)
-        if overflow { throw AppError.validation("amount is too large", field: "amount") }
+        if overflow || sum.magnitude > largest.minorUnits.magnitude { throw AppError.validation("amount is too large", field: "amount") }
         return Money(minorUnits: sum)
     }
 
     public func times(_ quantity: Int) throws -> Money {
         let (product, overflow) = minorUnits.multipliedReportingOverflow(by: Int64(quantity))
-        if overflow { throw AppError.validation("amount is too large", field: "quantity") }
+        if overflow || product.magnitude > Money.largest.minorUnits.magnitude { throw AppError.validation("amount is too large", field: "quantity") }
         return Money(minorUnits: product)
     }
 
@@ -68,25 +74,45 @@ public struct Money: Hashable, Comparable, Sendable, CustomStringConvertible {
 }
 
 extension Money: Codable {
+    /// A JSON number only, as /openapi.json's Money says: a string (`"10.00"`, `" 10"`) is the
+    /// wrong type, refused as a string is for an integer field. A number with more than two
+    /// decimals or beyond `largest` is a field error (422, as an amount of 0 is), with one
+    /// message for each, however the number is written.
     public init(from decoder: Decoder) throws {
         let container = try decoder.singleValueContainer()
-        // A string such as "19.99" is accepted too, so clients that avoid JSON numbers for money work.
-        if let text = try? container.decode(String.self) {
-            guard let money = Money(text) else {
-                throw DecodingError.dataCorruptedError(in: container, debugDescription: "'\(text.echoed)' is not an amount with at most two decimals")
-            }
-            self = money
-            return
+        if (try? container.decode(String.self)) != nil {
+            throw DecodingError.typeMismatch(Money.self, .init(codingPath: decoder.codingPath,
+                                                              debugDescription: "an amount is a JSON number, not a string"))
         }
         let decimal = try container.decode(Decimal.self)
-        guard let money = Money(exactly: decimal) else {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: "\(decimal.description.echoed) is not an amount with at most two decimals")
-        }
+        let field = Self.fieldName(decoder.codingPath)
+        guard decimal.magnitude <= Money.largest.decimal else { throw Self.outOfRange(field, negative: decimal < 0) }
+        guard let money = Money(exactly: decimal) else { throw Self.tooManyDecimals(field) }
         self = money
     }
 
     public func encode(to encoder: Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(decimal)
+    }
+
+    /// The refusal of an amount with more than two decimals (`0.005`, `1e-400`).
+    public static func tooManyDecimals(_ field: String) -> AppError {
+        .validation("\(field) must have at most two decimals (whole cents)", field: field)
+    }
+
+    /// The refusal of an amount beyond what 64-bit cents hold in whole units.
+    public static func outOfRange(_ field: String, negative: Bool) -> AppError {
+        negative ? .validation("\(field) must be at least -\(largestWholeUnits)", field: field)
+                 : .validation("\(field) must be at most \(largestWholeUnits)", field: field)
+    }
+
+    /// `items[0].price`, as the services name fields in their errors.
+    static func fieldName(_ path: [any CodingKey]) -> String {
+        var text = ""
+        for key in path {
+            if let index = key.intValue { text += "[\(index)]" } else { text += text.isEmpty ? key.stringValue : ".\(key.stringValue)" }
+        }
+        return text.isEmpty ? "amount" : text
     }
 }
