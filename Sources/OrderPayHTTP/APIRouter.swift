@@ -25,6 +25,8 @@ public final class APIRouter: HTTPResponderBuilder, @unchecked Sendable {
         router.add(middleware: TraceContextMiddleware())
         router.add(middleware: AccessLogMiddleware(metrics: metrics))
         router.add(middleware: ProblemMiddleware(routes: table))
+        // After ProblemMiddleware, so its refusals are problem+json too.
+        router.add(middleware: QueryStringRules())
     }
 
     public var routes: [RouteDescriptor] { table.routes }
