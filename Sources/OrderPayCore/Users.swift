@@ -85,12 +85,18 @@ public struct PageRequest: Sendable, Equatable {
     public let size: Int
 
     public init(page: Int = 0, size: Int = 20) {
-        // Bounded so that `offset` cannot overflow: a page that far out is simply empty.
-        self.page = min(max(0, page), Int.max / PageRequest.maxSize)
+        // The page as asked (it is echoed in the answer), not clamped to keep `offset` from
+        // overflowing: `offset` saturates instead.
+        self.page = max(0, page)
         self.size = min(max(1, size), PageRequest.maxSize)
     }
 
-    public var offset: Int { page * size }
+    /// Rows to skip. A page whose first row lies past Int64 saturates at Int.max: no table is
+    /// that long, so the page is empty, as any page past the end is.
+    public var offset: Int {
+        let (product, overflow) = page.multipliedReportingOverflow(by: size)
+        return overflow ? Int.max : product
+    }
 }
 
 /// A page of results, shaped like Spring Data's page so the seed's clients keep working.
