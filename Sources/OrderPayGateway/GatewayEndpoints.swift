@@ -19,7 +19,7 @@ enum GatewayEndpoints {
 
         /// The endpoint at `path`, whatever the method (they all answer GET and HEAD only).
         init?(path: String) {
-            switch path {
+            switch GatewayRoutes.withoutTrailingSlashes(path) {
             case "/health": self = .health
             case "/openapi.json": self = .openAPI
             case "/api/registry": self = .registry

@@ -21,10 +21,20 @@ public enum GatewayRoutes {
     /// health and API documents.
     public static func isPublic(method: String, path: String) -> Bool {
         // A switch, not array literals: this runs on every request.
-        switch path {
+        switch withoutTrailingSlashes(path) {
         case "/api/auth/signup", "/api/auth/login", "/api/auth/refresh": return method == "POST"
         case "/health", "/openapi.json", "/metrics": return true
         default: return false
         }
+    }
+
+    /// `path` without the slashes it ends in (`/health/` is `/health`; `/` stays): the services'
+    /// router ignores them (`/api/orders/1/` is order 1), so the gateway's own routes and its
+    /// public paths do too. The path itself is returned, with no copy, when it ends otherwise.
+    static func withoutTrailingSlashes(_ path: String) -> Substring {
+        guard path.utf8.count > 1, path.utf8.last == UInt8(ascii: "/") else { return path[...] }
+        var end = path.endIndex
+        while end > path.index(after: path.startIndex), path[path.index(before: end)] == "/" { end = path.index(before: end) }
+        return path[..<end]
     }
 }
