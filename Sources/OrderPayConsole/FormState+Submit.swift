@@ -43,8 +43,10 @@ extension FormState {
             if chosen.isEmpty { checked.setError("product1", "add at least one product") }
             let lines = chosen.compactMap { line in line.quantity.map { (product: line.product, quantity: $0) } }
             if text("address").isEmpty { checked.setError("address", "a shipping address is required") }
-            if text("address").count > ShippingAddress.maxCharacters {
-                checked.setError("address", "at most \(ShippingAddress.maxCharacters) characters, not \(text("address").count)")
+            // Counted as the order service counts it (code points), or a form could pass an address it refuses.
+            let addressLength = text("address").unicodeScalars.count
+            if addressLength > ShippingAddress.maxCharacters {
+                checked.setError("address", "at most \(ShippingAddress.maxCharacters) characters, not \(addressLength)")
             }
             if text("token").isEmpty { checked.setError("token", "a payment token is required (tok_visa)") } else if let error = Self.tokenError(text("token")) {
                 checked.setError("token", error)

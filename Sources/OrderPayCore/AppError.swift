@@ -110,7 +110,7 @@ public struct Validator {
     /// 1–500 characters, no control characters.
     public static func reason(_ text: String) throws -> String {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !trimmed.isEmpty, trimmed.count <= 500 else { throw AppError.validation("reason must be 1–500 characters", field: "reason") }
+        guard !trimmed.isEmpty, trimmed.unicodeScalars.count <= 500 else { throw AppError.validation("reason must be 1–500 characters", field: "reason") }
         guard !trimmed.containsControlCharacters else { throw AppError.validation("reason must not contain control characters", field: "reason") }
         return trimmed
     }

@@ -19,7 +19,7 @@ public enum PaymentToken {
 }
 
 public enum ShippingAddress {
-    /// Counted in characters, after trimming.
+    /// Counted in Unicode code points (as /openapi.json's maxLength counts), after trimming.
     public static let maxCharacters = 500
 }
 

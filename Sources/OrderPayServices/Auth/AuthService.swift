@@ -132,7 +132,7 @@ public final class AuthService: Sendable {
         if filter.text?.isEmpty == true { filter.text = nil }
         var v = Validator()
         // Longer than any name or email could match; SQL LIKE also refuses very long patterns.
-        v.check((filter.text?.count ?? 0) <= Self.maxSearchLength, "q", "search text must be at most \(Self.maxSearchLength) characters")
+        v.check((filter.text?.unicodeScalars.count ?? 0) <= Self.maxSearchLength, "q", "search text must be at most \(Self.maxSearchLength) characters")
         v.checkPrintable(filter.text, "q")
         try v.throwIfInvalid()
         return try await repository.listUsers(filter: filter, page: page)
@@ -150,10 +150,10 @@ public final class AuthService: Sendable {
 
         var v = Validator()
         if let name { Self.checkName(name, &v) }
-        if let phone { v.check(phone.count <= 20, "phoneNumber", "phone number must be at most 20 characters") }
-        if let address { v.check(address.count <= 500, "address", "address must be at most 500 characters") }
+        if let phone { v.check(phone.unicodeScalars.count <= 20, "phoneNumber", "phone number must be at most 20 characters") }
+        if let address { v.check(address.unicodeScalars.count <= 500, "address", "address must be at most 500 characters") }
         if let image {
-            v.check(image.count <= 2048, "profileImageUrl", "profile image URL must be at most 2048 characters")
+            v.check(image.unicodeScalars.count <= 2048, "profileImageUrl", "profile image URL must be at most 2048 characters")
             v.check(image.isEmpty || Self.isImageLink(image), "profileImageUrl",
                     "profile image URL must be an http(s) URL or a path on this server (such as /api/users/\(id)/profile-image)")
         }
@@ -348,7 +348,7 @@ public final class AuthService: Sendable {
         let shaped = parts.count == 2 && isDotAtom(parts[0], allowing: localPunctuation)
             && parts[1].split(separator: ".", omittingEmptySubsequences: false).count >= 2
             && parts[1].split(separator: ".", omittingEmptySubsequences: false).allSatisfy(isDomainLabel)
-        v.check(shaped && email.count <= 254 && parts[0].utf8.count <= 64, "email", "email must be a valid address")
+        v.check(shaped && email.unicodeScalars.count <= 254 && parts[0].utf8.count <= 64, "email", "email must be a valid address")
     }
 
     private static let localPunctuation = Set("!#$%&'*+/=?^_`{|}~-")
@@ -369,13 +369,15 @@ public final class AuthService: Sendable {
     }
 
     private static func checkPassword(_ password: String, field: String, _ v: inout Validator) {
-        v.check(password.count >= 8, field, "password must be at least 8 characters")
+        v.check(password.unicodeScalars.count >= 8, field, "password must be at least 8 characters")
         // bcrypt ignores everything past 72 bytes; refusing beats silently weaker passwords.
         v.check(password.utf8.count <= 72, field, "password must be at most 72 bytes")
     }
 
+    /// Lengths here are counted in code points, as JSON Schema's minLength and maxLength in
+    /// /openapi.json count them (`e` and a combining accent are two), not in characters shown.
     private static func checkName(_ name: String, _ v: inout Validator) {
-        v.check((2...100).contains(name.count), "name", "name must be 2 to 100 characters")
+        v.check((2...100).contains(name.unicodeScalars.count), "name", "name must be 2 to 100 characters")
         v.checkPrintable(name, "name")
     }
 }

@@ -59,8 +59,8 @@ public final class OrderService: Sendable {
 
     public static func validateProduct(sku: String, name: String, unitPrice: Money) throws {
         var v = Validator()
-        v.check(!sku.trimmingCharacters(in: .whitespaces).isEmpty && sku.count <= 64, "sku", "sku must be 1–64 characters")
-        v.check(!name.trimmingCharacters(in: .whitespaces).isEmpty && name.count <= 200, "name", "name must be 1–200 characters")
+        v.check(!sku.trimmingCharacters(in: .whitespaces).isEmpty && sku.unicodeScalars.count <= 64, "sku", "sku must be 1–64 characters")
+        v.check(!name.trimmingCharacters(in: .whitespaces).isEmpty && name.unicodeScalars.count <= 200, "name", "name must be 1–200 characters")
         v.check(unitPrice > .zero, "unitPrice", "unitPrice must be greater than 0")
         v.checkPrintable(sku, "sku")
         v.checkPrintable(name, "name")
@@ -94,7 +94,8 @@ public final class OrderService: Sendable {
         }
         let address = request.shippingAddress.trimmingCharacters(in: .whitespacesAndNewlines)
         v.check(!address.isEmpty, "shippingAddress", "shippingAddress must not be empty")
-        v.check(address.count <= ShippingAddress.maxCharacters, "shippingAddress", "shippingAddress must be at most \(ShippingAddress.maxCharacters) characters")
+        v.check(address.unicodeScalars.count <= ShippingAddress.maxCharacters, "shippingAddress",
+                "shippingAddress must be at most \(ShippingAddress.maxCharacters) characters")
         v.checkPrintable(address, "shippingAddress")
         v.check(SimulatedPaymentProcessor.isWellFormed(request.paymentToken), "paymentToken", "paymentToken must look like \(PaymentToken.shape)")
         if let key = idempotencyKey {

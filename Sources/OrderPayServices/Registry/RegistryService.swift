@@ -57,7 +57,7 @@ public final class RegistryService: Sendable {
         var v = Validator()
         v.check((descriptor?.utf8.count ?? 0) <= Self.maxDescriptorBytes, "instance", "instance JSON must be at most 16 KB")
         v.check(app.range(of: #"^[A-Za-z0-9._-]{1,64}$"#, options: .regularExpression) != nil, "app", "app must be 1–64 letters, digits, '.', '_' or '-'")
-        v.check(!instanceId.isEmpty && instanceId.count <= 200, "instanceId", "instanceId must be 1–200 characters")
+        v.check(!instanceId.isEmpty && instanceId.unicodeScalars.count <= 200, "instanceId", "instanceId must be 1–200 characters")
         v.checkPrintable(instanceId, "instanceId")
         // Shown by listings and `orderpay registry list`, and connected to by gateways.
         v.check(!host.isEmpty && host.utf8.count <= 255 && !host.contains(where: \.isWhitespace) && !host.containsControlCharacters,
