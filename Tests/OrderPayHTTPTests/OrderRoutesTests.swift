@@ -68,15 +68,23 @@ final class OrderRoutesTests: XCTestCase {
             let fresh = try await client.call(.post, "/api/orders", token: customer, body: t.placeRequest(), headers: [.idempotencyKey: "checkout-43"])
             XCTAssertEqual(fresh.status, .created)
             XCTAssertNotEqual(try fresh.decode(Order.self).id, try first.decode(Order.self).id)
+            // A malformed header is a bad request (400, as a malformed query parameter is), naming the header.
             let tooLong = String(repeating: "k", count: 201)
-            try await client.call(.post, "/api/orders", token: customer, body: t.placeRequest(), headers: [.idempotencyKey: tooLong])
-                .problem(422, containing: "Idempotency-Key")
+            let long = try await client.call(.post, "/api/orders", token: customer, body: t.placeRequest(), headers: [.idempotencyKey: tooLong])
+                .problem(400, containing: "header 'Idempotency-Key' must be 1–200 visible ASCII characters")
+            XCTAssertEqual(long.errors.map(\.field), ["Idempotency-Key"])
             // Bytes that are not UTF-8 decode lossily ("k\u{FFFD}" for both of these), so they are refused, not matched.
             for bytes: [UInt8] in [[0x6B, 0xFF], [0x6B, 0xFE]] {
                 let raw = HTTPFields([HTTPFields.Element(name: .idempotencyKey, lenientValue: bytes)])
                 try await client.call(.post, "/api/orders", token: customer, body: t.placeRequest(), headers: raw)
-                    .problem(422, containing: "visible ASCII")
+                    .problem(400, containing: "visible ASCII")
             }
+            // Given twice, which key counts is anyone's guess: said so, as for a query parameter.
+            let twice = HTTPFields([HTTPFields.Element(name: .idempotencyKey, value: "checkout-44"),
+                                    HTTPFields.Element(name: .idempotencyKey, value: "checkout-45")])
+            let repeated = try await client.call(.post, "/api/orders", token: customer, body: t.placeRequest(), headers: twice)
+                .problem(400, containing: "header 'Idempotency-Key' is given more than once")
+            XCTAssertEqual(repeated.errors.map(\.field), ["Idempotency-Key"])
         }
     }
 
