@@ -114,6 +114,11 @@ struct ClientRequestParser {
         let version = bytes[lineEnd - 1] == UInt8(ascii: "1") ? HTTPVersion.http1_1 : HTTPVersion.http1_0
         let method = HTTPMethod(rawValue: string(bytes, 0..<methodEnd))
         let uri = Self.originForm(string(bytes, targetStart..<targetEnd))
+        // Origin-form, or `*` for OPTIONS (RFC 9112 §3.2): `GET health` was a 404 "no route for
+        // health", as if a good request had asked for a missing thing.
+        guard uri.hasPrefix("/") || (uri == "*" && method == .OPTIONS) else {
+            throw MalformedHTTP("the request target must be a path starting with / (or an absolute http(s) URL; * only for OPTIONS)")
+        }
 
         var fields: [(String, String)] = []
         fields.reserveCapacity(8)

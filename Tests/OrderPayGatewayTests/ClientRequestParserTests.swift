@@ -71,6 +71,8 @@ final class ClientRequestParserTests: XCTestCase {
             "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
             "GET / Http/1.1\r\nHost: a\r\n\r\n",                                   // the version is case-sensitive
             "GET / HTTP/1.1\r\n\r\n",                                               // no Host
+            "GET health HTTP/1.1\r\nHost: a\r\n\r\n",                             // not origin-form
+            "GET * HTTP/1.1\r\nHost: a\r\n\r\n",                                  // asterisk-form is OPTIONS's only
             "GET / HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n",                            // two
             "GET / HTTP/1.0\r\nHost: a\r\nHost: a\r\n\r\n",
             "GET / HTTP/1.1\r\nX-Big: " + String(repeating: "a", count: 90 << 10) + "\r\n\r\n",   // over 80 KB, whole
@@ -125,7 +127,8 @@ final class ClientRequestParserTests: XCTestCase {
             // What the services refuse is refused here, saying why, not forwarded for a bare 400.
             for (request, detail) in [("GET /health HTTP/1.1\r\n\r\n", "needs a Host header"),
                                       ("GET /health HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", "more than one Host header"),
-                                      ("GET /health Http/1.1\r\nHost: a\r\n\r\n", "must be HTTP")] {
+                                      ("GET /health Http/1.1\r\nHost: a\r\n\r\n", "must be HTTP"),
+                                      ("GET health HTTP/1.1\r\nHost: a\r\n\r\n", "request target must be a path starting with")] {
                 let answer = try await Self.exchange(port, request)
                 XCTAssertTrue(answer.hasPrefix("HTTP/1.1 400 Bad Request"), answer)
                 XCTAssertTrue(answer.contains("Content-Type: application/problem+json"), answer)
