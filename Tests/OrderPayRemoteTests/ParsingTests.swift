@@ -46,8 +46,13 @@ final class ParsingTests: XCTestCase {
         XCTAssertThrowsError(try GatewayTransport.decode(Order.self, from: response)) { error in
             XCTAssertEqual((error as? AppError)?.kind, .internal)
         }
-        let money = HTTPResponseMessage(status: 200, headers: [:], body: Data(#"[0.1, 19.99, "0.30", 123456789012.34]"#.utf8))
-        XCTAssertEqual(try GatewayTransport.decode([Money].self, from: money), [Money("0.10")!, Money("19.99")!, Money("0.30")!, Money("123456789012.34")!])
+        let money = HTTPResponseMessage(status: 200, headers: [:], body: Data(#"[0.1, 19.99, 123456789012.34]"#.utf8))
+        XCTAssertEqual(try GatewayTransport.decode([Money].self, from: money), [Money("0.10")!, Money("19.99")!, Money("123456789012.34")!])
+        // Money is a JSON number (as /openapi.json says): an amount written as a string is an error, not a crash.
+        let quoted = HTTPResponseMessage(status: 200, headers: [:], body: Data(#"[0.1, "0.30"]"#.utf8))
+        XCTAssertThrowsError(try GatewayTransport.decode([Money].self, from: quoted)) { error in
+            XCTAssertEqual((error as? AppError)?.kind, .internal)
+        }
         XCTAssertNil(RemoteBackend.streamedEvent(SSEMessage(id: "1", event: "order-created", data: "{oops")))
     }
 
