@@ -103,6 +103,7 @@ final class UserRoutesTests: XCTestCase {
                 let refused = try await client.call(.put, "/api/users/\(t.customer.id)", token: customer, json: #"{"profileImageUrl":"\#(link)"}"#)
                     .problem(422)
                 XCTAssertEqual(refused.errors.map(\.field), ["profileImageUrl"], link)
+                XCTAssertTrue(refused.detail.contains("no user-info"), "the message says what the pattern allows: \(refused.detail)")
             }
             for link in ["https://img.example.com:8080/a.png", "http://img.example.com", "/api/users/\(t.customer.id)/profile-image"] {
                 let taken = try await client.call(.put, "/api/users/\(t.customer.id)", token: customer, json: #"{"profileImageUrl":"\#(link)"}"#)

@@ -155,7 +155,8 @@ public final class AuthService: Sendable {
         if let image {
             v.check(image.unicodeScalars.count <= 2048, "profileImageUrl", "profile image URL must be at most 2048 characters")
             v.check(image.isEmpty || Self.isImageLink(image), "profileImageUrl",
-                    "profile image URL must be an http(s) URL or a path on this server (such as /api/users/\(id)/profile-image)")
+                    "profile image URL must be a path on this server (such as /api/users/\(id)/profile-image) or an http(s) URL: "
+                    + "a host name, an optional port, then nothing or a path (no user-info such as name@, no IP literal)")
         }
         v.checkPrintable(phone, "phoneNumber")
         v.checkPrintable(address, "address")
