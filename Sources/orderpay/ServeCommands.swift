@@ -233,6 +233,9 @@ struct UpCommand: AsyncParsableCommand {
             ServeCommand.fail(error, format: format, logger: logger)
         }
         defer { lock.release() }
+        if !lock.isHeld {
+            logger.notice("data dir \(dataDirectory) cannot be locked on this file system; a second up on it would not be refused")
+        }
         let order: [ServedComponent] = [.registry, .auth, .orders, .payments, .gateway]
         let children = order.map { component in
             var arguments = ["serve", component.rawValue, "--port", String(ports[component]!), "--host", host, "--data", dataDirectory,

@@ -8,6 +8,9 @@ import OrderPayCore
 /// the kernel releases it when the holder dies however it dies, so no stale lock is ever left.
 struct UpLock {
     private let descriptor: Int32
+    /// False on a file system that cannot lock (some network and FUSE mounts): a second `up`
+    /// there would not be refused, which `up` says.
+    let isHeld: Bool
 
     /// Takes the lock and writes who holds it (for the next `up`'s message), or throws a
     /// conflict naming the holder. A file system that cannot lock goes on unlocked.
@@ -31,13 +34,15 @@ struct UpLock {
                 throw AppError(.conflict, "another orderpay up is running on data dir \(dataDirectory)"
                     + (holder.isEmpty ? "" : " (\(holder))") + "; stop it first, or give this one another --data")
             }
-            descriptor = fd   // no locks on this file system: as before there was a lock
+            descriptor = fd
+            isHeld = false
             return
         }
         let holder = "pid \(getpid()), gateway \(gatewayURL)\n"
         _ = ftruncate(fd, 0)
         _ = holder.withCString { pwrite(fd, $0, strlen($0), 0) }
         descriptor = fd
+        isHeld = true
     }
 
     /// Held until the process ends; an explicit release for a clean stop.

@@ -261,8 +261,13 @@ final class SupervisorTests: XCTestCase {
         XCTAssertFalse(said.contains("is up"), "the second up started something: \(said)")
         XCTAssertTrue(first.isRunning)
 
-        kill(first.processIdentifier, SIGKILL)   // the lock goes with its holder, however it ends
+        // The lock goes with its holder, however it ends; its children, left alone, stop by
+        // themselves within seconds (until then a new `up` would be let in beside them).
+        let orphans = childProcesses(of: first.processIdentifier)
+        kill(first.processIdentifier, SIGKILL)
         first.waitUntilExit()
+        let gone = ContinuousClock.now + .seconds(20)
+        while orphans.contains(where: isRunning), ContinuousClock.now < gone { try await Task.sleep(for: .milliseconds(200)) }
         let third = try await startUp(data: directory + "/data", log: directory + "/third.log")
         let thirdSaid = try String(contentsOfFile: directory + "/third.log", encoding: .utf8)
         XCTAssertTrue(third.isRunning, thirdSaid)
