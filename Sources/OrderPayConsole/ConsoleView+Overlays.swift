@@ -79,7 +79,6 @@ extension ConsoleView {
         return lines
     }
 
-    /// `text` broken at spaces into lines of at most `width` columns (a longer word gets a line to itself).
     /// Each line too wide for `width` wrapped at its spaces, its continuations indented under its
     /// first word (a line's own leading spaces); the role kept.
     static func wrapped(_ lines: [Line], _ width: Int) -> [Line] {
@@ -91,13 +90,27 @@ extension ConsoleView {
         }
     }
 
+    /// `text` broken at spaces into lines of at most `width` columns; a word wider than that (an
+    /// email, a URL, Korean written without spaces) is broken where it reaches the edge.
     static func wrapWords(_ text: String, _ width: Int) -> [String] {
         var lines: [String] = [], line = ""
-        for word in text.split(separator: " ") {
+        for word in text.split(separator: " ").flatMap({ pieces(of: String($0), width) }) {
             let longer = line.isEmpty ? String(word) : line + " " + word
             if line.isEmpty || TextWidth.of(longer) <= width { line = longer } else { lines.append(line); line = String(word) }
         }
         return lines + [line]
+    }
+
+    /// `word` in pieces of at most `width` columns (a wide character is never split).
+    static func pieces(of word: String, _ width: Int) -> [String] {
+        guard width > 0, TextWidth.of(word) > width else { return [word] }
+        var pieces: [String] = [], piece = "", used = 0
+        for character in word {
+            let w = TextWidth.of(String(character))
+            if used + w > width, !piece.isEmpty { pieces.append(piece); piece = ""; used = 0 }
+            piece.append(character); used += w
+        }
+        return pieces + [piece]
     }
 
     static func time(_ date: Date) -> String { String(ClockText.text(date, clock).prefix(8)) }

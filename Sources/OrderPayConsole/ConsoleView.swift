@@ -58,27 +58,29 @@ public enum ConsoleView {
 
     /// " OrderPay ▸ mode ▸ endpoint ▸ operator", shortened where it says least: the endpoint (a
     /// data dir's path, a gateway's URL) keeps its end, then the rest is cut after " OrderPay".
+    /// "(read-only)" goes with " OrderPay", so a narrow dashboard still says it changes nothing.
     struct HeaderTitle {
-        let name = " OrderPay"
-        let mode: String, endpoint: String, operatorPart: String, separator: String
+        let name: String
+        let mode: String, endpoint: String, operatorName: String, separator: String
 
         init(_ state: ConsoleState) {
+            name = " OrderPay" + (state.readOnly ? " (read-only)" : "")
             separator = " \(state.glyphs.separator) "
             mode = state.modeName
             endpoint = state.endpoint
-            operatorPart = state.operatorName + (state.readOnly ? " (read-only)" : "")
+            operatorName = state.operatorName
         }
 
-        var full: String { name + separator + mode + separator + endpoint + separator + operatorPart }
+        var full: String { name + separator + mode + separator + endpoint + separator + operatorName }
         /// The widest it is with its endpoint down to an ellipsis: the narrowest that names the operator.
-        func compactWidth(ellipsis: String) -> Int { TextWidth.of(name + separator + mode + separator + ellipsis + separator + operatorPart) }
+        func compactWidth(ellipsis: String) -> Int { TextWidth.of(name + separator + mode + separator + ellipsis + separator + operatorName) }
 
         func text(width: Int, ellipsis: String) -> String {
             if TextWidth.of(full) <= width { return full }
             let compact = compactWidth(ellipsis: ellipsis)
             if width >= compact {
                 let room = width - compact + TextWidth.of(ellipsis)
-                return name + separator + mode + separator + TextWidth.tail(endpoint, to: room, ellipsis: ellipsis) + separator + operatorPart
+                return name + separator + mode + separator + TextWidth.tail(endpoint, to: room, ellipsis: ellipsis) + separator + operatorName
             }
             if width <= TextWidth.of(name) { return TextWidth.truncate(name, to: width, ellipsis: ellipsis) }
             return TextWidth.truncate(full, to: width, ellipsis: ellipsis)
@@ -114,10 +116,10 @@ public enum ConsoleView {
         let titleWidth = TextWidth.of(title.full)
         let full = counts.map(\.full), short = counts.map(\.short)
         if titleWidth + width(full) <= limit { return (titleWidth, counts.map { ($0.full, $0.status) }) }
-        if min(titleWidth, title.compactWidth(ellipsis: ellipsis)) + width(full) <= limit {
+        if title.compactWidth(ellipsis: ellipsis) + width(full) <= limit {
             return (limit - width(full), counts.map { ($0.full, $0.status) })
         }
-        let shortestTitle = min(titleWidth, TextWidth.of(title.name))
+        let shortestTitle = TextWidth.of(title.name)
         if shortestTitle + width(short) <= limit { return (limit - width(short), counts.map { ($0.short, $0.status) }) }
         var shown: [(String, OrderStatus?)] = []
         var used = shortestTitle

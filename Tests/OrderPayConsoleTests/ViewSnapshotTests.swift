@@ -51,7 +51,11 @@ final class ViewSnapshotTests: XCTestCase {
         XCTAssertTrue(header.hasPrefix(" OrderPay"), header)
         state.width = 60
         let narrow = String(ConsoleView.render(state).text.split(separator: "\n")[0])
-        XCTAssertTrue(narrow.contains("CRE 1") && narrow.contains("…"), narrow)
+        XCTAssertTrue(narrow.contains("CRE 1"), narrow)
+        XCTAssertNotNil(narrow.range(of: #"[0-9]  …\s+08:00:00 UTC"#, options: .regularExpression), "the counts end in an ellipsis: \(narrow)")
+        state.readOnly = true
+        let readOnly = String(ConsoleView.render(state).text.split(separator: "\n")[0])
+        XCTAssertTrue(readOnly.hasPrefix(" OrderPay (read-only)"), "read-only is said at any width: \(readOnly)")
         state.width = 200
         let wide = String(ConsoleView.render(state).text.split(separator: "\n")[0])
         XCTAssertTrue(wide.contains(state.endpoint) && wide.contains("CANCELLED 5"), wide)
@@ -111,11 +115,12 @@ final class ViewSnapshotTests: XCTestCase {
         var state = Fixtures.state(width: 60, height: 16)
         Fixtures.press(&state, .enter)
         var order = Fixtures.orders[0]
-        order.shippingAddress = "5 Deer Park Lane, Little Snoring, Norfolk NR21 0AA, United Kingdom"
+        order.shippingAddress = "5 Deer Park Lane, Little Snoring, Norfolk NR21 0AA, United Kingdom, c/o reception-desk-of-the-very-long-building-name-without-spaces-end"
         let detail = OrderDetail(order: order, history: [], payment: nil, paymentHistory: [], user: Fixtures.users[1])
         _ = ConsoleUpdate.update(&state, .detailLoaded(.success(.order(detail))))
         let screen = ConsoleView.render(state).text
         XCTAssertTrue(screen.contains("United Kingdom"), screen)
+        XCTAssertTrue(screen.contains("spaces-end"), "a word wider than the box is broken, not cut:\n\(screen)")
     }
 
     func testPlaceOrderFormShowsLiveTotalAndErrors() {
