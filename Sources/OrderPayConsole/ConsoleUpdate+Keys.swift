@@ -81,13 +81,9 @@ extension ConsoleUpdate {
         case .retry: return startRetry(&state)
         case .cancelOrder:
             guard let order = state.selectedOrder else { return [] }
-            // The order service's rules, before a confirm that could only end in a refusal.
-            if order.status == .paid {
-                toast(&state, "order #\(order.id) is PAID: cancel it by refunding its payment (R on the payment)", error: true)
-                return []
-            }
-            guard order.status.canMove(to: .cancelled) else {
-                toast(&state, "order #\(order.id) is \(order.status.rawValue): it cannot go from \(order.status.rawValue) to CANCELLED", error: true)
+            // The order service's rule, before a confirm that could only end in a refusal.
+            if let refusal = order.status.cancelRefusal {
+                toast(&state, "order #\(order.id) is \(order.status.rawValue): \(refusal)\(order.status == .paid ? " (R on the payment)" : "")", error: true)
                 return []
             }
             state.overlays.append(.confirm(ConfirmState(question: "Cancel order #\(order.id) (\(order.status.rawValue))?", action: .cancelOrder(order.id))))

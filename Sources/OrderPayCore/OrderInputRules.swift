@@ -28,6 +28,15 @@ extension PlaceOrderRequest {
     public static let maxQuantity = 999
 }
 
+extension OrderStatus {
+    /// Why an order in this status cannot be cancelled, nil when it can: a PAID order is
+    /// cancelled by refunding its payment, the others as the status machine allows.
+    public var cancelRefusal: String? {
+        if self == .paid { return "cancel it by refunding its payment" }
+        return canMove(to: .cancelled) ? nil : "it cannot go from \(rawValue) to CANCELLED"
+    }
+}
+
 extension PaymentStatus {
     /// Only a payment that went through can be refunded (its order's state is checked too).
     public var isRefundable: Bool { self == .success }

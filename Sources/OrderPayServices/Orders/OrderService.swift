@@ -188,8 +188,10 @@ public final class OrderService: Sendable {
     public func cancel(actor: Actor, id: Int64, reason: String? = nil) async throws -> Order {
         let reason = try reason.map(Validator.reason)
         let order = try await order(actor: actor, id: id)
-        if order.status == .paid {
-            throw AppError.conflict("order \(id) is PAID: cancel it by refunding its payment")
+        // The status machine's refusals come from the transition itself (it reads the row it
+        // changes); a PAID order's says how to cancel it.
+        if order.status == .paid, let refusal = order.status.cancelRefusal {
+            throw AppError.conflict("order \(id) is PAID: \(refusal)")
         }
         return try await transition(id: id, to: .cancelled, reason: reason ?? "cancelled by \(actor.email)", actor: actor)
     }
