@@ -9,16 +9,8 @@ import XCTest
 /// gateway: GET's status and headers, no body. It was 405 with `Allow: GET`.
 final class RegistryHeadTests: XCTestCase {
     func testHeadIsAnsweredWhereverGetIs() async throws {
-        var options = RegistryHost.Options(dataDirectory: try temporaryDirectory("registry-head").path)
-        options.port = 0
-        var logger = Logger(label: "registry-head-test")
-        logger.logLevel = .critical
-        let (server, eviction) = try await RegistryHost.start(options, logger: logger)
-        defer { eviction.cancel() }
-        let base = "http://127.0.0.1:\(server.port)"
-        try await Reply.send(.POST, "\(base)/eureka/apps/BILLING",
-                             json: #"{"instance":{"instanceId":"billing-1","hostName":"billing.internal","app":"BILLING","ipAddr":"127.0.0.1","status":"UP","port":{"$":9}}}"#)
-            .expect(204)
+        let registry = try await BillingRegistry.start("registry-head", dataDirectory: try temporaryDirectory("registry-head").path)
+        let base = registry.baseURL
 
         let json = [("Accept", "application/json")]
         for path in ["/health", "/metrics", "/openapi.json", "/eureka/apps", "/eureka/apps/BILLING", "/eureka/apps/BILLING/billing-1"] {
@@ -33,6 +25,6 @@ final class RegistryHeadTests: XCTestCase {
         let refused = try await Reply.send(.DELETE, "\(base)/health")
         XCTAssertEqual(refused.status, 405, refused.text)
         XCTAssertEqual(refused.headers.first(name: "Allow"), "GET, HEAD")
-        await server.stop()
+        await registry.stop()
     }
 }

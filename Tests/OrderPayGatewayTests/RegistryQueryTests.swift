@@ -12,16 +12,9 @@ final class RegistryQueryTests: XCTestCase {
     static let json = [("Accept", "application/json")]
 
     func testAQueryParameterGivenTwiceIsRefusedAndAnEncodedNameIsTheName() async throws {
-        var options = RegistryHost.Options(dataDirectory: try temporaryDirectory("registry-query").path)
-        options.port = 0
-        var logger = Logger(label: "registry-query-test")
-        logger.logLevel = .critical
-        let (server, eviction) = try await RegistryHost.start(options, logger: logger)
-        defer { eviction.cancel() }
-        let base = "http://127.0.0.1:\(server.port)/eureka/apps/BILLING"
-        let id = "billing-1"
-        try await Reply.send(.POST, base, json: #"{"instance":{"instanceId":"billing-1","hostName":"billing.internal","app":"BILLING","ipAddr":"127.0.0.1","status":"UP","port":{"$":9}}}"#)
-            .expect(204)
+        let registry = try await BillingRegistry.start("registry-query", dataDirectory: try temporaryDirectory("registry-query").path)
+        let base = registry.baseURL + "/eureka/apps/BILLING"
+        let id = BillingRegistry.instanceId
         func status() async throws -> String? {
             let one = try await Reply.send(.GET, "\(base)/\(id)", headers: Self.json).expect(200)
             return (try one.json()["instance"] as? [String: Any])?["status"] as? String
@@ -42,6 +35,6 @@ final class RegistryQueryTests: XCTestCase {
         try await Reply.send(.PUT, "\(base)/\(id)/status?valu%65=OUT_OF_SERVICE").expect(200)
         let overridden = try await status()
         XCTAssertEqual(overridden, "OUT_OF_SERVICE")
-        await server.stop()
+        await registry.stop()
     }
 }
